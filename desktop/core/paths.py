@@ -1,0 +1,128 @@
+"""The single source of every location Understudy reads or writes.
+
+Everything lives under one base folder: the platform's data folder by default, or the
+folder given by ``--basedir`` or the ``UNDERSTUDY_BASEDIR`` environment variable, so that
+tests, benchmarks and a portable install never touch the creator's real home.
+
+Layout under the base::
+
+    settings.ini          app-wide settings (window state, active profile, ...)
+    models/               GGUF models: the defaults and any the creator adds
+    cache/                derived data that can be rebuilt
+    logs/
+    profiles/<name>/      one persona each: its own store and derived index
+        store.sqlite3
+        index/
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from desktop import APP_NAME
+from desktop.core.errors import KnownError
+
+BASEDIR_ENV = "UNDERSTUDY_BASEDIR"
+DEFAULT_PROFILE = "default"
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+
+
+def default_basedir() -> Path:
+    """The base folder when neither ``--basedir`` nor the environment names one."""
+    from_env = os.environ.get(BASEDIR_ENV, "").strip()
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class ProfilePaths:
+    """Where one persona's data lives."""
+
+    name: str
+    root: Path
+
+    @property
+    def store(self) -> Path:
+        return self.root / "store.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every location, derived from one base folder."""
+
+    base: Path
+
+    @classmethod
+    def resolve(cls, basedir: str | os.PathLike[str] | None = None) -> "Paths":
+        """Paths under ``basedir``, else the environment's, else the platform default."""
+        base = Path(basedir).expanduser() if basedir else default_basedir()
+        return cls(base.resolve())
+
+    @property
+    def settings_file(self) -> Path:
+        return self.base / "settings.ini"
+
+    @property
+    def models(self) -> Path:
+        return self.base / "models"
+
+    @property
+    def cache(self) -> Path:
+        return self.base / "cache"
+
+    @property
+    def logs(self) -> Path:
+        return self.base / "logs"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.base / "profiles"
+
+    def ensure(self) -> "Paths":
+        """Create the top-level folders; safe to call again."""
+        for folder in (self.base, self.models, self.cache, self.logs, self.profiles_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise KnownError(
+                    f"Understudy cannot create its folder {folder}: {exc.strerror or exc}.",
+                    hint="Choose another folder with --basedir, or check its permissions.",
+                ) from exc
+        return self
+
+    def profile(self, name: str = DEFAULT_PROFILE) -> ProfilePaths:
+        """The paths of profile ``name`` (not created; see ``create_profile``)."""
+        check_profile_name(name)
+        return ProfilePaths(name, self.profiles_dir / name)
+
+    def create_profile(self, name: str) -> ProfilePaths:
+        profile = self.profile(name)
+        profile.root.mkdir(parents=True, exist_ok=True)
+        profile.index_dir.mkdir(exist_ok=True)
+        return profile
+
+    def list_profiles(self) -> list[str]:
+        """Names of the existing profiles, sorted."""
+        if not self.profiles_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.profiles_dir.iterdir() if p.is_dir() and _PROFILE_NAME.match(p.name))
+
+
+def check_profile_name(name: str) -> str:
+    """Refuse names that are not safe as a folder name on every platform."""
+    if not _PROFILE_NAME.match(name or "") or name.strip() != name:
+        raise KnownError(
+            f"'{name}' cannot be a profile name.",
+            hint="Use letters, digits, spaces, '.', '_' or '-' (at most 64), starting with a letter or digit.",
+        )
+    return name
