@@ -1,0 +1,222 @@
+"""The store's schema: append-only migrations and the full-text search set-up, as data.
+
+Rules for changing the schema:
+
+* Never edit or reorder a migration that has shipped; append a new ``@migration`` function.
+  Each one gets the next version number, and the framework sets ``PRAGMA user_version`` to
+  it in the same transaction, so the integer version and sqlite-utils' ``_sqlite_migrations``
+  record can never disagree.
+* ``SCHEMA_VERSION`` is the number of migrations: the newest schema this code understands.
+  ``open_store`` refuses a file whose ``user_version`` is higher (written by a newer Understudy).
+* Full-text search is described by ``FTS_INDEXES``; a migration applies it with ``apply_fts``.
+  If you change that description later, add a migration that calls ``apply_fts(db, spec,
+  replace=True)``: sqlite-utils then rebuilds the index only when its definition differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "understudy"
+"""Name of our set in sqlite-utils' ``_sqlite_migrations`` table."""
+
+MIGRATIONS = Migrations(MIGRATION_SET)
+_VERSIONED: list[str] = []
+
+
+def migration(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Register ``fn`` as the next migration; it also stamps ``PRAGMA user_version``.
+
+    The registered name is ``NNNN_<function name>``, so the order is visible in the
+    ``_sqlite_migrations`` table.
+    """
+    version = len(_VERSIONED) + 1
+    name = f"{version:04d}_{fn.__name__}"
+
+    def run(db: Database) -> None:
+        fn(db)
+        # Inside the migration's transaction: rolled back together with it on failure.
+        db.execute(f"PRAGMA user_version = {version}")
+
+    run.__name__ = name
+    MIGRATIONS(name=name)(run)
+    _VERSIONED.append(name)
+    return fn
+
+
+@dataclass(frozen=True)
+class FtsIndex:
+    """One full-text index: which table and columns, and how words are split and stemmed.
+
+    ``tokenize="porter"`` stems English words, so "running" finds "run" and "runs".
+    The triggers sqlite-utils creates keep the index in step with inserts, updates and deletes.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    tokenize: str = "porter"
+
+
+FTS_INDEXES: tuple[FtsIndex, ...] = (FtsIndex("items", ("text",)),)
+
+
+def apply_fts(db: Database, spec: FtsIndex, *, replace: bool = False) -> None:
+    """Create (or, with ``replace``, update) the FTS5 index described by ``spec``."""
+    db.table(spec.table).enable_fts(
+        list(spec.columns), fts_version="FTS5", tokenize=spec.tokenize, create_triggers=True, replace=replace
+    )
+
+
+# Every table the app owns, in the order a summary lists them.
+TABLES: tuple[str, ...] = (
+    "sources",
+    "people",
+    "threads",
+    "items",
+    "persona_versions",
+    "exports",
+    "drafts",
+    "draft_history",
+    "audit_log",
+)
+
+_INITIAL_SQL = """
+-- One row per imported archive (a platform's data export, zip or folder).
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    platform    TEXT NOT NULL,
+    path        TEXT NOT NULL,               -- where it was imported from
+    filename    TEXT NOT NULL,
+    sha256      TEXT NOT NULL UNIQUE,        -- the same archive imported twice is one source
+    size_bytes  INTEGER,
+    imported_at TEXT NOT NULL,               -- ISO 8601 UTC
+    item_count  INTEGER NOT NULL DEFAULT 0,
+    counts      TEXT NOT NULL DEFAULT '{}',  -- JSON: items per kind, e.g. {"message": 120}
+    warnings    TEXT NOT NULL DEFAULT '[]',  -- JSON list of plain-word warnings
+    status      TEXT NOT NULL DEFAULT 'importing'
+                CHECK (status IN ('importing', 'done', 'failed', 'cancelled'))
+);
+
+-- Everyone who appears in an archive, the creator included (is_owner = 1).
+CREATE TABLE people (
+    id           INTEGER PRIMARY KEY,
+    platform     TEXT NOT NULL,
+    handle       TEXT NOT NULL,
+    display_name TEXT,
+    is_owner     INTEGER NOT NULL DEFAULT 0 CHECK (is_owner IN (0, 1)),
+    UNIQUE (platform, handle)
+);
+
+-- A conversation (DM thread, comment thread under a post, ...).
+CREATE TABLE threads (
+    id          INTEGER PRIMARY KEY,
+    platform    TEXT NOT NULL,
+    external_id TEXT NOT NULL,               -- the platform's own id for the conversation
+    source_id   INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+    title       TEXT,
+    kind        TEXT NOT NULL DEFAULT 'dm',
+    UNIQUE (platform, external_id)
+);
+CREATE INDEX threads_source ON threads(source_id);
+
+-- Messages, posts and comments in one normalized table. INTEGER PRIMARY KEY keeps rowids
+-- stable across VACUUM, which the FTS index (keyed by rowid) relies on.
+CREATE TABLE items (
+    id                   INTEGER PRIMARY KEY,
+    platform             TEXT NOT NULL,
+    kind                 TEXT NOT NULL,      -- 'message' | 'post' | 'comment' | ...
+    source_id            INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+    thread_id            INTEGER REFERENCES threads(id) ON DELETE CASCADE,
+    author_id            INTEGER REFERENCES people(id) ON DELETE SET NULL,
+    is_owner             INTEGER NOT NULL DEFAULT 0 CHECK (is_owner IN (0, 1)),
+    text                 TEXT NOT NULL DEFAULT '',
+    created_at           TEXT,               -- ISO 8601 UTC, fixed width, so text order = time order
+    reply_to             INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    reply_to_external_id TEXT,               -- kept until the parent arrives, then resolved
+    external_id          TEXT NOT NULL,      -- platform id, or a content hash when there is none
+    meta                 TEXT NOT NULL DEFAULT '{}',  -- JSON: anything platform-specific
+    UNIQUE (platform, external_id)           -- re-importing is an idempotent upsert
+);
+CREATE INDEX items_thread_time ON items(thread_id, created_at);
+CREATE INDEX items_owner_time ON items(is_owner, created_at);
+CREATE INDEX items_source ON items(source_id);
+CREATE INDEX items_author ON items(author_id);
+CREATE INDEX items_reply_to ON items(reply_to);
+CREATE INDEX items_unresolved_reply ON items(platform, reply_to_external_id)
+    WHERE reply_to IS NULL AND reply_to_external_id IS NOT NULL;
+
+-- Every saved state of the persona (sliders, boundaries, style profile); drafts point at one.
+CREATE TABLE persona_versions (
+    id         INTEGER PRIMARY KEY,
+    settings   TEXT NOT NULL,                -- JSON
+    created_at TEXT NOT NULL,
+    note       TEXT NOT NULL DEFAULT ''
+);
+
+-- Reply packs handed to the creator's posting tool.
+CREATE TABLE exports (
+    id          INTEGER PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    draft_count INTEGER NOT NULL DEFAULT 0,
+    format      TEXT NOT NULL
+);
+
+-- A drafted reply awaiting (or past) the creator's decision. The inbox owns the state machine.
+CREATE TABLE drafts (
+    id                 INTEGER PRIMARY KEY,
+    incoming_item_id   INTEGER REFERENCES items(id) ON DELETE SET NULL,
+    text               TEXT NOT NULL,
+    status             TEXT NOT NULL DEFAULT 'pending',  -- 'pending' | 'approved' | 'rejected' | ...
+    persona_version_id INTEGER REFERENCES persona_versions(id),
+    model              TEXT NOT NULL DEFAULT '',
+    provenance         TEXT NOT NULL DEFAULT '{}',       -- JSON: retrieved sources, guard findings, ...
+    export_id          INTEGER REFERENCES exports(id) ON DELETE SET NULL,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL
+);
+CREATE INDEX drafts_status ON drafts(status, created_at);
+CREATE INDEX drafts_incoming ON drafts(incoming_item_id);
+CREATE INDEX drafts_persona ON drafts(persona_version_id);
+CREATE INDEX drafts_export ON drafts(export_id);
+
+-- Every change to a draft, human or model: the provenance of what was finally sent.
+CREATE TABLE draft_history (
+    id       INTEGER PRIMARY KEY,
+    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    at       TEXT NOT NULL,
+    action   TEXT NOT NULL,                  -- 'created' | 'edited' | 'approved' | 'rejected' | ...
+    old_text TEXT,
+    new_text TEXT,
+    actor    TEXT NOT NULL DEFAULT 'creator' -- 'creator' | 'model' | 'system'
+);
+CREATE INDEX draft_history_draft ON draft_history(draft_id, at);
+
+-- What the app did with the creator's data, in their words and ours.
+CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    details TEXT NOT NULL DEFAULT '{}'       -- JSON
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+"""
+
+
+@migration
+def initial(db: Database) -> None:
+    """Every table, index and the items full-text index of the first release."""
+    db.executescript(_INITIAL_SQL)
+    for spec in FTS_INDEXES:
+        apply_fts(db, spec)
+
+
+SCHEMA_VERSION: int = len(_VERSIONED)
+"""The newest schema version this code knows (one per migration)."""
+
+MIGRATION_NAMES: tuple[str, ...] = tuple(_VERSIONED)
