@@ -1,0 +1,205 @@
+"""The headless commands. Each one calls the same core functions the GUI drives.
+
+``understudy [--basedir DIR] [--profile NAME] COMMAND ...``; with no command, the GUI opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from desktop import APP_NAME, __version__
+from desktop.core.errors import KnownError
+from desktop.core.paths import BASEDIR_ENV, DEFAULT_PROFILE, Paths
+from desktop.core.tasks import CancelToken, Progress
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    # On sub-commands the defaults are suppressed, so `understudy --basedir X models list`
+    # and `understudy models list --basedir X` both work and neither overrides the other.
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--basedir",
+        metavar="DIR",
+        default=default,
+        help=f"keep all data, models and settings under DIR (also: ${BASEDIR_ENV})",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=DEFAULT_PROFILE if top_level else argparse.SUPPRESS,
+        help="the persona profile to use (default: %(default)s)" if top_level else "the persona profile to use",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="understudy",
+        description=f"{APP_NAME}: drafts replies in your voice, on this computer, for you to approve. "
+        "With no command, the app window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    _common_options(parser, top_level=True)
+    parser.add_argument("--smoke-test", action="store_true", help="open the window, visit every page, and quit")
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, top_level=False)
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    models = commands.add_parser("models", help="list and set up the on-device models", parents=[common])
+    models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    models_commands.add_parser(
+        "list", help="show the models with size, quantization, architecture, context and template", parents=[common]
+    )
+    models_commands.add_parser(
+        "setup", help="put the bundled default models into the models folder (no network)", parents=[common]
+    )
+
+    profiles = commands.add_parser("profiles", help="list or create persona profiles", parents=[common])
+    profiles_commands = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+    profiles_commands.add_parser("list", help="show the profiles", parents=[common])
+    create = profiles_commands.add_parser("create", help="create a profile with its own store", parents=[common])
+    create.add_argument("name", help="the new profile's name")
+
+    store = commands.add_parser("store", help="inspect a profile's local store", parents=[common])
+    store_commands = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    store_commands.add_parser("info", help="schema version, file size and row counts", parents=[common])
+
+    secrets = commands.add_parser("secrets", help="where secrets such as API keys are kept", parents=[common])
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
+    secrets_commands.add_parser("status", help="say whether a system keychain is available", parents=[common])
+    return parser
+
+
+def _drain(progress: Iterator[Progress]) -> Any:
+    """Run a core generator to its end, printing its progress to stderr; return its result."""
+    while True:
+        try:
+            step = next(progress)
+        except StopIteration as stop:
+            return stop.value
+        counter = f" ({step.done}/{step.total})" if step.total else ""
+        print(f"{step.message}{counter}", file=sys.stderr, flush=True)
+
+
+def _format_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models import ensure_default_models, list_models
+
+    _drain(ensure_default_models(paths.models, CancelToken()))
+    rows = []
+    for facts in list_models(paths.models):
+        if facts.error:
+            rows.append([facts.file_name, "-", _format_size(facts.size_bytes), "-", "-", "-", "-", facts.error])
+            continue
+        rows.append(
+            [
+                facts.file_name,
+                facts.role,
+                _format_size(facts.size_bytes),
+                facts.quantization or "?",
+                facts.architecture or "?",
+                str(facts.context_length or "?"),
+                "yes" if facts.has_chat_template else "no",
+                "",
+            ]
+        )
+    print(f"Models in {paths.models}:")
+    _print_table(["FILE", "ROLE", "SIZE", "QUANT", "ARCH", "CONTEXT", "CHAT TEMPLATE", "PROBLEM"], rows)
+    return 0
+
+
+def cmd_models_setup(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models import ensure_default_models
+
+    _drain(ensure_default_models(paths.models, CancelToken()))
+    print(f"The default models are ready in {paths.models}.")
+    return 0
+
+
+def cmd_profiles_list(paths: Paths, args: argparse.Namespace) -> int:
+    names = paths.list_profiles()
+    if not names:
+        print(f"No profiles yet; '{DEFAULT_PROFILE}' is created when the app first opens one.")
+    for name in names:
+        print(name)
+    return 0
+
+
+def cmd_profiles_create(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.store import open_store
+
+    if args.name in paths.list_profiles():
+        raise KnownError(f"A profile named '{args.name}' already exists.")
+    profile = paths.create_profile(args.name)
+    open_store(profile.store).close()
+    print(f"Created profile '{args.name}' in {profile.root}.")
+    return 0
+
+
+def cmd_store_info(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.store import open_store, store_summary
+
+    profile = paths.profile(args.profile)
+    if not profile.store.exists():
+        raise KnownError(
+            f"Profile '{args.profile}' has no store yet.",
+            hint="Create it with `understudy profiles create NAME`, or open the app once.",
+        )
+    with open_store(profile.store) as store:
+        summary = store_summary(store)
+    print(f"Store of profile '{args.profile}': {summary['path']}")
+    print(f"  schema version: {summary['schema_version']} (this Understudy knows up to {summary['known_schema_version']})")
+    print(f"  journal mode: {summary['journal_mode']}")
+    print(f"  size: {_format_size(summary['file_size_bytes'])}")
+    for table, count in summary["rows"].items():
+        print(f"  {table}: {count} rows")
+    return 0
+
+
+def cmd_secrets_status(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.secrets import keyring_status
+
+    status = keyring_status()
+    print(status.message)
+    print(f"(backend: {status.backend})")
+    return 0
+
+
+COMMANDS = {
+    ("models", "list"): cmd_models_list,
+    ("models", "setup"): cmd_models_setup,
+    ("profiles", "list"): cmd_profiles_list,
+    ("profiles", "create"): cmd_profiles_create,
+    ("store", "info"): cmd_store_info,
+    ("secrets", "status"): cmd_secrets_status,
+}
+
+
+def run_command(paths: Paths, args: argparse.Namespace) -> int:
+    """Run the parsed sub-command; a KnownError becomes a plain message and exit status 1."""
+    action = getattr(args, f"{args.command}_command")
+    try:
+        return COMMANDS[(args.command, action)](paths, args)
+    except KnownError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{APP_NAME}: cancelled.", file=sys.stderr)
+        return 130
