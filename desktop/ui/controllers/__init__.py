@@ -1,0 +1,1 @@
+"""GUI-thread QObjects that own workers and relay their outcomes as plain signals."""

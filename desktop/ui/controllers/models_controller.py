@@ -1,0 +1,208 @@
+"""The models folder and the keychain, as seen by the GUI: surveyed and set up on workers.
+
+Reading GGUF headers, joining the 241 MB default model and probing the keychain all block,
+so each runs on a ``Worker``; this controller lives in the GUI thread, owns those workers,
+and re-emits their outcomes as signals that say what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.workers import Failure, Worker
+
+
+@dataclass(frozen=True)
+class ModelSurvey:
+    """What the models folder holds, and what that means for the app."""
+
+    models: list[Any] = field(default_factory=list)  # desktop.core.models.ModelFacts
+    default_chat: str | None = None
+    #: Default model file names absent (or unreadable) in the folder.
+    missing_defaults: list[str] = field(default_factory=list)
+
+    @property
+    def active_model(self) -> str | None:
+        """The generation model drafts will use: the default one, else the first readable one."""
+        usable = [m for m in self.models if not getattr(m, "error", None) and m.role == "generation"]
+        for facts in usable:
+            if facts.file_name == self.default_chat:
+                return facts.file_name
+        return usable[0].file_name if usable else None
+
+
+def survey_models(models_dir: Path, cancel: CancelToken) -> ModelSurvey:
+    """Runs on a worker thread: list the models (reads GGUF headers) and compare with the defaults."""
+    from desktop.core import models as core_models
+
+    found = core_models.list_models(models_dir)
+    readable = {m.file_name for m in found if not getattr(m, "error", None)}
+    missing = [name for name in core_models.DEFAULT_MODELS if name not in readable]
+    return ModelSurvey(models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing)
+
+
+def _setup_job(models_dir: Path):
+    def job(cancel: CancelToken):
+        from desktop.core import models as core_models
+
+        return core_models.ensure_default_models(models_dir, cancel)
+
+    return job
+
+
+def _keychain_job(cancel: CancelToken) -> Any:
+    from desktop.core.secrets import keyring_status
+
+    return keyring_status()
+
+
+class ModelsController(QObject):
+    """Surveys the models folder, sets up the default models, checks the keychain."""
+
+    survey_started = Signal()
+    models_surveyed = Signal(object)  # ModelSurvey
+    survey_failed = Signal(object)  # Failure
+    setup_started = Signal()
+    setup_progress = Signal(object)  # Progress
+    setup_finished = Signal()
+    setup_failed = Signal(object)  # Failure
+    setup_cancelled = Signal()
+    keychain_checked = Signal(object)  # desktop.core.secrets.KeyringStatus
+    keychain_failed = Signal(object)  # Failure
+
+    def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.models_dir = Path(models_dir)
+        self.survey: ModelSurvey | None = None
+        self._survey_worker: Worker | None = None
+        self._setup_worker: Worker | None = None
+        self._keychain_worker: Worker | None = None
+        self._survey_again = False
+        self._closed = False
+        #: Failures that were bugs (for the smoke test to report).
+        self.bugs: list[Failure] = []
+
+    # --- survey ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Survey the models folder (again); a request during a survey runs once it ends."""
+        if self._closed:
+            return
+        if self._survey_worker is not None:
+            self._survey_again = True
+            return
+        models_dir = self.models_dir
+        worker = Worker(lambda cancel: survey_models(models_dir, cancel), name="survey-models")
+        worker.finished.connect(self._on_survey_finished)
+        worker.failed.connect(self._on_survey_failed)
+        worker.stopped.connect(self._on_survey_stopped)
+        self._survey_worker = worker
+        self.survey_started.emit()
+        worker.start()
+
+    def is_surveying(self) -> bool:
+        return self._survey_worker is not None
+
+    @Slot(object)
+    def _on_survey_finished(self, survey: ModelSurvey) -> None:
+        self.survey = survey
+        self.models_surveyed.emit(survey)
+
+    @Slot(object)
+    def _on_survey_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        self.survey_failed.emit(failure)
+
+    @Slot()
+    def _on_survey_stopped(self) -> None:
+        self._survey_worker = None
+        if self._survey_again:
+            self._survey_again = False
+            self.refresh()
+
+    # --- set-up of the default models ---------------------------------------------------------
+    def start_setup(self) -> None:
+        if self._closed or self._setup_worker is not None:
+            return
+        worker = Worker(_setup_job(self.models_dir), name="setup-default-models")
+        worker.progress.connect(self._on_setup_progress)
+        worker.finished.connect(self._on_setup_finished)
+        worker.failed.connect(self._on_setup_failed)
+        worker.cancelled.connect(self._on_setup_cancelled)
+        worker.stopped.connect(self._on_setup_stopped)
+        self._setup_worker = worker
+        self.setup_started.emit()
+        worker.start()
+
+    def cancel_setup(self) -> None:
+        if self._setup_worker is not None:
+            self._setup_worker.cancel()
+
+    def is_setting_up(self) -> bool:
+        return self._setup_worker is not None
+
+    @Slot(object)
+    def _on_setup_progress(self, progress: Progress) -> None:
+        self.setup_progress.emit(progress)
+
+    @Slot(object)
+    def _on_setup_finished(self, _result: object) -> None:
+        self.setup_finished.emit()
+
+    @Slot(object)
+    def _on_setup_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        self.setup_failed.emit(failure)
+
+    @Slot()
+    def _on_setup_cancelled(self) -> None:
+        self.setup_cancelled.emit()
+
+    @Slot()
+    def _on_setup_stopped(self) -> None:
+        self._setup_worker = None
+        self.refresh()  # whatever happened, show what the folder now holds
+
+    # --- keychain ------------------------------------------------------------------------------
+    def check_keychain(self) -> None:
+        if self._closed or self._keychain_worker is not None:
+            return
+        worker = Worker(_keychain_job, name="check-keychain")
+        worker.finished.connect(self._on_keychain_finished)
+        worker.failed.connect(self._on_keychain_failed)
+        worker.stopped.connect(self._on_keychain_stopped)
+        self._keychain_worker = worker
+        worker.start()
+
+    @Slot(object)
+    def _on_keychain_finished(self, status: object) -> None:
+        self.keychain_checked.emit(status)
+
+    @Slot(object)
+    def _on_keychain_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        self.keychain_failed.emit(failure)
+
+    @Slot()
+    def _on_keychain_stopped(self) -> None:
+        self._keychain_worker = None
+
+    # --- shutdown --------------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return any(w is not None for w in (self._survey_worker, self._setup_worker, self._keychain_worker))
+
+    def shutdown(self, timeout_ms: int = 15_000) -> bool:
+        """Cancel every worker and join its thread (window closing); False if one would not stop."""
+        self._closed = True
+        self._survey_again = False
+        workers = [w for w in (self._survey_worker, self._setup_worker, self._keychain_worker) if w]
+        for worker in workers:
+            worker.cancel()
+        return all(worker.wait(timeout_ms) for worker in workers)

@@ -1,0 +1,301 @@
+"""The main window: sidebar + pages, the first-run welcome, model set-up, status bar.
+
+Window geometry, the last page and whether the welcome was seen are kept in the base folder's
+``settings.ini`` (``Paths.settings_file``, INI format): never in the real home's settings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME, __version__
+from desktop.core.paths import Paths
+from desktop.core.tasks import Progress
+from desktop.ui import theme
+from desktop.ui.controllers.models_controller import ModelsController, ModelSurvey
+from desktop.ui.widgets.first_run import FirstRunPage
+from desktop.ui.widgets.import_page import ImportPage
+from desktop.ui.widgets.inbox_page import InboxPage
+from desktop.ui.widgets.model_setup import ModelSetupBanner
+from desktop.ui.widgets.packs_page import PacksPage
+from desktop.ui.widgets.page import PAGE_MARGIN, Page
+from desktop.ui.widgets.persona_page import PersonaPage
+from desktop.ui.widgets.preview_page import PreviewPage
+from desktop.ui.widgets.settings_page import SettingsPage
+from desktop.ui.workers import Failure
+
+KEY_GEOMETRY = "window/geometry"
+KEY_STATE = "window/state"
+KEY_PAGE = "window/page"
+KEY_FIRST_RUN_SEEN = "welcome/seen"
+
+MINIMUM_SIZE = QSize(760, 540)
+DEFAULT_SIZE = QSize(1120, 740)
+
+
+def open_settings(paths: Paths) -> QSettings:
+    """The app's settings file, in INI format, under the base folder."""
+    return QSettings(str(paths.settings_file), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """The shell. ``check_models=False`` skips the start-up survey (for tests that need no workers)."""
+
+    page_changed = Signal(int)
+
+    def __init__(
+        self,
+        paths: Paths,
+        profile: str,
+        *,
+        settings: QSettings | None = None,
+        check_models: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.profile = profile
+        self.settings = settings if settings is not None else open_settings(paths)
+        self.setWindowTitle(f"{APP_NAME} — {profile}")
+        self.setWindowIcon(theme.app_icon())
+        self.setMinimumSize(MINIMUM_SIZE)
+
+        # Pages ---------------------------------------------------------------------------------
+        self.import_page = ImportPage()
+        self.persona_page = PersonaPage()
+        self.preview_page = PreviewPage()
+        self.inbox_page = InboxPage()
+        self.packs_page = PacksPage()
+        self.settings_page = SettingsPage(paths, profile)
+        self.pages: list[Page] = [
+            self.import_page,
+            self.persona_page,
+            self.preview_page,
+            self.inbox_page,
+            self.packs_page,
+            self.settings_page,
+        ]
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+
+        # Sidebar -------------------------------------------------------------------------------
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Pages")
+        self.sidebar.setIconSize(theme.ICON_SIZE)
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for number, page in enumerate(self.pages, start=1):
+            item = QListWidgetItem(theme.icon(page.icon_name), page.label)
+            item.setToolTip(f"{page.title}  (Ctrl+{number})")
+            item.setSizeHint(QSize(0, 40))
+            self.sidebar.addItem(item)
+        self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
+
+        sidebar_panel = QWidget()
+        sidebar_panel.setObjectName("sidebarPanel")
+        sidebar_panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        sidebar_panel.setFixedWidth(200)
+        side = QVBoxLayout(sidebar_panel)
+        side.setContentsMargins(12, 18, 12, 8)
+        side.setSpacing(4)
+        brand = QLabel(APP_NAME)
+        brand.setObjectName("brand")
+        side.addWidget(brand)
+        side.addWidget(self.sidebar, 1)
+        footer = QLabel(f"Version {__version__} · works offline")
+        footer.setObjectName("sidebarFooter")
+        footer.setWordWrap(True)
+        side.addWidget(footer)
+
+        # Model set-up banner above the pages ---------------------------------------------------------
+        self.setup_banner = ModelSetupBanner()
+        content = QWidget()
+        content.setObjectName("pageHost")
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(0)
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(PAGE_MARGIN, 16, PAGE_MARGIN, 0)
+        banner_row.addWidget(self.setup_banner)
+        content_layout.addLayout(banner_row)
+        content_layout.addWidget(self.stack, 1)
+
+        self.shell = QWidget()
+        self.shell.setObjectName("shell")
+        shell_layout = QHBoxLayout(self.shell)
+        shell_layout.setContentsMargins(0, 0, 0, 0)
+        shell_layout.setSpacing(0)
+        shell_layout.addWidget(sidebar_panel)
+        shell_layout.addWidget(content, 1)
+
+        # First run over everything -----------------------------------------------------------------
+        self.first_run = FirstRunPage()
+        self.first_run.get_started.connect(self._on_get_started)
+        self.root = QStackedWidget()
+        self.root.addWidget(self.first_run)
+        self.root.addWidget(self.shell)
+        self.setCentralWidget(self.root)
+
+        # Status bar --------------------------------------------------------------------------------
+        self.model_status = QLabel("Model: checking…" if check_models else "Model: not checked")
+        self.model_status.setObjectName("modelStatus")
+        self.profile_status = QLabel(f"Profile: {profile}")
+        self.profile_status.setObjectName("profileStatus")
+        self.statusBar().setSizeGripEnabled(False)
+        self.statusBar().addPermanentWidget(self.model_status)
+        self.statusBar().addPermanentWidget(self.profile_status)
+
+        # Shortcuts: Ctrl+1..6 pick a page ------------------------------------------------------------
+        self.page_shortcuts: list[QShortcut] = []
+        for index in range(len(self.pages)):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            # GUI thread only (a shortcut never fires from another thread), so a lambda is safe here.
+            shortcut.activated.connect(lambda index=index: self.show_page(index))
+            self.page_shortcuts.append(shortcut)
+
+        # Models and keychain, through workers -----------------------------------------------------
+        self.models = ModelsController(paths.models, self)
+        self.models.survey_started.connect(self._on_survey_started)
+        self.models.models_surveyed.connect(self._on_models_surveyed)
+        self.models.survey_failed.connect(self._on_survey_failed)
+        self.models.setup_started.connect(self.setup_banner.show_running)
+        self.models.setup_progress.connect(self._on_setup_progress)
+        self.models.setup_finished.connect(self._on_setup_finished)
+        self.models.setup_failed.connect(self._on_setup_failed)
+        self.models.setup_cancelled.connect(self._on_setup_cancelled)
+        self.models.keychain_checked.connect(self.settings_page.show_keychain)
+        self.models.keychain_failed.connect(self._on_keychain_failed)
+        self.setup_banner.setup_requested.connect(self.models.start_setup)
+        self.setup_banner.cancel_requested.connect(self.models.cancel_setup)
+        self.settings_page.refresh_requested.connect(self.models.refresh)
+        self._setup_note = ""
+
+        self._restore()
+        if check_models:
+            self.models.refresh()
+            self.models.check_keychain()
+
+    # --- pages ---------------------------------------------------------------------------------------
+    def show_page(self, index: int) -> None:
+        """Switch to page ``index`` (0-based), as the sidebar and Ctrl+1..6 do."""
+        if not 0 <= index < len(self.pages) or self.is_first_run_visible():
+            return
+        self.sidebar.setCurrentRow(index)
+
+    def current_page(self) -> Page:
+        return self.pages[self.stack.currentIndex()]
+
+    @Slot(int)
+    def _on_sidebar_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.pages):
+            self.stack.setCurrentIndex(row)
+            self.page_changed.emit(row)
+
+    # --- first run --------------------------------------------------------------------------------------
+    def is_first_run_visible(self) -> bool:
+        return self.root.currentWidget() is self.first_run
+
+    def show_first_run(self) -> None:
+        self.root.setCurrentWidget(self.first_run)
+        self.first_run.start_button.setFocus()
+
+    @Slot()
+    def _on_get_started(self) -> None:
+        self.settings.setValue(KEY_FIRST_RUN_SEEN, True)
+        self.settings.sync()
+        self.root.setCurrentWidget(self.shell)
+        self.sidebar.setFocus()
+
+    # --- settings ------------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.value(KEY_GEOMETRY)
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(DEFAULT_SIZE)
+        state = self.settings.value(KEY_STATE)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        page = self.settings.value(KEY_PAGE, 0, type=int)
+        self.sidebar.setCurrentRow(page if 0 <= page < len(self.pages) else 0)
+        # INI stores bools as the strings 'true'/'false': read with type=bool (DESIGN.md section 4).
+        if self.settings.value(KEY_FIRST_RUN_SEEN, False, type=bool):
+            self.root.setCurrentWidget(self.shell)
+        else:
+            self.show_first_run()
+
+    def save_settings(self) -> None:
+        self.settings.setValue(KEY_GEOMETRY, self.saveGeometry())
+        self.settings.setValue(KEY_STATE, self.saveState())
+        self.settings.setValue(KEY_PAGE, self.stack.currentIndex())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        self.save_settings()
+        # Join the workers' threads before the window goes (no "QThread destroyed while running");
+        # a cancelled set-up removes its temporary file on the way out.
+        self.models.shutdown()
+        super().closeEvent(event)
+
+    # --- models -----------------------------------------------------------------------------------------------
+    @Slot()
+    def _on_survey_started(self) -> None:
+        self.settings_page.show_models_loading()
+
+    @Slot(object)
+    def _on_models_surveyed(self, survey: ModelSurvey) -> None:
+        self.settings_page.show_models(survey.models, survey.default_chat)
+        active = survey.active_model
+        self.model_status.setText(f"Model: {active}" if active else "No model set up")
+        self.model_status.setToolTip(
+            "The model that drafts replies" if active else "Set up the built-in models to draft replies"
+        )
+        if self.models.is_setting_up():
+            return
+        if survey.missing_defaults:
+            if self.setup_banner.state != "failed":
+                self.setup_banner.show_offer(survey.missing_defaults, self._setup_note)
+        else:
+            self.setup_banner.hide_banner()
+        self._setup_note = ""
+
+    @Slot(object)
+    def _on_survey_failed(self, failure: Failure) -> None:
+        self.settings_page.show_models_error(failure.text)
+        self.model_status.setText("No model set up")
+
+    @Slot(object)
+    def _on_setup_progress(self, progress: Progress) -> None:
+        self.setup_banner.show_progress(progress)
+
+    @Slot()
+    def _on_setup_finished(self) -> None:
+        self._setup_note = ""
+        self.statusBar().showMessage("The built-in models are ready.", 8000)
+
+    @Slot(object)
+    def _on_setup_failed(self, failure: Failure) -> None:
+        self.setup_banner.show_failed(failure.text)
+
+    @Slot()
+    def _on_setup_cancelled(self) -> None:
+        self._setup_note = "Set-up was cancelled; nothing half-written was kept."
+        self.setup_banner.show_offer([], self._setup_note)
+
+    @Slot(object)
+    def _on_keychain_failed(self, failure: Failure) -> None:
+        self.settings_page.show_keychain_error(failure.text)

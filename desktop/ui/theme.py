@@ -1,0 +1,65 @@
+"""The look: a light stylesheet and line icons, both shipped inside ``desktop.ui``.
+
+Read through ``importlib.resources`` so that they are found the same way in a source checkout,
+an installed wheel and a frozen build (the packaging must include ``*.qss`` and ``icons/*.svg``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+ACCENT = "#4f46e5"
+ICON_COLOR = "#4b5563"
+ICON_SELECTED_COLOR = "#3730a3"
+
+
+def _resource_text(*parts: str) -> str:
+    return resources.files("desktop.ui").joinpath(*parts).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The application stylesheet (``style.qss``)."""
+    return _resource_text("style.qss")
+
+
+def _render(svg: str, size: int, ratio: float) -> QPixmap:
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    pixels = max(1, round(size * ratio))
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    pixmap.setDevicePixelRatio(ratio)
+    return pixmap
+
+
+def icon(name: str, size: int = 20) -> QIcon:
+    """Line icon ``icons/<name>.svg``, grey normally and accent-coloured when selected."""
+    template = _resource_text("icons", f"{name}.svg")
+    result = QIcon()
+    for ratio in (1.0, 2.0):
+        result.addPixmap(_render(template.replace("currentColor", ICON_COLOR), size, ratio), QIcon.Mode.Normal)
+        result.addPixmap(
+            _render(template.replace("currentColor", ICON_SELECTED_COLOR), size, ratio), QIcon.Mode.Selected
+        )
+    return result
+
+
+def app_icon() -> QIcon:
+    """The window/application icon."""
+    template = _resource_text("icons", "app.svg")
+    result = QIcon()
+    for size in (16, 32, 64, 128, 256):
+        result.addPixmap(_render(template, size, 1.0))
+    return result
+
+
+ICON_SIZE = QSize(20, 20)

@@ -1,0 +1,91 @@
+"""What every page has: a title, a plain-words summary of what it is for, and a body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+PAGE_MARGIN = 32
+
+
+class Page(QWidget):
+    """A page of the main window. Subclasses set the class attributes and fill ``body``."""
+
+    #: Short name for the sidebar.
+    label: str = ""
+    #: Icon name in ``desktop/ui/icons``.
+    icon_name: str = ""
+    #: Heading at the top of the page.
+    title: str = ""
+    #: What the page is for, in friendly plain words (shown under the title).
+    summary: str = ""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page_{self.icon_name}")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        content = QWidget()
+        content.setObjectName("pageHost")
+        scroll.setWidget(content)
+
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(PAGE_MARGIN, 28, PAGE_MARGIN, PAGE_MARGIN)
+        layout.setSpacing(10)
+        self.title_label = QLabel(self.title)
+        self.title_label.setObjectName("pageTitle")
+        self.title_label.setAccessibleName(self.title)
+        self.summary_label = QLabel(self.summary)
+        self.summary_label.setObjectName("pageSummary")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.summary_label)
+        layout.addSpacing(12)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(14)
+        layout.addLayout(self.body)
+        layout.addStretch(1)
+
+
+def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
+    """A white rounded panel with an optional heading; returns it and its layout."""
+    frame = QFrame(parent)
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(20, 16, 20, 18)
+    layout.setSpacing(8)
+    if title:
+        heading = QLabel(title)
+        heading.setObjectName("cardTitle")
+        layout.addWidget(heading)
+    return frame, layout
+
+
+def coming_soon_card(title: str, points: Iterable[str], note: str) -> QFrame:
+    """A card listing what a page will offer, for pages whose features are still being built."""
+    frame, layout = card(title)
+    for point in points:
+        # Bullet and text side by side, so a wrapped line hangs under the text, not the bullet.
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        bullet = QLabel("•")
+        bullet.setAlignment(Qt.AlignmentFlag.AlignTop)
+        label = QLabel(point)
+        label.setWordWrap(True)
+        row.addWidget(bullet, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(label, 1)
+        layout.addLayout(row)
+    if note:
+        layout.addSpacing(4)
+        soon = QLabel(note)
+        soon.setObjectName("comingSoon")
+        soon.setWordWrap(True)
+        layout.addWidget(soon)
+    return frame
