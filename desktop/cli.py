@@ -6,14 +6,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop import APP_NAME, __version__
 from desktop.core.errors import KnownError
 from desktop.core.paths import BASEDIR_ENV, DEFAULT_PROFILE, Paths
 from desktop.core.tasks import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from desktop.core.store import Store
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
@@ -67,6 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     store_commands = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     store_commands.add_parser("info", help="schema version, file size and row counts", parents=[common])
 
+    importing = commands.add_parser(
+        "import", help="import data-export archives (zip, folder or file); the format is detected", parents=[common]
+    )
+    importing.add_argument("paths", nargs="+", metavar="PATH", help="archives to import")
+    importing.add_argument("--me", metavar="NAME", help="your name in chats whose export does not say (WhatsApp)")
+    importing.add_argument("--platform", metavar="ID", help="force the format when detection is ambiguous")
+    importing.add_argument("--json", action="store_true", help="print a machine-readable summary")
+
+    sources = commands.add_parser("sources", help="list or remove imported archives", parents=[common])
+    sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
+    sources_list = sources_commands.add_parser("list", help="every import with counts and warnings", parents=[common])
+    sources_list.add_argument("--json", action="store_true", help="print a machine-readable list")
+    sources_remove = sources_commands.add_parser(
+        "remove", help="remove everything that came from one import", parents=[common]
+    )
+    sources_remove.add_argument("id", type=int, help="the source id shown by `sources list`")
+
     secrets = commands.add_parser("secrets", help="where secrets such as API keys are kept", parents=[common])
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
     secrets_commands.add_parser("status", help="say whether a system keychain is available", parents=[common])
@@ -86,9 +107,9 @@ def _drain(progress: Iterator[Progress]) -> Any:
 
 def _format_size(size: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
+        if size < 1000 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
+        size /= 1000
     raise AssertionError("unreachable")
 
 
@@ -173,6 +194,70 @@ def cmd_store_info(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_profile_store(paths: Paths, args: argparse.Namespace) -> "Store":
+    from desktop.core.store import open_store
+
+    return open_store(paths.create_profile(args.profile).store)
+
+
+def cmd_import(paths: Paths, args: argparse.Namespace) -> int:
+    """Import each archive in turn; one that fails is reported and the others still land."""
+    from desktop.core.importers.pipeline import import_archive
+
+    summaries, failures = [], 0
+    with _open_profile_store(paths, args) as store:
+        for path in args.paths:
+            try:
+                summary = _drain(import_archive(store, path, me=args.me, platform=args.platform, cancel=CancelToken()))
+            except KnownError as error:
+                failures += 1
+                print(f"{APP_NAME}: {path}: {error}", file=sys.stderr)
+                continue
+            summaries.append(summary)
+            if not args.json:
+                print(
+                    f"{path}: {summary.label} ({summary.version}) as source {summary.id}: {summary.items} items "
+                    f"({summary.new_items} new): {summary.posts} posts, {summary.comments} comments, "
+                    f"{summary.messages} messages in {summary.threads} threads; {summary.exchanges} exchanges, "
+                    f"{summary.inbox_candidates} awaiting a reply"
+                )
+                for warning in summary.warnings:
+                    print(f"  warning: {warning}")
+    if args.json:
+        print(json.dumps({"sources": [s.as_dict() for s in summaries]}, ensure_ascii=False, indent=2))
+    return 1 if failures else 0
+
+
+def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.store import list_sources
+
+    with _open_profile_store(paths, args) as store:
+        sources = list_sources(store)
+    if args.json:
+        print(json.dumps({"sources": sources}, ensure_ascii=False, indent=2))
+        return 0
+    if not sources:
+        print("Nothing imported yet: `understudy import PATH`.")
+    for source in sources:
+        counts = ", ".join(f"{n} {kind}s" for kind, n in source["counts"].items()) or "no items"
+        print(f"{source['id']:>4}  {source['platform']:<10} {source['imported_at'][:16]}  {source['filename']}: {counts}")
+        for warning in source["warnings"]:
+            print(f"      warning: {warning}")
+    return 0
+
+
+def cmd_sources_remove(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.store import delete_source
+
+    with _open_profile_store(paths, args) as store:
+        try:
+            removed = delete_source(store, args.id)
+        except KeyError:
+            raise KnownError(f"There is no import with id {args.id}.", hint="See `understudy sources list`.") from None
+    print(f"Removed source {args.id} and its {removed} items.")
+    return 0
+
+
 def cmd_secrets_status(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.secrets import keyring_status
 
@@ -189,12 +274,15 @@ COMMANDS = {
     ("profiles", "create"): cmd_profiles_create,
     ("store", "info"): cmd_store_info,
     ("secrets", "status"): cmd_secrets_status,
+    ("import", None): cmd_import,
+    ("sources", "list"): cmd_sources_list,
+    ("sources", "remove"): cmd_sources_remove,
 }
 
 
 def run_command(paths: Paths, args: argparse.Namespace) -> int:
     """Run the parsed sub-command; a KnownError becomes a plain message and exit status 1."""
-    action = getattr(args, f"{args.command}_command")
+    action = getattr(args, f"{args.command}_command", None)
     try:
         return COMMANDS[(args.command, action)](paths, args)
     except KnownError as error:

@@ -373,3 +373,18 @@ def store_summary(store: Store) -> dict[str, Any]:
         "file_size_bytes": size,
         "rows": {table: store.db.table(table).count for table in TABLES},
     }
+
+
+def delete_source(store: Store, source_id: int) -> int:
+    """Remove one import and everything that came only from it; returns the items removed.
+
+    Items cascade with their source (and their exchanges with them); threads left with no
+    items are removed too. Raises KeyError when there is no such source.
+    """
+    with translate_sqlite_errors(store.path), store.db.atomic():
+        if store.db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is None:
+            raise KeyError(source_id)
+        removed = store.db.execute("SELECT count(*) FROM items WHERE source_id = ?", [source_id]).fetchone()[0]
+        store.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+        store.db.execute("DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM items WHERE thread_id IS NOT NULL)")
+    return int(removed)

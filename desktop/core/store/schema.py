@@ -82,6 +82,8 @@ TABLES: tuple[str, ...] = (
     "drafts",
     "draft_history",
     "audit_log",
+    "exchanges",
+    "profile_settings",
 )
 
 _INITIAL_SQL = """
@@ -214,6 +216,32 @@ def initial(db: Database) -> None:
     db.executescript(_INITIAL_SQL)
     for spec in FTS_INDEXES:
         apply_fts(db, spec)
+
+
+@migration
+def exchanges_and_profile_settings(db: Database) -> None:
+    """Derived (incoming -> creator's reply) pairs, and small per-profile facts to remember."""
+    db.executescript(
+        """
+        -- An incoming message or comment and the creator's direct answer to it: what
+        -- generation learns from. Derived from items at import; rebuilt if items change.
+        CREATE TABLE exchanges (
+            id               INTEGER PRIMARY KEY,
+            incoming_item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            reply_item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            thread_id        INTEGER REFERENCES threads(id) ON DELETE CASCADE,
+            UNIQUE (incoming_item_id, reply_item_id)
+        );
+        CREATE INDEX exchanges_thread ON exchanges(thread_id);
+        CREATE INDEX exchanges_reply ON exchanges(reply_item_id);
+
+        -- Facts the creator told us once, e.g. which WhatsApp participant they are.
+        CREATE TABLE profile_settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
 
 
 SCHEMA_VERSION: int = len(_VERSIONED)

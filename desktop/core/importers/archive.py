@@ -1,0 +1,199 @@
+"""A safe, read-only view of what the creator handed us: a zip, an extracted folder, or one file.
+
+Importers see relative POSIX paths and open them as binary streams; nothing is ever
+extracted to disk and nothing is written next to the archive. Zips are checked before any
+entry is read: damaged or truncated files, password protection, zip bombs (by total size
+and compression ratio), and entries that try to escape (``..``, absolute paths, symlinks)
+are refused or skipped with a warning that names them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from desktop.core.errors import KnownError
+
+# Real exports of very active accounts reach tens of GB uncompressed; more is not a data export.
+MAX_TOTAL_UNCOMPRESSED = 200 * 1024**3
+# JSON and text compress 5-20x; a ratio past this on a sizeable entry is a bomb, not data.
+MAX_COMPRESSION_RATIO = 250
+RATIO_CHECK_MIN_SIZE = 1024 * 1024
+
+
+class ArchiveError(KnownError):
+    """The archive cannot be read safely; nothing was imported from it."""
+
+
+@dataclass
+class Archive:
+    """Files of one archive by relative path, with the warnings found while opening it."""
+
+    source: Path
+    kind: str  # "zip" | "folder" | "file"
+    sizes: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+    _zip: zipfile.ZipFile | None = None
+    bytes_read: int = 0
+    """Uncompressed bytes read so far through ``open``: the import's byte progress."""
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.sizes)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self.sizes.values())
+
+    def open(self, name: str) -> BinaryIO:
+        """A buffered binary stream of one file that counts what is read; the caller closes it."""
+        if name not in self.sizes:
+            raise KeyError(name)
+        if self._zip is not None:
+            inner: BinaryIO = self._zip.open(name)  # type: ignore[assignment]
+        elif self.kind == "file":
+            inner = self.source.open("rb")
+        else:
+            inner = (self.source / name).open("rb")
+        return io.BufferedReader(_CountingReader(inner, self), buffer_size=256 * 1024)  # type: ignore[return-value]
+
+    def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
+        """A whole small file as text (BOM removed). Big files should be streamed instead."""
+        with self.open(name) as stream:
+            return stream.read().decode(encoding, errors="replace")
+
+    def raise_if_damaged(self) -> None:
+        """Check every zip entry's checksum (reads the whole archive: only on a failure path)."""
+        if self._zip is None:
+            return
+        try:
+            bad = self._zip.testzip()
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            bad = str(exc)
+        if bad is not None:
+            raise ArchiveError(
+                f"'{self.source.name}' is damaged ({bad} cannot be read): it may be only partly downloaded.",
+                hint="Download the archive again from the platform.",
+            )
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _CountingReader(io.RawIOBase):
+    """Passes reads through and adds their size to the archive's ``bytes_read``."""
+
+    def __init__(self, inner: BinaryIO, archive: Archive) -> None:
+        self._inner = inner
+        self._archive = archive
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        self._archive.bytes_read += count or 0
+        return count
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def open_archive(path: str | os.PathLike[str]) -> Archive:
+    """Open a zip, folder or single file for reading; raise ArchiveError in plain words."""
+    source = Path(path)
+    if not source.exists():
+        raise ArchiveError(f"'{source}' does not exist.")
+    if source.is_dir():
+        return _open_folder(source)
+    if zipfile.is_zipfile(source):
+        return _open_zip(source)
+    if source.suffix.lower() == ".zip":
+        raise ArchiveError(
+            f"'{source.name}' is not a readable zip file: it may be damaged or only partly downloaded.",
+            hint="Download the archive again from the platform.",
+        )
+    return Archive(source, "file", {source.name: source.stat().st_size})
+
+
+def _unsafe_reason(name: str) -> str | None:
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "a path that points outside the archive"
+    return None
+
+
+def _open_zip(source: Path) -> Archive:
+    try:
+        handle = zipfile.ZipFile(source)
+        infos = handle.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ArchiveError(
+            f"'{source.name}' is not a readable zip file: it may be damaged or only partly downloaded.",
+            hint="Download the archive again from the platform.",
+        ) from exc
+    sizes: dict[str, int] = {}
+    warnings: list[str] = []
+    total = 0
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            if info.flag_bits & 0x1:
+                raise ArchiveError(
+                    f"'{source.name}' is password-protected, so Understudy cannot read it.",
+                    hint="Export your data again without a password, or unzip it yourself and import the folder.",
+                )
+            reason = _unsafe_reason(info.filename)
+            if reason is None and stat.S_ISLNK(info.external_attr >> 16):
+                reason = "a symbolic link"
+            if reason:
+                warnings.append(f"Skipped '{info.filename}': it is {reason}.")
+                continue
+            total += info.file_size
+            if (
+                info.file_size > RATIO_CHECK_MIN_SIZE
+                and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+            ) or total > MAX_TOTAL_UNCOMPRESSED:
+                raise ArchiveError(
+                    f"'{source.name}' expands to far more data than it holds (a 'zip bomb'), so it was not opened.",
+                    hint="Real data exports never do this; download the archive again from the platform.",
+                )
+            sizes[info.filename] = info.file_size
+    except ArchiveError:
+        handle.close()
+        raise
+    return Archive(source, "zip", sizes, warnings, handle)
+
+
+def _open_folder(source: Path) -> Archive:
+    sizes: dict[str, int] = {}
+    warnings: list[str] = []
+    for root, dirs, files in os.walk(source, followlinks=False):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            full = Path(root, name)
+            relative = full.relative_to(source).as_posix()
+            if full.is_symlink():
+                warnings.append(f"Skipped '{relative}': it is a symbolic link.")
+                continue
+            sizes[relative] = full.stat().st_size
+    if not sizes:
+        raise ArchiveError(f"The folder '{source}' holds no files to import.")
+    return Archive(source, "folder", sizes, warnings)
+

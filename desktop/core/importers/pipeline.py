@@ -1,0 +1,247 @@
+"""Import one archive into the store: detect, read, save, derive exchanges, all or nothing.
+
+The whole import runs inside one transaction: a cancel, a bad file that stops the importer,
+a full disk or a crash leaves the store exactly as it was, with no partial source. The
+function is a generator of ``Progress`` (items and bytes) whose return value is the summary,
+so the CLI prints it and the GUI's worker relays it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+import zlib
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import ijson
+
+from desktop.core.errors import KnownError
+from desktop.core.importers.archive import Archive, ArchiveError, open_archive
+from desktop.core.importers.base import ImportContext
+from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
+from desktop.core.importers.registry import detect
+from desktop.core.store import (
+    NewItem,
+    Store,
+    finish_source,
+    record_audit,
+    save_items,
+    save_person,
+    save_source,
+    save_thread,
+)
+from desktop.core.store.connection import translate_sqlite_errors
+from desktop.core.tasks import CancelToken, Progress
+
+BATCH_SIZE = 1000
+_ME_KEY = "owner_name.{platform}"
+
+
+@dataclass
+class ImportSummary:
+    """What one import added, in the shape ``understudy import --json`` prints."""
+
+    id: int
+    platform: str
+    label: str
+    version: str
+    path: str
+    items: int = 0
+    new_items: int = 0
+    posts: int = 0
+    comments: int = 0
+    messages: int = 0
+    threads: int = 0
+    exchanges: int = 0
+    inbox_candidates: int = 0
+    first_at: str | None = None
+    last_at: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def remembered_owner(store: Store, platform: str) -> str | None:
+    row = store.db.execute(
+        "SELECT value FROM profile_settings WHERE key = ?", [_ME_KEY.format(platform=platform)]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _remember_owner(store: Store, platform: str, name: str) -> None:
+    store.db.execute(
+        "INSERT INTO profile_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [_ME_KEY.format(platform=platform), name],
+    )
+
+
+def fingerprint(archive: Archive) -> str:
+    """Identity of an archive: the file's sha256, or for a folder its listing and sizes."""
+    digest = hashlib.sha256()
+    if archive.kind == "folder":
+        for name in archive.names:
+            digest.update(f"{name}\0{archive.sizes[name]}\n".encode())
+        return "folder:" + digest.hexdigest()
+    with archive.source.open("rb") as stream:
+        while block := stream.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_archive(
+    store: Store,
+    path: str | Path,
+    *,
+    me: str | None = None,
+    platform: str | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, ImportSummary]:
+    """Import ``path`` (zip, folder or single file) into ``store``; yields progress, returns the summary.
+
+    ``me`` names the creator where the export does not (WhatsApp, a single Telegram chat); it
+    is remembered per platform for the next import. ``platform`` forces the format.
+    """
+    cancel = cancel or CancelToken()
+    with open_archive(path) as archive:
+        importer, detection = detect(archive, platform)
+        me = me or remembered_owner(store, importer.platform)
+        yield Progress(f"Checking the {importer.label} export", 0, archive.total_bytes)
+        sha256 = fingerprint(archive)
+        context = ImportContext(archive, detection, me=me, cancel=cancel)
+        summary = ImportSummary(0, importer.platform, importer.label, detection.version, str(path))
+        try:
+            with translate_sqlite_errors(store.path), store.db.atomic():
+                summary.id = save_source(
+                    store, platform=importer.platform, path=Path(path).resolve(), sha256=sha256,
+                    size_bytes=Path(path).stat().st_size if archive.kind != "folder" else archive.total_bytes,
+                )
+                thread_ids = yield from _save_records(store, summary, importer.read(context), archive, cancel)
+                cancel.raise_if_cancelled()
+                summary.warnings = archive.warnings + context.warnings
+                _derive_exchanges(store, summary, thread_ids)
+                finish_source(store, summary.id, warnings=summary.warnings)
+                if context.me:
+                    _remember_owner(store, importer.platform, context.me)
+                record_audit(store, "import", f"source:{summary.id}", summary.as_dict())
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ArchiveError(
+                f"Part of '{Path(path).name}' is damaged and could not be read ({exc}). Nothing was imported.",
+                hint="Download the archive again from the platform.",
+            ) from exc
+        except (json.JSONDecodeError, ijson.JSONError, UnicodeDecodeError) as exc:
+            raise KnownError(
+                f"'{Path(path).name}' looks like a {importer.label} export but could not be read: {exc}. "
+                "Nothing was imported."
+            ) from exc
+        yield Progress(f"Imported {summary.items} items from {importer.label}", archive.total_bytes, archive.total_bytes)
+        return summary
+
+
+def _save_records(
+    store: Store,
+    summary: ImportSummary,
+    records: Iterable[ThreadRecord | ItemRecord],
+    archive: Archive,
+    cancel: CancelToken,
+) -> Generator[Progress, None, set[int]]:
+    """Save threads, people and items as they stream in; returns the ids of the threads touched."""
+    platform = summary.platform
+    thread_ids: dict[str, int] = {}
+    people: dict[tuple[str, bool], int] = {}
+    batch: list[NewItem] = []
+
+    def flush() -> Iterator[Progress]:
+        if batch:
+            summary.new_items += save_items(store, summary.id, batch, cancel=cancel).new
+            batch.clear()
+            yield Progress(f"Read {summary.items:,} items", archive.bytes_read, archive.total_bytes)
+
+    for record in records:
+        if isinstance(record, ThreadRecord):
+            thread_ids[record.key] = save_thread(
+                store, platform=platform, external_id=record.key, source_id=summary.id,
+                title=record.title, kind=record.kind,
+            )
+            continue
+        person_key = (record.author, record.is_owner)
+        if person_key not in people:
+            people[person_key] = save_person(
+                store, platform=platform, handle=record.author or "unknown", is_owner=record.is_owner
+            )
+        thread_id = thread_ids.get(record.thread_key) if record.thread_key else None
+        if record.thread_key and thread_id is None:
+            # An importer that names a thread it never announced: create it rather than lose the link.
+            thread_id = thread_ids[record.thread_key] = save_thread(
+                store, platform=platform, external_id=record.thread_key, source_id=summary.id
+            )
+        batch.append(
+            NewItem(
+                platform=platform, kind=record.kind, text=record.text, created_at=record.created_at,
+                external_id=record.external_id, thread_id=thread_id, author_id=people[person_key],
+                is_owner=record.is_owner, reply_to_external_id=record.reply_to, meta=dict(record.extra),
+            )
+        )
+        _count(summary, record)
+        if len(batch) >= BATCH_SIZE:
+            yield from flush()
+    yield from flush()
+    summary.threads = len(thread_ids)
+    return set(thread_ids.values())
+
+
+def _count(summary: ImportSummary, record: ItemRecord) -> None:
+    summary.items += 1
+    if record.kind == MESSAGE:
+        summary.messages += 1
+    elif record.kind == COMMENT:
+        summary.comments += 1
+    elif record.kind == POST and record.is_owner:
+        summary.posts += 1
+    stamp = record.created_at.isoformat()
+    summary.first_at = min(summary.first_at or stamp, stamp)
+    summary.last_at = max(summary.last_at or stamp, stamp)
+
+
+_DERIVE_THREAD_EXCHANGES = """
+INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
+SELECT id, next_id, thread_id FROM (
+    SELECT id, thread_id, is_owner,
+           lead(id) OVER w AS next_id, lead(is_owner) OVER w AS next_is_owner
+    FROM items WHERE thread_id IN (SELECT value FROM json_each(?))
+    WINDOW w AS (PARTITION BY thread_id ORDER BY created_at, id)
+) WHERE is_owner = 0 AND next_is_owner = 1
+"""
+
+_DERIVE_REPLY_EXCHANGES = """
+INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
+SELECT parent.id, reply.id, reply.thread_id
+FROM items AS reply JOIN items AS parent ON parent.id = reply.reply_to
+WHERE reply.source_id = ? AND reply.is_owner = 1 AND parent.is_owner = 0
+"""
+
+_COUNT_EXCHANGES = """
+SELECT count(*) FROM exchanges AS e JOIN items AS reply ON reply.id = e.reply_item_id
+WHERE reply.source_id = ? OR reply.thread_id IN (SELECT value FROM json_each(?))
+"""
+
+# A conversation awaits the creator when its latest item came from someone else.
+_COUNT_INBOX_CANDIDATES = """
+SELECT count(*) FROM (
+    SELECT is_owner, row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
+    FROM items WHERE thread_id IN (SELECT value FROM json_each(?))
+) WHERE position = 1 AND is_owner = 0
+"""
+
+
+def _derive_exchanges(store: Store, summary: ImportSummary, thread_ids: set[int]) -> None:
+    """Pair each incoming item with the creator's direct answer; count conversations awaiting one."""
+    threads_json = json.dumps(sorted(thread_ids))
+    conn = store.db.conn
+    conn.execute(_DERIVE_THREAD_EXCHANGES, [threads_json])
+    conn.execute(_DERIVE_REPLY_EXCHANGES, [summary.id])
+    summary.exchanges = conn.execute(_COUNT_EXCHANGES, [summary.id, threads_json]).fetchone()[0]
+    summary.inbox_candidates = conn.execute(_COUNT_INBOX_CANDIDATES, [threads_json]).fetchone()[0]

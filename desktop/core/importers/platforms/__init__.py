@@ -1,0 +1,1 @@
+"""One module per platform; each defines ``IMPORTER``, found by ``desktop.core.importers.registry``."""

@@ -1,0 +1,362 @@
+"""TikTok "Download your data": the JSON file (``user_data_tiktok.json`` / ``user_data.json``)
+and the TXT variant (a folder of ``.txt`` files).
+
+JSON, both schemas: the 2024+ one (``Your Activity``, ``Post.Posts.VideoList``,
+``Direct Message."Direct Messages".ChatHistory``, comments with lowercase ``date``/``comment``)
+and the older one (``Activity``, ``Video.Videos.VideoList``,
+``"Direct Messages"."Chat History".ChatHistory``, ``Date``/``Comment``). Lists may be null.
+Times are ``"YYYY-MM-DD HH:MM:SS"`` in UTC. The owner is ``ProfileMap.userName`` (matched
+against a message's ``From``).
+
+TXT: ``Comments.txt`` / ``Videos.txt`` / ``Post.txt`` are blocks of ``Key: value`` lines
+separated by blank lines (``Date: 2021-08-13 01:23:45[ UTC]`` then ``Comment: ...``);
+``Direct Messages.txt`` holds ``>>> Chat History with <name>::`` headers followed by lines
+``YYYY-MM-DD HH:MM:SS <sender>: <text>``; the owner is ``Username:`` in the profile file.
+TXT keys are localized; English keys are read and, failing them, the first date-valued key
+and the key after it.
+
+Decisions: videos are posts (their caption; "N/A" or empty captions are skipped), own
+comments are comments (the export has no link to the video, so no thread), DM messages that
+are only a link (shared videos) are skipped. Items have no platform id, so external ids are
+hashes of thread + time + author + text (+ an occurrence number for exact repeats).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import ijson
+
+from desktop.core.importers.archive import Archive
+from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError, Record
+from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
+from desktop.core.importers.text import normalize
+
+_JSON_NAME = re.compile(r"(^|/)user_data(_tiktok)?\.json$", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})(?:\s*UTC)?$")
+_CHAT_HEADER = re.compile(r"^>>>\s*Chat History with (.+?):*\s*$")
+_TXT_MESSAGE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: UTC)? (.+?): (.*)$")
+_ONLY_LINK = re.compile(r"^\[?https?://\S+\]?$")
+_PLACEHOLDERS = {"", "n/a", "none", "null"}
+_CANCEL_EVERY = 1000
+
+_PROFILE_PREFIXES = (
+    "Profile.Profile Info.ProfileMap",
+    "Profile.Profile Information.ProfileMap",
+    "Profile And Settings.Profile Info.ProfileMap",
+)
+_COMMENT_PREFIXES = ("Comment.Comments.CommentsList.item",)
+_VIDEO_PREFIXES = ("Post.Posts.VideoList.item", "Video.Videos.VideoList.item")
+_CHAT_PREFIXES = (
+    "Direct Message.Direct Messages.ChatHistory",
+    "Direct Messages.Chat History.ChatHistory",
+    "Direct Messages.Direct Messages.ChatHistory",
+)
+
+
+def _time(value: object) -> datetime | None:
+    match = _DATE.match(str(value or "").strip())
+    if not match:
+        return None
+    return datetime.fromisoformat(match.group(1).replace("T", " ")).replace(tzinfo=timezone.utc)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+def _field(entry: dict[str, Any], *names: str) -> str:
+    lowered = {str(k).lower(): v for k, v in entry.items()}
+    for name in names:
+        value = lowered.get(name.lower())
+        if value is not None:
+            return str(value)
+    return ""
+
+
+def _chat_name(key: str) -> str:
+    name = re.sub(r"^Chat History with\s*", "", key.strip())
+    return name.rstrip(":").strip() or key
+
+
+def _sniff(archive: Archive, name: str, size: int = 65536) -> bytes:
+    try:
+        with archive.open(name) as stream:
+            return stream.read(size)
+    except OSError:
+        return b""
+
+
+class _Ids:
+    """Hash ids with an occurrence number, so two identical messages stay two items."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def __call__(self, *parts: str) -> str:
+        base = _hash(*parts)
+        self._seen[base] += 1
+        n = self._seen[base]
+        return base if n == 1 else f"{base}-{n}"
+
+
+class TikTokImporter:
+    platform: ClassVar[str] = "tiktok"
+    label: ClassVar[str] = "TikTok"
+
+    # -- detection -------------------------------------------------------------------------
+
+    def _json_files(self, archive: Archive) -> list[str]:
+        named = [n for n in archive.names if _JSON_NAME.search(n)]
+        if named:
+            return named
+        if archive.kind == "file" and archive.names[0].lower().endswith(".json"):
+            head = _sniff(archive, archive.names[0])
+            if b'"ProfileMap"' in head or (b'"Profile"' in head and b"Activity" in head):
+                return list(archive.names)
+        return []
+
+    def _txt_files(self, archive: Archive) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for name in archive.names:
+            if not name.lower().endswith(".txt"):
+                continue
+            base = name.rsplit("/", 1)[-1].lower()
+            head = _sniff(archive, name, 4096).decode("utf-8-sig", errors="replace")
+            lines = [line.strip() for line in head.splitlines() if line.strip()]
+            if not lines:
+                continue
+            if _CHAT_HEADER.match(lines[0]):
+                found.setdefault("dms", []).append(name)
+                continue
+            first = lines[0].split(":", 1)
+            if len(first) == 2 and _time(first[1]):
+                if "comment" in base or "reactie" in base or "comentario" in base or "kommentar" in base:
+                    found.setdefault("comments", []).append(name)
+                elif base in ("videos.txt", "video.txt", "post.txt", "posts.txt"):
+                    found.setdefault("videos", []).append(name)
+                else:
+                    found.setdefault("other", []).append(name)
+            elif "profile" in base and len(first) == 2:
+                found.setdefault("profile", []).append(name)
+        return found
+
+    def detect(self, archive: Archive) -> Detection | None:
+        try:
+            for name in self._json_files(archive):
+                head = _sniff(archive, name)
+                if b'"Your Activity"' in head or b'"Direct Message"' in head or b'"Post"' in head:
+                    return Detection(self.platform, "json-2024", 0.95)
+                if any(key in head for key in (b'"Activity"', b'"Video"', b'"Profile"', b'"Comment"')):
+                    return Detection(self.platform, "json-legacy", 0.9)
+            txt = self._txt_files(archive)
+        except Exception:  # noqa: BLE001 - never crash on another platform's files
+            return None
+        if "dms" in txt:
+            return Detection(self.platform, "txt", 0.9)
+        if "comments" in txt or "videos" in txt:
+            return Detection(self.platform, "txt", 0.8 if len(txt) > 1 else 0.6)
+        return None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, context: ImportContext) -> Iterator[Record]:
+        json_files = self._json_files(context.archive)
+        count = 0
+        source = self._read_json(context, json_files) if json_files else self._read_txt(context)
+        for record in source:
+            count += 1
+            if count % _CANCEL_EVERY == 0:
+                context.cancel.raise_if_cancelled()
+            yield record
+
+    def _items(self, archive: Archive, name: str, prefixes: Iterable[str]) -> Iterator[Any]:
+        for prefix in prefixes:
+            with archive.open(name) as stream:
+                yield from ijson.items(stream, prefix)
+
+    def _read_json(self, context: ImportContext, names: list[str]) -> Iterator[Record]:
+        archive = context.archive
+        for name in names:
+            try:
+                owner = ""
+                for profile in self._items(archive, name, _PROFILE_PREFIXES):
+                    if isinstance(profile, dict) and profile.get("userName"):
+                        owner = str(profile["userName"])
+                owner = owner or (context.me or "")
+                chats: dict[str, list[dict[str, Any]]] = {}
+                for history in self._items(archive, name, _CHAT_PREFIXES):
+                    if isinstance(history, dict):
+                        for key, messages in history.items():
+                            chats.setdefault(key, []).extend(m for m in messages or [] if isinstance(m, dict))
+                if chats and not owner:
+                    senders = {str(m.get("From")) for ms in chats.values() for m in ms if m.get("From")}
+                    raise OwnerUnknownError(self.label, sorted(senders))
+                for video in self._items(archive, name, _VIDEO_PREFIXES):
+                    record = self._video(video, owner) if isinstance(video, dict) else None
+                    if record:
+                        yield record
+                ids = _Ids()
+                for comment in self._items(archive, name, _COMMENT_PREFIXES):
+                    if isinstance(comment, dict):
+                        date, text = _field(comment, "Date"), _field(comment, "Comment")
+                        record = self._comment(ids, date, text, owner)
+                        if record:
+                            yield record
+                for key, messages in chats.items():
+                    entries = [(_field(m, "Date"), _field(m, "From"), _field(m, "Content")) for m in messages]
+                    yield from self._chat(_chat_name(key), entries, owner)
+            except (ValueError, ijson.JSONError) as exc:
+                context.warn(f"Skipped '{name}': it is not valid JSON ({exc}).")
+
+    def _video(self, video: dict[str, Any], owner: str) -> ItemRecord | None:
+        created = _time(_field(video, "Date"))
+        text = normalize(_field(video, "Title", "Desc", "Description"))
+        if created is None or text.lower() in _PLACEHOLDERS:
+            return None
+        link = _field(video, "Link", "VideoLink", "Video Link")
+        return ItemRecord(
+            external_id=_hash("video", created.isoformat(), text),
+            kind=POST,
+            text=text,
+            created_at=created,
+            author=owner or "me",
+            is_owner=True,
+            extra={"likes": _field(video, "Likes"), "link": link},
+        )
+
+    def _comment(self, ids: _Ids, date: str, text: str, owner: str) -> ItemRecord | None:
+        created = _time(date)
+        text = normalize(text)
+        if created is None or text.lower() in _PLACEHOLDERS:
+            return None
+        return ItemRecord(
+            external_id=ids("comment", created.isoformat(), text),
+            kind=COMMENT,
+            text=text,
+            created_at=created,
+            author=owner or "me",
+            is_owner=True,
+        )
+
+    def _chat(self, name: str, entries: list[tuple[str, str, str]], owner: str) -> Iterator[Record]:
+        """One chat, sorted by time (TikTok's order differs per chat)."""
+        key = f"chat:{name}"
+        ids = _Ids()
+        records: list[ItemRecord] = []
+        senders: set[str] = set()
+        for date, sender, content in entries:
+            created = _time(date)
+            text = normalize(content)
+            if sender:
+                senders.add(sender)
+            if created is None or not text or _ONLY_LINK.match(text):
+                continue
+            records.append(
+                ItemRecord(
+                    external_id=ids(key, created.isoformat(), sender, text),
+                    kind=MESSAGE,
+                    text=text,
+                    created_at=created,
+                    author=sender,
+                    is_owner=sender.lower() == owner.lower(),
+                    thread_key=key,
+                )
+            )
+        if not records:
+            return
+        group = name.lower().startswith("group_chat") or len(senders - {owner}) > 1
+        kind = "group" if group else "dm"
+        yield ThreadRecord(key=key, title=name, kind=kind, participants=tuple(sorted(senders)))
+        yield from sorted(records, key=lambda r: r.created_at)
+
+    # -- TXT -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _blocks(text: str) -> Iterator[list[tuple[str, str]]]:
+        block: list[tuple[str, str]] = []
+        for line in text.splitlines():
+            if not line.strip():
+                if block:
+                    yield block
+                block = []
+                continue
+            key, sep, value = line.partition(":")
+            if sep and _looks_like_key(key):
+                block.append((key.strip(), value.strip()))
+            elif block:  # a continuation line of a multi-line value
+                block[-1] = (block[-1][0], block[-1][1] + "\n" + line)
+        if block:
+            yield block
+
+    @staticmethod
+    def _date_and_text(
+        block: list[tuple[str, str]], text_keys: tuple[str, ...], positional: bool
+    ) -> tuple[str, str]:
+        fields = {k.lower(): v for k, v in block}
+        date = fields.get("date", "")
+        text = next((fields[k] for k in text_keys if k in fields), "")
+        if not date:  # localized keys: the first date-valued field (and, for comments, the next one)
+            for i, (_, value) in enumerate(block):
+                if _time(value):
+                    date = value
+                    if positional and not text and i + 1 < len(block):
+                        text = block[i + 1][1]
+                    break
+        return date, text
+
+    def _read_txt(self, context: ImportContext) -> Iterator[Record]:
+        archive = context.archive
+        files = self._txt_files(archive)
+        owner = ""
+        for name in files.get("profile", []):
+            for line in archive.read_text(name).splitlines():
+                key, _, value = line.partition(":")
+                if key.strip().lower() in ("username", "user name", "gebruikersnaam", "benutzername"):
+                    owner = value.strip()
+        owner = owner or (context.me or "")
+        chats: dict[str, list[tuple[str, str, str]]] = {}
+        for name in files.get("dms", []):
+            current: list[tuple[str, str, str]] | None = None
+            for line in archive.read_text(name).splitlines():
+                header = _CHAT_HEADER.match(line.strip())
+                if header:
+                    current = chats.setdefault(header.group(1).strip(), [])
+                    continue
+                message = _TXT_MESSAGE.match(line)
+                if message and current is not None:
+                    current.append(message.groups())  # type: ignore[arg-type]
+                elif line.strip() and current:
+                    date, sender, text = current[-1]
+                    current[-1] = (date, sender, text + "\n" + line)
+        if chats and not owner:
+            senders = {sender for entries in chats.values() for _, sender, _ in entries}
+            raise OwnerUnknownError(self.label, sorted(senders))
+        for name in files.get("videos", []):
+            for block in self._blocks(archive.read_text(name)):
+                keys = ("title", "desc", "description", "caption")
+                date, text = self._date_and_text(block, keys, positional=False)
+                record = self._video({"Date": date, "Title": text, **dict(block)}, owner)
+                if record:
+                    yield record
+        ids = _Ids()
+        for name in files.get("comments", []):
+            for block in self._blocks(archive.read_text(name)):
+                date, text = self._date_and_text(block, ("comment",), positional=True)
+                record = self._comment(ids, date, text, owner)
+                if record:
+                    yield record
+        for chat, entries in chats.items():
+            yield from self._chat(chat, entries, owner)
+
+
+def _looks_like_key(key: str) -> bool:
+    return bool(key) and len(key) <= 40 and not key.startswith((" ", "\t")) and "http" not in key
+
+
+IMPORTER = TikTokImporter()
