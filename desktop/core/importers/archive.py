@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import lzma
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -25,6 +26,13 @@ MAX_TOTAL_UNCOMPRESSED = 200 * 1024**3
 # JSON and text compress 5-20x; a ratio past this on a sizeable entry is a bomb, not data.
 MAX_COMPRESSION_RATIO = 250
 RATIO_CHECK_MIN_SIZE = 1024 * 1024
+
+
+# What reading a damaged zip entry can raise: bad headers, bad deflate/bzip2/lzma data, a
+# stream cut short, or a compression method or zip version this Python cannot read.
+ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, lzma.LZMAError, OSError,
+)
 
 
 class ArchiveError(KnownError):
@@ -74,7 +82,7 @@ class Archive:
             return
         try:
             bad = self._zip.testzip()
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except ZIP_READ_ERRORS as exc:
             bad = str(exc)
         if bad is not None:
             raise ArchiveError(
@@ -143,7 +151,7 @@ def _open_zip(source: Path) -> Archive:
     try:
         handle = zipfile.ZipFile(source)
         infos = handle.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (*ZIP_READ_ERRORS, ValueError) as exc:
         raise ArchiveError(
             f"'{source.name}' is not a readable zip file: it may be damaged or only partly downloaded.",
             hint="Download the archive again from the platform.",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zipfile
-import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import ijson
 
 from desktop.core.errors import KnownError
-from desktop.core.importers.archive import Archive, ArchiveError, open_archive
+from desktop.core.importers.archive import ZIP_READ_ERRORS, Archive, ArchiveError, open_archive
 from desktop.core.importers.base import ImportContext
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.registry import detect
@@ -127,7 +125,7 @@ def import_archive(
                 if context.me:
                     _remember_owner(store, importer.platform, context.me)
                 record_audit(store, "import", f"source:{summary.id}", summary.as_dict())
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except ZIP_READ_ERRORS as exc:
             raise ArchiveError(
                 f"Part of '{Path(path).name}' is damaged and could not be read ({exc}). Nothing was imported.",
                 hint="Download the archive again from the platform.",
