@@ -1,0 +1,724 @@
+"""What Instagram and Facebook/Messenger exports share: layout sniffing, streamed JSON, message threads.
+
+Both come from Meta's "Download your information" and write the same ``message_N.json``
+thread files (``participants`` + ``messages`` with ``sender_name``/``timestamp_ms``), the
+same mojibake (every UTF-8 byte as its own ``\\u00XX`` escape) and the same newest-first
+split files. ``classify`` looks at one archive once and says which of the two it is, so the
+two importers never both claim an archive; the thread reader turns thread files into records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import PurePosixPath
+from typing import Any
+
+import ijson
+
+from desktop.core.errors import KnownError
+from desktop.core.importers.archive import Archive
+from desktop.core.importers.base import ImportContext, OwnerUnknownError
+from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
+from desktop.core.importers.text import clean_meta_text
+
+INSTAGRAM = "instagram"
+FACEBOOK = "facebook"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+CANCEL_EVERY = 1000
+SNIFF_BYTES = 4096
+MAX_UNKNOWN_SNIFFS = 2000  # other JSON files opened to look for E2EE chat backups
+
+# Accounts that were deleted or are unavailable show up under one shared placeholder name.
+DELETED_ACCOUNT_NAMES = frozenset({"Instagram User", "Instagrammer", "Facebook User", "Facebook user"})
+
+THREAD_SECTIONS = ("inbox", "message_requests", "archived_threads", "filtered_threads", "e2ee_cutover")
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+def fix(value: object) -> str:
+    """One string from a Meta export, repaired (mojibake), NFC-normalized and trimmed."""
+    return clean_meta_text(value if isinstance(value, str) else None)
+
+
+def stable_id(*parts: object) -> str:
+    """A deterministic id from the fields that identify an item when the platform gives none."""
+    digest = hashlib.sha256("\x1f".join(str(part) for part in parts).encode("utf-8")).hexdigest()
+    return digest[:32]
+
+
+def from_ms(value: object) -> datetime | None:
+    number = _number(value)
+    return None if number is None else EPOCH + timedelta(milliseconds=number)
+
+
+def from_seconds(value: object) -> datetime | None:
+    number = _number(value)
+    return None if number is None else EPOCH + timedelta(seconds=number)
+
+
+def from_iso(value: object) -> datetime | None:
+    """An ISO 8601 time from the 2019-2020 Instagram export; no zone means UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _number(value: object) -> float | int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value if value > 0 else None
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+# System and placeholder lines: the thread's machinery, not something a person wrote. English only;
+# the labels are localized, so other languages' placeholders get through (they are short and rare).
+_ALWAYS_SYSTEM = re.compile(
+    r"""(?x)^(?:
+        .+\ sent\ an\ attachment\.
+      | Liked\ a\ message
+      | Reacted\ .+\ to\ your\ message
+      | .+\ reacted\ .+\ to\ your\ message\.?
+      | .+\ in\ the\ poll\.
+      | (?:.+\ )?created\ a\ poll:.*
+      | This\ poll\ is\ no\ longer\ available\.
+      | .+\ left\ the\ group\.
+      | .+\ added\ .+\ to\ the\ group\.
+      | .+\ removed\ .+\ from\ the\ group\.
+      | .+\ named\ the\ group\ .+
+      | .+\ changed\ the\ group\ (?:photo|name|theme).*
+      | .+\ set\ the\ nickname\ for\ .+
+      | .+\ set\ (?:his|her|their|your)\ own\ nickname\ to\ .+
+      | .+\ cleared\ the\ nickname\ for\ .+
+      | .+\ changed\ the\ chat\ theme.*
+      | .+\ set\ the\ quick\ reaction\ to\ .+
+      | .+\ unsent\ a\ message\.?
+      | This\ message\ was\ unsent\.?
+      | .+\ missed\ (?:a|your)\ (?:video\ )?call.*
+      | .+\ started\ (?:a|sharing)\ (?:video|audio)?\ ?(?:chat|call|video)\.?
+      | .+\ joined\ the\ (?:video\ )?(?:chat|call)\.?
+      | The\ (?:video\ )?(?:chat|call)\ ended\.?
+      | You\ are\ now\ connected\ on\ Messenger\.?
+      | Messages\ and\ calls\ are\ secured\ with\ end-to-end\ encryption.*
+      | .+\ waved\ at\ you.*
+      | Mentioned\ you\ in\ their\ story
+      | A\ contact\ added\ you\ and\ .+\ to\ the\ group\.
+    )$""",
+    re.DOTALL,
+)
+# Lines that stand in for a photo, video, voice note, sticker or shared post: only when the
+# message really carries such an attachment ("I sent a photo." typed by hand is kept).
+_ATTACHMENT_STAND_IN = re.compile(
+    r"^.+ (?:sent|shared) (?:a|an) (?:photo|video|voice message|audio message|sticker|GIF|link|"
+    r"story|post|reel|file|location)s?(?: from .+)?\.?$|^.+ sent \d+ (?:photos|videos|files)\.?$"
+)
+_ATTACHMENT_KEYS = ("photos", "videos", "audio_files", "files", "gifs", "sticker", "share", "media")
+_SYSTEM_TYPES = frozenset({"Call", "Subscribe", "Unsubscribe"})
+
+
+def is_system_message(text: str, message: dict[str, Any]) -> bool:
+    """Whether a message's text is a placeholder or system line rather than something written."""
+    if not text:
+        return True
+    if message.get("is_unsent") or message.get("isUnsent") or message.get("type") in _SYSTEM_TYPES:
+        return True
+    if _ALWAYS_SYSTEM.match(text):
+        return True
+    return bool(_ATTACHMENT_STAND_IN.match(text)) and any(message.get(key) for key in _ATTACHMENT_KEYS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Streamed JSON
+
+
+class NotWhatWasExpected(ValueError):
+    """A file parsed but does not have the shape it was sniffed for."""
+
+
+def _build(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
+    """One whole JSON value from the event stream, starting at its first event."""
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    if event not in ("start_map", "start_array"):
+        return builder.value
+    depth = 1
+    for _, ev, val in events:
+        builder.event(ev, val)
+        if ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def iter_top_level(
+    archive: Archive, path: str, streamed: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, Any]]:
+    """(key, value) for each top-level key of a JSON object; keys in ``streamed`` that hold a
+    list yield (key, item) once per item, so one item at a time is in memory."""
+    with archive.open(path) as stream:
+        yield from _top_level(ijson.parse(stream, use_float=True), streamed)
+
+
+def _top_level(events: Iterator[tuple[str, str, Any]], streamed: frozenset[str]) -> Iterator[tuple[str, Any]]:
+    first = next(events, None)
+    if first is None or first[1] != "start_map":
+        raise NotWhatWasExpected("it is not a JSON object")
+    for prefix, event, value in events:
+        if prefix == "" and event == "end_map":
+            return
+        if prefix != "" or event != "map_key":
+            continue
+        key = value
+        _, event, value = next(events)
+        if key in streamed and event == "start_array":
+            for _, item_event, item_value in events:
+                if item_event == "end_array":
+                    break
+                yield key, _build(item_event, item_value, events)
+        else:
+            yield key, _build(event, value, events)
+
+
+def iter_records(archive: Archive, path: str) -> Iterator[tuple[str, Any]]:
+    """Items of a bare JSON list ("", item), or of every list under a top-level object (key, item)."""
+    with archive.open(path) as stream:
+        yield from _records(ijson.parse(stream, use_float=True))
+
+
+def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]]:
+    first = next(events, None)
+    if first is None:
+        raise NotWhatWasExpected("it is empty")
+    if first[1] == "start_array":
+        for _, event, value in events:
+            if event == "end_array":
+                return
+            yield "", _build(event, value, events)
+        return
+    if first[1] != "start_map":
+        raise NotWhatWasExpected("it is neither a JSON list nor an object")
+    for prefix, event, value in events:
+        if prefix != "" or event != "map_key":
+            continue
+        key = value
+        _, event, value = next(events)
+        if event == "start_array":
+            for _, item_event, item_value in events:
+                if item_event == "end_array":
+                    break
+                yield key, _build(item_event, item_value, events)
+        else:
+            _build(event, value, events)
+
+
+def load_small(archive: Archive, name: str) -> Any:
+    """A small JSON file (profile, settings) loaded whole, or None when it is not valid JSON."""
+    try:
+        return json.loads(archive.read_text(name))
+    except (ValueError, OSError):
+        return None
+
+
+def json_problem(exc: BaseException) -> str:
+    """A plain reason for a file that could not be read."""
+    if isinstance(exc, NotWhatWasExpected):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return "it could not be read from the archive"
+    return "it is not valid JSON (it may be damaged or cut short)"
+
+
+READ_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: which platform and era an archive is, and which file plays which part
+
+_THREAD_FILE = re.compile(r"(?:^|/)message_(\d+)\.json$")
+_THREAD_HTML = re.compile(r"(?:^|/)message_\d+\.html$")
+_IG_POSTS = re.compile(r"(?:^|/)posts_\d+\.json$")
+_IG_COMMENTS = re.compile(r"(?:^|/)(?:post_comments(?:_\d+)?|reels_comments)\.json$")
+_IG_THREADS = re.compile(r"(?:^|/)threads_and_replies\.json$")
+_IG_PROFILE = re.compile(r"(?:^|/)personal_information\.json$")
+_IG_OLD_PROFILE = re.compile(r"(?:^|/)profile\.json$")
+_IG_OLD_MESSAGES = re.compile(r"(?:^|/)messages\.json$")
+_IG_OLD_MEDIA = re.compile(r"(?:^|/)media\.json$")
+_COMMENTS = re.compile(r"(?:^|/)(?:comments|comments_\d+|your_comments_in_groups|group_comments)\.json$")
+_FB_POSTS = re.compile(r"(?:^|/)your_posts(?:__check_ins__photos_and_videos)?_\d+\.json$")
+_FB_PROFILE = re.compile(r"(?:^|/)profile_information\.json$")
+_IG_2025_POSTS = re.compile(r"your_instagram_activity/media/posts_\d+\.json$")
+_MESSENGER_TYPE = re.compile(r'"type"\s*:\s*"(?:Generic|Share|Call|Subscribe|Unsubscribe)"')
+_IG_PREFIX = "your_instagram_activity/"
+_FB_PREFIXES = ("your_facebook_activity/", "your_activity_across_facebook/")
+# Sibling folders that tell a bare top-level ``messages/inbox`` export apart.
+_IG_SIBLINGS = re.compile(
+    r"(?:^|/)(?:personal_information|account_information|content|followers_and_following|"
+    r"story_sticker_interactions|your_topics|ads_and_businesses|login_and_account_creation|"
+    r"instagram_[a-z_]+)/"
+)
+_FB_SIBLINGS = re.compile(
+    r"(?:^|/)(?:profile_information|posts|friends|friends_and_followers|about_you|groups|pages|"
+    r"facebook_[a-z_]+|events|marketplace|your_places|other_activity|apps_and_websites[a-z_]*)/"
+)
+
+
+def _contains(name: str, prefix: str) -> bool:
+    return name.startswith(prefix) or f"/{prefix}" in name
+
+
+def _sniff(archive: Archive, name: str) -> str:
+    try:
+        with archive.open(name) as stream:
+            head = stream.read(SNIFF_BYTES)
+    except (OSError, KeyError, RuntimeError, ValueError, EOFError):
+        return ""
+    return head.decode("utf-8", errors="replace")
+
+
+def _has_keys(head: str, *keys: str) -> bool:
+    return all(re.search(r'"%s"\s*:' % re.escape(key), head) for key in keys)
+
+
+@dataclass
+class MetaLayout:
+    """One Meta archive as found: the platform, the era, and the files by part they play."""
+
+    platform: str
+    version: str
+    confidence: float
+    threads: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # folder -> [(N, path)]
+    e2ee: list[str] = field(default_factory=list)
+    ig_posts: list[str] = field(default_factory=list)
+    ig_threads_posts: list[str] = field(default_factory=list)
+    ig_comments: list[str] = field(default_factory=list)
+    ig_profiles: list[str] = field(default_factory=list)
+    ig_old_profile: list[str] = field(default_factory=list)
+    ig_old_messages: list[str] = field(default_factory=list)
+    ig_old_media: list[str] = field(default_factory=list)
+    ig_old_comments: list[str] = field(default_factory=list)
+    fb_posts: list[str] = field(default_factory=list)
+    fb_comments: list[str] = field(default_factory=list)
+    fb_profiles: list[str] = field(default_factory=list)
+    html: bool = False
+
+
+def classify(archive: Archive) -> MetaLayout | None:
+    """Which Meta export ``archive`` is (Instagram or Facebook, and which era), or None."""
+    try:
+        return _classify(archive)
+    except Exception:  # noqa: BLE001 - sniffing must never crash detection on a foreign archive
+        return None
+
+
+def _classify(archive: Archive) -> MetaLayout | None:
+    names = archive.names
+    layout = MetaLayout("", "", 0.0)
+    ig_signs = fb_signs = 0
+    fb_thread_hint = False
+    unknown_sniffed = 0
+    json_names = [n for n in names if n.lower().endswith(".json")]
+
+    for name in json_names:
+        base = PurePosixPath(name).name
+        match = _THREAD_FILE.search(name)
+        if match:
+            head = _sniff(archive, name)
+            if _has_keys(head, "participants") or _has_keys(head, "messages"):
+                folder = str(PurePosixPath(name).parent)
+                layout.threads.setdefault(folder, []).append((int(match.group(1)), name))
+                if _has_keys(head, "thread_type") or _MESSENGER_TYPE.search(head):
+                    fb_thread_hint = True
+                if re.search(r"_[0-9]*[a-zA-Z][0-9a-zA-Z]*$", PurePosixPath(folder).name):
+                    fb_thread_hint = True
+            continue
+        if _IG_THREADS.search(name) and _has_keys(_sniff(archive, name), "text_post_app_text_posts"):
+            layout.ig_threads_posts.append(name)
+            ig_signs += 1
+            continue
+        if _IG_POSTS.search(name) and _has_keys(_sniff(archive, name), "media"):
+            layout.ig_posts.append(name)
+            ig_signs += 1
+            continue
+        if _IG_COMMENTS.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "string_map_data") or _has_keys(head, "string_list_data"):
+                layout.ig_comments.append(name)
+                ig_signs += 1
+            continue
+        if _IG_PROFILE.search(name):
+            if _has_keys(_sniff(archive, name), "profile_user"):
+                layout.ig_profiles.append(name)
+                ig_signs += 1
+            continue
+        if _FB_PROFILE.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "profile_v2") or _has_keys(head, "profile"):
+                layout.fb_profiles.append(name)
+                fb_signs += 1
+            continue
+        if _FB_POSTS.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "timestamp"):
+                layout.fb_posts.append(name)
+                fb_signs += 1
+            continue
+        if _COMMENTS.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "comments_v2") or _has_keys(head, "group_comments_v2") or (
+                _has_keys(head, "comment") and _has_keys(head, "data")
+            ):
+                layout.fb_comments.append(name)
+                fb_signs += 1
+            elif _has_keys(head, "media_comments"):
+                layout.ig_old_comments.append(name)
+                ig_signs += 1
+            continue
+        if _IG_OLD_MESSAGES.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "conversation") and _has_keys(head, "participants"):
+                layout.ig_old_messages.append(name)
+                ig_signs += 1
+            continue
+        if _IG_OLD_MEDIA.search(name):
+            head = _sniff(archive, name)
+            if re.match(r'\s*\{\s*"(?:photos|videos|stories|profile|direct)"\s*:', head):
+                layout.ig_old_media.append(name)
+                ig_signs += 1
+            continue
+        if _IG_OLD_PROFILE.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "username") and re.match(r"\s*\{", head):
+                layout.ig_old_profile.append(name)
+            continue
+        if base.startswith(".") or name.count("/") > 4 or unknown_sniffed >= MAX_UNKNOWN_SNIFFS:
+            continue
+        unknown_sniffed += 1
+        head = _sniff(archive, name)
+        if _has_keys(head, "senderName") and _has_keys(head, "participants"):
+            layout.e2ee.append(name)
+            fb_signs += 1
+
+    for folder in layout.threads.values():
+        folder.sort()
+
+    ig_prefix = any(_contains(n, _IG_PREFIX) for n in names)
+    fb_prefix = next((p for p in _FB_PREFIXES if any(_contains(n, p) for n in names)), None)
+    has_json_content = bool(
+        layout.threads or layout.e2ee or ig_signs or fb_signs or layout.ig_old_profile
+    )
+
+    if not has_json_content:
+        html = [n for n in names if n.lower().endswith(".html")]
+        if not html:
+            return None
+        if any(_THREAD_HTML.search(n) for n in html) or ig_prefix or fb_prefix:
+            if fb_prefix or any(_FB_SIBLINGS.search(n) for n in html) and not ig_prefix:
+                return MetaLayout(FACEBOOK, "html", 0.9, html=True)
+            return MetaLayout(INSTAGRAM, "html", 0.9, html=True)
+        return None
+
+    if ig_prefix and not fb_prefix:
+        platform = INSTAGRAM
+    elif fb_prefix and not ig_prefix:
+        platform = FACEBOOK
+    elif ig_signs != fb_signs:
+        platform = INSTAGRAM if ig_signs > fb_signs else FACEBOOK
+    else:
+        ig_sib = sum(1 for n in names if _IG_SIBLINGS.search(n))
+        fb_sib = sum(1 for n in names if _FB_SIBLINGS.search(n))
+        if ig_sib != fb_sib:
+            platform = INSTAGRAM if ig_sib > fb_sib else FACEBOOK
+        else:
+            platform = FACEBOOK if fb_thread_hint else INSTAGRAM
+    layout.platform = platform
+
+    definite = bool(ig_prefix or fb_prefix or ig_signs or fb_signs or layout.ig_old_profile)
+    if platform == INSTAGRAM:
+        if ig_prefix:
+            era = "json-2025" if any(_IG_2025_POSTS.search(n) for n in names) else "json-2024"
+        elif layout.ig_old_messages or layout.ig_old_media or layout.ig_old_comments:
+            era = "json-2019-2020"
+        elif layout.threads and not (ig_signs or layout.ig_old_profile) and not definite:
+            era = "thread-files"
+        else:
+            era = "json-2021-2023"
+    else:
+        if layout.e2ee and not layout.threads and not layout.fb_posts and not layout.fb_profiles:
+            era = "e2ee-backup"
+        elif fb_prefix == "your_facebook_activity/":
+            era = "json-2024"
+        elif fb_prefix == "your_activity_across_facebook/":
+            era = "json-2022-2023"
+        elif layout.threads and not fb_signs:
+            era = "thread-files"
+        else:
+            era = "json-pre-2022"
+    layout.version = era
+    if definite:
+        layout.confidence = 0.95
+    else:
+        # Only thread files, without anything saying whose: the caller may have picked either.
+        layout.confidence = 0.6
+    return layout
+
+
+def html_export_error(label: str) -> KnownError:
+    return KnownError(
+        f"This {label} download is in HTML format, which Understudy cannot read.",
+        hint=f"Request your {label} information again in JSON format: Accounts Center → "
+        "Your information and permissions → Download your information → Format: JSON.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Owner
+
+
+def names_match(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
+
+
+@dataclass
+class Owner:
+    """Who the creator is in this archive: every name they may appear under."""
+
+    names: set[str] = field(default_factory=set)
+    label: str = ""  # the name to write as the author of posts and comments
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(names_match(name, own) for own in self.names)
+
+    def add(self, name: str) -> None:
+        if name:
+            self.names.add(name)
+            self.label = self.label or name
+
+
+def thread_people(archive: Archive, path: str) -> tuple[list[str], str]:
+    """The participant names and the title of one thread file, without building its messages."""
+    names: list[str] = []
+    title = ""
+    with archive.open(path) as stream:
+        for prefix, event, value in ijson.parse(stream, use_float=True):
+            if prefix in ("participants.item.name", "participants.item") and event == "string":
+                names.append(fix(value))
+            elif prefix in ("title", "threadName") and event == "string":
+                title = fix(value)
+    return names, title
+
+
+def owner_from_threads(
+    archive: Archive, paths_by_thread: Iterable[str], owner: Owner, context: ImportContext, label: str
+) -> None:
+    """Fill ``owner`` from ``context.me``, or else (no profile) the one participant present in every
+    thread who is not the title of a two-person chat (Meta titles a DM with the *other* person's
+    name); raise OwnerUnknownError when nothing says who the creator is."""
+    if context.me:
+        owner.names = {context.me.strip()}
+        owner.label = context.me.strip()
+        return
+    if owner.names:
+        return
+    common: set[str] | None = None
+    everyone: set[str] = set()
+    for path in paths_by_thread:
+        try:
+            people, title = thread_people(archive, path)
+        except READ_ERRORS:
+            continue
+        names = {n for n in people if n and n not in DELETED_ACCOUNT_NAMES}
+        everyone |= names
+        if len(names) == 2 and title in names:
+            names.discard(title)
+        common = names if common is None else common & names
+    if common is not None and len(common) == 1:
+        owner.add(next(iter(common)))
+        return
+    raise OwnerUnknownError(label, sorted(everyone))
+
+
+# ---------------------------------------------------------------------------------------------
+# Message threads (message_N.json and the E2EE backup)
+
+
+@dataclass
+class _Message:
+    timestamp_ms: int
+    author: str
+    text: str
+    section: str
+
+
+class Counter:
+    """Counts items and checks for cancellation every ``CANCEL_EVERY``."""
+
+    def __init__(self, context: ImportContext) -> None:
+        self.context = context
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % CANCEL_EVERY == 0:
+            self.context.cancel.raise_if_cancelled()
+
+
+def thread_key_for(folder: str, thread_path: object) -> str:
+    """The thread folder's name (``<username>_<id>``), stable across exports and sections."""
+    name = PurePosixPath(folder).name if folder not in ("", ".") else ""
+    if not name and isinstance(thread_path, str) and thread_path.strip():
+        name = PurePosixPath(thread_path.strip()).name
+    return name
+
+
+def _section_of(path: str) -> str:
+    parts = PurePosixPath(path).parts
+    for part in reversed(parts[:-1]):
+        if part in THREAD_SECTIONS:
+            return part
+    return ""
+
+
+def read_message_threads(
+    context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+) -> Iterator[ThreadRecord | ItemRecord]:
+    """Every ``message_N.json`` thread: its record, then its messages oldest first."""
+    archive = context.archive
+    # One thread can sit in two sections (e.g. inbox and e2ee_cutover): merge by folder name.
+    by_key: dict[str, list[str]] = {}
+    for folder, files in sorted(layout.threads.items()):
+        for _, path in files:
+            by_key.setdefault(PurePosixPath(folder).name if folder not in ("", ".") else "", []).append(path)
+    for folder_key, paths in by_key.items():
+        participants: list[str] = []
+        title = ""
+        thread_path: object = None
+        group_hint = False
+        messages: list[_Message] = []
+        for path in paths:
+            section = _section_of(path)
+            file_messages: list[_Message] = []
+            try:
+                for key, value in iter_top_level(archive, path, frozenset({"messages"})):
+                    if key == "messages" and isinstance(value, dict):
+                        message = _message_from(value, section, snake=True)
+                        if message is not None:
+                            file_messages.append(message)
+                    elif key == "participants" and isinstance(value, list) and not participants:
+                        participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
+                    elif key == "title" and not title:
+                        title = fix(value)
+                    elif key == "thread_path":
+                        thread_path = value
+                    elif key == "thread_type" and value == "RegularGroup":
+                        group_hint = True
+            except READ_ERRORS as exc:
+                context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+                continue
+            messages.extend(file_messages)
+        key = folder_key or thread_key_for("", thread_path) or stable_id("thread", title, *participants)
+        if not messages and not participants and not title:
+            continue
+        yield from _emit_thread(key, title, participants, group_hint, messages, owner, counter)
+
+
+def read_e2ee_threads(
+    context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+) -> Iterator[ThreadRecord | ItemRecord]:
+    """The Messenger end-to-end-encrypted chat backup: one camelCase ``<Thread>_<N>.json`` per chat."""
+    archive = context.archive
+    for path in layout.e2ee:
+        participants: list[str] = []
+        title = ""
+        messages: list[_Message] = []
+        try:
+            for key, value in iter_top_level(archive, path, frozenset({"messages"})):
+                if key == "messages" and isinstance(value, dict):
+                    message = _message_from(value, "e2ee", snake=False)
+                    if message is not None:
+                        messages.append(message)
+                elif key == "participants" and isinstance(value, list):
+                    participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
+                elif key == "threadName":
+                    title = fix(value)
+        except READ_ERRORS as exc:
+            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+            continue
+        key = PurePosixPath(path).stem
+        yield from _emit_thread(key, title, participants, False, messages, owner, counter)
+
+
+def _message_from(raw: dict[str, Any], section: str, snake: bool) -> _Message | None:
+    if snake:
+        author, text, stamp = raw.get("sender_name"), raw.get("content"), raw.get("timestamp_ms")
+    else:
+        author, text, stamp = raw.get("senderName"), raw.get("text"), raw.get("timestamp")
+    when = _number(stamp)
+    text = fix(text)
+    if when is None or is_system_message(text, raw):
+        return None
+    return _Message(int(when), fix(author), text, section)
+
+
+def _emit_thread(
+    key: str,
+    title: str,
+    participants: list[str],
+    group_hint: bool,
+    messages: list[_Message],
+    owner: Owner,
+    counter: Counter,
+) -> Iterator[ThreadRecord | ItemRecord]:
+    people = tuple(dict.fromkeys(p for p in participants if p))
+    kind = "group" if group_hint or len(people) > 2 else "dm"
+    if not title:
+        others = [p for p in people if p not in owner]
+        title = ", ".join(others) or ", ".join(people) or key
+    yield ThreadRecord(key=key, title=title, kind=kind, participants=people)
+    messages.sort(key=lambda m: m.timestamp_ms)
+    seen: dict[str, int] = {}
+    for message in messages:
+        base = stable_id(key, message.timestamp_ms, message.author, message.text)
+        occurrence = seen.get(base, 0)
+        seen[base] = occurrence + 1
+        extra: dict[str, object] = {}
+        if message.section:
+            extra["section"] = message.section
+        if message.author in DELETED_ACCOUNT_NAMES:
+            extra["deleted_account"] = True
+        counter.tick()
+        yield ItemRecord(
+            external_id=base if occurrence == 0 else f"{base}-{occurrence}",
+            kind=MESSAGE,
+            text=message.text,
+            created_at=EPOCH + timedelta(milliseconds=message.timestamp_ms),
+            author=message.author,
+            is_owner=message.author in owner and message.author not in DELETED_ACCOUNT_NAMES,
+            thread_key=key,
+            extra=extra,
+        )
+
+
+def first_thread_files(layout: MetaLayout) -> list[str]:
+    """One file per thread (participants are repeated in every part), then the E2EE chats."""
+    return [files[0][1] for _, files in sorted(layout.threads.items())] + list(layout.e2ee)

@@ -1,0 +1,156 @@
+"""Facebook and Messenger "Download your information" (JSON), and the Messenger E2EE chat backup.
+
+Layouts (see ARCHIVE_FORMATS.md §3):
+- 2024+: ``your_facebook_activity/`` with ``messages/<section>/<thread>/message_N.json``, ``posts/``
+  and ``comments_and_reactions/``.
+- 2022-2023: the same under ``your_activity_across_facebook/``.
+- before 2022: ``messages/inbox/…``, ``posts/your_posts_1.json``, ``comments/comments.json`` at the top.
+- The end-to-end-encrypted chat backup (``messages.zip``): flat ``<Thread>_<N>.json`` files in
+  camelCase (``threadName``, ``senderName``, ``text``, ``timestamp`` in ms, participants as strings).
+- HTML exports are recognised only to tell the creator to download JSON instead.
+
+The owner is ``profile_v2.name.full_name`` (older: ``profile.name.full_name``) from
+``profile_information.json``, ``--me``, or the one participant present in every thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from desktop.core.importers.archive import Archive
+from desktop.core.importers.base import Detection, ImportContext
+from desktop.core.importers.platforms._meta_util import (
+    FACEBOOK,
+    READ_ERRORS,
+    Counter,
+    MetaLayout,
+    Owner,
+    classify,
+    first_thread_files,
+    fix,
+    from_seconds,
+    html_export_error,
+    iter_records,
+    json_problem,
+    load_small,
+    owner_from_threads,
+    read_e2ee_threads,
+    read_message_threads,
+    stable_id,
+)
+from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
+
+
+class FacebookImporter:
+    platform: ClassVar[str] = FACEBOOK
+    label: ClassVar[str] = "Facebook"
+
+    def detect(self, archive: Archive) -> Detection | None:
+        layout = classify(archive)
+        if layout is None or layout.platform != FACEBOOK:
+            return None
+        return Detection(FACEBOOK, layout.version, layout.confidence)
+
+    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+        layout = classify(context.archive)
+        if layout is None or layout.platform != FACEBOOK:
+            return
+        if layout.html:
+            raise html_export_error(self.label)
+        counter = Counter(context)
+        owner = self._owner_from_profiles(context, layout)
+        if layout.threads or layout.e2ee:
+            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
+            yield from read_message_threads(context, layout, owner, counter)
+            yield from read_e2ee_threads(context, layout, owner, counter)
+        author = owner.label or (context.me or "").strip()
+        for path in layout.fb_posts:
+            yield from self._entries(context, path, author, counter, _post_record)
+        for path in layout.fb_comments:
+            yield from self._entries(context, path, author, counter, _comment_record)
+
+    def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
+        owner = Owner()
+        for path in layout.fb_profiles:
+            data = load_small(context.archive, path)
+            if not isinstance(data, dict):
+                continue
+            profile = data.get("profile_v2") or data.get("profile")
+            name = profile.get("name") if isinstance(profile, dict) else None
+            if isinstance(name, dict):
+                owner.add(fix(name.get("full_name")))
+            elif isinstance(name, str):
+                owner.add(fix(name))
+        return owner
+
+    def _entries(
+        self, context: ImportContext, path: str, author: str, counter: Counter, make: Any
+    ) -> Iterator[ItemRecord]:
+        records: list[ItemRecord] = []
+        try:
+            for _, raw in iter_records(context.archive, path):
+                record = make(raw, author)
+                if record is not None:
+                    records.append(record)
+        except READ_ERRORS as exc:
+            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+            return
+        for record in records:
+            counter.tick()
+            yield record
+
+
+def _post_record(raw: Any, author: str) -> ItemRecord | None:
+    """A post: its text is in ``data[].post``; ``title`` only describes the activity."""
+    if not isinstance(raw, dict):
+        return None
+    texts = (fix(d.get("post")) for d in raw.get("data") or [] if isinstance(d, dict))
+    text = next((t for t in texts if t), "")
+    when = from_seconds(raw.get("timestamp"))
+    if not text or when is None:
+        return None
+    extra: dict[str, object] = {}
+    if fix(raw.get("title")):
+        extra["title"] = fix(raw.get("title"))
+    return ItemRecord(
+        external_id=stable_id("facebook-post", int(when.timestamp()), text),
+        kind=POST,
+        text=text,
+        created_at=when,
+        author=author,
+        is_owner=True,
+        extra=extra,
+    )
+
+
+def _comment_record(raw: Any, author: str) -> ItemRecord | None:
+    """One of the creator's own comments: ``data[].comment`` = {timestamp, comment, author, group?}."""
+    if not isinstance(raw, dict):
+        return None
+    for entry in raw.get("data") or []:
+        comment = entry.get("comment") if isinstance(entry, dict) else None
+        if not isinstance(comment, dict):
+            continue
+        text = fix(comment.get("comment"))
+        when = from_seconds(comment.get("timestamp")) or from_seconds(raw.get("timestamp"))
+        if not text or when is None:
+            continue
+        extra: dict[str, object] = {}
+        if fix(raw.get("title")):
+            extra["title"] = fix(raw.get("title"))
+        if fix(comment.get("group")):
+            extra["group"] = fix(comment.get("group"))
+        return ItemRecord(
+            external_id=stable_id("facebook-comment", int(when.timestamp()), text),
+            kind=COMMENT,
+            text=text,
+            created_at=when,
+            author=fix(comment.get("author")) or author,
+            is_owner=True,
+            extra=extra,
+        )
+    return None
+
+
+IMPORTER = FacebookImporter()

@@ -1,0 +1,350 @@
+"""Instagram "Download your information" (JSON), every era, with Threads posts inside it.
+
+Layouts (see ARCHIVE_FORMATS.md §1-2):
+- 2024+: ``your_instagram_activity/{messages,content,comments,threads}/…``; 2025 moved posts to
+  ``your_instagram_activity/media/posts_1.json``.
+- 2021-2023: the same parts at the top level (``messages/inbox/…``, ``content/posts_1.json``).
+- 2019-2020: one ``messages.json``, ``media.json`` and ``comments.json``; senders are usernames.
+- HTML exports are recognised only to tell the creator to download JSON instead.
+
+The owner comes from ``personal_information.json`` (display name and username), the old
+``profile.json``, ``--me``, or else the one participant present in every thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, ClassVar
+
+import ijson
+
+from desktop.core.importers.archive import Archive
+from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
+from desktop.core.importers.platforms._meta_util import (
+    DELETED_ACCOUNT_NAMES,
+    INSTAGRAM,
+    READ_ERRORS,
+    Counter,
+    MetaLayout,
+    Owner,
+    classify,
+    first_thread_files,
+    fix,
+    from_iso,
+    from_seconds,
+    html_export_error,
+    is_system_message,
+    iter_records,
+    json_problem,
+    load_small,
+    owner_from_threads,
+    read_message_threads,
+    stable_id,
+)
+from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
+
+# string_map_data keys follow the account's language; these are the ones seen or reported.
+_NAME_KEYS = {"Name", "Navn", "Nom", "Nombre", "Nome", "Naam", "Imię", "İsim", "Имя", "Namn", "Nimi"}
+_USERNAME_KEYS = {
+    "Username", "Brugernavn", "Nom d'utilisateur", "Nombre de usuario", "Nome utente", "Nome de usuário",
+    "Benutzername", "Gebruikersnaam", "Nazwa użytkownika", "Kullanıcı adı",
+    "Имя пользователя",
+    "Användarnamn", "Brukernavn", "Käyttäjätunnus",
+}  # fmt: skip
+_COMMENT_KEYS = {"Comment", "Kommentar", "Commentaire", "Comentario", "Commento", "Comentário", "Opmerking",
+                 "Komentarz", "Yorum", "Комментарий", "Kommentti"}  # fmt: skip
+_MEDIA_OWNER_KEYS = {"Media Owner", "Medieejer", "Propriétaire du contenu", "Propietario del contenido",
+                     "Proprietario del contenuto", "Proprietário do conteúdo", "Medieninhaber",
+                     "Eigenaar van media", "Właściciel multimediów", "Medieägare"}  # fmt: skip
+_OLD_MEDIA_SECTIONS = ("photos", "videos")
+
+
+class InstagramImporter:
+    platform: ClassVar[str] = INSTAGRAM
+    label: ClassVar[str] = "Instagram"
+
+    def detect(self, archive: Archive) -> Detection | None:
+        layout = classify(archive)
+        if layout is None or layout.platform != INSTAGRAM:
+            return None
+        return Detection(INSTAGRAM, layout.version, layout.confidence)
+
+    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+        layout = classify(context.archive)
+        if layout is None or layout.platform != INSTAGRAM:
+            return
+        if layout.html:
+            raise html_export_error(self.label)
+        counter = Counter(context)
+        owner = self._owner_from_profiles(context, layout)
+        if layout.threads:
+            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
+            yield from read_message_threads(context, layout, owner, counter)
+        if layout.ig_old_messages:
+            if context.me:
+                owner.names, owner.label = {context.me.strip()}, context.me.strip()
+            elif not owner.names:
+                self._owner_from_old_messages(context, layout, owner)
+            yield from self._old_messages(context, layout, owner, counter)
+        author = owner.label or (context.me or "").strip()
+        for path in layout.ig_posts:
+            yield from self._posts(context, path, author, counter, app="instagram")
+        for path in layout.ig_threads_posts:
+            yield from self._posts(context, path, author, counter, app="threads")
+        for path in layout.ig_comments:
+            yield from self._comments(context, path, author, counter)
+        for path in layout.ig_old_media:
+            yield from self._old_media(context, path, author, counter)
+        for path in layout.ig_old_comments:
+            yield from self._old_comments(context, path, author, counter)
+
+    # -- owner -----------------------------------------------------------------------------
+
+    def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
+        owner = Owner()
+        for path in layout.ig_profiles:
+            data = load_small(context.archive, path)
+            users = data.get("profile_user") if isinstance(data, dict) else None
+            for user in users if isinstance(users, list) else []:
+                fields = user.get("string_map_data") if isinstance(user, dict) else None
+                if not isinstance(fields, dict):
+                    continue
+                values = {fix(k): fix(v.get("value")) for k, v in fields.items() if isinstance(v, dict)}
+                name = next((values[k] for k in values if k in _NAME_KEYS and values[k]), "")
+                username = next((values[k] for k in values if k in _USERNAME_KEYS and values[k]), "")
+                owner.add(name)
+                owner.add(username)
+        for path in layout.ig_old_profile:
+            data = load_small(context.archive, path)
+            if isinstance(data, dict):
+                owner.add(fix(data.get("name")))
+                owner.add(fix(data.get("username")))
+        return owner
+
+    def _owner_from_old_messages(self, context: ImportContext, layout: MetaLayout, owner: Owner) -> None:
+        common: set[str] | None = None
+        everyone: set[str] = set()
+        for path in layout.ig_old_messages:
+            try:
+                with context.archive.open(path) as stream:
+                    for participants in ijson.items(stream, "item.participants"):
+                        names = {fix(p) for p in participants if isinstance(p, str)} - DELETED_ACCOUNT_NAMES
+                        everyone |= names
+                        common = names if common is None else common & names
+            except READ_ERRORS:
+                continue
+        if common is not None and len(common) == 1:
+            owner.add(next(iter(common)))
+            return
+        raise OwnerUnknownError(self.label, sorted(everyone))
+
+    # -- messages, 2019-2020 -----------------------------------------------------------------
+
+    def _old_messages(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        for path in layout.ig_old_messages:
+            try:
+                conversations = [c for _, c in iter_records(context.archive, path) if isinstance(c, dict)]
+            except READ_ERRORS as exc:
+                context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+                continue
+            for conversation in conversations:
+                people = tuple(dict.fromkeys(fix(p) for p in conversation.get("participants") or [] if p))
+                key = "conversation:" + "+".join(sorted(people))
+                others = [p for p in people if p not in owner]
+                kind = "group" if len(people) > 2 else "dm"
+                yield ThreadRecord(key, ", ".join(others) or key, kind, people)
+                rows: list[tuple[datetime, str, str]] = []
+                for raw in conversation.get("conversation") or []:
+                    if not isinstance(raw, dict):
+                        continue
+                    when, text = from_iso(raw.get("created_at")), fix(raw.get("text"))
+                    if when is None or is_system_message(text, raw):
+                        continue
+                    rows.append((when, fix(raw.get("sender")), text))
+                rows.sort(key=lambda row: row[0])
+                seen: dict[str, int] = {}
+                for when, sender, text in rows:
+                    base = stable_id(key, when.isoformat(), sender, text)
+                    occurrence = seen.get(base, 0)
+                    seen[base] = occurrence + 1
+                    counter.tick()
+                    yield ItemRecord(
+                        external_id=base if occurrence == 0 else f"{base}-{occurrence}",
+                        kind=MESSAGE,
+                        text=text,
+                        created_at=when,
+                        author=sender,
+                        is_owner=sender in owner and sender not in DELETED_ACCOUNT_NAMES,
+                        thread_key=key,
+                    )
+
+    # -- posts (Instagram and Threads) ---------------------------------------------------------
+
+    def _posts(
+        self, context: ImportContext, path: str, author: str, counter: Counter, app: str
+    ) -> Iterator[ItemRecord]:
+        records: list[ItemRecord] = []
+        try:
+            for _, raw in iter_records(context.archive, path):
+                record = _post_record(raw, author, app)
+                if record is not None:
+                    records.append(record)
+        except READ_ERRORS as exc:
+            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+            return
+        for record in records:
+            counter.tick()
+            yield record
+
+    def _old_media(
+        self, context: ImportContext, path: str, author: str, counter: Counter
+    ) -> Iterator[ItemRecord]:
+        data = load_small(context.archive, path)
+        if not isinstance(data, dict):
+            context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
+            return
+        for section in _OLD_MEDIA_SECTIONS:
+            for raw in data.get(section) or []:
+                if not isinstance(raw, dict):
+                    continue
+                text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
+                if not text or when is None:
+                    continue
+                counter.tick()
+                yield ItemRecord(
+                    external_id=stable_id("instagram-post", int(when.timestamp()), text),
+                    kind=POST,
+                    text=text,
+                    created_at=when,
+                    author=author,
+                    is_owner=True,
+                    extra={"app": "instagram", "section": section},
+                )
+
+    # -- own comments --------------------------------------------------------------------------
+
+    def _comments(
+        self, context: ImportContext, path: str, author: str, counter: Counter
+    ) -> Iterator[ItemRecord]:
+        records: list[ItemRecord] = []
+        try:
+            for _, raw in iter_records(context.archive, path):
+                for text, media_owner, when in _comment_fields(raw):
+                    records.append(
+                        ItemRecord(
+                            external_id=stable_id("instagram-comment", int(when.timestamp()), text),
+                            kind=COMMENT,
+                            text=text,
+                            created_at=when,
+                            author=author,
+                            is_owner=True,
+                            extra={"media_owner": media_owner} if media_owner else {},
+                        )
+                    )
+        except READ_ERRORS as exc:
+            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+            return
+        for record in records:
+            counter.tick()
+            yield record
+
+    def _old_comments(
+        self, context: ImportContext, path: str, author: str, counter: Counter
+    ) -> Iterator[ItemRecord]:
+        data = load_small(context.archive, path)
+        if not isinstance(data, dict):
+            context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
+            return
+        for section, rows in data.items():
+            for row in rows if isinstance(rows, list) else []:
+                if not isinstance(row, list) or len(row) < 2:
+                    continue
+                when, text = from_iso(row[0]), fix(row[1])
+                media_owner = fix(row[2]) if len(row) > 2 else ""
+                extra: dict[str, object] = {"section": section}
+                if media_owner:
+                    extra["media_owner"] = media_owner
+                if when is None or not text:
+                    continue
+                counter.tick()
+                yield ItemRecord(
+                    external_id=stable_id("instagram-comment", int(when.timestamp()), text),
+                    kind=COMMENT,
+                    text=text,
+                    created_at=when,
+                    author=author,
+                    is_owner=True,
+                    extra=extra,
+                )
+
+
+def _post_record(raw: Any, author: str, app: str) -> ItemRecord | None:
+    """A post (or Threads post): a carousel's caption is at the top, a single photo's in media[0]."""
+    if not isinstance(raw, dict):
+        return None
+    media = [m for m in raw.get("media") or [] if isinstance(m, dict)]
+    text = fix(raw.get("title")) or next((fix(m.get("title")) for m in media if fix(m.get("title"))), "")
+    when = from_seconds(raw.get("creation_timestamp")) or next(
+        (w for m in media if (w := from_seconds(m.get("creation_timestamp"))) is not None), None
+    )
+    if not text or when is None:
+        return None
+    extra: dict[str, object] = {"app": app}
+    if app == "threads":
+        flags = [m.get("text_app_post") for m in media]
+        extra["is_reply"] = any(isinstance(f, dict) and f.get("is_reply") is True for f in flags)
+    return ItemRecord(
+        external_id=stable_id(f"{app}-post", int(when.timestamp()), text),
+        kind=POST,
+        text=text,
+        created_at=when,
+        author=author,
+        is_owner=True,
+        extra=extra,
+    )
+
+
+def _comment_fields(raw: Any) -> Iterator[tuple[str, str, datetime]]:
+    """(text, media owner, time) of one own-comment entry, whatever the language of its keys."""
+    if not isinstance(raw, dict):
+        return
+    fields = raw.get("string_map_data")
+    if isinstance(fields, dict):
+        values: list[tuple[str, str]] = []
+        when = None
+        text = media_owner = ""
+        for key, entry in fields.items():
+            if not isinstance(entry, dict):
+                continue
+            key = fix(key)
+            stamp = from_seconds(entry.get("timestamp"))
+            value = fix(entry.get("value"))
+            if stamp is not None and not value:
+                when = when or stamp
+            elif key in _COMMENT_KEYS:
+                text = value
+            elif key in _MEDIA_OWNER_KEYS:
+                media_owner = value
+            else:
+                values.append((key, value))
+        # Unknown language: the comment comes first and the media owner second, as exported.
+        rest = [v for _, v in values]
+        if not text and rest:
+            text = rest.pop(0)
+        if not media_owner and rest:
+            media_owner = rest.pop(0)
+        if text and when is not None:
+            yield text, media_owner, when
+        return
+    # 2021-2022: {"title": media owner, "string_list_data": [{"value": comment, "timestamp": s}]}
+    for entry in raw.get("string_list_data") or []:
+        if isinstance(entry, dict):
+            text, when = fix(entry.get("value")), from_seconds(entry.get("timestamp"))
+            if text and when is not None:
+                yield text, fix(raw.get("title")), when
+
+
+IMPORTER = InstagramImporter()
