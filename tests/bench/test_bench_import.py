@@ -33,7 +33,7 @@ def test_import_speed_and_memory(tmp_path: Path, quick: bool) -> None:
     assert ours["items"] == reference["items"] == messages
     ours_rate, reference_rate = ours["items"] / ours["seconds"], reference["items"] / reference["seconds"]
     print(
-        f"\nimport {messages:,} Instagram messages ({archive.stat().st_size / 1e6:.0f} MB zip):\n"
+        f"\nimport {messages:,} Instagram messages ({archive.stat().st_size / 1e6:.1f} MB zip):\n"
         f"  ours:      {ours['seconds']:7.1f} s  {ours_rate:9,.0f} items/s  peak {ours['peak_mb']:6.0f} MB\n"
         f"  reference: {reference['seconds']:7.1f} s  {reference_rate:9,.0f} items/s  peak {reference['peak_mb']:6.0f} MB"
         f"  (json.load + bare executemany)\n"

@@ -24,6 +24,7 @@ from desktop.core.importers.registry import detect
 from desktop.core.store import (
     NewItem,
     Store,
+    bulk_item_indexing,
     finish_source,
     record_audit,
     save_items,
@@ -117,7 +118,8 @@ def import_archive(
                     store, platform=importer.platform, path=Path(path).resolve(), sha256=sha256,
                     size_bytes=Path(path).stat().st_size if archive.kind != "folder" else archive.total_bytes,
                 )
-                thread_ids = yield from _save_records(store, summary, importer.read(context), archive, cancel)
+                with bulk_item_indexing(store):
+                    thread_ids = yield from _save_records(store, summary, importer.read(context), archive, cancel)
                 cancel.raise_if_cancelled()
                 summary.warnings = archive.warnings + context.warnings
                 _derive_exchanges(store, summary, thread_ids)

