@@ -191,3 +191,41 @@ def test_cli_failed_import_exits_non_zero_with_the_reason(tmp_path: Path, capsys
     err = capsys.readouterr().err
     assert "damaged or only partly downloaded" in err and "Traceback" not in err
     assert Paths.resolve(tmp_path / "base").profile().store.exists()
+
+
+def test_nothing_is_written_next_to_the_archive(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    path = x_archive(folder / "twitter.zip")
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    drain(import_archive(store, path))
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_whatsapp_owner_is_asked_once_then_remembered(store: Store, tmp_path: Path) -> None:
+    from desktop.core.importers.base import OwnerUnknownError
+
+    group = tmp_path / "_chat.txt"
+    group.write_text(
+        "[12/01/2024, 10:00:00] Ana: are you coming tonight?\n"
+        "[12/01/2024, 10:05:00] Ben: yes, see you there\n"
+        "[12/01/2024, 10:06:00] Cleo: me too\n",
+        encoding="utf-8",
+    )
+    before = snapshot(store)
+    with pytest.raises(OwnerUnknownError) as asked:
+        drain(import_archive(store, group))
+    assert sorted(asked.value.candidates) == ["Ana", "Ben", "Cleo"]
+    assert snapshot(store) == before
+    summary, _ = drain(import_archive(store, group, me="Ben"))
+    assert (summary.messages, summary.exchanges) == (3, 1)
+    owners = store.db.execute("SELECT text FROM items WHERE is_owner = 1").fetchall()
+    assert owners == [("yes, see you there",)]
+    other = tmp_path / "other" / "_chat.txt"
+    other.parent.mkdir()
+    other.write_text(
+        "[13/01/2024, 09:00:00] Dan: hi Ben!\n[13/01/2024, 09:01:00] Ben: hey Dan\n[13/01/2024, 09:02:00] Eve: hello\n",
+        encoding="utf-8",
+    )
+    second, _ = drain(import_archive(store, other))  # no --me: the remembered name is used
+    assert second.exchanges == 1
