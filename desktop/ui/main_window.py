@@ -24,6 +24,7 @@ from desktop import APP_NAME, __version__
 from desktop.core.paths import Paths
 from desktop.core.tasks import Progress
 from desktop.ui import theme
+from desktop.ui.controllers.import_controller import ImportController
 from desktop.ui.controllers.models_controller import ModelsController, ModelSurvey
 from desktop.ui.widgets.first_run import FirstRunPage
 from desktop.ui.widgets.import_page import ImportPage
@@ -186,6 +187,10 @@ class MainWindow(QMainWindow):
         self.settings_page.refresh_requested.connect(self.models.refresh)
         self._setup_note = ""
 
+        # Imports: the controller runs them on workers; the page loads its cards when first shown.
+        self.imports = ImportController(paths, profile, self)
+        self.import_page.attach(self.imports)
+
         self._restore()
         if check_models:
             self.models.refresh()
@@ -249,6 +254,7 @@ class MainWindow(QMainWindow):
         # Join the workers' threads before the window goes (no "QThread destroyed while running");
         # a cancelled set-up removes its temporary file on the way out.
         self.models.shutdown()
+        self.imports.shutdown()  # a running import is cancelled and rolled back
         super().closeEvent(event)
 
     # --- models -----------------------------------------------------------------------------------------------

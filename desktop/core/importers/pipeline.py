@@ -110,6 +110,7 @@ def import_archive(
         me = me or remembered_owner(store, importer.platform)
         yield Progress(f"Checking the {importer.label} export", 0, archive.total_bytes)
         sha256 = fingerprint(archive)
+        archive.bytes_read = 0  # detection sniffed some files; progress counts the real read
         context = ImportContext(archive, detection, me=me, cancel=cancel)
         summary = ImportSummary(0, importer.platform, importer.label, detection.version, str(path))
         try:
@@ -158,7 +159,7 @@ def _save_records(
         if batch:
             summary.new_items += save_items(store, summary.id, batch, cancel=cancel).new
             batch.clear()
-            yield Progress(f"Read {summary.items:,} items", archive.bytes_read, archive.total_bytes)
+            yield Progress(f"Read {summary.items:,} items", min(archive.bytes_read, archive.total_bytes), archive.total_bytes)
 
     for record in records:
         if isinstance(record, ThreadRecord):

@@ -1,0 +1,413 @@
+"""Importing archives, as seen by the GUI: a queue of imports run one after another on workers.
+
+Everything that touches the store runs on a ``Worker`` with a store opened *inside* the job
+(a SQLite connection works only in the thread that opened it) and closed there. Writes (an
+import, removing a source) run one at a time, because each is one long transaction; reads
+(the cards and the activity chart) run beside them, which WAL allows.
+
+When an export does not say who the creator is (a WhatsApp chat), the job returns an
+``OwnerNeeded`` instead of failing; the controller emits ``owner_needed`` and waits for
+``answer_owner`` before it re-runs that import with the name (the pipeline remembers it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.core.errors import Cancelled
+from desktop.core.paths import Paths
+from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.workers import Failure, Worker
+
+#: Job states, as the page shows them.
+QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = "queued", "running", "asking", "done", "failed", "cancelled"
+
+_ITEM_COUNT = re.compile(r"([\d,]+)\s+items?\b")
+
+
+def items_in(progress: Progress) -> int | None:
+    """The item count a pipeline progress message carries ("Read 12,000 items"), if any."""
+    match = _ITEM_COUNT.search(progress.message)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+@dataclass(frozen=True)
+class OwnerNeeded:
+    """An import stopped before writing anything because the creator must say who they are."""
+
+    message: str
+    candidates: list[str]
+
+
+@dataclass(frozen=True)
+class PageData:
+    """What the Import page shows from the store: the source cards and the activity chart."""
+
+    sources: list[Any] = field(default_factory=list)  # desktop.core.store.activity.SourceOverview
+    activity: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class ImportJob:
+    """One archive the creator asked to import."""
+
+    id: int
+    path: str
+    state: str = QUEUED
+    me: str | None = None
+    asked: bool = False
+    items: int = 0
+    progress: Progress | None = None
+    summary: Any = None  # desktop.core.importers.pipeline.ImportSummary
+    failure: Failure | None = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name or self.path
+
+
+# --- jobs (run on worker threads; they import the core lazily to keep start-up light) ----------
+
+
+def _import_job(store_path: Path, path: str, me: str | None):
+    def job(cancel: CancelToken) -> Generator[Progress, None, Any]:
+        return _run_import(store_path, path, me, cancel)
+
+    return job
+
+
+def _run_import(store_path: Path, path: str, me: str | None, cancel: CancelToken) -> Generator[Progress, None, Any]:
+    from desktop.core.importers.base import OwnerUnknownError
+    from desktop.core.importers.pipeline import import_archive
+    from desktop.core.store import open_store
+
+    store = open_store(store_path)  # opened here, on the worker thread, and closed here
+    try:
+        return (yield from import_archive(store, path, me=me, cancel=cancel))
+    except OwnerUnknownError as exc:
+        return OwnerNeeded(exc.message, list(exc.candidates))
+    finally:
+        store.close()
+
+
+def _load_job(store_path: Path):
+    def job(cancel: CancelToken) -> PageData:
+        from desktop.core.store import open_store
+        from desktop.core.store.activity import activity_by_month, source_overviews
+
+        if not store_path.exists():
+            return PageData()  # nothing imported yet: do not create a store just to look
+        with open_store(store_path) as store:
+            sources = source_overviews(store)
+            if cancel.cancelled:
+                raise Cancelled()
+            return PageData(sources, activity_by_month(store))
+
+    return job
+
+
+def _remove_job(store_path: Path, source_id: int):
+    def job(cancel: CancelToken) -> int:
+        from desktop.core.errors import KnownError
+        from desktop.core.store import delete_source, open_store
+
+        with open_store(store_path) as store:
+            try:
+                return delete_source(store, source_id)
+            except KeyError:
+                raise KnownError("That archive was already removed.") from None
+
+    return job
+
+
+class ImportController(QObject):
+    """Owns the import queue and the store reads of the Import page; lives in the GUI thread."""
+
+    import_queued = Signal(int, str)  # job id, path
+    import_started = Signal(int)  # job id (also after the creator answered who they are)
+    import_progress = Signal(int, object)  # job id, Progress
+    import_finished = Signal(int, object)  # job id, ImportSummary
+    import_failed = Signal(int, object)  # job id, Failure
+    import_cancelled = Signal(int)  # job id
+    owner_needed = Signal(int, object)  # job id, OwnerNeeded
+    queue_idle = Signal()  # no import running or waiting
+    data_loading = Signal()
+    data_loaded = Signal(object)  # PageData
+    data_failed = Signal(object)  # Failure
+    source_removed = Signal(int, int)  # source id, items removed
+    remove_failed = Signal(int, object)  # source id, Failure
+
+    def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.profile = profile
+        self.jobs: dict[int, ImportJob] = {}
+        self._queue: list[int] = []
+        self._removals: list[int] = []
+        self._next_id = 1
+        self._current: ImportJob | None = None
+        self._import_worker: Worker | None = None
+        self._remove_worker: Worker | None = None
+        self._removing: int | None = None
+        self._load_worker: Worker | None = None
+        self._load_again = False
+        self._closed = False
+        #: Failures that were bugs (for the smoke test and logs).
+        self.bugs: list[Failure] = []
+
+    @property
+    def store_path(self) -> Path:
+        return self.paths.profile(self.profile).store
+
+    # --- imports ---------------------------------------------------------------------------------
+    def add_paths(self, paths: list[str]) -> list[int]:
+        """Queue archives (zips, folders, single files); returns their job ids."""
+        if self._closed:
+            return []
+        ids: list[int] = []
+        for path in paths:
+            job = ImportJob(self._next_id, str(path))
+            self._next_id += 1
+            self.jobs[job.id] = job
+            self._queue.append(job.id)
+            ids.append(job.id)
+            self.import_queued.emit(job.id, job.path)
+        self._pump()
+        return ids
+
+    def cancel(self, job_id: int) -> None:
+        """Cancel one import: queued ones never start; a running one rolls back; nothing is kept."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            return
+        if job.state == QUEUED:
+            self._queue.remove(job_id)
+            self._end_cancelled(job)
+        elif job.state == ASKING:
+            self._current = None
+            self._end_cancelled(job)
+            self._pump()
+        elif job.state == RUNNING and self._import_worker is not None:
+            self._import_worker.cancel()
+
+    def cancel_running(self) -> bool:
+        """Cancel the import in progress (Esc); False when none is running."""
+        job = self._current
+        if job is None or job.state not in (RUNNING, ASKING):
+            return False
+        self.cancel(job.id)
+        return True
+
+    def answer_owner(self, job_id: int, name: str | None) -> None:
+        """The creator said who they are in the archive (``None``: they skipped it)."""
+        job = self.jobs.get(job_id)
+        if job is None or job.state != ASKING:
+            return
+        name = (name or "").strip()
+        if not name:
+            self._current = None
+            self._end_cancelled(job)
+            self._pump()
+            return
+        job.me = name
+        self._start_import(job)
+
+    def is_importing(self) -> bool:
+        """True while an import runs or waits for the creator's answer."""
+        return self._current is not None
+
+    def pending(self) -> int:
+        """Imports not finished yet (running, waiting for an answer, or queued)."""
+        return len(self._queue) + (1 if self._current is not None else 0)
+
+    def _pump(self) -> None:
+        """Start the next write: removals first (quick), then the next queued import."""
+        if self._closed or self._current is not None or self._remove_worker is not None:
+            return
+        if self._removals:
+            self._start_removal(self._removals.pop(0))
+            return
+        if not self._queue:
+            self.queue_idle.emit()
+            return
+        self._start_import(self.jobs[self._queue.pop(0)])
+
+    def _start_import(self, job: ImportJob) -> None:
+        job.state = RUNNING
+        job.progress = None
+        self._current = job
+        worker = Worker(_import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
+                        name=f"import-{job.id}")
+        worker.progress.connect(self._on_import_progress)
+        worker.finished.connect(self._on_import_finished)
+        worker.failed.connect(self._on_import_failed)
+        worker.cancelled.connect(self._on_import_cancelled)
+        worker.stopped.connect(self._on_import_stopped)
+        self._import_worker = worker
+        self.import_started.emit(job.id)
+        worker.start()
+
+    @Slot(object)
+    def _on_import_progress(self, progress: Progress) -> None:
+        job = self._current
+        if job is None:
+            return
+        job.progress = progress
+        count = items_in(progress)
+        if count is not None:
+            job.items = count
+        self.import_progress.emit(job.id, progress)
+
+    @Slot(object)
+    def _on_import_finished(self, result: Any) -> None:
+        job = self._current
+        if job is None:
+            return
+        if isinstance(result, OwnerNeeded):
+            if job.asked or self._closed:
+                # The name given did not identify the creator either: say so rather than ask forever.
+                self._end_failed(job, Failure(result.message, "Check the spelling of your name in the chat."))
+                return
+            job.asked = True
+            job.state = ASKING
+            self.owner_needed.emit(job.id, result)
+            return
+        job.state = DONE
+        job.summary = result
+        job.items = getattr(result, "items", job.items)
+        self._current = None
+        self.import_finished.emit(job.id, result)
+        self.refresh()
+
+    @Slot(object)
+    def _on_import_failed(self, failure: Failure) -> None:
+        job = self._current
+        if job is not None:
+            self._end_failed(job, failure)
+
+    @Slot()
+    def _on_import_cancelled(self) -> None:
+        job = self._current
+        if job is not None:
+            self._current = None
+            self._end_cancelled(job)
+
+    @Slot()
+    def _on_import_stopped(self) -> None:
+        self._import_worker = None
+        if self._current is not None and self._current.state == ASKING:
+            return  # waiting for the creator's answer
+        self._pump()
+
+    def _end_failed(self, job: ImportJob, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        job.state = FAILED
+        job.failure = failure
+        if self._current is job:
+            self._current = None
+        self.import_failed.emit(job.id, failure)
+
+    def _end_cancelled(self, job: ImportJob) -> None:
+        job.state = CANCELLED
+        self.import_cancelled.emit(job.id)
+
+    # --- removing a source ------------------------------------------------------------------------
+    def remove_source(self, source_id: int) -> None:
+        """Remove an imported archive and what came only from it (after any running import)."""
+        if self._closed or source_id in self._removals or source_id == self._removing:
+            return
+        self._removals.append(source_id)
+        self._pump()
+
+    def _start_removal(self, source_id: int) -> None:
+        worker = Worker(_remove_job(self.paths.create_profile(self.profile).store, source_id),
+                        name=f"remove-source-{source_id}")
+        worker.finished.connect(self._on_remove_finished)
+        worker.failed.connect(self._on_remove_failed)
+        worker.stopped.connect(self._on_remove_stopped)
+        self._remove_worker = worker
+        self._removing = source_id
+        worker.start()
+
+    @Slot(object)
+    def _on_remove_finished(self, removed: int) -> None:
+        if self._removing is not None:
+            self.source_removed.emit(self._removing, int(removed))
+        self.refresh()
+
+    @Slot(object)
+    def _on_remove_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        if self._removing is not None:
+            self.remove_failed.emit(self._removing, failure)
+        self.refresh()
+
+    @Slot()
+    def _on_remove_stopped(self) -> None:
+        self._remove_worker = None
+        self._removing = None
+        self._pump()
+
+    # --- reading the cards and the chart -------------------------------------------------------------
+    def refresh(self) -> None:
+        """Load the sources and the activity from the store; a request during a load runs after it."""
+        if self._closed:
+            return
+        if self._load_worker is not None:
+            self._load_again = True
+            return
+        worker = Worker(_load_job(self.store_path), name="load-import-page")
+        worker.finished.connect(self._on_load_finished)
+        worker.failed.connect(self._on_load_failed)
+        worker.stopped.connect(self._on_load_stopped)
+        self._load_worker = worker
+        self.data_loading.emit()
+        worker.start()
+
+    def is_loading(self) -> bool:
+        return self._load_worker is not None
+
+    @Slot(object)
+    def _on_load_finished(self, data: PageData) -> None:
+        if not self._load_again:  # a newer load follows: show only the latest
+            self.data_loaded.emit(data)
+
+    @Slot(object)
+    def _on_load_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        self.data_failed.emit(failure)
+
+    @Slot()
+    def _on_load_stopped(self) -> None:
+        self._load_worker = None
+        if self._load_again:
+            self._load_again = False
+            self.refresh()
+
+    # --- shutdown ---------------------------------------------------------------------------------------
+    def is_busy(self) -> bool:
+        return any(w is not None for w in (self._import_worker, self._remove_worker, self._load_worker))
+
+    def shutdown(self, timeout_ms: int = 15_000) -> bool:
+        """Cancel every worker and join its thread (window closing); False if one would not stop.
+
+        A cancelled import rolls back, so closing mid-import keeps the store as it was.
+        """
+        self._closed = True
+        self._load_again = False
+        self._queue.clear()
+        self._removals.clear()
+        workers = [w for w in (self._import_worker, self._remove_worker, self._load_worker) if w is not None]
+        for worker in workers:
+            if worker is not self._remove_worker:  # a removal is one quick transaction: let it finish
+                worker.cancel()
+        return all(worker.wait(timeout_ms) for worker in workers)
