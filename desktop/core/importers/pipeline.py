@@ -36,6 +36,7 @@ from desktop.core.store.connection import translate_sqlite_errors
 from desktop.core.tasks import CancelToken, Progress
 
 BATCH_SIZE = 1000
+CONVERSATION_KINDS = ("dm", "group")
 _ME_KEY = "owner_name.{platform}"
 
 
@@ -163,6 +164,8 @@ def _save_records(
 
     for record in records:
         if isinstance(record, ThreadRecord):
+            if record.kind in CONVERSATION_KINDS and record.key not in thread_ids:
+                summary.threads += 1  # DM conversations; comment threads are not "threads" in the summary
             thread_ids[record.key] = save_thread(
                 store, platform=platform, external_id=record.key, source_id=summary.id,
                 title=record.title, kind=record.kind,
@@ -190,7 +193,6 @@ def _save_records(
         if len(batch) >= BATCH_SIZE:
             yield from flush()
     yield from flush()
-    summary.threads = len(thread_ids)
     return set(thread_ids.values())
 
 

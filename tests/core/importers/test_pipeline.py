@@ -229,3 +229,16 @@ def test_whatsapp_owner_is_asked_once_then_remembered(store: Store, tmp_path: Pa
     )
     second, _ = drain(import_archive(store, other))  # no --me: the remembered name is used
     assert second.exchanges == 1
+
+
+def test_comment_threads_are_not_counted_as_dm_threads(store: Store, tmp_path: Path) -> None:
+    csv_path = tmp_path / "Takeout" / "YouTube and YouTube Music" / "comments" / "comments.csv"
+    csv_path.parent.mkdir(parents=True)
+    csv_path.write_text(
+        "Comment ID,Channel ID,Comment Create Timestamp,Price,Parent Comment ID,Video ID,Comment Text\n"
+        'c1,UCme,2023-09-19T17:42:53.434647+00:00,,,vid1,"{""takeoutSegments"":[{""text"":""great tip""}]}"\n'
+        'c2,UCme,2023-09-20T10:00:00+00:00,,,vid2,"{""takeoutSegments"":[{""text"":""thanks all""}]}"\n',
+        encoding="utf-8",
+    )
+    summary, _ = drain(import_archive(store, tmp_path / "Takeout"))
+    assert (summary.platform, summary.comments, summary.threads, summary.messages) == ("youtube", 2, 0, 0)
