@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop import APP_NAME, __version__
@@ -91,6 +92,49 @@ def build_parser() -> argparse.ArgumentParser:
     secrets = commands.add_parser("secrets", help="where secrets such as API keys are kept", parents=[common])
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
     secrets_commands.add_parser("status", help="say whether a system keychain is available", parents=[common])
+
+    persona = commands.add_parser(
+        "persona", help="show, change, export and import the persona; its versions and style profile", parents=[common]
+    )
+    persona_commands = persona.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
+    persona_show = persona_commands.add_parser("show", help="the active persona version", parents=[common])
+    persona_show.add_argument("--json", action="store_true", help="print the persona as JSON")
+    persona_set = persona_commands.add_parser(
+        "set",
+        help="change one setting and save a new version",
+        description="Change one setting and save a new version. Examples: `sliders.emoji 60`, "
+        "`boundaries.never_say+ guaranteed` (KEY+ appends to a list, KEY- removes), "
+        "`boundaries.allow_promises false`, `boundaries.canned_replies.politics \"I keep politics off here\"`, "
+        "`identity.products+ \"Strength plan https://example.com/plan\"`.",
+        parents=[common],
+    )
+    persona_set.add_argument("key", help="the setting, e.g. sliders.emoji or boundaries.never_say+")
+    persona_set.add_argument("value", help="the new value (a list also takes a JSON list)")
+    persona_export = persona_commands.add_parser(
+        "export", help="write the persona to a file (JSON, or a Character Card V2)", parents=[common]
+    )
+    persona_export.add_argument("file", help="the file to write")
+    persona_export.add_argument(
+        "--format", choices=("json", "card"), default="json", help="json: complete backup; card: chara_card_v2"
+    )
+    persona_import = persona_commands.add_parser(
+        "import", help="read a persona (Understudy JSON or a character card) as a new version", parents=[common]
+    )
+    persona_import.add_argument("file", help="a .json persona or character card, or a PNG card")
+    persona_history = persona_commands.add_parser("history", help="every saved version with its changes", parents=[common])
+    persona_history.add_argument("--json", action="store_true", help="print a machine-readable list")
+    persona_restore = persona_commands.add_parser(
+        "restore", help="make an earlier version active again (saved as a new version)", parents=[common]
+    )
+    persona_restore.add_argument("version", type=int, help="the version id shown by `persona history`")
+    persona_presets = persona_commands.add_parser(
+        "presets", help="list the presets, or start over from one", parents=[common]
+    )
+    persona_presets.add_argument("name", nargs="?", help="a preset to apply (keeps your name, facts and products)")
+    persona_profile = persona_commands.add_parser(
+        "profile", help="compute the style profile from your own messages and posts", parents=[common]
+    )
+    persona_profile.add_argument("--json", action="store_true", help="print the profile as JSON")
     return parser
 
 
@@ -267,6 +311,197 @@ def cmd_secrets_status(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_persona(version_id: int | None, persona: Any, note: str = "") -> None:
+    from desktop.core.persona.model import PROMISE_KINDS
+
+    if version_id is None:
+        print("Persona (not saved yet; sliders calibrated from your archive)")
+    else:
+        print(f"Persona version {version_id}" + (f": {note}" if note else ""))
+    print(f"Name: {persona.display_name}")
+    print("Sliders (0-100):")
+    for name, value in persona.sliders.items():
+        print(f"  {name:<15} {value:>5g}  {'#' * round(value / 5)}")
+    if persona.style_notes:
+        print(f"Style notes: {persona.style_notes}")
+    if persona.example_dialogue:
+        print(f"Example dialogue (notes): {len(persona.example_dialogue.splitlines())} lines")
+    bounds = persona.boundaries
+    print("Boundaries:")
+    for topic in bounds.avoid_topics:
+        canned = bounds.canned_replies.get(topic)
+        print(f"  avoid: {topic}" + (f"  (canned reply: {canned})" if canned else ""))
+    for topic, reply in bounds.canned_replies.items():
+        if topic not in bounds.avoid_topics:
+            print(f"  canned reply for {topic}: {reply}")
+    print("  never say: " + (", ".join(bounds.never_say) or "-"))
+    print("  promises: " + ", ".join(f"{k} {'allowed' if bounds.promise_allowed(k) else 'never'}" for k in PROMISE_KINDS))
+    print(f"  personal details: {'allowed' if bounds.allow_personal_details else 'never'}")
+    print(f"  private facts: {len(bounds.private_facts)} (never shown, never revealed)")
+    print("  escalate: " + (", ".join(bounds.escalation_topics) or "-"))
+    label = f"on, at the {bounds.disclosure_position}: {bounds.disclosure_label}" if bounds.disclose_ai else "off"
+    print(f"  AI disclosure: {label}")
+    ident = persona.identity
+    print("Identity:")
+    for title, values in (("values", ident.values), ("goals", ident.goals), ("projects", ident.projects)):
+        print(f"  {title}: " + ("; ".join(values) or "-"))
+    for product in ident.products:
+        print(f"  product: {product.name}" + (f" {product.url}" if product.url else ""))
+    print("  links drafts may contain: " + (", ".join(persona.allowed_links()) or "none"))
+    print("Facts:" + ("" if persona.facts else " -"))
+    for fact in persona.facts:
+        print(f"  - {fact}")
+
+
+def cmd_persona_show(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.versions import get_version, load_persona_for_editing
+
+    with _open_profile_store(paths, args) as store:
+        version_id, persona = load_persona_for_editing(store)
+        note = get_version(store, version_id).note if version_id is not None else ""
+    if args.json:
+        print(json.dumps({"version": version_id, "persona": persona.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        _print_persona(version_id, persona, note)
+    return 0
+
+
+def cmd_persona_set(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.edit import set_value
+    from desktop.core.persona.versions import diff_personas, load_persona_for_editing, save_persona
+
+    with _open_profile_store(paths, args) as store:
+        version_id, persona = load_persona_for_editing(store)
+        changed = set_value(persona, args.key, args.value)
+        if version_id is not None and not diff_personas(persona, changed):
+            print(f"No change: persona version {version_id} already has that.")
+            return 0
+        new_id = save_persona(store, changed, note="; ".join(diff_personas(persona, changed)))
+    print(f"Saved persona version {new_id}: " + "; ".join(diff_personas(persona, changed) or ["no changes"]))
+    return 0
+
+
+def cmd_persona_export(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.card import export_persona
+    from desktop.core.persona.versions import load_persona_for_editing
+
+    with _open_profile_store(paths, args) as store:
+        version_id, persona = load_persona_for_editing(store)
+    path = export_persona(persona, args.file, format=args.format, version_id=version_id)
+    what = "Character Card V2" if args.format == "card" else "Understudy persona JSON"
+    print(f"Wrote persona version {version_id if version_id is not None else '(unsaved)'} to {path} as {what}.")
+    if args.format == "card" and persona.boundaries.private_facts:
+        print("Private facts are not written to a card; use --format json for a complete backup.")
+    return 0
+
+
+def cmd_persona_import(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.card import import_persona_file
+    from desktop.core.persona.versions import save_persona
+
+    result = import_persona_file(args.file)
+    with _open_profile_store(paths, args) as store:
+        version_id = save_persona(store, result.persona, note=f"imported from {Path(args.file).name}")
+    print(f"Imported {args.file} ({result.kind}) as persona version {version_id}.")
+    for line in result.mapped:
+        print(f"  set: {line}")
+    for line in result.not_mapped:
+        print(f"  not mapped: {line}")
+    for line in result.problems:
+        print(f"  warning: {line}")
+    return 0
+
+
+def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.versions import list_versions
+
+    with _open_profile_store(paths, args) as store:
+        versions = list_versions(store)
+    if args.json:
+        rows = [{"id": v.id, "created_at": v.created_at, "note": v.note, "active": i == 0} for i, v in enumerate(versions)]
+        print(json.dumps({"versions": rows}, ensure_ascii=False, indent=2))
+        return 0
+    if not versions:
+        print("No persona saved yet: `understudy persona set KEY VALUE` saves the first version.")
+        return 0
+    _print_table(
+        ["", "VERSION", "SAVED (UTC)", "CHANGES"],
+        [["*" if i == 0 else "", str(v.id), v.created_at[:16].replace("T", " "), v.note] for i, v in enumerate(versions)],
+    )
+    return 0
+
+
+def cmd_persona_restore(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.versions import load_active_persona, restore_version
+
+    with _open_profile_store(paths, args) as store:
+        before, _ = load_active_persona(store)
+        new_id = restore_version(store, args.version)
+    if new_id == before:
+        print(f"Version {args.version} is already the active persona (version {new_id}).")
+    else:
+        print(f"Restored version {args.version} as persona version {new_id}.")
+    return 0
+
+
+def cmd_persona_presets(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.presets import apply_preset, list_presets, load_preset
+    from desktop.core.persona.versions import load_persona_for_editing, save_persona
+
+    if not args.name:
+        for preset in list_presets():
+            print(f"{preset.id:<16} {preset.name}: {preset.description}")
+        return 0
+    preset = load_preset(args.name)
+    with _open_profile_store(paths, args) as store:
+        _, persona = load_persona_for_editing(store)
+        version_id = save_persona(store, apply_preset(persona, preset), note=f"started from preset {args.name}")
+    print(f"Applied preset '{args.name}' as persona version {version_id}.")
+    return 0
+
+
+def _print_profile(profile: Any) -> None:
+    o = profile.overall
+    if not o.items:
+        print("No messages or posts of yours in this profile yet: `understudy import PATH` first.")
+        return
+    print(f"Style profile from {o.items} of your messages, comments and posts ({profile.skipped_empty} without text skipped)")
+    print(f"  length: median {o.words_median:g} words, mean {o.words_mean:g}, 90% within {o.words_p90}")
+    print("  length histogram: " + ", ".join(f"{label} words: {n}" for label, n in o.length_histogram))
+    print(f"  emoji: {o.emoji_per_item:g} per item, in {o.emoji_item_share:.0%} of items; favourites: "
+          + (" ".join(f"{e} {n}" for e, n in o.top_emoji) or "-"))
+    print(f"  exclamation marks in {o.exclamation_rate:.0%} of items; questions in {o.question_rate:.0%}")
+    print(f"  all lower case: {o.all_lowercase_share:.0%}; starts lower case: {o.lowercase_start_share:.0%}")
+    print(f"  laughs {o.laugh_rate:.0%}, warm words {o.warm_rate:.0%}, hedges {o.hedge_rate:.0%}, "
+          f"links {o.link_rate:.0%}, self-promotion {o.self_promotion_rate:.0%}, formality {o.formality_mean:.2f}")
+    print("  greetings: " + (", ".join(f"{g} ({n})" for g, n in profile.greetings) or "-"))
+    print("  sign-offs: " + (", ".join(f"{g} ({n})" for g, n in profile.sign_offs) or "-"))
+    print("  recurring phrases: " + (", ".join(f"{g} ({n})" for g, n in profile.phrases) or "-"))
+    print("  languages (a guess): " + ", ".join(f"{code} {n}" for code, n in profile.languages.items()))
+    busiest = sorted(range(24), key=lambda h: (-o.hours_utc[h], h))[:3]
+    print("  busiest hours (UTC): " + ", ".join(f"{h:02d}:00 ({o.hours_utc[h]})" for h in busiest if o.hours_utc[h]))
+    for title, splits in (("platform", profile.by_platform), ("kind", profile.by_kind)):
+        for name, s in splits.items():
+            print(f"  {title} {name}: {s.items} items, median {s.words_median:g} words, emoji {s.emoji_per_item:g}/item, "
+                  f"! {s.exclamation_rate:.0%}, ? {s.question_rate:.0%}, lower case {s.all_lowercase_share:.0%}")
+
+
+def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.persona.style import calibrated_sliders, iter_style_profile, save_style_profile
+
+    with _open_profile_store(paths, args) as store:
+        profile = _drain(iter_style_profile(store, CancelToken()))
+        save_style_profile(store, profile)
+    if args.json:
+        print(json.dumps({"profile": profile.to_dict(), "calibrated_sliders": calibrated_sliders(profile)},
+                         ensure_ascii=False, indent=2))
+        return 0
+    _print_profile(profile)
+    if profile.items:
+        print("Calibrated slider defaults: " + ", ".join(f"{k} {v:g}" for k, v in calibrated_sliders(profile).items()))
+    return 0
+
+
 COMMANDS = {
     ("models", "list"): cmd_models_list,
     ("models", "setup"): cmd_models_setup,
@@ -277,6 +512,14 @@ COMMANDS = {
     ("import", None): cmd_import,
     ("sources", "list"): cmd_sources_list,
     ("sources", "remove"): cmd_sources_remove,
+    ("persona", "show"): cmd_persona_show,
+    ("persona", "set"): cmd_persona_set,
+    ("persona", "export"): cmd_persona_export,
+    ("persona", "import"): cmd_persona_import,
+    ("persona", "history"): cmd_persona_history,
+    ("persona", "restore"): cmd_persona_restore,
+    ("persona", "presets"): cmd_persona_presets,
+    ("persona", "profile"): cmd_persona_profile,
 }
 
 
