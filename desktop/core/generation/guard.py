@@ -1,0 +1,547 @@
+"""The guard: runs on every draft before the creator sees it; its findings travel with the draft.
+
+- Boundaries from the persona: never-say phrases (``re:`` = regex), avoid-topics (stems and a few
+  related words), no promises of prices/discounts/giveaways unless allowed, no personal details
+  (address, phone, email, family, exact whereabouts) unless allowed, no links or meetups the
+  creator never gave. A blocking finding means: regenerate (``regenerate_until_clean``), then show
+  the draft blocked with the reason and the creator's canned reply for that topic.
+- Unsupported claims (``claims``): a first-person life claim, price, giveaway, link or meetup
+  that neither the facts sheet nor the corpus supports sets ``needs_edit``.
+- AI honesty: a draft that denies being AI is blocked and an honest line offered; the disclosure
+  label is appended once when the persona asks for it.
+- Prompt injection: the incoming message is data; a draft that shows the injection worked
+  (prompt leaked, persona swapped, speaker tags, the fan's dictated words) is blocked.
+
+Everything is regexes and word lists (fast, deterministic, explainable); the only model call is
+the support check's similarity, when one is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from desktop.core.generation.claims import (
+    CURRENCY,
+    FAMILY,
+    FAMILY_WORD_GROUP,
+    GIVEAWAY,
+    KIND_WORDS,
+    LINK,
+    URL,
+    Similarity,
+    SupportFinder,
+    check_support,
+    find_claims,
+)
+from desktop.core.generation.textmatch import Folded, TopicMatcher, fold, numbers, sentence_spans, words
+from desktop.core.generation.triage import AI_QUESTION, EXPLICIT, INJECTION, Triage, rule_pattern, triage
+from desktop.core.persona import Persona
+
+Severity = Literal["block", "flag"]
+
+# Finding kinds (stable strings: the UI and the CLI's --json show them).
+TRIAGE = "triage"
+ESCALATION = "escalation"
+EMPTY = "empty"
+NEVER_SAY = "never_say"
+AVOID_TOPIC = "avoid_topic"
+PROMISE = "promise"
+PERSONAL_DETAIL = "personal_detail"
+MEETUP = "meetup"
+AI_DENIAL = "ai_denial"
+AI_QUESTION_FLAG = "ai_question"
+INJECTION_WORKED = "injection_worked"
+INJECTION_ATTEMPT = "injection_attempt"
+UNSUPPORTED_CLAIM = "unsupported_claim"
+BOUNDARY_CONFIG = "boundary_config"
+EXPLICIT_CONTENT = "explicit"
+
+HONEST_AI_REPLY = (
+    "Fair question! Replies here are drafted with an AI assistant, and I read and approve "
+    "every one before it's sent."
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The closest thing the creator wrote (or listed as a fact) to a flagged claim."""
+
+    text: str
+    score: float
+    item_id: int | None = None
+    kind: str = "post"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    severity: Severity
+    message: str
+    span: tuple[int, int] | None = None
+    evidence: Evidence | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["span"] = list(self.span) if self.span else None
+        return data
+
+
+@dataclass
+class GuardResult:
+    blocked: bool
+    findings: list[Finding]
+    canned_reply: str | None
+    needs_edit: bool
+    text: str = ""
+    """The draft as shown to the creator (with the disclosure label when the persona asks for it)."""
+    triage: Triage | None = None
+    escalate: bool = False
+
+    @property
+    def clean(self) -> bool:
+        """Nothing to review beyond the message's own triage flags."""
+        return not self.blocked and not self.needs_edit and all(
+            f.kind in (TRIAGE, ESCALATION, INJECTION_ATTEMPT) for f in self.findings
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "blocked": self.blocked,
+            "needs_edit": self.needs_edit,
+            "escalate": self.escalate,
+            "canned_reply": self.canned_reply,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_AI_DENIAL = _rx(
+    r"\bi'?m\s+not\s+(?:a\s+|an\s+)?(?:bot|ai|robot|chat\s?bot|machine|program)\b",
+    r"\bi\s+am\s+not\s+(?:a\s+|an\s+)?(?:bot|ai|robot|chat\s?bot|machine|program)\b",
+    r"\bnot\s+(?:a\s+|an\s+)(?:bot|ai|robot)\b", r"\bno\s+(?:ai|bots?|robots?)\s+(?:here|involved|at\s+all)\b",
+    r"\b(?:this\s+is|it'?s)\s+(?:really|actually|truly|totally|100%|all)\s+me\b", r"\b(?:100|a\s+hundred)\s?%\s+(?:me|human|real)\b",
+    r"\bi(?:'?m|\s+am)\s+(?:a\s+)?(?:real|actual)\s+(?:person|human|girl|guy|woman|man)\b",
+    r"\bi(?:'?m|\s+am)\s+(?:a\s+)?human\b", r"\bi(?:'?m|\s+am)\s+(?:very\s+|totally\s+|definitely\s+)?real\s*[,.!]",
+    r"\bi\s+(?:write|answer|type)\s+(?:all\s+)?(?:my|these|every)\s+(?:own\s+)?(?:replies|messages|dms|answers)\s+(?:myself|personally)\b",
+    r"\bno\s+one\s+else\s+(?:writes|answers)\b", r"\bdefinitely\s+(?:me|human|real)\b",
+    r"\bno\s+soy\s+un\s+(?:bot|robot)\b", r"\bsoy\s+(?:yo|real)\b", r"\bich\s+bin\s+kein\s+(?:bot|roboter)\b",
+    r"\bich\s+bin\s+(?:echt|ein\s+mensch)\b", r"\bje\s+ne\s+suis\s+pas\s+un\s+(?:bot|robot)\b", r"\bc'?est\s+vraiment\s+moi\b",
+    r"\bnao\s+sou\s+(?:um\s+)?(?:bot|robo)\b", r"\bsou\s+eu\s+mesm[oa]\b",
+)
+
+_INJECTION_WORKED = _rx(
+    r"\bsystem\s+prompt\b", r"\bmy\s+(?:instructions|prompt|programming|guidelines|rules\s+say)\b",
+    r"\bi(?:'m|\s+am|\s+was|\s+have\s+been)\s+(?:programmed|instructed|told|configured)\s+to\b",
+    r"\bas\s+an\s+ai(?:\s+language)?\s+model\b",
+    r"\bi(?:'?m|\s+am)\s+now\s+(?:dan\b|an?\s+(?:ai|assistant|unrestricted|different)|free\s+from|unrestricted|in\s+developer)",
+    r"\bdeveloper\s+mode\b", r"\bjailbr(?:eak|oken)\w*", r"\bdan\s+mode\b",
+    r"\b(?:here\s+(?:is|are)|here'?s)\s+(?:my|the)\s+(?:prompt|instructions|rules|guidelines|system)\b",
+    r"\bignor(?:e|ing)\s+(?:all\s+|my\s+|the\s+)?(?:previous\s+|prior\s+)?instructions\b",
+    r"(?:^|\n)\s*(?:fan|creator|user|assistant|system)\s*:", r"<\|?\s*(?:start_of_turn|end_of_turn|im_start|im_end|system)",
+    r"\b(?:avoid\s+topics|never\s+say|boundaries|style\s+notes)\s*:",
+)
+
+_DEFLECTION = _rx(
+    r"\b(?:don'?t|do\s+not|never|won'?t|can'?t)\s+(?:talk|get|go|comment|discuss|share|speak)\b",
+    r"\brather\s+not\b", r"\bnot\s+(?:going|gonna)\s+to?\s*(?:get|go|talk)\b", r"\bprefer\s+not\b",
+    r"\bkeep\s+\w+(?:\s+\w+)?\s+(?:out|private|off)\b", r"\bstay\s+(?:away|out)\b", r"\boff[- ]limits\b",
+    r"\bno\s+comment\b", r"\bpass\s+on\b", r"\bnot\s+something\s+i\b",
+)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_PHONE = re.compile(r"(?<![\w$€£.,])(?:\+\d{1,3}[\s.-]?)?(?:\(?\d{2,4}\)?[\s.-]?){2,4}\d{2,4}(?![\w%])")
+_STREET = _rx(
+    r"\b\d{1,5}\s+(?:[a-z]+\s+){1,3}(?:street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|dr|way|court|ct|place|pl)\b",
+    r"\b(?:rua|calle|avenida|rue|strasse|str)\s+(?:[a-z]+\s+){0,3}(?:de\s+|da\s+|do\s+|del\s+)?[a-z]+\s*,?\s*\d{1,5}\b",
+)
+_WHEREABOUTS = _rx(
+    r"\bi(?:'m|\s+am)\s+staying\s+at\b", r"\bmy\s+(?:hotel|address|apartment\s+is|flat\s+is|house\s+is)\b",
+    r"\bi\s+live\s+(?:at|on)\b", r"\bmy\s+(?:room|apartment|flat)\s+(?:number|no\.?)\b",
+    r"\bright\s+(?:next\s+to|behind|across\s+from)\s+(?:the|my)\b",
+)
+_FAMILY_MENTION = _rx(
+    r"\b(?:my|our)\s+(?:little\s+|baby\s+|oldest\s+|youngest\s+|eldest\s+|older\s+|younger\s+|two\s+|three\s+|\d+\s+)?(?:"
+    + "|".join(sorted(FAMILY_WORD_GROUP, key=len, reverse=True)) + r")\b",
+    r"\bi\s+have\s+(?:a|an|one|two|three|four|\d+)\s+(?:little\s+)?(?:"
+    + "|".join(sorted(FAMILY_WORD_GROUP, key=len, reverse=True)) + r")\b",
+)
+_MEETUP_DRAFT = _rx(
+    r"\blet'?s\s+(?:meet|hang|grab|get\s+(?:coffee|drinks?|dinner|lunch))", r"\bmeet\s+(?:you|u|up)\b",
+    r"\bsee\s+you\s+(?:there|tonight|tomorrow|in\s+person|at\s+(?:my|the)\b)", r"\bcome\s+(?:to|by)\s+my\s+(?:place|house|home|hotel|studio|apartment|flat)\b",
+    r"\bcome\s+over\b", r"\bvisit\s+me\b", r"\bgrab\s+(?:a\s+)?(?:coffee|drink|drinks|dinner|lunch)\s+(?:with|together|sometime)?",
+    r"\bhang\s*out\b", r"\bpick\s+you\s+up\b", r"\b(?:send|dm|text)\s+me\s+your\s+(?:address|number|location)\b",
+    r"\bnos\s+vemos\b", r"\btreffen\s+wir\s+uns\b", r"\bon\s+se\s+voit\b", r"\ba\s+gente\s+se\s+ve\b",
+)
+_GIVEAWAY_DRAFT = _rx(
+    r"\bgiveaways?\b", r"\bgiving\s+(?:away|out)\b", r"\bgive\s+(?:you|u)\s+(?:a\s+|one\s+|it\s+)?(?:free|for\s+free)\b",
+    r"\bfree\s+(?:copy|copies|pack|packs|preset|presets|sample|samples|gift|download|shipping|trial|session|course)\b",
+    r"\bfor\s+free\b", r"\b(?:is|are|it'?s|all)\s+free\b", r"\bfreebies?\b", r"\b\d+\s?%\s?off\b", r"\bpercent\s+off\b", r"\bdiscount\w*",
+    r"\bpromo\s*codes?\b", r"\bcoupons?\b", r"\b(?:use\s+)?code\s+[A-Z0-9]{3,}\b", r"\b(?:dm|message|text)\s+me\s+for\s+(?:a|the|your)\b",
+    r"\bon\s+the\s+house\b", r"\bspecial\s+(?:price|deal|offer)\b", r"\bcheaper\b", r"\bhalf\s+(?:price|off)\b",
+)
+
+
+_EXPLICIT = rule_pattern(EXPLICIT)
+_ASKS_IF_HUMAN = _rx(r"\b(?:real|human|person|really\s+you|actually\s+you|yourself|eres\s+real|echt|reel|mesmo)\b")
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|ya|of\s+course|sure|definitely|absolutely|totally|si|ja|oui|sim)\b", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|nope|nah|not\s+at\s+all|nein|non|nao)\b", re.IGNORECASE)
+_MENTIONS_AI = _rx(r"\bai\b", r"\bartificial\b", r"\bassistant\b", r"\bdraft\w*", r"\bbot\b", r"\bautomat\w*", r"\bia\b", r"\bki\b")
+
+
+_WILL_DO = re.compile(r"^\W*(?:i'?ll|i\s+will|i\s+can|i'?d\s+love\s+to|i\s+would)\b", re.IGNORECASE)
+_ASKS_FOR_PROMISE = _rx(
+    r"\bfree\b", r"\bdiscount\w*", r"\bcodes?\b", r"\bgiveaway\w*", r"\bcheaper\b", r"\bdeal\b",
+    r"\bcoupon\w*", r"\bgratis\b", r"\bsale\b",
+)
+_ASKS_ABOUT_FAMILY = _rx(
+    r"\b(?:do\s+you\s+have|got\s+any|are\s+you\s+a)\s+(?:a\s+|any\s+)?(?:"
+    + "|".join(sorted(FAMILY_WORD_GROUP, key=len, reverse=True)) + r"|mom|dad|parent)\b",
+    r"\bare\s+you\s+(?:married|engaged|pregnant)\b",
+)
+
+
+def _bare_answer_denial(incoming: str, folded: Folded, original: str) -> list[tuple[tuple[int, int], str]]:
+    """ "Are you real?" -> "yes!" and "are you a bot?" -> "nope" deny being AI without saying so."""
+    if _MENTIONS_AI.search(folded.text):
+        return []  # the draft talks about the AI part: not a bare denial
+    denying = _YES if _ASKS_IF_HUMAN.search(fold(incoming).text) else _NO
+    match = denying.search(folded.text)
+    if not match:
+        return []
+    span = folded.span(match.start(), match.end())
+    return [(span, original[span[0] : span[1]])]
+
+
+def _matches(pattern: re.Pattern[str], folded: Folded, original: str) -> list[tuple[tuple[int, int], str]]:
+    out = []
+    for match in pattern.finditer(folded.text):
+        if match.end() == match.start():
+            continue
+        span = folded.span(match.start(), match.end())
+        out.append((span, original[span[0] : span[1]]))
+    return out
+
+
+def _never_say_patterns(entries: list[str]) -> tuple[list[tuple[str, re.Pattern[str]]], list[Finding]]:
+    """Compile the never-say list; a broken ``re:`` entry is checked as plain text and reported."""
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    problems: list[Finding] = []
+    for entry in entries:
+        if not entry.strip():
+            continue
+        if entry.startswith("re:"):
+            source = entry[3:]
+            try:
+                patterns.append((entry, re.compile(source, re.IGNORECASE)))
+                continue
+            except re.error as error:
+                problems.append(
+                    Finding(BOUNDARY_CONFIG, "flag", f"Your never-say pattern '{source}' is not a valid pattern "
+                            f"({error}); it was checked as plain text instead.")
+                )
+                phrase = source
+        else:
+            phrase = entry
+        body = r"\s+".join(re.escape(part) for part in fold(phrase).text.split())
+        prefix = r"(?<!\w)" if re.match(r"\w", phrase.strip()) else ""
+        suffix = r"(?!\w)" if re.search(r"\w$", phrase.strip()) else ""
+        patterns.append((entry, re.compile(prefix + body + suffix, re.IGNORECASE)))
+    return patterns, problems
+
+
+def validate_boundaries(persona: Persona) -> list[str]:
+    """Plain-words problems with the persona's boundaries (for the Persona page), e.g. a bad regex."""
+    _patterns, problems = _never_say_patterns(persona.boundaries.never_say)
+    return [p.message for p in problems]
+
+
+def _canned(persona: Persona, *keys: str) -> str | None:
+    replies = {k.strip().lower(): v for k, v in persona.boundaries.canned_replies.items() if v.strip()}
+    for key in keys:
+        reply = replies.get(key.strip().lower())
+        if reply:
+            return reply
+    return None
+
+
+def apply_disclosure(text: str, persona: Persona) -> str:
+    """Append the persona's AI disclosure label once (when the persona asks for it)."""
+    label = persona.boundaries.disclosure_label.strip()
+    if not persona.boundaries.disclose_ai or not label:
+        return text
+    if label.lower() in text.lower():
+        return text
+    return f"{text.rstrip()} {label}" if text.strip() else label
+
+
+def _sentence_at(text: str, position: int) -> tuple[int, int]:
+    for start, end in sentence_spans(text):
+        if start <= position < end:
+            return (start, end)
+    return (0, len(text))
+
+
+def _facts_numbers_with_currency(facts: list[str]) -> set[str]:
+    found: set[str] = set()
+    for fact in facts:
+        for match in CURRENCY.finditer(fact):
+            found |= numbers(match.group(0))
+    return found
+
+
+def _family_groups(texts: list[str]) -> set[str]:
+    return {
+        FAMILY_WORD_GROUP[w.lower()]
+        for text in texts
+        for w, _s, _e in words(text)
+        if w.lower() in FAMILY_WORD_GROUP
+    }
+
+
+def _quoted_strings(text: str) -> list[str]:
+    quoted = re.findall(r"[\"“”«»']([^\"“”«»']{8,200})[\"“”«»']", text)
+    return [q.strip().lower() for q in quoted if len(q.strip()) >= 8]
+
+
+def check_draft(
+    draft_text: str,
+    persona: Persona,
+    incoming: str,
+    support_finder: SupportFinder | None = None,
+    *,
+    similarity: Similarity | None = None,
+    triage_result: Triage | None = None,
+) -> GuardResult:
+    """Review one draft against the persona's boundaries, its facts and the incoming message.
+
+    ``similarity`` scores a claim against a source (the MiniLM cosine); when omitted it is taken
+    from ``support_finder.similarity`` if the finder has one, else support is lexical.
+    """
+    if similarity is None:
+        similarity = getattr(support_finder, "similarity", None)
+    boundaries = persona.boundaries
+    message_triage = triage_result if triage_result is not None else triage(incoming, persona)
+    findings: list[Finding] = []
+    canned: str | None = None
+    folded = fold(draft_text)
+
+    def block(kind: str, message: str, span: tuple[int, int] | None = None, reply: str | None = None,
+              evidence: Evidence | None = None) -> None:
+        nonlocal canned
+        findings.append(Finding(kind, "block", message, span, evidence))
+        if canned is None and reply:
+            canned = reply
+
+    def flag(kind: str, message: str, span: tuple[int, int] | None = None, evidence: Evidence | None = None) -> None:
+        findings.append(Finding(kind, "flag", message, span, evidence))
+
+    # The message itself: red gets no draft; escalations and careful reads travel as flags.
+    if message_triage.level == "red":
+        category = message_triage.categories[0] if message_triage.categories else ""
+        block(TRIAGE, "This message should not get a drafted reply: " + "; ".join(message_triage.reasons),
+              reply=_canned(persona, *message_triage.categories) if category else None)
+    elif message_triage.level == "yellow":
+        for match in message_triage.matches:
+            kind = INJECTION_ATTEMPT if match.category == INJECTION else TRIAGE
+            flag(kind, f"Read carefully: the message {match.reason} (\"{match.matched}\").")
+    if message_triage.escalate:
+        flag(ESCALATION, "Escalated to you: answer this one yourself; the draft is only a starting point.")
+
+    if not draft_text.strip():
+        block(EMPTY, "The draft is empty.")
+
+    # Never-say phrases and patterns.
+    patterns, problems = _never_say_patterns(boundaries.never_say)
+    findings.extend(problems)
+    for entry, pattern in patterns:
+        target = draft_text if entry.startswith("re:") else folded.text
+        for match in pattern.finditer(target):
+            if match.end() == match.start():
+                continue
+            span = (match.start(), match.end()) if target is draft_text else folded.span(match.start(), match.end())
+            block(NEVER_SAY, f"Says \"{draft_text[span[0]:span[1]]}\", which is on your never-say list ({entry}).",
+                  span, _canned(persona, entry))
+            break
+
+    # Topics to avoid: a mention only to decline the topic is flagged, not blocked.
+    for hit in TopicMatcher(boundaries.avoid_topics).find(draft_text):
+        start, end = _sentence_at(draft_text, hit.span[0])
+        related = "" if hit.matched.lower() == hit.topic.lower() else f" ('{hit.matched}' counts as {hit.topic})"
+        if _DEFLECTION.search(fold(draft_text[start:end]).text):
+            flag(AVOID_TOPIC, f"Mentions '{hit.topic}', a topic you avoid, only to decline it{related}.", hit.span)
+        else:
+            block(AVOID_TOPIC, f"Talks about '{hit.topic}', a topic you avoid{related}.", hit.span,
+                  _canned(persona, hit.topic))
+
+    # Promises: discounts, giveaways, codes; and prices that the facts sheet does not state.
+    if not boundaries.allow_promises:
+        for span, text in _matches(_GIVEAWAY_DRAFT, folded, draft_text)[:1]:
+            block(PROMISE, f"Promises a discount, giveaway or freebie (\"{text}\"); your boundaries allow no promises.",
+                  span, _canned(persona, "promises", "discounts", "giveaways"))
+        fact_prices = _facts_numbers_with_currency(persona.facts)
+        for span, text in _matches(CURRENCY, folded, draft_text):
+            if numbers(text) <= fact_prices and numbers(text):
+                continue  # restating a price from the facts sheet is a fact, not a promise
+            block(PROMISE, f"Names a price (\"{text}\") that is not on your facts sheet; your boundaries allow no promises.",
+                  span, _canned(persona, "prices", "promises"))
+            break
+
+    # Personal details.
+    if not boundaries.allow_personal_details:
+        for span, text in _matches(_EMAIL, folded, draft_text):
+            if text.lower() not in " ".join(persona.facts).lower():
+                block(PERSONAL_DETAIL, f"Shares an email address (\"{text}\").", span)
+        for span, text in _matches(_PHONE, folded, draft_text):
+            if sum(c.isdigit() for c in text) >= 7 and not URL.search(text):
+                block(PERSONAL_DETAIL, f"Shares what looks like a phone number (\"{text}\").", span)
+        for span, text in _matches(_STREET, folded, draft_text) + _matches(_WHEREABOUTS, folded, draft_text):
+            block(PERSONAL_DETAIL, f"Gives away an exact location (\"{text}\").", span)
+        allowed_family = _family_groups(persona.facts)
+        for span, text in _matches(_FAMILY_MENTION, folded, draft_text):
+            if _family_groups([text]) <= allowed_family:
+                continue  # the creator describes this family member on the facts sheet
+            block(PERSONAL_DETAIL, f"Mentions family (\"{text}\"); your boundaries keep family private.",
+                  span, _canned(persona, "family", "personal details"))
+
+    # A bare "yes" to "can I get it for free?" or "do you have kids?" makes the claim implicitly.
+    if _YES.search(folded.text) or _WILL_DO.search(folded.text):
+        asked = fold(incoming).text
+        if not boundaries.allow_promises and _ASKS_FOR_PROMISE.search(asked):
+            block(PROMISE, "Agrees to the freebie, discount or giveaway the message asks for; your boundaries "
+                  "allow no promises.", None, _canned(persona, "promises", "discounts", "giveaways"))
+        family_question = _ASKS_ABOUT_FAMILY.search(asked)
+        if family_question:
+            question = family_question.group(0).lower()
+            asked_groups = (
+                {"partner"} if re.search(r"married|engaged", question)
+                else {"child"} if re.search(r"pregnant|are\s+you\s+a", question)
+                else _family_groups([question])
+            )
+        if family_question and not asked_groups <= _family_groups(persona.facts):
+            block(PERSONAL_DETAIL, f"Answers yes to a question about your family (\"{family_question.group(0)}\") "
+                  "that nothing you wrote supports.", None, _canned(persona, "family", "personal details"))
+            needs_edit_implied = True
+
+    # Meetups, always.
+    for span, text in _matches(_MEETUP_DRAFT, folded, draft_text)[:1]:
+        block(MEETUP, f"Suggests meeting in person (\"{text}\").", span, _canned(persona, "meetup", "meetups"))
+
+    needs_edit_implied = False
+
+    # Explicit content, whatever the message asked.
+    explicit = _EXPLICIT.search(folded.text)
+    if explicit:
+        span = folded.span(explicit.start(), explicit.end())
+        block(EXPLICIT_CONTENT, f"Contains sexual or explicit content (\"{draft_text[span[0]:span[1]]}\").", span)
+
+    # AI honesty: an explicit denial, or a bare "yes"/"no" that answers "are you real?" untruthfully.
+    denial = _matches(_AI_DENIAL, folded, draft_text)
+    if not denial and AI_QUESTION in message_triage.categories:
+        denial = _bare_answer_denial(incoming, folded, draft_text)
+    for span, text in denial[:1]:
+        block(AI_DENIAL, f"Denies being AI (\"{text}\"); replies drafted with AI must never say so.", span,
+              _canned(persona, "ai", "bot", "are you a bot") or HONEST_AI_REPLY)
+    if not denial and AI_QUESTION in message_triage.categories and not boundaries.disclose_ai:
+        flag(AI_QUESTION_FLAG, "The fan asks whether this is AI: make sure the reply is honest about it.")
+
+    # Signs that an injection worked.
+    for span, text in _matches(_INJECTION_WORKED, folded, draft_text)[:1]:
+        block(INJECTION_WORKED, f"Looks like the message's instructions took over (\"{text.strip()}\").", span)
+    name = persona.display_name.strip()
+    if name:
+        tag = re.compile(r"(?:^|\n)\s*" + re.escape(fold(name).text) + r"\s*:", re.IGNORECASE)
+        for span, text in _matches(tag, folded, draft_text)[:1]:
+            block(INJECTION_WORKED, f"Contains a speaker tag (\"{text.strip()}\"): the prompt's format leaked.", span)
+    notes = persona.style_notes.strip().lower()
+    if len(notes) >= 20 and notes[:40] in folded.text.lower():
+        block(INJECTION_WORKED, "Repeats your private style notes from the prompt.")
+    if INJECTION in message_triage.categories:
+        lowered = draft_text.lower()
+        for quoted in _quoted_strings(incoming):
+            position = lowered.find(quoted)
+            if position >= 0:
+                block(INJECTION_WORKED, f"Says what the message told it to say (\"{quoted}\").",
+                      (position, position + len(quoted)))
+                break
+
+    # Unsupported claims about the creator.
+    needs_edit = needs_edit_implied
+    for claim in find_claims(draft_text):
+        support = check_support(claim, persona.facts, support_finder, similarity)
+        if support.supported:
+            continue
+        evidence = (
+            Evidence(support.source.text, support.source.score, support.source.item_id, support.source.kind)
+            if support.source is not None
+            else None
+        )
+        about = KIND_WORDS[claim.kind]
+        message = (f"States something about {about} that nothing you wrote supports: \"{claim.text}\" "
+                   f"({support.reason}).")
+        if LINK in claim.kinds:
+            block(UNSUPPORTED_CLAIM, message + " A link you never shared is not sent.", claim.span, evidence=evidence)
+        else:
+            flag(UNSUPPORTED_CLAIM, message, claim.span, evidence)
+        if claim.hard:
+            needs_edit = True
+        if FAMILY in claim.kinds or GIVEAWAY in claim.kinds:
+            needs_edit = True
+
+    blocked = any(f.severity == "block" for f in findings)
+    return GuardResult(
+        blocked=blocked,
+        findings=findings,
+        canned_reply=canned if blocked else None,
+        needs_edit=needs_edit or blocked,
+        text=apply_disclosure(draft_text, persona),
+        triage=message_triage,
+        escalate=message_triage.escalate,
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    seed: int
+    text: str
+    result: GuardResult
+
+
+@dataclass
+class Regeneration:
+    """The outcome of drafting with bounded retries: the draft to show and every attempt made."""
+
+    text: str
+    result: GuardResult
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return self.result.blocked
+
+
+def regenerate_until_clean(
+    generate: Callable[[int], str],
+    check: Callable[[str], GuardResult],
+    max_attempts: int = 3,
+    first_seed: int = 0,
+) -> Regeneration:
+    """Draft with seeds ``first_seed, first_seed+1, ...`` until a draft is not blocked, at most
+    ``max_attempts`` times; the last blocked draft is returned with its reason and canned reply."""
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    attempts: list[Attempt] = []
+    for index in range(max_attempts):
+        seed = first_seed + index
+        text = generate(seed)
+        result = check(text)
+        attempts.append(Attempt(seed, text, result))
+        if not result.blocked:
+            break
+    last = attempts[-1]
+    return Regeneration(text=last.text, result=last.result, attempts=attempts)
