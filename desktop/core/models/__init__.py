@@ -17,6 +17,7 @@ from desktop.core.models.facts import (
     ModelFacts,
     list_models,
     quantization_name,
+    read_metadata,
     read_model_facts,
 )
 from desktop.core.models.minilm_gguf import convert_minilm_zip
@@ -34,5 +35,6 @@ __all__ = [
     "list_models",
     "minilm_zip_path",
     "quantization_name",
+    "read_metadata",
     "read_model_facts",
 ]

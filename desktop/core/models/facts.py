@@ -308,3 +308,16 @@ def list_models(models_dir: Path) -> list[ModelFacts]:
                 size = 0
             found.append(ModelFacts(file_name=path.name, path=path, size_bytes=size, error=str(exc)))
     return sorted(found, key=_sort_key)
+
+
+def read_metadata(path: Path) -> dict[str, Any]:
+    """The GGUF header's key/value metadata of a valid model file (for the memory pre-flight).
+
+    Validates like ``read_model_facts`` (``ModelError`` for a broken file). Array values come
+    back as an object with ``item_type`` and ``count`` (e.g. the vocabulary size), not items.
+    """
+    read_model_facts(path)
+    try:
+        return _read_header(Path(path)).metadata
+    except (_Damaged, OSError, ValueError, OverflowError, RecursionError, struct.error) as exc:
+        raise _broken(Path(path), "its header is damaged or the file is cut short") from exc

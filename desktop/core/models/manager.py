@@ -1,0 +1,153 @@
+"""The models folder as the creator manages it: add a GGUF, remove one, choose the active one.
+
+A file is validated from its header (GGUF magic, version, architecture, tensor count, file size
+against the header: ``read_model_facts``) before it enters the folder and before it is made
+active, so a truncated download or a random file gets a plain ``ModelError``, never a crash
+inside llama.cpp. The active generation model is kept in ``models.json`` in the base folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from desktop.core.errors import ModelError
+from desktop.core.models.defaults import DEFAULT_CHAT_MODEL, sidecar_path
+from desktop.core.models.facts import ROLE_GENERATION, ModelFacts, list_models, read_model_facts
+from desktop.core.paths import Paths
+
+COPY, HARDLINK, SYMLINK = "copy", "hardlink", "symlink"
+HOW = (COPY, HARDLINK, SYMLINK)
+SETTINGS_NAME = "models.json"
+
+
+class ModelManager:
+    """Add, list, remove and choose models in ``paths.models``."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+
+    @property
+    def settings_file(self) -> Path:
+        return self.paths.base / SETTINGS_NAME
+
+    def list(self) -> list[ModelFacts]:
+        return list_models(self.paths.models)
+
+    def validate(self, path: Path) -> ModelFacts:
+        """Facts of ``path`` if it is a usable GGUF, else ``ModelError`` saying what is wrong."""
+        return read_model_facts(Path(path))
+
+    def add(self, source: Path, how: str = COPY, name: str | None = None) -> ModelFacts:
+        """Put the GGUF ``source`` into the models folder (copied, hard-linked or symlinked)."""
+        if how not in HOW:
+            raise ValueError(f"how must be one of {HOW}")
+        source = Path(source).expanduser()
+        self.validate(source)
+        file_name = name or source.name
+        if not file_name.lower().endswith(".gguf"):
+            file_name += ".gguf"
+        if "/" in file_name or "\\" in file_name or file_name.startswith("."):
+            raise ModelError(f"'{file_name}' cannot be a model file name.")
+        self.paths.models.mkdir(parents=True, exist_ok=True)
+        target = self.paths.models / file_name
+        if target.exists() or target.is_symlink():
+            raise ModelError(
+                f"A model named {file_name} is already in the models folder.",
+                hint="Remove it first, or add the new one under another name.",
+            )
+        try:
+            if how == COPY:
+                self._copy(source, target)
+            elif how == HARDLINK:
+                os.link(source, target)
+            else:
+                target.symlink_to(source.resolve())
+        except OSError as exc:
+            hint = "Choose 'copy' instead." if how != COPY else "Check the free disk space."
+            if how == HARDLINK:
+                hint = "A hard link works only on the same drive: choose 'copy' or 'symbolic link'."
+            raise ModelError(f"{source.name} could not be added to the models folder ({exc.strerror or exc}).",
+                             hint=hint) from exc
+        try:
+            return self.validate(target)  # the copy itself, checked again
+        except ModelError:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
+
+    @staticmethod
+    def _copy(source: Path, target: Path) -> None:
+        """Copy through a hidden temp file so a failed copy never sits under the model's name."""
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            shutil.copyfile(source, tmp)
+            tmp.chmod(0o644)
+            os.replace(tmp, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def remove(self, file_name: str, running: str | None = None) -> None:
+        """Delete a model (a link only removes the link). Not the one running now.
+
+        Removing a default is allowed (``ensure_default_models`` sets it up again); removing
+        the active model makes the default active again.
+        """
+        target = self.paths.models / file_name
+        if Path(file_name).name != file_name or not (target.exists() or target.is_symlink()):
+            raise ModelError(f"There is no model named {file_name} in the models folder.")
+        if running is not None and Path(running).name == file_name:
+            raise ModelError(
+                f"{file_name} is the model running now, so it cannot be removed.",
+                hint="Choose another model first, then remove this one.",
+            )
+        try:
+            target.unlink()
+        except OSError as exc:
+            raise ModelError(f"{file_name} could not be removed ({exc.strerror or exc}).") from exc
+        with contextlib.suppress(OSError):
+            sidecar_path(target).unlink()
+        if self._read_settings().get("active") == file_name:
+            self._write_settings({**self._read_settings(), "active": None})
+
+    # --- the active generation model ---------------------------------------------------------
+
+    @property
+    def active_name(self) -> str:
+        """The chosen generation model's file name (the default Gemma unless one was chosen)."""
+        active = self._read_settings().get("active")
+        return active if isinstance(active, str) and active else DEFAULT_CHAT_MODEL
+
+    @property
+    def active_path(self) -> Path:
+        return self.paths.models / self.active_name
+
+    def set_active(self, file_name: str) -> ModelFacts:
+        facts = self.validate(self.paths.models / file_name)
+        if facts.role != ROLE_GENERATION:
+            raise ModelError(
+                f"{file_name} is an embedding model: it cannot write replies.",
+                hint="Choose a chat or base model for drafting.",
+            )
+        self._write_settings({**self._read_settings(), "active": file_name})
+        return facts
+
+    def _read_settings(self) -> dict[str, object]:
+        try:
+            data = json.loads(self.settings_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # missing or damaged: the defaults apply
+        return data if isinstance(data, dict) else {}
+
+    def _write_settings(self, data: dict[str, object]) -> None:
+        self.settings_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.settings_file.with_name(self.settings_file.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.settings_file)
