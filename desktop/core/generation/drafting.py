@@ -1,0 +1,194 @@
+"""Drafting one reply, end to end: triage, retrieve, prompt, stream, guard, regenerate.
+
+``draft_reply`` is a generator: it yields text pieces as the model writes them (and a
+``Regenerating`` marker when the guard sends a draft back), and returns the finished ``Draft``
+with its provenance: the sources used, the persona version, the model, the guard's findings,
+the exact prompt and the timings. The CLI prints it; the GUI's model worker streams it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import emoji
+
+from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt
+from desktop.core.generation.guard import GuardResult, check_draft
+from desktop.core.generation.prompting import build_prompt, prompt_budget
+from desktop.core.generation.triage import Triage, triage
+from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
+from desktop.core.persona import Persona
+from desktop.core.tasks import CancelToken
+
+MAX_ATTEMPTS = 3
+_SENTENCE_END = re.compile(r"[.!?…)\]\"'”’]")
+
+
+@dataclass(frozen=True)
+class Regenerating:
+    """The guard blocked the draft just streamed; a new attempt (another seed) starts now."""
+
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One piece of the creator's own words the draft was grounded in."""
+
+    item_id: int | None
+    text: str
+    score: float
+    role: str  # "example" (a past exchange's reply) or "snippet" (a relevant post or reply)
+
+
+@dataclass
+class Draft:
+    """A finished draft and everything needed to check it."""
+
+    text: str
+    incoming: str
+    triage: Triage
+    guard: GuardResult | None
+    mode: str
+    model: str
+    persona_version: int | None
+    sources: list[Source] = field(default_factory=list)
+    prompt: Prompt | None = None
+    attempts: int = 0
+    seed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        """No draft may go to the creator as is: red triage, or the guard blocked every attempt."""
+        return not self.triage.draft_allowed or (self.guard is not None and self.guard.blocked)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The shape `understudy draft --json` prints."""
+        findings = [] if self.guard is None else [f.to_dict() for f in self.guard.findings]
+        if not self.triage.draft_allowed:
+            findings = [{"kind": "triage", "severity": "block", "message": r} for r in self.triage.reasons]
+        return {
+            "text": self.text,
+            "mode": self.mode,
+            "model": self.model,
+            "persona_version": self.persona_version,
+            "triage": {"level": self.triage.level, "reasons": list(self.triage.reasons)},
+            "sources": [{"id": s.item_id, "text": s.text, "score": round(s.score, 4), "role": s.role} for s in self.sources],
+            "guard": {
+                "blocked": self.blocked,
+                "needs_edit": bool(self.guard and self.guard.needs_edit),
+                "canned_reply": self.guard.canned_reply if self.guard else None,
+                "findings": findings,
+            },
+            "attempts": self.attempts,
+            "timings": {key: round(value, 1) for key, value in self.timings.items()},
+        }
+
+
+class CorpusSupport:
+    """The guard's support finder over the creator's corpus: retrieval's nearest own items,
+    scored with the same embedding model (cosine) the guard uses for the facts sheet."""
+
+    def __init__(self, retriever: Any) -> None:
+        self.retriever = retriever
+
+    def __call__(self, claim: str) -> list[Snippet]:
+        return self.retriever.find_support(claim, k=3)
+
+    def similarity(self, a: str, b: str) -> float:
+        vectors = self.retriever.embedder.embed([a, b])
+        return float(vectors[0] @ vectors[1])
+
+
+def finish_at_boundary(text: str) -> str:
+    """Trim a reply cut off by the token limit back to its last complete sentence.
+
+    Honest post-processing: nothing is added, and a reply with no sentence end is kept whole.
+    """
+    text = text.strip()
+    if not text or _SENTENCE_END.match(text[-1]) or emoji.is_emoji(text[-1]):
+        return text
+    cut = max(text.rfind(mark) for mark in ".!?…")
+    return text[: cut + 1].strip() if cut > 0 else text
+
+
+def draft_reply(
+    incoming: str,
+    *,
+    persona: Persona,
+    backend: Backend,
+    retriever: Any | None = None,
+    persona_version: int | None = None,
+    thread_tail: Sequence[Turn] = (),
+    platform: str | None = None,
+    seed: int = 0,
+    max_tokens: int = 120,
+    temperature: float = 0.7,
+    max_attempts: int = MAX_ATTEMPTS,
+    cancel: CancelToken | None = None,
+) -> Generator[str | Regenerating, None, Draft]:
+    """Draft the creator's reply to ``incoming``; yields text pieces, returns the ``Draft``.
+
+    A red-triaged message gets no draft at all. A draft the guard blocks is regenerated with
+    the next seed, up to ``max_attempts``; the last attempt is returned blocked, with the reason
+    and the creator's canned reply when one exists. ``retriever`` (``desktop.core.retrieval``'s
+    ``Retriever``) grounds the prompt and the claim check; without it the draft has no sources.
+    """
+    cancel = cancel or CancelToken()
+    started = time.perf_counter()
+    facts = backend.facts
+    checked = triage(incoming, persona)
+    draft = Draft("", incoming, checked, None, facts.mode, facts.name, persona_version, seed=seed)
+    if not checked.draft_allowed:
+        draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
+        return draft
+
+    examples: list[Example] = []
+    snippets: list[Snippet] = []
+    if retriever is not None:
+        found = retriever.retrieve(incoming)
+        examples, snippets = list(found.examples), list(found.snippets)
+        draft.timings["retrieve_ms"] = found.timings.get("total_ms", 0.0)
+    draft.sources = [Source(e.reply_item_id, e.reply, e.score, "example") for e in examples] + [
+        Source(s.item_id, s.text, s.score, "snippet") for s in snippets
+    ]
+    request = DraftRequest(
+        incoming=incoming, persona=persona, examples=examples, snippets=snippets,
+        thread_tail=list(thread_tail), platform=platform, seed=seed, max_tokens=max_tokens, temperature=temperature,
+    )
+    draft.prompt = build_prompt(
+        request, facts.mode, backend.count_tokens, prompt_budget(facts.context_length, max_tokens)
+    )
+    support = CorpusSupport(retriever) if retriever is not None else None
+
+    for attempt in range(max_attempts):
+        cancel.raise_if_cancelled()
+        params = replace(GenerationParams.from_request(request), seed=seed + attempt)
+        pieces: list[str] = []
+        for piece in backend.stream(draft.prompt, params, cancel):
+            pieces.append(piece)
+            yield piece
+        cancel.raise_if_cancelled()
+        run = backend.last_run
+        draft.attempts, draft.seed = attempt + 1, params.seed
+        if attempt == 0 and run is not None and run.first_token_s is not None:
+            draft.timings["first_token_ms"] = run.first_token_s * 1000
+        draft.timings["tokens"] = float(run.generated_tokens if run else len(pieces))
+        text = "".join(pieces)
+        if run is not None and run.finish_reason == "length":
+            text = finish_at_boundary(text)
+        draft.guard = check_draft(text.strip(), persona, incoming, support, triage_result=checked)
+        draft.text = draft.guard.text
+        if not draft.guard.blocked:
+            break
+        if attempt + 1 < max_attempts:
+            reason = next((f.message for f in draft.guard.findings if f.severity == "block"), "a boundary")
+            yield Regenerating(attempt + 2, reason)
+    draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
+    return draft
