@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="ACTION", required=True)
     secrets_commands.add_parser("status", help="say whether a system keychain is available", parents=[common])
 
+    _inbox_parsers(commands, common)
+
     persona = commands.add_parser(
         "persona", help="show, change, export and import the persona; its versions and style profile", parents=[common]
     )
@@ -502,6 +504,285 @@ def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `inbox` and `packs` groups (the draft inbox and reply packs)."""
+    inbox = commands.add_parser("inbox", help="the messages awaiting your reply and their drafts", parents=[common])
+    inbox_commands = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", required=True)
+    inbox_add = inbox_commands.add_parser("add", help="add a message you typed or pasted", parents=[common])
+    inbox_add.add_argument("text", help="the message")
+    inbox_add.add_argument("--from", dest="sender", metavar="NAME", help="who sent it")
+    inbox_add.add_argument("--platform", metavar="P", default="manual", help="where it came from (default: %(default)s)")
+    inbox_add.add_argument("--thread", metavar="ID", help="the conversation's id on that platform")
+    inbox_import = inbox_commands.add_parser(
+        "import",
+        help="add incoming messages from a CSV/JSON file, or the imported conversations awaiting a reply",
+        description="Columns (CSV header or JSON keys): text (required), from, from_name, platform, id, thread, "
+        "created_at (ISO 8601 with a timezone), kind (message or comment), in_reply_to. "
+        "Re-importing a file adds nothing twice.",
+        parents=[common],
+    )
+    inbox_import.add_argument("file", nargs="?", help="a .csv, .json or .jsonl file of incoming messages")
+    inbox_import.add_argument(
+        "--candidates", action="store_true", help="add the conversations from imported archives awaiting your reply"
+    )
+    inbox_import.add_argument("--platform", metavar="P", help="the platform for rows that do not name one")
+    inbox_list = inbox_commands.add_parser("list", help="list the inbox (or the trash)", parents=[common])
+    inbox_list.add_argument("--state", metavar="S", help="only this state: new, drafted, flagged, approved, exported, rejected")
+    inbox_list.add_argument("--trash", action="store_true", help="list the trash instead")
+    inbox_list.add_argument("--json", action="store_true", help="print a machine-readable list")
+    for name, help_text in (
+        ("approve", "approve the message's draft"),
+        ("reject", "reject the message (it goes to the trash)"),
+        ("restore", "bring a message back from the trash"),
+    ):
+        action = inbox_commands.add_parser(name, help=help_text, parents=[common])
+        action.add_argument("id", type=int, help="the message id shown by `inbox list`")
+    inbox_edit = inbox_commands.add_parser("edit", help="replace the draft's text", parents=[common])
+    inbox_edit.add_argument("id", type=int, help="the message id shown by `inbox list`")
+    inbox_edit.add_argument("text", help="the new reply")
+    inbox_commands.add_parser("undo", help="undo the last inbox action", parents=[common])
+
+    packs = commands.add_parser("packs", help="export and verify reply packs", parents=[common])
+    packs_commands = packs.add_subparsers(dest="packs_command", metavar="ACTION", required=True)
+    packs_export = packs_commands.add_parser(
+        "export", help="write the approved, not yet exported replies to a signed zip", parents=[common]
+    )
+    packs_export.add_argument("out", metavar="OUT.zip", help="the pack to write")
+    packs_export.add_argument("--redact", action="store_true", help="remove emails and phone numbers from fans' messages")
+    packs_export.add_argument(
+        "--session-key",
+        action="store_true",
+        help="without a system keychain: sign with a key kept for this run only (the pack cannot be verified later)",
+    )
+    packs_verify = packs_commands.add_parser("verify", help="check a pack's checksums and signature", parents=[common])
+    packs_verify.add_argument("pack", metavar="PACK.zip", help="the pack to check")
+    packs_list = packs_commands.add_parser("list", help="the packs exported so far", parents=[common])
+    packs_list.add_argument("--json", action="store_true", help="print a machine-readable list")
+    packs_reexport = packs_commands.add_parser(
+        "reexport", help="write an earlier pack's replies again (nothing changes state)", parents=[common]
+    )
+    packs_reexport.add_argument("id", type=int, help="the pack id shown by `packs list`")
+    packs_reexport.add_argument("out", metavar="OUT.zip", help="the pack to write")
+    packs_finetune = packs_commands.add_parser(
+        "finetune", help="write approved (message, reply) pairs as chat-format JSONL for fine-tuning", parents=[common]
+    )
+    packs_finetune.add_argument("out", metavar="OUT.jsonl", help="the file to write")
+    packs_finetune.add_argument("--redact", action="store_true", help="remove emails and phone numbers from fans' messages")
+
+
+def _triage_for(store: "Store") -> Any:
+    """The generation's triage with the active persona (red messages get no draft, only the reason)."""
+    from desktop.core.generation.triage import triage
+    from desktop.core.persona.versions import load_active_persona
+
+    _, persona = load_active_persona(store)
+    return lambda text: triage(text, persona)
+
+
+def _print_entries(entries: list[Any]) -> None:
+    if not entries:
+        print("Nothing here.")
+        return
+    rows = []
+    for e in entries:
+        note = e.flag_reason or (e.draft_text or "")
+        rows.append(
+            [
+                str(e.item_id),
+                e.state + ("*" if e.edited else ""),
+                e.platform,
+                (e.sender or "-")[:20],
+                e.text.replace("\n", " ")[:40],
+                note.replace("\n", " ")[:50],
+            ]
+        )
+    _print_table(["ID", "STATE", "PLATFORM", "FROM", "MESSAGE", "DRAFT / REASON"], rows)
+
+
+def cmd_inbox_add(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import add_message, get_entry
+
+    with _open_profile_store(paths, args) as store:
+        item_id = add_message(
+            store, args.text, sender=args.sender, platform=args.platform, thread=args.thread, triage=_triage_for(store)
+        )
+        entry = get_entry(store, item_id)
+    print(f"Added message {item_id} ({entry.state})." + (f" {entry.flag_reason}" if entry.flag_reason else ""))
+    return 0
+
+
+def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import add_import_candidates, import_messages_file
+
+    if not args.file and not args.candidates:
+        raise KnownError("Name a file of messages, or use --candidates.", hint="See `understudy inbox import --help`.")
+    with _open_profile_store(paths, args) as store:
+        triage = _triage_for(store)
+        if args.candidates:
+            result = add_import_candidates(store, triage=triage)
+            print(f"Conversations awaiting your reply: {result.added} added, {result.already} already in the inbox.")
+        if args.file:
+            result = import_messages_file(store, args.file, platform=args.platform, triage=triage)
+            print(
+                f"{args.file}: {result.received} rows: {result.added} added, {result.already} already in the inbox"
+                + (f", {result.skipped} skipped" if result.skipped else "")
+                + "."
+            )
+            for warning in result.warnings:
+                print(f"  warning: {warning}")
+    return 0
+
+
+def cmd_inbox_list(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import list_inbox
+
+    with _open_profile_store(paths, args) as store:
+        entries = list_inbox(store, state=args.state, trashed=args.trash)
+    if args.json:
+        print(json.dumps({"entries": [e.as_dict() for e in entries]}, ensure_ascii=False, indent=2))
+        return 0
+    _print_entries(entries)
+    return 0
+
+
+def _draft_of(store: "Store", item_id: int) -> int:
+    from desktop.core.inbox import get_entry
+
+    entry = get_entry(store, item_id)
+    if entry.draft_id is None:
+        raise KnownError(f"Message {item_id} has no draft yet.")
+    return entry.draft_id
+
+
+def cmd_inbox_approve(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import approve
+
+    with _open_profile_store(paths, args) as store:
+        approve(store, args.id)
+    print(f"Approved the reply to message {args.id}; it leaves with the next reply pack.")
+    return 0
+
+
+def cmd_inbox_edit(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import edit
+
+    with _open_profile_store(paths, args) as store:
+        changed = edit(store, _draft_of(store, args.id), args.text)
+    print(f"Edited the draft for message {args.id}." if changed else "No change: the draft already says that.")
+    return 0
+
+
+def cmd_inbox_reject(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import reject
+
+    with _open_profile_store(paths, args) as store:
+        reject(store, args.id)
+    print(f"Rejected message {args.id}; it is in the trash (`understudy inbox restore {args.id}` brings it back).")
+    return 0
+
+
+def cmd_inbox_restore(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import restore
+
+    with _open_profile_store(paths, args) as store:
+        state = restore(store, args.id)
+    print(f"Restored message {args.id} ({state}).")
+    return 0
+
+
+def cmd_inbox_undo(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import undo_last
+
+    with _open_profile_store(paths, args) as store:
+        result = undo_last(store)
+    if result is None:
+        print("Nothing to undo.")
+    else:
+        print(f"Undid '{result.action}' on message(s) {', '.join(map(str, result.item_ids))}.")
+    return 0
+
+
+def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.errors import SecretsUnavailableError
+    from desktop.core.inbox import export_pack
+    from desktop.core.secrets import SecretStore
+
+    with _open_profile_store(paths, args) as store:
+        try:
+            summary = export_pack(
+                store, args.out, secret_store=SecretStore(session_only=args.session_key), redact_personal=args.redact
+            )
+        except SecretsUnavailableError as error:
+            raise KnownError(
+                str(error), hint="Add --session-key to sign this pack with a key kept for this run only."
+            ) from error
+    print(
+        f"Wrote {summary.path}: {summary.replies} replies ({summary.edited} edited)"
+        + (", fans' emails and phone numbers removed" if summary.redacted else "")
+        + f"; pack {summary.export_id}, sha256 {summary.sha256[:16]}…"
+    )
+    return 0
+
+
+def cmd_packs_verify(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import verify_pack
+    from desktop.core.secrets import SecretStore
+
+    result = verify_pack(args.pack, SecretStore())
+    if result.ok:
+        print(f"{args.pack}: {result.message}")
+        return 0
+    print(f"{args.pack}: NOT VERIFIED", file=sys.stderr)
+    for problem in result.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_packs_list(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import list_exports, waiting_count
+
+    with _open_profile_store(paths, args) as store:
+        exports = list_exports(store)
+        waiting = waiting_count(store)
+    if args.json:
+        print(json.dumps({"packs": exports, "waiting": waiting}, ensure_ascii=False, indent=2))
+        return 0
+    _print_table(
+        ["ID", "CREATED (UTC)", "REPLIES", "STATUS", "PATH"],
+        [
+            [
+                str(e["id"]),
+                e["created_at"][:16].replace("T", " "),
+                str(e["draft_count"]),
+                e["status"] + (f" (again: {e['reexport_of']})" if e["reexport_of"] else ""),
+                e["path"],
+            ]
+            for e in exports
+        ],
+    )
+    print(f"{waiting} approved replies wait for the next pack.")
+    return 0
+
+
+def cmd_packs_reexport(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import reexport_pack
+    from desktop.core.secrets import SecretStore
+
+    with _open_profile_store(paths, args) as store:
+        summary = reexport_pack(store, args.id, args.out, secret_store=SecretStore())
+    print(f"Wrote {summary.path} again: the {summary.replies} replies of pack {args.id} (nothing changed state).")
+    return 0
+
+
+def cmd_packs_finetune(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.inbox import export_finetune_jsonl
+
+    with _open_profile_store(paths, args) as store:
+        count = export_finetune_jsonl(store, args.out, redact_personal=args.redact)
+    print(f"Wrote {count} approved (message, reply) pairs to {args.out} as chat-format JSONL.")
+    return 0
+
+
 COMMANDS = {
     ("models", "list"): cmd_models_list,
     ("models", "setup"): cmd_models_setup,
@@ -512,6 +793,19 @@ COMMANDS = {
     ("import", None): cmd_import,
     ("sources", "list"): cmd_sources_list,
     ("sources", "remove"): cmd_sources_remove,
+    ("inbox", "add"): cmd_inbox_add,
+    ("inbox", "import"): cmd_inbox_import,
+    ("inbox", "list"): cmd_inbox_list,
+    ("inbox", "approve"): cmd_inbox_approve,
+    ("inbox", "edit"): cmd_inbox_edit,
+    ("inbox", "reject"): cmd_inbox_reject,
+    ("inbox", "restore"): cmd_inbox_restore,
+    ("inbox", "undo"): cmd_inbox_undo,
+    ("packs", "export"): cmd_packs_export,
+    ("packs", "verify"): cmd_packs_verify,
+    ("packs", "list"): cmd_packs_list,
+    ("packs", "reexport"): cmd_packs_reexport,
+    ("packs", "finetune"): cmd_packs_finetune,
     ("persona", "show"): cmd_persona_show,
     ("persona", "set"): cmd_persona_set,
     ("persona", "export"): cmd_persona_export,

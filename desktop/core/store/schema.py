@@ -84,6 +84,12 @@ TABLES: tuple[str, ...] = (
     "audit_log",
     "exchanges",
     "profile_settings",
+    "embeddings",
+    "inbox_entries",
+    "draft_alternatives",
+    "pending_edits",
+    "inbox_actions",
+    "webhook_deliveries",
 )
 
 _INITIAL_SQL = """
@@ -243,6 +249,131 @@ def exchanges_and_profile_settings(db: Database) -> None:
         """
     )
 
+
+@migration
+def embeddings(db: Database) -> None:
+    """One vector per item and embedding model: the source the faiss index is rebuilt from."""
+    db.executescript(
+        """
+        -- The embedding of an item's text by one model, as little-endian float32 bytes
+        -- (dim * 4 of them). The faiss index under the profile's index/ folder is only a cache
+        -- built from these rows. AUTOINCREMENT: ids are never reused, so "rows with an id above
+        -- the last one indexed" is exactly what an index has not seen yet.
+        CREATE TABLE embeddings (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            model   TEXT NOT NULL,               -- which model made it (its file name)
+            dim     INTEGER NOT NULL,
+            vector  BLOB NOT NULL,
+            UNIQUE (item_id, model)
+        );
+        CREATE INDEX embeddings_model ON embeddings(model, id);
+
+        -- An item whose text changes (a re-import with an edit) loses its now-wrong vectors;
+        -- the background embedding job embeds it again.
+        CREATE TRIGGER items_text_changed_drop_embeddings AFTER UPDATE OF text ON items
+        WHEN old.text IS NOT new.text
+        BEGIN
+            DELETE FROM embeddings WHERE item_id = old.id;
+        END;
+        """
+    )
+
+
+
+@migration
+def inbox_workflow(db: Database) -> None:
+    """The draft inbox: entries and their states, alternatives, autosaved edits, undo, packs, webhook log."""
+    db.executescript(
+        """
+        -- One row per incoming message in the inbox. ``state`` is the workflow state
+        -- (desktop/core/inbox/states.py); drafts.status mirrors it for the entry's current draft.
+        CREATE TABLE inbox_entries (
+            item_id         INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            state           TEXT NOT NULL DEFAULT 'new'
+                            CHECK (state IN ('new', 'drafted', 'approved', 'exported', 'rejected', 'flagged')),
+            priority        INTEGER NOT NULL DEFAULT 0,   -- higher first (batch drafting order)
+            triage_level    TEXT CHECK (triage_level IN ('green', 'yellow', 'red')),
+            triage_reasons  TEXT NOT NULL DEFAULT '[]',   -- JSON list of plain-word reasons
+            flag_reason     TEXT,                         -- why the entry is flagged, in plain words
+            flag_needs_edit INTEGER NOT NULL DEFAULT 0 CHECK (flag_needs_edit IN (0, 1)),
+            draft_id        INTEGER REFERENCES drafts(id) ON DELETE SET NULL,  -- the current draft
+            source          TEXT NOT NULL CHECK (source IN ('import', 'typed', 'file')),
+            added_at        TEXT NOT NULL,
+            trashed_at      TEXT,                         -- set: in the trash (restorable)
+            restore_state   TEXT                          -- the state a restore returns a rejected entry to
+        );
+        CREATE INDEX inbox_entries_state ON inbox_entries(state, priority, added_at);
+        CREATE INDEX inbox_entries_draft ON inbox_entries(draft_id);
+
+        -- The options of one draft (1..3); drafts.text holds the chosen one (maybe edited).
+        CREATE TABLE draft_alternatives (
+            id         INTEGER PRIMARY KEY,
+            draft_id   INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+            position   INTEGER NOT NULL CHECK (position BETWEEN 1 AND 3),
+            text       TEXT NOT NULL,
+            provenance TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            UNIQUE (draft_id, position)
+        );
+
+        -- An edit as it is typed, saved on every keystroke batch: a crash loses nothing.
+        CREATE TABLE pending_edits (
+            draft_id  INTEGER PRIMARY KEY REFERENCES drafts(id) ON DELETE CASCADE,
+            text      TEXT NOT NULL,
+            base_text TEXT NOT NULL,                     -- the draft's text when typing started
+            saved_at  TEXT NOT NULL
+        );
+
+        -- The creator's inbox actions, newest last, with before/after snapshots: the undo stack.
+        CREATE TABLE inbox_actions (
+            id         INTEGER PRIMARY KEY,
+            at         TEXT NOT NULL,
+            action     TEXT NOT NULL,
+            item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            draft_id   INTEGER REFERENCES drafts(id) ON DELETE CASCADE,
+            batch      TEXT NOT NULL,                    -- one undo step (a bulk action is one batch)
+            before     TEXT NOT NULL,                    -- JSON snapshot
+            after      TEXT NOT NULL,                    -- JSON snapshot
+            undone_at  TEXT
+        );
+        CREATE INDEX inbox_actions_open ON inbox_actions(undone_at, id);
+
+        -- Every attempt of the optional webhook connector: its visible log.
+        CREATE TABLE webhook_deliveries (
+            id              INTEGER PRIMARY KEY,
+            draft_id        INTEGER REFERENCES drafts(id) ON DELETE SET NULL,
+            idempotency_key TEXT NOT NULL,
+            url             TEXT NOT NULL,
+            attempt         INTEGER NOT NULL,
+            at              TEXT NOT NULL,
+            status_code     INTEGER,
+            outcome         TEXT NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'failed')),
+            error           TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX webhook_deliveries_key ON webhook_deliveries(idempotency_key, outcome);
+
+        -- Learning from edits: retrieval reads example_weight (HIGH for edited-then-approved).
+        ALTER TABLE drafts ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE drafts ADD COLUMN approved_at TEXT;
+        ALTER TABLE drafts ADD COLUMN example_weight REAL NOT NULL DEFAULT 1.0;
+        ALTER TABLE drafts ADD COLUMN chosen_position INTEGER NOT NULL DEFAULT 1;
+
+        -- Reply packs: a pack is 'writing' until its zip is in place, then 'complete'.
+        ALTER TABLE exports ADD COLUMN uid TEXT;
+        ALTER TABLE exports ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+        ALTER TABLE exports ADD COLUMN sha256 TEXT;
+        ALTER TABLE exports ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE exports ADD COLUMN reexport_of INTEGER REFERENCES exports(id) ON DELETE SET NULL;
+
+        -- Approved replies as examples for future drafts, edited-then-approved ones weighted higher.
+        CREATE VIEW approved_reply_examples AS
+            SELECT d.id AS draft_id, d.incoming_item_id, i.text AS incoming, d.text AS reply,
+                   d.edited, d.example_weight AS weight, d.approved_at, i.platform, i.thread_id
+            FROM drafts AS d JOIN items AS i ON i.id = d.incoming_item_id
+            WHERE d.status IN ('approved', 'exported');
+        """
+    )
 
 SCHEMA_VERSION: int = len(_VERSIONED)
 """The newest schema version this code knows (one per migration)."""

@@ -1,0 +1,598 @@
+"""Reply packs: approved replies leave Understudy only as a signed zip the creator hands to a posting tool.
+
+A pack holds ``replies.jsonl`` and ``replies.csv`` (the same rows; columns in ``COLUMNS``) and
+``manifest.json``: format, counts, created_at, app version, the sha256 of each file, and an
+HMAC-SHA256 signature over the rest of the manifest. The signing key is generated on the first
+export and lives in the OS keychain (``SecretStore``, name ``SIGNING_KEY_NAME``); without a
+keychain ``SecretsUnavailableError`` says so in plain words and the caller may choose a
+``SecretStore(session_only=True)`` (packs signed with a session key verify only in that session).
+
+Crash safety, in three steps:
+
+1. one transaction reserves the replies for a new ``exports`` row in status ``writing``;
+2. the zip is written to a hidden ``.NAME.<uid>.partial`` file beside the destination, flushed
+   to disk, and renamed onto the destination only when complete (a kill leaves no file with
+   the pack's name);
+3. one transaction marks the export ``complete`` and its entries ``exported``.
+
+The next export (or ``recover_pending_exports``) settles an export left in ``writing``: if its
+zip is in place and intact (manifest uid and checksums match) the export is completed, else it
+is abandoned and its replies are free again. So nothing is exported twice, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import secrets as _secrets
+import uuid
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop import APP_NAME, __version__
+from desktop.core.errors import KnownError
+from desktop.core.inbox import _journal, states
+from desktop.core.inbox.redact import redact_personal as _redact
+from desktop.core.secrets import SecretStore
+from desktop.core.store import Store, record_audit, utc_now
+
+PACK_FORMAT = "understudy-reply-pack"
+FORMAT_VERSION = 1
+SIGNING_KEY_NAME = "reply-packs:signing-key"
+MANIFEST = "manifest.json"
+JSONL = "replies.jsonl"
+CSV = "replies.csv"
+DATA_FILES = (JSONL, CSV)
+_MAX_MEMBER_BYTES = 512 * 1024 * 1024
+
+COLUMNS: tuple[str, ...] = (
+    "reply_id",  # stable per reply: the posting tool's (and the webhook's) idempotency key
+    "platform",
+    "thread_id",  # the platform's conversation id
+    "in_reply_to_id",  # the platform's id of the message answered
+    "recipient",  # the fan's handle
+    "recipient_name",
+    "original_message",
+    "reply_text",
+    "approved_at",
+    "persona_version",
+    "model",
+    "edited",  # "yes" / "no"
+    "disclosure_label",
+)
+
+PersonaLabelLookup = Callable[[int | None], str]
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+_ROWS = """
+SELECT d.id AS draft_id, d.created_at AS draft_created_at, d.text AS reply_text, d.approved_at,
+       d.persona_version_id, d.model, d.edited, d.provenance, d.export_id,
+       i.platform, i.text AS original_message, i.external_id AS in_reply_to_id,
+       t.external_id AS thread_id, p.handle AS recipient, p.display_name AS recipient_name
+FROM inbox_entries AS e
+JOIN drafts AS d ON d.id = e.draft_id
+JOIN items AS i ON i.id = e.item_id
+LEFT JOIN threads AS t ON t.id = i.thread_id
+LEFT JOIN people AS p ON p.id = i.author_id
+"""
+
+
+def reply_id(draft_id: int, draft_created_at: str) -> str:
+    """The reply's stable id (a UUID derived from the draft), the same in every pack and webhook call."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"understudy:draft:{draft_id}:{draft_created_at}"))
+
+
+def persona_label_from_store(store: Store) -> PersonaLabelLookup:
+    """The disclosure label a persona version asks for ('' when it does not disclose)."""
+    cache: dict[int | None, str] = {}
+
+    def lookup(version_id: int | None) -> str:
+        if version_id not in cache:
+            label = ""
+            row = store.db.execute("SELECT settings FROM persona_versions WHERE id = ?", [version_id]).fetchone()
+            if row is not None:
+                try:
+                    bounds = (json.loads(row[0]) or {}).get("boundaries") or {}
+                except (ValueError, AttributeError):
+                    bounds = {}
+                if isinstance(bounds, dict) and bounds.get("disclose_ai"):
+                    label = str(bounds.get("disclosure_label") or "").strip()
+            cache[version_id] = label
+        return cache[version_id]
+
+    return lookup
+
+
+def reply_rows(
+    store: Store,
+    where: str,
+    args: list[Any] | None = None,
+    *,
+    redact_personal: bool = False,
+    persona_label: PersonaLabelLookup | None = None,
+) -> list[dict[str, Any]]:
+    """Replies as pack rows (``COLUMNS`` plus ``draft_id``), oldest approval first."""
+    lookup = persona_label or persona_label_from_store(store)
+    rows = []
+    for row in store.db.query(_ROWS + " WHERE " + where + " ORDER BY d.approved_at, d.id", args or []):
+        provenance = json.loads(row["provenance"] or "{}")
+        label = provenance.get("disclosure_label")
+        original = row["original_message"] or ""
+        rows.append(
+            {
+                "draft_id": row["draft_id"],
+                "reply_id": reply_id(row["draft_id"], row["draft_created_at"]),
+                "platform": row["platform"],
+                "thread_id": row["thread_id"] or "",
+                "in_reply_to_id": row["in_reply_to_id"] or "",
+                "recipient": row["recipient"] or "",
+                "recipient_name": row["recipient_name"] or "",
+                "original_message": _redact(original) if redact_personal else original,
+                "reply_text": row["reply_text"],
+                "approved_at": row["approved_at"] or "",
+                "persona_version": "" if row["persona_version_id"] is None else str(row["persona_version_id"]),
+                "model": row["model"] or "",
+                "edited": "yes" if row["edited"] else "no",
+                "disclosure_label": str(label) if label is not None else lookup(row["persona_version_id"]),
+            }
+        )
+    return rows
+
+
+_WAITING = "e.state = 'approved' AND e.trashed_at IS NULL AND d.export_id IS NULL"
+
+
+def waiting_count(store: Store) -> int:
+    """Approved replies not yet in a pack."""
+    return int(
+        store.db.execute(
+            "SELECT count(*) FROM inbox_entries AS e JOIN drafts AS d ON d.id = e.draft_id WHERE " + _WAITING
+        ).fetchone()[0]
+    )
+
+
+# --- signing --------------------------------------------------------------------------------
+
+
+def signing_key(secret_store: SecretStore, *, create: bool = True) -> bytes | None:
+    """The pack-signing key from the keychain, made on first use (``create``).
+
+    Raises ``SecretsUnavailableError`` (plain words) when there is no keychain and the creator
+    did not choose a session-only ``SecretStore``.
+    """
+    value = secret_store.get(SIGNING_KEY_NAME)
+    if value is None:
+        if not create:
+            return None
+        value = _secrets.token_hex(32)
+        secret_store.set(SIGNING_KEY_NAME, value)
+    return bytes.fromhex(value)
+
+
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(b"understudy-pack-key:" + key).hexdigest()[:16]
+
+
+def _canonical(manifest: Mapping[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _sign(manifest: dict[str, Any], key: bytes) -> dict[str, Any]:
+    manifest["signature"] = {
+        "algorithm": "HMAC-SHA256",
+        "key_id": key_id(key),
+        "value": hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest(),
+    }
+    return manifest
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    """What an export wrote."""
+
+    export_id: int
+    path: Path
+    replies: int
+    edited: int
+    redacted: bool
+    sha256: str
+    created_at: str
+    reexport_of: int | None = None
+    platforms: dict[str, int] = field(default_factory=dict)
+
+
+def _data_files(rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    jsonl = "".join(json.dumps({c: r[c] for c in COLUMNS}, ensure_ascii=False) + "\n" for r in rows)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        writer.writerow([r[c] for c in COLUMNS])
+    return {JSONL: jsonl.encode("utf-8"), CSV: buffer.getvalue().encode("utf-8")}
+
+
+def _manifest(
+    rows: list[dict[str, Any]],
+    files: Mapping[str, bytes],
+    *,
+    export_id: int,
+    uid: str,
+    created_at: str,
+    app_version: str,
+    redacted: bool,
+    reexport_of: int | None,
+) -> dict[str, Any]:
+    platforms: dict[str, int] = {}
+    for r in rows:
+        platforms[r["platform"]] = platforms.get(r["platform"], 0) + 1
+    return {
+        "format": PACK_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "app": {"name": APP_NAME, "version": app_version},
+        "created_at": created_at,
+        "export_id": export_id,
+        "export_uid": uid,
+        "reexport_of": reexport_of,
+        "redacted_personal_data": redacted,
+        "counts": {
+            "replies": len(rows),
+            "edited": sum(r["edited"] == "yes" for r in rows),
+            "platforms": dict(sorted(platforms.items())),
+        },
+        "columns": list(COLUMNS),
+        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in files.items()},
+    }
+
+
+def _partial_path(out_path: Path, uid: str) -> Path:
+    return out_path.with_name(f".{out_path.name}.{uid}.partial")
+
+
+def _write_zip_atomically(out_path: Path, uid: str, members: Mapping[str, bytes]) -> str:
+    """Write the zip beside ``out_path`` and rename it into place once complete; returns its sha256."""
+    partial = _partial_path(out_path, uid)
+    try:
+        with partial.open("xb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, data in members.items():
+                    archive.writestr(name, data)
+            raw.flush()
+            os.fsync(raw.fileno())
+        digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+        os.replace(partial, out_path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        fd = os.open(out_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a folder; the file itself is already on disk
+    return digest
+
+
+def _check_destination(out_path: Path, overwrite: bool) -> Path:
+    out_path = Path(out_path).expanduser().absolute()
+    if out_path.is_dir():
+        raise KnownError(f"{out_path} is a folder; give the pack a file name such as replies.zip.")
+    if out_path.exists() and not overwrite:
+        raise KnownError(f"{out_path} already exists; choose another name (nothing was exported).")
+    if not out_path.parent.is_dir():
+        raise KnownError(f"The folder {out_path.parent} does not exist (nothing was exported).")
+    return out_path
+
+
+def _os_failure(out_path: Path, exc: OSError) -> KnownError:
+    return KnownError(
+        f"The reply pack could not be written to {out_path.parent}: {exc.strerror or exc}. "
+        "Nothing was marked as exported.",
+        hint="Choose a folder you can write to, with free space.",
+    )
+
+
+def _write_pack(
+    store: Store,
+    out_path: Path,
+    rows: list[dict[str, Any]],
+    *,
+    key: bytes,
+    redact_personal: bool,
+    app_version: str,
+    reexport_of: int | None,
+    reserve: bool,
+) -> PackSummary:
+    uid = uuid.uuid4().hex
+    created_at = utc_now()
+    with store.db.atomic():
+        export_id = int(
+            store.db.execute(
+                """INSERT INTO exports (created_at, path, draft_count, format, uid, status, redacted, reexport_of)
+                   VALUES (?, ?, ?, 'reply-pack', ?, 'writing', ?, ?)""",
+                [created_at, str(out_path), len(rows), uid, int(redact_personal), reexport_of],
+            ).lastrowid
+            or 0
+        )
+        if reserve:
+            ids = [r["draft_id"] for r in rows]
+            cursor = store.db.execute(
+                f"UPDATE drafts SET export_id = ? WHERE export_id IS NULL AND id IN ({','.join('?' * len(ids))})",
+                [export_id, *ids],
+            )
+            if cursor.rowcount != len(ids):
+                raise KnownError("Some of these replies were exported meanwhile; nothing was exported. Try again.")
+    files = _data_files(rows)
+    manifest = _sign(
+        _manifest(
+            rows, files, export_id=export_id, uid=uid, created_at=created_at, app_version=app_version,
+            redacted=redact_personal, reexport_of=reexport_of,
+        ),
+        key,
+    )
+    members = {**files, MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")}
+    try:
+        digest = _write_zip_atomically(out_path, uid, members)
+    except BaseException as exc:
+        _abandon(store, export_id)
+        if isinstance(exc, OSError):
+            raise _os_failure(out_path, exc) from exc
+        raise
+    _complete(store, export_id, digest)
+    return PackSummary(
+        export_id=export_id,
+        path=out_path,
+        replies=len(rows),
+        edited=manifest["counts"]["edited"],
+        redacted=redact_personal,
+        sha256=digest,
+        created_at=created_at,
+        reexport_of=reexport_of,
+        platforms=manifest["counts"]["platforms"],
+    )
+
+
+def _abandon(store: Store, export_id: int) -> None:
+    with store.db.atomic():
+        store.db.execute("UPDATE drafts SET export_id = NULL WHERE export_id = ?", [export_id])
+        store.db.execute("UPDATE exports SET status = 'abandoned' WHERE id = ?", [export_id])
+        record_audit(store, "packs.abandoned", f"export:{export_id}")
+
+
+def _complete(store: Store, export_id: int, digest: str) -> None:
+    """Mark the export complete and its (reserved) replies exported, in one transaction."""
+    with store.db.atomic():
+        store.db.execute("UPDATE exports SET status = 'complete', sha256 = ? WHERE id = ?", [digest, export_id])
+        items = store.db.execute(
+            """SELECT e.item_id, e.state, d.id FROM drafts AS d JOIN inbox_entries AS e ON e.draft_id = d.id
+               WHERE d.export_id = ?""",
+            [export_id],
+        ).fetchall()
+        for item_id, state, draft_id in items:
+            if state == states.EXPORTED:
+                continue
+            states.check_transition(state, states.EXPORTED)
+            _journal.set_state(store, item_id, states.EXPORTED)
+            _journal.history(store, draft_id, "exported", None, None, actor="system")
+            _journal.audit(store, "exported", item_id, state, states.EXPORTED, draft_id, {"export_id": export_id})
+        row = store.db.execute("SELECT path, draft_count, reexport_of FROM exports WHERE id = ?", [export_id]).fetchone()
+        record_audit(
+            store,
+            "packs.exported" if row[2] is None else "packs.reexported",
+            f"export:{export_id}",
+            {"path": row[0], "replies": row[1], "sha256": digest, "reexport_of": row[2]},
+        )
+
+
+def recover_pending_exports(store: Store) -> list[tuple[int, str]]:
+    """Settle exports interrupted by a crash; returns ``(export id, 'completed' | 'abandoned')``.
+
+    An export whose zip reached its destination intact is completed (its replies are then
+    exported); any other is abandoned and its half-written file removed.
+    """
+    settled: list[tuple[int, str]] = []
+    for export_id, path, uid in store.db.execute(
+        "SELECT id, path, uid FROM exports WHERE status = 'writing' ORDER BY id"
+    ).fetchall():
+        out_path = Path(path)
+        digest = _intact_pack_digest(out_path, uid)
+        if digest is not None:
+            _complete(store, int(export_id), digest)
+            settled.append((int(export_id), "completed"))
+        else:
+            _partial_path(out_path, uid).unlink(missing_ok=True)
+            _abandon(store, int(export_id))
+            settled.append((int(export_id), "abandoned"))
+    return settled
+
+
+def _intact_pack_digest(path: Path, uid: str) -> str | None:
+    try:
+        data = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+            if manifest.get("export_uid") != uid:
+                return None
+            for name, facts in manifest["files"].items():
+                if hashlib.sha256(archive.read(name)).hexdigest() != facts["sha256"]:
+                    return None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError):
+        return None
+    return hashlib.sha256(data).hexdigest()
+
+
+def export_pack(
+    store: Store,
+    out_path: Path | str,
+    *,
+    secret_store: SecretStore,
+    redact_personal: bool = False,
+    app_version: str = __version__,
+    persona_label: PersonaLabelLookup | None = None,
+    overwrite: bool = False,
+) -> PackSummary:
+    """Export every approved, not yet exported reply as a signed reply pack at ``out_path``.
+
+    Raises ``KnownError`` when nothing waits for export, when the destination exists (unless
+    ``overwrite``) or cannot be written (then nothing is marked exported), and
+    ``SecretsUnavailableError`` when no keychain holds the signing key (see the module docstring).
+    """
+    out_path = _check_destination(Path(out_path), overwrite)
+    recover_pending_exports(store)
+    key = signing_key(secret_store)
+    assert key is not None
+    rows = reply_rows(store, _WAITING, redact_personal=redact_personal, persona_label=persona_label)
+    if not rows:
+        raise KnownError("No approved replies are waiting for export.", hint="Approve some drafts first.")
+    return _write_pack(
+        store, out_path, rows, key=key, redact_personal=redact_personal, app_version=app_version,
+        reexport_of=None, reserve=True,
+    )
+
+
+def reexport_pack(
+    store: Store,
+    export_id: int,
+    out_path: Path | str,
+    *,
+    secret_store: SecretStore,
+    redact_personal: bool | None = None,
+    app_version: str = __version__,
+    persona_label: PersonaLabelLookup | None = None,
+    overwrite: bool = False,
+) -> PackSummary:
+    """Write the replies of an earlier export again (e.g. the first pack was lost); states stay as they are.
+
+    ``redact_personal`` defaults to what the original export chose.
+    """
+    out_path = _check_destination(Path(out_path), overwrite)
+    recover_pending_exports(store)
+    row = store.db.execute(
+        "SELECT status, redacted, reexport_of FROM exports WHERE id = ? AND format = 'reply-pack'", [export_id]
+    ).fetchone()
+    if row is None or row[0] != "complete":
+        raise KnownError(f"There is no completed reply pack with id {export_id}.", hint="See `understudy packs list`.")
+    original = int(row[2]) if row[2] is not None else export_id
+    if redact_personal is None:
+        redact_personal = bool(row[1])
+    key = signing_key(secret_store)
+    assert key is not None
+    rows = reply_rows(store, "d.export_id = ?", [original], redact_personal=redact_personal, persona_label=persona_label)
+    if not rows:
+        raise KnownError(f"Pack {export_id} holds no replies any more.")
+    return _write_pack(
+        store, out_path, rows, key=key, redact_personal=redact_personal, app_version=app_version,
+        reexport_of=original, reserve=False,
+    )
+
+
+def list_exports(store: Store) -> list[dict[str, Any]]:
+    """Every reply pack, newest first (completed, abandoned and re-exports)."""
+    return list(
+        store.db.query(
+            "SELECT id, created_at, path, draft_count, status, sha256, redacted, reexport_of FROM exports "
+            "WHERE format = 'reply-pack' ORDER BY id DESC"
+        )
+    )
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """``ok`` only when every file matches the manifest and the signature is right; ``problems`` say why not."""
+
+    ok: bool
+    problems: list[str]
+    manifest: dict[str, Any] | None = None
+    replies: int = 0
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"The pack is intact and signed by this computer's key: {self.replies} replies."
+        return " ".join(self.problems)
+
+
+def verify_pack(path: Path | str, secret_store: SecretStore) -> VerifyResult:
+    """Check a reply pack: every file's sha256 against the manifest, then the manifest's signature."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return VerifyResult(False, [f"{path} cannot be read: {exc.strerror or exc}."])
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return VerifyResult(False, [f"{path.name} is not a zip file, so it is not a complete reply pack."])
+    problems: list[str] = []
+    with archive:
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            return VerifyResult(
+                False, [f"{path.name} has no {MANIFEST}: it is incomplete or not an Understudy reply pack."]
+            )
+        try:
+            manifest = json.loads(_read_member(archive, MANIFEST))
+            if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
+                raise ValueError("not a reply pack manifest")
+            files = manifest["files"]
+            if not isinstance(files, dict):
+                raise ValueError("no file list")
+        except (ValueError, KeyError, zipfile.BadZipFile) as exc:
+            return VerifyResult(False, [f"The {MANIFEST} in {path.name} is damaged or not a reply pack's ({exc})."])
+        for name in sorted(names - set(files) - {MANIFEST}):
+            problems.append(f"{name} is in the pack but not in its manifest: it was added afterwards.")
+        for name, facts in sorted(files.items()):
+            if name not in names:
+                problems.append(f"{name} is missing from the pack.")
+                continue
+            try:
+                digest = hashlib.sha256(_read_member(archive, name)).hexdigest()
+            except (zipfile.BadZipFile, ValueError) as exc:
+                problems.append(f"{name} is damaged inside the zip ({exc}).")
+                continue
+            if not isinstance(facts, dict) or digest != facts.get("sha256"):
+                problems.append(f"{name} was changed after the pack was made: its sha256 does not match the manifest.")
+    problems.extend(_signature_problems(manifest, secret_store))
+    replies = manifest.get("counts", {}).get("replies", 0) if isinstance(manifest.get("counts"), dict) else 0
+    return VerifyResult(not problems, problems, manifest, int(replies or 0))
+
+
+def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
+    if archive.getinfo(name).file_size > _MAX_MEMBER_BYTES:
+        raise ValueError(f"{name} is implausibly large")
+    return archive.read(name)
+
+
+def _signature_problems(manifest: Mapping[str, Any], secret_store: SecretStore) -> list[str]:
+    signature = manifest.get("signature")
+    if not isinstance(signature, dict) or signature.get("algorithm") != "HMAC-SHA256":
+        return ["The manifest has no signature, so its origin cannot be checked."]
+    key = signing_key(secret_store, create=False)
+    if key is None:
+        return [
+            "The signature cannot be checked: this computer's keychain holds no reply-pack key "
+            "(packs verify on the computer and profile that made them)."
+        ]
+    if signature.get("key_id") != key_id(key):
+        return ["The pack was signed with a different key (another computer, or a key kept for one session only)."]
+    expected = hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(signature.get("value", ""))):
+        return ["The manifest's signature does not match: the manifest was changed after the pack was signed."]
+    return []
