@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     store_commands = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     store_commands.add_parser("info", help="schema version, file size and row counts", parents=[common])
 
+    drafting = commands.add_parser(
+        "draft", help="draft your reply to a message with the on-device model (nothing is sent)", parents=[common]
+    )
+    drafting.add_argument("message", help="the incoming message, in quotes")
+    drafting.add_argument("--platform", metavar="ID", help="where the message came from (e.g. instagram)")
+    drafting.add_argument("--seed", type=int, default=0, help="another seed gives another draft")
+    drafting.add_argument("--json", action="store_true", help="print the draft with its sources, guard and timings")
+
     importing = commands.add_parser(
         "import", help="import data-export archives (zip, folder or file); the format is detected", parents=[common]
     )
@@ -140,13 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _drain(progress: Iterator[Progress]) -> Any:
-    """Run a core generator to its end, printing its progress to stderr; return its result."""
+def _drain(progress: Iterator[Any], *, quiet: bool = False) -> Any:
+    """Run a core generator to its end, printing its ``Progress`` to stderr; return its result."""
     while True:
         try:
             step = next(progress)
         except StopIteration as stop:
             return stop.value
+        if quiet or not isinstance(step, Progress):
+            continue
         counter = f" ({step.done}/{step.total})" if step.total else ""
         print(f"{step.message}{counter}", file=sys.stderr, flush=True)
 
@@ -272,6 +282,33 @@ def cmd_import(paths: Paths, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"sources": [s.as_dict() for s in summaries]}, ensure_ascii=False, indent=2))
     return 1 if failures else 0
+
+
+def cmd_draft(paths: Paths, args: argparse.Namespace) -> int:
+    """Draft one reply with the creator's active persona, grounded in their imported archives."""
+    from desktop.core.generation.session import DraftingSession
+
+    with DraftingSession(paths, args.profile) as session:
+        _drain(session.open(CancelToken()))
+        draft = _drain(session.draft(args.message, seed=args.seed, platform=args.platform), quiet=True)
+    if args.json:
+        print(json.dumps(draft.to_json_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if not draft.triage.draft_allowed:
+        print("No draft: this message needs you, not the clone.")
+        for reason in draft.triage.reasons:
+            print(f"  - {reason}")
+        return 0
+    print(draft.text)
+    state = "BLOCKED" if draft.blocked else "needs an edit" if draft.guard and draft.guard.needs_edit else "ok"
+    print(f"\n[guard: {state}; {draft.attempts} attempt(s); model {draft.model}; persona version {draft.persona_version}]")
+    for finding in draft.guard.findings if draft.guard else []:
+        print(f"  {finding.severity}: {finding.message}")
+    if draft.guard and draft.guard.canned_reply:
+        print(f"  your reply for this topic: {draft.guard.canned_reply}")
+    for source in draft.sources:
+        print(f"  source ({source.role}, {source.score:.2f}): {source.text[:100]}")
+    return 0
 
 
 def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
@@ -791,6 +828,7 @@ COMMANDS = {
     ("store", "info"): cmd_store_info,
     ("secrets", "status"): cmd_secrets_status,
     ("import", None): cmd_import,
+    ("draft", None): cmd_draft,
     ("sources", "list"): cmd_sources_list,
     ("sources", "remove"): cmd_sources_remove,
     ("inbox", "add"): cmd_inbox_add,

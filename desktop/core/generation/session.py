@@ -1,0 +1,118 @@
+"""A drafting session: the store, the persona, the model and retrieval, opened once, used from one thread.
+
+Every heavy resource here (the llama.cpp models, the SQLite connection, the faiss index) may
+only be used by the thread that opened it, so the CLI uses a session on its main thread and the
+GUI gives a session its own model thread (``desktop.ui.workers``) that runs every draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Sequence
+from pathlib import Path
+
+from desktop.core.generation.backends.llama_cpp_backend import LlamaCppBackend, LlamaSettings
+from desktop.core.generation.drafting import Draft, Regenerating, draft_reply
+from desktop.core.generation.types import Turn
+from desktop.core.models import ensure_default_models
+from desktop.core.models.manager import ModelManager
+from desktop.core.paths import Paths
+from desktop.core.persona import Persona
+from desktop.core.persona.versions import load_active_persona
+from desktop.core.retrieval.embedder import Embedder, load_embedder
+from desktop.core.retrieval.indexing import embed_pending
+from desktop.core.retrieval.search import RetrievalIndex, Retriever
+from desktop.core.store import Store, open_store
+from desktop.core.tasks import CancelToken, Progress
+
+
+class DraftingSession:
+    """Opens everything drafting needs for one profile; ``draft`` then streams replies.
+
+    Call ``open`` (a generator of progress: model set-up, loading, embedding what is new) and
+    every other method from the same thread; ``close`` releases the models and the store.
+    """
+
+    def __init__(
+        self,
+        paths: Paths,
+        profile: str,
+        *,
+        model_path: Path | None = None,
+        n_ctx: int | None = 2048,
+        n_threads: int = 2,
+    ) -> None:
+        self.paths = paths
+        self.profile = paths.profile(profile)
+        self.model_path = model_path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.store: Store | None = None
+        self.backend: LlamaCppBackend | None = None
+        self.embedder: Embedder | None = None
+        self.retriever: Retriever | None = None
+
+    def open(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
+        cancel = cancel or CancelToken()
+        yield from ensure_default_models(self.paths.models, cancel)
+        self.store = open_store(self.paths.create_profile(self.profile.name).store)
+        model_path = self.model_path or ModelManager(self.paths).active_path
+        yield Progress(f"Loading {model_path.name}")
+        self.backend = LlamaCppBackend(LlamaSettings(model_path, n_ctx=self.n_ctx, n_threads=self.n_threads))
+        self.backend.load()
+        yield Progress("Loading the search model")
+        self.embedder = load_embedder(self.paths.models, n_threads=self.n_threads)
+        yield from self.refresh_index(cancel)
+
+    def refresh_index(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
+        """Embed items imported since the last look and bring the search index up to date."""
+        assert self.store is not None and self.embedder is not None, "open() first"
+        yield from embed_pending(self.store, self.embedder, cancel)
+        if self.retriever is None:
+            index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
+            self.retriever = Retriever(self.store, self.embedder, index)
+        else:
+            self.retriever.index.catch_up()
+        self.retriever.index.save_if_changed()
+
+    def persona(self) -> tuple[int | None, Persona]:
+        """The active persona version (re-read each time: the creator may have just changed it)."""
+        assert self.store is not None, "open() first"
+        return load_active_persona(self.store)
+
+    def draft(
+        self,
+        incoming: str,
+        *,
+        seed: int = 0,
+        platform: str | None = None,
+        thread_tail: Sequence[Turn] = (),
+        max_tokens: int = 120,
+        cancel: CancelToken | None = None,
+    ) -> Generator[str | Regenerating, None, Draft]:
+        assert self.backend is not None, "open() first"
+        version, persona = self.persona()
+        return (
+            yield from draft_reply(
+                incoming, persona=persona, persona_version=version, backend=self.backend,
+                retriever=self.retriever, thread_tail=thread_tail, platform=platform, seed=seed,
+                max_tokens=max_tokens, cancel=cancel,
+            )
+        )
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.unload()
+            self.backend = None
+        if self.embedder is not None:
+            self.embedder.close()
+            self.embedder = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.retriever = None
+
+    def __enter__(self) -> "DraftingSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
