@@ -11,6 +11,7 @@ Prints, against a reference measured in the same run on the same prompt:
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -120,3 +121,36 @@ def test_generation_speed(tmp_path: Path, quick: bool) -> None:
     )
     ours.unload()
     bare.close()
+
+
+def test_cancel_latency(tmp_path: Path, quick: bool) -> None:
+    """How long after Stop the draft actually stops, against the time one token takes (same run)."""
+    models = tmp_path / "models"
+    for _ in ensure_default_models(models):
+        pass
+    backend = LlamaCppBackend(LlamaSettings(models / DEFAULT_CHAT_MODEL, n_ctx=2048, n_threads=2))
+    backend.load()
+    latencies, token_times = [], []
+    for round_ in range(3 if quick else 10):
+        request = make_request("Lena", MESSAGES[round_ % len(MESSAGES)], seed=round_)
+        request.max_tokens = 200
+        prompt = build_prompt(request, backend.facts.mode, backend.count_tokens,
+                              prompt_budget(backend.facts.context_length, request.max_tokens))
+        cancel = CancelToken()
+        stream = backend.stream(prompt, GenerationParams(max_tokens=200, temperature=0.7, seed=round_), cancel)
+        next(stream)
+        started = time.perf_counter()
+        next(stream)
+        token_times.append(time.perf_counter() - started)
+        asked = time.perf_counter()
+        threading.Thread(target=cancel.cancel).start()
+        for _ in stream:
+            pass
+        latencies.append(time.perf_counter() - asked)
+    backend.unload()
+    latency, token = statistics.median(latencies), statistics.median(token_times)
+    print(
+        f"\ncancel latency over {len(latencies)} drafts: median {latency * 1000:.1f} ms, "
+        f"max {max(latencies) * 1000:.1f} ms; one token takes {token * 1000:.1f} ms; "
+        f"ratio latency/token {latency / token:.2f}x"
+    )
