@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     models_commands.add_parser(
         "setup", help="put the bundled default models into the models folder (no network)", parents=[common]
     )
+    add_model = models_commands.add_parser("add", help="add a GGUF model file (checked first)", parents=[common])
+    add_model.add_argument("path", help="the .gguf file")
+    add_model.add_argument(
+        "--how", choices=["copy", "hardlink", "symlink"], default="copy",
+        help="copy the file (default), or link to it to save disk space",
+    )
+    remove_model = models_commands.add_parser("remove", help="remove a model from the models folder", parents=[common])
+    remove_model.add_argument("name", help="the model's file name, as `models list` shows it")
+    use_model = models_commands.add_parser("use", help="draft with this model from now on", parents=[common])
+    use_model.add_argument("name", help="the model's file name, as `models list` shows it")
 
     profiles = commands.add_parser("profiles", help="list or create persona profiles", parents=[common])
     profiles_commands = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
@@ -207,6 +217,31 @@ def cmd_models_setup(paths: Paths, args: argparse.Namespace) -> int:
 
     _drain(ensure_default_models(paths.models, CancelToken()))
     print(f"The default models are ready in {paths.models}.")
+    return 0
+
+
+def cmd_models_add(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models.manager import ModelManager
+
+    facts = ModelManager(paths).add(Path(args.path), how=args.how)
+    print(f"Added {facts.file_name}: {facts.architecture}, {facts.quantization}, context {facts.context_length}, "
+          f"chat template {'yes' if facts.has_chat_template else 'no'}.")
+    return 0
+
+
+def cmd_models_remove(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models.manager import ModelManager
+
+    ModelManager(paths).remove(args.name)
+    print(f"Removed {args.name}.")
+    return 0
+
+
+def cmd_models_use(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models.manager import ModelManager
+
+    facts = ModelManager(paths).set_active(args.name)
+    print(f"Drafts will use {facts.file_name} from now on.")
     return 0
 
 
@@ -823,6 +858,9 @@ def cmd_packs_finetune(paths: Paths, args: argparse.Namespace) -> int:
 COMMANDS = {
     ("models", "list"): cmd_models_list,
     ("models", "setup"): cmd_models_setup,
+    ("models", "add"): cmd_models_add,
+    ("models", "remove"): cmd_models_remove,
+    ("models", "use"): cmd_models_use,
     ("profiles", "list"): cmd_profiles_list,
     ("profiles", "create"): cmd_profiles_create,
     ("store", "info"): cmd_store_info,

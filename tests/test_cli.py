@@ -95,3 +95,24 @@ def test_a_store_from_a_newer_version_is_refused_and_left_unchanged(
     err = capsys.readouterr().err
     assert "newer version of Understudy" in err and "Traceback" not in err
     assert folder_state() == before
+
+
+def test_models_add_use_remove(paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from desktop.core.models import DEFAULT_CHAT_MODEL
+
+    base = str(paths_with_models.base)
+    outside = tmp_path / "my-model.gguf"
+    shutil.copy(paths_with_models.models / DEFAULT_CHAT_MODEL, outside)
+    assert main(["--basedir", base, "models", "add", str(outside), "--how", "symlink"]) == 0
+    assert "Added my-model.gguf: gemma3, Q4_K_M" in capsys.readouterr().out
+    assert main(["--basedir", base, "models", "use", "my-model.gguf"]) == 0
+    assert main(["--basedir", base, "models", "remove", "my-model.gguf"]) == 0
+    capsys.readouterr()
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 10)
+    assert main(["--basedir", base, "models", "add", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "broken.gguf" in err and "Traceback" not in err
+    assert not (paths_with_models.models / "broken.gguf").exists()
