@@ -10,9 +10,14 @@ import ipaddress
 import os
 import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.errors
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["UNDERSTUDY_BASEDIR"] = tempfile.mkdtemp(prefix="understudy-test-base-")
@@ -80,3 +85,43 @@ def paths_with_models(paths: Paths, default_models_dir: Path) -> Paths:
         except OSError:
             target.symlink_to(model)
     return paths
+
+
+class InMemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in a dict: the tests' keychain."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.passwords:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[InMemoryKeyring]:
+    """A working keychain for one test."""
+    previous = keyring.get_keyring()
+    backend = InMemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keychain() -> Iterator[None]:
+    """A machine with no keychain, as headless Linux is."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)

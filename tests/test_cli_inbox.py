@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -14,16 +13,7 @@ from desktop.app import main
 from desktop.core.inbox import save_draft
 from desktop.core.paths import Paths
 from desktop.core.store import open_store
-from tests.core.inbox.conftest import InMemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[InMemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = InMemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+from tests.conftest import InMemoryKeyring
 
 
 def _run(base: Path, *args: str) -> int:

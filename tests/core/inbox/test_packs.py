@@ -35,7 +35,9 @@ from desktop.core.inbox.packs import COLUMNS, SIGNING_KEY_NAME
 from desktop.core.secrets import SERVICE, SecretStore
 from desktop.core.store import Store, open_store, save_persona_version
 
-from .conftest import InMemoryKeyring, add_messages
+from tests.conftest import InMemoryKeyring
+
+from .conftest import add_messages
 
 
 def _reviewed(store: Store) -> list[int]:
