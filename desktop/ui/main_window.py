@@ -24,6 +24,7 @@ from desktop import APP_NAME, __version__
 from desktop.core.paths import Paths
 from desktop.core.tasks import Progress
 from desktop.ui import theme
+from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.controllers.import_controller import ImportController
 from desktop.ui.controllers.models_controller import ModelsController, ModelSurvey
 from desktop.ui.widgets.first_run import FirstRunPage
@@ -190,6 +191,9 @@ class MainWindow(QMainWindow):
         # Imports: the controller runs them on workers; the page loads its cards when first shown.
         self.imports = ImportController(paths, profile, self)
         self.import_page.attach(self.imports)
+        # Drafting: one model thread, started the first time the Preview page is shown.
+        self.drafting = DraftingController(paths, profile, self)
+        self.preview_page.attach(self.drafting)
 
         self._restore()
         if check_models:
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
         # a cancelled set-up removes its temporary file on the way out.
         self.models.shutdown()
         self.imports.shutdown()  # a running import is cancelled and rolled back
+        self.drafting.shutdown()  # a draft is cancelled; the model is unloaded on its own thread
         super().closeEvent(event)
 
     # --- models -----------------------------------------------------------------------------------------------

@@ -306,3 +306,238 @@ def test_a_worker_runs_once(qtbot) -> None:
     run_to_end(qtbot, worker)
     with pytest.raises(RuntimeError):
         worker.start()
+
+
+# --- ResourceWorker: one owner thread for a heavy resource -------------------------------------------
+
+from desktop.ui.workers import OPEN_JOB, ResourceWorker  # noqa: E402
+
+
+class ThreadBound:
+    """A fake heavy resource that, like a llama.cpp model or a SQLite connection, refuses other threads."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+        self.opened = False
+        self.closed_in: int | None = None
+        self.calls: list[str] = []
+
+    def check(self) -> None:
+        assert threading.get_ident() == self.thread, "used from a thread that did not open it"
+
+    def open(self, cancel: CancelToken):
+        self.check()
+        yield Progress("loading")
+        self.opened = True
+        yield Progress("loaded")
+
+    def close(self) -> None:
+        self.check()
+        self.closed_in = threading.get_ident()
+
+    def count(self, cancel: CancelToken, n: int, delay: float = 0.0):
+        self.check()
+        self.calls.append(f"count {n}")
+        for i in range(n):
+            if delay:
+                time.sleep(delay)
+            yield i
+        return f"counted {n}"
+
+
+class ResourceRecorder(QObject):
+    def __init__(self, worker: ResourceWorker) -> None:
+        super().__init__()
+        self.items: dict[int, list[object]] = {}
+        self.progress: list[tuple[int, Progress]] = []
+        self.outcomes: dict[int, tuple[str, object]] = {}
+        self.events: list[tuple[str, int]] = []
+        self.threads: set[QThread] = set()
+        worker.yielded.connect(self.on_yielded)
+        worker.progress.connect(self.on_progress)
+        worker.finished.connect(self.on_finished)
+        worker.failed.connect(self.on_failed)
+        worker.cancelled.connect(self.on_cancelled)
+        worker.opened.connect(self.on_opened)
+        worker.stopped.connect(self.on_stopped)
+
+    def _note(self, event: str, job_id: int) -> None:
+        self.events.append((event, job_id))
+        self.threads.add(QThread.currentThread())
+
+    @Slot(int, list)
+    def on_yielded(self, job_id: int, items: list) -> None:
+        self._note("yielded", job_id)
+        self.items.setdefault(job_id, []).extend(items)
+
+    @Slot(int, object)
+    def on_progress(self, job_id: int, progress: Progress) -> None:
+        self._note("progress", job_id)
+        self.progress.append((job_id, progress))
+
+    @Slot(int, object)
+    def on_finished(self, job_id: int, result: object) -> None:
+        self._note("finished", job_id)
+        self.outcomes[job_id] = ("finished", result)
+
+    @Slot(int, object)
+    def on_failed(self, job_id: int, failure: Failure) -> None:
+        self._note("failed", job_id)
+        self.outcomes[job_id] = ("failed", failure)
+
+    @Slot(int)
+    def on_cancelled(self, job_id: int) -> None:
+        self._note("cancelled", job_id)
+        self.outcomes[job_id] = ("cancelled", None)
+
+    @Slot()
+    def on_opened(self) -> None:
+        self._note("opened", -1)
+
+    @Slot()
+    def on_stopped(self) -> None:
+        self._note("stopped", -1)
+
+
+def resource_worker(made: list[ThreadBound], **kwargs) -> ResourceWorker:
+    def create() -> ThreadBound:
+        made.append(ThreadBound())
+        return made[-1]
+
+    return ResourceWorker(create, open=lambda r, cancel: r.open(cancel), close=lambda r: r.close(), **kwargs)
+
+
+def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made, name="owner")
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: ("opened", -1) in recorder.events)
+    assert worker.is_open()
+    assert [p.message for _job, p in recorder.progress][-1] == "loaded"
+    assert recorder.outcomes[OPEN_JOB] == ("finished", None)  # the resource never leaves its thread
+    first = worker.submit(lambda r, cancel: r.count(cancel, 5))
+    second = worker.submit(lambda r, cancel: r.count(cancel, 3))
+    qtbot.waitUntil(lambda: second in recorder.outcomes)
+    assert recorder.items[first] == list(range(5)) and recorder.items[second] == list(range(3))
+    assert recorder.outcomes[first] == ("finished", "counted 5")
+    # One at a time, in order: the first job's outcome comes before any of the second's items.
+    order = [e for e in recorder.events if e[1] in (first, second)]
+    assert order.index(("finished", first)) < order.index(("yielded", second))
+    assert recorder.threads == {QApplication.instance().thread()}
+    resource = made[0]
+    assert resource.thread != threading.get_ident()
+    assert worker.shutdown(5000)
+    assert resource.closed_in == resource.thread
+    assert not worker.is_running() and live_workers() == 0
+
+
+def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002))
+    qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
+    # "The latest request wins": cancel what runs, then submit; the new job never waits for the old one's end.
+    worker.cancel_jobs()
+    quick = worker.submit(lambda r, cancel: r.count(cancel, 2))
+    qtbot.waitUntil(lambda: quick in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[slow] == ("cancelled", None)
+    assert len(recorder.items[slow]) < 1000
+    assert recorder.outcomes[quick] == ("finished", "counted 2")
+    assert worker.active_jobs() == []
+    assert worker.shutdown(5000)
+
+
+def test_job_errors_are_reported_and_the_thread_keeps_serving(qtbot, caplog: pytest.LogCaptureFixture) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made, name="owner")
+    recorder = ResourceRecorder(worker)
+    worker.start()
+
+    def known(r, cancel):
+        raise KnownError("The model file is missing.", hint="Set it up again.")
+
+    with caplog.at_level("ERROR", logger="desktop.ui.workers"):
+        bad = worker.submit(known)
+        bug = worker.submit(lambda r, cancel: {}["missing"])
+        fine = worker.submit(lambda r, cancel: "plain result")
+        qtbot.waitUntil(lambda: fine in recorder.outcomes)
+    assert recorder.outcomes[bad] == ("failed", Failure("The model file is missing.", "Set it up again."))
+    kind, failure = recorder.outcomes[bug]
+    assert kind == "failed" and failure.is_bug and "KeyError" in failure.details
+    assert recorder.outcomes[fine] == ("finished", "plain result")
+    assert worker.shutdown(5000)
+
+
+def test_failed_opening_ends_the_thread_and_closes_what_was_made(qtbot) -> None:
+    made: list[ThreadBound] = []
+
+    def broken_open(r: ThreadBound, cancel: CancelToken):
+        yield Progress("loading")
+        raise KnownError("This model file is damaged.")
+
+    worker = ResourceWorker(lambda: made.append(ThreadBound()) or made[-1], open=broken_open, close=lambda r: r.close())
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    qtbot.waitUntil(lambda: ("stopped", -1) in recorder.events)
+    assert recorder.outcomes[OPEN_JOB] == ("failed", Failure("This model file is damaged."))
+    assert not worker.is_open()
+    assert made[0].closed_in == made[0].thread
+    late = worker.submit(lambda r, cancel: 1)
+    qtbot.waitUntil(lambda: late in recorder.outcomes)
+    assert recorder.outcomes[late] == ("cancelled", None)
+    assert live_workers() == 0
+
+
+def test_shutdown_mid_job_cancels_closes_and_joins(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    closed_generator = threading.Event()
+
+    def endless(r: ThreadBound, cancel: CancelToken):
+        try:
+            while True:
+                r.check()
+                yield None
+                time.sleep(0.002)
+        finally:
+            closed_generator.set()
+
+    running = worker.submit(endless)
+    queued = worker.submit(lambda r, cancel: r.count(cancel, 1))
+    qtbot.waitUntil(lambda: running in recorder.items)
+    assert worker.shutdown(5000)
+    assert closed_generator.is_set()
+    assert made[0].closed_in == made[0].thread
+    assert made[0].calls == []  # the queued job never ran
+    assert not worker._runner.isRunning()
+    assert live_workers() == 0
+    qtbot.wait(50)  # queued signals arrive harmlessly
+
+
+def test_stop_all_also_stops_resource_workers(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made).start()
+    qtbot.waitUntil(worker.is_open)
+    worker.submit(lambda r, cancel: r.count(cancel, 10**9, delay=0.001))
+    assert stop_all(5000)
+    assert not worker._runner.isRunning()
+    assert made[0].closed_in == made[0].thread
+    assert live_workers() == 0
+    qtbot.wait(50)
+
+
+def test_resource_tokens_are_batched(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made, interval_ms=40)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    job = worker.submit(lambda r, cancel: r.count(cancel, 20_000))
+    qtbot.waitUntil(lambda: job in recorder.outcomes)
+    assert recorder.items[job] == list(range(20_000))
+    assert sum(1 for e in recorder.events if e == ("yielded", job)) < 200
+    assert worker.shutdown(5000)

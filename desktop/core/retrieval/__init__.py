@@ -8,13 +8,20 @@
 
 Typical use, on one thread (the Store, the Embedder and the index all belong to it)::
 
-    embedder = load_embedder(paths.models)
+    embedder = load_embedder(paths.models)  # one per thread (job thread, retrieval thread)
     for progress in embed_pending(store, embedder, cancel): ...
-    retriever = Retriever(store, embedder, RetrievalIndex.for_embedder(store, embedder, profile.index_dir).open())
+    index = RetrievalIndex.for_embedder(store, embedder, profile.index_dir).open()
+    retriever = Retriever(store, embedder, index)
     found = retriever.retrieve("which protein powder do you take?")
 """
 
-from desktop.core.retrieval.embedder import Embedder, embedding_model_path, load_embedder, normalize_rows
+from desktop.core.retrieval.embedder import (
+    DEFAULT_THREADS,
+    Embedder,
+    embedding_model_path,
+    load_embedder,
+    normalize_rows,
+)
 from desktop.core.retrieval.index import EXACT, HNSW, HNSW_THRESHOLD, PartitionIndex, VectorIndex
 from desktop.core.retrieval.indexing import count_pending, embed_pending
 from desktop.core.retrieval.search import (
@@ -34,6 +41,7 @@ from desktop.core.retrieval.vectors import (
 )
 
 __all__ = [
+    "DEFAULT_THREADS",
     "EXACT",
     "HNSW",
     "HNSW_THRESHOLD",

@@ -25,7 +25,13 @@ import numpy as np
 from desktop.core.errors import ModelError
 from desktop.core.models import DEFAULT_EMBEDDING_MODEL, ROLE_EMBEDDING, read_model_facts
 
-DEFAULT_THREADS = 2
+DEFAULT_THREADS = 1
+"""llama.cpp threads per embedder. One, not two, by measurement on the shared 2-core machine
+(tests/bench/test_bench_retrieval.py): with any other busy process (the chat model drafting,
+an import, another program) two llama.cpp threads wait on each other at every graph step:
+one short message took 1,100-2,300 ms on 2 threads vs 4-18 ms on 1, and the background job
+ran 6-113 texts/s on 2 threads vs 146-150 on 1. On an idle machine 2 threads are only a
+little faster (~195 vs ~150 texts/s), and one thread leaves the GUI a core."""
 MAX_CONTEXT = 512
 """Tokens per text at most (and per llama.cpp batch): MiniLM's training context."""
 
@@ -132,6 +138,8 @@ def embedding_model_path(models_dir: Path | str, name: str | None = None) -> Pat
     return path
 
 
-def load_embedder(models_dir: Path | str, name: str | None = None, *, n_threads: int = DEFAULT_THREADS) -> Embedder:
+def load_embedder(
+    models_dir: Path | str, name: str | None = None, *, n_threads: int = DEFAULT_THREADS
+) -> Embedder:
     """Load the embedding model ``name`` (default: MiniLM) from ``models_dir`` for this thread."""
     return Embedder(embedding_model_path(models_dir, name), n_threads=n_threads)

@@ -43,9 +43,8 @@ _NEEDS_VECTOR = (
 
 def count_pending(store: Store, model: str) -> int:
     """How many items with text have no vector from ``model`` yet."""
-    return int(
-        store.db.execute(f"SELECT count(*) FROM items AS i WHERE {_NEEDS_VECTOR}", {"model": model}).fetchone()[0]
-    )
+    sql = f"SELECT count(*) FROM items AS i WHERE {_NEEDS_VECTOR}"
+    return int(store.db.execute(sql, {"model": model}).fetchone()[0])
 
 
 def embed_pending(

@@ -195,7 +195,7 @@ class Retriever:
         """
         if k <= 0 or not claim.strip():
             return []
-        hits = self.index.own.search(self.embedder.embed_one(claim), k)
+        hits = self.index.own.search(self.embedder.embed_one(claim), k + 5)  # spare hits: some may be gone
         return self._snippets([(item_id, score) for item_id, score in hits if score >= min_score], k)
 
     # --- from ids to text ----------------------------------------------------------------------
@@ -207,7 +207,8 @@ class Retriever:
         rows = _rows_by_id(
             self.store,
             """
-            SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply
+            SELECT x.incoming_item_id AS id, incoming.text AS incoming,
+                   reply.id AS reply_id, reply.text AS reply
             FROM exchanges AS x
             JOIN items AS incoming ON incoming.id = x.incoming_item_id
             JOIN items AS reply ON reply.id = x.reply_item_id
@@ -253,7 +254,8 @@ class Retriever:
 
 def _fuse(vector_hits: list[tuple[int, float]], keyword_ranking: list[int]) -> list[tuple[int, float]]:
     cosines = dict(vector_hits)
-    return reciprocal_rank_fusion([[item_id for item_id, _ in vector_hits], keyword_ranking], tie_break=cosines)
+    vector_ranking = [item_id for item_id, _ in vector_hits]
+    return reciprocal_rank_fusion([vector_ranking, keyword_ranking], tie_break=cosines)
 
 
 def _rows_by_id(store: Store, sql: str, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -86,7 +86,7 @@ def count_vectors(store: Store, model: str | None = None) -> int:
 
 
 def delete_other_models(store: Store, keep_model: str) -> int:
-    """Remove vectors made by any model but ``keep_model`` (space back after a switch); returns rows removed."""
+    """Remove vectors of every model but ``keep_model`` (space back after a switch); returns the count."""
     with translate_sqlite_errors(store.path), store.db.atomic():
         cursor = store.db.execute("DELETE FROM embeddings WHERE model != ?", [keep_model])
     return int(cursor.rowcount or 0)

@@ -1,0 +1,292 @@
+"""Drafting, as seen by the GUI: one model thread that owns a ``DraftingSession`` and runs drafts.
+
+The session (llama.cpp models, the SQLite store, the search index) may only be used by the
+thread that opened it, so it lives on a ``ResourceWorker``: opened there on first need (the
+first time the Preview page is shown or a draft is asked for), used there for every draft and
+store read, and closed there at shutdown. The controller lives in the GUI thread; every signal
+it emits is emitted there.
+
+A new draft request while one is being written cancels the running one (it stops within a
+token) rather than waiting behind it: the Preview shows only the latest request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.core.paths import Paths
+from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
+
+#: Controller states, as the page shows them.
+IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting", "failed"
+
+#: How many of the latest messages awaiting a reply the Preview offers to pick from.
+CANDIDATE_LIMIT = 8
+
+# The latest message of each conversation whose newest item is not the creator's (the same rule
+# as the inbox's import candidates), newest first. Read on the model thread, through its store.
+_CANDIDATES_SQL = """
+SELECT text FROM (
+    SELECT text, is_owner, kind, created_at, id,
+           row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
+    FROM items WHERE thread_id IS NOT NULL
+) WHERE position = 1 AND is_owner = 0 AND kind IN ('message', 'comment') AND trim(text) != ''
+ORDER BY created_at DESC, id DESC
+LIMIT ?
+"""
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """One draft the creator asked for: its id, the message and the seed."""
+
+    id: int
+    message: str
+    seed: int
+
+
+class DraftingController(QObject):
+    """Owns the model thread for one profile's drafting; lives in the GUI thread.
+
+    Signals:
+
+    * ``state_changed(str)``: ``idle`` / ``loading`` / ``ready`` / ``drafting`` / ``failed``.
+    * ``loading_progress(str)``: what the loading is doing, in words.
+    * ``load_failed(object)``: a ``Failure`` (plain words); ``start()`` again to retry.
+    * ``draft_started(object)``: a ``DraftRequest``; then ``draft_text(int, str)`` (request id,
+      text pieces batched ~every 40 ms), ``regenerating(int, object)`` (the guard sent the
+      attempt back: the text so far is void), and one of ``draft_finished(int, object)`` (the
+      ``Draft``), ``draft_cancelled(int)``, ``draft_failed(int, object)``.
+    * ``candidates_loaded(list)``: messages awaiting a reply in the store (texts).
+    """
+
+    state_changed = Signal(str)
+    loading_progress = Signal(str)
+    load_failed = Signal(object)
+    draft_started = Signal(object)
+    draft_text = Signal(int, str)
+    regenerating = Signal(int, object)
+    draft_finished = Signal(int, object)
+    draft_cancelled = Signal(int)
+    draft_failed = Signal(int, object)
+    candidates_loaded = Signal(list)
+
+    def __init__(
+        self,
+        paths: Paths,
+        profile: str,
+        parent: QObject | None = None,
+        *,
+        n_threads: int = 2,
+        n_ctx: int = 2048,
+        max_tokens: int = 120,
+    ) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.profile = profile
+        self.n_threads = n_threads
+        self.n_ctx = n_ctx
+        self.max_tokens = max_tokens
+        self.state = IDLE
+        self.failure: Failure | None = None
+        self._worker: ResourceWorker | None = None
+        #: job id -> request, for draft jobs not yet ended.
+        self._drafts: dict[int, DraftRequest] = {}
+        self._candidates_job: int | None = None
+        self._pending: DraftRequest | None = None  # asked for while the model was loading
+        self._next_request = 1
+        self._closed = False
+        #: Failures that were bugs (for the smoke test and logs).
+        self.bugs: list[Failure] = []
+
+    # --- life cycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the model (once) on its own thread; also the Retry after a failure."""
+        if self._closed or self.state in (LOADING, READY, DRAFTING):
+            return
+        paths, profile, n_ctx, n_threads = self.paths, self.profile, self.n_ctx, self.n_threads
+
+        def create() -> Any:  # runs on the model thread
+            from desktop.core.generation.session import DraftingSession
+
+            return DraftingSession(paths, profile, n_ctx=n_ctx, n_threads=n_threads)
+
+        worker = ResourceWorker(
+            create, open=lambda session, cancel: session.open(cancel), close=lambda session: session.close(),
+            name=f"model:{profile}", parent=self,
+        )
+        worker.progress.connect(self._on_progress)
+        worker.yielded.connect(self._on_yielded)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self._worker = worker
+        self.failure = None
+        self._set_state(LOADING)
+        self.loading_progress.emit("Starting the model…")
+        worker.start()
+
+    def is_ready(self) -> bool:
+        return self.state in (READY, DRAFTING)
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Cancel any draft, unload the models on their thread, and join it (from closeEvent)."""
+        self._closed = True
+        self._pending = None
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return True
+        joined = worker.shutdown(timeout_ms)
+        self._drafts.clear()
+        self._candidates_job = None
+        return joined
+
+    # --- drafting -----------------------------------------------------------------------------------
+    def request_draft(self, message: str, seed: int = 0) -> int:
+        """Draft a reply to ``message``; cancels the draft being written. Returns the request id (0 if refused)."""
+        message = message.strip()
+        if self._closed or not message:
+            return 0
+        request = DraftRequest(self._next_request, message, seed)
+        self._next_request += 1
+        if not self.is_ready():
+            self._pending = request  # the latest one wins here too
+            self.start()
+            return request.id
+        self._submit(request)
+        return request.id
+
+    def stop(self) -> None:
+        """Stop the draft being written (and forget one waiting for the model)."""
+        self._pending = None
+        if self._worker is not None:
+            for job_id in self._drafts:
+                self._worker.cancel_job(job_id)
+
+    def is_drafting(self) -> bool:
+        return bool(self._drafts)
+
+    def load_candidates(self) -> None:
+        """Read the latest messages awaiting a reply (on the model thread); ``candidates_loaded`` follows."""
+        if self._worker is None or not self.is_ready() or self._candidates_job is not None:
+            return
+        self._candidates_job = self._worker.submit(_read_candidates)
+
+    def _submit(self, request: DraftRequest) -> None:
+        assert self._worker is not None
+        # The latest request wins: whatever is being written (or waiting) is cancelled first.
+        for job_id in self._drafts:
+            self._worker.cancel_job(job_id)
+        max_tokens = self.max_tokens
+
+        def job(session: Any, cancel: CancelToken) -> Generator[Any, None, Any]:  # on the model thread
+            return session.draft(request.message, seed=request.seed, max_tokens=max_tokens, cancel=cancel)
+
+        job_id = self._worker.submit(job)
+        self._drafts[job_id] = request
+        self._set_state(DRAFTING)
+        self.draft_started.emit(request)
+
+    # --- worker signals (all delivered in the GUI thread) -----------------------------------------------
+    def _is_current(self) -> bool:
+        return self.sender() is self._worker and self._worker is not None
+
+    @Slot(int, object)
+    def _on_progress(self, job_id: int, progress: Progress) -> None:
+        if self._is_current() and job_id == OPEN_JOB:
+            self.loading_progress.emit(progress.message)
+
+    @Slot(int, list)
+    def _on_yielded(self, job_id: int, items: list) -> None:
+        if not self._is_current() or job_id not in self._drafts:
+            return
+        from desktop.core.generation.drafting import Regenerating
+
+        text: list[str] = []
+        for item in items:
+            if isinstance(item, Regenerating):
+                if text:
+                    self.draft_text.emit(self._drafts[job_id].id, "".join(text))
+                    text = []
+                self.regenerating.emit(self._drafts[job_id].id, item)
+            elif isinstance(item, str):
+                text.append(item)
+        if text:
+            self.draft_text.emit(self._drafts[job_id].id, "".join(text))
+
+    @Slot(int, object)
+    def _on_finished(self, job_id: int, result: object) -> None:
+        if not self._is_current():
+            return
+        if job_id == OPEN_JOB:
+            self._set_state(READY)
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                self._submit(pending)
+            return
+        if job_id == self._candidates_job:
+            self._candidates_job = None
+            self.candidates_loaded.emit(list(result or []))
+            return
+        request = self._drafts.pop(job_id, None)
+        if request is not None:
+            self._after_draft()
+            self.draft_finished.emit(request.id, result)
+
+    @Slot(int, object)
+    def _on_failed(self, job_id: int, failure: Failure) -> None:
+        if not self._is_current():
+            return
+        if failure.is_bug:
+            self.bugs.append(failure)
+        if job_id == OPEN_JOB:
+            self._worker = None  # its thread ends by itself; a retry makes a new one
+            self._pending = None
+            self.failure = failure
+            self._set_state(FAILED)
+            self.load_failed.emit(failure)
+            return
+        if job_id == self._candidates_job:
+            self._candidates_job = None
+            self.candidates_loaded.emit([])
+            return
+        request = self._drafts.pop(job_id, None)
+        if request is not None:
+            self._after_draft()
+            self.draft_failed.emit(request.id, failure)
+
+    @Slot(int)
+    def _on_cancelled(self, job_id: int) -> None:
+        if not self._is_current():
+            return
+        if job_id == OPEN_JOB:
+            self._worker = None
+            self._set_state(IDLE)
+            return
+        if job_id == self._candidates_job:
+            self._candidates_job = None
+            return
+        request = self._drafts.pop(job_id, None)
+        if request is not None:
+            self._after_draft()
+            self.draft_cancelled.emit(request.id)
+
+    def _after_draft(self) -> None:
+        if not self._drafts and self.state == DRAFTING:
+            self._set_state(READY)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+
+def _read_candidates(session: Any, cancel: CancelToken) -> list[str]:
+    """On the model thread: the latest incoming messages awaiting the creator's reply."""
+    rows = session.store.db.execute(_CANDIDATES_SQL, [CANDIDATE_LIMIT]).fetchall()
+    return [str(row[0]) for row in rows]
