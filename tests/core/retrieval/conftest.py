@@ -15,8 +15,9 @@ from tests.core.retrieval.corpus import Corpus, build_corpus
 
 @pytest.fixture(scope="session")
 def embedder(default_models_dir: Path) -> Iterator[Embedder]:
-    """The default embedding model on 2 threads; tests run on one thread, so one instance serves all."""
-    with Embedder(default_models_dir / DEFAULT_EMBEDDING_MODEL, n_threads=2) as loaded:
+    """The default embedding model, threads set explicitly (1: see ``DEFAULT_THREADS``, 2 threads
+    crawl on the shared machine); tests run on one thread, so one instance serves them all."""
+    with Embedder(default_models_dir / DEFAULT_EMBEDDING_MODEL, n_threads=1) as loaded:
         yield loaded
 
 
