@@ -194,6 +194,8 @@ class MainWindow(QMainWindow):
         # Drafting: one model thread, started the first time the Preview page is shown.
         self.drafting = DraftingController(paths, profile, self)
         self.preview_page.attach(self.drafting)
+        # Both live in the GUI thread: a finished import lets the loaded model's search catch up.
+        self.imports.import_finished.connect(self.drafting.refresh_search)
 
         self._restore()
         if check_models:

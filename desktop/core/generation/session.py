@@ -67,12 +67,11 @@ class DraftingSession:
         """Embed items imported since the last look and bring the search index up to date."""
         assert self.store is not None and self.embedder is not None, "open() first"
         yield from embed_pending(self.store, self.embedder, cancel)
-        if self.retriever is None:
-            index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
-            self.retriever = Retriever(self.store, self.embedder, index)
-        else:
-            self.retriever.index.catch_up()
-        self.retriever.index.save_if_changed()
+        # open(), not catch_up(): an import can also turn old items into exchanges, which only
+        # a reopen (cheap when nothing changed: the saved index is checked, not rebuilt) notices.
+        index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
+        index.save_if_changed()
+        self.retriever = Retriever(self.store, self.embedder, index)
 
     def persona(self) -> tuple[int | None, Persona]:
         """The active persona version (re-read each time: the creator may have just changed it)."""

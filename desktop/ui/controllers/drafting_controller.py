@@ -177,6 +177,15 @@ class DraftingController(QObject):
             return
         self._candidates_job = self._worker.submit(_read_candidates)
 
+    def refresh_search(self, *_finished_import: object) -> None:
+        """Embed and index what an import just added, on the model thread (after any running draft).
+
+        Connected to the import controller's ``import_finished``; does nothing until the model
+        has loaded, since loading embeds everything new anyway.
+        """
+        if self._worker is not None and self.is_ready():
+            self._worker.submit(_refresh_index)
+
     def _submit(self, request: DraftRequest) -> None:
         assert self._worker is not None
         # The latest request wins: whatever is being written (or waiting) is cancelled first.
@@ -284,6 +293,11 @@ class DraftingController(QObject):
         if state != self.state:
             self.state = state
             self.state_changed.emit(state)
+
+
+def _refresh_index(session: Any, cancel: CancelToken) -> Any:
+    """On the model thread: embed new items and reopen the search index."""
+    return session.refresh_index(cancel)
 
 
 def _read_candidates(session: Any, cancel: CancelToken) -> list[str]:

@@ -94,3 +94,20 @@ def test_cancel_from_another_thread_stops_the_draft(gemma: LlamaCppBackend) -> N
 )
 def test_a_reply_cut_by_the_limit_ends_at_its_last_sentence(raw: str, finished: str) -> None:
     assert finish_at_boundary(raw) == finished
+
+
+def test_session_finds_what_an_import_added_after_it_opened(paths_with_models, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from desktop.core.generation.session import DraftingSession
+    from desktop.core.importers.pipeline import import_archive
+    from tests.core.importers.test_pipeline import drain, x_archive
+
+    with DraftingSession(paths_with_models, "default") as session:
+        for _ in session.open():
+            pass
+        assert session.retriever is not None
+        assert session.retriever.retrieve("love your videos!").examples == []
+        drain(import_archive(session.store, x_archive(tmp_path / "x.zip")))
+        for _ in session.refresh_index():
+            pass
+        found = session.retriever.retrieve("love your videos!")
+        assert [e.reply for e in found.examples] == ["thank you so much!"]
