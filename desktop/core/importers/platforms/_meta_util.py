@@ -16,13 +16,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 import ijson
 
 from desktop.core.errors import KnownError
 from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import ImportContext, OwnerUnknownError
+from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import clean_meta_text
 
@@ -489,6 +489,29 @@ def html_export_error(label: str) -> KnownError:
         hint=f"Request your {label} information again in JSON format: Accounts Center → "
         "Your information and permissions → Download your information → Format: JSON.",
     )
+
+
+class MetaImporter:
+    """What the Instagram and Facebook importers share: one layout sniff (``classify``) decides
+    which of the two an archive belongs to, so they never both claim it."""
+
+    platform: ClassVar[str]
+    label: ClassVar[str]
+
+    def detect(self, archive: Archive) -> Detection | None:
+        layout = classify(archive)
+        if layout is None or layout.platform != self.platform:
+            return None
+        return Detection(self.platform, layout.version, layout.confidence)
+
+    def _layout(self, context: ImportContext) -> MetaLayout | None:
+        """This platform's layout of the archive, or None; an HTML export is refused in plain words."""
+        layout = classify(context.archive)
+        if layout is None or layout.platform != self.platform:
+            return None
+        if layout.html:
+            raise html_export_error(self.label)
+        return layout
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,19 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import Detection, ImportContext
+from desktop.core.importers.base import ImportContext
 from desktop.core.importers.platforms._meta_util import (
     FACEBOOK,
     READ_ERRORS,
     Counter,
+    MetaImporter,
     MetaLayout,
     Owner,
-    classify,
     first_thread_files,
     fix,
     from_seconds,
-    html_export_error,
     iter_records,
     json_problem,
     load_small,
@@ -42,22 +40,14 @@ from desktop.core.importers.platforms._meta_util import (
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 
 
-class FacebookImporter:
+class FacebookImporter(MetaImporter):
     platform: ClassVar[str] = FACEBOOK
     label: ClassVar[str] = "Facebook"
 
-    def detect(self, archive: Archive) -> Detection | None:
-        layout = classify(archive)
-        if layout is None or layout.platform != FACEBOOK:
-            return None
-        return Detection(FACEBOOK, layout.version, layout.confidence)
-
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = classify(context.archive)
-        if layout is None or layout.platform != FACEBOOK:
+        layout = self._layout(context)
+        if layout is None:
             return
-        if layout.html:
-            raise html_export_error(self.label)
         counter = Counter(context)
         owner = self._owner_from_profiles(context, layout)
         if layout.threads or layout.e2ee:

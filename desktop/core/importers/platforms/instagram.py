@@ -19,21 +19,19 @@ from typing import Any, ClassVar
 
 import ijson
 
-from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
+from desktop.core.importers.base import ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._meta_util import (
     DELETED_ACCOUNT_NAMES,
     INSTAGRAM,
     READ_ERRORS,
     Counter,
+    MetaImporter,
     MetaLayout,
     Owner,
-    classify,
     first_thread_files,
     fix,
     from_iso,
     from_seconds,
-    html_export_error,
     is_system_message,
     iter_records,
     json_problem,
@@ -60,22 +58,14 @@ _MEDIA_OWNER_KEYS = {"Media Owner", "Medieejer", "Propriétaire du contenu", "Pr
 _OLD_MEDIA_SECTIONS = ("photos", "videos")
 
 
-class InstagramImporter:
+class InstagramImporter(MetaImporter):
     platform: ClassVar[str] = INSTAGRAM
     label: ClassVar[str] = "Instagram"
 
-    def detect(self, archive: Archive) -> Detection | None:
-        layout = classify(archive)
-        if layout is None or layout.platform != INSTAGRAM:
-            return None
-        return Detection(INSTAGRAM, layout.version, layout.confidence)
-
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = classify(context.archive)
-        if layout is None or layout.platform != INSTAGRAM:
+        layout = self._layout(context)
+        if layout is None:
             return
-        if layout.html:
-            raise html_export_error(self.label)
         counter = Counter(context)
         owner = self._owner_from_profiles(context, layout)
         if layout.threads:
