@@ -186,6 +186,8 @@ class MainWindow(QMainWindow):
         self.setup_banner.setup_requested.connect(self.models.start_setup)
         self.setup_banner.cancel_requested.connect(self.models.cancel_setup)
         self.settings_page.refresh_requested.connect(self.models.refresh)
+        self.settings_page.attach(self.models)  # add / choose / remove models, on its workers
+        self.models.active_changed.connect(self._on_active_model_changed)
         self._setup_note = ""
 
         # Imports: the controller runs them on workers; the page loads its cards when first shown.
@@ -271,7 +273,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_models_surveyed(self, survey: ModelSurvey) -> None:
-        self.settings_page.show_models(survey.models, survey.default_chat)
+        self.settings_page.show_models(survey.models, survey.active_model)
         active = survey.active_model
         self.model_status.setText(f"Model: {active}" if active else "No model set up")
         self.model_status.setToolTip(
@@ -285,6 +287,11 @@ class MainWindow(QMainWindow):
         else:
             self.setup_banner.hide_banner()
         self._setup_note = ""
+
+    @Slot(str)
+    def _on_active_model_changed(self, file_name: str) -> None:
+        self.model_status.setText(f"Model: {file_name}")
+        self.model_status.setToolTip("The model that drafts replies")
 
     @Slot(object)
     def _on_survey_failed(self, failure: Failure) -> None:

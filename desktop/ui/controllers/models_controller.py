@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.core.models.manager import COPY, ModelManager
+from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.workers import Failure, Worker
 
@@ -25,14 +27,17 @@ class ModelSurvey:
     default_chat: str | None = None
     #: Default model file names absent (or unreadable) in the folder.
     missing_defaults: list[str] = field(default_factory=list)
+    #: The generation model chosen for drafting (``ModelManager.active_name``), if known.
+    chosen: str | None = None
 
     @property
     def active_model(self) -> str | None:
-        """The generation model drafts will use: the default one, else the first readable one."""
+        """The generation model drafts will use: the chosen one, else the default, else the first readable one."""
         usable = [m for m in self.models if not getattr(m, "error", None) and m.role == "generation"]
-        for facts in usable:
-            if facts.file_name == self.default_chat:
-                return facts.file_name
+        for wanted in (self.chosen, self.default_chat):
+            for facts in usable:
+                if wanted and facts.file_name == wanted:
+                    return facts.file_name
         return usable[0].file_name if usable else None
 
 
@@ -43,7 +48,52 @@ def survey_models(models_dir: Path, cancel: CancelToken) -> ModelSurvey:
     found = core_models.list_models(models_dir)
     readable = {m.file_name for m in found if not getattr(m, "error", None)}
     missing = [name for name in core_models.DEFAULT_MODELS if name not in readable]
-    return ModelSurvey(models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing)
+    chosen = ModelManager(_paths_of(models_dir)).active_name
+    return ModelSurvey(
+        models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing, chosen=chosen
+    )
+
+
+def _paths_of(models_dir: Path) -> Paths:
+    """The base folder's ``Paths`` for a models folder (``Paths.models`` is always ``base/models``)."""
+    return Paths(Path(models_dir).parent)
+
+
+# --- the creator's changes to the models folder (each runs whole on a worker) ------------------
+@dataclass(frozen=True)
+class ModelChange:
+    """What a finished change did: ``kind`` is "add", "activate" or "remove"."""
+
+    kind: str
+    file_name: str
+    message: str
+
+
+def _add_job(models_dir: Path, source: Path, how: str):
+    def job(cancel: CancelToken) -> ModelChange:
+        # Validating reads the header; copying a 5 GB file takes minutes: never on the GUI thread.
+        facts = ModelManager(_paths_of(models_dir)).add(source, how=how)
+        done = "linked into" if how != COPY else "copied into"
+        return ModelChange("add", facts.file_name, f"{facts.file_name} was {done} the models folder.")
+
+    return job
+
+
+def _activate_job(models_dir: Path, file_name: str):
+    def job(cancel: CancelToken) -> ModelChange:
+        facts = ModelManager(_paths_of(models_dir)).set_active(file_name)
+        return ModelChange("activate", facts.file_name, f"Drafts will now be written by {facts.file_name}.")
+
+    return job
+
+
+def _remove_job(models_dir: Path, file_name: str):
+    def job(cancel: CancelToken) -> ModelChange:
+        manager = ModelManager(_paths_of(models_dir))
+        manager.remove(file_name, running=manager.active_name)
+        return ModelChange("remove", file_name, f"{file_name} was removed from the models folder.")
+
+    return job
 
 
 def _setup_job(models_dir: Path):
@@ -74,6 +124,11 @@ class ModelsController(QObject):
     setup_cancelled = Signal()
     keychain_checked = Signal(object)  # desktop.core.secrets.KeyringStatus
     keychain_failed = Signal(object)  # Failure
+    change_started = Signal(str)  # what is being done, in plain words
+    change_finished = Signal(object)  # ModelChange
+    change_failed = Signal(object)  # Failure
+    #: The model chosen for drafting changed (its file name); the next survey shows it too.
+    active_changed = Signal(str)
 
     def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +137,7 @@ class ModelsController(QObject):
         self._survey_worker: Worker | None = None
         self._setup_worker: Worker | None = None
         self._keychain_worker: Worker | None = None
+        self._change_worker: Worker | None = None
         self._survey_again = False
         self._closed = False
         #: Failures that were bugs (for the smoke test to report).
@@ -194,15 +250,68 @@ class ModelsController(QObject):
     def _on_keychain_stopped(self) -> None:
         self._keychain_worker = None
 
+    # --- the creator's changes: add, choose, remove ----------------------------------------------
+    def add_model(self, source: Path, how: str = COPY) -> bool:
+        """Validate and add the GGUF ``source`` (copy or link); False if another change is running."""
+        name = Path(source).name
+        verb = "Checking and copying" if how == COPY else "Checking and linking"
+        return self._start_change(_add_job(self.models_dir, Path(source), how), f"{verb} {name}…", "add-model")
+
+    def set_active_model(self, file_name: str) -> bool:
+        """Make ``file_name`` the model that drafts replies (checked first)."""
+        return self._start_change(
+            _activate_job(self.models_dir, file_name), f"Checking {file_name}…", "activate-model"
+        )
+
+    def remove_model(self, file_name: str) -> bool:
+        """Delete ``file_name`` from the models folder (never the active one)."""
+        return self._start_change(_remove_job(self.models_dir, file_name), f"Removing {file_name}…", "remove-model")
+
+    def is_changing(self) -> bool:
+        return self._change_worker is not None
+
+    def _start_change(self, job: Any, message: str, name: str) -> bool:
+        if self._closed or self._change_worker is not None:
+            return False
+        worker = Worker(job, name=name)
+        worker.finished.connect(self._on_change_finished)
+        worker.failed.connect(self._on_change_failed)
+        worker.stopped.connect(self._on_change_stopped)
+        self._change_worker = worker
+        self.change_started.emit(message)
+        worker.start()
+        return True
+
+    @Slot(object)
+    def _on_change_finished(self, change: ModelChange) -> None:
+        self.change_finished.emit(change)
+        if change.kind == "activate":
+            self.active_changed.emit(change.file_name)
+
+    @Slot(object)
+    def _on_change_failed(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+        self.change_failed.emit(failure)
+
+    @Slot()
+    def _on_change_stopped(self) -> None:
+        self._change_worker = None
+        self.refresh()  # whatever happened, show what the folder now holds
+
     # --- shutdown --------------------------------------------------------------------------------
     def is_busy(self) -> bool:
-        return any(w is not None for w in (self._survey_worker, self._setup_worker, self._keychain_worker))
+        return any(w is not None for w in self._workers())
+
+    def _workers(self) -> list[Worker]:
+        candidates = (self._survey_worker, self._setup_worker, self._keychain_worker, self._change_worker)
+        return [w for w in candidates if w is not None]
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Cancel every worker and join its thread (window closing); False if one would not stop."""
         self._closed = True
         self._survey_again = False
-        workers = [w for w in (self._survey_worker, self._setup_worker, self._keychain_worker) if w]
+        workers = self._workers()
         for worker in workers:
             worker.cancel()
         return all(worker.wait(timeout_ms) for worker in workers)
