@@ -83,6 +83,31 @@ class _Outcome:
     CANCELLED = "cancelled"
 
 
+def _drive(generator: Generator[Any, None, Any], token: CancelToken, push: Callable[[Any], None]) -> tuple[str, Any]:
+    """Run a job's generator on this thread, handing each item to ``push``; its outcome.
+
+    The token is checked between yields, so an operation stops within one yield of a cancel,
+    and a generator that honours the token by returning early still ends as cancelled.
+    """
+    try:
+        while True:
+            try:
+                item = next(generator)
+            except StopIteration as stop:
+                value = stop.value
+                break
+            push(item)
+            if token.cancelled:
+                return (_Outcome.CANCELLED, None)
+    finally:
+        # Runs the generator's own finally/with blocks now, on this thread (clean-up of
+        # half-written files happens before the GUI hears "cancelled").
+        generator.close()
+    if token.cancelled:
+        return (_Outcome.CANCELLED, None)
+    return (_Outcome.FINISHED, value)
+
+
 class _Runner(QThread):
     """Runs the job in ``run`` (worker thread); the object itself lives in the GUI thread."""
 
@@ -119,26 +144,7 @@ class _Runner(QThread):
         result = self._job(self._token)
         if not inspect.isgenerator(result):
             return (_Outcome.FINISHED, result)
-        generator = result
-        try:
-            while True:
-                try:
-                    item = next(generator)
-                except StopIteration as stop:
-                    value = stop.value
-                    break
-                self._push(item)
-                # Checked between yields: the operation stops within one yield of a cancel.
-                if self._token.cancelled:
-                    return (_Outcome.CANCELLED, None)
-        finally:
-            # Runs the generator's own finally/with blocks now, on this thread (clean-up of
-            # half-written files happens before the GUI hears "cancelled").
-            generator.close()
-        if self._token.cancelled:
-            # A generator may honour the token by returning early; "cancel" always ends as cancelled.
-            return (_Outcome.CANCELLED, None)
-        return (_Outcome.FINISHED, value)
+        return _drive(result, self._token, self._push)
 
     def _push(self, item: Any) -> None:
         with self._lock:
@@ -449,22 +455,7 @@ class _OwnerRunner(QThread):
         result = call(token)
         if not inspect.isgenerator(result):
             return (_Outcome.CANCELLED, None) if token.cancelled else (_Outcome.FINISHED, result)
-        generator = result
-        try:
-            while True:
-                try:
-                    item = next(generator)
-                except StopIteration as stop:
-                    value = stop.value
-                    break
-                self._push((job_id, item))
-                if token.cancelled:  # checked between yields, as Worker does
-                    return (_Outcome.CANCELLED, None)
-        finally:
-            generator.close()  # the job's own clean-up runs now, on this thread
-        if token.cancelled:
-            return (_Outcome.CANCELLED, None)
-        return (_Outcome.FINISHED, value)
+        return _drive(result, token, lambda item: self._push((job_id, item)))
 
     def _push(self, entry: Any) -> None:
         with self._lock:
