@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Generator, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,12 +20,21 @@ import emoji
 from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt
 from desktop.core.generation.guard import GuardResult, check_draft
 from desktop.core.generation.prompting import build_prompt, prompt_budget
+from desktop.core.generation.steering import (
+    CANDIDATES_PER_EXAMPLE,
+    mark_bias,
+    steer_examples,
+    token_limit,
+    trim_to_length,
+)
 from desktop.core.generation.triage import Triage, triage
 from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
 from desktop.core.tasks import CancelToken
 
 MAX_ATTEMPTS = 3
+EXAMPLES_KEPT = 4
+"""Past exchanges offered to the prompt (the budget may keep fewer)."""
 _SENTENCE_END = re.compile(r"[.!?…)\]\"'”’]")
 
 
@@ -131,6 +141,7 @@ def draft_reply(
     max_tokens: int = 120,
     temperature: float = 0.7,
     max_attempts: int = MAX_ATTEMPTS,
+    neutral_sliders: Mapping[str, float] | None = None,
     cancel: CancelToken | None = None,
 ) -> Generator[str | Regenerating, None, Draft]:
     """Draft the creator's reply to ``incoming``; yields text pieces, returns the ``Draft``.
@@ -139,6 +150,10 @@ def draft_reply(
     the next seed, up to ``max_attempts``; the last attempt is returned blocked, with the reason
     and the creator's canned reply when one exists. ``retriever`` (``desktop.core.retrieval``'s
     ``Retriever``) grounds the prompt and the claim check; without it the draft has no sources.
+
+    The sliders steer the draft (``steering``): they choose among the retrieved examples,
+    pulling from ``neutral_sliders`` (the creator's calibrated positions), and the length
+    slider limits ``max_tokens`` and trims a reply far over its target at a sentence end.
     """
     cancel = cancel or CancelToken()
     started = time.perf_counter()
@@ -152,15 +167,18 @@ def draft_reply(
     examples: list[Example] = []
     snippets: list[Snippet] = []
     if retriever is not None:
-        found = retriever.retrieve(incoming)
-        examples, snippets = list(found.examples), list(found.snippets)
+        found = retriever.retrieve(incoming, k_examples=EXAMPLES_KEPT * CANDIDATES_PER_EXAMPLE)
+        examples = steer_examples(found.examples, persona, EXAMPLES_KEPT, neutral_sliders)
+        snippets = list(found.snippets)
         draft.timings["retrieve_ms"] = found.timings.get("total_ms", 0.0)
     draft.sources = [Source(e.reply_item_id, e.reply, e.score, "example") for e in examples] + [
         Source(s.item_id, s.text, s.score, "snippet") for s in snippets
     ]
+    max_tokens = token_limit(persona, max_tokens)
     request = DraftRequest(
         incoming=incoming, persona=persona, examples=examples, snippets=snippets,
         thread_tail=list(thread_tail), platform=platform, seed=seed, max_tokens=max_tokens, temperature=temperature,
+        mark_bias=mark_bias(persona, neutral_sliders),
     )
     draft.prompt = build_prompt(
         request, facts.mode, backend.count_tokens, prompt_budget(facts.context_length, max_tokens)
@@ -183,6 +201,7 @@ def draft_reply(
         text = "".join(pieces)
         if run is not None and run.finish_reason == "length":
             text = finish_at_boundary(text)
+        text = trim_to_length(text.strip(), persona)
         draft.guard = check_draft(text.strip(), persona, incoming, support, triage_result=checked)
         draft.text = draft.guard.text
         if not draft.guard.blocked:

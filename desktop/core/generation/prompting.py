@@ -105,6 +105,14 @@ def slider_words(persona: Persona) -> list[str]:
     ]
     emoji = level("emoji")
     words.append("no emoji" if emoji < 0.15 else "an emoji now and then" if emoji < 0.6 else "plenty of emoji")
+    words += [
+        _level(level("energy"), "calm, no exclamation marks", "upbeat", "high energy, exclamation marks"),
+        _level(level("directness"), "gentle and hedged", "clear", "blunt and direct"),
+        _level(level("curiosity"), "answers without asking back", "sometimes asks a question back",
+               "asks the fan a question back"),
+        _level(level("self_promotion"), "never mentions own products", "mentions own products when relevant",
+               "points to own products and links"),
+    ]
     return words
 
 

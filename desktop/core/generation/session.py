@@ -17,6 +17,7 @@ from desktop.core.models import ensure_default_models
 from desktop.core.models.manager import ModelManager
 from desktop.core.paths import Paths
 from desktop.core.persona import Persona
+from desktop.core.persona.style import calibrated_sliders, load_style_profile
 from desktop.core.persona.versions import load_active_persona
 from desktop.core.retrieval.embedder import Embedder, load_embedder
 from desktop.core.retrieval.indexing import embed_pending
@@ -50,6 +51,8 @@ class DraftingSession:
         self.backend: LlamaCppBackend | None = None
         self.embedder: Embedder | None = None
         self.retriever: Retriever | None = None
+        self.neutral_sliders: dict[str, float] | None = None
+        """The creator's calibrated slider positions, from which the sliders pull (``steering``)."""
 
     def open(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
         cancel = cancel or CancelToken()
@@ -72,6 +75,8 @@ class DraftingSession:
         index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
         index.save_if_changed()
         self.retriever = Retriever(self.store, self.embedder, index)
+        profile = load_style_profile(self.store)
+        self.neutral_sliders = calibrated_sliders(profile) if profile is not None and profile.items else None
 
     def persona(self) -> tuple[int | None, Persona]:
         """The active persona version (re-read each time: the creator may have just changed it)."""
@@ -86,15 +91,21 @@ class DraftingSession:
         platform: str | None = None,
         thread_tail: Sequence[Turn] = (),
         max_tokens: int = 120,
+        persona: Persona | None = None,
         cancel: CancelToken | None = None,
     ) -> Generator[str | Regenerating, None, Draft]:
+        """Draft a reply with the active persona, or with ``persona`` (an unsaved edit the
+        Persona page previews; such a draft records no persona version)."""
         assert self.backend is not None, "open() first"
-        version, persona = self.persona()
+        version, active = self.persona()
+        if persona is not None:
+            version = None
+        persona = persona or active
         return (
             yield from draft_reply(
                 incoming, persona=persona, persona_version=version, backend=self.backend,
                 retriever=self.retriever, thread_tail=thread_tail, platform=platform, seed=seed,
-                max_tokens=max_tokens, cancel=cancel,
+                max_tokens=max_tokens, neutral_sliders=self.neutral_sliders, cancel=cancel,
             )
         )
 

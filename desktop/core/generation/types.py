@@ -55,3 +55,5 @@ class DraftRequest:
     seed: int = 0
     max_tokens: int = 120
     temperature: float = 0.7
+    mark_bias: tuple[tuple[str, float], ...] = ()
+    """Punctuation marks to favour or avoid while sampling (``GenerationParams.mark_bias``)."""

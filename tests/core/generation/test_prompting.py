@@ -181,6 +181,10 @@ def test_slider_words_and_budget_arithmetic() -> None:
     words = slider_words(Persona(sliders=sliders))
     assert "relaxed but polite" not in slider_words(Persona())  # neutral defaults read as neutral, not "high"
     assert "casual" in slider_words(Persona())
-    assert words == ["warm and effusive", "one-line replies", "a light touch of humour", "formal", "no emoji"]
+    assert words[:5] == ["warm and effusive", "one-line replies", "a light touch of humour", "formal", "no emoji"]
+    assert len(words) == 9  # every slider has its words for chat models
+    high = slider_words(Persona(sliders={"energy": 95.0, "directness": 95.0, "curiosity": 95.0, "self_promotion": 95.0}))
+    assert high[5:] == ["high energy, exclamation marks", "blunt and direct", "asks the fan a question back",
+                        "points to own products and links"]
     assert prompt_budget(2048, 120) == 2048 - 120 - 16
     assert prompt_budget(100, 200) == 0

@@ -74,10 +74,18 @@ class GenerationParams:
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1
+    mark_bias: tuple[tuple[str, float], ...] = ()
+    """(punctuation mark, logit bias) pairs, e.g. ``("?", 2.5)``: every token that is the mark
+    (alone or with other closing punctuation) is raised or lowered by the bias. How the
+    curiosity and energy sliders act on a base model (``steering.mark_bias``); backends
+    that cannot bias tokens ignore it."""
 
     @classmethod
     def from_request(cls, request: DraftRequest) -> "GenerationParams":
-        return cls(max_tokens=request.max_tokens, temperature=request.temperature, seed=request.seed)
+        return cls(
+            max_tokens=request.max_tokens, temperature=request.temperature, seed=request.seed,
+            mark_bias=tuple(request.mark_bias),
+        )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ cancel, stop sequences and prefix reuse in both modes.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -152,6 +153,7 @@ class LlamaCppBackend:
         self._renderer: ChatRenderer | None = None
         self._facts: ModelInfo | None = None
         self._owner: int | None = None
+        self._mark_tokens: dict[str, list[int]] = {}
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -228,6 +230,7 @@ class LlamaCppBackend:
         if self._llm is not None:
             self._llm.close()
         self._llm = self._renderer = self._facts = None
+        self._mark_tokens.clear()
         self.prefix_cache.clear()
 
     # --- tokens ------------------------------------------------------------------------------
@@ -238,6 +241,30 @@ class LlamaCppBackend:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text)) if text else 0
+
+    def mark_tokens(self, mark: str) -> list[int]:
+        """Every vocabulary token that writes ``mark`` with nothing but spaces and closing
+        punctuation around it ("?", " ?", "??", "?!", "?\"", "?)"...), found once per model
+        (a scan of the vocabulary: about 0.5 s for Gemma's 262k tokens)."""
+        if mark not in self._mark_tokens:
+            model = self._require()._model
+            pattern = re.compile(r"\s*[?!.…]*" + re.escape(mark) + r"[?!.…\"'”’)]*\s*")
+            found = []
+            for token in range(model.n_vocab()):
+                piece = model.token_to_piece(token).rstrip(b"\0")
+                if mark.encode() in piece:
+                    try:
+                        text = piece.decode("utf-8")
+                    except UnicodeDecodeError:
+                        continue
+                    if pattern.fullmatch(text):
+                        found.append(token)
+            self._mark_tokens[mark] = found
+        return self._mark_tokens[mark]
+
+    def _logit_bias(self, params: GenerationParams) -> dict[int, float] | None:
+        bias = {token: value for mark, value in params.mark_bias if value for token in self.mark_tokens(mark)}
+        return bias or None
 
     # --- generation --------------------------------------------------------------------------
 
@@ -301,6 +328,7 @@ class LlamaCppBackend:
             top_k=params.top_k,
             min_p=params.min_p,
             repeat_penalty=params.repeat_penalty,
+            logit_bias=self._logit_bias(params),
             seed=params.seed,
             stop=list(stops),
             stream=True,

@@ -1,0 +1,145 @@
+"""How the persona sliders steer a base model, which does not follow instructions.
+
+A chat model reads the sliders as words in its system prompt (``prompting.slider_words``). The
+default base model mostly imitates what it sees, so the sliders act on what it sees and on how
+long it may write:
+
+* **Example choice and order.** Retrieval offers more relevant past exchanges than the prompt
+  holds; each reply's style features (``persona.style.style_features``: words, emoji, ``!``,
+  ``?``, laughs, warm words, hedges, formality, self-promotion) are scored against the slider
+  positions, and the examples that best combine relevance and style win. A slider's pull is
+  measured from its *neutral* position, the value calibrated from the creator's own profile:
+  at the defaults the choice is relevance alone, so the clone sounds like the creator as they
+  already write; moving a slider up prefers replies with more of its feature, down with less.
+* **Generation limits.** The length slider sets a target in words
+  (``style.length_slider_to_words``); the token limit follows it. The curiosity and energy
+  sliders bias the sampling of ``?`` and ``!`` (``mark_bias``): a base model copies them from
+  examples only weakly.
+* **Honest post-processing only.** A reply far over the length target is cut back at a
+  sentence boundary (nothing is added or reworded); see ``trim_to_length``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+from desktop.core.generation.types import Example
+from desktop.core.persona import Persona
+from desktop.core.persona.model import DEFAULT_SLIDERS
+from desktop.core.persona.style import StyleFeatures, length_slider_to_words, style_features
+
+STYLE_WEIGHT = 1.0
+"""How much a full slider pull weighs against relevance (which is scaled to 0..1)."""
+CANDIDATES_PER_EXAMPLE = 4
+"""Retrieval offers this many times the examples the prompt keeps, for the sliders to choose from."""
+MIN_TARGET_WORDS = 3.0
+TOKENS_PER_WORD = 1.6
+"""Gemma-style tokenizers: about 1.3 tokens per English word, plus punctuation and emoji."""
+LENGTH_TOLERANCE = 1.5
+"""A reply may run this many times its target length before it is trimmed."""
+_WORD_SPAN = re.compile(r"\S+")
+
+
+def _saturate(value: float, full: float) -> float:
+    return min(1.0, value / full)
+
+
+# Each slider's measure of one reply, on a comparable -1..1 scale (higher: more of the slider).
+SLIDER_MEASURES: dict[str, Callable[[StyleFeatures], float]] = {
+    "length": lambda f: max(-1.0, min(1.0, (math.log1p(f.words) - math.log1p(8)) / 2)),
+    "warmth": lambda f: _saturate(f.warm, 2),
+    "formality": lambda f: 2 * f.formality - 1,
+    "humour": lambda f: _saturate(f.laughs, 2),
+    "energy": lambda f: _saturate(f.exclamations, 2),
+    "emoji": lambda f: _saturate(f.emoji, 3),
+    "directness": lambda f: -_saturate(f.hedges, 1),
+    "curiosity": lambda f: _saturate(f.questions, 1),
+    "self_promotion": lambda f: _saturate(f.self_promotion + f.links, 1),
+}
+
+
+def slider_pulls(persona: Persona, neutral: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Slider name -> pull in -1..1: how far each slider sits from its neutral position.
+
+    ``neutral`` is the creator's calibrated slider positions (``style.calibrated_sliders``);
+    without a profile, the generic defaults.
+    """
+    neutral = neutral or DEFAULT_SLIDERS
+    pulls = {}
+    for name in SLIDER_MEASURES:
+        value = float(persona.sliders.get(name, DEFAULT_SLIDERS[name]))
+        centre = float(neutral.get(name, DEFAULT_SLIDERS[name]))
+        pulls[name] = max(-1.0, min(1.0, (value - centre) / 50.0))
+    return pulls
+
+
+def style_score(features: StyleFeatures, pulls: Mapping[str, float]) -> float:
+    """How well a reply with ``features`` matches the slider pulls (0 when nothing pulls)."""
+    return sum(pull * SLIDER_MEASURES[name](features) for name, pull in pulls.items() if pull)
+
+
+def steer_examples(
+    examples: Sequence[Example], persona: Persona, keep: int, neutral: Mapping[str, float] | None = None
+) -> list[Example]:
+    """The ``keep`` examples that best combine relevance and the sliders, best first.
+
+    Relevance is each example's retrieval score relative to the best one (0..1); the returned
+    examples carry the combined score, so the prompt puts the best nearest the message.
+    """
+    if not examples:
+        return []
+    pulls = slider_pulls(persona, neutral)
+    best = max(e.score for e in examples) or 1.0
+    scored = [
+        (e.score / best + STYLE_WEIGHT * style_score(style_features(e.reply), pulls), -i, e)
+        for i, e in enumerate(examples)
+    ]
+    scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    return [replace(e, score=round(score, 6)) for score, _, e in scored[:keep]]
+
+
+MARK_BIAS = 3.0
+"""Logit bias of a full slider pull on its punctuation mark (e^3: twenty times as likely)."""
+SLIDER_MARKS: dict[str, str] = {"curiosity": "?", "energy": "!"}
+"""Sliders whose feature is one punctuation mark: the model is nudged toward or away from it."""
+
+
+def mark_bias(persona: Persona, neutral: Mapping[str, float] | None = None) -> tuple[tuple[str, float], ...]:
+    """(mark, logit bias) for each punctuation slider away from its neutral position.
+
+    A base model copies questions and exclamation marks from its examples only weakly; a
+    bias on the mark's tokens makes "asks questions back" and "high energy" measurable, and
+    their low ends suppress them. Nothing is written into the reply by us.
+    """
+    pulls = slider_pulls(persona, neutral)
+    return tuple((mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in SLIDER_MARKS.items() if pulls[name])
+
+
+def target_words(persona: Persona) -> float:
+    """The length slider as words per reply (at least ``MIN_TARGET_WORDS``)."""
+    return max(MIN_TARGET_WORDS, length_slider_to_words(persona.sliders.get("length", DEFAULT_SLIDERS["length"])))
+
+
+def token_limit(persona: Persona, requested: int) -> int:
+    """The reply's token limit: the length target's tokens with room to finish a sentence,
+    never more than ``requested``."""
+    room = LENGTH_TOLERANCE * target_words(persona) * TOKENS_PER_WORD + 8
+    return max(1, min(requested, max(16, math.ceil(room))))
+
+
+def trim_to_length(text: str, persona: Persona) -> str:
+    """Cut a reply far over the length target back to its last sentence end within the limit.
+
+    Only whole trailing sentences are removed (the text before the cut is untouched); a reply
+    with no sentence end inside the limit is kept whole.
+    """
+    limit = int(LENGTH_TOLERANCE * target_words(persona))
+    words = list(_WORD_SPAN.finditer(text))
+    if len(words) <= limit:
+        return text
+    within = text[: words[limit - 1].end()] if limit else ""
+    cut = max(within.rfind(mark) for mark in ".!?…")
+    return within[: cut + 1].rstrip() if cut > 0 else text

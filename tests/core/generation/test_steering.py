@@ -1,0 +1,72 @@
+"""The sliders' example choice, token limits and length trimming, without a model."""
+
+from __future__ import annotations
+
+from desktop.core.generation.steering import (
+    slider_pulls,
+    steer_examples,
+    target_words,
+    token_limit,
+    trim_to_length,
+)
+from desktop.core.generation.types import Example
+from desktop.core.persona import Persona
+from desktop.core.persona.model import DEFAULT_SLIDERS
+
+POOL = [
+    Example("what protein do you use?", "whey, one scoop", score=0.030),
+    Example("which protein is best?", "omg love this!! 😍💪 vanilla whey every morning ✨", score=0.029),
+    Example("plant protein?", "hmm I think maybe pea protein? what do you eat?", score=0.028),
+    Example("is whey ok?", "Thank you for your question. Whey suits most people; details are in my cookbook.", score=0.027),
+]
+
+
+def persona_with(**sliders: float) -> Persona:
+    return Persona(sliders={**DEFAULT_SLIDERS, **sliders})
+
+
+def test_at_the_neutral_positions_relevance_alone_decides() -> None:
+    chosen = steer_examples(POOL, persona_with(), keep=4)
+    assert [e.reply for e in chosen] == [e.reply for e in POOL]
+    assert all(pull == 0 for pull in slider_pulls(persona_with()).values())
+
+
+def test_each_slider_pulls_the_examples_with_its_feature_forward() -> None:
+    top = lambda persona: steer_examples(POOL, persona, keep=1)[0].reply  # noqa: E731
+    assert "😍" in top(persona_with(emoji=95))
+    assert "!!" in top(persona_with(energy=95))
+    assert "?" in top(persona_with(curiosity=95))
+    assert "I think" in top(persona_with(directness=5))
+    assert top(persona_with(formality=95)).startswith("Thank you for your question")
+    assert top(persona_with(length=5)) == "whey, one scoop"
+
+
+def test_pull_is_measured_from_the_creators_calibrated_positions() -> None:
+    calibrated = {**DEFAULT_SLIDERS, "emoji": 80.0}
+    persona = persona_with(emoji=80)
+    assert slider_pulls(persona, calibrated)["emoji"] == 0
+    assert slider_pulls(persona_with(emoji=30), calibrated)["emoji"] == -1.0
+    # Pulling down from an emoji-heavy creator's position puts the emoji-free replies first.
+    assert "😍" not in steer_examples(POOL, persona_with(emoji=30), keep=1, neutral=calibrated)[0].reply
+
+
+def test_chosen_examples_carry_their_combined_score_best_first() -> None:
+    chosen = steer_examples(POOL, persona_with(curiosity=100), keep=2)
+    assert len(chosen) == 2 and chosen[0].score >= chosen[1].score
+    assert steer_examples([], persona_with(), keep=3) == []
+
+
+def test_length_slider_sets_the_token_limit_monotonically_never_above_the_request() -> None:
+    limits = [token_limit(persona_with(length=v), 200) for v in (0, 10, 30, 50, 70, 90, 100)]
+    assert limits == sorted(limits) and limits[0] < limits[-1]
+    assert token_limit(persona_with(length=100), 60) == 60
+    assert target_words(persona_with(length=0)) >= 3
+
+
+def test_trim_removes_only_whole_trailing_sentences() -> None:
+    short = persona_with(length=20)  # about 3 words, trimmed beyond 4
+    text = "Yes! Five days a week, push pull legs. Then two runs."
+    assert trim_to_length(text, short) == "Yes!"
+    no_sentence_end = "five days a week with two runs and a long walk"
+    assert trim_to_length(no_sentence_end, short) == no_sentence_end
+    assert trim_to_length(text, persona_with(length=90)) == text
