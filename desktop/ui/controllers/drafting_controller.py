@@ -63,6 +63,9 @@ class DraftingController(QObject):
       attempt back: the text so far is void), and one of ``draft_finished(int, object)`` (the
       ``Draft``), ``draft_cancelled(int)``, ``draft_failed(int, object)``.
     * ``candidates_loaded(list)``: messages awaiting a reply in the store (texts).
+    * For any other work on the model thread (``run_session_job``): ``job_yielded(int, list)``,
+      ``job_progress(int, object)``, and one of ``job_finished(int, object)``,
+      ``job_failed(int, object)``, ``job_cancelled(int)``, each with the job id.
     """
 
     state_changed = Signal(str)
@@ -75,6 +78,11 @@ class DraftingController(QObject):
     draft_cancelled = Signal(int)
     draft_failed = Signal(int, object)
     candidates_loaded = Signal(list)
+    job_yielded = Signal(int, list)
+    job_progress = Signal(int, object)
+    job_finished = Signal(int, object)
+    job_failed = Signal(int, object)
+    job_cancelled = Signal(int)
 
     def __init__(
         self,
@@ -98,6 +106,8 @@ class DraftingController(QObject):
         #: job id -> request, for draft jobs not yet ended.
         self._drafts: dict[int, DraftRequest] = {}
         self._candidates_job: int | None = None
+        #: ids of jobs submitted through ``run_session_job`` and not yet ended.
+        self._session_jobs: set[int] = set()
         self._pending: DraftRequest | None = None  # asked for while the model was loading
         self._next_request = 1
         self._closed = False
@@ -144,7 +154,27 @@ class DraftingController(QObject):
         joined = worker.shutdown(timeout_ms)
         self._drafts.clear()
         self._candidates_job = None
+        self._session_jobs.clear()
         return joined
+
+    def run_session_job(self, job: Any) -> int:
+        """Run ``job(session, cancel)`` on the model thread, queued behind running work.
+
+        For pages other than the Preview (the Persona page's live preview, the Inbox's batch
+        drafting): a generator job streams what it yields through ``job_yielded`` and its
+        ``Progress`` through ``job_progress``. Returns the job id, or 0 while the model is not
+        ready (call ``start()`` and wait for the ``ready`` state).
+        """
+        if self._closed or self._worker is None or not self.is_ready():
+            return 0
+        job_id = self._worker.submit(job)
+        self._session_jobs.add(job_id)
+        return job_id
+
+    def cancel_session_job(self, job_id: int) -> None:
+        """Cancel a ``run_session_job`` job (it stops within a token); ``job_cancelled`` follows."""
+        if self._worker is not None and job_id in self._session_jobs:
+            self._worker.cancel_job(job_id)
 
     # --- drafting -----------------------------------------------------------------------------------
     def request_draft(self, message: str, seed: int = 0) -> int:
@@ -209,9 +239,14 @@ class DraftingController(QObject):
     def _on_progress(self, job_id: int, progress: Progress) -> None:
         if self._is_current() and job_id == OPEN_JOB:
             self.loading_progress.emit(progress.message)
+        elif self._is_current() and job_id in self._session_jobs:
+            self.job_progress.emit(job_id, progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
+        if self._is_current() and job_id in self._session_jobs:
+            self.job_yielded.emit(job_id, items)
+            return
         if not self._is_current() or job_id not in self._drafts:
             return
         from desktop.core.generation.drafting import Regenerating
@@ -242,6 +277,10 @@ class DraftingController(QObject):
             self._candidates_job = None
             self.candidates_loaded.emit(list(result or []))
             return
+        if job_id in self._session_jobs:
+            self._session_jobs.discard(job_id)
+            self.job_finished.emit(job_id, result)
+            return
         request = self._drafts.pop(job_id, None)
         if request is not None:
             self._after_draft()
@@ -264,6 +303,10 @@ class DraftingController(QObject):
             self._candidates_job = None
             self.candidates_loaded.emit([])
             return
+        if job_id in self._session_jobs:
+            self._session_jobs.discard(job_id)
+            self.job_failed.emit(job_id, failure)
+            return
         request = self._drafts.pop(job_id, None)
         if request is not None:
             self._after_draft()
@@ -279,6 +322,10 @@ class DraftingController(QObject):
             return
         if job_id == self._candidates_job:
             self._candidates_job = None
+            return
+        if job_id in self._session_jobs:
+            self._session_jobs.discard(job_id)
+            self.job_cancelled.emit(job_id)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
