@@ -1,7 +1,9 @@
 """Import one archive into the store: detect, read, save, derive exchanges, all or nothing.
 
 The whole import runs inside one transaction: a cancel, a bad file that stops the importer,
-a full disk or a crash leaves the store exactly as it was, with no partial source. The
+a full disk or a crash leaves the store exactly as it was, with no partial source. Its last
+step recomputes the creator's style profile (``persona.style``), so the Persona page always
+shows the profile of everything imported, and a failed import leaves the old one. The
 function is a generator of ``Progress`` (items and bytes) whose return value is the summary,
 so the CLI prints it and the GUI's worker relays it.
 """
@@ -129,6 +131,9 @@ def import_archive(
                 if context.me:
                     _remember_owner(store, importer.platform, context.me)
                 record_audit(store, "import", f"source:{summary.id}", summary.as_dict())
+                # Last, inside the same transaction: the profile always matches the items, and
+                # a failed or cancelled import (or a cancel during this step) keeps the old one.
+                yield from _update_style_profile(store, cancel)
         except ZIP_READ_ERRORS as exc:
             raise ArchiveError(
                 f"Part of '{Path(path).name}' is damaged and could not be read ({exc}). Nothing was imported.",
@@ -207,6 +212,27 @@ def _count(summary: ImportSummary, record: ItemRecord) -> None:
     stamp = record.created_at.isoformat()
     summary.first_at = min(summary.first_at or stamp, stamp)
     summary.last_at = max(summary.last_at or stamp, stamp)
+
+
+STYLE_PROFILE_STEP = "Updating your style profile"
+
+
+def _update_style_profile(store: Store, cancel: CancelToken) -> Iterator[Progress]:
+    """Recompute the creator's style profile over everything imported so far and save it.
+
+    Once per import, after the items are saved (the per-record loop never waits for it);
+    progress counts the creator's own items read.
+    """
+    from desktop.core.persona.style import iter_style_profile, save_style_profile
+
+    computing = iter_style_profile(store, cancel)
+    while True:
+        try:
+            step = next(computing)
+        except StopIteration as stop:
+            save_style_profile(store, stop.value)
+            return
+        yield Progress(STYLE_PROFILE_STEP, step.done, step.total)
 
 
 _DERIVE_THREAD_EXCHANGES = """

@@ -8,6 +8,11 @@ For an incoming message, ``Retriever.retrieve`` returns
 
 and ``find_support`` gives the guard the creator's items closest to a claim, scored by cosine.
 
+The golden inbox (``golden_cases``, the voice regression's held-out exchanges) is never
+retrieved: its incoming messages give no examples, its replies are neither examples nor
+snippets. Otherwise the clone would be graded on answers it had just been shown. The table
+is read by each query, so a golden inbox chosen while a session is open counts at once.
+
 Why both rankings: vectors find paraphrases ("which protein powder" ~ "what supplements"),
 keywords find rare exact words the small embedding model blurs (product names, places,
 dates). Reciprocal rank fusion (k = 60) needs no score calibration between the two: an item
@@ -213,6 +218,8 @@ class Retriever:
             JOIN items AS incoming ON incoming.id = x.incoming_item_id
             JOIN items AS reply ON reply.id = x.reply_item_id
             WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
+              AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
+              AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
             ORDER BY reply.created_at, reply.id
             """,
             list(scores),
@@ -237,7 +244,8 @@ class Retriever:
             return []
         rows = _rows_by_id(
             self.store,
-            "SELECT id, text, kind FROM items WHERE id IN ({marks}) AND is_owner = 1 AND trim(text) != ''",
+            "SELECT id, text, kind FROM items WHERE id IN ({marks}) AND is_owner = 1 AND trim(text) != ''"
+            " AND id NOT IN (SELECT reply_item_id FROM golden_cases)",
             [item_id for item_id, _ in ranked],
         )
         snippets: list[Snippet] = []

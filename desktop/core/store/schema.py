@@ -90,6 +90,8 @@ TABLES: tuple[str, ...] = (
     "pending_edits",
     "inbox_actions",
     "webhook_deliveries",
+    "golden_cases",
+    "persona_evals",
 )
 
 _INITIAL_SQL = """
@@ -374,6 +376,35 @@ def inbox_workflow(db: Database) -> None:
             WHERE d.status IN ('approved', 'exported');
         """
     )
+
+
+@migration
+def golden_inbox_and_persona_evals(db: Database) -> None:
+    """The voice regression: held-out real exchanges, and the reports of drafting them."""
+    db.executescript(
+        """
+        -- The golden inbox: real incoming messages with the reply the creator actually wrote,
+        -- chosen once and kept, so every evaluation drafts the same messages. Retrieval never
+        -- uses these as examples or snippets: the clone must not copy the answer it is graded on.
+        CREATE TABLE golden_cases (
+            id               INTEGER PRIMARY KEY,            -- order of choice
+            incoming_item_id INTEGER NOT NULL UNIQUE REFERENCES items(id) ON DELETE CASCADE,
+            reply_item_id    INTEGER NOT NULL UNIQUE REFERENCES items(id) ON DELETE CASCADE,
+            chosen_at        TEXT NOT NULL
+        );
+
+        -- One voice-regression run: the golden inbox drafted with one persona and model.
+        CREATE TABLE persona_evals (
+            id                 INTEGER PRIMARY KEY,
+            created_at         TEXT NOT NULL,
+            persona_version_id INTEGER REFERENCES persona_versions(id) ON DELETE SET NULL,
+            model              TEXT NOT NULL,
+            report             TEXT NOT NULL                 -- JSON: EvalReport.to_dict()
+        );
+        CREATE INDEX persona_evals_persona ON persona_evals(persona_version_id);
+        """
+    )
+
 
 SCHEMA_VERSION: int = len(_VERSIONED)
 """The newest schema version this code knows (one per migration)."""
