@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +63,9 @@ class Store:
         return f"<Store {self.path}>"
 
 
+_OPENING = threading.Lock()
+
+
 def open_store(path: Path | str) -> Store:
     """Open (creating if missing) the store at ``path`` and bring its schema up to date.
 
@@ -78,23 +82,27 @@ def open_store(path: Path | str) -> Store:
             hint="Check that the folder can be written, or choose another with --basedir.",
         ) from exc
 
-    if path.exists():
-        _check_before_writing(path)
+    # One opening at a time per process: two threads creating the same new store at once (the
+    # app's pages each open the store on their own worker) collided in the WAL switch and the
+    # migrations ("database is locked"), where one waiting for the other is all it takes.
+    with _OPENING:
+        if path.exists():
+            _check_before_writing(path)
 
-    with translate_sqlite_errors(path, opening=True):
-        conn = sqlite3.connect(str(path))
-    try:
         with translate_sqlite_errors(path, opening=True):
-            # Checked again on the writable connection, before its first write, in case
-            # another program changed the file since the read-only look.
-            _refuse_newer(path, int(conn.execute("PRAGMA user_version").fetchone()[0]))
-            db = Database(conn)
-            db.execute("PRAGMA foreign_keys = ON")
-            db.enable_wal()
-            MIGRATIONS.apply(db)
-    except BaseException:
-        conn.close()
-        raise
+            conn = sqlite3.connect(str(path))
+        try:
+            with translate_sqlite_errors(path, opening=True):
+                # Checked again on the writable connection, before its first write, in case
+                # another program changed the file since the read-only look.
+                _refuse_newer(path, int(conn.execute("PRAGMA user_version").fetchone()[0]))
+                db = Database(conn)
+                db.execute("PRAGMA foreign_keys = ON")
+                db.enable_wal()
+                MIGRATIONS.apply(db)
+        except BaseException:
+            conn.close()
+            raise
     return Store(db, path)
 
 

@@ -283,3 +283,28 @@ def test_odd_characters_in_the_path_do_not_confuse_the_read_only_check(tmp_path:
     (tmp_path / "future.sqlite3").rename(odd)
     with pytest.raises(NewerDatabaseError):
         open_store(odd)
+
+
+def test_threads_creating_the_same_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """The app's pages open the store on their own workers: a brand-new store must not refuse one."""
+    path = tmp_path / "new" / "store.db"
+    errors: list[BaseException] = []
+    versions: list[int] = []
+    start = threading.Barrier(4)
+
+    def open_one() -> None:
+        start.wait()
+        try:
+            store = open_store(path)  # a store is used by the thread that opened it
+            versions.append(store.db.execute("PRAGMA user_version").fetchone()[0])
+            store.close()
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert versions == [SCHEMA_VERSION] * 4
