@@ -4,6 +4,9 @@
 * ``inbox``: entries from import candidates, typed messages and CSV/JSON files; list, trash, restore.
 * ``drafts``: saving drafts (with alternatives and provenance), approve/edit/reject/flag, edit
   autosave, undo of the last action, fidelity per week.
+* ``batch``: drafting every new message in priority order through one model session (pause,
+  cancel, resume), and another try for one message.
+* ``review``: what the review screen reads (ids for a filtered list, rows by id, one entry in full).
 * ``packs``: signed reply-pack export, re-export and verification.
 * ``finetune``: chat-format JSONL of approved pairs. ``redact``: emails and phone numbers out.
 * ``webhook``: the optional connector (off by default).

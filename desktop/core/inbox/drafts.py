@@ -48,13 +48,20 @@ def _flag_from_provenance(provenance: Mapping[str, Any]) -> tuple[str | None, bo
         reasons.append("The safety check blocked this draft.")
     if guard.get("escalate") and not reasons:
         reasons.append("This message should be answered personally.")
-    if triage.get("level") == "yellow":
+    # The guard already words a yellow triage as findings ("Read carefully: ..."); the triage's own
+    # reasons are added only when it did not, so the creator does not read the same thing twice.
+    guard_read_triage = any(
+        isinstance(f, Mapping) and f.get("kind") in ("triage", "injection_attempt")
+        for f in guard.get("findings") or []
+    )
+    if triage.get("level") == "yellow" and not guard_read_triage:
         reasons.extend(str(r) for r in triage.get("reasons") or ["Read this one carefully."])
     # Every guard finding is a "block" or a "flag" (guard.Severity): any of them asks for a careful read.
     flagged = needs_edit or bool(guard.get("escalate")) or bool(reasons)
     if not flagged:
         return None, False
-    return "; ".join(dict.fromkeys(reasons)) or "Flagged for a careful read.", needs_edit
+    reasons = [reason.strip().rstrip(".") for reason in reasons]
+    return "; ".join(dict.fromkeys(r for r in reasons if r)) or "Flagged for a careful read.", needs_edit
 
 
 def save_draft(

@@ -131,6 +131,10 @@ def _to_entry(row: Mapping[str, Any]) -> InboxEntry:
     return InboxEntry(**data)
 
 
+#: The inbox's order, which batch drafting follows too: higher priority first, then newest message first.
+LIST_ORDER = "e.priority DESC, coalesce(i.created_at, e.added_at) DESC, e.item_id DESC"
+
+
 def list_inbox(
     store: Store,
     *,
@@ -146,6 +150,22 @@ def list_inbox(
     ``trashed=True`` lists the trash instead of the inbox. ``search`` matches words in the
     message or the draft (plain text, case-insensitive).
     """
+    where, args = entry_filters(state=state, platform=platform, flagged=flagged, trashed=trashed, search=search)
+    sql = _ENTRY_SELECT + " WHERE " + where + " ORDER BY " + LIST_ORDER
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [_to_entry(row) for row in store.db.query(sql, args)]
+
+
+def entry_filters(
+    *,
+    state: str | None = None,
+    platform: str | None = None,
+    flagged: bool | None = None,
+    trashed: bool = False,
+    search: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The SQL condition (over ``e`` entries, ``i`` items, ``d`` drafts) and its arguments for a listing."""
     if state is not None and state not in states.STATES:
         raise KnownError(f"'{state}' is not an inbox state; use one of: {', '.join(states.STATES)}.")
     where = ["e.trashed_at IS NOT NULL" if trashed else "e.trashed_at IS NULL"]
@@ -163,11 +183,7 @@ def list_inbox(
             where.append("(i.text LIKE ? ESCAPE '\\' OR coalesce(d.text, '') LIKE ? ESCAPE '\\')")
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             args += [pattern, pattern]
-    sql = _ENTRY_SELECT + " WHERE " + " AND ".join(where)
-    sql += " ORDER BY e.priority DESC, coalesce(i.created_at, e.added_at) DESC, e.item_id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [_to_entry(row) for row in store.db.query(sql, args)]
+    return " AND ".join(where), args
 
 
 def get_entry(store: Store, item_id: int) -> InboxEntry:
