@@ -155,6 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
         "profile", help="compute the style profile from your own messages and posts", parents=[common]
     )
     persona_profile.add_argument("--json", action="store_true", help="print the profile as JSON")
+    persona_eval = persona_commands.add_parser(
+        "eval",
+        help="draft your golden inbox (real messages you answered) and compare with your real replies",
+        description="Drafts the golden inbox, real messages you answered held out of the examples, with the "
+        "active persona, and measures each draft against what you actually wrote: style (length, emoji, "
+        "punctuation, formality), meaning, and the guard's findings. Shown beside the previous run.",
+        parents=[common],
+    )
+    persona_eval.add_argument("--json", action="store_true", help="print the report and comparison as JSON")
+    persona_eval.add_argument("--limit", type=int, metavar="N", help="draft only the first N golden messages")
     return parser
 
 
@@ -576,6 +586,36 @@ def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_persona_eval(paths: Paths, args: argparse.Namespace) -> int:
+    """Draft the golden inbox with the active persona, save the report, show it beside the last one."""
+    from desktop.core.generation.session import DraftingSession
+    from desktop.core.persona.evaluation import compare_reports, latest_report, run_eval, save_report
+
+    if args.limit is not None and args.limit < 1:
+        raise KnownError("--limit must be 1 or more.")
+    with DraftingSession(paths, args.profile) as session:
+        _drain(session.open(CancelToken()))
+        assert session.store is not None
+        previous = latest_report(session.store)
+        report = _drain(run_eval(session, limit=args.limit, cancel=CancelToken()))
+        save_report(session.store, report)
+    comparison = compare_reports(previous, report)
+    if args.json:
+        print(json.dumps({"report": report.to_dict(), "previous": previous.to_dict() if previous else None,
+                          "comparison": comparison.to_dict()}, ensure_ascii=False, indent=2))
+        return 0
+    print(comparison.to_text())
+    print("\nEach golden message (yours / the draft):")
+    for case in report.cases:
+        scores = "no draft"
+        if case.drafted:
+            scores = f"meaning {case.similarity:.2f}, style {case.distance['style']:.2f}"
+        print(f"  [{case.platform}] {case.incoming[:60]!r} ({scores})")
+        print(f"      you:   {case.reply[:100]!r}")
+        print(f"      draft: {case.draft[:100]!r}" + ("  [blocked]" if case.blocked else ""))
+    return 0
+
+
 def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """The `inbox` and `packs` groups (the draft inbox and reply packs)."""
     inbox = commands.add_parser("inbox", help="the messages awaiting your reply and their drafts", parents=[common])
@@ -613,6 +653,15 @@ def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     inbox_edit.add_argument("id", type=int, help="the message id shown by `inbox list`")
     inbox_edit.add_argument("text", help="the new reply")
     inbox_commands.add_parser("undo", help="undo the last inbox action", parents=[common])
+    inbox_draft_all = inbox_commands.add_parser(
+        "draft-all",
+        help="draft a reply to every new message, in priority order (Ctrl+C stops, keeping what is done)",
+        description="Drafts every message in state 'new', highest priority first, then newest first. "
+        "Each draft is saved as it finishes; running it again continues with what is left.",
+        parents=[common],
+    )
+    inbox_draft_all.add_argument("--limit", type=int, metavar="N", help="draft at most N messages")
+    inbox_draft_all.add_argument("--json", action="store_true", help="print each result and the summary as JSON")
 
     packs = commands.add_parser("packs", help="export and verify reply packs", parents=[common])
     packs_commands = packs.add_subparsers(dest="packs_command", metavar="ACTION", required=True)
@@ -774,6 +823,63 @@ def cmd_inbox_undo(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
+    """Draft every new message through one model session; Ctrl+C stops within a token, keeping what is done."""
+    import signal
+
+    from desktop.core.generation.session import DraftingSession
+    from desktop.core.inbox.batch import ItemDrafted, draft_all, summary_line
+
+    if args.limit is not None and args.limit < 1:
+        raise KnownError("--limit must be 1 or more.")
+    cancel = CancelToken()
+
+    def on_interrupt(_signum: int, _frame: Any) -> None:
+        # First Ctrl+C: stop at the next token and keep what is finished; a second one interrupts at once.
+        cancel.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    results: list[dict[str, Any]] = []
+    with DraftingSession(paths, args.profile) as session:
+        _drain(session.open(cancel))
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+        try:
+            batch = draft_all(session, limit=args.limit, cancel=cancel)
+            while True:
+                try:
+                    step = next(batch)
+                except StopIteration as stop:
+                    summary = stop.value
+                    break
+                if isinstance(step, Progress):
+                    print(step.message + ("…" if step.done < step.total else "."), file=sys.stderr, flush=True)
+                elif isinstance(step, ItemDrafted):
+                    results.append(step.__dict__)
+                    if not args.json:
+                        _print_drafted(step)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    if args.json:
+        print(json.dumps({"results": results, "summary": summary.as_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print(summary_line(summary))
+    if summary.prompt_tokens:
+        print(
+            f"Persona prefix reuse: {summary.reused_tokens} of {summary.prompt_tokens} prompt tokens "
+            f"({summary.reuse_share:.0%}) were not evaluated again.",
+            file=sys.stderr,
+        )
+    return 130 if summary.stopped == "cancelled" else 0
+
+
+def _print_drafted(result: Any) -> None:
+    label = {"drafted": "drafted", "flagged": "FLAGGED", "no_draft": "NO DRAFT", "skipped": "skipped"}[result.outcome]
+    text = (result.text or result.reason).replace("\n", " ")
+    print(f"{result.item_id:>6}  {label:<8}  {text[:90]}", flush=True)
+    if result.outcome == "flagged" and result.text and result.reason:
+        print(f"{'':>6}  {'':<8}  why: {result.reason[:90]}", flush=True)
+
+
 def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.errors import SecretsUnavailableError
     from desktop.core.inbox import export_pack
@@ -877,6 +983,7 @@ COMMANDS = {
     ("inbox", "reject"): cmd_inbox_reject,
     ("inbox", "restore"): cmd_inbox_restore,
     ("inbox", "undo"): cmd_inbox_undo,
+    ("inbox", "draft-all"): cmd_inbox_draft_all,
     ("packs", "export"): cmd_packs_export,
     ("packs", "verify"): cmd_packs_verify,
     ("packs", "list"): cmd_packs_list,
@@ -890,6 +997,7 @@ COMMANDS = {
     ("persona", "restore"): cmd_persona_restore,
     ("persona", "presets"): cmd_persona_presets,
     ("persona", "profile"): cmd_persona_profile,
+    ("persona", "eval"): cmd_persona_eval,
 }
 
 

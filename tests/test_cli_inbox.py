@@ -127,3 +127,78 @@ def test_without_a_keychain_export_explains_and_offers_a_session_key(
         assert _run(paths.base, "packs", "export", str(tmp_path / "p.zip"), "--session-key") == 0
     finally:
         keyring.set_keyring(previous)
+
+
+def _archive_with_inbox(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *messages: str) -> None:
+    """An imported X archive (its unanswered DM goes to the inbox) and ``messages`` typed in."""
+    from tests.core.importers.test_pipeline import x_archive
+
+    assert _run(base, "import", str(x_archive(tmp_path / "x.zip", tweet_count=12))) == 0
+    assert _run(base, "inbox", "import", "--candidates") == 0
+    for number, text in enumerate(messages):
+        assert _run(base, "inbox", "add", text, "--from", f"fan{number}", "--platform", "instagram") == 0
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+def test_draft_all_drafts_every_new_message_once(
+    paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = paths_with_models.base
+    _archive_with_inbox(base, tmp_path, capsys, "Where did you get that hoodie??", "I want to kill myself")
+    assert [e["state"] for e in _entries(base, capsys)].count("new") == 2  # the red one is flagged at once
+
+    assert _run(base, "inbox", "draft-all", "--limit", "1", "--json") == 0
+    captured = capsys.readouterr()
+    shown = json.loads(captured.out)
+    assert len(shown["results"]) == 1 and shown["summary"]["remaining"] == 1
+    assert "Drafting reply 1 of 1" in captured.err
+
+    assert _run(base, "inbox", "draft-all") == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().splitlines()[-1].startswith("Done: ")
+    assert "Persona prefix reuse:" in captured.err and "prompt tokens" in captured.err
+    entries = _entries(base, capsys)
+    assert len(entries) == 3 and {e["state"] for e in entries} <= {"drafted", "flagged"}
+    red = next(e for e in entries if e["triage_level"] == "red")
+    assert red["draft_id"] is None and "Answer this one personally" in red["flag_reason"]
+    assert all(e["draft_text"] for e in entries if e is not red)
+
+    assert _run(base, "inbox", "draft-all", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["planned"] == 0  # nothing is drafted twice
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_draft_all_keeping_the_finished_drafts(
+    paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    base = paths_with_models.base
+    _archive_with_inbox(base, tmp_path, capsys, "Where did you get that hoodie??", "Love the new video!", "Next Q&A when?")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "--basedir", str(base), "inbox", "draft-all"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # the first finished draft
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert first.split()[1] in ("drafted", "FLAGGED") and rest.strip().splitlines()[-1].startswith("Stopped: ")
+    states = [e["state"] for e in _entries(base, capsys)]
+    assert 1 <= len(states) - states.count("new") < 4  # what finished is kept; the rest waits
+    with open_store(paths_with_models.profile("default").store) as store:
+        counts = [row[0] for row in store.db.execute("SELECT count(*) FROM drafts GROUP BY incoming_item_id")]
+    assert counts and set(counts) == {1}

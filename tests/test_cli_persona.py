@@ -1,4 +1,4 @@
-"""`understudy persona ...`: show, set, history, restore, export/import, presets, profile."""
+"""`understudy persona ...`: show, set, history, restore, export/import, presets, profile, eval."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
+from desktop.core.paths import Paths
 from tests.core.persona.conftest import creator_archive
 from tests.core.persona.test_card import sillytavern_card
 
@@ -140,3 +141,39 @@ def test_profile_after_an_import_and_calibrated_first_version(
     assert main(["--basedir", base, "persona", "set", "sliders.emoji", "10"]) == 0
     assert capsys.readouterr().out.strip() == "Saved persona version 1: emoji 54 -> 10"
     assert persona_json(base, capsys)["persona"]["sliders"]["energy"] == 63.0
+
+
+def test_eval_json_then_beside_the_previous_run(
+    paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = str(paths_with_models.base)
+    assert main(["--basedir", base, "persona", "eval", "--json"]) == 1
+    assert "nothing to hold out yet" in capsys.readouterr().err
+    assert main(["--basedir", base, "import", str(creator_archive(tmp_path / "twitter.zip"))]) == 0
+    capsys.readouterr()
+
+    assert main(["--basedir", base, "persona", "eval", "--json", "--limit", "3"]) == 0
+    captured = capsys.readouterr()
+    first = json.loads(captured.out)
+    assert "Drafting golden message 1 of 1" in captured.err  # progress on stderr; 2 exchanges: 1 held out
+    assert set(first) == {"report", "previous", "comparison"} and first["previous"] is None
+    report = first["report"]
+    assert {"id", "persona_version", "persona_label", "model", "created_at", "golden_size", "cases", "summary"} <= set(report)
+    assert report["golden_size"] == 1 and len(report["cases"]) == 1
+    [case] = report["cases"]
+    assert {"incoming", "reply", "draft", "seed", "similarity", "distance", "findings", "blocked"} <= set(case)
+    assert case["reply"] in {"hey! thank you so much 😊", "Thank you so much, see you soon xx"}
+    assert {"style_distance", "similarity", "blocked", "needs_edit", "red", "findings"} <= set(report["summary"])
+    assert first["comparison"]["before"] is None and first["comparison"]["now"]["id"] == report["id"]
+
+    assert main(["--basedir", base, "persona", "eval"]) == 0
+    out = capsys.readouterr().out
+    assert "Before: default persona (never saved)" in out and "CHANGE" in out and "Each golden message" in out
+
+    assert main(["--basedir", base, "persona", "eval", "--json"]) == 0
+    third = json.loads(capsys.readouterr().out)
+    assert third["previous"]["id"] == report["id"] + 1 == third["comparison"]["before"]["id"]
+    assert third["comparison"]["shared_cases"] == 1
+    changes = {row["key"]: row["change"] for row in third["comparison"]["metrics"]}
+    assert set(changes.values()) <= {"closer", "further", "same", "fewer", "more"}
+    assert changes["drafted"] == changes["blocked"] == "same"  # same persona, same seeds
