@@ -1,0 +1,313 @@
+"""The right side of the Inbox: a message with its conversation, the draft, its options, guard and sources.
+
+It only shows what it is given (an ``EntryDetail``) and reports what the creator does to the
+draft's text; the Inbox page decides what happens (see ``inbox_page``).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
+from desktop.ui.widgets.page import card
+from desktop.ui.widgets.preview_parts import GREEN, RED, SEVERITY_COLORS, YELLOW
+
+MUTED = "#6b7280"
+#: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
+OPTION_STYLE = (
+    "QPushButton { padding: 4px 0px; }"
+    " QPushButton:checked { background: #e0e7ff; border: 1px solid #4f46e5; color: #3730a3; font-weight: 600; }"
+)
+
+
+def banner_style(color: str) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return (
+        f"QLabel {{ color: {color}; background: rgba({red}, {green}, {blue}, 20);"
+        f" border: 1px solid rgba({red}, {green}, {blue}, 90); border-radius: 8px; padding: 6px 10px; }}"
+    )
+
+
+def when(created_at: str | None) -> str:
+    """``2024-11-10T10:09:00Z`` as ``2024-11-10 10:09`` (UTC; the list needs no more)."""
+    return (created_at or "")[:16].replace("T", " ")
+
+
+def thread_html(lines: list[Any], sender: str | None) -> str:
+    if not lines:
+        return ""
+    rows = []
+    for line in lines:
+        who = "You" if line.is_owner else (line.sender or sender or "Them")
+        color = "#3730a3" if line.is_owner else MUTED
+        rows.append(
+            f"<p style='margin:0 0 4px 0'><b style='color:{color}'>{html.escape(who)}:</b> "
+            f"<span style='color:#374151'>{html.escape(line.text)}</span></p>"
+        )
+    return "".join(rows)
+
+
+def findings_html(detail: Any) -> str:
+    entry = detail.entry
+    if not detail.findings and entry.draft_id is None:
+        return f"<span style='color:{MUTED}'>The guard checks each draft when it is written.</span>"
+    if not detail.findings:
+        return f"<span style='color:{GREEN}'>No findings: nothing unsupported or off-limits.</span>"
+    items = []
+    for finding in detail.findings:
+        severity = str(finding.get("severity", "flag"))
+        color = SEVERITY_COLORS.get(severity, YELLOW)
+        message = html.escape(str(finding.get("message", "")))
+        items.append(f"<li><b style='color:{color}'>{html.escape(severity)}</b> {message}</li>")
+    text = "<ul style='margin:0 0 0 -20px'>" + "".join(items) + "</ul>"
+    if detail.canned_reply:
+        text += f"<p><b>Your canned reply:</b> {html.escape(detail.canned_reply)}</p>"
+    return text
+
+
+def sources_html(sources: list[Any]) -> str:
+    if not sources:
+        return f"<span style='color:{MUTED}'>No sources: nothing you wrote matched this message.</span>"
+    items = []
+    for source in sources[:6]:
+        kind = "past reply" if source.get("role") == "example" else "your post"
+        text = " ".join(str(source.get("text", "")).split())
+        text = text if len(text) <= 160 else text[:159] + "…"
+        items.append(
+            f"<li><span style='color:{MUTED}'>{kind} · {float(source.get('score', 0)):.2f}</span><br>"
+            f"{html.escape(text)}</li>"
+        )
+    return "<ol style='margin:0 0 0 -20px'>" + "".join(items) + "</ol>"
+
+
+class InboxDetail(QWidget):
+    """The selected message and its draft. ``option_chosen(int)``: a 1-based option button was clicked."""
+
+    option_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.detail: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+
+        # The message and the conversation before it --------------------------------------------------
+        message_card, message_layout = card()
+        header = QHBoxLayout()
+        self.sender_label = QLabel("")
+        self.sender_label.setObjectName("cardTitle")
+        self.meta_label = QLabel("")
+        self.meta_label.setObjectName("muted")
+        self.state_label = QLabel("")
+        self.state_label.setAccessibleName("State")
+        header.addWidget(self.sender_label)
+        header.addWidget(self.meta_label, 1)
+        header.addWidget(self.state_label)
+        message_layout.addLayout(header)
+        self.thread_label = QLabel("")
+        self.thread_label.setWordWrap(True)
+        self.thread_label.setTextFormat(Qt.TextFormat.RichText)
+        self.thread_label.setAccessibleName("Earlier in the conversation")
+        message_layout.addWidget(self.thread_label)
+        self.message_label = QLabel("Select a message on the left.")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setAccessibleName("Message")
+        self.message_label.setStyleSheet("font-size: 11pt;")
+        message_layout.addWidget(self.message_label)
+        layout.addWidget(message_card)
+
+        # The draft -------------------------------------------------------------------------------------------
+        self.draft_card, draft_layout = card()
+        draft_header = QHBoxLayout()
+        draft_header.setSpacing(4)
+        title = QLabel("Reply")
+        title.setObjectName("cardTitle")
+        draft_header.addWidget(title)
+        draft_header.addStretch(1)
+        self.options_label = QLabel("")
+        self.options_label.setObjectName("muted")
+        draft_header.addWidget(self.options_label)
+        self.option_row = QHBoxLayout()
+        self.option_row.setSpacing(4)
+        draft_header.addLayout(self.option_row)
+        self.option_group = QButtonGroup(self)
+        self.option_group.setExclusive(True)
+        self.option_group.idClicked.connect(self.option_chosen.emit)
+        draft_layout.addLayout(draft_header)
+        self.flag_banner = QLabel("")
+        self.flag_banner.setWordWrap(True)
+        self.flag_banner.setAccessibleName("Why this is flagged")
+        self.flag_banner.hide()
+        draft_layout.addWidget(self.flag_banner)
+        self.editor = QPlainTextEdit()
+        self.editor.setReadOnly(True)
+        self.editor.setAccessibleName("Drafted reply")
+        self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
+        self.editor.setMinimumHeight(72)
+        self.editor.setMaximumHeight(120)
+        self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.editor.setTabChangesFocus(True)
+        draft_layout.addWidget(self.editor, 1)
+        self.note_label = QLabel("")
+        self.note_label.setObjectName("muted")
+        self.note_label.setWordWrap(True)
+        draft_layout.addWidget(self.note_label)
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(6)
+        draft_layout.addLayout(self.actions)
+        layout.addWidget(self.draft_card)
+
+        # What stands behind it -------------------------------------------------------------------------------
+        below = QHBoxLayout()
+        below.setSpacing(10)
+        guard_card, guard_layout = card("Guard")
+        self.guard_label = QLabel("")
+        self.guard_label.setWordWrap(True)
+        self.guard_label.setTextFormat(Qt.TextFormat.RichText)
+        self.guard_label.setAccessibleName("Guard findings")
+        self.guard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        guard_layout.addWidget(self.guard_label)
+        guard_layout.addStretch(1)
+        sources_card, sources_layout = card("Sources")
+        self.sources_label = QLabel("")
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sources_label.setAccessibleName("Sources the draft used")
+        self.sources_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sources_layout.addWidget(self.sources_label)
+        sources_layout.addStretch(1)
+        below.addWidget(guard_card, 1)
+        below.addWidget(sources_card, 1)
+        layout.addLayout(below)
+        layout.addStretch(1)
+        self.show_nothing()
+
+    # --- showing -----------------------------------------------------------------------------------------
+    def show_nothing(self, text: str = "Select a message on the left.") -> None:
+        self.detail = None
+        self.sender_label.setText("")
+        self.meta_label.setText("")
+        self.state_label.setText("")
+        self.thread_label.hide()
+        self.message_label.setText(text)
+        self.editor.setPlainText("")
+        self.flag_banner.hide()
+        self.note_label.setText("")
+        self.guard_label.setText("")
+        self.sources_label.setText("")
+        self._set_options([])
+
+    def show_detail(self, detail: Any) -> None:
+        """Show an ``EntryDetail``; an autosaved edit (e.g. from before a crash) replaces the draft's text."""
+        self.detail = detail
+        entry = detail.entry
+        self.sender_label.setText(entry.sender or "Someone")
+        self.meta_label.setText(f"{entry.platform} · {entry.kind} · {when(entry.created_at)} UTC")
+        label = STATE_LABELS.get(entry.state, entry.state)
+        if entry.trashed_at and entry.state != "rejected":
+            label = "In the trash"
+        color = STATE_COLORS.get(entry.state, MUTED)
+        self.state_label.setText(f"<b style='color:{color}'>{html.escape(label)}</b>")
+        thread = thread_html(detail.thread, entry.sender)
+        self.thread_label.setText(thread)
+        self.thread_label.setVisible(bool(thread))
+        self.message_label.setText(entry.text)
+        text = detail.pending_text if detail.pending_text is not None else (entry.draft_text or "")
+        self.editor.setPlainText(text)
+        if entry.triage_level == "red":
+            self.editor.setPlaceholderText("No draft: this message needs you, not the clone.")
+        else:
+            self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
+        self._show_flag(entry)
+        self.note_label.setText(self._note(detail))
+        self.guard_label.setText(findings_html(detail))
+        self.sources_label.setText(
+            sources_html(detail.sources) if entry.draft_id is not None
+            else f"<span style='color:{MUTED}'>No draft yet, so no sources.</span>"
+        )
+        self._set_options(detail.alternatives)
+
+    def _show_flag(self, entry: Any) -> None:
+        if entry.state == "flagged" and entry.flag_reason:
+            color = RED if entry.triage_level == "red" or entry.flag_needs_edit else YELLOW
+            prefix = "Edit before approving: " if entry.flag_needs_edit else ""
+            self.flag_banner.setText(prefix + entry.flag_reason)
+            self.flag_banner.setStyleSheet(banner_style(color))
+            self.flag_banner.show()
+        else:
+            self.flag_banner.hide()
+
+    @staticmethod
+    def _note(detail: Any) -> str:
+        entry = detail.entry
+        if detail.pending_text is not None:
+            return "An edit you were typing was kept (autosaved). Press E to go on, or A to approve it."
+        parts = []
+        if entry.edited:
+            parts.append("edited by you")
+        if detail.model:
+            parts.append(f"model {detail.model}")
+        if detail.persona_version:
+            parts.append(f"persona v{detail.persona_version}")
+        return " · ".join(parts).capitalize()
+
+    def _set_options(self, alternatives: list[Any]) -> None:
+        for button in self.option_group.buttons():
+            self.option_group.removeButton(button)
+            self.option_row.removeWidget(button)
+            button.hide()
+            button.deleteLater()
+        if len(alternatives) < 2:
+            self.options_label.setText("")
+            return
+        self.options_label.setText("Options")
+        for alternative in alternatives:
+            button = QPushButton(str(alternative.position))
+            button.setCheckable(True)
+            button.setChecked(alternative.chosen)
+            button.setFixedWidth(34)
+            button.setToolTip(f"Option {alternative.position} (press {alternative.position})")
+            button.setAccessibleName(f"Option {alternative.position}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setStyleSheet(OPTION_STYLE)
+            self.option_group.addButton(button, alternative.position)
+            self.option_row.addWidget(button)
+
+    # --- editing and streaming ---------------------------------------------------------------------------
+    def begin_edit(self) -> None:
+        self.editor.setReadOnly(False)
+        self.editor.setFocus()
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
+        self.note_label.setText("Editing: saved as you type. Esc or Ctrl+Enter when done.")
+
+    def end_edit(self) -> None:
+        self.editor.setReadOnly(True)
+
+    def start_stream(self, text: str) -> None:
+        self.editor.setPlainText("")
+        self.note_label.setText(text)
+
+    def append_stream(self, text: str) -> None:
+        if not text:  # the guard sent the attempt back: start over
+            self.editor.setPlainText("")
+            return
+        cursor = self.editor.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(text)
+        self.editor.setTextCursor(cursor)
