@@ -26,7 +26,10 @@ from desktop.core.tasks import Progress
 from desktop.ui import theme
 from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.controllers.import_controller import ImportController
+from desktop.ui.controllers.inbox_controller import InboxController
 from desktop.ui.controllers.models_controller import ModelsController, ModelSurvey
+from desktop.ui.controllers.packs_controller import PacksController
+from desktop.ui.controllers.persona_controller import PersonaController
 from desktop.ui.widgets.first_run import FirstRunPage
 from desktop.ui.widgets.import_page import ImportPage
 from desktop.ui.widgets.inbox_page import InboxPage
@@ -198,6 +201,21 @@ class MainWindow(QMainWindow):
         self.preview_page.attach(self.drafting)
         # Both live in the GUI thread: a finished import lets the loaded model's search catch up.
         self.imports.import_finished.connect(self.drafting.refresh_search)
+        # Inbox: store work on its own thread, drafts on the model thread; imports add what awaits you.
+        self.inbox = InboxController(paths, profile, self.drafting, self)
+        self.inbox_page.attach(self.inbox)
+        self.imports.import_finished.connect(self.inbox.refresh_candidates)
+        # Persona: store reads and writes on workers; the live preview drafts on the model thread.
+        self.persona_controller = PersonaController(paths, profile, self)
+        self.persona_page.attach(self.persona_controller, self.drafting)
+        # All in the GUI thread: an import or a removed archive changes the style profile.
+        self.imports.import_finished.connect(self.persona_controller.refresh_profile)
+        self.imports.source_removed.connect(self.persona_controller.refresh_profile)
+        self.persona_page.import_requested.connect(lambda: self.show_page(self.pages.index(self.import_page)))
+        # Packs: exports, checks and the webhook on their own threads; the page refreshes when shown.
+        self.packs = PacksController(paths, profile, self)
+        self.packs_page.attach(self.packs)
+        self.packs_page.inbox_requested.connect(lambda: self.show_page(self.pages.index(self.inbox_page)))
 
         self._restore()
         if check_models:
@@ -263,6 +281,9 @@ class MainWindow(QMainWindow):
         # a cancelled set-up removes its temporary file on the way out.
         self.models.shutdown()
         self.imports.shutdown()  # a running import is cancelled and rolled back
+        self.packs.shutdown()  # an export past its point of no return finishes: no half-written pack
+        self.persona_page.shutdown()  # unsaved persona edits are kept for next time
+        self.inbox.shutdown()  # a batch stops within a token; finished drafts are already saved
         self.drafting.shutdown()  # a draft is cancelled; the model is unloaded on its own thread
         super().closeEvent(event)
 
