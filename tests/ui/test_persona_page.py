@@ -86,6 +86,7 @@ def shared(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory, default
     qapp.setStyleSheet(theme.stylesheet())
     paths = make_profile(tmp_path_factory.mktemp("persona") / "base", default_models_dir)
     window = MainWindow(paths, "default", check_models=False)
+    window.persona_page.voice_check.check_after_save = False  # test_voice_check.py drives it
     spy = GuiThreadSpy(window.persona_page)
     window.resize(1280, 900)
     window.show()

@@ -528,9 +528,9 @@ class Comparison:
 
     def to_text(self) -> str:
         """The table ``understudy persona eval`` prints."""
-        lines = [f"Now:    {_describe(self.now)}"]
+        lines = [f"Now:    {describe_report(self.now)}"]
         if self.before is not None:
-            lines.append(f"Before: {_describe(self.before)}")
+            lines.append(f"Before: {describe_report(self.before)}")
             lines.append(
                 f"Compared over the {self.shared_cases} golden messages both runs drafted."
                 if self.shared_cases
@@ -539,10 +539,10 @@ class Comparison:
         headers = ["", "YOURS", "BEFORE", "NOW", "CHANGE"] if self.before else ["", "YOURS", "NOW"]
         table = []
         for row in self.rows:
-            cells = [row.label, _show(row.yours, row.key)]
+            cells = [row.label, format_value(row.yours, row.key)]
             if self.before is not None:
-                cells.append(_show(row.before, row.key))
-            cells.append(_show(row.now, row.key))
+                cells.append(format_value(row.before, row.key))
+            cells.append(format_value(row.now, row.key))
             if self.before is not None:
                 cells.append(row.change)
             table.append(cells)
@@ -558,7 +558,8 @@ class Comparison:
 _COUNTS = ("cases", "drafted", "blocked", "needs_edit", "red")
 
 
-def _show(value: float | None, key: str) -> str:
+def format_value(value: float | None, key: str) -> str:
+    """A metric as the table shows it: counts whole, words to one decimal, the rest to two."""
     if value is None:
         return "-"
     if key in _COUNTS or key.startswith("finding:"):
@@ -573,7 +574,8 @@ def _report_header(report: EvalReport) -> dict[str, Any]:
     }
 
 
-def _describe(report: EvalReport) -> str:
+def describe_report(report: EvalReport) -> str:
+    """One line: which persona, which model, when, how many golden messages."""
     when = report.created_at[:16].replace("T", " ")
     return (f"{report.persona_label or 'unknown persona'}, model {report.model}, {when} UTC, "
             f"{len(report.cases)} of {report.golden_size} golden messages")

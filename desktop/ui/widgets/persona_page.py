@@ -54,6 +54,7 @@ from desktop.ui.widgets.persona_parts import (
     slider_title,
 )
 from desktop.ui.widgets.style_charts import StyleCharts
+from desktop.ui.widgets.voice_check import VoiceCheck
 from desktop.ui.workers import Failure
 
 #: The preview's messages until the creator's own inbox offers some.
@@ -63,7 +64,7 @@ SAMPLE_MESSAGES = [
     "Can I get a discount code?",
 ]
 PRESET_PROMPT = "Start from a preset…"
-VOICE_TAB, BOUNDARIES_TAB, IDENTITY_TAB, VERSIONS_TAB = range(4)
+VOICE_TAB, BOUNDARIES_TAB, IDENTITY_TAB, VERSIONS_TAB, CHECK_TAB = range(5)
 
 
 class PersonaEdit(QUndoCommand):
@@ -221,12 +222,15 @@ class PersonaPage(Page):
         self.tabs.addTab(self.boundaries, "Boundaries")
         self.tabs.addTab(self.identity, "About you")
         self.tabs.addTab(self.versions, "Versions")
+        self.voice_check = VoiceCheck()
+        self.tabs.addTab(self.voice_check, "Voice check")
         for index, tip in enumerate(
             (
                 "Sliders for how replies sound (Alt+1)",
                 "What your understudy must never do (Alt+2)",
                 "Who you are: values, products, links, facts (Alt+3)",
                 "Saved versions, and Restore (Alt+4)",
+                "Does it still sound like you? Drafts held-out messages and compares (Alt+5)",
             )
         ):
             self.tabs.setTabToolTip(index, tip)
@@ -305,6 +309,8 @@ class PersonaPage(Page):
             ("Alt+2", lambda: self.tabs.setCurrentIndex(BOUNDARIES_TAB)),
             ("Alt+3", lambda: self.tabs.setCurrentIndex(IDENTITY_TAB)),
             ("Alt+4", lambda: self.tabs.setCurrentIndex(VERSIONS_TAB)),
+            ("Alt+5", lambda: self.tabs.setCurrentIndex(CHECK_TAB)),
+            ("F6", self.voice_check.run_full),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
@@ -336,6 +342,7 @@ class PersonaPage(Page):
             self.live.draft_finished.connect(self._on_preview_finished)
             self.live.draft_failed.connect(self._on_preview_failed)
             self.live.status_changed.connect(self.preview_status.setText)
+            self.voice_check.attach(drafting)
             drafting.state_changed.connect(self._on_drafting_state)
             drafting.loading_progress.connect(self._on_model_loading)
             drafting.load_failed.connect(self._on_model_failed)
@@ -503,6 +510,7 @@ class PersonaPage(Page):
             message = f"Saved as version {saved.version_id}: {saved.note}"
         self._persona_changed()
         self._show_status(message)
+        self.voice_check.run_after_save()  # after every saved change: better, or only different?
 
     # --- the controller's reads -----------------------------------------------------------------------------
     @Slot(object)
