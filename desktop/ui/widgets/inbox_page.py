@@ -64,9 +64,6 @@ STATE_CHOICES = [
     ("Trash", None, True),
 ]
 ALL_PLATFORMS = "All platforms"
-PRIMARY_DISABLED = (
-    "QPushButton#primary:disabled { background: #c7d2fe; border: 1px solid #c7d2fe; color: #ffffff; }"
-)
 AUTOSAVE_MS = 250
 SEARCH_DELAY_MS = 250
 
@@ -265,9 +262,6 @@ class InboxPage(Page):
         self.reject_button = self._action_button("Reject", "X", "Reject: to the trash (X)", self.reject)
         self.undo_button = self._action_button("Undo", "Ctrl+Z", "Undo the last action (Ctrl+Z)", self.undo)
         self.approve_button.setObjectName("primary")
-        for button in (self.approve_button, self.draft_all_button):
-            # The theme has no disabled look for primary buttons: a refused action would look clickable.
-            button.setStyleSheet(PRIMARY_DISABLED)
         for button in (self.approve_button, self.edit_button, self.redraft_button, self.reject_button):
             self.detail.actions.addWidget(button)
         self.detail.actions.addStretch(1)

@@ -175,10 +175,6 @@ class PersonaPage(Page):
         self.revert_button.clicked.connect(self.discard_changes)
         self.save_button = QPushButton("Save")
         self.save_button.setObjectName("primary")
-        # The shared style gives #primary no disabled look; nothing to save must look like it.
-        self.save_button.setStyleSheet(
-            "QPushButton#primary:disabled { background: #c7d2fe; border-color: #c7d2fe; color: #ffffff; }"
-        )
         self.save_button.setToolTip("Save as a new version, with what changed as its note (Ctrl+S)")
         self.save_button.setAccessibleName("Save the persona as a new version")
         self.save_button.clicked.connect(self.save)
