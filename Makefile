@@ -39,9 +39,13 @@ run: setup
 	$(BIN)/understudy models setup
 	$(BIN)/understudy
 
+# The test suite, then the packaged app built and smoke-tested (build_app.py): CI runs this.
 test: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	$(BIN)/python build_app.py
 
+# Benchmarks against references measured in the same run: prints a table and writes
+# bench-results/latest.json. QUICK=1 runs each at its smallest size (under five minutes).
 bench: setup
 	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(if $(QUICK),--quick,)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from desktop import APP_NAME
 from desktop.cli import build_parser, run_command
 from desktop.core.errors import KnownError
+from desktop.core.models.bundled import link_bundled_models_at_start
 from desktop.core.paths import Paths
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,11 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     except KnownError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 1
+    # The packaged app's default models are linked into the models folder before anything looks
+    # there, so its first start needs no set-up step. A no-op in a source checkout.
+    for problem in link_bundled_models_at_start(paths.models):
+        log.warning("%s", problem)
     if args.command:
         return run_command(paths, args)
     from desktop.ui.gui import run_gui  # Qt is imported only when the window is wanted
 
-    return run_gui(paths, args.profile, smoke_test=args.smoke_test)
+    # --smoke-test checks a build end to end: the window, then the demo archive through the core.
+    return run_gui(paths, args.profile, smoke_test=args.smoke_test, smoke_pipeline=args.smoke_test)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     _common_options(parser, top_level=True)
-    parser.add_argument("--smoke-test", action="store_true", help="open the window, visit every page, and quit")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check this installation end to end and quit: open the window, visit every page, "
+        "import the demo archive, draft a reply, export and verify a reply pack",
+    )
     common = argparse.ArgumentParser(add_help=False)
     _common_options(common, top_level=False)
 

@@ -7,6 +7,8 @@
   and never imported (its ``__init__`` prints and its dependencies are absent): its zip is found
   through ``importlib.util.find_spec``.
 
+The packaged app carries both models already assembled and links them instead (``bundled``).
+
 ``ensure_default_models`` is a generator of ``Progress`` that checks a ``CancelToken``
 between steps; the CLI prints it and the GUI's worker relays it. Each model is written to a
 temporary file beside its final name and renamed into place only when complete and checked,
@@ -249,6 +251,12 @@ def ensure_default_models(models_dir: Path, cancel: CancelToken | None = None) -
     except OSError as exc:
         raise _disk_error("models folder", models_dir, exc) from exc
     _remove_stale_temps(models_dir)
+    from desktop.core.models.bundled import bundled_models_dir, link_bundled_models
+
+    bundled = bundled_models_dir()
+    if bundled is not None:  # the packaged app: its own copies, no packages needed
+        yield from link_bundled_models(models_dir, bundled, cancel=cancel)
+        return
     steps = len(DEFAULT_MODELS)
     yield Progress("Checking the default models", 0, steps)
 
