@@ -2,7 +2,8 @@
 
 A creator's archive (``voice_corpus``) is imported through the real pipeline, its style profile
 calibrates the sliders, and the real Gemma drafts the same 30 fan messages twice per slider:
-with the slider at 10 and at 90, every other slider at the creator's calibrated position. The
+with the slider at 10 and at 90, every other slider at the creator's calibrated position (length
+at 50, about 8 words, while another slider is measured: short drafts keep the 540 drafts quick). The
 slider's own measure (mean words, emoji per reply, questions per reply, ...) must move the
 right way by a clear margin. The figures are printed (``pytest -s``) for the closing note.
 """
@@ -32,6 +33,7 @@ from tests.core.generation.voice_corpus import PROBES, write_voice_archive
 pytestmark = pytest.mark.slow
 
 LOW, HIGH = 10.0, 90.0
+OTHERS_LENGTH = 50.0
 
 # slider -> (its measure of one draft, the least difference HIGH - LOW of the mean that counts as clear)
 MEASURES: dict[str, tuple[Callable[[StyleFeatures], float], float]] = {
@@ -92,7 +94,8 @@ def test_slider_moves_its_measure_on_the_real_model(session: DraftingSession, sl
     measure, margin = MEASURES[slider]
     means = {}
     for position in (LOW, HIGH):
-        persona = replace(active, sliders={**active.sliders, slider: position})
+        others = {**active.sliders, "length": active.sliders["length"] if slider == "length" else OTHERS_LENGTH}
+        persona = replace(active, sliders={**others, slider: position})
         drafts = _draft_all(session, persona)
         assert len(drafts) == len(PROBES)
         texts = [d.text for d in drafts if d.triage.draft_allowed]
