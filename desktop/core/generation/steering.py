@@ -61,6 +61,20 @@ SLIDER_MEASURES: dict[str, Callable[[StyleFeatures], float]] = {
 }
 
 
+def own_product_mentions(text: str, persona: Persona) -> int:
+    """How often ``text`` names one of the creator's products or allowed links (case-insensitive)."""
+    lowered = text.casefold()
+    names = [p.name for p in persona.identity.products] + persona.allowed_links()
+    return sum(lowered.count(name.casefold()) for name in names if len(name.strip()) > 2)
+
+
+def self_promotion_count(text: str, persona: Persona, features: StyleFeatures | None = None) -> int:
+    """The self-promotion slider's measure of one reply: promotional phrases, links, and mentions
+    of the creator's own products (their names come from the persona, not a word list)."""
+    features = features or style_features(text)
+    return features.self_promotion + features.links + own_product_mentions(text, persona)
+
+
 def slider_pulls(persona: Persona, neutral: Mapping[str, float] | None = None) -> dict[str, float]:
     """Slider name -> pull in -1..1: how far each slider sits from its neutral position.
 
@@ -93,10 +107,17 @@ def steer_examples(
         return []
     pulls = slider_pulls(persona, neutral)
     best = max(e.score for e in examples) or 1.0
-    scored = [
-        (e.score / best + STYLE_WEIGHT * style_score(style_features(e.reply), pulls), -i, e)
-        for i, e in enumerate(examples)
-    ]
+
+    def fit(reply: str) -> float:
+        features = style_features(reply)
+        score = style_score(features, pulls)
+        if pulls["self_promotion"] and own_product_mentions(reply, persona):
+            # The persona's own products count as promotion too (the word list cannot know them).
+            promo = SLIDER_MEASURES["self_promotion"](features)
+            score += pulls["self_promotion"] * (1.0 - promo)
+        return score
+
+    scored = [(e.score / best + STYLE_WEIGHT * fit(e.reply), -i, e) for i, e in enumerate(examples)]
     scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     return [replace(e, score=round(score, 6)) for score, _, e in scored[:keep]]
 

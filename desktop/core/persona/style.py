@@ -98,9 +98,9 @@ _FORMAL = re.compile(
     re.IGNORECASE,
 )
 _PROMO = re.compile(
-    r"\b(?:link\s+in\s+(?:my\s+)?bio|use\s+(?:my\s+)?code|discount\s+code|promo\s+code|check\s+out\s+my|subscribe|"
+    r"\b(?:link\s+(?:is\s+)?in\s+(?:my\s+)?bio|use\s+(?:my\s+)?code|discount\s+code|promo\s+code|check\s+out\s+my|subscribe|"
     r"sign\s+up|pre-?order|on\s+sale|shop\s+now|patreon|new\s+video|out\s+now|available\s+now|"
-    r"my\s+(?:new\s+)?(?:course|book|ebook|program|programme|plan|channel|podcast|shop|store|merch|app|newsletter|"
+    r"my\s+(?:new\s+)?(?:course|book|cookbook|ebook|program|programme|plan|channel|podcast|shop|store|merch|app|newsletter|"
     r"class|workshop|coaching|album|single|tour))\b",
     re.IGNORECASE,
 )

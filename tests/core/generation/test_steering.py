@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop.core.generation.steering import (
+    self_promotion_count,
     slider_pulls,
     steer_examples,
     target_words,
@@ -11,7 +12,7 @@ from desktop.core.generation.steering import (
 )
 from desktop.core.generation.types import Example
 from desktop.core.persona import Persona
-from desktop.core.persona.model import DEFAULT_SLIDERS
+from desktop.core.persona.model import DEFAULT_SLIDERS, Identity, Product
 
 POOL = [
     Example("what protein do you use?", "whey, one scoop", score=0.030),
@@ -70,3 +71,17 @@ def test_trim_removes_only_whole_trailing_sentences() -> None:
     no_sentence_end = "five days a week with two runs and a long walk"
     assert trim_to_length(no_sentence_end, short) == no_sentence_end
     assert trim_to_length(text, persona_with(length=90)) == text
+
+
+def test_the_creators_own_products_count_as_self_promotion() -> None:
+    persona = Persona(
+        sliders={**DEFAULT_SLIDERS, "self_promotion": 95.0},
+        identity=Identity(products=[Product("the Fuel cookbook", "zoe.fit/cookbook")]),
+    )
+    pool = [
+        Example("snack ideas?", "boiled eggs and fruit", score=0.030),
+        Example("snack ideas??", "forty snack recipes in the Fuel cookbook: zoe.fit/cookbook", score=0.029),
+    ]
+    assert self_promotion_count(pool[1].reply, persona) >= 2
+    assert self_promotion_count(pool[0].reply, persona) == 0
+    assert steer_examples(pool, persona, keep=1)[0].reply.startswith("forty snack recipes")
