@@ -28,6 +28,8 @@ from desktop import APP_NAME
 from desktop.core.errors import KnownError
 
 BASEDIR_ENV = "UNDERSTUDY_BASEDIR"
+# Years of private conversations live here: folders are made for the creator's account alone.
+PRIVATE_FOLDER = 0o700
 DEFAULT_PROFILE = "default"
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 
@@ -89,10 +91,10 @@ class Paths:
         return self.base / "profiles"
 
     def ensure(self) -> "Paths":
-        """Create the top-level folders; safe to call again."""
+        """Create the top-level folders, readable by the creator only (0700); safe to call again."""
         for folder in (self.base, self.models, self.cache, self.logs, self.profiles_dir):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
             except OSError as exc:
                 raise KnownError(
                     f"Understudy cannot create its folder {folder}: {exc.strerror or exc}.",
@@ -107,8 +109,8 @@ class Paths:
 
     def create_profile(self, name: str) -> ProfilePaths:
         profile = self.profile(name)
-        profile.root.mkdir(parents=True, exist_ok=True)
-        profile.index_dir.mkdir(exist_ok=True)
+        profile.root.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        profile.index_dir.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
         return profile
 
     def list_profiles(self) -> list[str]:

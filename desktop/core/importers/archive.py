@@ -26,6 +26,12 @@ MAX_TOTAL_UNCOMPRESSED = 200 * 1024**3
 # JSON and text compress 5-20x; a ratio past this on a sizeable entry is a bomb, not data.
 MAX_COMPRESSION_RATIO = 250
 RATIO_CHECK_MIN_SIZE = 1024 * 1024
+# Files read whole (small JSON and text files) and single lines of chats and CSVs are bounded, so
+# a huge or sparse file (a 5 GB file of zeros with a valid first line) is refused in words
+# instead of exhausting memory. Real ones stay far below: a message or CSV row is kilobytes;
+# the largest whole-read file (X's tweets.js) is hundreds of MB for the busiest accounts.
+MAX_WHOLE_FILE = 2 * 1024**3
+MAX_LINE = 16 * 1024**2
 
 
 # What reading a damaged zip entry can raise: bad headers, bad deflate/bzip2/lzma data, a
@@ -59,8 +65,12 @@ class Archive:
     def total_bytes(self) -> int:
         return sum(self.sizes.values())
 
-    def open(self, name: str) -> BinaryIO:
-        """A buffered binary stream of one file that counts what is read; the caller closes it."""
+    def open(self, name: str, *, max_line: int | None = None) -> BinaryIO:
+        """A buffered binary stream of one file that counts what is read; the caller closes it.
+
+        ``max_line`` (for line-based text: chats, CSV, JSONL) raises ``ArchiveError`` as soon as
+        more than that many bytes pass without a line break.
+        """
         if name not in self.sizes:
             raise KeyError(name)
         if self._zip is not None:
@@ -69,10 +79,17 @@ class Archive:
             inner = self.source.open("rb")
         else:
             inner = (self.source / name).open("rb")
-        return io.BufferedReader(_CountingReader(inner, self), buffer_size=256 * 1024)  # type: ignore[return-value]
+        counting = _CountingReader(inner, self, name, max_line)
+        return io.BufferedReader(counting, buffer_size=256 * 1024)  # type: ignore[return-value]
 
     def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
         """A whole small file as text (BOM removed). Big files should be streamed instead."""
+        if self.sizes.get(name, 0) > MAX_WHOLE_FILE:
+            raise ArchiveError(
+                f"'{name}' in '{self.source.name}' is {self.sizes[name] / 1024**3:.1f} GB, far larger than "
+                "any such file in a real export, so it was not read. Nothing was imported.",
+                hint="Download the archive again from the platform.",
+            )
         with self.open(name) as stream:
             return stream.read().decode(encoding, errors="replace")
 
@@ -103,11 +120,14 @@ class Archive:
 
 
 class _CountingReader(io.RawIOBase):
-    """Passes reads through and adds their size to the archive's ``bytes_read``."""
+    """Passes reads through, adds their size to the archive's ``bytes_read``, and bounds line length."""
 
-    def __init__(self, inner: BinaryIO, archive: Archive) -> None:
+    def __init__(self, inner: BinaryIO, archive: Archive, name: str, max_line: int | None) -> None:
         self._inner = inner
         self._archive = archive
+        self._name = name
+        self._max_line = max_line
+        self._since_newline = 0
 
     def readable(self) -> bool:
         return True
@@ -115,6 +135,16 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         count = self._inner.readinto(buffer)  # type: ignore[attr-defined]
         self._archive.bytes_read += count or 0
+        if self._max_line is not None and count:
+            last = bytes(memoryview(buffer)[:count]).rfind(b"\n")
+            self._since_newline = count - last - 1 if last >= 0 else self._since_newline + count
+            if self._since_newline > self._max_line:
+                raise ArchiveError(
+                    f"'{self._name}' in '{self._archive.source.name}' has a line longer than "
+                    f"{self._max_line // 1024**2} MB, so it is not a chat or table Understudy can read. "
+                    "Nothing was imported.",
+                    hint="Download the archive again from the platform.",
+                )
         return count
 
     def close(self) -> None:
@@ -200,8 +230,15 @@ def _open_folder(source: Path) -> Archive:
             if full.is_symlink():
                 warnings.append(f"Skipped '{relative}': it is a symbolic link.")
                 continue
+            try:
+                relative.encode("utf-8")
+            except UnicodeEncodeError:  # bytes that are no text in the file system's names
+                shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                warnings.append(f"Skipped '{shown}': its name is not valid text. Rename it and import again.")
+                continue
             sizes[relative] = full.stat().st_size
     if not sizes:
-        raise ArchiveError(f"The folder '{source}' holds no files to import.")
+        skipped = f" {' '.join(warnings[:3])}" if warnings else ""
+        raise ArchiveError(f"The folder '{source}' holds no files to import.{skipped}")
     return Archive(source, "folder", sizes, warnings)
 

@@ -10,6 +10,7 @@ so the CLI prints it and the GUI's worker relays it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Generator, Iterable, Iterator
@@ -123,7 +124,8 @@ def import_archive(
                     size_bytes=Path(path).stat().st_size if archive.kind != "folder" else archive.total_bytes,
                 )
                 with bulk_item_indexing(store):
-                    thread_ids = yield from _save_records(store, summary, importer.read(context), archive, cancel)
+                    records = _shape_checked(importer.read(context), importer.label, Path(path).name)
+                    thread_ids = yield from _save_records(store, summary, records, archive, cancel)
                 cancel.raise_if_cancelled()
                 summary.warnings = archive.warnings + context.warnings
                 _derive_exchanges(store, summary, thread_ids)
@@ -146,6 +148,35 @@ def import_archive(
             ) from exc
         yield Progress(f"Imported {summary.items} items from {importer.label}", archive.total_bytes, archive.total_bytes)
         return summary
+
+
+# What an importer raises when a file holds something other than what its format promises (a list
+# where a text should be, a missing key, a number too large): the archive's fault, not a bug to
+# show with a traceback. Parse errors and damaged zips have their own messages below.
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError,
+                 RecursionError, csv.Error)
+
+
+def _shape_checked(
+    records: Iterable[ThreadRecord | ItemRecord], label: str, name: str
+) -> Iterator[ThreadRecord | ItemRecord]:
+    """The importer's records; a file not shaped as its format says becomes a plain ``KnownError``."""
+    iterator = iter(records)
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except (json.JSONDecodeError, ijson.JSONError, UnicodeDecodeError, *ZIP_READ_ERRORS):
+            raise  # reported by import_archive in their own words
+        except _SHAPE_ERRORS as exc:
+            raise KnownError(
+                f"'{name}' looks like a {label} export, but part of it is not laid out as {label} "
+                f"writes its exports ({type(exc).__name__}: {exc}). Nothing was imported.",
+                hint="If it came straight from the platform, download it again; if it still fails, "
+                "please report it with this message.",
+            ) from exc
+        yield record
 
 
 def _save_records(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 import struct
 from dataclasses import dataclass, field
@@ -317,9 +318,14 @@ def export_persona(
         document = persona_to_card(persona, version_id=version_id)
     else:
         raise KnownError(f"Unknown export format '{format}'.", hint="Use json or card.")
+    # Written beside the target and renamed over it once complete: a crash or a full disk never
+    # leaves a cut-off file where the previous export was.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        partial.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise KnownError(f"Could not write {path}: {exc.strerror or exc}.") from exc
     return path
 

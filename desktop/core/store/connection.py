@@ -13,6 +13,7 @@ opened it. Open one ``Store`` per thread, or give the store its own thread and s
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def open_store(path: Path | str) -> Store:
     """
     path = Path(path).expanduser().absolute()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise KnownError(
             f"Understudy cannot create the folder {path.parent}: {exc.strerror or exc}.",
@@ -88,6 +89,7 @@ def open_store(path: Path | str) -> Store:
     with _OPENING:
         if path.exists():
             _check_before_writing(path)
+        _make_private(path)
 
         with translate_sqlite_errors(path, opening=True):
             conn = sqlite3.connect(str(path))
@@ -104,6 +106,26 @@ def open_store(path: Path | str) -> Store:
             conn.close()
             raise
     return Store(db, path)
+
+
+def _make_private(path: Path) -> None:
+    """Create the file readable and writable by the creator only (0600), or make an older one so.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the same permissions as the database.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDONLY, 0o600)
+        try:
+            if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
+                with contextlib.suppress(OSError):  # another account's file: not ours to change
+                    os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise KnownError(
+            f"Understudy cannot create {path}: {exc.strerror or exc}.",
+            hint="Check that the folder can be written, or choose another with --basedir.",
+        ) from exc
 
 
 def _check_before_writing(path: Path) -> None:
@@ -170,8 +192,8 @@ def sqlite_error_to_known(path: Path, exc: sqlite3.Error, *, opening: bool = Fal
     text = str(exc).lower()
     if name.startswith("SQLITE_FULL") or "disk is full" in text:
         return KnownError(
-            f"The disk holding {path.parent} is full, so Understudy could not save; "
-            "nothing half-done was kept.",
+            f"There is not enough disk space: the drive holding {path.parent} is full, so Understudy "
+            "could not save; nothing half-done was kept.",
             hint="Free some space and try again.",
         )
     if name.startswith("SQLITE_NOTADB") or "not a database" in text:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,14 @@ def _format_utc(value: datetime) -> str:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """What JSON cannot hold as is: ijson's ``Decimal`` numbers as numbers, anything else as text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else float(value)
+    return str(value)
 
 
 # --- sources, people, threads ---------------------------------------------------------------
@@ -397,23 +405,35 @@ def bulk_item_indexing(store: Store) -> Iterator[None]:
 
     The per-row FTS insert trigger halves bulk import speed (measured: 25k vs 60k rows/s). For
     the span of this block it is suspended, and every item added meanwhile (ids above the
-    previous maximum: rowids only grow) is indexed in one statement at the end. Updates and
-    deletes keep their triggers. Must run inside ``store.db.atomic()``: a rollback restores
-    the trigger together with everything else.
+    previous maximum: rowids only grow) is indexed in one statement at the end. The update and
+    delete triggers keep working for the rows indexed before, and skip the new ones: those are
+    not in the index yet (telling FTS5 to delete a row it never indexed damages the index, and
+    an updated new row would be indexed twice). Must run inside ``store.db.atomic()``: a
+    rollback restores the triggers together with everything else.
     """
     conn = store.db.conn
     if not conn.in_transaction:
         raise RuntimeError("bulk_item_indexing must run inside a transaction")
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_ai'").fetchone()
-    if row is None:
+    triggers = dict(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master"
+            " WHERE type = 'trigger' AND name IN ('items_ai', 'items_au', 'items_ad')"
+        ).fetchall()
+    )
+    if "items_ai" not in triggers:
         yield
         return
-    before = conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
-    conn.execute("DROP TRIGGER items_ai")
+    before = int(conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0])
+    for name, sql in triggers.items():
+        conn.execute(f"DROP TRIGGER {name}")
+        if name != "items_ai":  # the same trigger, for rows that were in the index before this block
+            conn.execute(sql.replace(" BEGIN", f" WHEN old.rowid <= {before} BEGIN", 1))
     try:
         yield
     finally:
         # Restored even when the block failed, so the savepoint or transaction above it
         # stays consistent whether it rolls back or commits.
-        conn.execute(row[0])
+        for name, sql in triggers.items():
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            conn.execute(sql)
     conn.execute("INSERT INTO items_fts (rowid, text) SELECT id, text FROM items WHERE id > ?", [before])

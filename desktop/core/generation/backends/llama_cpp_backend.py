@@ -201,8 +201,9 @@ class LlamaCppBackend:
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
-                f"llama.cpp could not load {path.name} ({exc}).",
-                hint="The file may be damaged, or made for a newer llama.cpp: try another GGUF or update Understudy.",
+                f"llama.cpp could not load {path.name}, a '{model.architecture}' model ({exc}).",
+                hint="The file may be damaged, or its architecture is one this version of llama.cpp does not "
+                "support: try another GGUF or update Understudy.",
             ) from exc
         template = llm.metadata.get("tokenizer.chat_template")
         mode, note = choose_mode(isinstance(template, str) and bool(template), self.settings.mode)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import BinaryIO
 
-from desktop.core.importers.archive import Archive
+from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import ImportContext
 
 # Reddit and LinkedIn bodies can be long (multi-page posts); the csv module's default field
@@ -100,7 +100,7 @@ def iter_csv_rows(
     encoding = sniff_encoding(raw)
     first_line = decode_head(raw).splitlines()[0] if decode_head(raw).splitlines() else ""
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    with archive.open(name) as stream:
+    with archive.open(name, max_line=MAX_LINE) as stream:
         text = open_text(stream, encoding)
         reader = csv.reader(text, delimiter=delimiter, strict=True)
         header: list[str] | None = None

@@ -300,6 +300,18 @@ def _has_keys(head: str, *keys: str) -> bool:
     return all(re.search(r'"%s"\s*:' % re.escape(key), head) for key in keys)
 
 
+def _broken(archive: Archive, name: str, head: str) -> bool:
+    """A file named like a Meta file whose start lacks its keys: damaged, unless it is a whole,
+    valid JSON document (an empty list is what Meta writes for "none")."""
+    if archive.sizes.get(name, 0) > SNIFF_BYTES:
+        return True
+    try:
+        json.loads(head)
+    except ValueError:
+        return True
+    return False
+
+
 @dataclass
 class MetaLayout:
     """One Meta archive as found: the platform, the era, and the files by part they play."""
@@ -320,6 +332,7 @@ class MetaLayout:
     fb_posts: list[str] = field(default_factory=list)
     fb_comments: list[str] = field(default_factory=list)
     fb_profiles: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # named like a Meta file, but not readable as one
     html: bool = False
 
 
@@ -351,20 +364,32 @@ def _classify(archive: Archive) -> MetaLayout | None:
                     fb_thread_hint = True
                 if re.search(r"_[0-9]*[a-zA-Z][0-9a-zA-Z]*$", PurePosixPath(folder).name):
                     fb_thread_hint = True
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
-        if _IG_THREADS.search(name) and _has_keys(_sniff(archive, name), "text_post_app_text_posts"):
-            layout.ig_threads_posts.append(name)
-            ig_signs += 1
+        if _IG_THREADS.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "text_post_app_text_posts"):
+                layout.ig_threads_posts.append(name)
+                ig_signs += 1
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
-        if _IG_POSTS.search(name) and _has_keys(_sniff(archive, name), "media"):
-            layout.ig_posts.append(name)
-            ig_signs += 1
+        if _IG_POSTS.search(name):
+            head = _sniff(archive, name)
+            if _has_keys(head, "media"):
+                layout.ig_posts.append(name)
+                ig_signs += 1
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
         if _IG_COMMENTS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "string_map_data") or _has_keys(head, "string_list_data"):
                 layout.ig_comments.append(name)
                 ig_signs += 1
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
         if _IG_PROFILE.search(name):
             if _has_keys(_sniff(archive, name), "profile_user"):
@@ -382,6 +407,8 @@ def _classify(archive: Archive) -> MetaLayout | None:
             if _has_keys(head, "timestamp"):
                 layout.fb_posts.append(name)
                 fb_signs += 1
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
         if _COMMENTS.search(name):
             head = _sniff(archive, name)
@@ -393,6 +420,8 @@ def _classify(archive: Archive) -> MetaLayout | None:
             elif _has_keys(head, "media_comments"):
                 layout.ig_old_comments.append(name)
                 ig_signs += 1
+            elif _broken(archive, name, head):
+                layout.unreadable.append(name)
             continue
         if _IG_OLD_MESSAGES.search(name):
             head = _sniff(archive, name)
@@ -511,6 +540,8 @@ class MetaImporter:
             return None
         if layout.html:
             raise html_export_error(self.label)
+        for path in layout.unreadable:
+            context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
         return layout
 
 

@@ -18,6 +18,7 @@ Messages with no text (attachments only) are skipped. ``external_id`` is Discord
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import defaultdict
@@ -205,7 +206,7 @@ class DiscordImporter:
                     out = _collect(rows, name, context)
             else:
                 out = _collect((row for _, row in iter_csv_rows(archive, name)), name, context)
-        except (ijson.JSONError, ValueError, OSError, AttributeError) as exc:
+        except (ijson.JSONError, ValueError, OSError, AttributeError, csv.Error) as exc:
             context.warn(f"Skipped '{name}': it could not be read ({exc.__class__.__name__}).")
             return None
         return out

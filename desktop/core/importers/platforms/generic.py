@@ -45,7 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from desktop.core.importers.archive import Archive
+from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     check_cancel,
@@ -142,7 +142,7 @@ class GenericImporter:
         return Detection(PLATFORM, files[0][1], 0.3)
 
     def _rows(self, archive: Archive, name: str, form: str, context: ImportContext, warn: bool) -> Iterator[tuple[int, dict]]:
-        with archive.open(name) as stream:
+        with archive.open(name, max_line=MAX_LINE) as stream:
             text = open_text(stream, "utf-8-sig")
             if form == "csv":
                 try:

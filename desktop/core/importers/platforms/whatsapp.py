@@ -50,7 +50,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import PurePosixPath
 
 from desktop.core.errors import KnownError
-from desktop.core.importers.archive import Archive
+from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     base_name,
@@ -202,7 +202,7 @@ def _fold(name: str) -> str:
 def _iter_entries(archive: Archive, name: str, style: re.Pattern[str]) -> Iterator[_Entry]:
     current: _Entry | None = None
     shape: tuple[str, bool, bool, int, bool] | None = None
-    with archive.open(name) as stream:
+    with archive.open(name, max_line=MAX_LINE) as stream:
         for raw in open_text(stream, "utf-8-sig"):
             raw = raw.rstrip("\r\n")
             line = _clean_line(raw)

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from desktop.core.errors import KnownError
-from desktop.core.importers.archive import Archive
+from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import Detection, ImportContext, Record
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -122,7 +122,10 @@ def parse_comment_text(raw: str) -> str:
 
 
 def _rows(archive: Archive, name: str) -> Iterator[dict[str, str]]:
-    with archive.open(name) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream:
+    with (
+        archive.open(name, max_line=MAX_LINE) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream,
+    ):
         reader = csv.reader(stream)
         header = [c.strip().lower() for c in next(reader, [])]
         for row in reader:
