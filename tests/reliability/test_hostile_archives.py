@@ -300,6 +300,18 @@ def test_zip_names_that_are_not_text_are_refused_plainly(store: Store, tmp_path:
     refused(store, path, tmp_path, "not a readable zip file")
 
 
+def test_a_damaged_local_header_name_is_a_damaged_archive(store: Store, tmp_path: Path) -> None:
+    """The central directory is sound, but one entry's own header claims a UTF-8 name that is
+    not (found by the fuzz run in CI: zipfile raised UnicodeDecodeError from ``testzip``)."""
+    path = tmp_path / "export.zip"
+    path.write_bytes(seeds()["telegram"].zip_bytes())
+    raw = bytearray(path.read_bytes())
+    raw[7] |= 0x08  # the first local header: bit 11, "the name is UTF-8"
+    raw[30] = 0xBD  # ...but it is not
+    path.write_bytes(bytes(raw))
+    refused(store, path, tmp_path, "damaged")
+
+
 def _depth_cuts(data: bytes, deepest: int = 5) -> dict[int, int]:
     """For each JSON nesting depth up to ``deepest``: the offset just after it is first entered."""
     cuts: dict[int, int] = {}

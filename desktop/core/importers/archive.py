@@ -41,6 +41,15 @@ ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def _open_member(archive: zipfile.ZipFile, name: str) -> BinaryIO:
+    """``archive.open(name)``; a local header whose name flag says UTF-8 but whose bytes are not
+    (a damaged entry) is a ``BadZipFile`` like every other damaged header."""
+    try:
+        return archive.open(name)  # type: ignore[return-value]
+    except UnicodeDecodeError as exc:
+        raise zipfile.BadZipFile(f"the header of {name!r} is damaged ({exc})") from exc
+
+
 class ArchiveError(KnownError):
     """The archive cannot be read safely; nothing was imported from it."""
 
@@ -74,7 +83,7 @@ class Archive:
         if name not in self.sizes:
             raise KeyError(name)
         if self._zip is not None:
-            inner: BinaryIO = self._zip.open(name)  # type: ignore[assignment]
+            inner: BinaryIO = _open_member(self._zip, name)
         elif self.kind == "file":
             inner = self.source.open("rb")
         else:
@@ -99,7 +108,7 @@ class Archive:
             return
         try:
             bad = self._zip.testzip()
-        except ZIP_READ_ERRORS as exc:
+        except (*ZIP_READ_ERRORS, UnicodeDecodeError) as exc:
             bad = str(exc)
         if bad is not None:
             raise ArchiveError(
