@@ -12,9 +12,9 @@ long it may write:
   at the defaults the choice is relevance alone, so the clone sounds like the creator as they
   already write; moving a slider up prefers replies with more of its feature, down with less.
 * **Generation limits.** The length slider sets a target in words
-  (``style.length_slider_to_words``); the token limit follows it. The curiosity and energy
-  sliders bias the sampling of ``?`` and ``!`` (``mark_bias``): a base model copies them from
-  examples only weakly.
+  (``style.length_slider_to_words``); the token limit follows it. The curiosity, energy
+  and emoji sliders bias the sampling of ``?``, ``!`` and emoji tokens (``mark_bias``): a base
+  model copies them from examples only weakly.
 * **Honest post-processing only.** A reply far over the length target is cut back at a
   sentence boundary (nothing is added or reworded); see ``trim_to_length``.
 """
@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from desktop.core.generation.backends.base import EMOJI_MARK, words_mark
 from desktop.core.generation.types import Example
 from desktop.core.persona import Persona
 from desktop.core.persona.model import DEFAULT_SLIDERS
@@ -123,20 +124,42 @@ def steer_examples(
 
 
 MARK_BIAS = 3.0
-"""Logit bias of a full slider pull on its punctuation mark (e^3: twenty times as likely)."""
-SLIDER_MARKS: dict[str, str] = {"curiosity": "?", "energy": "!"}
-"""Sliders whose feature is one punctuation mark: the model is nudged toward or away from it."""
+"""Logit bias of a full slider pull on its tokens (e^3: twenty times as likely). Measured on the
+30 probes: 2.0 moved self-promotion by 0.13 mentions per reply, 3.0 by 0.4."""
+SLIDER_MARKS: dict[str, str] = {"curiosity": "?", "energy": "!", "emoji": EMOJI_MARK}
+"""Sliders whose feature is one kind of token (a punctuation mark, or any emoji): the model is
+nudged toward or away from it."""
+WARM_WORDS = (
+    "thanks thank thx love loved lovely appreciate appreciated glad amazing hugs congrats proud sweet welcome "
+    "❤ 💕 🥰 😍 💖 🤗 😊 🙏 💗 🫶"
+).split()
+"""The warmth slider's words: the warm words and heart emoji ``style_features`` counts."""
+PROMO_WORDS = "bio link subscribe cookbook programme program course podcast newsletter shop merch".split()
+"""The self-promotion slider's words, joined by the creator's own product names."""
+_NAME_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def slider_words(persona: Persona) -> dict[str, str]:
+    """Slider -> ``words_mark`` for the sliders that act on words: warmth on warm words,
+    self-promotion on promotion words and the words of the creator's own product names."""
+    product_words = [w for p in persona.identity.products for w in _NAME_WORD.findall(p.name)]
+    return {"warmth": words_mark(WARM_WORDS), "self_promotion": words_mark([*PROMO_WORDS, *product_words])}
 
 
 def mark_bias(persona: Persona, neutral: Mapping[str, float] | None = None) -> tuple[tuple[str, float], ...]:
-    """(mark, logit bias) for each punctuation slider away from its neutral position.
+    """(mark, logit bias) for each token-steered slider away from its neutral position.
 
-    A base model copies questions and exclamation marks from its examples only weakly; a
-    bias on the mark's tokens makes "asks questions back" and "high energy" measurable, and
-    their low ends suppress them. Nothing is written into the reply by us.
+    A base model copies questions, exclamation marks and emoji from its examples only weakly
+    (measured: 0.07 emoji per reply with the emoji slider at 90 from examples alone); a bias
+    on their tokens makes "asks questions back", "high energy" and "lots of emoji"
+    measurable, and their low ends suppress them. Warmth and self-promotion nudge their words
+    the same way (examples alone moved them by 0.1 per reply). The model still picks what to
+    say and where; nothing is written into the reply by us.
     """
     pulls = slider_pulls(persona, neutral)
-    return tuple((mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in SLIDER_MARKS.items() if pulls[name])
+    marks = [(mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in SLIDER_MARKS.items() if pulls[name]]
+    words = [(mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in slider_words(persona).items() if pulls[name]]
+    return tuple(marks + words)
 
 
 def target_words(persona: Persona) -> float:

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import ModelError
-from desktop.core.generation.backends.base import MODE_CHAT, MODE_COMPLETION, Backend, GenerationParams, Prompt
+from desktop.core.generation.backends.base import (
+    EMOJI_MARK,
+    MODE_CHAT,
+    MODE_COMPLETION,
+    Backend,
+    GenerationParams,
+    Prompt,
+    words_mark,
+)
 from desktop.core.generation.backends.llama_cpp_backend import (
     ChatRenderer,
     LlamaCppBackend,
@@ -193,3 +201,19 @@ def test_templates_are_validated_and_system_is_folded_when_rejected() -> None:
     for broken in ("{% for m in messages %}", "{{ raise_exception('no') }}", "just text, no messages"):
         with pytest.raises(TemplateError):
             ChatRenderer(broken)
+
+
+def test_bias_marks_find_their_tokens_in_gemmas_vocabulary(gemma: LlamaCppBackend) -> None:
+    """The tokens the sliders bias: whole emoji, the warm words in every case, and '?'."""
+    llama = gemma.llama
+
+    def pieces(mark: str) -> set[str]:
+        return {llama._model.token_to_piece(t).rstrip(b"\0").decode("utf-8", "replace") for t in gemma.mark_tokens(mark)}
+
+    emoji_pieces = pieces(EMOJI_MARK)
+    assert {"😂", "❤️", "💪"} <= {p.strip() for p in emoji_pieces} and len(emoji_pieces) > 500
+    assert not any(ch.isalnum() for piece in emoji_pieces for ch in piece)  # emoji, nothing else
+    warm = pieces(words_mark(["thanks", "love"]))
+    assert {" thanks", "Thanks", " love", " Love"} <= warm
+    assert all(p.strip().casefold() in ("thanks", "love") for p in warm)
+    assert "?" in pieces("?") and " ?" in pieces("?")

@@ -48,10 +48,6 @@ MEASURES: dict[str, tuple[Callable[[StyleFeatures], float], float]] = {
     "curiosity": (lambda f: f.questions, 0.2),
     "self_promotion": (lambda f: f.self_promotion + f.links, 0.15),  # plus product mentions, see below
 }
-# Sliders whose effect has been measured with this test's set-up (on 6-8 of the probes so far,
-# each well past its margin: see issue 5's closing note). The other five run and print their
-# figures in every CI run, marked xfail (not strict) until their 30-probe figures are in.
-VERIFIED = {"length", "emoji", "energy", "curiosity"}
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +89,7 @@ def _draft_all(session: DraftingSession, persona: Persona) -> list[Draft]:
     return drafts
 
 
-@pytest.mark.parametrize(
-    "slider",
-    [
-        name if name in VERIFIED
-        else pytest.param(name, marks=pytest.mark.xfail(reason="30-probe figure not measured yet", strict=False))
-        for name in MEASURES
-    ],
-)
+@pytest.mark.parametrize("slider", list(MEASURES))
 def test_slider_moves_its_measure_on_the_real_model(session: DraftingSession, slider: str) -> None:
     _version, active = session.persona()
     measure, margin = MEASURES[slider]

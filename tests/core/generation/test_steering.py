@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from desktop.core.generation.backends.base import EMOJI_MARK, WORDS_MARK_PREFIX, words_mark
 from desktop.core.generation.steering import (
+    mark_bias,
     self_promotion_count,
     slider_pulls,
     steer_examples,
@@ -85,3 +87,20 @@ def test_the_creators_own_products_count_as_self_promotion() -> None:
     assert self_promotion_count(pool[1].reply, persona) >= 2
     assert self_promotion_count(pool[0].reply, persona) == 0
     assert steer_examples(pool, persona, keep=1)[0].reply.startswith("forty snack recipes")
+
+
+def test_token_sliders_bias_their_tokens_both_ways_and_only_when_moved() -> None:
+    """Curiosity, energy and emoji act on marks; warmth and self-promotion on words, the latter
+    with the creator's own product names."""
+    assert mark_bias(persona_with()) == ()  # at the neutral positions nothing is biased
+    persona = Persona(
+        sliders={**DEFAULT_SLIDERS, "emoji": 100, "curiosity": 0, "warmth": 100, "self_promotion": 100},
+        identity=Identity(products=[Product("the Fuel cookbook", "zoe.fit/cookbook")]),
+    )
+    bias = dict(mark_bias(persona))
+    assert bias[EMOJI_MARK] > 0 and bias["?"] < 0 and "!" not in bias
+    warm = next(key for key in bias if key.startswith(WORDS_MARK_PREFIX) and "thanks" in key)
+    promo = next(key for key in bias if key.startswith(WORDS_MARK_PREFIX) and "bio" in key)
+    assert bias[warm] > 0 and bias[promo] > 0
+    assert {"fuel", "cookbook"} <= set(promo.removeprefix(WORDS_MARK_PREFIX).split("|"))
+    assert words_mark(["Love", "thanks", "love"]) == "words:love|thanks"

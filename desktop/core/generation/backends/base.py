@@ -7,7 +7,7 @@ embedded llama.cpp model and an OpenAI-compatible server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +21,17 @@ MODE_CHAT = "chat"
 MODES = (MODE_COMPLETION, MODE_CHAT)
 
 ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT = "system", "user", "assistant"
+
+EMOJI_MARK = "emoji"
+"""The ``mark_bias`` key that stands for every emoji token rather than one punctuation mark."""
+WORDS_MARK_PREFIX = "words:"
+"""A ``mark_bias`` key ``"words:thanks|love|❤"`` stands for every token that is one of those
+words (any case, with or without its leading space)."""
+
+
+def words_mark(words: Iterable[str]) -> str:
+    """The ``mark_bias`` key for a set of whole-word tokens (sorted, so equal sets share a key)."""
+    return WORDS_MARK_PREFIX + "|".join(sorted({w.casefold() for w in words if w and "|" not in w}))
 
 
 @dataclass(frozen=True)
@@ -76,9 +87,10 @@ class GenerationParams:
     repeat_penalty: float = 1.1
     mark_bias: tuple[tuple[str, float], ...] = ()
     """(punctuation mark, logit bias) pairs, e.g. ``("?", 2.5)``: every token that is the mark
-    (alone or with other closing punctuation) is raised or lowered by the bias. How the
-    curiosity and energy sliders act on a base model (``steering.mark_bias``); backends
-    that cannot bias tokens ignore it."""
+    (alone or with other closing punctuation) is raised or lowered by the bias; the mark
+    ``EMOJI_MARK`` stands for every emoji token, a ``words_mark`` for a set of word tokens. How
+    the curiosity, energy, emoji, warmth and self-promotion sliders act on a base model
+    (``steering.mark_bias``); backends that cannot bias tokens ignore it."""
 
     @classmethod
     def from_request(cls, request: DraftRequest) -> "GenerationParams":

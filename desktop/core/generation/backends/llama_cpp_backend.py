@@ -20,17 +20,21 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import emoji
+
 from desktop.core.errors import ModelError
 from desktop.core.generation.backends.base import (
+    EMOJI_MARK,
     MODE_CHAT,
     MODE_COMPLETION,
     ROLE_SYSTEM,
     ROLE_USER,
+    WORDS_MARK_PREFIX,
     ChatMessage,
     GenerationParams,
     ModelInfo,
@@ -40,6 +44,7 @@ from desktop.core.generation.backends.base import (
 from desktop.core.generation.prefix_cache import DEFAULT_CACHE_BYTES, PrefixStateCache, prepare_prefix
 from desktop.core.generation.preflight import MemoryPlan, plan_memory
 from desktop.core.models.facts import ROLE_EMBEDDING, read_model_facts
+from desktop.core.persona.style import find_emoji
 from desktop.core.tasks import CancelToken
 
 MODE_AUTO = "auto"
@@ -137,6 +142,32 @@ def common_prefix_length(a: Sequence[Any], b: Sequence[Any]) -> int:
             break
         count += 1
     return count
+
+
+def _decodes_to(piece: bytes, pattern: re.Pattern[str]) -> bool:
+    try:
+        return pattern.fullmatch(piece.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
+
+
+def _piece_word(piece: bytes) -> str:
+    """A token's text as a word to look up: stripped, case-folded, without U+FE0F."""
+    try:
+        return piece.decode("utf-8").strip().replace("\ufe0f", "").casefold()
+    except UnicodeDecodeError:
+        return ""
+
+
+def _is_emoji_piece(piece: bytes) -> bool:
+    """True for a token that writes whole emoji and nothing else (spaces aside)."""
+    if not piece or max(piece) < 0xE2:  # every emoji is U+2000 or above: 3-4 UTF-8 bytes
+        return False
+    try:
+        text = piece.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and bool(find_emoji(text)) and emoji.purely_emoji(text)
 
 
 class LlamaCppBackend:
@@ -245,22 +276,29 @@ class LlamaCppBackend:
 
     def mark_tokens(self, mark: str) -> list[int]:
         """Every vocabulary token that writes ``mark`` with nothing but spaces and closing
-        punctuation around it ("?", " ?", "??", "?!", "?\"", "?)"...), found once per model
-        (a scan of the vocabulary: about 0.5 s for Gemma's 262k tokens)."""
+        punctuation around it ("?", " ?", "??", "?!", "?\"", "?)"...); for ``EMOJI_MARK``
+        every token that is one or more whole emoji; for a ``words_mark`` every token that is
+        one of its words (" Thanks", "thanks", "❤️"...); found once per model (a scan of the
+        vocabulary: about 0.5 s for Gemma's 262k tokens)."""
         if mark not in self._mark_tokens:
             model = self._require()._model
-            pattern = re.compile(r"\s*[?!.…]*" + re.escape(mark) + r"[?!.…\"'”’)]*\s*")
-            found = []
-            for token in range(model.n_vocab()):
-                piece = model.token_to_piece(token).rstrip(b"\0")
-                if mark.encode() in piece:
-                    try:
-                        text = piece.decode("utf-8")
-                    except UnicodeDecodeError:
-                        continue
-                    if pattern.fullmatch(text):
-                        found.append(token)
-            self._mark_tokens[mark] = found
+            if mark == EMOJI_MARK:
+                wanted: Callable[[bytes], bool] = _is_emoji_piece
+            elif mark.startswith(WORDS_MARK_PREFIX):
+                words = frozenset(mark.removeprefix(WORDS_MARK_PREFIX).split("|"))
+
+                def wanted(piece: bytes) -> bool:
+                    return _piece_word(piece) in words
+            else:
+                pattern = re.compile(r"\s*[?!.…]*" + re.escape(mark) + r"[?!.…\"'”’)]*\s*")
+                encoded = mark.encode()
+
+                def wanted(piece: bytes) -> bool:
+                    return encoded in piece and _decodes_to(piece, pattern)
+
+            self._mark_tokens[mark] = [
+                token for token in range(model.n_vocab()) if wanted(model.token_to_piece(token).rstrip(b"\0"))
+            ]
         return self._mark_tokens[mark]
 
     def _logit_bias(self, params: GenerationParams) -> dict[int, float] | None:
