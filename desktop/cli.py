@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop import APP_NAME, __version__
+from desktop.core.display_text import TerminalSafeStream
 from desktop.core.errors import KnownError
 from desktop.core.paths import BASEDIR_ENV, DEFAULT_PROFILE, Paths
 from desktop.core.tasks import CancelToken, Progress
@@ -1007,8 +1008,14 @@ COMMANDS = {
 
 
 def run_command(paths: Paths, args: argparse.Namespace) -> int:
-    """Run the parsed sub-command; a KnownError becomes a plain message and exit status 1."""
+    """Run the parsed sub-command; a KnownError becomes a plain message and exit status 1.
+
+    Everything printed passes through ``TerminalSafeStream``: commands print fans' messages,
+    names and drafts, and an escape sequence in one must not drive the creator's terminal.
+    """
     action = getattr(args, f"{args.command}_command", None)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(stdout), TerminalSafeStream(stderr)  # type: ignore[assignment]
     try:
         return COMMANDS[(args.command, action)](paths, args)
     except KnownError as error:
@@ -1017,3 +1024,5 @@ def run_command(paths: Paths, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"{APP_NAME}: cancelled.", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr

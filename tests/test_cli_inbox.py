@@ -202,3 +202,18 @@ def test_ctrl_c_stops_draft_all_keeping_the_finished_drafts(
     with open_store(paths_with_models.profile("default").store) as store:
         counts = [row[0] for row in store.db.execute("SELECT count(*) FROM drafts GROUP BY incoming_item_id")]
     assert counts and set(counts) == {1}
+
+
+def test_fan_text_cannot_drive_the_terminal(paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fan's escape sequences (retitle the terminal, clear the screen, a one-byte CSI, a carriage
+    return that overwrites the line) are printed as visible \\uXXXX, and --json still parses."""
+    base = paths.base
+    hostile = "hi\x1b]0;pwned\x07 \x1b[2J\x9b31m red\rapproved"
+    assert _run(base, "inbox", "add", hostile, "--from", "fan\x1b[8m") == 0
+    capsys.readouterr()
+    assert _run(base, "inbox", "list") == 0
+    table = capsys.readouterr().out
+    assert not set("\x1b\x07\x9b\r") & set(table)
+    assert "hi\\u001b]0;pwned\\u0007" in table and "fan\\u001b[8m" in table
+    [entry] = _entries(base, capsys)
+    assert entry["text"] == hostile and entry["sender"] == "fan\x1b[8m"  # the store keeps every character

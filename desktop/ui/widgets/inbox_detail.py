@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
 from desktop.ui.widgets.preview_parts import GREEN, RED, SEVERITY_COLORS, YELLOW
@@ -42,21 +43,26 @@ def banner_style(color: str) -> str:
     )
 
 
+THREAD_LINE_LIMIT = 2_000
+"""Characters shown of each earlier message (the message itself gets ``DISPLAY_LIMIT``)."""
+
+
 def when(created_at: str | None) -> str:
     """``2024-11-10T10:09:00Z`` as ``2024-11-10 10:09`` (UTC; the list needs no more)."""
     return (created_at or "")[:16].replace("T", " ")
 
 
-def thread_html(lines: list[Any], sender: str | None) -> str:
+def thread_html(lines: list[Any], sender: str | None, limit: int = THREAD_LINE_LIMIT) -> str:
+    """The conversation above a message, fan text escaped, names isolated, long lines cut."""
     if not lines:
         return ""
     rows = []
     for line in lines:
-        who = "You" if line.is_owner else (line.sender or sender or "Them")
+        who = "You" if line.is_owner else (plain_name(line.sender or sender or "") or "Them")
         color = "#3730a3" if line.is_owner else MUTED
         rows.append(
             f"<p style='margin:0 0 4px 0'><b style='color:{color}'>{html.escape(who)}:</b> "
-            f"<span style='color:#374151'>{html.escape(line.text)}</span></p>"
+            f"<span style='color:#374151'>{html.escape(isolated(for_display(line.text, limit)))}</span></p>"
         )
     return "".join(rows)
 
@@ -222,7 +228,7 @@ class InboxDetail(QWidget):
         """Show an ``EntryDetail``; an autosaved edit (e.g. from before a crash) replaces the draft's text."""
         self.detail = detail
         entry = detail.entry
-        self.sender_label.setText(entry.sender or "Someone")
+        self.sender_label.setText(plain_name(entry.sender or "") or "Someone")
         self.meta_label.setText(f"{entry.platform} · {entry.kind} · {when(entry.created_at)} UTC")
         label = STATE_LABELS.get(entry.state, entry.state)
         if entry.trashed_at and entry.state != "rejected":
@@ -232,7 +238,7 @@ class InboxDetail(QWidget):
         thread = thread_html(detail.thread, entry.sender)
         self.thread_label.setText(thread)
         self.thread_label.setVisible(bool(thread))
-        self.message_label.setText(entry.text)
+        self.message_label.setText(isolated(for_display(entry.text)))
         text = detail.pending_text if detail.pending_text is not None else (entry.draft_text or "")
         self.editor.setPlainText(text)
         if entry.triage_level == "red":

@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont
 
+from desktop.core.display_text import plain_name
+
 #: Column order.
 STATE, SENDER, PLATFORM, MESSAGE = range(4)
 HEADERS = ("State", "From", "Platform", "Message")
@@ -45,7 +47,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def one_line(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
+    """``text`` on one line, cut at ``limit`` (only its start is looked at: a list row of a 1 MB
+    message must cost no more than a short one's)."""
+    text = " ".join(text[: limit * 8].split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -157,7 +161,7 @@ class InboxModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = STATE_LABELS.get(entry.state, entry.state)
-            return f"{state} message from {entry.sender or 'someone'}: {entry.text}"
+            return f"{state} message from {plain_name(entry.sender or '') or 'someone'}: {one_line(entry.text, 400)}"
         return None
 
     @staticmethod
@@ -168,7 +172,7 @@ class InboxModel(QAbstractTableModel):
                 label = "Rejected" if entry.state == "rejected" else f"{label} (trash)"
             return label + (" ✎" if entry.edited else "")
         if column == SENDER:
-            return entry.sender or "—"
+            return plain_name(entry.sender or "") or "—"
         if column == PLATFORM:
             return entry.platform
         return one_line(entry.text)
