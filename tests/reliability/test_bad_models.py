@@ -2,8 +2,9 @@
 
 Understudy loads models in its own process (the GUI's model thread), where a native abort in
 llama.cpp would take the window down with it. So every file is checked from its header first
-(``read_model_facts``, the memory pre-flight), and the loads that reach llama.cpp here run in a
-child process whose exit status is checked: a crash there would be a signal, not a message.
+(``read_model_facts``, the memory pre-flight), and a file the app has not loaded before is then
+loaded by a child process (``models.probe``): a crash there is a signal, turned into a message.
+The loads that reach llama.cpp in these tests also run in a child whose exit status is checked.
 *Measured* with llama-cpp-python 0.3.36: a header claiming 513 or more layers makes ``Llama()``
 abort the process (SIGABRT); the header check now refuses it.
 """
@@ -26,6 +27,7 @@ from desktop.core.generation.preflight import available_ram_bytes
 from desktop.core.models.defaults import DEFAULT_CHAT_MODEL
 from desktop.core.models.facts import list_models, read_model_facts
 from desktop.core.models.manager import ModelManager
+from desktop.core.models.probe import ensure_loadable, probe_command, probe_sidecar
 from desktop.core.paths import Paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +170,62 @@ def test_the_app_keeps_running_when_the_chosen_model_is_broken(
 
 # The GUI fixtures (a shown main window on a throwaway base folder, closed after the test).
 from tests.ui.conftest import open_window, styled_app  # noqa: E402,F401
+
+
+# --- the child-process probe: a native crash on a new model file cannot take the app down -------------
+
+
+def test_a_new_model_file_is_probed_in_a_child_once_and_the_verdict_kept(
+    tmp_path: Path, gemma: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = tmp_path / "my-gemma.gguf"  # not a default model's name: never checked before
+    os.link(gemma, model)
+    ensure_loadable(model)  # a real child loads it and runs one token
+    record = json.loads(probe_sidecar(model).read_text(encoding="utf-8"))
+    assert record["verdict"] == "loaded" and record["size"] == model.stat().st_size
+
+    def no_child(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file with a kept verdict must not be probed again")
+
+    monkeypatch.setattr(subprocess, "run", no_child)
+    ensure_loadable(model)
+    backend = LlamaCppBackend(LlamaSettings(model, n_ctx=256))
+    backend.load()  # in-process, after the kept verdict
+    backend.unload()
+    os.utime(model, ns=(model.stat().st_atime_ns, model.stat().st_mtime_ns + 1))  # the file changed
+    with pytest.raises(AssertionError, match="must not be probed again"):
+        ensure_loadable(model)
+
+
+@pytest.mark.parametrize(
+    ("child", "expected"),
+    [
+        ("import os; os.abort()", r"crashed \(SIGABRT\) while loading odd\.gguf, a 'llama' model"),
+        ("import ctypes; ctypes.string_at(0)", r"crashed \(SIGSEGV\)"),
+        ("import sys; print('ValueError: Failed to load model', file=sys.stderr); sys.exit(1)",
+         r"could not load odd\.gguf, a 'llama' model \(ValueError: Failed to load model\)"),
+    ],
+)
+def test_a_child_that_crashes_or_fails_on_a_model_becomes_a_plain_message(
+    tmp_path: Path, child: str, expected: str
+) -> None:
+    """No GGUF known today crashes this llama.cpp once the header checks pass (the 513-layer one
+    did), so real children that die the ways llama.cpp dies stand in for one."""
+    model = write_gguf(tmp_path / "odd.gguf", "llama")
+    with pytest.raises(ModelError, match=expected) as raised:
+        ensure_loadable(model, command=[sys.executable, "-c", child])
+    assert "The app kept running" in str(raised.value)
+    record = json.loads(probe_sidecar(model).read_text(encoding="utf-8"))
+    assert record["verdict"] == "failed"
+    with pytest.raises(ModelError, match=expected):  # the kept verdict: refused without a new child
+        ensure_loadable(model)
+
+
+def test_the_probe_child_is_the_app_itself(tmp_path: Path, gemma: Path) -> None:
+    """`python -m desktop --probe-model FILE`: what a source checkout runs (the frozen app runs itself)."""
+    done = subprocess.run(probe_command(gemma), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    fake = tmp_path / "fake.gguf"
+    fake.write_bytes(b"GGUF" + os.urandom(4096))
+    done = subprocess.run(probe_command(fake), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    assert done.returncode == 1 and "ModelError" in done.stderr

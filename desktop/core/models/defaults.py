@@ -96,6 +96,11 @@ def _sidecar_matches(model_path: Path, **facts: Any) -> bool:
     return all(record.get(key) == value for key, value in facts.items())
 
 
+def is_verified(model_path: Path) -> bool:
+    """True when a completed check of this very file (same size and mtime) is on record."""
+    return _sidecar_matches(model_path)
+
+
 def _remove_stale_temps(models_dir: Path) -> None:
     """Delete temp files an earlier, killed set-up left behind (only ours, only old ones)."""
     now = time.time()

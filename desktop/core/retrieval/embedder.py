@@ -24,6 +24,7 @@ import numpy as np
 
 from desktop.core.errors import ModelError
 from desktop.core.models import DEFAULT_EMBEDDING_MODEL, ROLE_EMBEDDING, read_model_facts
+from desktop.core.models.probe import ensure_loadable
 
 DEFAULT_THREADS = 1
 """llama.cpp threads per embedder. One, not two, by measurement on the shared 2-core machine
@@ -56,6 +57,7 @@ class Embedder:
                 hint=f"Choose an embedding model such as the default {DEFAULT_EMBEDDING_MODEL}.",
             )
         n_ctx = min(MAX_CONTEXT, facts.context_length or MAX_CONTEXT)
+        ensure_loadable(self.path)  # a new file is first loaded by a child (see models.probe)
         try:
             from llama_cpp import Llama
 

@@ -44,6 +44,7 @@ from desktop.core.generation.backends.base import (
 from desktop.core.generation.prefix_cache import DEFAULT_CACHE_BYTES, PrefixStateCache, prepare_prefix
 from desktop.core.generation.preflight import MemoryPlan, plan_memory
 from desktop.core.models.facts import ROLE_EMBEDDING, read_model_facts
+from desktop.core.models.probe import ensure_loadable
 from desktop.core.persona.style import find_emoji
 from desktop.core.tasks import CancelToken
 
@@ -216,6 +217,7 @@ class LlamaCppBackend:
                 hint="Choose a chat or base model (for example the default Gemma) for drafting.",
             )
         self.plan = plan_memory(path, self.settings.n_ctx, self.settings.n_gpu_layers)
+        ensure_loadable(path)  # a new file is first loaded by a child: a native crash cannot take the app down
         try:
             from llama_cpp import Llama
 
