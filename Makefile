@@ -45,9 +45,10 @@ test: setup
 	$(BIN)/python build_app.py
 
 # Benchmarks against references measured in the same run: prints a table and writes
-# bench-results/latest.json. QUICK=1 runs each at its smallest size (under five minutes).
+# bench-results/latest.json. QUICK=1 runs each at its smallest size (under five minutes);
+# THREADS=N sets the llama.cpp threads of every model on both sides (default: the app's 2).
 bench: setup
-	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(if $(QUICK),--quick,)
+	$(BIN)/python -m pytest tests/bench -p no:cacheprovider -s $(if $(QUICK),--quick,) $(if $(THREADS),--threads $(THREADS),)
 
 app: setup
 	$(BIN)/python build_app.py

@@ -1,16 +1,21 @@
 """The import benchmark's workload: a generated Instagram-style archive, and two ways to load it.
 
-Run as ``python -m tests.bench.import_workload MODE ARCHIVE STORE`` in a fresh process, so the
+Run as ``python -m tests.bench.import_workload MODE ARCHIVE TARGET`` in a fresh process, so the
 peak memory it prints belongs to that one import:
 
-* ``ours``: the real pipeline (detect, stream with ijson, repair text, upsert, FTS, exchanges).
-* ``reference``: the least work that loads the same messages: ``json.load`` each file and one
-  bare ``executemany`` into a plain table, in one transaction (DESIGN.md: the fastest insert).
+* ``ours``: ``understudy --basedir TARGET import ARCHIVE --json``, the real command (detect,
+  stream with ijson, repair text, upsert, FTS, exchanges, style profile), in this process.
+* ``reference``: the least work that loads the same messages: ``json.loads`` each file with the
+  standard library and one bare ``executemany`` per file into a plain table, in one transaction
+  (DESIGN.md: the fastest insert).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import random
 import resource
 import sqlite3
 import sys
@@ -18,16 +23,33 @@ import time
 import zipfile
 from pathlib import Path
 
+from tests.bench.texts import creator_reply, fan_message
+
 OWNER = "Creator Name"
 ROOT = "your_instagram_activity/messages/inbox"
+PER_THREAD = 200  # 1,000,000 messages in 5,000 threads, as the issue names them
 
 
-def generate_instagram_archive(path: Path, messages: int, per_thread: int = 1000) -> Path:
-    """Threads of ``per_thread`` messages, alternating fan and creator, newest first as Meta writes them."""
+def meta_encoded(text: str) -> str:
+    """Text as Meta's exports write it: UTF-8 bytes as Latin-1 characters (the importer repairs it)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def generate_instagram_archive(
+    path: Path, messages: int, per_thread: int = PER_THREAD, seed: int = 1
+) -> Path:
+    """Threads of ``per_thread`` messages, fan and creator in turn, newest first as Meta writes them."""
+    rng = random.Random(seed)
     threads = max(1, messages // per_thread)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        profile = {"profile_user": [{"string_map_data": {"Name": {"value": OWNER}, "Username": {"value": "creator"}}}]}
-        archive.writestr("personal_information/personal_information/personal_information.json", json.dumps(profile))
+        profile = {
+            "profile_user": [
+                {"string_map_data": {"Name": {"value": OWNER}, "Username": {"value": "creator"}}}
+            ]
+        }
+        archive.writestr(
+            "personal_information/personal_information/personal_information.json", json.dumps(profile)
+        )
         start_ms = 1_700_000_000_000
         for thread in range(threads):
             fan = f"Fan {thread}"
@@ -35,7 +57,7 @@ def generate_instagram_archive(path: Path, messages: int, per_thread: int = 1000
                 {
                     "sender_name": OWNER if i % 2 else fan,
                     "timestamp_ms": start_ms + thread * 10_000_000 + i * 1000,
-                    "content": f"message {i} in thread {thread}: " + ("thanks so much \u00f0\u009f\u0099\u008f" if i % 2 else "love your videos, what camera do you use?"),
+                    "content": meta_encoded(creator_reply(rng) if i % 2 else fan_message(rng)),
                     "is_geoblocked_for_viewer": False,
                 }
                 for i in range(per_thread)
@@ -52,17 +74,15 @@ def generate_instagram_archive(path: Path, messages: int, per_thread: int = 1000
     return path
 
 
-def run_ours(archive: Path, store_path: Path) -> int:
-    from desktop.core.importers.pipeline import import_archive
-    from desktop.core.store import open_store
+def run_ours(archive: Path, basedir: Path) -> int:
+    from desktop.app import main  # imported here: its import time is part of the command's time
 
-    with open_store(store_path) as store:
-        steps = import_archive(store, archive)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as stop:
-                return stop.value.items
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["--basedir", str(basedir), "import", str(archive), "--json"])
+    if code != 0:
+        raise SystemExit(f"understudy import failed with exit code {code}")
+    return int(json.loads(out.getvalue())["sources"][0]["items"])
 
 
 def run_reference(archive: Path, store_path: Path) -> int:
@@ -92,12 +112,11 @@ def _peak_rss_mb() -> float:
 
 
 def main() -> None:
-    mode, archive, store_path = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    mode, archive, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     started = time.perf_counter()
-    items = (run_ours if mode == "ours" else run_reference)(archive, store_path)
+    items = (run_ours if mode == "ours" else run_reference)(archive, target)
     seconds = time.perf_counter() - started
-    peak_mb = _peak_rss_mb()
-    print(json.dumps({"mode": mode, "items": items, "seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"mode": mode, "items": items, "seconds": seconds, "peak_mb": _peak_rss_mb()}))
 
 
 if __name__ == "__main__":
