@@ -130,11 +130,13 @@ def ensure_golden_inbox(store: "Store", size: int = GOLDEN_SIZE) -> list[GoldenC
 def _eligible(store: "Store") -> dict[str, list[_Candidate]]:
     """Exchanges worth holding out, per platform in time order: one per message and per reply,
     a real reply (not "thanks!"), and no question asked twice."""
+    from desktop.core.store import iter_rows
+
     by_platform: dict[str, list[_Candidate]] = {}
     seen_incoming: set[int] = set()
     seen_replies: set[int] = set()
     seen_texts: set[str] = set()
-    for platform, incoming_id, reply_id, incoming, reply in store.db.execute(_CANDIDATES):
+    for platform, incoming_id, reply_id, incoming, reply in iter_rows(store.db, _CANDIDATES):
         if incoming_id in seen_incoming or reply_id in seen_replies:
             continue
         if len(words_of(reply)) < MIN_REPLY_WORDS or len(words_of(incoming)) < MIN_INCOMING_WORDS:

@@ -543,7 +543,7 @@ def iter_style_profile(
     store: "Store", cancel: CancelToken | None = None, *, top: int = 15
 ) -> Iterator[Progress]:
     """Compute the profile row by row, yielding Progress; the generator returns the StyleProfile."""
-    from desktop.core.store import utc_now
+    from desktop.core.store import iter_rows, utc_now
 
     total = int(store.db.execute("SELECT count(*) FROM items WHERE is_owner = 1").fetchone()[0])
     yield Progress("Reading your messages and posts", 0, total)
@@ -553,7 +553,7 @@ def iter_style_profile(
     languages: Counter[str] = Counter()
     phrases = _PhraseCounter()
     skipped = done = 0
-    for platform, item_kind, thread_kind, text, created_at in store.db.execute(PROFILE_QUERY):
+    for platform, item_kind, thread_kind, text, created_at in iter_rows(store.db, PROFILE_QUERY):
         done += 1
         if done % PROGRESS_EVERY == 0:
             if cancel is not None:

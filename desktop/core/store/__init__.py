@@ -10,7 +10,13 @@ close with ``finish_source``; search reads with ``search_items``; ``store_summar
 and group a step in ``with store.db.atomic():``.
 """
 
-from desktop.core.store.connection import Store, open_store, sqlite_error_to_known, translate_sqlite_errors
+from desktop.core.store.connection import (
+    Store,
+    iter_rows,
+    open_store,
+    sqlite_error_to_known,
+    translate_sqlite_errors,
+)
 from desktop.core.store.records import (
     NewItem,
     SaveResult,
@@ -38,6 +44,7 @@ __all__ = [
     "TABLES",
     "FtsIndex",
     "NewItem",
+    "iter_rows",
     "SaveResult",
     "Store",
     "finish_source",

@@ -16,9 +16,10 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -65,6 +66,21 @@ class Store:
 
 
 _OPENING = threading.Lock()
+
+
+FETCH_BATCH = 1000
+
+
+def iter_rows(db: Database, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """The rows of a long query, fetched a thousand at a time.
+
+    Iterating a cursor row by row releases and retakes the GIL around every row's step; a
+    worker doing that over 50,000 rows starved the GUI thread of the GIL for up to 2 s at a time
+    (measured during an import's style profile). ``fetchmany`` steps a batch per GIL round trip.
+    """
+    cursor = db.execute(sql, params)
+    while rows := cursor.fetchmany(FETCH_BATCH):
+        yield from rows
 
 
 def open_store(path: Path | str) -> Store:
