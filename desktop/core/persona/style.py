@@ -49,6 +49,8 @@ _VS15, _VS16 = "\ufe0e", "\ufe0f"
 
 def find_emoji(text: str) -> list[str]:
     """Every emoji in ``text`` in order, each as the full sequence the reader sees as one."""
+    if text.isascii():
+        return []  # every emoji has a code point above U+007F; the tokenizer cost 100 µs a text
     found: list[str] = []
     for match in emoji.emoji_list(text):
         sequence, end = match["emoji"], match["match_end"]
