@@ -18,6 +18,7 @@ from pathlib import Path
 from desktop.core.errors import ModelError
 from desktop.core.models.defaults import DEFAULT_CHAT_MODEL, sidecar_path
 from desktop.core.models.facts import ROLE_GENERATION, ModelFacts, list_models, read_model_facts
+from desktop.core.models.probe import probe_sidecar
 from desktop.core.paths import Paths
 
 COPY, HARDLINK, SYMLINK = "copy", "hardlink", "symlink"
@@ -112,8 +113,9 @@ class ModelManager:
             target.unlink()
         except OSError as exc:
             raise ModelError(f"{file_name} could not be removed ({exc.strerror or exc}).") from exc
-        with contextlib.suppress(OSError):
-            sidecar_path(target).unlink()
+        for kept in (sidecar_path(target), probe_sidecar(target)):  # what was checked about the file
+            with contextlib.suppress(OSError):
+                kept.unlink()
         if self._read_settings().get("active") == file_name:
             self._write_settings({**self._read_settings(), "active": None})
 

@@ -10,6 +10,7 @@ import pytest
 from desktop.core.errors import ModelError
 from desktop.core.models import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
 from desktop.core.models.manager import COPY, HARDLINK, SYMLINK, ModelManager
+from desktop.core.models.probe import ensure_loadable, probe_sidecar
 from desktop.core.paths import Paths
 
 
@@ -64,10 +65,13 @@ def test_remove(paths_with_models: Paths) -> None:
     manager = ModelManager(paths_with_models)
     manager.add(paths_with_models.models / DEFAULT_CHAT_MODEL, how=HARDLINK, name="other")
     manager.set_active("other.gguf")
+    ensure_loadable(paths_with_models.models / "other.gguf")  # a new file: probed in a child, verdict kept
+    assert probe_sidecar(paths_with_models.models / "other.gguf").exists()
     with pytest.raises(ModelError, match="running now"):
         manager.remove("other.gguf", running=str(paths_with_models.models / "other.gguf"))
     manager.remove("other.gguf", running=str(paths_with_models.models / DEFAULT_CHAT_MODEL))
     assert manager.active_name == DEFAULT_CHAT_MODEL  # the removed one was active: back to the default
+    assert not probe_sidecar(paths_with_models.models / "other.gguf").exists()  # nothing left of it
     manager.remove(DEFAULT_EMBEDDING_MODEL)  # a default can go; ensure_default_models sets it up again
     assert [m.file_name for m in manager.list()] == [DEFAULT_CHAT_MODEL]
     with pytest.raises(ModelError, match="no model named"):
