@@ -13,8 +13,9 @@ long it may write:
   already write; moving a slider up prefers replies with more of its feature, down with less.
 * **Generation limits.** The length slider sets a target in words
   (``style.length_slider_to_words``); the token limit follows it. The curiosity, energy
-  and emoji sliders bias the sampling of ``?``, ``!`` and emoji tokens (``mark_bias``): a base
-  model copies them from examples only weakly.
+  and emoji sliders bias the sampling of ``?``, ``!`` and emoji tokens, warmth and
+  self-promotion that of their words (``mark_bias``): a base model copies all of them from
+  examples only weakly.
 * **Honest post-processing only.** A reply far over the length target is cut back at a
   sentence boundary (nothing is added or reworded); see ``trim_to_length``.
 """
