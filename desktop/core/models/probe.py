@@ -16,8 +16,6 @@ checked byte for byte at set-up, are known good and skip it.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -25,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from desktop.core.errors import ModelError
+from desktop.core.models.defaults import DEFAULT_MODELS, is_verified, matching_record, write_record
 
 PROBE_FLAG = "--probe-model"
 PROBE_TIMEOUT_S = 600.0
@@ -45,31 +44,15 @@ def _llama_version() -> str:
         return str(getattr(llama_cpp, "__version__", "unknown"))
 
 
-def _file_key(model_path: Path) -> dict[str, object]:
-    stat = model_path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "llama_cpp": _llama_version()}
-
-
 def _cached_verdict(model_path: Path) -> dict[str, object] | None:
-    try:
-        record = json.loads(probe_sidecar(model_path).read_text(encoding="utf-8"))
-        key = _file_key(model_path)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or any(record.get(k) != v for k, v in key.items()):
-        return None
-    return record
+    return matching_record(model_path, probe_sidecar(model_path), llama_cpp=_llama_version())
 
 
 def _remember(model_path: Path, verdict: str, message: str = "") -> None:
     """Write the verdict beside the model; a read-only folder just means probing again next time."""
-    target = probe_sidecar(model_path)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
-        tmp.write_text(json.dumps({**_file_key(model_path), "verdict": verdict, "message": message}), "utf-8")
-        os.replace(tmp, target)
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        write_record(model_path, probe_sidecar(model_path), llama_cpp=_llama_version(), verdict=verdict,
+                     message=message)
 
 
 def probe_command(model_path: Path) -> list[str]:
@@ -80,8 +63,6 @@ def probe_command(model_path: Path) -> list[str]:
 
 
 def _is_known_default(model_path: Path) -> bool:
-    from desktop.core.models.defaults import DEFAULT_MODELS, is_verified
-
     return model_path.name in DEFAULT_MODELS and is_verified(model_path)
 
 
