@@ -182,7 +182,8 @@ def run_gui(paths: Paths, profile: str, smoke_test: bool = False, smoke_pipeline
     try:
         code = app.exec()
     finally:
-        window.models.shutdown()
+        if window.is_built():
+            window.models.shutdown()
         if not workers.stop_all():
             log.warning("Some background tasks were still running at exit.")
     return int(code)

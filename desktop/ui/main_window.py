@@ -1,12 +1,21 @@
 """The main window: sidebar + pages, the first-run welcome, model set-up, status bar.
 
+Start-up is two steps. The constructor builds the shell: sidebar, status bar, welcome, and a
+heading-only stand-in for each page (``PendingPage``), importing nothing of the core. Right after
+the first paint, ``_build`` imports the page and controller modules (sqlite-utils and NumPy among
+them, most of a start's time), builds the real pages into the stand-ins' places and wires the
+controllers. Code that reaches for a page or controller before then builds them at once
+(``__getattr__``), so nothing outside this class needs to know.
+
 Window geometry, the last page and whether the welcome was seen are kept in the base folder's
 ``settings.ini`` (``Paths.settings_file``, INI format): never in the real home's settings.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal, Slot
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,24 +31,16 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME, __version__
 from desktop.core.paths import Paths
-from desktop.core.tasks import Progress
 from desktop.ui import theme
-from desktop.ui.controllers.drafting_controller import DraftingController
-from desktop.ui.controllers.import_controller import ImportController
-from desktop.ui.controllers.inbox_controller import InboxController
-from desktop.ui.controllers.models_controller import ModelsController, ModelSurvey
-from desktop.ui.controllers.packs_controller import PacksController
-from desktop.ui.controllers.persona_controller import PersonaController
+from desktop.ui.page_infos import PAGE_INFOS
 from desktop.ui.widgets.first_run import FirstRunPage
-from desktop.ui.widgets.import_page import ImportPage
-from desktop.ui.widgets.inbox_page import InboxPage
 from desktop.ui.widgets.model_setup import ModelSetupBanner
-from desktop.ui.widgets.packs_page import PacksPage
-from desktop.ui.widgets.page import PAGE_MARGIN, Page
-from desktop.ui.widgets.persona_page import PersonaPage
-from desktop.ui.widgets.preview_page import PreviewPage
-from desktop.ui.widgets.settings_page import SettingsPage
-from desktop.ui.workers import Failure
+from desktop.ui.widgets.page import PAGE_MARGIN, Page, PendingPage
+
+if TYPE_CHECKING:  # the pages and controllers are imported by MainWindow._build, after the first paint
+    from desktop.core.tasks import Progress
+    from desktop.ui.controllers.models_controller import ModelSurvey
+    from desktop.ui.workers import Failure
 
 KEY_GEOMETRY = "window/geometry"
 KEY_STATE = "window/state"
@@ -53,6 +54,25 @@ DEFAULT_SIZE = QSize(1120, 740)
 def open_settings(paths: Paths) -> QSettings:
     """The app's settings file, in INI format, under the base folder."""
     return QSettings(str(paths.settings_file), QSettings.Format.IniFormat)
+
+
+_BUILT_LATER = frozenset(
+    {
+        "import_page",
+        "persona_page",
+        "preview_page",
+        "inbox_page",
+        "packs_page",
+        "settings_page",
+        "pages",
+        "models",
+        "imports",
+        "drafting",
+        "inbox",
+        "persona_controller",
+        "packs",
+    }
+)
 
 
 class MainWindow(QMainWindow):
@@ -72,29 +92,20 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.paths = paths
         self.profile = profile
+        self.check_models = check_models
         self.settings = settings if settings is not None else open_settings(paths)
+        self._built = False
+        self._setup_note = ""
         self.setWindowTitle(f"{APP_NAME} — {profile}")
         self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(MINIMUM_SIZE)
 
-        # Pages ---------------------------------------------------------------------------------
-        self.import_page = ImportPage()
-        self.persona_page = PersonaPage()
-        self.preview_page = PreviewPage()
-        self.inbox_page = InboxPage()
-        self.packs_page = PacksPage()
-        self.settings_page = SettingsPage(paths, profile)
-        self.pages: list[Page] = [
-            self.import_page,
-            self.persona_page,
-            self.preview_page,
-            self.inbox_page,
-            self.packs_page,
-            self.settings_page,
-        ]
+        # Pages: stand-ins until _build, the page to be shown with its heading --------------------
+        start_page = self.settings.value(KEY_PAGE, 0, type=int)
+        start_page = start_page if 0 <= start_page < len(PAGE_INFOS) else 0
         self.stack = QStackedWidget()
-        for page in self.pages:
-            self.stack.addWidget(page)
+        for index, info in enumerate(PAGE_INFOS):
+            self.stack.addWidget(PendingPage(info) if index == start_page else QWidget())
 
         # Sidebar -------------------------------------------------------------------------------
         self.sidebar = QListWidget()
@@ -104,7 +115,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for number, page in enumerate(self.pages, start=1):
+        for number, page in enumerate(PAGE_INFOS, start=1):
             item = QListWidgetItem(theme.icon(page.icon_name), page.label)
             item.setToolTip(f"{page.title}  (Ctrl+{number})")
             item.setSizeHint(QSize(0, 40))
@@ -148,11 +159,9 @@ class MainWindow(QMainWindow):
         shell_layout.addWidget(sidebar_panel)
         shell_layout.addWidget(content, 1)
 
-        # First run over everything -----------------------------------------------------------------
-        self.first_run = FirstRunPage()
-        self.first_run.get_started.connect(self._on_get_started)
+        # First run over everything (built only for a creator who has not seen it) -------------------
+        self.first_run: FirstRunPage | None = None
         self.root = QStackedWidget()
-        self.root.addWidget(self.first_run)
         self.root.addWidget(self.shell)
         self.setCentralWidget(self.root)
 
@@ -167,13 +176,66 @@ class MainWindow(QMainWindow):
 
         # Shortcuts: Ctrl+1..6 pick a page ------------------------------------------------------------
         self.page_shortcuts: list[QShortcut] = []
-        for index in range(len(self.pages)):
+        for index in range(len(PAGE_INFOS)):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             # GUI thread only (a shortcut never fires from another thread), so a lambda is safe here.
             shortcut.activated.connect(lambda index=index: self.show_page(index))
             self.page_shortcuts.append(shortcut)
 
+        self._restore(start_page)
+        # The pages are built right after the first paint (or when first reached for, see __getattr__).
+        self._first_paint_watch = _FirstPaintWatch(self, self._build_soon)
+
+    def __getattr__(self, name: str) -> Any:
+        """A page or controller asked for before ``_build`` has run: build them all now."""
+        if name in _BUILT_LATER and not self.__dict__.get("_built", True):
+            self._build()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def is_built(self) -> bool:
+        """Whether the pages and controllers exist yet (the first paint comes before them)."""
+        return self._built
+
+    @Slot()
+    def _build_soon(self) -> None:
+        QTimer.singleShot(0, self._build)
+
+    @Slot()
+    def _build(self) -> None:
+        """Import and build the real pages and their controllers, and wire them together."""
+        if self._built:
+            return
+        self._built = True
+        from desktop.ui.controllers.drafting_controller import DraftingController
+        from desktop.ui.controllers.import_controller import ImportController
+        from desktop.ui.controllers.inbox_controller import InboxController
+        from desktop.ui.controllers.models_controller import ModelsController
+        from desktop.ui.controllers.packs_controller import PacksController
+        from desktop.ui.controllers.persona_controller import PersonaController
+        from desktop.ui.widgets.import_page import ImportPage
+        from desktop.ui.widgets.inbox_page import InboxPage
+        from desktop.ui.widgets.packs_page import PacksPage
+        from desktop.ui.widgets.persona_page import PersonaPage
+        from desktop.ui.widgets.preview_page import PreviewPage
+        from desktop.ui.widgets.settings_page import SettingsPage
+
+        paths, profile = self.paths, self.profile
+        self.import_page = ImportPage()
+        self.persona_page = PersonaPage()
+        self.preview_page = PreviewPage()
+        self.inbox_page = InboxPage()
+        self.packs_page = PacksPage()
+        self.settings_page = SettingsPage(paths, profile)
+        self.pages: list[Page] = [
+            self.import_page,
+            self.persona_page,
+            self.preview_page,
+            self.inbox_page,
+            self.packs_page,
+            self.settings_page,
+        ]
         # Models and keychain, through workers -----------------------------------------------------
         self.models = ModelsController(paths.models, self)
         self.models.survey_started.connect(self._on_survey_started)
@@ -191,7 +253,6 @@ class MainWindow(QMainWindow):
         self.settings_page.refresh_requested.connect(self.models.refresh)
         self.settings_page.attach(self.models)  # add / choose / remove models, on its workers
         self.models.active_changed.connect(self._on_active_model_changed)
-        self._setup_note = ""
 
         # Imports: the controller runs them on workers; the page loads its cards when first shown.
         self.imports = ImportController(paths, profile, self)
@@ -217,15 +278,22 @@ class MainWindow(QMainWindow):
         self.packs_page.attach(self.packs)
         self.packs_page.inbox_requested.connect(lambda: self.show_page(self.pages.index(self.inbox_page)))
 
-        self._restore()
-        if check_models:
+        # Into the stand-ins' places, once attached: the current page loads what it shows as it appears.
+        for index, page in enumerate(self.pages):
+            stand_in = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            if stand_in is self.stack.currentWidget():
+                self.stack.setCurrentWidget(page)
+            self.stack.removeWidget(stand_in)
+            stand_in.deleteLater()
+        if self.check_models:
             self.models.refresh()
             self.models.check_keychain()
 
     # --- pages ---------------------------------------------------------------------------------------
     def show_page(self, index: int) -> None:
         """Switch to page ``index`` (0-based), as the sidebar and Ctrl+1..6 do."""
-        if not 0 <= index < len(self.pages) or self.is_first_run_visible():
+        if not 0 <= index < len(PAGE_INFOS) or self.is_first_run_visible():
             return
         self.sidebar.setCurrentRow(index)
 
@@ -234,15 +302,19 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_sidebar_row_changed(self, row: int) -> None:
-        if 0 <= row < len(self.pages):
+        if 0 <= row < len(PAGE_INFOS):
             self.stack.setCurrentIndex(row)
             self.page_changed.emit(row)
 
     # --- first run --------------------------------------------------------------------------------------
     def is_first_run_visible(self) -> bool:
-        return self.root.currentWidget() is self.first_run
+        return self.first_run is not None and self.root.currentWidget() is self.first_run
 
     def show_first_run(self) -> None:
+        if self.first_run is None:
+            self.first_run = FirstRunPage()
+            self.first_run.get_started.connect(self._on_get_started)
+            self.root.addWidget(self.first_run)
         self.root.setCurrentWidget(self.first_run)
         self.first_run.start_button.setFocus()
 
@@ -254,15 +326,14 @@ class MainWindow(QMainWindow):
         self.sidebar.setFocus()
 
     # --- settings ------------------------------------------------------------------------------------------
-    def _restore(self) -> None:
+    def _restore(self, start_page: int) -> None:
         geometry = self.settings.value(KEY_GEOMETRY)
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
             self.resize(DEFAULT_SIZE)
         state = self.settings.value(KEY_STATE)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        page = self.settings.value(KEY_PAGE, 0, type=int)
-        self.sidebar.setCurrentRow(page if 0 <= page < len(self.pages) else 0)
+        self.sidebar.setCurrentRow(start_page)
         # INI stores bools as the strings 'true'/'false': read with type=bool (DESIGN.md section 4).
         if self.settings.value(KEY_FIRST_RUN_SEEN, False, type=bool):
             self.root.setCurrentWidget(self.shell)
@@ -277,15 +348,18 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         self.save_settings()
-        # Join the workers' threads before the window goes (no "QThread destroyed while running");
-        # a cancelled set-up removes its temporary file on the way out.
-        self.models.shutdown()
+        if self._built:
+            self.shutdown_workers()
+        super().closeEvent(event)
+
+    def shutdown_workers(self) -> None:
+        """Join the workers' threads before the window goes (no "QThread destroyed while running")."""
+        self.models.shutdown()  # a cancelled set-up removes its temporary file on the way out
         self.imports.shutdown()  # a running import is cancelled and rolled back
         self.packs.shutdown()  # an export past its point of no return finishes: no half-written pack
         self.persona_page.shutdown()  # unsaved persona edits are kept for next time
         self.inbox.shutdown()  # a batch stops within a token; finished drafts are already saved
         self.drafting.shutdown()  # a draft is cancelled; the model is unloaded on its own thread
-        super().closeEvent(event)
 
     # --- models -----------------------------------------------------------------------------------------------
     @Slot()
@@ -340,3 +414,19 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_keychain_failed(self, failure: Failure) -> None:
         self.settings_page.show_keychain_error(failure.text)
+
+
+class _FirstPaintWatch(QObject):
+    """Calls ``then`` once, just after ``window`` has painted for the first time."""
+
+    def __init__(self, window: QWidget, then: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            self.then()
+        return False

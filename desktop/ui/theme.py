@@ -53,8 +53,9 @@ def icon(name: str, size: int = 20) -> QIcon:
     return result
 
 
+@lru_cache(maxsize=1)
 def app_icon() -> QIcon:
-    """The window/application icon."""
+    """The window/application icon (rendered once: the application and the window both use it)."""
     template = _resource_text("icons", "app.svg")
     result = QIcon()
     for size in (16, 32, 64, 128, 256):

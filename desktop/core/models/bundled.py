@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import sys
-import uuid
 from collections.abc import Generator
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def _in_place(target: Path, source: Path) -> bool:
 
 def _place(source: Path, target: Path, allow_copy: bool) -> str:
     """Link (or copy) ``source`` to ``target`` through a hidden temp name; returns how, "" if it could not."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    tmp = target.with_name(f".{target.name}.{os.urandom(16).hex()}.partial")
     try:
         try:
             tmp.symlink_to(source.resolve())

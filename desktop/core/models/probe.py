@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from desktop.core.errors import ModelError
@@ -36,6 +34,8 @@ def probe_sidecar(model_path: Path) -> Path:
 
 
 def _llama_version() -> str:
+    from importlib import metadata  # here, not at the top: 17 ms of every start-up otherwise (app.py)
+
     try:
         return metadata.version("llama_cpp_python")
     except metadata.PackageNotFoundError:  # a frozen app without the dist-info
@@ -77,6 +77,8 @@ def ensure_loadable(model_path: Path, *, command: list[str] | None = None, timeo
         if cached.get("verdict") == PROBED_OK:
             return
         raise _crash_error(model_path, str(cached.get("message", "")))
+    import subprocess  # here, not at the top: every start-up imports this module, few probe
+
     try:
         done = subprocess.run(
             command or probe_command(model_path), capture_output=True, text=True, timeout=timeout,

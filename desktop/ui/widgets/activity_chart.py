@@ -104,12 +104,14 @@ class ActivityChart(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setMinimumHeight(90)
 
-        self.stack = QStackedLayout()
-        self.stack.addWidget(self.empty_label)
-        self.stack.addWidget(self.view)
+        # The stack joins this widget's layout before it gets widgets: a parentless stacked layout
+        # shows its first widget as a window of its own (a flash, and the main window loses focus).
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedLayout()
         layout.addLayout(self.stack)
+        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(self.view)
         self.set_activity([])
 
     def set_activity(self, activity: list[tuple[str, int, int]]) -> None:

@@ -29,6 +29,7 @@ from desktop.core.tasks import Progress
 from desktop.ui.controllers.import_controller import ImportController, OwnerNeeded, PageData
 from desktop.ui.widgets.activity_chart import ActivityChart
 from desktop.ui.widgets.import_cards import ERROR_COLOR, ImportRow, SourceCard, plural
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 
@@ -225,13 +226,7 @@ class OwnerDialog(QDialog):
 
 
 class ImportPage(Page):
-    label = "Import"
-    icon_name = "import"
-    title = "Import your data"
-    summary = (
-        "Drop the 'download your data' zips from Instagram, Facebook, X, TikTok, YouTube, WhatsApp, "
-        "Telegram and more here. They are read on this computer and never uploaded."
-    )
+    info = page_infos.IMPORT
 
     #: Emitted with the paths the creator dropped or chose (also handed to the controller).
     archives_chosen = Signal(list)

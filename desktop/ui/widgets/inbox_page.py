@@ -51,6 +51,7 @@ from desktop.ui.controllers.inbox_controller import (
 from desktop.ui.widgets.inbox_detail import InboxDetail
 from desktop.ui.widgets.inbox_fidelity import FidelityChart
 from desktop.ui.widgets.inbox_model import MESSAGE, PLATFORM, SENDER, STATE, InboxModel
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 
 #: The state filter's choices: (label, state, trashed).
@@ -94,13 +95,7 @@ def confirm_approve_all(parent: QWidget, count: int) -> bool:
 
 
 class InboxPage(Page):
-    label = "Inbox"
-    icon_name = "inbox"
-    title = "Inbox"
-    summary = (
-        "Drafted replies wait here for you. Approve, edit or reject each one: nothing is ever sent on "
-        "its own, and every draft shows where its words came from."
-    )
+    info = page_infos.INBOX
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -49,7 +49,10 @@ class ModelSetupBanner(QFrame):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         layout.addWidget(self.setup_button)
         layout.addWidget(self.cancel_button)
-        self._show_state("hidden")
+        # Hidden until a state is shown; no re-polish yet (it costs start-up time, see main_window).
+        self.state = "hidden"
+        self.setProperty("state", "hidden")
+        self.setVisible(False)
 
     def _show_state(self, state: str) -> None:
         self.state = state

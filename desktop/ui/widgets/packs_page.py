@@ -48,6 +48,7 @@ from desktop.ui.widgets.packs_parts import (
     export_summary,
     set_message,
 )
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 
@@ -160,13 +161,7 @@ def _shortcut(parent: QWidget, keys: QKeySequence | str, slot: Any) -> QShortcut
 
 
 class PacksPage(Page):
-    label = "Packs"
-    icon_name = "packs"
-    title = "Reply packs"
-    summary = (
-        "Approved replies are gathered into a reply pack: a zip file you take to your posting tool "
-        "yourself. Understudy never posts for you and never signs in to your accounts."
-    )
+    info = page_infos.PACKS
 
     #: The creator asked to go to the Inbox (from the empty state).
     inbox_requested = Signal()

@@ -7,20 +7,31 @@ from collections.abc import Iterable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from desktop.ui.page_infos import PageInfo
+
 PAGE_MARGIN = 32
 
 
 class Page(QWidget):
-    """A page of the main window. Subclasses set the class attributes and fill ``body``."""
+    """A page of the main window. Subclasses set ``info`` (``page_infos``) and fill ``body``."""
 
-    #: Short name for the sidebar.
-    label: str = ""
-    #: Icon name in ``desktop/ui/icons``.
-    icon_name: str = ""
-    #: Heading at the top of the page.
-    title: str = ""
-    #: What the page is for, in friendly plain words (shown under the title).
-    summary: str = ""
+    info: PageInfo
+
+    @property
+    def label(self) -> str:
+        return self.info.label
+
+    @property
+    def icon_name(self) -> str:
+        return self.info.icon_name
+
+    @property
+    def title(self) -> str:
+        return self.info.title
+
+    @property
+    def summary(self) -> str:
+        return self.info.summary
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +63,15 @@ class Page(QWidget):
         self.body.setSpacing(14)
         layout.addLayout(self.body)
         layout.addStretch(1)
+
+
+class PendingPage(Page):
+    """A page's heading and summary with an empty body: what the first paint shows of a page
+    whose module has not been imported yet (``MainWindow`` swaps in the real page a moment later)."""
+
+    def __init__(self, info: PageInfo, parent: QWidget | None = None) -> None:
+        self.info = info
+        super().__init__(parent)
 
 
 def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:

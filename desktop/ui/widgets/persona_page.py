@@ -43,6 +43,7 @@ from desktop.ui.controllers.persona_controller import (
     ProfileData,
     Saved,
 )
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.persona_parts import (
     BoundariesEditor,
@@ -98,13 +99,7 @@ class PersonaEdit(QUndoCommand):
 
 
 class PersonaPage(Page):
-    label = "Persona"
-    icon_name = "persona"
-    title = "Your persona"
-    summary = (
-        "Tune how your understudy sounds: how casual or polished, how playful, how long its replies are, "
-        "and the topics it must never touch. It learns your style from your own posts; you hold the dials."
-    )
+    info = page_infos.PERSONA
 
     #: The creator asked to import an archive (from the style charts' empty state).
     import_requested = Signal()

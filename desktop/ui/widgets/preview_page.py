@@ -35,6 +35,7 @@ from desktop.ui.controllers.drafting_controller import (
     DraftingController,
     DraftRequest,
 )
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.preview_parts import (
     GREEN,
@@ -76,13 +77,7 @@ def _banner_style(color: str) -> str:
 
 
 class PreviewPage(Page):
-    label = "Preview"
-    icon_name = "preview"
-    title = "Try it out"
-    summary = (
-        "Type a message a fan might send and watch your understudy draft a reply, along with the past "
-        "posts and replies it drew on. It's a rehearsal: nothing is saved or sent."
-    )
+    info = page_infos.PREVIEW
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.paths import Paths
+from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 
 MODEL_COLUMNS = ("Name", "Used for", "Size", "Quant.", "Arch.", "Context", "Template", "In use")
@@ -101,13 +102,7 @@ def _path_field(text: str) -> QLineEdit:
 
 
 class SettingsPage(Page):
-    label = "Settings"
-    icon_name = "settings"
-    title = "Settings"
-    summary = (
-        "Where Understudy keeps your data, which AI models it has, and how it keeps secrets. "
-        "Everything listed here is on this computer."
-    )
+    info = page_infos.SETTINGS
 
     refresh_requested = Signal()
 
