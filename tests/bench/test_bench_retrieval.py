@@ -8,12 +8,15 @@ lands among them as among a creator's real vectors):
 * ours: ``Retriever.retrieve(message)`` as a draft calls it: embed the message with MiniLM
   (``--threads``: the app's 2 by default), search both faiss partitions (exact up to
   ``HNSW_THRESHOLD`` vectors each, HNSW above), FTS5 BM25 on the text, fuse, read the rows;
+  and the same handed the message's vector (``query_vector``), as the reference is;
 * reference: ``IndexFlatIP.search`` alone over all the items' vectors, k=50, with the same
   message vectors (faiss on one OpenMP thread for both, as the app runs it).
 
 The two alternate, query by query, with a third: ours with the query embedder on the other
 thread count (1, the library's ``DEFAULT_THREADS``, or 2), for comparison. Rows: p50 and p95
-latency (goal: p95 at most 2x the reference) and, at 1M, the absolute p95 (goal: under 30 ms).
+latency of the search handed the vector (goal: p95 at most 2x the reference, which is handed it
+too), p95 with the query embedded (what a draft waits for) and, at 1M, that absolute p95 (goal:
+under 30 ms).
 The printed detail splits our time into its steps, and checks the recall@10 of our
 incoming-side index against exact search.
 """
@@ -150,12 +153,17 @@ def bench_size(
             threads: {step: [] for step in STEPS} for threads in embedders
         }
         reference: list[float] = []
+        given: list[float] = []  # ours, handed the query vector as the reference is
+        app_retriever = retrievers[next(iter(embedders))]
         for message in messages:
             for threads, retriever in retrievers.items():
                 run = retriever.retrieve(message)
                 assert run.examples
                 for step in STEPS:
                     ours[threads][step].append(run.timings[step])
+            run = app_retriever.retrieve(message, query_vector=query_vectors[message][0])
+            assert run.examples
+            given.append(run.timings["total_ms"])
             started = time.perf_counter()
             flat.search(query_vectors[message], 50)
             reference.append((time.perf_counter() - started) * 1000)
@@ -172,6 +180,7 @@ def bench_size(
         kind = index.incoming.index.kind if index.incoming.index is not None else "?"
     return {
         "ours": ours,
+        "given": given,
         "reference": reference,
         "fill_s": fill_s,
         "build_s": build_s,
@@ -211,12 +220,20 @@ def test_retrieval_latency(
                     f" {ref50:8.2f} {ref95:6.2f} |"
                     f" {r['kind']}, {r['recall']:.2f} | {r['fill_s']:.0f} s, {r['build_s']:.1f} s"
                 )
+            given = r["given"]
+            assert isinstance(given, list)
+            print(
+                f"  {items:>9,} {threads:>3} | {percentile(given, 0.5):6.1f} {percentile(given, 0.95):6.1f} |"
+                " handed the query vector, as the reference is"
+            )
             size = label(items)
-            p50, p95 = percentile(ours[threads]["total_ms"], 0.5), percentile(ours[threads]["total_ms"], 0.95)
+            p50, p95 = percentile(given, 0.5), percentile(given, 0.95)
             bench.add(f"retrieval {size}: p50", p50, ref50, "ms")
             bench.add(f"retrieval {size}: p95", p95, ref95, "ms", "ratio <= 2")
+            with_embedding = percentile(ours[threads]["total_ms"], 0.95)
+            bench.add(f"retrieval {size}: p95 with the query embedded", with_embedding, ref95, "ms")
             if items >= 1_000_000:
-                bench.add(f"retrieval {size}: p95 absolute", p95, ref95, "ms", "ours < 30")
+                bench.add(f"retrieval {size}: p95 absolute", with_embedding, ref95, "ms", "ours < 30")
             if items == sizes[0]:
                 bench.add(
                     f"retrieval {size}: p95, {other}-thread query embedder",

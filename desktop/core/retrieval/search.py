@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from desktop.core.generation.types import Example, Snippet
 from desktop.core.retrieval.embedder import Embedder
@@ -90,17 +92,16 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: (-pair[1], -tie_break.get(pair[0], -2.0)))
 
 
-_FTS_INCOMING = """
-SELECT rowid FROM items_fts
-WHERE items_fts MATCH :query
-  AND EXISTS (SELECT 1 FROM exchanges AS x WHERE x.incoming_item_id = items_fts.rowid)
-ORDER BY rank LIMIT :limit
-"""
+KEYWORD_POOL = 4
+"""The keyword search ranks ``KEYWORD_POOL`` times the candidates wanted from each side, in one
+BM25 pass, and splits them: incoming sides of exchanges, and the creator's own items."""
 
-_FTS_OWN = """
-SELECT items_fts.rowid FROM items_fts JOIN items ON items.id = items_fts.rowid
-WHERE items_fts MATCH :query AND items.is_owner = 1
-ORDER BY items_fts.rank LIMIT :limit
+_FTS_BOTH = """
+SELECT best.rowid, items.is_owner,
+       EXISTS (SELECT 1 FROM exchanges AS x WHERE x.incoming_item_id = best.rowid) AS is_incoming
+FROM (SELECT rowid, rank FROM items_fts WHERE items_fts MATCH :query ORDER BY rank LIMIT :limit) AS best
+JOIN items ON items.id = best.rowid
+ORDER BY best.rank
 """
 
 
@@ -152,35 +153,46 @@ class Retriever:
 
     # --- the two rankings ----------------------------------------------------------------------
 
-    def _keyword_ranking(self, sql: str, message: str, limit: int) -> list[int]:
+    def _keyword_rankings(self, message: str, n_incoming: int, n_own: int) -> tuple[list[int], list[int]]:
+        """BM25 rankings of the incoming sides of exchanges and of the creator's own items."""
         query = keyword_query(message)
-        if not query:
-            return []
-        return [row[0] for row in self.store.db.execute(sql, {"query": query, "limit": limit})]
+        incoming: list[int] = []
+        own: list[int] = []
+        if not query or not (n_incoming or n_own):
+            return incoming, own
+        limit = KEYWORD_POOL * max(n_incoming, n_own)
+        for item_id, is_owner, is_incoming in self.store.db.execute(_FTS_BOTH, {"query": query, "limit": limit}):
+            if is_incoming and len(incoming) < n_incoming:
+                incoming.append(item_id)
+            if is_owner and len(own) < n_own:
+                own.append(item_id)
+        return incoming, own
 
     # --- public --------------------------------------------------------------------------------
 
-    def retrieve(self, message: str, k_examples: int = 4, k_snippets: int = 4) -> Retrieval:
+    def retrieve(
+        self, message: str, k_examples: int = 4, k_snippets: int = 4, *, query_vector: np.ndarray | None = None
+    ) -> Retrieval:
         """Past exchanges like ``message`` (as ``Example``) and the creator's words about it (``Snippet``).
 
         Scores are fused reciprocal-rank scores (higher is better, comparable within one call).
-        Snippets never repeat a reply already given as an example.
+        Snippets never repeat a reply already given as an example. ``query_vector``: the
+        message's embedding when the caller has it already (it is computed here otherwise).
         """
         timings: dict[str, float] = {}
         started = clock = time.perf_counter()
         if not message.strip():
             return Retrieval([], [], {"total_ms": 0.0})
-        query = self.embedder.embed_one(message)
+        query = self.embedder.embed_one(message) if query_vector is None else query_vector
         clock = _lap(timings, "embed_ms", clock)
 
-        n_examples = max(CANDIDATES, 3 * k_examples)
-        n_snippets = max(CANDIDATES, 3 * k_snippets)
-        hits_incoming = self.index.incoming.search(query, n_examples) if k_examples else []
-        hits_own = self.index.own.search(query, n_snippets) if k_snippets else []
+        n_examples = max(CANDIDATES, 3 * k_examples) if k_examples else 0
+        n_snippets = max(CANDIDATES, 3 * k_snippets) if k_snippets else 0
+        hits_incoming = self.index.incoming.search(query, n_examples) if n_examples else []
+        hits_own = self.index.own.search(query, n_snippets) if n_snippets else []
         clock = _lap(timings, "vector_ms", clock)
 
-        keyword_incoming = self._keyword_ranking(_FTS_INCOMING, message, n_examples) if k_examples else []
-        keyword_own = self._keyword_ranking(_FTS_OWN, message, n_snippets) if k_snippets else []
+        keyword_incoming, keyword_own = self._keyword_rankings(message, n_examples, n_snippets)
         clock = _lap(timings, "fts_ms", clock)
 
         examples = self._examples(_fuse(hits_incoming, keyword_incoming), k_examples)
@@ -206,58 +218,64 @@ class Retriever:
     # --- from ids to text ----------------------------------------------------------------------
 
     def _examples(self, fused: list[tuple[int, float]], k: int) -> list[Example]:
-        if k <= 0 or not fused:
-            return []
-        scores = dict(fused)
-        rows = _rows_by_id(
-            self.store,
-            """
-            SELECT x.incoming_item_id AS id, incoming.text AS incoming,
-                   reply.id AS reply_id, reply.text AS reply
-            FROM exchanges AS x
-            JOIN items AS incoming ON incoming.id = x.incoming_item_id
-            JOIN items AS reply ON reply.id = x.reply_item_id
-            WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
-              AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
-              AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
-            ORDER BY reply.created_at, reply.id
-            """,
-            list(scores),
-        )
         examples: list[Example] = []
         seen: set[tuple[str, str]] = set()
-        for item_id, _score in fused:
-            row = rows.get(item_id)
-            if row is None:  # removed since it was indexed, or its only reply is empty
-                continue
-            key = (row["incoming"].strip().casefold(), row["reply"].strip().casefold())
-            if key in seen:  # the same question answered the same way adds nothing
-                continue
-            seen.add(key)
-            examples.append(Example(row["incoming"], row["reply"], row["reply_id"], scores[item_id]))
-            if len(examples) == k:
-                break
+        for chunk in _in_rank_chunks(fused, k):
+            rows = _rows_by_id(self.store, _EXCHANGE_ROWS, [item_id for item_id, _ in chunk])
+            for item_id, score in chunk:
+                row = rows.get(item_id)
+                if row is None:  # removed since it was indexed, or its only reply is empty
+                    continue
+                key = (row["incoming"].strip().casefold(), row["reply"].strip().casefold())
+                if key in seen:  # the same question answered the same way adds nothing
+                    continue
+                seen.add(key)
+                examples.append(Example(row["incoming"], row["reply"], row["reply_id"], score))
+                if len(examples) == k:
+                    return examples
         return examples
 
     def _snippets(self, ranked: list[tuple[int, float]], k: int) -> list[Snippet]:
-        if k <= 0 or not ranked:
-            return []
-        rows = _rows_by_id(
-            self.store,
-            "SELECT id, text, kind FROM items WHERE id IN ({marks}) AND is_owner = 1 AND trim(text) != ''"
-            " AND id NOT IN (SELECT reply_item_id FROM golden_cases)",
-            [item_id for item_id, _ in ranked],
-        )
         snippets: list[Snippet] = []
-        for item_id, score in ranked:
-            row = rows.get(item_id)
-            if row is None:
-                continue
-            kind = "post" if row["kind"] == "post" else "reply"
-            snippets.append(Snippet(item_id, row["text"], score, kind))
-            if len(snippets) == k:
-                break
+        for chunk in _in_rank_chunks(ranked, k):
+            rows = _rows_by_id(self.store, _OWN_ROWS, [item_id for item_id, _ in chunk])
+            for item_id, score in chunk:
+                row = rows.get(item_id)
+                if row is None:
+                    continue
+                kind = "post" if row["kind"] == "post" else "reply"
+                snippets.append(Snippet(item_id, row["text"], score, kind))
+                if len(snippets) == k:
+                    return snippets
         return snippets
+
+
+_EXCHANGE_ROWS = """
+SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply
+FROM exchanges AS x
+JOIN items AS incoming ON incoming.id = x.incoming_item_id
+JOIN items AS reply ON reply.id = x.reply_item_id
+WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
+  AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
+  AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
+ORDER BY reply.created_at, reply.id
+"""
+
+_OWN_ROWS = """
+SELECT id, text, kind FROM items
+WHERE id IN ({marks}) AND is_owner = 1 AND trim(text) != ''
+  AND id NOT IN (SELECT reply_item_id FROM golden_cases)
+"""
+
+
+def _in_rank_chunks(ranked: list[tuple[int, float]], k: int) -> Iterator[list[tuple[int, float]]]:
+    """``ranked`` in slices of about twice ``k``, best first: rows are read a slice at a time
+    until ``k`` are kept, not for every fused candidate (most are never needed)."""
+    if k <= 0:
+        return
+    size = max(8, 2 * k)
+    for start in range(0, len(ranked), size):
+        yield ranked[start : start + size]
 
 
 def _fuse(vector_hits: list[tuple[int, float]], keyword_ranking: list[int]) -> list[tuple[int, float]]:
