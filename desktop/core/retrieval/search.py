@@ -261,9 +261,11 @@ WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
 ORDER BY reply.created_at, reply.id
 """
 
+# "+is_owner": looked up by id, never through the is_owner index, which SQLite would otherwise
+# choose and scan every owner row with (3.5 ms instead of 0.01 ms at 100k items).
 _OWN_ROWS = """
 SELECT id, text, kind FROM items
-WHERE id IN ({marks}) AND is_owner = 1 AND trim(text) != ''
+WHERE id IN ({marks}) AND +is_owner = 1 AND trim(text) != ''
   AND id NOT IN (SELECT reply_item_id FROM golden_cases)
 """
 
