@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
     """The shell. ``check_models=False`` skips the start-up survey (for tests that need no workers)."""
 
     page_changed = Signal(int)
+    pages_built = Signal()
 
     def __init__(
         self,
@@ -286,6 +287,7 @@ class MainWindow(QMainWindow):
                 self.stack.setCurrentWidget(page)
             self.stack.removeWidget(stand_in)
             stand_in.deleteLater()
+        self.pages_built.emit()
         if self.check_models:
             self.models.refresh()
             self.models.check_keychain()

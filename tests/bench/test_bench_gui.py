@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from desktop.core.paths import Paths
 from desktop.ui import workers
 from desktop.ui.controllers.drafting_controller import READY
-from desktop.ui.gui import create_application
+from desktop.ui.gui import create_application, freeze_startup_objects
 from desktop.ui.main_window import KEY_FIRST_RUN_SEEN, MainWindow, open_settings
 from tests.bench.drafting_setup import clone_base, link_models
 from tests.bench.import_workload import generate_instagram_archive
@@ -75,6 +75,7 @@ def open_window(qtbot, paths: Paths) -> MainWindow:  # type: ignore[no-untyped-d
     settings.setValue(KEY_FIRST_RUN_SEEN, True)
     settings.sync()
     window = MainWindow(paths, "default")
+    freeze_startup_objects(window)  # as run_gui does
     window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: not window.models.is_busy(), timeout=60_000)  # the start-up model survey
