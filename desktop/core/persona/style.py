@@ -163,13 +163,30 @@ def words_of(text: str) -> list[str]:
 
 def style_features(text: str) -> StyleFeatures:
     """Measure one text. Pure and fast: called for every stored reply."""
+    return measure_text(text)[0]
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _casing(text: str) -> tuple[bool, bool, bool]:
+    """(has a cased letter, the first one is lower-case, none is upper-case)."""
+    if text.isascii():  # the common case, without a Python loop over the characters
+        first = _ASCII_LETTER.search(text)
+        return first is not None, first is not None and first.group().islower(), first is not None and text.islower()
+    cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
+    return bool(cased), bool(cased) and cased[0].islower(), bool(cased) and not any(c.isupper() for c in cased)
+
+
+def measure_text(text: str) -> tuple[StyleFeatures, list[str]]:
+    """``style_features(text)`` and the emoji found in it (``find_emoji``), measured once."""
     without_links = _URL.sub(" ", text)
     words = _WORD.findall(without_links)
     emoji = find_emoji(text)
     keys = {emoji_key(e) for e in emoji}
     lowered = [w.lower() for w in words]
-    cased = [c for c in without_links if c.isalpha() and (c.isupper() or c.islower())]
-    return StyleFeatures(
+    cased, lowercase_start, all_lowercase = _casing(without_links)
+    features = StyleFeatures(
         words=len(words),
         emoji=len(emoji),
         exclamations=text.count("!"),
@@ -180,12 +197,13 @@ def style_features(text: str) -> StyleFeatures:
         warm=len(_WARM.findall(without_links)) + len(keys & _WARM_EMOJI),
         hedges=len(_HEDGE.findall(without_links)),
         formal=len(_FORMAL.findall(without_links)),
-        cased=bool(cased),
-        lowercase_start=bool(cased) and cased[0].islower(),
-        all_lowercase=bool(cased) and not any(c.isupper() for c in cased),
+        cased=cased,
+        lowercase_start=lowercase_start,
+        all_lowercase=all_lowercase,
         links=len(_URL.findall(text)),
         self_promotion=len(_PROMO.findall(without_links)),
     )
+    return features, emoji
 
 
 # --- languages (a light heuristic) ---------------------------------------------------------------
@@ -211,7 +229,7 @@ def detect_language(text: str) -> str:
     """A guess at the text's language: a script (Cyrillic is reported as "ru", Han as "zh"), or for
     Latin script the language whose common words it uses most; "und" when unclear."""
     scripts: Counter[str] = Counter()
-    for ch in text:
+    for ch in "" if text.isascii() else text:  # every script listed lies above U+0370
         cp = ord(ch)
         if cp < 0x0370 or not ch.isalpha():
             continue
@@ -278,12 +296,11 @@ def phrases_of(text: str) -> set[str]:
     found: set[str] = set()
     for segment in _SEGMENT_BREAK.split(_URL.sub(" ", text.lower())):
         tokens = [w.replace("’", "'") for w in _WORD.findall(segment)]
+        common = [t in STOPWORDS or t.isdigit() for t in tokens]
         for size in _NGRAM_SIZES:
             for start in range(len(tokens) - size + 1):
-                gram = tokens[start : start + size]
-                if all(t in STOPWORDS or t.isdigit() for t in gram):
-                    continue
-                found.add(" ".join(gram))
+                if not all(common[start : start + size]):
+                    found.add(" ".join(tokens[start : start + size]))
     return found
 
 
@@ -565,8 +582,7 @@ def iter_style_profile(
         if not text:
             skipped += 1
             continue
-        features = style_features(text)
-        emoji = find_emoji(text)
+        features, emoji = measure_text(text)
         hour_text = (created_at or "")[11:13]
         hour = int(hour_text) if hour_text.isdigit() else None
         overall.add(features, emoji, hour)
