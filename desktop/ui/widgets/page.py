@@ -65,13 +65,27 @@ class Page(QWidget):
         layout.addStretch(1)
 
 
-class PendingPage(Page):
-    """A page's heading and summary with an empty body: what the first paint shows of a page
-    whose module has not been imported yet (``MainWindow`` swaps in the real page a moment later)."""
+class PendingPage(QWidget):
+    """A page's heading and summary alone, laid out as ``Page`` lays them out: what the first paint
+    shows of a page whose module is not imported yet (``MainWindow`` swaps in the real page a
+    moment later). No scroll area and no selectable text: it is on screen for a fraction of a
+    second, and those cost a few milliseconds of every start."""
 
     def __init__(self, info: PageInfo, parent: QWidget | None = None) -> None:
-        self.info = info
         super().__init__(parent)
+        self.info = info
+        self.setObjectName("pageHost")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(PAGE_MARGIN, 28, PAGE_MARGIN, PAGE_MARGIN)
+        layout.setSpacing(10)
+        title = QLabel(info.title)
+        title.setObjectName("pageTitle")
+        summary = QLabel(info.summary)
+        summary.setObjectName("pageSummary")
+        summary.setWordWrap(True)
+        layout.addWidget(title)
+        layout.addWidget(summary)
+        layout.addStretch(1)
 
 
 def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
