@@ -228,7 +228,7 @@ class InboxPage(Page):
         self.table.setColumnWidth(STATE, 92)
         self.table.setColumnWidth(SENDER, 104)
         self.table.setColumnWidth(PLATFORM, 80)
-        self.table.setMinimumWidth(360)
+        self.table.setMinimumWidth(260)
         # The theme's calm selection, so the state colours stay readable on the selected row.
         self.table.setStyleSheet(
             "QTableView#inboxList { background: #ffffff; alternate-background-color: #f7f7fb;"
@@ -262,7 +262,7 @@ class InboxPage(Page):
         self.detail.actions.addStretch(1)
         self.detail.actions.addWidget(self.undo_button)
         # The message side scrolls on its own, so a long thread or many sources never stretch the page.
-        detail_scroll = QScrollArea()
+        detail_scroll = self.detail_scroll = QScrollArea()
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
         detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -339,8 +339,13 @@ class InboxPage(Page):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
         if not self._loaded:
+            # The reply's buttons never cut off: the message side is kept as wide as its content
+            # needs (measured once styled, on the first show), the list gives way instead.
+            bar = self.detail_scroll.verticalScrollBar().sizeHint().width()
+            self.detail_scroll.setMinimumWidth(self.detail.minimumSizeHint().width() + bar)
             width = max(800, self.splitter.width())
-            self.splitter.setSizes([width * 9 // 20, width * 11 // 20])  # room for the message column
+            detail = max(width * 11 // 20, self.detail_scroll.minimumWidth())
+            self.splitter.setSizes([width - detail, detail])  # room for the message column
         if self.controller is not None and not self._loaded:
             self._loaded = True
             self.controller.load()
