@@ -1,11 +1,12 @@
 """The main window: sidebar + pages, the first-run welcome, model set-up, status bar.
 
-Start-up is two steps. The constructor builds the shell: sidebar, status bar, welcome, and a
-heading-only stand-in for each page (``PendingPage``), importing nothing of the core. Right after
-the first paint, ``_build`` imports the page and controller modules (sqlite-utils and NumPy among
-them, most of a start's time), builds the real pages into the stand-ins' places and wires the
-controllers. Code that reaches for a page or controller before then builds them at once
-(``__getattr__``), so nothing outside this class needs to know.
+Start-up is two steps. The constructor builds the shell: sidebar, status bar, welcome if unseen,
+the heading of the page to be shown (``PendingPage``) and blank stand-ins for the other pages,
+importing nothing of the core. Right after the first paint, ``_build`` imports the page and
+controller modules (sqlite-utils and NumPy among them, most of a start's time), builds the real
+pages into the stand-ins' places and wires the controllers. Code that reaches for a page or
+controller before then builds them at once (``__getattr__``), so nothing outside this class
+needs to know.
 
 Window geometry, the last page and whether the welcome was seen are kept in the base folder's
 ``settings.ini`` (``Paths.settings_file``, INI format): never in the real home's settings.
