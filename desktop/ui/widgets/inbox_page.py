@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import page_infos
 from desktop.ui.controllers.inbox_controller import (
     BATCH_IDLE,
     BATCH_PAUSING,
@@ -51,7 +52,6 @@ from desktop.ui.controllers.inbox_controller import (
 from desktop.ui.widgets.inbox_detail import InboxDetail
 from desktop.ui.widgets.inbox_fidelity import FidelityChart
 from desktop.ui.widgets.inbox_model import MESSAGE, PLATFORM, SENDER, STATE, InboxModel
-from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 
 #: The state filter's choices: (label, state, trashed).

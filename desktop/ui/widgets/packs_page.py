@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.tasks import Progress
+from desktop.ui import page_infos
 from desktop.ui.controllers.packs_controller import (
     ExportPreview,
     PackRow,
@@ -48,7 +49,6 @@ from desktop.ui.widgets.packs_parts import (
     export_summary,
     set_message,
 )
-from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 

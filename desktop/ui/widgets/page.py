@@ -46,18 +46,9 @@ class Page(QWidget):
         content.setObjectName("pageHost")
         scroll.setWidget(content)
 
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(PAGE_MARGIN, 28, PAGE_MARGIN, PAGE_MARGIN)
-        layout.setSpacing(10)
-        self.title_label = QLabel(self.title)
-        self.title_label.setObjectName("pageTitle")
+        layout, self.title_label, self.summary_label = _heading(content, self.info)
         self.title_label.setAccessibleName(self.title)
-        self.summary_label = QLabel(self.summary)
-        self.summary_label.setObjectName("pageSummary")
-        self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.summary_label)
         layout.addSpacing(12)
         self.body = QVBoxLayout()
         self.body.setSpacing(14)
@@ -75,17 +66,24 @@ class PendingPage(QWidget):
         super().__init__(parent)
         self.info = info
         self.setObjectName("pageHost")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(PAGE_MARGIN, 28, PAGE_MARGIN, PAGE_MARGIN)
-        layout.setSpacing(10)
-        title = QLabel(info.title)
-        title.setObjectName("pageTitle")
-        summary = QLabel(info.summary)
-        summary.setObjectName("pageSummary")
-        summary.setWordWrap(True)
-        layout.addWidget(title)
-        layout.addWidget(summary)
+        layout, _title, _summary = _heading(self, info)
         layout.addStretch(1)
+
+
+def _heading(host: QWidget, info: PageInfo) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """``host``'s layout with the page's title and summary in it: one place for both ``Page``
+    and ``PendingPage``, so the first paint's heading sits exactly where the page's will."""
+    layout = QVBoxLayout(host)
+    layout.setContentsMargins(PAGE_MARGIN, 28, PAGE_MARGIN, PAGE_MARGIN)
+    layout.setSpacing(10)
+    title = QLabel(info.title)
+    title.setObjectName("pageTitle")
+    summary = QLabel(info.summary)
+    summary.setObjectName("pageSummary")
+    summary.setWordWrap(True)
+    layout.addWidget(title)
+    layout.addWidget(summary)
+    return layout, title, summary
 
 
 def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:

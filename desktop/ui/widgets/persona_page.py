@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from desktop.core.persona.model import SLIDER_NAMES, Persona
 from desktop.core.persona.versions import diff_personas
 from desktop.core.tasks import Progress
+from desktop.ui import page_infos
 from desktop.ui.controllers.drafting_controller import DRAFTING, FAILED, LOADING, READY, DraftingController
 from desktop.ui.controllers.persona_controller import (
     LivePreview,
@@ -43,7 +44,6 @@ from desktop.ui.controllers.persona_controller import (
     ProfileData,
     Saved,
 )
-from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.persona_parts import (
     BoundariesEditor,

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import page_infos
 from desktop.ui.controllers.drafting_controller import (
     DRAFTING,
     FAILED,
@@ -35,7 +36,6 @@ from desktop.ui.controllers.drafting_controller import (
     DraftingController,
     DraftRequest,
 )
-from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.preview_parts import (
     GREEN,
