@@ -12,9 +12,11 @@ Not ``LlamaRAMCache`` and not ``Llama.save_state``: both copy the logits array a
 DESIGN.md measured (1.0 s and 421 MB per save, slower than recomputing).
 
 Determinism: a different batch split changes the floating point sums and can change the
-text, so evaluation always runs in fixed blocks aligned to absolute positions and every reuse
-point is a block boundary (see ``prepare_prefix``): the same seed and prompt give the same
-text whether the start was live, restored or computed.
+text, so every prompt is evaluated on one schedule that depends on the prompt alone (whole
+blocks up to the end of the persona part, whose last block ends there, then whole blocks from
+that point) and every reuse point is one of its boundaries (see ``prepare_prefix``): the same
+seed and prompt give the same text whether the start was live, restored or computed. The
+persona part ends on a boundary, so all of it is reused, not only its whole blocks.
 
 Everything here runs on the thread that owns the ``Llama`` (see ``llama_cpp_backend``).
 """
@@ -132,35 +134,57 @@ def aligned(count: int, block: int) -> int:
     return count - count % block
 
 
-def prepare_prefix(
-    llm: Any, tokens: Sequence[int], prefix_length: int, cache: PrefixStateCache | None, block: int
-) -> tuple[str, int]:
-    """Leave the model's KV cache holding a block-aligned start of ``tokens``; say how it got there.
+def batch_boundary(count: int, persona: int, block: int) -> int:
+    """The last batch boundary at or before ``count`` on a prompt whose persona part is ``persona``
+    tokens long: blocks of ``block`` from 0, the last of them ending early at ``persona``, then
+    blocks of ``block`` from ``persona`` on."""
+    if count >= persona:
+        return persona + aligned(count - persona, block)
+    return aligned(count, block)
 
-    ``tokens`` is the whole prompt and ``prefix_length`` its persona part. Every evaluation
-    runs in ``block``-token batches starting at multiples of ``block`` (the backend sets
-    ``n_batch = n_ubatch = block``), and every reuse point is a multiple of ``block``, so the
-    batches - and therefore the text - are the same whether the start was "live" (left by the
-    previous draft: llama-cpp-python's longest-common-prefix reuse, cut to a block boundary),
-    "restored" (the persona part copied back from ``cache``) or "computed" (evaluated now, and
-    the persona part saved into ``cache``). Returns (source, tokens held).
+
+def prepare_prefix(
+    llm: Any,
+    tokens: Sequence[int],
+    prefix_length: int,
+    cache: PrefixStateCache | None,
+    block: int,
+    held_persona: int | None = None,
+) -> tuple[str, int, int]:
+    """Leave the model's KV cache holding a start of ``tokens`` that ends on a batch boundary; say
+    how it got there.
+
+    ``tokens`` is the whole prompt and ``prefix_length`` its persona part. The backend sets
+    ``n_batch = n_ubatch = block``; the persona part is evaluated on its own (its last batch
+    shorter) and the rest from its end, so the batches are those of ``batch_boundary``, and
+    every reuse point is one of them. The batches - and therefore the text - are the same
+    whether the start was "live" (left by the previous draft: llama-cpp-python's
+    longest-common-prefix reuse, cut to a boundary), "restored" (the persona part copied back
+    from ``cache``) or "computed" (evaluated now, and the persona part saved into ``cache``).
+
+    ``held_persona`` is the persona length of the prompt the KV cache was filled by (None:
+    unknown). Where it differs, only the whole blocks both schedules share are reused live.
+    Returns (source, tokens reused, the persona length this prompt's schedule uses).
     """
     usable = len(tokens) - 1  # at least one token is always evaluated: it produces the logits
-    persona = aligned(min(prefix_length, usable), block)
-    live = aligned(min(_held_prefix_length(llm, tokens), usable), block)
+    persona = min(prefix_length, usable)
+    held = min(_held_prefix_length(llm, tokens), usable)
+    if held_persona != persona:
+        held = min(held, aligned(min(persona, held_persona or 0), block))
+    live = batch_boundary(held, persona, block)
     if live and live >= persona and llm._ctx.kv_cache_seq_rm(-1, live, -1):
         llm.n_tokens = live
         llm._requires_eval = True
-        return LIVE, live
+        return LIVE, live, persona
     if persona == 0:
         llm.reset()
-        return "", 0
+        return "", 0, persona
     key = prefix_key(tokens[:persona])
     saved = cache.get(key) if cache is not None else None
     if saved is not None and saved.tokens == tuple(tokens[:persona]) and restore_prefix_state(llm, saved):
-        return RESTORED, persona
+        return RESTORED, persona, persona
     llm.reset()
     llm.eval(list(tokens[:persona]))
     if cache is not None:
         cache.put(key, save_prefix_state(llm, tokens[:persona]))
-    return COMPUTED, 0
+    return COMPUTED, 0, persona

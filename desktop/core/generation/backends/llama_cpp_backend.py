@@ -60,7 +60,7 @@ class LlamaSettings:
     n_threads: int = 2  # explicit: llama-cpp-python's default (half the cores) starves the GUI
     n_gpu_layers: int = 0
     mode: str = MODE_AUTO  # "auto" (from metadata), "completion" or "chat"
-    n_batch: int = 64  # also the reuse block: a cached start is reused up to a multiple of it
+    n_batch: int = 64  # also the reuse block: a cached start is reused up to a batch boundary
     prefix_cache_bytes: int = DEFAULT_CACHE_BYTES
 
 
@@ -186,6 +186,7 @@ class LlamaCppBackend:
         self._facts: ModelInfo | None = None
         self._owner: int | None = None
         self._mark_tokens: dict[str, list[int]] = {}
+        self._held_persona: int | None = None  # the persona length the KV cache's batches were cut at
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -266,6 +267,7 @@ class LlamaCppBackend:
         self._llm = self._renderer = self._facts = None
         self._mark_tokens.clear()
         self.prefix_cache.clear()
+        self._held_persona = None
 
     # --- tokens ------------------------------------------------------------------------------
 
@@ -347,8 +349,9 @@ class LlamaCppBackend:
         run = RunInfo(prompt_tokens=len(tokens))
         self.last_run = run
         started = time.perf_counter()
-        run.prefix_source, run.reused_tokens = prepare_prefix(
-            llm, tokens, common_prefix_length(prefix_tokens, tokens), self.prefix_cache, self.settings.n_batch
+        run.prefix_source, run.reused_tokens, self._held_persona = prepare_prefix(
+            llm, tokens, common_prefix_length(prefix_tokens, tokens), self.prefix_cache, self.settings.n_batch,
+            self._held_persona,
         )
         seen = [0]
 
