@@ -84,7 +84,8 @@ def _profile_is_current(store: Any, profile: Any) -> bool:
     """Whether a saved profile still describes the store: no import since, same own items."""
     owned = int(store.db.execute("SELECT count(*) FROM items WHERE is_owner = 1").fetchone()[0])
     last_import = store.db.execute("SELECT max(imported_at) FROM sources").fetchone()[0] or ""
-    return profile.items + profile.skipped_empty == owned and profile.computed_at >= last_import
+    counted = profile.own_items or profile.items + profile.skipped_empty  # older saved profiles lack own_items
+    return counted == owned and profile.computed_at >= last_import
 
 
 def _fresh_profile(store: Any, cancel: CancelToken) -> Generator[Progress, None, ProfileData]:

@@ -554,9 +554,13 @@ class PersonaPage(Page):
         self.sliders.set_calibrated(self.calibrated)
         self.style_charts.set_profile(data.profile, data.platform_labels)
         if data.profile is not None:
+            profile = data.profile
+            source = (
+                f"an even sample of {profile.items:,} of your {profile.own_items:,} messages and posts"
+                if profile.sampled else f"your own {profile.items:,} messages and posts"
+            )
             self.voice_note.setText(
-                f"The orange marks show where your own {data.profile.items:,} messages and posts put "
-                "each slider. Move a slider and watch the preview change."
+                f"The orange marks show where {source} put each slider. Move a slider and watch the preview change."
             )
         else:
             self.voice_note.setText(

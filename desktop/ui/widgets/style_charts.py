@@ -234,8 +234,12 @@ def platform_label(platform: str, labels: dict[str, str]) -> str:
 def summary_html(profile: Any) -> str:
     """The profile in a few plain sentences, as a creator would describe themselves."""
     o = profile.overall
+    source = (
+        f"an even sample of <b>{o.items:,}</b> of your {profile.own_items:,}"
+        if profile.sampled else f"<b>{o.items:,}</b> of your"
+    )
     parts = [
-        f"From <b>{o.items:,}</b> of your messages, comments and posts: replies of "
+        f"From {source} messages, comments and posts: replies of "
         f"<b>{o.words_median:g} words</b> typically (9 in 10 within {o.words_p90}), "
         f"emoji in <b>{o.emoji_item_share:.0%}</b>, a question in {o.question_rate:.0%}, "
         f"“!” in {o.exclamation_rate:.0%}, all in lower case {o.all_lowercase_share:.0%}."

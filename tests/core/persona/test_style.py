@@ -115,6 +115,17 @@ def test_profile_streams_progress_and_can_be_cancelled(creator_store: Store) -> 
         drain(iter_style_profile(creator_store, cancel))
 
 
+def test_a_large_store_is_profiled_from_an_even_sample(creator_store: Store) -> None:
+    whole = compute_style_profile(creator_store)
+    assert (whole.sample_every, whole.own_items, whole.sampled) == (1, 8, False)
+    steps = iter_style_profile(creator_store, sample_limit=3)  # 8 own items, at most 3 read: every 3rd
+    assert next(steps).total == 2
+    sample = drain(steps)
+    assert (sample.sample_every, sample.own_items, sample.sampled, sample.items) == (3, 8, True, 2)
+    assert sample.overall.words_median == 5.5  # the 3rd and 6th own items: 3 and 8 words
+    assert StyleProfile.from_dict(sample.to_dict()) == sample
+
+
 def test_profile_is_json_serializable_and_saved_in_the_store(creator_store: Store) -> None:
     profile = compute_style_profile(creator_store)
     text = json.dumps(profile.to_dict(), ensure_ascii=False)
