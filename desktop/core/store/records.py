@@ -288,7 +288,9 @@ def save_items(
     platforms: set[str] = set()
     conn: sqlite3.Connection = store.db.conn
     with translate_sqlite_errors(store.path), store.db.atomic():
-        before = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        # New rows get ids above the largest (SQLite's rowid rule while ids are below 2**63 - 1):
+        # counting them reads the new rows only, where count(*) read the whole table at every batch.
+        last_id = conn.execute("SELECT max(id) FROM items").fetchone()[0] or 0
         for batch in _batches(items):
             if cancel is not None:
                 cancel.raise_if_cancelled()
@@ -299,8 +301,8 @@ def save_items(
             cancel.raise_if_cancelled()
         for platform in sorted(platforms):
             conn.execute(_RESOLVE_REPLIES, [platform])
-        after = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    return SaveResult(received=received, new=after - before)
+        new = conn.execute("SELECT count(*) FROM items WHERE id > ?", [last_id]).fetchone()[0]
+    return SaveResult(received=received, new=new)
 
 
 def get_item(store: Store, item_id: int) -> dict[str, Any] | None:
