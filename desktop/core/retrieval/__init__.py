@@ -29,6 +29,7 @@ from desktop.core.retrieval.search import (
     RetrievalIndex,
     Retriever,
     keyword_query,
+    keyword_words,
     reciprocal_rank_fusion,
 )
 from desktop.core.retrieval.vectors import (
@@ -60,6 +61,7 @@ __all__ = [
     "embedding_model_path",
     "get_vectors",
     "keyword_query",
+    "keyword_words",
     "load_embedder",
     "normalize_rows",
     "reciprocal_rank_fusion",

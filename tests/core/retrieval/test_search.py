@@ -14,9 +14,11 @@ from desktop.core.retrieval import (
     Retriever,
     embed_pending,
     keyword_query,
+    keyword_words,
     reciprocal_rank_fusion,
 )
 from desktop.core.store import Store, open_store
+from desktop.core.retrieval.search import distinctive_words
 from tests.core.retrieval.corpus import Corpus, build_corpus
 
 
@@ -117,6 +119,23 @@ def test_keywords_find_rare_words_the_vectors_blur(retriever: Retriever, module_
         module_corpus.reply_id_for("what's your dog's name"),
     }
     assert {s.kind for s in found.snippets} == {"post", "reply"}
+
+
+def test_a_large_store_ranks_keywords_by_its_rarer_words_only(module_corpus: Corpus) -> None:
+    db = module_corpus.store.db
+    words = keyword_words("pimenta video merch zzzunknown")
+
+    def matching(word: str) -> int:
+        return int(db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", [f'"{word}"']).fetchone()[0])
+
+    counts = {word: matching(word) for word in words}
+    assert counts["zzzunknown"] == 0 and 0 < counts["pimenta"] < counts["merch"] < counts["video"]
+    assert distinctive_words(db, words) == words  # a small store: every word fits the budget
+    # A budget the common words overflow keeps the rarest that fit, and nothing found nowhere.
+    assert distinctive_words(db, words, budget=counts["pimenta"]) == ["pimenta"]
+    assert distinctive_words(db, words, budget=counts["pimenta"] + counts["merch"]) == ["pimenta", "merch"]
+    assert distinctive_words(db, ["video"], budget=counts["video"] - 1) == []
+    assert distinctive_words(db, []) == []
 
 
 def test_empty_message_and_zero_k(retriever: Retriever) -> None:
