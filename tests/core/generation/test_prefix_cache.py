@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from desktop.core.generation.backends.base import GenerationParams
 from desktop.core.generation.backends.llama_cpp_backend import LlamaCppBackend
-from desktop.core.generation.prefix_cache import PrefixStateCache, SavedPrefix, prefix_key
+from desktop.core.generation.prefix_cache import PrefixStateCache, SavedPrefix, batch_boundary, prefix_key
 from desktop.core.generation.prompting import build_prompt, prompt_budget
 from desktop.core.tasks import CancelToken
 from tests.core.generation.conftest import make_request
@@ -64,3 +64,10 @@ def test_lru_is_bounded_by_bytes() -> None:
     assert "huge" not in cache and len(cache) == 2
     assert cache.get("missing") is None and cache.hits == 1 and cache.misses == 1
     assert prefix_key([1, 2, 3]) == prefix_key((1, 2, 3)) != prefix_key([1, 2])
+
+
+def test_batch_boundaries_follow_the_persona_part() -> None:
+    # Blocks of 64 from 0, the third cut short at the persona's end (150), then blocks from there.
+    counts = (0, 63, 64, 149, 150, 213, 214, 300)
+    assert [batch_boundary(n, 150, 64) for n in counts] == [0, 0, 64, 128, 150, 150, 214, 278]
+    assert [batch_boundary(n, 0, 64) for n in (0, 64, 100)] == [0, 64, 64]  # no persona: whole blocks
