@@ -102,6 +102,7 @@ class BarChart(QWidget):
         self.title_label = QLabel(title)
         self.title_label.setObjectName("chartTitle")
         self.title_label.setStyleSheet("font-weight: 600; color: #111827;")
+        self.title_label.setWordWrap(True)  # a long title must not hold the two chart columns apart
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         self.chart.setBackgroundVisible(False)
@@ -338,6 +339,9 @@ class StyleCharts(QWidget):
         self.measure_combo.setAccessibleName("Figure to compare")
         self.split_combo.currentIndexChanged.connect(self._show_split)
         self.measure_combo.currentIndexChanged.connect(self._show_split)
+        for combo in (self.split_combo, self.measure_combo):  # may shrink below their longest item
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         pickers.addWidget(compare)
         pickers.addWidget(self.split_combo)
         pickers.addWidget(self.measure_combo, 1)
