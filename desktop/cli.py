@@ -555,7 +555,7 @@ def _print_profile(profile: Any) -> None:
     if not o.items:
         print("No messages or posts of yours in this profile yet: `understudy import PATH` first.")
         return
-    sample = f", an even sample of every {profile.sample_every}th of {profile.own_items}" if profile.sampled else ""
+    sample = f", an even sample: one in {profile.sample_every} of {profile.own_items}" if profile.sampled else ""
     print(f"Style profile from {o.items} of your messages, comments and posts "
           f"({profile.skipped_empty} without text skipped{sample})")
     print(f"  length: median {o.words_median:g} words, mean {o.words_mean:g}, 90% within {o.words_p90}")

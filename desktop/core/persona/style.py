@@ -559,14 +559,9 @@ class _PhraseCounter:
         return chosen
 
 
+# Every k-th own item in the order they were stored (k = 1: all of them); the ids come from the
+# is_owner index alone.
 PROFILE_QUERY = """
-    SELECT items.platform, items.kind, threads.kind, items.text, items.created_at
-    FROM items LEFT JOIN threads ON threads.id = items.thread_id
-    WHERE items.is_owner = 1
-    ORDER BY items.id
-"""
-# Every k-th own item in the order they were stored; the ids come from the is_owner index alone.
-SAMPLE_QUERY = """
     SELECT items.platform, items.kind, threads.kind, items.text, items.created_at
     FROM items LEFT JOIN threads ON threads.id = items.thread_id
     WHERE items.id IN (
@@ -592,7 +587,6 @@ def iter_style_profile(
 
     own_items = int(store.db.execute("SELECT count(*) FROM items WHERE is_owner = 1").fetchone()[0])
     every = max(1, math.ceil(own_items / sample_limit))
-    rows = iter_rows(store.db, SAMPLE_QUERY, [every]) if every > 1 else iter_rows(store.db, PROFILE_QUERY)
     total = own_items // every
     yield Progress("Reading your messages and posts", 0, total)
     overall, platforms, kinds = _Tally(), {}, {}
@@ -601,7 +595,7 @@ def iter_style_profile(
     languages: Counter[str] = Counter()
     phrases = _PhraseCounter()
     skipped = done = 0
-    for platform, item_kind, thread_kind, text, created_at in rows:
+    for platform, item_kind, thread_kind, text, created_at in iter_rows(store.db, PROFILE_QUERY, [every]):
         done += 1
         if done % PROGRESS_EVERY == 0:
             if cancel is not None:
