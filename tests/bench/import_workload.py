@@ -26,7 +26,9 @@ import sqlite3
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.bench.texts import creator_reply, fan_message
 
@@ -90,17 +92,21 @@ def run_ours(archive: Path, basedir: Path) -> int:
     return int(json.loads(out.getvalue())["sources"][0]["items"])
 
 
+def thread_messages(opened: zipfile.ZipFile) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(file name, messages) of each thread file, read with the standard library's ``json``."""
+    for name in opened.namelist():
+        if name.endswith("message_1.json"):
+            yield name, json.loads(opened.read(name))["messages"]
+
+
 def run_reference(archive: Path, store_path: Path) -> int:
     conn = sqlite3.connect(store_path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE items (thread TEXT, author TEXT, text TEXT, created_ms INTEGER)")
     count = 0
     with conn, zipfile.ZipFile(archive) as opened:
-        for name in opened.namelist():
-            if not name.endswith("message_1.json"):
-                continue
-            document = json.loads(opened.read(name))
-            rows = [(name, m["sender_name"], m["content"], m["timestamp_ms"]) for m in document["messages"]]
+        for name, messages in thread_messages(opened):
+            rows = [(name, m["sender_name"], m["content"], m["timestamp_ms"]) for m in messages]
             conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?)", rows)
             count += len(rows)
     conn.close()
@@ -122,16 +128,13 @@ def run_schema(archive: Path, basedir: Path) -> int:
         ).lastrowid
         people: dict[str, int] = {}
         with bulk_item_indexing(store):
-            for name in opened.namelist():
-                if not name.endswith("message_1.json"):
-                    continue
-                document = json.loads(opened.read(name))
+            for name, messages in thread_messages(opened):
                 thread = conn.execute(
                     "INSERT INTO threads (platform, external_id, source_id, kind) VALUES ('instagram', ?, ?, 'dm')",
                     [name, source],
                 ).lastrowid
                 rows = []
-                for index, m in enumerate(document["messages"]):
+                for index, m in enumerate(messages):
                     sender = m["sender_name"]
                     if sender not in people:
                         people[sender] = conn.execute(
