@@ -103,7 +103,7 @@ def test_archive_from_zip_folder_and_outbox_alone(tmp_path: Path) -> None:
             ("5", "message", "@pal psst, secret", utc(2021, 5, 1), None, conv),
             ("6", "message", "still secret", utc(2021, 5, 2), None, conv),
             ("8", "post", "Which grade?", utc(2021, 3, 28, 2, 57, 55), None, None),
-            ("9", "comment", "self thread 2/2", utc(2021, 3, 28, 2, 57, 55), f"{ME}/statuses/1", None),
+            ("9", "post", "self thread 2/2", utc(2021, 3, 28, 2, 57, 55), f"{ME}/statuses/1", None),  # self-reply
         ]
         assert {(i.author, i.is_owner) for i in items} == {("climber", True)}
         assert items[2].extra["content_warning"] == "Movie spoiler"
@@ -136,3 +136,59 @@ def test_detection_does_not_claim_other_exports(tmp_path: Path) -> None:
         assert detect(IMPORTER, make_zip(tmp_path / f"{name}.zip", foreign)) is None, name
     not_outbox = make_folder(tmp_path / "y", {"outbox.json": '{"type": "Note"}'})
     assert detect(IMPORTER, not_outbox) is None
+
+
+def poll(number: int, content: str, options: list[str], multiple: bool = False, **more: object) -> dict:
+    activity = note(number, content, [PUBLIC], [FOLLOWERS], type="Question", **more)
+    activity["object"]["anyOf" if multiple else "oneOf"] = [
+        {"type": "Note", "name": name, "replies": {"type": "Collection", "totalItems": votes}}
+        for votes, name in enumerate(options, start=1)
+    ]
+    activity["object"]["endTime"] = "2021-03-29T02:57:55Z"
+    activity["object"]["votersCount"] = 6
+    return activity
+
+
+def test_poll_options_are_kept_in_the_text(tmp_path: Path) -> None:
+    """Issue 18 item 8: a poll's options are the creator's words too; they were dropped."""
+    items = [
+        poll(10, "<p>Which grade next?</p>", ["6a", "6b+", "7a & up"]),  # option names are plain text
+        poll(11, "<p>Pick all you climb</p>", ["boulder", "sport"], multiple=True),
+        poll(12, "", ["yes", "no"]),  # a poll with options only
+    ]
+    data = dict(files(), **{"outbox.json": json.dumps(dict(outbox(), orderedItems=items))})
+    _, got, warnings = run(IMPORTER, make_folder(tmp_path / "x", data))
+    assert warnings == []
+    assert [(i.external_id.rsplit("/", 1)[-1], i.kind, i.text) for i in got] == [
+        ("10", "post", "Which grade next?\n\n- 6a\n- 6b+\n- 7a & up"),
+        ("11", "post", "Pick all you climb\n\n- boulder\n- sport"),
+        ("12", "post", "- yes\n- no"),
+    ]
+    assert got[0].extra["poll_options"] == ["6a", "6b+", "7a & up"]
+    assert got[0].extra["poll_votes"] == [1, 2, 3]
+    assert got[1].extra["poll_multiple"] is True and "poll_multiple" not in got[0].extra
+
+
+def test_self_reply_is_a_post_linked_to_its_parent(tmp_path: Path) -> None:
+    """The rule shared with X and Bluesky: a reply to the creator's own status is a post (a thread
+    continuation), a reply to anyone else's is a comment; both keep ``reply_to``."""
+    items = [
+        note(20, "<p>thread 1/3</p>", [PUBLIC], [FOLLOWERS]),
+        note(21, "<p>thread 2/3</p>", [PUBLIC], [FOLLOWERS], inReplyTo=f"{ME}/statuses/20"),
+        note(22, "<p>@pal nice one</p>", [PUBLIC], [FOLLOWERS], inReplyTo="https://x.y/users/pal/statuses/5"),
+        note(23, "<p>thread 3/3</p>", [PUBLIC], [FOLLOWERS], inReplyTo=f"{ME}/statuses/21"),
+        note(24, "<p>also, this</p>", [PUBLIC], [FOLLOWERS], inReplyTo=f"{ME}/statuses/22"),
+    ]
+    data = dict(files(), **{"outbox.json": json.dumps(dict(outbox(), orderedItems=items))})
+    expected = [
+        ("20", "post", None),
+        ("21", "post", f"{ME}/statuses/20"),
+        ("22", "comment", "https://x.y/users/pal/statuses/5"),
+        ("23", "post", f"{ME}/statuses/21"),
+        ("24", "post", f"{ME}/statuses/22"),
+    ]
+    _, got, _ = run(IMPORTER, make_folder(tmp_path / "x", data))
+    assert [(i.external_id.rsplit("/", 1)[-1], i.kind, i.reply_to) for i in got] == expected
+    # Without actor.json the owner's statuses are the ones the outbox already held.
+    _, got, _ = run(IMPORTER, make_folder(tmp_path / "y", {"outbox.json": data["outbox.json"]}), me="climber")
+    assert [(i.external_id.rsplit("/", 1)[-1], i.kind, i.reply_to) for i in got] == expected

@@ -202,3 +202,53 @@ def test_not_claimed(tmp_path: Path) -> None:
     for path in (garbage, other, tweets):
         with open_archive(path) as archive:
             assert IMPORTER.detect(archive) is None
+
+
+def test_leading_zero_width_space_is_dropped(tmp_path: Path) -> None:
+    """Issue 18 item 8: posts with a hidden link preview start with U+200B (a zero-width link text)."""
+    chat = {"name": "Alice", "type": "personal_chat", "id": 222, "messages": [
+        msg(1, T0, "Me Creator", f"user{OWNER_ID}", [{"type": "text_link", "text": "\u200b", "href": "https://x.y/p.jpg"},
+                                                     "New merch drop!"],
+            text_entities=[{"type": "text_link", "text": "\u200b", "href": "https://x.y/p.jpg"},
+                           {"type": "plain", "text": "New merch drop!"}]),
+        msg(2, T0 + 1, "Alice", "user222", "\u200b \u200b wow\u200b\n"),
+        msg(3, T0 + 2, "Alice", "user222", "zero\u200bwidth inside stays"),
+        msg(4, T0 + 3, "Alice", "user222", "\u200b"),  # nothing visible: no item
+    ]}
+    data = {"about": "", "personal_information": {"user_id": OWNER_ID, "first_name": "Me"},
+            "chats": {"about": "", "list": [chat]}}
+    _, items, warnings = run(write(tmp_path, data, "file"))
+    assert warnings == []
+    assert [(i.external_id, i.text) for i in items] == [
+        ("222:1", "New merch drop!"), ("222:2", "wow"), ("222:3", "zero\u200bwidth inside stays"),
+    ]
+
+
+def test_deleted_account_author_is_the_same_for_string_and_integer_ids(tmp_path: Path) -> None:
+    """Issue 18 item 8: a null ``from`` gives ``user<id>`` whether ``from_id`` is "user333" or 333."""
+    new_style = {"name": "Fans", "type": "private_group", "id": 444, "messages": [
+        msg(1, T0, None, "user333", "from a deleted account"),
+        msg(2, T0 + 1, None, "channel5", "from a deleted channel"),
+    ]}
+    old_style = {"name": "Old fans", "type": "private_group", "id": 445, "messages": [
+        {"id": 1, "type": "message", "date": "2020-05-01T15:00:00", "date_unixtime": "1588345200",
+         "from": None, "from_id": 333, "text": "2020 export, same person"},
+        {"id": 2, "type": "message", "date": "2020-05-01T15:00:01", "date_unixtime": "1588345201",
+         "from": None, "from_id": None, "text": "no id at all"},
+    ]}
+    data = {"about": "", "personal_information": {"user_id": OWNER_ID, "first_name": "Me"},
+            "chats": {"about": "", "list": [new_style, old_style]}}
+    _, items, _ = run(write(tmp_path, data, "file"))
+    assert [(i.external_id, i.author, i.is_owner) for i in items] == [
+        ("444:1", "user333", False),
+        ("444:2", "channel5", False),
+        ("445:1", "user333", False),
+        ("445:2", "Deleted Account", False),
+    ]
+    single = dict(old_style, messages=old_style["messages"] + [
+        {"id": 3, "type": "message", "date": "2020-05-01T15:00:02", "date_unixtime": "1588345202",
+         "from": "Me", "from_id": OWNER_ID, "text": "hi"}])
+    (tmp_path / "one").mkdir()
+    with pytest.raises(OwnerUnknownError) as error:
+        run(write(tmp_path / "one", single, "file"))
+    assert error.value.candidates == ["Me", "user333"]  # was "333": the same person, named two ways

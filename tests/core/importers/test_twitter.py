@@ -374,3 +374,95 @@ def test_not_claimed(tmp_path: Path) -> None:
     for path in (garbage, other, telegram):
         with open_archive(path) as archive:
             assert IMPORTER.detect(archive) is None
+
+
+def test_long_reply_is_completed_from_its_note_without_the_leading_mentions(tmp_path: Path) -> None:
+    """Issue 18 item 5: the note holds the reply's text *without* the "@a @b " Twitter prefixes."""
+    rest = "here is the whole story of the climb, every pitch of it, and it does not fit in one tweet"
+    tweets = [
+        tweet(
+            "1855000000000000100",
+            "Sat Apr 06 20:02:23 +0000 2024",
+            "@alpha @beta_2 " + rest[:60] + "… https://t.co/cut",
+            in_reply_to_status_id_str="1854999999999999000",
+            in_reply_to_user_id_str="77",
+            in_reply_to_screen_name="alpha",
+        ),
+        # Same second, another long tweet: the right note must be picked by text, not by time alone.
+        tweet("1855000000000000101", "Sat Apr 06 20:02:23 +0000 2024", "A different long post that was also cut… https://t.co/o"),
+        # A link near the start: t.co in the tweet, the expanded URL in the note.
+        tweet("1855000000000000102", "Sat Apr 06 20:02:23 +0000 2024", "Route https://t.co/r1 then the long part… https://t.co/p"),
+    ]
+    notes = [
+        {"noteTweet": {"noteTweetId": "1", "createdAt": "2024-04-06T20:02:23.000Z",
+                       "core": {"text": "A different long post that was also cut short, now whole", "urls": []}}},
+        {"noteTweet": {"noteTweetId": "2", "createdAt": "2024-04-06T20:02:23.000Z",
+                       "core": {"text": rest + " (end)", "urls": [], "mentions": []}}},
+        {"noteTweet": {"noteTweetId": "3", "createdAt": "2024-04-06T20:02:23.000Z",
+                       "core": {"text": "Route https://t.co/r1 then the long part, in full",
+                                "urls": [{"shortUrl": "https://t.co/r1", "expandedUrl": "https://example.com/r"}]}}},
+    ]
+    files = {
+        "data/account.js": ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}]),
+        "data/tweets.js": ytd("tweets", 0, tweets),
+        "data/note-tweet.js": ytd("note_tweet", 0, notes),
+    }
+    _, items, warnings = run(write_zip(tmp_path / "x.zip", files))
+    assert warnings == []
+    assert [(i.external_id, i.kind, i.text) for i in items] == [
+        ("1855000000000000100", "comment", rest + " (end)"),
+        ("1855000000000000101", "post", "A different long post that was also cut short, now whole"),
+        ("1855000000000000102", "post", "Route https://example.com/r then the long part, in full"),
+    ]
+    assert items[0].extra["reply_mentions"] == ["@alpha", "@beta_2"]
+    assert items[0].reply_to == "1854999999999999000"
+
+
+def test_welcome_message_dms_are_imported(tmp_path: Path) -> None:
+    """Issue 18 item 8: a business account's welcome message is a ``welcomeMessageCreate`` event."""
+    dms = [{"dmConversation": {"conversationId": f"{FRIEND}-{OWNER}", "messages": [
+        {"messageCreate": {"recipientId": OWNER, "text": "thanks, what sizes?", "senderId": FRIEND,
+                           "id": "1600000000000000003", "createdAt": "2023-01-01T10:02:00.000Z"}},
+        {"welcomeMessageCreate": {"recipientId": FRIEND, "reactions": [], "urls": [], "mediaUrls": [],
+                                  "text": "Welcome to the shop! Ask me anything &amp; I'll reply.",
+                                  "senderId": OWNER, "id": "1600000000000000002",
+                                  "createdAt": "2023-01-01T10:01:00.000Z"}},
+        {"messageCreate": {"recipientId": OWNER, "text": "hi", "senderId": FRIEND,
+                           "id": "1600000000000000001", "createdAt": "2023-01-01T10:00:00.000Z"}},
+    ]}}]
+    files = {
+        "data/account.js": ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}]),
+        "data/direct-messages.js": ytd("direct_messages", 0, dms),
+    }
+    threads, items, warnings = run(write_zip(tmp_path / "x.zip", files))
+    assert warnings == [] and [t.key for t in threads] == [f"{FRIEND}-{OWNER}"]
+    assert [(i.external_id, i.text, i.is_owner, i.author) for i in items] == [
+        ("1600000000000000001", "hi", False, FRIEND),
+        ("1600000000000000002", "Welcome to the shop! Ask me anything & I'll reply.", True, "creator"),
+        ("1600000000000000003", "thanks, what sizes?", False, FRIEND),
+    ]
+
+
+def test_self_reply_is_a_post_linked_to_its_parent(tmp_path: Path) -> None:
+    """The rule shared with Mastodon and Bluesky: a reply to the creator's own item is a post."""
+    tweets = [
+        tweet("1855000000000000201", "Sat Nov 09 12:00:00 +0000 2024", "thread 1/2"),
+        tweet("1855000000000000202", "Sat Nov 09 12:01:00 +0000 2024", "thread 2/2",
+              in_reply_to_status_id_str="1855000000000000201", in_reply_to_user_id_str=OWNER,
+              in_reply_to_screen_name="creator"),
+        tweet("1855000000000000203", "Sat Nov 09 12:02:00 +0000 2024", "@fan thanks!",
+              in_reply_to_status_id_str="1855000000000000111", in_reply_to_user_id_str="5",
+              in_reply_to_screen_name="fan"),
+    ]
+    account = ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}])
+    with_account = write_zip(tmp_path / "x.zip", {"data/tweets.js": ytd("tweets", 0, tweets), "data/account.js": account})
+    # Without account.js or a manifest the owner is known only by the screen name given with --me.
+    alone = write_zip(tmp_path / "y.zip", {"data/tweets.js": ytd("tweets", 0, tweets)})
+    for path, me in ((with_account, None), (alone, "@creator")):
+        _, items, _ = run(path, me=me)
+        got = [(i.external_id, i.kind, i.reply_to, i.text) for i in items]
+        assert got == [
+            ("1855000000000000201", "post", None, "thread 1/2"),
+            ("1855000000000000202", "post", "1855000000000000201", "thread 2/2"),
+            ("1855000000000000203", "comment", "1855000000000000111", "thanks!"),
+        ], path.name

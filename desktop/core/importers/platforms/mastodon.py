@@ -6,9 +6,14 @@ Layout: ``outbox.json`` (an ActivityPub ``OrderedCollection``), ``actor.json``, 
 files disagree with ``len(orderedItems)``).
 
 - ``Create`` of a ``Note`` (or ``Question``/``Article``): public, unlisted and followers-only
-  notes are posts, or comments with ``reply_to`` = ``inReplyTo`` when they answer something.
+  notes are posts, or comments with ``reply_to`` = ``inReplyTo`` when they answer someone else.
   Direct-visibility notes (``as:Public`` in neither ``to`` nor ``cc``, no followers collection)
   are outbound messages, one thread per ``conversation`` (else per set of recipients).
+- Self-reply rule, shared with the X and Bluesky importers: a reply to the creator's own status
+  (a thread continuation) is a ``post`` that keeps its ``reply_to``. A status is the creator's
+  when its id is under the actor's id, or when the outbox (oldest first) already held it.
+- A poll (``Question``) keeps its options, the creator's words too: one "- option" line each
+  after the question, and in ``extra`` (``poll_options``, ``poll_votes``, ``poll_multiple``).
 - ``Announce`` (boosts) and anything else are skipped.
 - ``content`` is HTML, turned into plain text with the standard library's ``html.parser``:
   ``<br>`` is a line break, paragraphs are separated by a blank line, entities are decoded, and
@@ -87,6 +92,30 @@ def _handle(actor_url: str) -> str:
     return f"@{match.group(1)}@{parsed.netloc}" if match and parsed.netloc else actor_url
 
 
+def _poll_options(note: dict, extra: dict[str, object]) -> str:
+    """A poll's options (``oneOf``, or ``anyOf`` for multiple choice) as "- option" lines."""
+    multiple = isinstance(note.get("anyOf"), list) and bool(note["anyOf"])
+    choices = note.get("anyOf") if multiple else note.get("oneOf")
+    if not isinstance(choices, list):
+        return ""
+    names: list[str] = []
+    votes: list[int] = []
+    for choice in choices:
+        name = normalize(str(choice.get("name") or "")) if isinstance(choice, dict) else ""
+        if name:
+            names.append(name)
+            replies = choice.get("replies")
+            count = replies.get("totalItems") if isinstance(replies, dict) else None
+            votes.append(count if isinstance(count, int) else 0)
+    if not names:
+        return ""
+    extra["poll_options"] = names
+    extra["poll_votes"] = votes
+    if multiple:
+        extra["poll_multiple"] = True
+    return "\n".join(f"- {name}" for name in names)
+
+
 def _outbox_names(archive: Archive) -> list[str]:
     return [n for n in archive.names if base_name(n) == "outbox.json" and n.count("/") <= 1]
 
@@ -115,10 +144,11 @@ class MastodonImporter:
             author = str(actor.get("preferredUsername") or context.me or "me")
             followers = str(actor.get("followers") or (owner_id + "/followers" if owner_id else ""))
             threads: set[str] = set()
+            own: set[str] = set()
             try:
                 with archive.open(name) as stream:
                     for activity in ijson.items(stream, "orderedItems.item"):
-                        for record in self._records(activity, owner_id, followers, author, threads):
+                        for record in self._records(activity, owner_id, followers, author, threads, own):
                             if isinstance(record, ItemRecord):
                                 count += 1
                                 check_cancel(context, count)
@@ -140,8 +170,9 @@ class MastodonImporter:
 
     @staticmethod
     def _records(
-        activity: object, owner_id: str, followers: str, author: str, threads: set[str]
+        activity: object, owner_id: str, followers: str, author: str, threads: set[str], own: set[str]
     ) -> Iterator[ThreadRecord | ItemRecord]:
+        """Records of one outbox activity; ``own`` collects the creator's status ids as they pass."""
         if not isinstance(activity, dict) or activity.get("type") != "Create":
             return  # Announce (boost) objects are URL strings; Like/Follow are not content
         note = activity.get("object")
@@ -151,12 +182,17 @@ class MastodonImporter:
         if not content and isinstance(note.get("contentMap"), dict) and note["contentMap"]:
             content = next(iter(note["contentMap"].values()))
         text = html_to_text(str(content or ""))
+        extra: dict[str, object] = {}
+        options = _poll_options(note, extra)
+        if options:
+            text = "\n\n".join(part for part in (text, options) if part)
         created_at = parse_utc(str(note.get("published") or activity.get("published") or ""))
         note_id = str(note.get("id") or "")
+        if note_id:
+            own.add(note_id)
         if not text or created_at is None or not note_id:
             return
         to, cc = _as_list(note.get("to")), _as_list(note.get("cc"))
-        extra: dict[str, object] = {}
         if note.get("summary"):
             extra["content_warning"] = html_to_text(str(note["summary"]))
         if note.get("url"):
@@ -166,7 +202,11 @@ class MastodonImporter:
         is_direct = not (audience & PUBLIC) and not any(a == followers or a.endswith("/followers") for a in audience)
         if not is_direct:
             extra["visibility"] = "public" if set(to) & PUBLIC else "unlisted" if set(cc) & PUBLIC else "private"
-            yield ItemRecord(note_id, COMMENT if reply_to else POST, text, created_at, author, True, None, reply_to, extra)
+            self_reply = reply_to is not None and (
+                reply_to in own or bool(owner_id) and reply_to.startswith(owner_id.rstrip("/") + "/")
+            )
+            kind = COMMENT if reply_to and not self_reply else POST
+            yield ItemRecord(note_id, kind, text, created_at, author, True, None, reply_to, extra)
             return
         recipients = sorted(a for a in audience if a != owner_id)
         key = str(note.get("conversation") or "") or "direct:" + stable_id(*recipients)

@@ -10,6 +10,11 @@ supergroup -> ``group``; channels -> ``group`` threads whose messages are ``post
 owner's id); ``saved_messages`` (notes to self, mostly forwards) and ``bot_chat`` are skipped.
 Service messages and messages without text are skipped. External ids are chat-scoped:
 ``"<chat id>:<message id>"``, and so are ``reply_to`` links.
+
+Text: zero-width spaces (U+200B) at either end are dropped; bots and channels start a post
+with one as the invisible text of a link that only carries the preview image. Inside a text
+they are kept. A sender whose ``from`` is null (a deleted account) is named by its id in the
+current form, ``user<id>``, whether the export wrote ``from_id`` as "user123" or (2020) 123.
 """
 
 from __future__ import annotations
@@ -31,12 +36,19 @@ _CHANNEL_TYPES = {"private_channel", "public_channel", "channel"}
 _SKIPPED_TYPES = {"saved_messages", "bot_chat"}
 _MISSING_MEDIA = re.compile(r"^\(File not included\..*\)$")
 _CANCEL_EVERY = 1000
+_EDGE_ZERO_WIDTH = re.compile(r"^[\s\u200b]+|[\s\u200b]+$")
 
 
 def _user_id(value: object) -> str:
     """``"user123"`` / ``123`` / ``"channel5"`` -> ``"123"`` / ``"123"`` / ``"channel5"``."""
     text = str(value) if value is not None else ""
     return text[4:] if text.startswith("user") and text[4:].isdigit() else text
+
+
+def _sender_label(from_id: object) -> str:
+    """A nameless sender's id as newer exports write it: 123 and "user123" both give "user123"."""
+    sender = _user_id(from_id)
+    return f"user{sender}" if sender.isdigit() else sender
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -49,7 +61,7 @@ def _text(message: dict[str, Any]) -> str:
             parts = [e if isinstance(e, str) else str((e or {}).get("text", "")) for e in raw]
         else:
             parts = [str(raw or "")]
-    text = normalize(strip_invisible_marks("".join(parts)))
+    text = normalize(_EDGE_ZERO_WIDTH.sub("", strip_invisible_marks("".join(parts))))
     return "" if _MISSING_MEDIA.match(text) else text
 
 
@@ -173,7 +185,7 @@ class TelegramImporter:
         for _chat, messages in self._chats(context.archive, name, shape):
             for message in messages:
                 if message.get("type") == "message" and message.get("from_id") is not None:
-                    sender = str(message.get("from") or message["from_id"])
+                    sender = str(message.get("from") or _sender_label(message["from_id"]))
                     senders.setdefault(_user_id(message["from_id"]), sender)
         raise OwnerUnknownError(self.label, sorted(set(senders.values())))
 
@@ -264,7 +276,7 @@ class TelegramImporter:
                 continue
             sender_id = _user_id(message.get("from_id"))
             sender = message.get("from")
-            author = str(sender) if sender else (str(message.get("from_id") or "") or "Deleted Account")
+            author = str(sender) if sender else (_sender_label(message.get("from_id")) or "Deleted Account")
             is_owner = (
                 sender_id in owner_ids or (bool(sender) and author.lower() in owner_names) or owner_channel
             )

@@ -10,6 +10,12 @@ Decisions: retweets ("RT @") are skipped entirely; a reply to another user's twe
 ``comment`` (its ``reply_to`` is the external tweet id even when that tweet is not in the
 archive), every other tweet is a ``post``; the "@user" mentions Twitter prefixes to a reply
 are removed from the text (kept in ``extra["reply_mentions"]``).
+
+Self-reply rule, shared with the Mastodon and Bluesky importers: a reply to the creator's own
+tweet (a thread continuation) is a ``post`` that keeps its ``reply_to``; the parent is the
+creator's when ``in_reply_to_user_id`` is the owner's id or, with no id known, its screen name
+is the owner's. Welcome messages (``welcomeMessageCreate``, sent by a business account to whoever
+opens a DM) are the creator's words and are read like any other DM.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from desktop.core.importers.text import normalize
 _YTD = re.compile(rb"^\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=")
 _THAR = re.compile(rb"^\s*window\.__THAR_CONFIG\s*=")
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
-_TCO = re.compile(r"https?://t\.co/\w+")
+_URL = re.compile(r"https?://\S+")
 _CANCEL_EVERY = 1000
 
 
@@ -121,6 +127,13 @@ def _parse_tweet_time(value: str) -> datetime:
 
 def _parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _note_key(text: str) -> str:
+    """A tweet's or note's text as compared when matching them: entities decoded, links (t.co in
+    the tweet, expanded in the note) and leading "@user" reply mentions removed, spaces collapsed."""
+    text = _URL.sub(" ", html.unescape(normalize(text)))
+    return " ".join(_LEADING_MENTIONS.sub("", text.strip()).split())
 
 
 def _stable_id(*parts: str) -> str:
@@ -283,9 +296,6 @@ class TwitterImporter:
             if media.get("url"):
                 text = text.replace(media["url"], "")
         text = html.unescape(text)
-        note = self._matching_note(raw, created, notes)
-        if note is not None:
-            text = note
         reply_to = tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")
         extra: dict[str, object] = {
             "likes": int(tweet.get("favorite_count") or 0),
@@ -298,11 +308,13 @@ class TwitterImporter:
                 text = text[mentions.end() :]
             if tweet.get("in_reply_to_screen_name"):
                 extra["in_reply_to_screen_name"] = tweet["in_reply_to_screen_name"]
+        note = self._matching_note(raw, created, notes)
+        if note is not None:
+            text = _LEADING_MENTIONS.sub("", note) if reply_to else note
         text = normalize(text)
         if not text:
             return None
-        reply_user = str(tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id") or "")
-        kind = COMMENT if reply_to and reply_user != (owner_id or "") else POST
+        kind = COMMENT if reply_to and not self._replies_to_owner(tweet, owner_id, owner_name) else POST
         return ItemRecord(
             external_id=tweet_id,
             kind=kind,
@@ -315,14 +327,27 @@ class TwitterImporter:
         )
 
     @staticmethod
+    def _replies_to_owner(tweet: dict[str, Any], owner_id: str | None, owner_name: str) -> bool:
+        """Whether the parent tweet is the creator's own (the self-reply rule, module docstring)."""
+        reply_user = str(tweet.get("in_reply_to_user_id_str") or tweet.get("in_reply_to_user_id") or "")
+        if owner_id is not None and reply_user:
+            return reply_user == owner_id
+        screen_name = str(tweet.get("in_reply_to_screen_name") or "").lower()
+        return bool(screen_name) and screen_name == owner_name.lstrip("@").lower()
+
+    @staticmethod
     def _matching_note(raw: str, created: datetime, notes: dict[datetime, list[str]]) -> str | None:
+        """The full text of a truncated long tweet: a note of the same second whose text starts
+        like the tweet's. Leading "@user" mentions are left out on both sides: a reply's
+        ``full_text`` carries them, its note does not."""
         candidates = notes.get(created.replace(microsecond=0))
         if not candidates:
             return None
-        prefix = html.unescape(_TCO.sub("", raw)).rstrip().rstrip("…").rstrip()
-        prefix = normalize(prefix)[:40]
+        prefix = _note_key(raw).rstrip("…").rstrip()[:40]
+        if not prefix and len(candidates) > 1:
+            return None  # nothing to tell the notes apart by
         for text in candidates:
-            if normalize(text).startswith(prefix):
+            if _note_key(text).startswith(prefix):
                 return text
         return None
 
@@ -354,10 +379,10 @@ class TwitterImporter:
         for event in conversation.get("messages") or []:
             if not isinstance(event, dict):
                 continue
-            if "messageCreate" in event:
-                message = event["messageCreate"]
-                messages.append(message)
-                participants.add(str(message.get("senderId", "")))
+            created = event.get("messageCreate") or event.get("welcomeMessageCreate")
+            if isinstance(created, dict):
+                messages.append(created)
+                participants.add(str(created.get("senderId", "")))
             elif "conversationNameUpdate" in event:
                 title = str(event["conversationNameUpdate"].get("name") or title)
             for joined in ("participantsJoin", "joinConversation"):
