@@ -173,10 +173,10 @@ def test_malformed_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     files["your_facebook_activity/comments_and_reactions/comments.json"] = b'{"comments_v2": [{"data": '
     _, records, warnings = run_import(FACEBOOK, write_zip(tmp_path / "fb.zip", files))
     assert warnings == [
-        "Skipped 'your_facebook_activity/messages/inbox/broken_abc/message_1.json': "
-        "it is not valid JSON (it may be damaged or cut short).",
-        "Skipped 'your_facebook_activity/comments_and_reactions/comments.json': "
-        "it is not valid JSON (it may be damaged or cut short).",
+        "Skipped 'your_facebook_activity/messages/inbox/broken_abc/message_1.json': from about byte 18 of 18, "
+        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be read.",
+        "Skipped 'your_facebook_activity/comments_and_reactions/comments.json': from about byte 26 of 26, "
+        "it is not valid JSON (it may be damaged or cut short), and no entries before that point could be read.",
     ]
     assert summary(records, "message") == EXPECTED_MESSAGES
     assert items(records, "comment") == []
@@ -227,3 +227,51 @@ def test_registry_picks_facebook_for_every_era(tmp_path: Path) -> None:
         with open_archive(write_zip(tmp_path / f"{version}.zip", files)) as archive:
             importer, detection = registry.detect(archive)
         assert (importer.platform, detection.version) == ("facebook", version)
+
+
+def test_comments_in_comments_and_reactions_json_are_found_by_their_content(tmp_path: Path) -> None:
+    """A 2025 export keeps the comments in ``comments_and_reactions/comments_and_reactions.json``
+    (``comments_v2`` inside); a file is recognised by what it holds, not by its name alone."""
+    files = F.facebook_2024()
+    del files["your_facebook_activity/comments_and_reactions/comments.json"]
+    comments = F.fb_comments()
+    comments["comments_v2"].insert(0, {
+        "timestamp": 1700000000,
+        "data": [{"comment": {"timestamp": 1700000000, "comment": "Så flot! 😍", "author": FB_OWNER}}],
+        "title": "Malou Sørensen replied to Anna's comment.",
+    })  # fmt: skip
+    files["your_facebook_activity/comments_and_reactions/comments_and_reactions.json"] = comments
+    files["your_facebook_activity/comments_and_reactions/likes_and_reactions_1.json"] = [
+        {"timestamp": 1600000700, "data": [{"reaction": {"reaction": "LIKE", "actor": FB_OWNER}}],
+         "title": "Malou Sørensen likes Anna's post."}
+    ]  # fmt: skip
+    for form in ("zip", "folder"):
+        (tmp_path / form).mkdir()
+        detection, records, warnings = run_import(FACEBOOK, as_form(tmp_path / form, files, form))
+        assert (detection.version, warnings) == ("json-2024", [])
+        assert summary(records, "comment") == [
+            (None, dt(2023, 11, 14, 22, 13, 20), FB_OWNER, True, "Så flot! 😍"),
+            (None, dt(2020, 9, 13, 12, 35), FB_OWNER, True, "Tillykke! 🎉"),
+        ]
+        assert summary(records, "message") == EXPECTED_MESSAGES
+        assert summary(records, "post") == EXPECTED_POSTS
+
+
+def test_a_thread_file_cut_short_keeps_the_messages_before_the_cut(tmp_path: Path) -> None:
+    files = F.facebook_2024()
+    path = f"your_facebook_activity/messages/inbox/{JOHN}/message_1.json"
+    whole = meta_bytes(files[path])
+    cut = whole.index(b"Hej Malou")  # newest first: four messages are read, then the file ends
+    files[path] = whole[:cut]
+    _, records, warnings = run_import(FACEBOOK, write_zip(tmp_path / "fb.zip", files))
+    assert [(t.key, t.title) for t in threads(records)] == [(GANG, "Banden 🎉"), (JOHN, "John Doe")]
+    assert summary(records, "message") == [
+        (GANG, dt(2020, 9, 13, 12, 28, 20), "Facebook User", False, "gammel besked"),
+        (GANG, dt(2020, 9, 13, 12, 30), FB_OWNER, True, "Hej alle sammen"),
+        (JOHN, dt(2022, 4, 15, 5, 21, 40), FB_OWNER, True, "Skål! Vi ses i morgen 🍻"),
+        (JOHN, dt(2024, 3, 9, 16, 0), "John Doe", False, "Er du der? 🙂"),
+    ]
+    assert warnings == [
+        f"Skipped the rest of '{path}' from about byte {cut:,} of {cut:,}: it is not valid JSON "
+        "(it may be damaged or cut short). Kept the 4 messages read before that point."
+    ]

@@ -81,7 +81,7 @@ def test_jsonl_with_native_types_and_a_broken_line(tmp_path: Path) -> None:
     assert [(i.kind, i.text, i.is_owner, i.created_at, i.reply_to) for i in items] == [
         (e[1], e[2], e[4], e[5], e[7]) for e in EXPECTED
     ]
-    assert warnings == ["Skipped row 3 of 'export.jsonl': it is not a JSON object."]
+    assert warnings == ["Skipped 1 row of 'export.jsonl' that is not a JSON object (line 3); read the other 4 rows."]
 
 
 def test_owner_from_me_when_is_owner_is_missing(tmp_path: Path) -> None:

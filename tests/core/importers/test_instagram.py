@@ -235,9 +235,10 @@ def test_malformed_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     files["your_instagram_activity/content/posts_2.json"] = b'[{"media": [{"title": "half'
     _, records, warnings = run_import(INSTAGRAM, write_zip(tmp_path / "ig.zip", files))
     assert warnings == [
-        "Skipped 'your_instagram_activity/messages/inbox/broken_111/message_1.json': "
-        "it is not valid JSON (it may be damaged or cut short).",
-        "Skipped 'your_instagram_activity/content/posts_2.json': it is not valid JSON (it may be damaged or cut short).",
+        "Skipped 'your_instagram_activity/messages/inbox/broken_111/message_1.json': from about byte 30 of 30, "
+        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be read.",
+        "Skipped 'your_instagram_activity/content/posts_2.json': from about byte 27 of 27, "
+        "it is not valid JSON (it may be damaged or cut short), and no posts before that point could be read.",
     ]
     assert summary(records, "message") == EXPECTED_MESSAGES
     assert len(items(records, "post")) == 5

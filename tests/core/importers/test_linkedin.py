@@ -156,3 +156,58 @@ def test_detection_does_not_claim_other_exports(tmp_path: Path) -> None:
     assert detect(IMPORTER, make_zip(tmp_path / "c.zip", {"Connections.csv": CONNECTIONS})) is None
     for name, files in FOREIGN.items():
         assert detect(IMPORTER, make_zip(tmp_path / f"{name}.zip", files)) is None, name
+
+
+# LinkedIn 2025: quotes inside a quoted Message are escaped with a backslash, not doubled. A strict
+# reader fails at the first such row; the real file has 323 rows of 3 columns, all readable this way.
+COMMENTS_2025 = (
+    "Date,Link,Message\n"
+    '2025-03-01 10:00:00,https://www.linkedin.com/feed/update/urn:li:activity:1,"Plain comment, with a comma"\n'
+    '2025-03-02 11:00:00,https://www.linkedin.com/feed/update/urn:li:activity:2,'
+    '"Ayush Mandowara I\'d add one thing to \\"ship early\\""\n'
+    '2025-03-03 12:00:00,https://www.linkedin.com/feed/update/urn:li:activity:3,'
+    '"Two lines:\nthe second says \\"hi\\" and ends"\n'
+    '2025-03-04 13:00:00,https://www.linkedin.com/feed/update/urn:li:activity:4,"A doubled ""quote"" still reads"\n'
+    "2025-03-05 14:00:00,https://www.linkedin.com/feed/update/urn:li:activity:5,No quotes at all\n"
+)
+
+
+def test_comments_with_backslash_escaped_quotes_are_all_read(tmp_path: Path) -> None:
+    for path in zip_and_folder(tmp_path, {"Comments.csv": COMMENTS_2025, "Profile.csv": "First Name,Last Name\nAva,Creator\n"}):
+        found = detect(IMPORTER, path)
+        assert (found.platform, found.version) == ("linkedin", "2024")
+        _, items, warnings = run(IMPORTER, path)
+        assert warnings == []
+        assert [(i.kind, i.text, i.reply_to, i.created_at, i.author) for i in items] == [
+            ("comment", "Plain comment, with a comma", "https://www.linkedin.com/feed/update/urn:li:activity:1",
+             utc(2025, 3, 1, 10), "Ava Creator"),
+            ("comment", 'Ayush Mandowara I\'d add one thing to "ship early"',
+             "https://www.linkedin.com/feed/update/urn:li:activity:2", utc(2025, 3, 2, 11), "Ava Creator"),
+            ("comment", 'Two lines:\nthe second says "hi" and ends',
+             "https://www.linkedin.com/feed/update/urn:li:activity:3", utc(2025, 3, 3, 12), "Ava Creator"),
+            ("comment", 'A doubled "quote" still reads',
+             "https://www.linkedin.com/feed/update/urn:li:activity:4", utc(2025, 3, 4, 13), "Ava Creator"),
+            ("comment", "No quotes at all", "https://www.linkedin.com/feed/update/urn:li:activity:5",
+             utc(2025, 3, 5, 14), "Ava Creator"),
+        ]  # fmt: skip
+
+
+def test_a_backslash_in_an_ordinary_file_stays_text(tmp_path: Path) -> None:
+    """Only a file that a strict reader cannot read is read with the backslash escape."""
+    comments = "Date,Link,Message\n" '2025-03-01 10:00:00,https://x/1,"Save it to C:\\temp\\"\n' "2025-03-02 10:00:00,https://x/2,ok\n"
+    _, items, warnings = run(IMPORTER, make_folder(tmp_path / "x", {"Comments.csv": comments}))
+    assert warnings == []
+    assert [i.text for i in items] == ["Save it to C:\\temp\\", "ok"]
+
+
+def test_a_broken_row_costs_that_row_only(tmp_path: Path) -> None:
+    comments = (
+        "Date,Link,Message\n"
+        "2025-03-01 10:00:00,https://x/1,first\n"
+        '2025-03-02 10:00:00,https://x/2,"second with a "stray" quote"\n'
+        "2025-03-03 10:00:00,https://x/3,third\n"
+        "2025-03-04 10:00:00,https://x/4,fourth\n"
+    )
+    _, items, warnings = run(IMPORTER, make_folder(tmp_path / "x", {"Comments.csv": comments}), me="Ava")
+    assert [i.text for i in items] == ["first", "third", "fourth"]
+    assert warnings == ["Skipped 1 row of 'Comments.csv' that is not valid CSV (line 3); read the other 3 rows."]

@@ -108,6 +108,10 @@ def test_json_2024(tmp_path: Path, layout: str) -> None:
         path.write_bytes(raw)
     threads, items, warnings, version = run(path)
     assert version == "json-2024" and warnings == []
+    check_new_schema(threads, items)
+
+
+def check_new_schema(threads: list[ThreadRecord], items: list[ItemRecord]) -> None:
     assert [(t.key, t.kind) for t in threads] == [("chat:fan_one", "dm"), ("chat:Group_Chat_7000000000000000001", "group")]
     assert [(i.kind, i.text, i.is_owner) for i in items] == [
         ("post", "My first bake #sourdough", True),
@@ -122,6 +126,56 @@ def test_json_2024(tmp_path: Path, layout: str) -> None:
     assert items[1].created_at == utc(2025, 5, 1, 23, 16, 38)  # checked to be UTC against RawTime
     assert items[2].author == "fan_one" and items[2].thread_key == "chat:fan_one"
     assert items[3].author == OWNER
+
+
+def ads_first(entries: int) -> dict:
+    """The 2025 layout of a real export: "Ads and data" → "Off TikTok Activity" opens the file with
+    thousands of entries, and every key detection looks for comes after them."""
+    ads = [
+        {"TimeStamp": f"2025-0{1 + i % 9}-0{1 + i % 9} 12:00:00", "Source": f"shop-{i:05d}.example.com",
+         "Event": "Purchase" if i % 3 else "Page view"}
+        for i in range(entries)
+    ]  # fmt: skip
+    return {"Ads and data": {"Off TikTok Activity": {"OffTikTokActivityDataList": ads}}, **new_schema()}
+
+
+@pytest.mark.parametrize("layout", ["zip", "file", "renamed file"])
+def test_json_2025_detected_when_its_markers_sit_past_1_mb(tmp_path: Path, layout: str) -> None:
+    raw = json.dumps(ads_first(12_000), ensure_ascii=False, indent=2).encode()
+    markers = [raw.find(key) for key in (b'"Your Activity"', b'"Direct Message"', b'"Comment"', b'"Post"', b'"Profile"')]
+    assert min(markers) > 1_000_000
+    if layout == "zip":
+        path = write_zip(tmp_path / "TikTok_Data.zip", {"TikTok_Data_1735588272/user_data_tiktok.json": raw})
+    elif layout == "file":
+        path = tmp_path / "user_data_tiktok.json"
+        path.write_bytes(raw)
+    else:
+        path = tmp_path / "my tiktok export.json"
+        path.write_bytes(raw)
+    threads, items, warnings, version = run(path)
+    assert version == "json-2024" and warnings == []
+    check_new_schema(threads, items)
+
+
+def test_a_file_cut_short_keeps_everything_read_before_the_cut(tmp_path: Path) -> None:
+    raw = json.dumps(new_schema(), indent=1).encode()
+    cut = raw.index(b'"hey hey"')  # inside the group chat's last message
+    path = tmp_path / "user_data_tiktok.json"
+    path.write_bytes(raw[:cut])
+    threads, items, warnings, version = run(path)
+    assert [(t.key, t.kind) for t in threads] == [("chat:fan_one", "dm"), ("chat:Group_Chat_7000000000000000001", "group")]
+    assert [(i.kind, i.text) for i in items] == [
+        ("post", "My first bake #sourdough"),
+        ("comment", "so good 😍"),
+        ("message", "love your videos"),
+        ("message", "thank you!!"),
+        ("message", "hi all"),
+        ("message", "hey"),
+    ]
+    assert warnings == [
+        f"Skipped the rest of 'user_data_tiktok.json' from about byte {cut:,} of {cut:,}: it is not valid JSON "
+        "(it may be damaged or cut short). Kept the 9 entries read before that point."
+    ]
 
 
 def test_ids_are_stable_across_exports(tmp_path: Path) -> None:

@@ -277,3 +277,60 @@ def test_detection(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.txt"
     garbage.write_bytes(bytes(range(256)) * 4)
     assert detect(UTC, garbage) is None
+
+
+# One chat that spans a phone or locale change: month-first with a two-digit year, then day-first
+# with a four-digit year. Every header is a header in either style; a date-like line with no
+# "Name:" after it, and a lone quoted header of a third style, stay text of the message above.
+SWITCHED = (
+    "6/30/23, 16:10 - Messages and calls are end-to-end encrypted. Tap to learn more.\n"
+    "6/30/23, 16:14 - Ana: before the new phone\n"
+    "6/30/23, 16:14 - Ben: ok, see you 7/1\n"
+    "7/1/23: that line is text\n"
+    "30/6/2023, 16:15 - Ana: after the new phone\n"
+    "30/6/2023, 16:16 - Ben: <Media omitted>\n"
+    "30/6/2023, 16:17 - Ana changed her phone number to a new number. Tap to message or add the new number.\n"
+    "1/7/2023, 09:00 - Ben: next day\n"
+    "second line\n"
+    "1.2.19, 00:00 - Old Friend: a line quoted from another chat\n"
+    "2/7/2023, 10:30 - Ana: IMG-20230702-WA0000.jpg (file attached)\n"
+    "look\n"
+)
+
+
+def test_a_chat_that_changes_date_style_part_way(tmp_path: Path) -> None:
+    path = tmp_path / "WhatsApp Chat with Ana.txt"
+    path.write_text(SWITCHED, encoding="utf-8")
+    threads, items, warnings = run(UTC, path)
+    assert warnings == []
+    assert [(t.title, t.kind, t.participants) for t in threads] == [("Ana", "dm", ("Ana", "Ben"))]
+    assert [(i.author, i.text, i.created_at, i.is_owner) for i in items] == [
+        ("Ana", "before the new phone", utc(2023, 6, 30, 16, 14), False),
+        ("Ben", "ok, see you 7/1\n7/1/23: that line is text", utc(2023, 6, 30, 16, 14), True),
+        ("Ana", "after the new phone", utc(2023, 6, 30, 16, 15), False),
+        ("Ben", "next day\nsecond line\n1.2.19, 00:00 - Old Friend: a line quoted from another chat",
+         utc(2023, 7, 1, 9, 0), True),
+        ("Ana", "look", utc(2023, 7, 2, 10, 30), False),
+    ]  # fmt: skip
+
+
+def test_a_lone_quoted_header_of_another_style_stays_text(tmp_path: Path) -> None:
+    """The Chatistics fixture: a quoted line with a name after it, in another date style, is text."""
+    chat = (
+        "[04.01.18, 11:53:57] Alice Placeholder: This is a test message\n"
+        "[01.02.19, 11:09:15] John Doe: \n"
+        "[1.2.2019, 00:00:00] John Doe: this line is not a message on its own\n"
+        "[01.02.19, 14:20:03] John Doe: What is that?\n"
+        "2/11/19, 14:48 Alice Placeholder: this is a message from another chat!\n"
+        "[19.04.19, 16:18:33] Alice Placeholder: This is the last message of this test file.\n"
+    )
+    path = make_folder(tmp_path / "WhatsApp Chat - Alice Placeholder", {"_chat.txt": chat}) / "_chat.txt"
+    threads, items, warnings = run(UTC, path)
+    assert warnings == []
+    assert [(i.author, i.text, i.created_at) for i in items] == [
+        ("Alice Placeholder", "This is a test message", utc(2018, 1, 4, 11, 53, 57)),
+        ("John Doe", "[1.2.2019, 00:00:00] John Doe: this line is not a message on its own", utc(2019, 2, 1, 11, 9, 15)),
+        ("John Doe", "What is that?\n2/11/19, 14:48 Alice Placeholder: this is a message from another chat!",
+         utc(2019, 2, 1, 14, 20, 3)),
+        ("Alice Placeholder", "This is the last message of this test file.", utc(2019, 4, 19, 16, 18, 33)),
+    ]  # fmt: skip

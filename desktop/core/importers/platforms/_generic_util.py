@@ -1,7 +1,9 @@
-"""Small helpers shared by the CSV/text-based importers (WhatsApp, Discord, Reddit, Mastodon,
-LinkedIn, generic): file lookup by base name, CSV streaming, stable ids, timestamps.
+"""Small helpers shared by the importers (WhatsApp, Discord, Reddit, Mastodon, LinkedIn, generic,
+TikTok, Meta): file lookup by base name, forgiving CSV and JSON streaming, stable ids, timestamps.
 
-Not an importer itself (no ``IMPORTER``), so the registry ignores it.
+Reading is forgiving by design: a malformed row costs that row, not the file, and the rows read
+before (and, for CSV, after) it are kept; a ``FileTally`` says in one warning what was read, what
+was lost and where. Not an importer itself (no ``IMPORTER``), so the registry ignores it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import hashlib
 import io
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from desktop.core.importers.archive import MAX_LINE, Archive
-from desktop.core.importers.base import ImportContext
+import ijson
+
+from desktop.core.importers.archive import MAX_LINE, ZIP_READ_ERRORS, Archive
+from desktop.core.importers.base import FileTally, ImportContext
 
 # Reddit and LinkedIn bodies can be long (multi-page posts); the csv module's default field
 # limit (128 KiB) would make one long post fail the whole file.
@@ -87,36 +92,240 @@ def open_text(stream: BinaryIO, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
 
 
-def iter_csv_rows(
-    archive: Archive, name: str, *, skip_preamble_until: str | None = None
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream the rows of a CSV file as (row number, {loose column key: value}).
+# A read that fails part-way in the stream itself (an I/O error, a file that ends early). A damaged
+# zip (bad CRC or deflate data) is left to the pipeline, which refuses the archive whole.
+STREAM_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError)
+NOT_VALID_CSV = "not valid CSV"
+UNREADABLE = "it could not be read from the archive (it may be damaged)"
+NOT_VALID_JSON = "it is not valid JSON (it may be damaged or cut short)"
 
-    The encoding (UTF-8 with or without BOM, UTF-16 with BOM) and delimiter (comma or tab)
-    are sniffed. Row numbers count data rows from 1. ``csv.Error`` propagates to the caller,
-    which decides whether to warn and skip the file.
-    """
+
+def _csv_text(archive: Archive, name: str) -> tuple[str, str]:
+    """The encoding and delimiter of a CSV file, sniffed from its first bytes."""
     raw = read_head(archive, name, 8192)
-    encoding = sniff_encoding(raw)
-    first_line = decode_head(raw).splitlines()[0] if decode_head(raw).splitlines() else ""
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    lines = decode_head(raw).splitlines()
+    first_line = lines[0] if lines else ""
+    return sniff_encoding(raw), "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def _csv_reader(lines: Iterator[str], delimiter: str, backslash: bool) -> Any:
+    """Strict CSV (quotes doubled), or with ``backslash`` also ``\\"`` for a quote (LinkedIn 2025)."""
+    return csv.reader(lines, delimiter=delimiter, strict=True, escapechar="\\" if backslash else None)
+
+
+def _has_backslash_quote(archive: Archive, name: str, encoding: str) -> bool:
+    """Whether the file holds a backslash before a quote anywhere (a plain byte scan, early exit)."""
+    needle = '\\"'.encode("utf-16-le") if encoding == "utf-16" else b'\\"'
+    tail = b""
+    try:
+        with archive.open(name, max_line=MAX_LINE) as stream:
+            while chunk := stream.read(1024 * 1024):
+                if needle in tail + chunk:
+                    return True
+                tail = chunk[-(len(needle) - 1) :]
+    except ZIP_READ_ERRORS:
+        pass
+    return False
+
+
+def _csv_errors(archive: Archive, name: str, encoding: str, delimiter: str, backslash: bool) -> int:
+    """How many records of the file fail to parse in one quoting style."""
+    errors = 0
+    try:
+        with archive.open(name, max_line=MAX_LINE) as stream:
+            reader = _csv_reader(open_text(stream, encoding), delimiter, backslash)
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    errors += 1
+    except ZIP_READ_ERRORS:
+        pass  # the real pass says where the file became unreadable
+    return errors
+
+
+def uses_backslash_escapes(archive: Archive, name: str) -> bool:
+    """Whether a CSV file escapes quotes as ``\\"`` instead of doubling them.
+
+    LinkedIn's 2025 ``Comments.csv`` does, so a strict reader fails at the first such row. Only a
+    file that holds ``\\"`` and fails strictly is parsed again with the backslash escape, and that
+    style wins only when it fails on fewer records (a Windows path ending in a backslash reads
+    better strictly). Clean files cost one byte scan.
+    """
+    encoding, delimiter = _csv_text(archive, name)
+    if not _has_backslash_quote(archive, name, encoding):
+        return False
+    strict_errors = _csv_errors(archive, name, encoding, delimiter, backslash=False)
+    if not strict_errors:
+        return False
+    return _csv_errors(archive, name, encoding, delimiter, backslash=True) < strict_errors
+
+
+def iter_csv_rows(
+    archive: Archive,
+    name: str,
+    *,
+    skip_preamble_until: str | None = None,
+    context: ImportContext | None = None,
+    tally: FileTally | None = None,
+    key: Callable[[str], str] = header_key,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Stream the rows of a CSV file as (row number, {column key: value}); ``key`` turns a column
+    name into its key (by default loosely: lower case, no spaces).
+
+    The encoding (UTF-8 with or without BOM, UTF-16 with BOM), delimiter (comma or tab) and
+    quote escape (doubled, or backslash) are sniffed. Row numbers count data rows from 1. A record
+    that is not valid CSV is skipped and reading goes on at the next whole row; when the file ends,
+    one warning (through ``context``) says how many rows were read and which lines were lost.
+    """
+    tally = tally or FileTally(name, "rows")
+    encoding, delimiter = _csv_text(archive, name)
+    backslash = uses_backslash_escapes(archive, name)
     with archive.open(name, max_line=MAX_LINE) as stream:
-        text = open_text(stream, encoding)
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        reader = _csv_reader(open_text(stream, encoding), delimiter, backslash)
         header: list[str] | None = None
         number = 0
-        for row in reader:
+        resync = False  # after a broken record: drop fragments until a row has the header's width
+        while True:
+            start = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                tally.skip(f"line {start}", NOT_VALID_CSV)
+                resync = True
+                continue
+            except STREAM_ERRORS:
+                tally.stop(f"line {start}", UNREADABLE)
+                break
             if header is None:
                 if not row or not any(cell.strip() for cell in row):
                     continue
                 if skip_preamble_until and header_key(row[0]) != header_key(skip_preamble_until):
                     continue
-                header = [header_key(cell) for cell in row]
+                header = [key(cell) for cell in row]
+                resync = False
                 continue
             if not any(cell.strip() for cell in row):
                 continue
+            if resync:
+                if len(row) != len(header):
+                    continue
+                resync = False
             number += 1
+            tally.read += 1
             yield number, {key: (row[i] if i < len(row) else "") for i, key in enumerate(header)}
+    tally.report(context)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+JSON_BUFFER = 16 * 1024  # parser reads: small enough that "about byte N" is close to where a file breaks
+
+
+class TrackedStream:
+    """A binary stream that counts the bytes handed to the JSON parser, so a file that breaks
+    part-way can be named with the offset where it stopped being readable."""
+
+    def __init__(self, stream: BinaryIO, size: int, budget: int | None = None) -> None:
+        self._stream = stream
+        self.size = size
+        self.offset = 0
+        self._budget = budget
+
+    def read(self, size: int = -1) -> bytes:
+        if self._budget is not None:
+            left = self._budget - self.offset
+            if left <= 0:
+                return b""
+            size = left if size is None or size < 0 else min(size, left)
+        data = self._stream.read(size)
+        self.offset += len(data)
+        return data
+
+    @property
+    def where(self) -> str:
+        return f"about byte {self.offset:,} of {self.size:,}"
+
+
+JSON_ERRORS: tuple[type[BaseException], ...] = (ijson.JSONError, ValueError, *STREAM_ERRORS)
+
+
+def json_stop_reason(exc: BaseException) -> str:
+    """Why the rest of a JSON file could not be read, in plain words."""
+    return UNREADABLE if isinstance(exc, STREAM_ERRORS) else NOT_VALID_JSON
+
+
+def stop_json(tally: FileTally, tracked: TrackedStream, exc: BaseException) -> None:
+    """Record on ``tally`` that ``tracked`` broke off with ``exc``."""
+    tally.stop(tracked.where, json_stop_reason(exc))
+
+
+def build_value(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
+    """One whole JSON value from an ``ijson.parse`` event stream, starting at its first event."""
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    if event not in ("start_map", "start_array"):
+        return builder.value
+    depth = 1
+    for _, ev, val in events:
+        builder.event(ev, val)
+        if ev in ("start_map", "start_array"):
+            depth += 1
+        elif ev in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+@dataclass
+class JsonOutline:
+    """The top of a JSON file: an object's keys in file order, or the keys of a list's first object."""
+
+    kind: str = ""  # "object" | "array" | "" (not JSON, or something else)
+    keys: list[str] = field(default_factory=list)
+    complete: bool = False  # the whole top level was seen (not stopped by the budget or a decision)
+
+
+def json_outline(
+    archive: Archive,
+    name: str,
+    *,
+    budget: int,
+    enough: Callable[[list[str]], bool] = lambda keys: False,
+) -> JsonOutline:
+    """Stream a JSON file's top-level keys, however far into the file they sit, up to ``budget`` bytes.
+
+    Exports put their telling keys anywhere: TikTok's ``user_data_tiktok.json`` opens with half a
+    megabyte of ad data before "Direct Message". Values are parsed but never built, so memory stays
+    flat; ``enough(keys)`` stops as soon as the keys seen so far decide.
+    """
+    outline = JsonOutline()
+    try:
+        with archive.open(name) as stream:
+            events = ijson.parse(TrackedStream(stream, archive.sizes.get(name, 0), budget), buf_size=64 * 1024)
+            first = next(events, None)
+            if first is None or first[1] not in ("start_map", "start_array"):
+                return outline
+            outline.kind = "object" if first[1] == "start_map" else "array"
+            key_prefix = "" if outline.kind == "object" else "item"
+            for prefix, event, value in events:
+                if prefix == key_prefix and event == "map_key":
+                    outline.keys.append(value)
+                    if enough(outline.keys):
+                        return outline
+                elif prefix == key_prefix and event in ("end_map", "end_array") or prefix == "" and event == "end_array":
+                    outline.complete = True
+                    return outline
+    except (*JSON_ERRORS, *ZIP_READ_ERRORS, KeyError, RuntimeError):
+        pass  # detection never fails on a file it cannot read: it just learns less
+    return outline
 
 
 def parse_utc(value: str) -> datetime | None:

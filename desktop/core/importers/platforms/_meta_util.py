@@ -10,9 +10,10 @@ two importers never both claim an archive; the thread reader turns thread files 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
@@ -22,7 +23,15 @@ import ijson
 
 from desktop.core.errors import KnownError
 from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
+from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError
+from desktop.core.importers.platforms._generic_util import (
+    JSON_BUFFER,
+    JSON_ERRORS,
+    TrackedStream,
+    build_value,
+    json_outline,
+    stop_json,
+)
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import clean_meta_text
 
@@ -153,31 +162,41 @@ class NotWhatWasExpected(ValueError):
     """A file parsed but does not have the shape it was sniffed for."""
 
 
-def _build(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
-    """One whole JSON value from the event stream, starting at its first event."""
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    if event not in ("start_map", "start_array"):
-        return builder.value
-    depth = 1
-    for _, ev, val in events:
-        builder.event(ev, val)
-        if ev in ("start_map", "start_array"):
-            depth += 1
-        elif ev in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
+def _streamed(
+    archive: Archive,
+    path: str,
+    walk: Callable[[Iterator[tuple[str, str, Any]]], Iterator[tuple[str, Any]]],
+    tally: FileTally | None,
+    counted: frozenset[str] | None,
+) -> Iterator[tuple[str, Any]]:
+    """``walk`` over the file's parse events. With a ``tally``, a file that breaks part-way ends the
+    walk where it breaks (what was yielded stays yielded) and the tally says where; without one,
+    the error propagates. ``counted``: the keys whose items count as read (None: every item)."""
+    size = archive.sizes.get(path, 0)
+    tracked = TrackedStream(io.BytesIO(), size)
+    try:
+        with archive.open(path) as stream:
+            tracked = TrackedStream(stream, size)
+            for key, value in walk(ijson.parse(tracked, buf_size=JSON_BUFFER, use_float=True)):
+                if tally is not None and (counted is None or key in counted):
+                    tally.read += 1
+                yield key, value
+    except READ_ERRORS as exc:
+        if tally is None:
+            raise
+        if isinstance(exc, NotWhatWasExpected):
+            tally.stop("", str(exc))
+        else:
+            stop_json(tally, tracked, exc)
 
 
 def iter_top_level(
-    archive: Archive, path: str, streamed: frozenset[str] = frozenset()
+    archive: Archive, path: str, streamed: frozenset[str] = frozenset(), tally: FileTally | None = None
 ) -> Iterator[tuple[str, Any]]:
     """(key, value) for each top-level key of a JSON object; keys in ``streamed`` that hold a
-    list yield (key, item) once per item, so one item at a time is in memory."""
-    with archive.open(path) as stream:
-        yield from _top_level(ijson.parse(stream, use_float=True), streamed)
+    list yield (key, item) once per item, so one item at a time is in memory. With a ``tally``,
+    a file cut short yields what came before the cut (see ``_streamed``)."""
+    yield from _streamed(archive, path, lambda events: _top_level(events, streamed), tally, streamed)
 
 
 def _top_level(events: Iterator[tuple[str, str, Any]], streamed: frozenset[str]) -> Iterator[tuple[str, Any]]:
@@ -195,15 +214,15 @@ def _top_level(events: Iterator[tuple[str, str, Any]], streamed: frozenset[str])
             for _, item_event, item_value in events:
                 if item_event == "end_array":
                     break
-                yield key, _build(item_event, item_value, events)
+                yield key, build_value(item_event, item_value, events)
         else:
-            yield key, _build(event, value, events)
+            yield key, build_value(event, value, events)
 
 
-def iter_records(archive: Archive, path: str) -> Iterator[tuple[str, Any]]:
-    """Items of a bare JSON list ("", item), or of every list under a top-level object (key, item)."""
-    with archive.open(path) as stream:
-        yield from _records(ijson.parse(stream, use_float=True))
+def iter_records(archive: Archive, path: str, tally: FileTally | None = None) -> Iterator[tuple[str, Any]]:
+    """Items of a bare JSON list ("", item), or of every list under a top-level object (key, item).
+    With a ``tally``, a file cut short yields the items before the cut (see ``_streamed``)."""
+    yield from _streamed(archive, path, _records, tally, None)
 
 
 def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]]:
@@ -214,7 +233,7 @@ def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]
         for _, event, value in events:
             if event == "end_array":
                 return
-            yield "", _build(event, value, events)
+            yield "", build_value(event, value, events)
         return
     if first[1] != "start_map":
         raise NotWhatWasExpected("it is neither a JSON list nor an object")
@@ -227,9 +246,9 @@ def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]
             for _, item_event, item_value in events:
                 if item_event == "end_array":
                     break
-                yield key, _build(item_event, item_value, events)
+                yield key, build_value(item_event, item_value, events)
         else:
-            _build(event, value, events)
+            build_value(event, value, events)
 
 
 def load_small(archive: Archive, name: str) -> Any:
@@ -240,16 +259,7 @@ def load_small(archive: Archive, name: str) -> Any:
         return None
 
 
-def json_problem(exc: BaseException) -> str:
-    """A plain reason for a file that could not be read."""
-    if isinstance(exc, NotWhatWasExpected):
-        return str(exc)
-    if isinstance(exc, OSError):
-        return "it could not be read from the archive"
-    return "it is not valid JSON (it may be damaged or cut short)"
-
-
-READ_ERRORS = (ijson.JSONError, ValueError, OSError, EOFError)
+READ_ERRORS = JSON_ERRORS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,6 +322,38 @@ def _broken(archive: Archive, name: str, head: str) -> bool:
     return False
 
 
+# Top-level keys that say what a file holds, wherever it sits and whatever it is called: Meta moves
+# and renames files between exports (2025: comments in comments_and_reactions/comments_and_reactions.json).
+_PART_BY_KEY = {
+    "comments_v2": "fb_comments",
+    "group_comments_v2": "fb_comments",
+    "comments_media_comments": "ig_comments",
+    "comments_reels_comments": "ig_comments",
+    "comments_story_comments": "ig_comments",
+    "text_post_app_text_posts": "ig_threads_posts",
+}
+_COMMENTS_KEY = re.compile(r"^(?:[a-z]+_)*comments(?:_v\d+)?$")
+CONTENT_BUDGET = 1024 * 1024  # bytes streamed to find a file's top-level keys
+
+
+def _part_by_content(archive: Archive, name: str, head: str) -> str | None:
+    """Which part a JSON file plays, by its top-level keys (streamed, so their position does not
+    matter); "unknown_comments" for comments in a layout this importer does not know."""
+    if not re.match(r"\s*\{", head):
+        return None
+    outline = json_outline(
+        archive, name, budget=CONTENT_BUDGET, enough=lambda keys: keys[-1] in _PART_BY_KEY or len(keys) >= 16
+    )
+    for key in outline.keys:
+        if key in _PART_BY_KEY:
+            return _PART_BY_KEY[key]
+    if {"participants", "threadName", "messages"} <= set(outline.keys):
+        return "e2ee"
+    if any(_COMMENTS_KEY.match(key) for key in outline.keys):
+        return "unknown_comments"
+    return None
+
+
 @dataclass
 class MetaLayout:
     """One Meta archive as found: the platform, the era, and the files by part they play."""
@@ -333,6 +375,7 @@ class MetaLayout:
     fb_comments: list[str] = field(default_factory=list)
     fb_profiles: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # named like a Meta file, but not readable as one
+    unknown_comments: list[str] = field(default_factory=list)  # holds comments in a layout not known here
     html: bool = False
 
 
@@ -447,6 +490,22 @@ def _classify(archive: Archive) -> MetaLayout | None:
         if _has_keys(head, "senderName") and _has_keys(head, "participants"):
             layout.e2ee.append(name)
             fb_signs += 1
+            continue
+        part = _part_by_content(archive, name, head)
+        if part == "fb_comments":
+            layout.fb_comments.append(name)
+            fb_signs += 1
+        elif part == "ig_comments":
+            layout.ig_comments.append(name)
+            ig_signs += 1
+        elif part == "ig_threads_posts":
+            layout.ig_threads_posts.append(name)
+            ig_signs += 1
+        elif part == "e2ee":
+            layout.e2ee.append(name)
+            fb_signs += 1
+        elif part == "unknown_comments":
+            layout.unknown_comments.append(name)
 
     for folder in layout.threads.values():
         folder.sort()
@@ -542,6 +601,8 @@ class MetaImporter:
             raise html_export_error(self.label)
         for path in layout.unreadable:
             context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
+        for path in layout.unknown_comments:
+            context.warn(f"Skipped '{path}': it holds comments, but in a layout Understudy does not know yet.")
         return layout
 
 
@@ -671,25 +732,21 @@ def read_message_threads(
         messages: list[_Message] = []
         for path in paths:
             section = _section_of(path)
-            file_messages: list[_Message] = []
-            try:
-                for key, value in iter_top_level(archive, path, frozenset({"messages"})):
-                    if key == "messages" and isinstance(value, dict):
-                        message = _message_from(value, section, snake=True)
-                        if message is not None:
-                            file_messages.append(message)
-                    elif key == "participants" and isinstance(value, list) and not participants:
-                        participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
-                    elif key == "title" and not title:
-                        title = fix(value)
-                    elif key == "thread_path":
-                        thread_path = value
-                    elif key == "thread_type" and value == "RegularGroup":
-                        group_hint = True
-            except READ_ERRORS as exc:
-                context.warn(f"Skipped '{path}': {json_problem(exc)}.")
-                continue
-            messages.extend(file_messages)
+            tally = FileTally(path, "messages")
+            for key, value in iter_top_level(archive, path, frozenset({"messages"}), tally):
+                if key == "messages" and isinstance(value, dict):
+                    message = _message_from(value, section, snake=True)
+                    if message is not None:
+                        messages.append(message)
+                elif key == "participants" and isinstance(value, list) and not participants:
+                    participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
+                elif key == "title" and not title:
+                    title = fix(value)
+                elif key == "thread_path":
+                    thread_path = value
+                elif key == "thread_type" and value == "RegularGroup":
+                    group_hint = True
+            tally.report(context)  # a file cut short keeps the messages read before the cut
         key = folder_key or thread_key_for("", thread_path) or stable_id("thread", title, *participants)
         if not messages and not participants and not title:
             continue
@@ -705,18 +762,18 @@ def read_e2ee_threads(
         participants: list[str] = []
         title = ""
         messages: list[_Message] = []
-        try:
-            for key, value in iter_top_level(archive, path, frozenset({"messages"})):
-                if key == "messages" and isinstance(value, dict):
-                    message = _message_from(value, "e2ee", snake=False)
-                    if message is not None:
-                        messages.append(message)
-                elif key == "participants" and isinstance(value, list):
-                    participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
-                elif key == "threadName":
-                    title = fix(value)
-        except READ_ERRORS as exc:
-            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
+        tally = FileTally(path, "messages")
+        for key, value in iter_top_level(archive, path, frozenset({"messages"}), tally):
+            if key == "messages" and isinstance(value, dict):
+                message = _message_from(value, "e2ee", snake=False)
+                if message is not None:
+                    messages.append(message)
+            elif key == "participants" and isinstance(value, list):
+                participants = [fix(p.get("name") if isinstance(p, dict) else p) for p in value]
+            elif key == "threadName":
+                title = fix(value)
+        tally.report(context)
+        if not messages and not participants and not title:
             continue
         key = PurePosixPath(path).stem
         yield from _emit_thread(key, title, participants, False, messages, owner, counter)

@@ -18,7 +18,7 @@ Messages with no text (attachments only) are skipped. ``external_id`` is Discord
 
 from __future__ import annotations
 
-import csv
+import io
 import json
 import re
 from collections import defaultdict
@@ -28,15 +28,20 @@ from datetime import datetime
 import ijson
 
 from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import Detection, ImportContext
+from desktop.core.importers.base import Detection, FileTally, ImportContext
 from desktop.core.importers.platforms._generic_util import (
+    JSON_BUFFER,
+    JSON_ERRORS,
+    TrackedStream,
     base_name,
     check_cancel,
     csv_header,
     header_key,
     iter_csv_rows,
+    json_outline,
     parse_utc,
     read_head,
+    stop_json,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -88,7 +93,11 @@ def _looks_like_messages(archive: Archive, files: dict[str, str]) -> bool:
         header = csv_header(archive, files["messages.csv"])
         return header is not None and [header_key(h) for h in header][:3] == _CSV_HEADER[:3]
     head = read_head(archive, files["messages.json"], 1024).decode("utf-8-sig", errors="ignore")
-    return bool(re.match(r'^\s*\[\s*(\]|\{\s*"ID"\s*:)', head))
+    if re.match(r'^\s*\[\s*(\]|\{\s*"ID"\s*:)', head):
+        return True
+    # Key order is not promised: look at the first message's keys wherever "ID" sits among them.
+    outline = json_outline(archive, files["messages.json"], budget=1024 * 1024)
+    return outline.kind == "array" and {"ID", "Timestamp"} <= set(outline.keys)
 
 
 def _load_json(archive: Archive, name: str, context: ImportContext | None = None) -> object:
@@ -193,23 +202,32 @@ class DiscordImporter:
         return ThreadRecord(channel_id, normalize(title), kind, participants)
 
     @staticmethod
-    def _messages(
-        archive: Archive, files: dict[str, str], context: ImportContext
-    ) -> list[tuple[str, datetime, str, str]] | None:
-        """(id, created_at, text, attachments) for every message with text, or None if unreadable."""
-        out: list[tuple[str, datetime, str, str]] = []
+    def _messages(archive: Archive, files: dict[str, str], context: ImportContext) -> list[tuple[str, datetime, str, str]]:
+        """(id, created_at, text, attachments) for every readable message with text; a file that breaks
+        part-way keeps the messages before the break, and a warning says where it broke."""
         name = files.get("messages.json") or files["messages.csv"]
-        try:
-            if name.endswith(".json"):
-                with archive.open(name) as stream:
-                    rows = ({header_key(k): v for k, v in item.items()} for item in ijson.items(stream, "item"))
-                    out = _collect(rows, name, context)
-            else:
-                out = _collect((row for _, row in iter_csv_rows(archive, name)), name, context)
-        except (ijson.JSONError, ValueError, OSError, AttributeError, csv.Error) as exc:
-            context.warn(f"Skipped '{name}': it could not be read ({exc.__class__.__name__}).")
-            return None
-        return out
+        if name.endswith(".json"):
+            return _collect(_json_rows(archive, name, context), name, context)
+        return _collect((row for _, row in iter_csv_rows(archive, name, context=context)), name, context)
+
+
+def _json_rows(archive: Archive, name: str, context: ImportContext) -> Iterator[dict]:
+    """The message objects of a ``messages.json`` list, streamed; entries that are not objects are
+    skipped, and a break in the file ends the list where it happens."""
+    tally = FileTally(name, "messages")
+    tracked = TrackedStream(io.BytesIO(), archive.sizes.get(name, 0))
+    try:
+        with archive.open(name) as stream:
+            tracked = TrackedStream(stream, archive.sizes.get(name, 0))
+            for number, item in enumerate(ijson.items(tracked, "item", buf_size=JSON_BUFFER), start=1):
+                if not isinstance(item, dict):
+                    tally.skip(f"entry {number}", "not a message")
+                    continue
+                tally.read += 1
+                yield {header_key(k): v for k, v in item.items()}
+    except JSON_ERRORS as exc:
+        stop_json(tally, tracked, exc)
+    tally.report(context)
 
 
 def _collect(rows: Iterator[dict], name: str, context: ImportContext) -> list[tuple[str, datetime, str, str]]:

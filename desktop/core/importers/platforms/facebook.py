@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from desktop.core.importers.base import ImportContext
+from desktop.core.importers.base import FileTally, ImportContext
 from desktop.core.importers.platforms._meta_util import (
     FACEBOOK,
-    READ_ERRORS,
     Counter,
     MetaImporter,
     MetaLayout,
@@ -30,7 +29,6 @@ from desktop.core.importers.platforms._meta_util import (
     fix,
     from_seconds,
     iter_records,
-    json_problem,
     load_small,
     owner_from_threads,
     read_e2ee_threads,
@@ -56,9 +54,9 @@ class FacebookImporter(MetaImporter):
             yield from read_e2ee_threads(context, layout, owner, counter)
         author = owner.label or (context.me or "").strip()
         for path in layout.fb_posts:
-            yield from self._entries(context, path, author, counter, _post_record)
+            yield from self._entries(context, path, author, counter, _post_record, "post")
         for path in layout.fb_comments:
-            yield from self._entries(context, path, author, counter, _comment_record)
+            yield from self._entries(context, path, author, counter, _comment_record, "comment")
 
     def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
         owner = Owner()
@@ -75,17 +73,23 @@ class FacebookImporter(MetaImporter):
         return owner
 
     def _entries(
-        self, context: ImportContext, path: str, author: str, counter: Counter, make: Any
+        self, context: ImportContext, path: str, author: str, counter: Counter, make: Any, what: str
     ) -> Iterator[ItemRecord]:
+        """The records of one posts or comments file. A file cut short keeps the entries before the
+        cut; a file whose entries hold no text in a layout this importer knows says so, rather than
+        giving nothing in silence."""
         records: list[ItemRecord] = []
-        try:
-            for _, raw in iter_records(context.archive, path):
-                record = make(raw, author)
-                if record is not None:
-                    records.append(record)
-        except READ_ERRORS as exc:
-            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
-            return
+        tally = FileTally(path, "entries")
+        for _, raw in iter_records(context.archive, path, tally):
+            record = make(raw, author)
+            if record is not None:
+                records.append(record)
+        tally.report(context)
+        if tally.read and not records and tally.stopped_at is None:
+            context.warn(
+                f"Read {tally.read:,} {'entry' if tally.read == 1 else 'entries'} of '{path}', but none holds a {what} with text in a layout "
+                "Understudy knows, so nothing was imported from it."
+            )
         for record in records:
             counter.tick()
             yield record

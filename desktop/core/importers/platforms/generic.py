@@ -30,8 +30,8 @@ platform      no        where the row came from (kept in ``extra["platform"]``)
 \\* A file needs ``author`` or ``is_owner``; without an ``is_owner`` value the creator must be
 named with ``--me`` (else ``OwnerUnknownError`` lists the authors).
 
-A row with a problem (unreadable timestamp, unknown kind, bad ``is_owner``, broken JSON line)
-is skipped with a warning naming the file and row number; the other rows are imported.
+A row with a problem (unreadable timestamp, unknown kind, bad ``is_owner``, a broken CSV record or
+JSON line) is skipped with a warning naming the file and row or line; the other rows are imported.
 Detection is deliberately weak (confidence 0.3) and needs these column names, so a real
 platform importer always wins.
 """
@@ -46,9 +46,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from desktop.core.importers.archive import MAX_LINE, Archive
-from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
+from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     check_cancel,
+    iter_csv_rows,
     open_text,
     parse_utc,
     read_head,
@@ -142,18 +143,15 @@ class GenericImporter:
         return Detection(PLATFORM, files[0][1], 0.3)
 
     def _rows(self, archive: Archive, name: str, form: str, context: ImportContext, warn: bool) -> Iterator[tuple[int, dict]]:
+        """(row number, row by lower-case column) of every readable row; a broken CSV record or JSON
+        line costs that row only, and (``warn``) one warning per file says how many and where."""
+        report = context if warn else None
+        if form == "csv":
+            yield from iter_csv_rows(archive, name, context=report, key=lambda column: column.strip().lower())
+            return
+        tally = FileTally(name, "rows")
         with archive.open(name, max_line=MAX_LINE) as stream:
-            text = open_text(stream, "utf-8-sig")
-            if form == "csv":
-                try:
-                    reader = csv.DictReader(text, strict=True)
-                    for number, row in enumerate(reader, start=1):
-                        yield number, {str(k).strip().lower(): v for k, v in row.items() if k is not None}
-                except csv.Error as exc:
-                    if warn:
-                        context.warn(f"Stopped reading '{name}' at a broken CSV row: {exc}.")
-                return
-            for number, line in enumerate(text, start=1):
+            for number, line in enumerate(open_text(stream, "utf-8-sig"), start=1):
                 if not line.strip():
                     continue
                 try:
@@ -161,10 +159,11 @@ class GenericImporter:
                 except ValueError:
                     obj = None
                 if not isinstance(obj, dict):
-                    if warn:
-                        context.warn(f"Skipped row {number} of '{name}': it is not a JSON object.")
+                    tally.skip(f"line {number}", "not a JSON object")
                     continue
+                tally.read += 1
                 yield number, {str(k).lower(): v for k, v in obj.items()}
+        tally.report(report)
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         archive = context.archive

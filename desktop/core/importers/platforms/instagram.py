@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import ijson
 
-from desktop.core.importers.base import ImportContext, OwnerUnknownError
+from desktop.core.importers.base import FileTally, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._meta_util import (
     DELETED_ACCOUNT_NAMES,
     INSTAGRAM,
@@ -34,7 +34,6 @@ from desktop.core.importers.platforms._meta_util import (
     from_seconds,
     is_system_message,
     iter_records,
-    json_problem,
     load_small,
     owner_from_threads,
     read_message_threads,
@@ -135,11 +134,9 @@ class InstagramImporter(MetaImporter):
         self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
     ) -> Iterator[ThreadRecord | ItemRecord]:
         for path in layout.ig_old_messages:
-            try:
-                conversations = [c for _, c in iter_records(context.archive, path) if isinstance(c, dict)]
-            except READ_ERRORS as exc:
-                context.warn(f"Skipped '{path}': {json_problem(exc)}.")
-                continue
+            tally = FileTally(path, "conversations")
+            conversations = [c for _, c in iter_records(context.archive, path, tally) if isinstance(c, dict)]
+            tally.report(context)  # a file cut short keeps the conversations before the cut
             for conversation in conversations:
                 people = tuple(dict.fromkeys(fix(p) for p in conversation.get("participants") or [] if p))
                 key = "conversation:" + "+".join(sorted(people))
@@ -177,14 +174,12 @@ class InstagramImporter(MetaImporter):
         self, context: ImportContext, path: str, author: str, counter: Counter, app: str
     ) -> Iterator[ItemRecord]:
         records: list[ItemRecord] = []
-        try:
-            for _, raw in iter_records(context.archive, path):
-                record = _post_record(raw, author, app)
-                if record is not None:
-                    records.append(record)
-        except READ_ERRORS as exc:
-            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
-            return
+        tally = FileTally(path, "posts")
+        for _, raw in iter_records(context.archive, path, tally):
+            record = _post_record(raw, author, app)
+            if record is not None:
+                records.append(record)
+        tally.report(context)  # a file cut short keeps the posts before the cut
         for record in records:
             counter.tick()
             yield record
@@ -192,19 +187,16 @@ class InstagramImporter(MetaImporter):
     def _old_media(
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
-        data = load_small(context.archive, path)
-        if not isinstance(data, dict):
-            context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
-            return
-        for section in _OLD_MEDIA_SECTIONS:
-            for raw in data.get(section) or []:
-                if not isinstance(raw, dict):
-                    continue
-                text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
-                if not text or when is None:
-                    continue
-                counter.tick()
-                yield ItemRecord(
+        records: list[ItemRecord] = []
+        tally = FileTally(path, "entries")
+        for section, raw in iter_records(context.archive, path, tally):
+            if section not in _OLD_MEDIA_SECTIONS or not isinstance(raw, dict):
+                continue
+            text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
+            if not text or when is None:
+                continue
+            records.append(
+                ItemRecord(
                     external_id=stable_id("instagram-post", int(when.timestamp()), text),
                     kind=POST,
                     text=text,
@@ -213,6 +205,11 @@ class InstagramImporter(MetaImporter):
                     is_owner=True,
                     extra={"app": "instagram", "section": section},
                 )
+            )
+        tally.report(context)  # a file cut short keeps the entries before the cut
+        for record in sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"])):
+            counter.tick()
+            yield record
 
     # -- own comments --------------------------------------------------------------------------
 
@@ -220,23 +217,21 @@ class InstagramImporter(MetaImporter):
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
         records: list[ItemRecord] = []
-        try:
-            for _, raw in iter_records(context.archive, path):
-                for text, media_owner, when in _comment_fields(raw):
-                    records.append(
-                        ItemRecord(
-                            external_id=stable_id("instagram-comment", int(when.timestamp()), text),
-                            kind=COMMENT,
-                            text=text,
-                            created_at=when,
-                            author=author,
-                            is_owner=True,
-                            extra={"media_owner": media_owner} if media_owner else {},
-                        )
+        tally = FileTally(path, "comments")
+        for _, raw in iter_records(context.archive, path, tally):
+            for text, media_owner, when in _comment_fields(raw):
+                records.append(
+                    ItemRecord(
+                        external_id=stable_id("instagram-comment", int(when.timestamp()), text),
+                        kind=COMMENT,
+                        text=text,
+                        created_at=when,
+                        author=author,
+                        is_owner=True,
+                        extra={"media_owner": media_owner} if media_owner else {},
                     )
-        except READ_ERRORS as exc:
-            context.warn(f"Skipped '{path}': {json_problem(exc)}.")
-            return
+                )
+        tally.report(context)  # a file cut short keeps the comments before the cut
         for record in records:
             counter.tick()
             yield record
@@ -244,23 +239,20 @@ class InstagramImporter(MetaImporter):
     def _old_comments(
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
-        data = load_small(context.archive, path)
-        if not isinstance(data, dict):
-            context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
-            return
-        for section, rows in data.items():
-            for row in rows if isinstance(rows, list) else []:
-                if not isinstance(row, list) or len(row) < 2:
-                    continue
-                when, text = from_iso(row[0]), fix(row[1])
-                media_owner = fix(row[2]) if len(row) > 2 else ""
-                extra: dict[str, object] = {"section": section}
-                if media_owner:
-                    extra["media_owner"] = media_owner
-                if when is None or not text:
-                    continue
-                counter.tick()
-                yield ItemRecord(
+        records: list[ItemRecord] = []
+        tally = FileTally(path, "comments")
+        for section, row in iter_records(context.archive, path, tally):
+            if not isinstance(row, list) or len(row) < 2:
+                continue
+            when, text = from_iso(row[0]), fix(row[1])
+            media_owner = fix(row[2]) if len(row) > 2 else ""
+            extra: dict[str, object] = {"section": section}
+            if media_owner:
+                extra["media_owner"] = media_owner
+            if when is None or not text:
+                continue
+            records.append(
+                ItemRecord(
                     external_id=stable_id("instagram-comment", int(when.timestamp()), text),
                     kind=COMMENT,
                     text=text,
@@ -269,6 +261,11 @@ class InstagramImporter(MetaImporter):
                     is_owner=True,
                     extra=extra,
                 )
+            )
+        tally.report(context)  # a file cut short keeps the comments before the cut
+        for record in records:
+            counter.tick()
+            yield record
 
 
 def _post_record(raw: Any, author: str, app: str) -> ItemRecord | None:

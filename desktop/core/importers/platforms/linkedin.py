@@ -13,7 +13,11 @@ suffix like ``Shares_17529409.csv`` is accepted; each file is recognised by its 
 - ``Shares.csv`` → posts (``ShareCommentary``; the 2025 doubled-quote bug, where every line of a
   multi-line post comes back wrapped in ``"``, is repaired). The 2018 file is UTF-16 with BOM
   and tab-separated, with ``Share Commentary``; both read the same. Zone-less dates are UTC.
-- ``Comments.csv`` (``Date,Link,Message``) → comments, ``reply_to`` = the post ``Link``.
+- ``Comments.csv`` (``Date,Link,Message``) → comments, ``reply_to`` = the post ``Link``. The 2025
+  file escapes quotes inside ``Message`` with a backslash (``…to \\"…\\""``), which a strict reader
+  fails on; the shared CSV reader sniffs that and reads it with the backslash escape.
+- Every file is read row by row: a row that is not valid CSV costs that row only, with a warning
+  naming the file, the line, and how many rows were read.
 - Everything else (``Connections.csv`` with its "Notes:" preamble, ``Invitations.csv``, …) is
   ignored.
 
@@ -24,7 +28,6 @@ URL present in every conversation, else the ``Profile.csv`` name among the sende
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from collections import defaultdict
@@ -161,13 +164,8 @@ class LinkedInImporter:
 
     @staticmethod
     def _rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
-        rows: list[tuple[str, dict[str, str]]] = []
-        for name in names:
-            try:
-                rows.extend([(name, row) for _, row in iter_csv_rows(archive, name)])
-            except (csv.Error, OSError, UnicodeError) as exc:
-                context.warn(f"Skipped '{name}': it is not a readable CSV file ({exc}).")
-        return rows
+        """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
+        return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
 
     def _profile_name(self, archive: Archive, names: list[str], context: ImportContext) -> str | None:
         for _, row in self._rows(archive, names, context):

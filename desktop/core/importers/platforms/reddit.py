@@ -22,7 +22,6 @@ otherwise). ``[deleted]``/``[removed]`` bodies are skipped. Dates like
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -142,13 +141,8 @@ class RedditImporter:
 
     @staticmethod
     def _rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
-        rows: list[tuple[str, dict[str, str]]] = []
-        for name in names:
-            try:
-                rows.extend([(name, row) for _, row in iter_csv_rows(archive, name)])  # all or nothing
-            except (csv.Error, OSError, UnicodeError) as exc:
-                context.warn(f"Skipped '{name}': it is not a readable CSV file ({exc}).")
-        return rows
+        """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
+        return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
 
     def _account_name(self, archive: Archive, files: dict[str, list[str]], context: ImportContext) -> str | None:
         for _, row in self._rows(archive, files.get("statistics", []), context):

@@ -15,6 +15,11 @@ separated by blank lines (``Date: 2021-08-13 01:23:45[ UTC]`` then ``Comment: ..
 TXT keys are localized; English keys are read and, failing them, the first date-valued key
 and the key after it.
 
+Detection streams the file's top-level keys (``DETECT_BUDGET`` bytes at most), because a 2025 export
+may open with half a megabyte or more of "Ads and data" before any key that tells the schema.
+Reading is one streamed pass; a file cut short keeps every entry read before the cut, and a
+warning says how many and from which byte on the rest was lost.
+
 Decisions: videos are posts (their caption; "N/A" or empty captions are skipped), own
 comments are comments (the export has no link to the video, so no thread), DM messages that
 are only a link (shared videos) are skipped. Items have no platform id, so external ids are
@@ -24,16 +29,25 @@ hashes of thread + time + author + text (+ an occurrence number for exact repeat
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 import ijson
 
 from desktop.core.importers.archive import Archive
-from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError, Record
+from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError, Record
+from desktop.core.importers.platforms._generic_util import (
+    JSON_BUFFER,
+    JSON_ERRORS,
+    TrackedStream,
+    build_value,
+    json_outline,
+    stop_json,
+)
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
 
@@ -44,6 +58,19 @@ _TXT_MESSAGE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: UTC)? (.+?
 _ONLY_LINK = re.compile(r"^\[?https?://\S+\]?$")
 _PLACEHOLDERS = {"", "n/a", "none", "null"}
 _CANCEL_EVERY = 1000
+
+# Top-level keys: those only the 2024+ schema has, those only the old one has, and the rest seen in
+# real files. Detection streams the keys (they may sit megabytes in) until one of the first two decides.
+_NEW_KEYS = frozenset({"Your Activity", "Direct Message", "Post", "Likes and Favorites", "TikTok Shop"})
+_OLD_KEYS = frozenset({"Activity", "Video", "Direct Messages", "Tiktok Shopping"})
+_OTHER_KEYS = frozenset({
+    "Profile", "Comment", "App Settings", "Ads and data", "Tiktok Live", "TikTok Live", "Income Plus Wallet Transactions",
+    "Location Review", "Profile And Settings", "Ads and Data",
+})  # fmt: skip
+_KNOWN_KEYS = _NEW_KEYS | _OLD_KEYS | _OTHER_KEYS
+# How far detection reads for the deciding key. Real exports put half a megabyte or more of ad data
+# first ("Off TikTok Activity"); heavy accounts have many times that. Parsing runs at about 50 MB/s.
+DETECT_BUDGET = 64 * 1024 * 1024
 
 _PROFILE_PREFIXES = (
     "Profile.Profile Info.ProfileMap",
@@ -116,8 +143,7 @@ class TikTokImporter:
         if named:
             return named
         if archive.kind == "file" and archive.names[0].lower().endswith(".json"):
-            head = _sniff(archive, archive.names[0])
-            if b'"ProfileMap"' in head or (b'"Profile"' in head and b"Activity" in head):
+            if _json_schema(archive, archive.names[0], named=False) is not None:
                 return list(archive.names)
         return []
 
@@ -149,10 +175,10 @@ class TikTokImporter:
     def detect(self, archive: Archive) -> Detection | None:
         try:
             for name in self._json_files(archive):
-                head = _sniff(archive, name)
-                if b'"Your Activity"' in head or b'"Direct Message"' in head or b'"Post"' in head:
+                schema = _json_schema(archive, name, named=True)
+                if schema == "new":
                     return Detection(self.platform, "json-2024", 0.95)
-                if any(key in head for key in (b'"Activity"', b'"Video"', b'"Profile"', b'"Comment"')):
+                if schema == "old":
                     return Detection(self.platform, "json-legacy", 0.9)
             txt = self._txt_files(archive)
         except Exception:  # noqa: BLE001 - never crash on another platform's files
@@ -175,44 +201,28 @@ class TikTokImporter:
                 context.cancel.raise_if_cancelled()
             yield record
 
-    def _items(self, archive: Archive, name: str, prefixes: Iterable[str]) -> Iterator[Any]:
-        for prefix in prefixes:
-            with archive.open(name) as stream:
-                yield from ijson.items(stream, prefix)
-
     def _read_json(self, context: ImportContext, names: list[str]) -> Iterator[Record]:
         archive = context.archive
         for name in names:
-            try:
-                owner = ""
-                for profile in self._items(archive, name, _PROFILE_PREFIXES):
-                    if isinstance(profile, dict) and profile.get("userName"):
-                        owner = str(profile["userName"])
-                owner = owner or (context.me or "")
-                chats: dict[str, list[dict[str, Any]]] = {}
-                for history in self._items(archive, name, _CHAT_PREFIXES):
-                    if isinstance(history, dict):
-                        for key, messages in history.items():
-                            chats.setdefault(key, []).extend(m for m in messages or [] if isinstance(m, dict))
-                if chats and not owner:
-                    senders = {str(m.get("From")) for ms in chats.values() for m in ms if m.get("From")}
-                    raise OwnerUnknownError(self.label, sorted(senders))
-                for video in self._items(archive, name, _VIDEO_PREFIXES):
-                    record = self._video(video, owner) if isinstance(video, dict) else None
-                    if record:
-                        yield record
-                ids = _Ids()
-                for comment in self._items(archive, name, _COMMENT_PREFIXES):
-                    if isinstance(comment, dict):
-                        date, text = _field(comment, "Date"), _field(comment, "Comment")
-                        record = self._comment(ids, date, text, owner)
-                        if record:
-                            yield record
-                for key, messages in chats.items():
-                    entries = [(_field(m, "Date"), _field(m, "From"), _field(m, "Content")) for m in messages]
-                    yield from self._chat(_chat_name(key), entries, owner)
-            except (ValueError, ijson.JSONError) as exc:
-                context.warn(f"Skipped '{name}': it is not valid JSON ({exc}).")
+            found = _scan_json(archive, name, context)
+            if found is None:
+                continue
+            owner = found.owner or (context.me or "")
+            if found.chats and not owner:
+                senders = {str(m.get("From")) for ms in found.chats.values() for m in ms if m.get("From")}
+                raise OwnerUnknownError(self.label, sorted(senders))
+            for video in found.videos:
+                record = self._video(video, owner)
+                if record:
+                    yield record
+            ids = _Ids()
+            for comment in found.comments:
+                record = self._comment(ids, _field(comment, "Date"), _field(comment, "Comment"), owner)
+                if record:
+                    yield record
+            for key, messages in found.chats.items():
+                entries = [(_field(m, "Date"), _field(m, "From"), _field(m, "Content")) for m in messages]
+                yield from self._chat(_chat_name(key), entries, owner)
 
     def _video(self, video: dict[str, Any], owner: str) -> ItemRecord | None:
         created = _time(_field(video, "Date"))
@@ -353,6 +363,88 @@ class TikTokImporter:
                     yield record
         for chat, entries in chats.items():
             yield from self._chat(chat, entries, owner)
+
+
+def _json_schema(archive: Archive, name: str, named: bool) -> str | None:
+    """'new' (2024+), 'old', or None, from the file's top-level keys streamed as far as they decide.
+
+    A file named ``user_data*.json`` may start with any keys (TikTok adds sections); another lone
+    JSON file must start with a key TikTok writes, so a big foreign file is not read for nothing.
+    """
+    decided: list[str] = []
+
+    def enough(keys: list[str]) -> bool:
+        key = keys[-1]
+        if not named and len(keys) == 1 and key not in _KNOWN_KEYS:
+            return True
+        if key in _NEW_KEYS or key in _OLD_KEYS:
+            decided.append(key)
+            return True
+        return False
+
+    outline = json_outline(archive, name, budget=DETECT_BUDGET, enough=enough)
+    if outline.kind != "object" or not any(key in _KNOWN_KEYS for key in outline.keys):
+        return None
+    if decided:
+        return "new" if decided[0] in _NEW_KEYS else "old"
+    if not named and not (outline.keys[0] in _KNOWN_KEYS and {"Profile", "Comment"} & set(outline.keys)):
+        return None
+    # Only keys both schemas share, or the budget ran out first: the 2024+ file name says which.
+    return "new" if name.lower().endswith("user_data_tiktok.json") else "old"
+
+
+class _Found:
+    """What one pass over a JSON export collected: the owner, videos, comments and chats."""
+
+    def __init__(self) -> None:
+        self.owner = ""
+        self.videos: list[dict[str, Any]] = []
+        self.comments: list[dict[str, Any]] = []
+        self.chats: dict[str, list[dict[str, Any]]] = {}
+
+
+def _scan_json(archive: Archive, name: str, context: ImportContext) -> _Found | None:
+    """One streamed pass over the export, one entry at a time, keeping what it needs.
+
+    A file that breaks part-way keeps every entry read before the break, and one warning says
+    how many and from which byte on the rest was lost; None when nothing at all could be read.
+    """
+    found = _Found()
+    tally = FileTally(name, "entries")
+    chat, chat_items = "", None  # the current chat, and the ijson prefix of its messages
+    tracked = TrackedStream(io.BytesIO(), archive.sizes.get(name, 0))
+    try:
+        with archive.open(name) as stream:
+            tracked = TrackedStream(stream, archive.sizes.get(name, 0))
+            events = ijson.parse(tracked, buf_size=JSON_BUFFER)
+            for prefix, event, value in events:
+                if event == "map_key" and prefix in _CHAT_PREFIXES:
+                    chat, chat_items = value, f"{prefix}.{value}.item"
+                    continue
+                if event != "start_map":
+                    continue
+                if prefix in _PROFILE_PREFIXES:
+                    profile = build_value(event, value, events)
+                    if profile.get("userName"):
+                        found.owner = str(profile["userName"])
+                    continue
+                if prefix in _VIDEO_PREFIXES:
+                    found.videos.append(build_value(event, value, events))
+                elif prefix in _COMMENT_PREFIXES:
+                    found.comments.append(build_value(event, value, events))
+                elif prefix == chat_items:
+                    found.chats.setdefault(chat, []).append(build_value(event, value, events))
+                else:
+                    continue
+                tally.read += 1
+                if tally.read % _CANCEL_EVERY == 0:
+                    context.cancel.raise_if_cancelled()
+    except JSON_ERRORS as exc:
+        stop_json(tally, tracked, exc)
+    tally.report(context)
+    if tally.stopped_at is not None and not tally.read:
+        return None
+    return found
 
 
 def _looks_like_key(key: str) -> bool:

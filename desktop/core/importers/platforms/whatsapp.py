@@ -15,9 +15,15 @@ How lines are read:
 - The header style (bracketed iOS or dashed Android) is fixed per file by its first header, so a
   continuation line that merely looks like a date (``2/11/19, 14:48 …`` inside an iOS chat, or
   ``2/11/19: Arrival``) stays part of the message above it.
-- Day/month order is inferred over the whole file: any first field > 12 means day-first, any
-  second field > 12 month-first. When nothing decides it, the default is month-first for files
-  with a 12-hour clock and ``/`` dates (the US format), day-first otherwise, and a warning says so.
+- Within that style, a header's date shape (separator, digits of year, clock) is the first
+  header's, or another shape the file has switched to: an export that spans a phone or locale
+  change goes from ``6/30/23, 16:14 - `` to ``30/6/2023, 16:15 - `` part-way. A shape counts as a
+  switch when at least two of its lines carry a ``Name:`` (or the file's last such line has it);
+  a lone quoted header from another chat (Chatistics' ``[1.2.2019, 00:00:00] John Doe: …``) and
+  any date-like line without a name stay text of the message above.
+- Day/month order is inferred per date shape over the whole file: any first field > 12 means
+  day-first, any second field > 12 month-first. When nothing decides it, the default is month-first
+  for a 12-hour clock with ``/`` dates (the US format), day-first otherwise, and a warning says so.
 - Invisible marks (U+200E/U+200F) are removed, U+202F/NBSP/U+2009 count as spaces, AM/PM may
   be written ``AM``, ``a. m.``, ``p.m.`` or Arabic ``ص``/``م``; Arabic-Indic digits are read.
 - System lines (no ``Name:`` part, or an iOS line whose text starts with U+200E and is not an
@@ -113,10 +119,14 @@ def _clean_line(raw: str) -> str:
     return strip_invisible_marks(raw).translate(_LINE_MAP)
 
 
-def _shape(match: re.Match[str]) -> tuple[str, bool, bool, int, bool]:
+Shape = tuple[str, bool, bool, int, bool]
+MIN_SWITCH_LINES = 2  # named headers of a new date shape that make it a switch, not a quote
+
+
+def _shape(match: re.Match[str]) -> Shape:
     """What a header's date and time look like: separator, digits of the first and last date
-    field (4 = a year), time fields, 12-hour clock. A line whose header has another shape than the
-    file's first header is text, not a new message (real chats quote such lines)."""
+    field (4 = a year), time fields, 12-hour clock. A line whose header has a shape the file never
+    switched to is text, not a new message (real chats quote such lines)."""
     date = match["date"]
     separator = re.sub(r"[\d\s]", "", date)[:1]
     fields = _date_parts(date)
@@ -127,6 +137,40 @@ def _shape(match: re.Match[str]) -> tuple[str, bool, bool, int, bool]:
         len(re.split(r"[:.]", match["time"])),
         match["ampm"] is not None,
     )
+
+
+def _split_author(rest: str) -> tuple[str | None, str]:
+    """(author, text) of what follows a header; author None for a system line."""
+    author: str | None = None
+    text = rest
+    split = rest.find(": ")
+    if split > 0:
+        author, text = normalize(rest[:split]), rest[split + 2 :]
+    elif rest.endswith(":"):
+        author, text = normalize(rest[:-1]), ""
+    if author is not None and (not author or '"' in author or "“" in author or len(author) > 80):
+        author = None  # a system line that happens to contain ": "
+    return author, text
+
+
+def _header_shapes(archive: Archive, name: str, style: re.Pattern[str]) -> frozenset[Shape]:
+    """The date shapes whose lines are headers: the first header's, and each shape the file switched
+    to (``MIN_SWITCH_LINES`` lines with a name after the date, or the shape of the last such line)."""
+    first: Shape | None = None
+    named: Counter[Shape] = Counter()
+    last_named: Shape | None = None
+    with archive.open(name, max_line=MAX_LINE) as stream:
+        for raw in open_text(stream, "utf-8-sig"):
+            match = style.match(_clean_line(raw.rstrip("\r\n")))
+            if not match:
+                continue
+            shape = _shape(match)
+            first = first or shape
+            if _split_author(match.group("rest"))[0] is not None:
+                named[shape] += 1
+                last_named = shape
+    shapes = {s for s, count in named.items() if count >= MIN_SWITCH_LINES}
+    return frozenset(shapes | {s for s in (first, last_named) if s is not None})
 
 
 def _header_style(lines: list[str]) -> re.Pattern[str] | None:
@@ -170,6 +214,19 @@ class _Entry:
     author: str | None  # None for system lines
     lines: list[str]
     lrm_text: bool  # iOS: the text started with U+200E (system line or attachment)
+    shape: Shape
+
+
+@dataclass
+class _DateVotes:
+    """How one date shape's headers read: day-first or month-first, and an example for warnings."""
+
+    example: str
+    day_first_votes: int = 0
+    month_first_votes: int = 0
+    ymd: bool = False
+    twelve_hour: bool = False
+    slash_dates: bool = False
 
 
 @dataclass
@@ -178,13 +235,10 @@ class _ChatScan:
     style: re.Pattern[str]
     chat_name: str
     named: bool
+    shapes: frozenset[Shape] = frozenset()
     senders: list[str] = field(default_factory=list)
     own_deletions: Counter[str] = field(default_factory=Counter)
-    day_first_votes: int = 0
-    month_first_votes: int = 0
-    ymd: bool = False
-    twelve_hour: bool = False
-    slash_dates: bool = False
+    dates: dict[Shape, "_DateVotes"] = field(default_factory=dict)  # per date shape, in file order
 
     @property
     def thread_key(self) -> str:
@@ -199,36 +253,27 @@ def _fold(name: str) -> str:
     return folded
 
 
-def _iter_entries(archive: Archive, name: str, style: re.Pattern[str]) -> Iterator[_Entry]:
+def _iter_entries(archive: Archive, name: str, style: re.Pattern[str], shapes: frozenset[Shape]) -> Iterator[_Entry]:
+    """The messages of a chat file: each header line of one of ``shapes`` starts one, every other
+    line continues the message above it."""
     current: _Entry | None = None
-    shape: tuple[str, bool, bool, int, bool] | None = None
     with archive.open(name, max_line=MAX_LINE) as stream:
         for raw in open_text(stream, "utf-8-sig"):
             raw = raw.rstrip("\r\n")
             line = _clean_line(raw)
             match = style.match(line)
-            if match and shape is None:
-                shape = _shape(match)
-            if match and _shape(match) == shape:
+            shape = _shape(match) if match else None
+            if match and shape in shapes:
                 if current is not None:
                     yield current
                 rest = match.group("rest")
-                author: str | None = None
-                text = rest
+                author, text = _split_author(rest)
                 lrm = False
-                split = rest.find(": ")
-                if split > 0:
-                    author = normalize(rest[:split])
-                    text = rest[split + 2 :]
-                    if style is IOS_HEADER:
-                        raw_rest = raw[raw.find("]") + 1 :]
-                        raw_split = raw_rest.find(": ")
-                        lrm = raw_split >= 0 and raw_rest[raw_split + 2 :].startswith("\u200e")
-                elif rest.endswith(":"):
-                    author, text = normalize(rest[:-1]), ""
-                if author is not None and (not author or '"' in author or "“" in author or len(author) > 80):
-                    author = None  # a system line that happens to contain ": "
-                current = _Entry(match["date"], match["time"], match["ampm"], author, [text], lrm)
+                if author is not None and rest.find(": ") > 0 and style is IOS_HEADER:
+                    raw_rest = raw[raw.find("]") + 1 :]
+                    raw_split = raw_rest.find(": ")
+                    lrm = raw_split >= 0 and raw_rest[raw_split + 2 :].startswith("\u200e")
+                current = _Entry(match["date"], match["time"], match["ampm"], author, [text], lrm, shape)
             elif current is not None:
                 current.lines.append(strip_invisible_marks(raw))
     if current is not None:
@@ -241,22 +286,23 @@ def _date_parts(date: str) -> list[str]:
 
 def _scan(archive: Archive, name: str, style: re.Pattern[str]) -> _ChatScan:
     chat_name, named = chat_name_for(archive, name)
-    scan = _ChatScan(name, style, chat_name, named)
+    scan = _ChatScan(name, style, chat_name, named, _header_shapes(archive, name, style))
     seen: set[str] = set()
-    for entry in _iter_entries(archive, name, style):
+    for entry in _iter_entries(archive, name, style, scan.shapes):
+        votes = scan.dates.setdefault(entry.shape, _DateVotes(entry.date))
         parts = _date_parts(entry.date)
         if len(parts) == 3:
             if len(parts[0]) == 4:
-                scan.ymd = True
+                votes.ymd = True
             else:
                 if int(parts[0]) > 12:
-                    scan.day_first_votes += 1
+                    votes.day_first_votes += 1
                 if int(parts[1]) > 12:
-                    scan.month_first_votes += 1
+                    votes.month_first_votes += 1
         if entry.ampm:
-            scan.twelve_hour = True
+            votes.twelve_hour = True
         if "/" in entry.date:
-            scan.slash_dates = True
+            votes.slash_dates = True
         if entry.author is None:
             continue
         text = "\n".join(entry.lines).strip()
@@ -333,13 +379,16 @@ class WhatsAppImporter:
         owners = self._owners(scans, context)
         count = 0
         for scan in scans:
-            day_first = self._day_first(scan, context)
+            day_first = {
+                shape: self._day_first(scan, votes, context, several=len(scan.dates) > 1)
+                for shape, votes in scan.dates.items()
+            }
             owner = owners.get(scan.name)
             participants = tuple(scan.senders)
             kind = "dm" if len(participants) <= 2 else "group"
             yield ThreadRecord(scan.thread_key, scan.chat_name, kind, participants)
             occurrences: Counter[tuple[str, str, str]] = Counter()
-            for entry in _iter_entries(archive, scan.name, scan.style):
+            for entry in _iter_entries(archive, scan.name, scan.style, scan.shapes):
                 if entry.author is None:
                     continue
                 text = "\n".join(entry.lines)
@@ -348,7 +397,7 @@ class WhatsAppImporter:
                 text = clean_message(text)
                 if not text:
                     continue
-                local = self._local_datetime(entry, scan, day_first)
+                local = self._local_datetime(entry, day_first.get(entry.shape, True))
                 if local is None:
                     context.warn(
                         f"Skipped a message in '{scan.name}': its date '{entry.date} {entry.time}' is not valid."
@@ -377,7 +426,7 @@ class WhatsAppImporter:
         return local.replace(tzinfo=self.zone).astimezone(timezone.utc)
 
     @staticmethod
-    def _local_datetime(entry: _Entry, scan: _ChatScan, day_first: bool) -> datetime | None:
+    def _local_datetime(entry: _Entry, day_first: bool) -> datetime | None:
         parts = [int(p) for p in _date_parts(entry.date)]
         if len(parts) != 3:
             return None
@@ -396,22 +445,25 @@ class WhatsAppImporter:
             return None
 
     @staticmethod
-    def _day_first(scan: _ChatScan, context: ImportContext) -> bool:
-        if scan.day_first_votes and not scan.month_first_votes:
+    def _day_first(scan: _ChatScan, votes: _DateVotes, context: ImportContext, several: bool) -> bool:
+        """Whether one date shape of a chat is day-first; ``several``: the file has more than one, so
+        a warning names the shape by an example."""
+        which = f" written like '{votes.example}'" if several else ""
+        if votes.day_first_votes and not votes.month_first_votes:
             return True
-        if scan.month_first_votes and not scan.day_first_votes:
+        if votes.month_first_votes and not votes.day_first_votes:
             return False
-        if scan.day_first_votes and scan.month_first_votes:
-            day_first = scan.day_first_votes >= scan.month_first_votes
+        if votes.day_first_votes and votes.month_first_votes:
+            day_first = votes.day_first_votes >= votes.month_first_votes
             context.warn(
-                f"The dates in '{scan.name}' mix day-first and month-first forms; they were read as "
+                f"The dates{which} in '{scan.name}' mix day-first and month-first forms; they were read as "
                 f"{'day/month' if day_first else 'month/day'}, and messages whose date did not fit were skipped."
             )
             return day_first
-        day_first = not (scan.twelve_hour and scan.slash_dates)
-        if not scan.ymd:
+        day_first = not (votes.twelve_hour and votes.slash_dates)
+        if not votes.ymd:
             context.warn(
-                f"The dates in '{scan.name}' could be read day-first or month-first (no day above 12); "
+                f"The dates{which} in '{scan.name}' could be read day-first or month-first (no day above 12); "
                 f"they were read as {'day/month/year' if day_first else 'month/day/year'}."
             )
         return day_first

@@ -18,7 +18,6 @@ plain explanation.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator
@@ -26,8 +25,9 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from desktop.core.errors import KnownError
-from desktop.core.importers.archive import MAX_LINE, Archive
+from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, Record
+from desktop.core.importers.platforms._generic_util import iter_csv_rows
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
 
@@ -87,6 +87,14 @@ def parse_time(value: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+def _row_time(value: str) -> datetime:
+    """``parse_time``, failing with words that can go into a warning."""
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise ValueError(f"its time '{value}' is not readable") from None
+
+
 def _segment_text(segment: Any) -> str:
     if isinstance(segment, dict):
         return str(segment.get("text") or "")
@@ -121,17 +129,13 @@ def parse_comment_text(raw: str) -> str:
     return "".join(parts)
 
 
-def _rows(archive: Archive, name: str) -> Iterator[dict[str, str]]:
-    with (
-        archive.open(name, max_line=MAX_LINE) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as stream,
-    ):
-        reader = csv.reader(stream)
-        header = [c.strip().lower() for c in next(reader, [])]
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue  # real files end with blank lines
-            yield {key: (row[i] if i < len(row) else "") for i, key in enumerate(header)}
+def _column(name: str) -> str:
+    return name.strip().lower()
+
+
+def _rows(archive: Archive, name: str, context: ImportContext) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, row by lower-case column name); a broken row costs that row, with a warning."""
+    yield from iter_csv_rows(archive, name, context=context, key=_column)
 
 
 class YouTubeImporter:
@@ -176,74 +180,78 @@ class YouTubeImporter:
         count = 0
         for kind in ("videos", "comments", "live"):
             for name in found.get(kind, []):
-                try:
-                    for record in self._read_file(kind, name, archive, channel_titles, seen_threads):
-                        count += 1
-                        if count % _CANCEL_EVERY == 0:
-                            context.cancel.raise_if_cancelled()
-                        yield record
-                except (csv.Error, ValueError, UnicodeDecodeError) as exc:
-                    context.warn(f"Skipped the rest of '{name}': it is not a readable CSV file ({exc}).")
+                for record in self._read_file(kind, name, context, channel_titles, seen_threads):
+                    count += 1
+                    if count % _CANCEL_EVERY == 0:
+                        context.cancel.raise_if_cancelled()
+                    yield record
 
     @staticmethod
     def _channel_titles(archive: Archive, names: list[str], context: ImportContext) -> dict[str, str]:
         titles: dict[str, str] = {}
         for name in names:
-            try:
-                for row in _rows(archive, name):
-                    if row.get("channel id") and row.get(_CHANNEL_TITLE):
-                        titles[row["channel id"]] = row[_CHANNEL_TITLE]
-            except (csv.Error, UnicodeDecodeError) as exc:
-                context.warn(f"Skipped '{name}': it is not a readable CSV file ({exc}).")
+            for _, row in _rows(archive, name, context):
+                if row.get("channel id") and row.get(_CHANNEL_TITLE):
+                    titles[row["channel id"]] = row[_CHANNEL_TITLE]
         return titles
 
     def _read_file(
-        self, kind: str, name: str, archive: Archive, titles: dict[str, str], seen_threads: set[str]
+        self, kind: str, name: str, context: ImportContext, titles: dict[str, str], seen_threads: set[str]
     ) -> Iterator[Record]:
-        for row in _rows(archive, name):
-            channel = row.get("channel id", "")
-            author = titles.get(channel) or channel or "me"
-            if kind == "videos":
-                record = self._video(row, author)
-                if record:
-                    yield record
-                continue
-            if kind == "comments":
-                external_id = row.get("comment id", "")
-                created = row.get(_COMMENTS, "")
-                text = normalize(parse_comment_text(row.get("comment text", "")))
-                reply_to = row.get("parent comment id") or None
-                post_id = row.get("post id", "")
-            else:
-                external_id = row.get("live chat id", "")
-                created = row.get(_LIVE, "")
-                text = normalize(parse_comment_text(row.get("live chat text", "")))
-                reply_to, post_id = None, ""
-            if not text or not external_id or not created:
-                continue
-            video_id = row.get("video id", "")
-            thread_key = f"video:{video_id}" if video_id else (f"post:{post_id}" if post_id else None)
-            if thread_key and thread_key not in seen_threads:
-                seen_threads.add(thread_key)
-                yield ThreadRecord(key=thread_key, title=thread_key, kind="comments")
-            extra: dict[str, object] = {"video_id": video_id} if video_id else {}
-            if kind == "live":
-                extra["live_chat"] = True
-            if row.get("price"):
-                extra["price"] = row["price"]
-            if row.get("top-level comment id"):
-                extra["top_level_comment_id"] = row["top-level comment id"]
-            yield ItemRecord(
-                external_id=external_id,
-                kind=COMMENT,
-                text=text,
-                created_at=parse_time(created),
-                author=author,
-                is_owner=True,
-                thread_key=thread_key,
-                reply_to=reply_to,
-                extra=extra,
-            )
+        for number, row in _rows(context.archive, name, context):
+            try:
+                yield from self._row_records(kind, row, titles, seen_threads)
+            except ValueError as exc:
+                context.warn(f"Skipped row {number} of '{name}': {exc}.")
+
+    def _row_records(
+        self, kind: str, row: dict[str, str], titles: dict[str, str], seen_threads: set[str]
+    ) -> Iterator[Record]:
+        """The thread (when new) and item of one row; ValueError names what is wrong with it."""
+        channel = row.get("channel id", "")
+        author = titles.get(channel) or channel or "me"
+        if kind == "videos":
+            record = self._video(row, author)
+            if record:
+                yield record
+            return
+        if kind == "comments":
+            external_id = row.get("comment id", "")
+            created = row.get(_COMMENTS, "")
+            text = normalize(parse_comment_text(row.get("comment text", "")))
+            reply_to = row.get("parent comment id") or None
+            post_id = row.get("post id", "")
+        else:
+            external_id = row.get("live chat id", "")
+            created = row.get(_LIVE, "")
+            text = normalize(parse_comment_text(row.get("live chat text", "")))
+            reply_to, post_id = None, ""
+        if not text or not external_id or not created:
+            return
+        created_at = _row_time(created)
+        video_id = row.get("video id", "")
+        thread_key = f"video:{video_id}" if video_id else (f"post:{post_id}" if post_id else None)
+        if thread_key and thread_key not in seen_threads:
+            seen_threads.add(thread_key)
+            yield ThreadRecord(key=thread_key, title=thread_key, kind="comments")
+        extra: dict[str, object] = {"video_id": video_id} if video_id else {}
+        if kind == "live":
+            extra["live_chat"] = True
+        if row.get("price"):
+            extra["price"] = row["price"]
+        if row.get("top-level comment id"):
+            extra["top_level_comment_id"] = row["top-level comment id"]
+        yield ItemRecord(
+            external_id=external_id,
+            kind=COMMENT,
+            text=text,
+            created_at=created_at,
+            author=author,
+            is_owner=True,
+            thread_key=thread_key,
+            reply_to=reply_to,
+            extra=extra,
+        )
 
     @staticmethod
     def _video(row: dict[str, str], author: str) -> ItemRecord | None:
@@ -258,7 +266,7 @@ class YouTubeImporter:
             external_id=video_id,
             kind=POST,
             text=text,
-            created_at=parse_time(created),
+            created_at=_row_time(created),
             author=author,
             is_owner=True,
             extra={"title": title, "privacy": row.get("privacy", "")},
