@@ -462,6 +462,25 @@ def test_removing_a_source_asks_then_removes_it(qtbot, open_window, paths: Paths
     assert counts(paths) == (0, 0, 0)
 
 
+def test_removing_one_of_two_copies_keeps_the_items_and_says_so(
+    qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
+) -> None:
+    from tests.core.importers.test_overlapping_sources import instagram_zip
+
+    window, page = open_import_page(qtbot, open_window, paths)
+    copies = instagram_zip(tmp_path / "ig.zip", 6, 1, 1), instagram_zip(tmp_path / "ig2.zip", 6, 1, 1, stored=True)
+    drop(qtbot, page, *copies)  # the same export zipped twice
+    wait_cards(qtbot, page, 2)
+    assert [(card.overview.filename, card.overview.items) for card in page.cards] == [("ig2.zip", 8), ("ig.zip", 8)]
+    monkeypatch.setattr(import_page_module, "confirm_remove", lambda parent, card: True)
+    qtbot.mouseClick(page.cards[0].remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.cards) == 1 and page.notice_label.isVisible(), timeout=TIMEOUT)
+    assert page.notice_label.text() == (
+        "Removed ig2.zip and 0 items that came only from it. 8 items stay: another imported archive also has them."
+    )
+    assert counts(paths)[:2] == (1, 8)
+
+
 def test_cards_load_from_the_store_in_a_new_window(qtbot, open_window, paths: Paths, tmp_path: Path) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "x.zip", tweets=4))

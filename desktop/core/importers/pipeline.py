@@ -279,13 +279,15 @@ SELECT id, next_id, thread_id FROM (
 _DERIVE_REPLY_EXCHANGES = """
 INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
 SELECT parent.id, reply.id, reply.thread_id
-FROM items AS reply JOIN items AS parent ON parent.id = reply.reply_to
-WHERE reply.source_id = ? AND reply.is_owner = 1 AND parent.is_owner = 0
+FROM item_sources AS held JOIN items AS reply ON reply.id = held.item_id
+JOIN items AS parent ON parent.id = reply.reply_to
+WHERE held.source_id = ? AND reply.is_owner = 1 AND parent.is_owner = 0
 """
 
 _COUNT_EXCHANGES = """
 SELECT count(*) FROM exchanges AS e JOIN items AS reply ON reply.id = e.reply_item_id
-WHERE reply.source_id = ? OR reply.thread_id IN (SELECT value FROM json_each(?))
+WHERE reply.id IN (SELECT item_id FROM item_sources WHERE source_id = ?)
+   OR reply.thread_id IN (SELECT value FROM json_each(?))
 """
 
 # A conversation awaits the creator when its latest item came from someone else.

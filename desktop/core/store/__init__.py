@@ -19,6 +19,7 @@ from desktop.core.store.connection import (
 )
 from desktop.core.store.records import (
     NewItem,
+    RemovalResult,
     SaveResult,
     finish_source,
     get_item,
@@ -44,6 +45,7 @@ __all__ = [
     "TABLES",
     "FtsIndex",
     "NewItem",
+    "RemovalResult",
     "iter_rows",
     "SaveResult",
     "Store",

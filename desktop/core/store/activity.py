@@ -1,8 +1,8 @@
 """Read-only queries behind the Import page: each source's overview and activity per month.
 
 Qt-free and store-only (no importer imports): the page runs these on a worker thread with a
-store opened there. Every count is taken from the rows as they are now, so a card stays true
-after another archive re-imported some of the same items or a source was removed.
+store opened there. Every count is taken from the rows as they are now, through ``item_sources``:
+a card counts what its archive holds, whichever other archive also holds some of the same items.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def _months_between(first: str, last: str) -> list[str]:
 def source_date_range(store: Store, source_id: int) -> tuple[str | None, str | None]:
     """The first and last item timestamps (ISO 8601 UTC) of one source; ``(None, None)`` if none."""
     first, last = store.db.execute(
-        "SELECT min(created_at), max(created_at) FROM items WHERE source_id = ? AND created_at IS NOT NULL",
+        "SELECT min(created_at), max(created_at) FROM items"
+        " WHERE id IN (SELECT item_id FROM item_sources WHERE source_id = ?) AND created_at IS NOT NULL",
         [source_id],
     ).fetchone()
     return first, last
@@ -107,17 +108,21 @@ SELECT
     sum(CASE WHEN kind = 'comment' THEN 1 ELSE 0 END),
     sum(CASE WHEN kind = 'message' THEN 1 ELSE 0 END),
     count(*)
-FROM items WHERE source_id = ?
+FROM items WHERE id IN (SELECT item_id FROM item_sources WHERE source_id = ?)
 """
 
 _SOURCE_THREADS = """
-SELECT count(*) FROM threads
-WHERE source_id = ? OR id IN (SELECT DISTINCT thread_id FROM items WHERE source_id = ? AND thread_id IS NOT NULL)
+SELECT count(*) FROM (
+    SELECT thread_id FROM thread_sources WHERE source_id = ?
+    UNION
+    SELECT i.thread_id FROM item_sources AS m JOIN items AS i ON i.id = m.item_id
+    WHERE m.source_id = ? AND i.thread_id IS NOT NULL
+)
 """
 
 _SOURCE_EXCHANGES = """
-SELECT count(*) FROM exchanges AS e JOIN items AS reply ON reply.id = e.reply_item_id
-WHERE reply.source_id = ?
+SELECT count(*) FROM exchanges AS e JOIN item_sources AS m ON m.item_id = e.reply_item_id
+WHERE m.source_id = ?
 """
 
 # As the pipeline counts them: a conversation of this source whose latest item is someone else's.
@@ -125,7 +130,10 @@ _SOURCE_INBOX_CANDIDATES = """
 SELECT count(*) FROM (
     SELECT is_owner, row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
     FROM items
-    WHERE thread_id IN (SELECT DISTINCT thread_id FROM items WHERE source_id = ? AND thread_id IS NOT NULL)
+    WHERE thread_id IN (
+        SELECT i.thread_id FROM item_sources AS m JOIN items AS i ON i.id = m.item_id
+        WHERE m.source_id = ? AND i.thread_id IS NOT NULL
+    )
 ) WHERE position = 1 AND is_owner = 0
 """
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from itertools import islice
@@ -106,13 +106,18 @@ def finish_source(
     status: str = "done",
     warnings: Iterable[str] = (),
 ) -> None:
-    """Close an import: its final status, plain-word warnings, and item counts taken from the items."""
+    """Close an import: its final status, plain-word warnings, and the counts of what its archive held.
+
+    Counted from ``item_sources``, not ``items.source_id``: an item a later import also holds
+    still counts for this one.
+    """
     if status not in SOURCE_STATUSES:
         raise ValueError(f"unknown source status {status!r}")
     with translate_sqlite_errors(store.path), store.db.atomic():
         counts = dict(
             store.db.execute(
-                "SELECT kind, count(*) FROM items WHERE source_id = ? GROUP BY kind ORDER BY kind",
+                "SELECT i.kind, count(*) FROM item_sources AS m JOIN items AS i ON i.id = m.item_id"
+                " WHERE m.source_id = ? GROUP BY i.kind ORDER BY i.kind",
                 [source_id],
             ).fetchall()
         )
@@ -386,19 +391,129 @@ def store_summary(store: Store) -> dict[str, Any]:
     }
 
 
-def delete_source(store: Store, source_id: int) -> int:
-    """Remove one import and everything that came only from it; returns the items removed.
+@dataclass(frozen=True)
+class RemovalResult:
+    """What removing a source did: items removed, items kept because other sources hold them."""
 
-    Items cascade with their source (and their exchanges with them); threads left with no
-    items are removed too. Raises KeyError when there is no such source.
+    source_id: int
+    filename: str
+    removed: int
+    kept: int
+    #: The sources that still hold the kept items (ids, oldest import first).
+    kept_by: tuple[int, ...] = ()
+    threads_removed: int = 0
+
+
+# The items the source holds that another source holds too: they stay.
+_SHARED_ITEMS = """
+SELECT count(*) FROM item_sources AS m
+WHERE m.source_id = :source
+  AND EXISTS (SELECT 1 FROM item_sources AS o WHERE o.item_id = m.item_id AND o.source_id != :source)
+"""
+
+_OTHER_HOLDERS = """
+SELECT DISTINCT o.source_id FROM item_sources AS m
+JOIN item_sources AS o ON o.item_id = m.item_id AND o.source_id != :source
+JOIN sources AS s ON s.id = o.source_id
+WHERE m.source_id = :source
+ORDER BY s.imported_at, s.id
+"""
+
+_SOURCE_THREADS = """
+SELECT thread_id FROM thread_sources WHERE source_id = :source
+UNION
+SELECT i.thread_id FROM item_sources AS m JOIN items AS i ON i.id = m.item_id
+WHERE m.source_id = :source AND i.thread_id IS NOT NULL
+UNION
+SELECT id FROM threads WHERE source_id = :source
+"""
+
+# items.source_id names the last writer and cascades with it: a kept item moves to the most
+# recently imported of its other sources before the source row goes.
+_HAND_OVER_ITEMS = """
+UPDATE items SET source_id = (
+    SELECT m.source_id FROM item_sources AS m JOIN sources AS s ON s.id = m.source_id
+    WHERE m.item_id = items.id AND m.source_id != :source
+    ORDER BY s.imported_at DESC, s.id DESC LIMIT 1
+)
+WHERE source_id = :source
+  AND EXISTS (SELECT 1 FROM item_sources AS m WHERE m.item_id = items.id AND m.source_id != :source)
+"""
+
+_HAND_OVER_THREADS = """
+UPDATE threads SET source_id = (
+    SELECT m.source_id FROM thread_sources AS m JOIN sources AS s ON s.id = m.source_id
+    WHERE m.thread_id = threads.id AND m.source_id != :source
+    ORDER BY s.imported_at DESC, s.id DESC LIMIT 1
+)
+WHERE source_id = :source
+  AND EXISTS (SELECT 1 FROM thread_sources AS m WHERE m.thread_id = threads.id AND m.source_id != :source)
+"""
+
+_DELETE_UNSHARED_ITEMS = """
+DELETE FROM items
+WHERE id IN (SELECT item_id FROM item_sources WHERE source_id = :source
+             UNION SELECT id FROM items WHERE source_id = :source)
+  AND NOT EXISTS (SELECT 1 FROM item_sources AS m WHERE m.item_id = items.id AND m.source_id != :source)
+"""
+
+# Of the source's threads, those no other source holds and no item is in any more.
+_DELETE_EMPTY_THREADS = """
+DELETE FROM threads
+WHERE id IN (SELECT value FROM json_each(:threads))
+  AND NOT EXISTS (SELECT 1 FROM thread_sources AS m WHERE m.thread_id = threads.id)
+  AND NOT EXISTS (SELECT 1 FROM items AS i WHERE i.thread_id = threads.id)
+"""
+
+
+def delete_source(store: Store, source_id: int) -> RemovalResult:
+    """Remove one import and the items no other import holds, in one transaction.
+
+    An item another source's archive also holds stays (``kept``), and so does a thread another
+    source holds or that still has items. Deleting an item takes its derived rows with it
+    (exchanges, embeddings, inbox entries, search index) through the schema's cascades and
+    triggers. Raises KeyError when there is no such source.
     """
+    conn = store.db.conn
+    args: dict[str, Any] = {"source": source_id}
     with translate_sqlite_errors(store.path), store.db.atomic():
-        if store.db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is None:
+        row = conn.execute("SELECT filename FROM sources WHERE id = ?", [source_id]).fetchone()
+        if row is None:
             raise KeyError(source_id)
-        removed = store.db.execute("SELECT count(*) FROM items WHERE source_id = ?", [source_id]).fetchone()[0]
-        store.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
-        store.db.execute("DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM items WHERE thread_id IS NOT NULL)")
-    return int(removed)
+        kept = int(conn.execute(_SHARED_ITEMS, args).fetchone()[0])
+        kept_by = tuple(int(r[0]) for r in conn.execute(_OTHER_HOLDERS, args).fetchall())
+        threads = [int(r[0]) for r in conn.execute(_SOURCE_THREADS, args).fetchall()]
+        with _search_index_untouched(store):  # only source_id changes: the indexed text does not
+            conn.execute(_HAND_OVER_ITEMS, args)
+        conn.execute(_HAND_OVER_THREADS, args)
+        removed = conn.execute(_DELETE_UNSHARED_ITEMS, args).rowcount
+        conn.execute("DELETE FROM sources WHERE id = ?", [source_id])  # its memberships cascade
+        threads_removed = conn.execute(_DELETE_EMPTY_THREADS, {"threads": json.dumps(threads)}).rowcount
+        result = RemovalResult(source_id, str(row[0]), int(removed), kept, kept_by, int(threads_removed))
+        record_audit(store, "remove_source", f"source:{source_id}", asdict(result))
+    return result
+
+
+@contextlib.contextmanager
+def _search_index_untouched(store: Store) -> Iterator[None]:
+    """Suspend the FTS update trigger for an update that leaves ``items.text`` as it is.
+
+    sqlite-utils' ``items_au`` re-indexes a row on any update; handing 100,000 kept items to
+    another source would re-index them all for nothing. Inside the caller's transaction, so a
+    rollback restores the trigger together with everything else.
+    """
+    conn = store.db.conn
+    if not conn.in_transaction:
+        raise RuntimeError("_search_index_untouched must run inside a transaction")
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'").fetchone()
+    if row is None:
+        yield
+        return
+    conn.execute("DROP TRIGGER items_au")
+    try:
+        yield
+    finally:
+        conn.execute(row[0])
 
 
 @contextlib.contextmanager

@@ -15,8 +15,10 @@ Rules for changing the schema:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -92,6 +94,8 @@ TABLES: tuple[str, ...] = (
     "webhook_deliveries",
     "golden_cases",
     "persona_evals",
+    "item_sources",
+    "thread_sources",
 )
 
 _INITIAL_SQL = """
@@ -404,6 +408,184 @@ def golden_inbox_and_persona_evals(db: Database) -> None:
         CREATE INDEX persona_evals_persona ON persona_evals(persona_version_id);
         """
     )
+
+
+_SOURCES_SQL = """
+-- Which imports hold each item: an item belongs to every source whose archive holds it (the same
+-- export zipped twice, or a second download that repeats the first, are two sources over the
+-- same rows). Removing a source removes only the items no other source holds.
+-- items.source_id stays as the source that last wrote the row; these rows are the membership.
+CREATE TABLE item_sources (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    item_id   INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (source_id, item_id)
+) WITHOUT ROWID;
+CREATE INDEX item_sources_item ON item_sources(item_id);
+
+-- The same for conversations: a thread stays while any source holds it or any item is in it.
+CREATE TABLE thread_sources (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+    PRIMARY KEY (source_id, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_sources_thread ON thread_sources(thread_id);
+
+-- Every writer records membership by setting source_id (save_items' upsert moves it to the
+-- importing source), so triggers keep the join tables complete whoever writes the row.
+-- NOT EXISTS rather than INSERT OR IGNORE: inside a trigger fired by an upsert the outer
+-- statement's conflict policy wins, and a duplicate would abort the import.
+-- A new row has no membership yet (a deleted item's rows went with it, even if its id comes back).
+CREATE TRIGGER items_source_held AFTER INSERT ON items WHEN new.source_id IS NOT NULL
+BEGIN
+    INSERT INTO item_sources (source_id, item_id) VALUES (new.source_id, new.id);
+END;
+CREATE TRIGGER items_source_moved AFTER UPDATE OF source_id ON items WHEN new.source_id IS NOT NULL
+BEGIN
+    INSERT INTO item_sources (source_id, item_id) SELECT new.source_id, new.id
+    WHERE NOT EXISTS (SELECT 1 FROM item_sources WHERE source_id = new.source_id AND item_id = new.id);
+END;
+CREATE TRIGGER threads_source_held AFTER INSERT ON threads WHEN new.source_id IS NOT NULL
+BEGIN
+    INSERT INTO thread_sources (source_id, thread_id) VALUES (new.source_id, new.id);
+END;
+CREATE TRIGGER threads_source_moved AFTER UPDATE OF source_id ON threads WHEN new.source_id IS NOT NULL
+BEGIN
+    INSERT INTO thread_sources (source_id, thread_id) SELECT new.source_id, new.id
+    WHERE NOT EXISTS (SELECT 1 FROM thread_sources WHERE source_id = new.source_id AND thread_id = new.id);
+END;
+"""
+
+# A source's import held its items from ``first_at`` to ``last_at`` (its audit record). Importers
+# give UTC times, so the span is exact; a span written with another offset may be off by the
+# widest gap between two offsets (the summary took min/max of the texts), and is widened by it.
+_OFFSET_MARGIN = timedelta(hours=26)
+
+_RECOVER_MOVED_ITEMS = """
+INSERT INTO item_sources (source_id, item_id)
+SELECT :source, i.id FROM items AS i JOIN sources AS later ON later.id = i.source_id
+WHERE i.platform = :platform
+  AND (later.imported_at > :imported_at OR (later.imported_at = :imported_at AND later.id > :source))
+  AND (:first IS NULL OR i.created_at IS NULL OR i.created_at BETWEEN :first AND :last)
+  AND NOT EXISTS (SELECT 1 FROM item_sources AS m WHERE m.source_id = :source AND m.item_id = i.id)
+"""
+
+
+@migration
+def item_and_thread_sources(db: Database) -> None:
+    """Membership of items and threads in every source that holds them (issue 18).
+
+    Until now an item had one ``source_id``, moved to whichever import wrote it last, so an
+    older source over the same data owned nothing and removing the newer one deleted items the
+    older still listed. The rows each source owns now become its members; an older source whose
+    recorded counts exceed what it owns lost items to a later import, and gets back the later
+    imports' items of the same platform within its own time span. That can attribute items too
+    many (kept on a later removal), never one too few (lost). Items an earlier removal already
+    deleted cannot come back: the source gets a warning that says so.
+    """
+    db.executescript(_SOURCES_SQL)
+    db.execute(
+        "INSERT INTO item_sources (source_id, item_id) SELECT source_id, id FROM items WHERE source_id IS NOT NULL"
+    )
+    recovered: dict[str, int] = {}
+    missing: dict[str, int] = {}
+    sources = db.execute("SELECT id, platform, imported_at, counts FROM sources ORDER BY imported_at, id").fetchall()
+    for source_id, platform, imported_at, counts_json in sources:
+        counts = _decoded(counts_json)
+        held = dict(
+            db.execute(
+                "SELECT i.kind, count(*) FROM item_sources AS m JOIN items AS i ON i.id = m.item_id"
+                " WHERE m.source_id = ? GROUP BY i.kind",
+                [source_id],
+            ).fetchall()
+        )
+        if not any(isinstance(n, int) and n > held.get(kind, 0) for kind, n in counts.items()):
+            continue  # it owns all it counted: no later import took any of its items
+        first, last = _import_span(db, source_id)
+        # Every kind, not only the short ones: a later importer may have filed an item under
+        # another kind, and missing it would lose it.
+        db.execute(
+            _RECOVER_MOVED_ITEMS,
+            {"source": source_id, "platform": platform, "imported_at": imported_at, "first": first, "last": last},
+        )
+        now = dict(
+            db.execute(
+                "SELECT i.kind, count(*) FROM item_sources AS m JOIN items AS i ON i.id = m.item_id"
+                " WHERE m.source_id = ? GROUP BY i.kind",
+                [source_id],
+            ).fetchall()
+        )
+        if sum(now.values()) > sum(held.values()):
+            recovered[str(source_id)] = sum(now.values()) - sum(held.values())
+        lost = sum(max(0, n - now.get(kind, 0)) for kind, n in counts.items() if isinstance(n, int))
+        if lost:
+            missing[str(source_id)] = lost
+    for source_id, lost in missing.items():
+        _add_warning(
+            db, int(source_id),
+            f"{lost} item{'s' if lost != 1 else ''} this archive held had already been removed together with "
+            "another import (a fault fixed since); import this archive again to bring them back.",
+        )  # fmt: skip
+    db.execute(
+        """
+        INSERT INTO thread_sources (source_id, thread_id)
+        SELECT source_id, id FROM threads WHERE source_id IS NOT NULL
+        UNION
+        SELECT m.source_id, i.thread_id FROM item_sources AS m JOIN items AS i ON i.id = m.item_id
+        WHERE i.thread_id IS NOT NULL
+        """
+    )
+    if recovered or missing:
+        db.execute(
+            "INSERT INTO audit_log (at, action, subject, details) VALUES (?, 'migrate', 'item_sources', ?)",
+            [_utc_now(), json.dumps({"recovered": recovered, "missing": missing}, sort_keys=True)],
+        )
+
+
+def _decoded(counts_json: str | None) -> dict[str, object]:
+    try:
+        counts = json.loads(counts_json or "{}")
+    except ValueError:
+        return {}
+    return counts if isinstance(counts, dict) else {}
+
+
+def _import_span(db: Database, source_id: int) -> tuple[str | None, str | None]:
+    """The time span of a source's items as its last import summary recorded it, widened; else no limit."""
+    row = db.execute(
+        "SELECT details FROM audit_log WHERE action = 'import' AND subject = ? ORDER BY id DESC LIMIT 1",
+        [f"source:{source_id}"],
+    ).fetchone()
+    try:
+        details = json.loads(row[0]) if row else {}
+        first = datetime.fromisoformat(details["first_at"])
+        last = datetime.fromisoformat(details["last_at"])
+    except (TypeError, ValueError, KeyError):
+        return None, None
+    if first.utcoffset() is None or last.utcoffset() is None:
+        return None, None
+    if first.utcoffset() or last.utcoffset():
+        first, last = first - _OFFSET_MARGIN, last + _OFFSET_MARGIN
+    return _utc_text(first), _utc_text(last)  # milliseconds cut as items.created_at cuts them
+
+
+def _utc_text(value: datetime) -> str:
+    """The store's fixed-width UTC form (``records.to_utc_iso``), so text comparison is time order."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _utc_now() -> str:
+    return _utc_text(datetime.now(timezone.utc))
+
+
+def _add_warning(db: Database, source_id: int, warning: str) -> None:
+    row = db.execute("SELECT warnings FROM sources WHERE id = ?", [source_id]).fetchone()
+    try:
+        warnings = json.loads(row[0]) if row else []
+    except ValueError:
+        warnings = []
+    warnings = [*warnings, warning] if isinstance(warnings, list) else [warning]
+    db.execute("UPDATE sources SET warnings = ? WHERE id = ?", [json.dumps(warnings, ensure_ascii=False), source_id])
 
 
 SCHEMA_VERSION: int = len(_VERSIONED)

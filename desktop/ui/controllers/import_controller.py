@@ -113,7 +113,7 @@ def _load_job(store_path: Path):
 
 
 def _remove_job(store_path: Path, source_id: int):
-    def job(cancel: CancelToken) -> int:
+    def job(cancel: CancelToken) -> Any:  # a desktop.core.store.RemovalResult
         from desktop.core.errors import KnownError
         from desktop.core.store import delete_source, open_store
 
@@ -140,7 +140,7 @@ class ImportController(QObject):
     data_loading = Signal()
     data_loaded = Signal(object)  # PageData
     data_failed = Signal(object)  # Failure
-    source_removed = Signal(int, int)  # source id, items removed
+    source_removed = Signal(int, int, int)  # source id, items removed, items kept (another source has them)
     remove_failed = Signal(int, object)  # source id, Failure
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
@@ -337,9 +337,9 @@ class ImportController(QObject):
         worker.start()
 
     @Slot(object)
-    def _on_remove_finished(self, removed: int) -> None:
+    def _on_remove_finished(self, result: Any) -> None:  # a RemovalResult
         if self._removing is not None:
-            self.source_removed.emit(self._removing, int(removed))
+            self.source_removed.emit(self._removing, int(result.removed), int(result.kept))
         self.refresh()
 
     @Slot(object)

@@ -550,11 +550,15 @@ class ImportPage(Page):
             self._notice("It will be removed when the running import ends…")
         self.controller.remove_source(source_id)
 
-    @Slot(int, int)
-    def _on_source_removed(self, source_id: int, removed: int) -> None:
+    @Slot(int, int, int)
+    def _on_source_removed(self, source_id: int, removed: int, kept: int) -> None:
         source_card = self.card_for(source_id)
         name = getattr(source_card.overview, "filename", "the archive") if source_card else "the archive"
-        self._notice(f"Removed {name} and {plural(removed, 'item')} that came only from it.")
+        text = f"Removed {name} and {plural(removed, 'item')} that came only from it."
+        if kept:
+            also = "stays: another imported archive also has it" if kept == 1 else "stay: another imported archive also has them"
+            text += f" {plural(kept, 'item')} {also}."
+        self._notice(text)
 
     @Slot(int, object)
     def _on_remove_failed(self, source_id: int, failure: Failure) -> None:

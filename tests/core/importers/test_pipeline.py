@@ -163,8 +163,9 @@ def test_unknown_format_names_the_supported_ones(store: Store, tmp_path: Path) -
 
 def test_removing_a_source_removes_its_items_and_exchanges(store: Store, tmp_path: Path) -> None:
     summary, _ = drain(import_archive(store, x_archive(tmp_path / "twitter.zip")))
-    assert delete_source(store, summary.id) == 5
-    for table in ("sources", "items", "threads", "exchanges", "items_fts"):
+    result = delete_source(store, summary.id)
+    assert (result.removed, result.kept, result.threads_removed) == (5, 0, 1)
+    for table in ("sources", "items", "threads", "exchanges", "items_fts", "item_sources", "thread_sources"):
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 
 

@@ -24,7 +24,7 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-def make_future_db(path: Path, version: int = 7, *, wal: bool = True) -> None:
+def make_future_db(path: Path, version: int = SCHEMA_VERSION + 1, *, wal: bool = True) -> None:
     """A store as a newer Understudy might leave it: cleanly closed, higher user_version."""
     conn = sqlite3.connect(path)
     if wal:
