@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources_list = sources_commands.add_parser("list", help="every import with counts and warnings", parents=[common])
     sources_list.add_argument("--json", action="store_true", help="print a machine-readable list")
     sources_remove = sources_commands.add_parser(
-        "remove", help="remove everything that came from one import", parents=[common]
+        "remove", help="remove one import and the items no other import holds", parents=[common]
     )
     sources_remove.add_argument("id", type=int, help="the source id shown by `sources list`")
 
@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     persona_set.add_argument("key", help="the setting, e.g. sliders.emoji or boundaries.never_say+")
     persona_set.add_argument("value", help="the new value (a list also takes a JSON list)")
+    persona_set.add_argument("--yes", action="store_true", help="confirm turning AI disclosure off")
     persona_export = persona_commands.add_parser(
         "export", help="write the persona to a file (JSON, or a Character Card V2)", parents=[common]
     )
@@ -171,7 +172,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     persona_eval.add_argument("--json", action="store_true", help="print the report and comparison as JSON")
     persona_eval.add_argument("--limit", type=int, metavar="N", help="draft only the first N golden messages")
+    _eval_parsers(commands, common)
     return parser
+
+
+def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    """The `eval` group: measurements on the labelled sets shipped with the app."""
+    evaluation = commands.add_parser("eval", help="measure the guard and triage on labelled fan messages", parents=[common])
+    eval_commands = evaluation.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
+    guard = eval_commands.add_parser(
+        "guard",
+        help="triage every labelled message and check the guard on real drafts of the active model",
+        description="Runs triage on every labelled fan message (resources/eval/guard) and the guard on real "
+        "drafts of the active model for the demo personas, in throw-away profiles. Prints, per category and "
+        "language: red recall and precision, ordinary messages triaged red, invented specifics that passed "
+        "unflagged, contradictions missed, false flags on fine drafts, AI-honesty misses.",
+        parents=[common],
+    )
+    guard.add_argument("--json", action="store_true", help="print the tables and every miss as JSON")
+    guard.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
+    guard.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
+    guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
 
 
 def _drain(progress: Iterator[Any], *, quiet: bool = False) -> Any:
@@ -385,11 +406,20 @@ def cmd_sources_remove(paths: Paths, args: argparse.Namespace) -> int:
 
     with _open_profile_store(paths, args) as store:
         try:
-            removed = delete_source(store, args.id)
+            result = delete_source(store, args.id)
         except KeyError:
             raise KnownError(f"There is no import with id {args.id}.", hint="See `understudy sources list`.") from None
-    print(f"Removed source {args.id} and its {removed} items.")
+    line = f"Removed source {args.id} ({result.filename}) and {_items(result.removed)} that came only from it."
+    if result.kept:
+        holders = ", ".join(str(n) for n in result.kept_by)
+        also = f"source {holders} also has" if len(result.kept_by) == 1 else f"sources {holders} also have"
+        line += f" {_items(result.kept)} stay because {also} them."
+    print(line)
     return 0
+
+
+def _items(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
 
 
 def cmd_secrets_status(paths: Paths, args: argparse.Namespace) -> int:
@@ -431,6 +461,8 @@ def _print_persona(version_id: int | None, persona: Any, note: str = "") -> None
     print("  escalate: " + (", ".join(bounds.escalation_topics) or "-"))
     label = f"on, at the {bounds.disclosure_position}: {bounds.disclosure_label}" if bounds.disclose_ai else "off"
     print(f"  AI disclosure: {label}")
+    print(f"  answer to 'are you a bot?': {bounds.disclosure_reply}")
+    print(f"  when you have no answer: {bounds.no_answer_reply}")
     ident = persona.identity
     print("Identity:")
     for title, values in (("values", ident.values), ("goals", ident.goals), ("projects", ident.projects)):
@@ -463,6 +495,14 @@ def cmd_persona_set(paths: Paths, args: argparse.Namespace) -> int:
     with _open_profile_store(paths, args) as store:
         version_id, persona = load_persona_for_editing(store)
         changed = set_value(persona, args.key, args.value)
+        if persona.boundaries.disclose_ai and not changed.boundaries.disclose_ai and not args.yes:
+            from desktop.core.persona.model import AI_DISCLOSURE_RULES
+
+            print(AI_DISCLOSURE_RULES)
+            answer = input("Turn AI disclosure off? [y/N] ") if sys.stdin.isatty() else ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("AI disclosure stays on (run again with --yes to turn it off).")
+                return 1
         if version_id is not None and not diff_personas(persona, changed):
             print(f"No change: persona version {version_id} already has that.")
             return 0
@@ -621,6 +661,27 @@ def cmd_persona_eval(paths: Paths, args: argparse.Namespace) -> int:
         print(f"  [{case.platform}] {case.incoming[:60]!r} ({scores})")
         print(f"      you:   {case.reply[:100]!r}")
         print(f"      draft: {case.draft[:100]!r}" + ("  [blocked]" if case.blocked else ""))
+    return 0
+
+
+def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
+    """Triage and the guard on the labelled set; the creator's own profiles are not touched."""
+    from desktop.core.evaluation.guard_eval import format_report, run_guard_eval, temporary_base
+    from desktop.core.models.manager import ModelManager
+
+    if args.limit is not None and args.limit < 1:
+        raise KnownError("--limit must be 1 or more.")
+    paths.ensure()
+    model = ModelManager(paths).active_path
+    with temporary_base() as base:
+        result = _drain(run_guard_eval(
+            Path(base) / "eval", paths.models, split=args.split, limit=args.limit,
+            drafts=not args.triage_only, model_path=model, cancel=CancelToken(),
+        ), quiet=args.json)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(result))
     return 0
 
 
@@ -1006,6 +1067,7 @@ COMMANDS = {
     ("persona", "presets"): cmd_persona_presets,
     ("persona", "profile"): cmd_persona_profile,
     ("persona", "eval"): cmd_persona_eval,
+    ("eval", "guard"): cmd_eval_guard,
 }
 
 

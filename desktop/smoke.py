@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import Cancelled, KnownError
-from desktop.core.paths import Paths
+from desktop.core.paths import Paths, resources_dir
 from desktop.core.secrets import SecretStore
 from desktop.core.tasks import CancelToken, Progress
 
@@ -78,14 +78,6 @@ class SmokeReport:
         seconds = time.perf_counter() - self._started
         self.seconds[self._step] = seconds
         self.lines.append(f"{line} ({seconds:.1f} s)")
-
-
-def resources_dir() -> Path:
-    """``resources/``: beside ``desktop/`` in a checkout, under ``sys._MEIPASS`` in the packaged app."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parents[1] / "resources"
 
 
 def demo_archive_path() -> Path:

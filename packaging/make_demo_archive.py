@@ -8,7 +8,9 @@ it (every non-ASCII UTF-8 byte as its own ``\\u00XX`` escape), so it goes throug
 importer unchanged.
 
 The zip is committed (a few KB) and rebuilt by running this script; the names, timestamps and
-member order are fixed so that a rebuild gives the same content (a test checks it).
+member order are fixed so that a rebuild gives the same content (a test checks it). The writer
+(``instagram_files``, ``meta_json``, ``write_zip``) is shared with ``make_demo_personas.py``, which
+writes the two other demo personas (a fitness coach on Instagram, a travel photographer on X).
 
 Usage: ``python packaging/make_demo_archive.py [OUT.zip]``
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -141,66 +144,94 @@ def _folder(name: str, number: int) -> str:
     return name.lower().replace(" ", "").encode("ascii", "ignore").decode() + f"_{17100000000000 + number}"
 
 
-def thread_files() -> dict[str, Any]:
+Conversation = tuple[str, list[tuple[str, str]]]
+
+
+def instagram_files(
+    owner: str,
+    username: str,
+    conversations: list[Conversation],
+    posts: list[str],
+    comments: list[tuple[str, str]],
+    start_ms: int,
+    thread_gap_days: int = 5,
+) -> dict[str, Any]:
+    """Every member of an Instagram JSON export (2024 layout): its path and its JSON content.
+
+    Shared by every demo persona on Instagram (``make_demo_personas.py`` writes the others).
+    Conversation ``n`` starts ``n * thread_gap_days`` days after ``start_ms``, one line every 47
+    minutes; posts go back from ``start_ms`` six days apart, comments seven hours apart.
+    """
     files: dict[str, Any] = {}
-    for number, (fan, lines) in enumerate(CONVERSATIONS):
-        started = START_MS + number * 5 * DAY_MS
+    for number, (fan, lines) in enumerate(conversations):
+        started = start_ms + number * thread_gap_days * DAY_MS
         messages = [
-            {"sender_name": OWNER if speaker == "me" else fan, "timestamp_ms": started + index * 47 * 60_000,
+            {"sender_name": owner if speaker == "me" else fan, "timestamp_ms": started + index * 47 * 60_000,
              "content": text, "is_geoblocked_for_viewer": False}
             for index, (speaker, text) in enumerate(lines)
         ]  # fmt: skip
         folder = _folder(fan, number)
         files[f"{ACTIVITY}messages/inbox/{folder}/message_1.json"] = {
-            "participants": [{"name": fan}, {"name": OWNER}],
+            "participants": [{"name": fan}, {"name": owner}],
             "messages": list(reversed(messages)),  # Meta writes the newest first
             "title": fan,
             "is_still_participant": True,
             "thread_path": f"inbox/{folder}",
             "magic_words": [],
         }
-    return files
-
-
-def archive_files() -> dict[str, Any]:
-    """Every member of the demo archive: its path and its JSON content."""
-    posts = [
-        {"media": [{"uri": f"media/posts/2024{12 if i < 4 else 11}/{i + 1}.jpg",
-                    "creation_timestamp": START_MS // 1000 - i * 6 * 86_400, "title": caption}]}
-        for i, caption in enumerate(POSTS)
+    start_s = start_ms // 1000
+    post_list = [
+        {"media": [{"uri": f"media/posts/{_month(start_s - i * 6 * 86_400)}/{i + 1}.jpg",
+                    "creation_timestamp": start_s - i * 6 * 86_400, "title": caption}]}
+        for i, caption in enumerate(posts)
     ]  # fmt: skip
-    comments = [
+    comment_list = [
         {"media_list_data": [{"uri": ""}],
-         "string_map_data": {"Comment": {"value": text}, "Media Owner": {"value": owner},
-                             "Time": {"timestamp": START_MS // 1000 - 3600 * (i + 1) * 7}}}
-        for i, (owner, text) in enumerate(COMMENTS)
+         "string_map_data": {"Comment": {"value": text}, "Media Owner": {"value": media_owner},
+                             "Time": {"timestamp": start_s - 3600 * (i + 1) * 7}}}
+        for i, (media_owner, text) in enumerate(comments)
     ]  # fmt: skip
     profile = {
         "profile_user": [
             {"string_map_data": {
-                "Name": {"href": "", "value": OWNER, "timestamp": 0},
-                "Username": {"href": "", "value": USERNAME, "timestamp": 0},
+                "Name": {"href": "", "value": owner, "timestamp": 0},
+                "Username": {"href": "", "value": username, "timestamp": 0},
             }}
         ]
     }  # fmt: skip
     return {
         "personal_information/personal_information/personal_information.json": profile,
-        **thread_files(),
-        f"{ACTIVITY}content/posts_1.json": posts,
-        f"{ACTIVITY}comments/post_comments_1.json": comments,
+        **files,
+        f"{ACTIVITY}content/posts_1.json": post_list,
+        f"{ACTIVITY}comments/post_comments_1.json": comment_list,
     }
 
 
-def write_demo_archive(out: Path) -> Path:
-    """Write the zip with fixed member times and order."""
+def _month(seconds: int) -> str:
+    """``YYYYMM`` of a UTC timestamp: the media folder Meta files a post under."""
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y%m")
+
+
+def archive_files() -> dict[str, Any]:
+    """Every member of Maya's demo archive: its path and its JSON content."""
+    return instagram_files(OWNER, USERNAME, CONVERSATIONS, POSTS, COMMENTS, START_MS)
+
+
+def write_zip(out: Path, members: dict[str, bytes]) -> Path:
+    """A zip of ``members`` in name order, every member with the same fixed time and mode."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as archive:
-        for name, value in sorted(archive_files().items()):
+        for name, data in sorted(members.items()):
             info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, meta_json(value))
+            archive.writestr(info, data)
     return out
+
+
+def write_demo_archive(out: Path) -> Path:
+    """Write Maya's zip with fixed member times and order."""
+    return write_zip(out, {name: meta_json(value) for name, value in archive_files().items()})
 
 
 if __name__ == "__main__":

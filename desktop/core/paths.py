@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +129,11 @@ def check_profile_name(name: str) -> str:
             hint="Use letters, digits, spaces, '.', '_' or '-' (at most 64), starting with a letter or digit.",
         )
     return name
+
+
+def resources_dir() -> Path:
+    """``resources/``: beside ``desktop/`` in a checkout, under ``sys._MEIPASS`` in the packaged app."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"

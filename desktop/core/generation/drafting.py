@@ -18,7 +18,16 @@ from typing import Any
 import emoji
 
 from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt
-from desktop.core.generation.guard import GuardResult, check_draft
+from desktop.core.generation.faithfulness import Grounding, asks_question
+from desktop.core.generation.guard import (
+    AI_DENIAL,
+    AI_HONESTY,
+    FAITHFULNESS_KINDS,
+    NEEDS_ANSWER,
+    Finding,
+    GuardResult,
+    check_draft,
+)
 from desktop.core.generation.prompting import build_prompt, prompt_budget
 from desktop.core.generation.steering import (
     CANDIDATES_PER_EXAMPLE,
@@ -72,6 +81,10 @@ class Draft:
     attempts: int = 0
     seed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    model_text: str | None = None
+    """What the model wrote, when the draft shown is the creator's own "let me check" or
+    disclosure reply instead; ``model_guard`` holds the guard's findings on it."""
+    model_guard: GuardResult | None = None
 
     @property
     def blocked(self) -> bool:
@@ -98,6 +111,8 @@ class Draft:
             },
             "attempts": self.attempts,
             "timings": {key: round(value, 1) for key, value in self.timings.items()},
+            "model_text": self.model_text,
+            "model_findings": [] if self.model_guard is None else [f.to_dict() for f in self.model_guard.findings],
         }
 
 
@@ -114,6 +129,43 @@ class CorpusSupport:
     def similarity(self, a: str, b: str) -> float:
         vectors = self.retriever.embedder.embed([a, b])
         return float(vectors[0] @ vectors[1])
+
+
+def groundings(examples: Sequence[Example], snippets: Sequence[Snippet]) -> list[Grounding]:
+    """The retrieved sources as the guard reads them: each past reply with the message it
+    answered as its context, and each relevant post or reply."""
+    return [Grounding(e.reply, "example", e.reply_item_id, e.incoming) for e in examples] + [
+        Grounding(s.text, s.kind or "snippet", s.item_id) for s in snippets
+    ]
+
+
+def fall_back(
+    text: str, result: GuardResult, incoming: str, persona: Persona, check: Any
+) -> tuple[str, GuardResult] | None:
+    """The creator's own reply in place of a model draft that cannot be approved as it is.
+
+    - The fan asked "are you a bot?" and the draft dodged or denied it: the persona's disclosure
+      reply, which is the honest answer.
+    - The fan asked something and the draft invented or contradicted a fact, or agreed to an offer
+      nobody announced: the persona's "let me check" reply, marked "needs your answer", never an
+      invented fact.
+    Returns None when the draft stands. The replacement is checked by the guard like any draft.
+    """
+    kinds = {f.kind for f in result.findings}
+    bounds = persona.boundaries
+    if kinds & {AI_HONESTY, AI_DENIAL}:
+        replacement, kind = bounds.disclosure_reply, AI_HONESTY
+        note = f"Your disclosure reply replaces the model's draft, which dodged the question: \"{text}\"."
+    elif kinds & FAITHFULNESS_KINDS and asks_question(incoming):
+        replacement, kind = bounds.no_answer_reply, NEEDS_ANSWER
+        invented = "; ".join(f"\"{f.text}\"" for f in result.findings if f.kind in FAITHFULNESS_KINDS and f.text)
+        note = ("Needs your answer: nothing you wrote answers this, so the draft is your \"let me check\" reply. "
+                f"The model's draft was \"{text}\"" + (f", which invented {invented}." if invented else "."))
+    else:
+        return None
+    checked: GuardResult = check(replacement)
+    checked.findings.insert(0, Finding(kind, "flag", note))
+    return checked.text, checked
 
 
 def finish_at_boundary(text: str) -> str:
@@ -184,6 +236,10 @@ def draft_reply(
         request, facts.mode, backend.count_tokens, prompt_budget(facts.context_length, max_tokens)
     )
     support = CorpusSupport(retriever) if retriever is not None else None
+    sources = groundings(examples, snippets)
+
+    def check(text: str) -> GuardResult:
+        return check_draft(text, persona, incoming, support, triage_result=checked, sources=sources)
 
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()
@@ -202,8 +258,15 @@ def draft_reply(
         if run is not None and run.finish_reason == "length":
             text = finish_at_boundary(text)
         text = trim_to_length(text.strip(), persona)
-        draft.guard = check_draft(text.strip(), persona, incoming, support, triage_result=checked)
+        guard_started = time.perf_counter()
+        draft.guard = check(text.strip())
+        draft.timings["guard_ms"] = (time.perf_counter() - guard_started) * 1000
         draft.text = draft.guard.text
+        replaced = fall_back(text.strip(), draft.guard, incoming, persona, check)
+        if replaced is not None:
+            draft.model_text, draft.model_guard = text.strip(), draft.guard
+            draft.text, draft.guard = replaced
+            break
         if not draft.guard.blocked:
             break
         if attempt + 1 < max_attempts:

@@ -9,6 +9,12 @@
   that neither the facts sheet nor the corpus supports sets ``needs_edit``.
 - AI honesty: a draft that denies being AI is blocked and an honest line offered; the disclosure
   label is appended once when the persona asks for it.
+- Specifics (``faithfulness``, ``specifics``): every number, date, time, price, handle, link and
+  name in the draft must be stated by the facts sheet, the sources retrieved for this draft or the
+  fan's message; otherwise it is flagged with the span and the closest source, and a source that
+  states it differently makes it a contradiction. Offers are judged with the fan's question.
+- AI honesty: an answer to "are you a bot?" that does not say AI drafted it is flagged, and the
+  persona's disclosure reply is offered instead.
 - Prompt injection: the incoming message is data; a draft that shows the injection worked
   (prompt leaked, persona swapped, speaker tags, the fan's dictated words) is blocked.
 
@@ -19,7 +25,7 @@ the support check's similarity, when one is given.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -36,6 +42,16 @@ from desktop.core.generation.claims import (
     check_support,
     find_claims,
 )
+from desktop.core.generation.faithfulness import (
+    FACT,
+    Grounding,
+    check_ai_honesty,
+    check_offer,
+    check_specifics,
+)
+from desktop.core.generation.specifics import NAME as NAME_KIND
+from desktop.core.generation.specifics import URL_KIND
+from desktop.core.generation.specifics import find_specifics
 from desktop.core.generation.textmatch import Folded, TopicMatcher, fold, numbers, sentence_spans, words
 from desktop.core.generation.triage import AI_QUESTION, EXPLICIT, INJECTION, Triage, rule_pattern, triage
 from desktop.core.persona import Persona
@@ -58,6 +74,15 @@ INJECTION_ATTEMPT = "injection_attempt"
 UNSUPPORTED_CLAIM = "unsupported_claim"
 BOUNDARY_CONFIG = "boundary_config"
 EXPLICIT_CONTENT = "explicit"
+UNSUPPORTED_SPECIFIC = "unsupported_specific"
+CONTRADICTION = "contradiction"
+UNSUPPORTED_OFFER = "unsupported_offer"
+AI_HONESTY = "ai_honesty"
+NEEDS_ANSWER = "needs_answer"
+"""The fan asked for a fact nothing answers: the draft is the creator's "let me check" reply."""
+
+FAITHFULNESS_KINDS = frozenset({UNSUPPORTED_SPECIFIC, CONTRADICTION, UNSUPPORTED_OFFER, UNSUPPORTED_CLAIM})
+"""Findings that mean the draft states something the creator never said."""
 
 HONEST_AI_REPLY = (
     "Fair question! Replies here are drafted with an AI assistant, and I read and approve "
@@ -82,6 +107,8 @@ class Finding:
     message: str
     span: tuple[int, int] | None = None
     evidence: Evidence | None = None
+    text: str = ""
+    """The flagged words, as they stand in the draft at ``span``."""
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -104,7 +131,7 @@ class GuardResult:
     def clean(self) -> bool:
         """Nothing to review beyond the message's own triage flags."""
         return not self.blocked and not self.needs_edit and all(
-            f.kind in (TRIAGE, ESCALATION, INJECTION_ATTEMPT) for f in self.findings
+            f.kind in (TRIAGE, ESCALATION, INJECTION_ATTEMPT, NEEDS_ANSWER, AI_HONESTY) for f in self.findings
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -317,11 +344,14 @@ def check_draft(
     *,
     similarity: Similarity | None = None,
     triage_result: Triage | None = None,
+    sources: Sequence[Grounding] = (),
 ) -> GuardResult:
     """Review one draft against the persona's boundaries, its facts and the incoming message.
 
     ``similarity`` scores a claim against a source (the MiniLM cosine); when omitted it is taken
     from ``support_finder.similarity`` if the finder has one, else support is lexical.
+    ``sources`` are the creator's words retrieved for this draft: with the facts sheet and the
+    fan's message, the only things a draft's specifics may rest on.
     """
     if similarity is None:
         similarity = getattr(support_finder, "similarity", None)
@@ -331,15 +361,18 @@ def check_draft(
     canned: str | None = None
     folded = fold(draft_text)
 
+    def words_at(span: tuple[int, int] | None) -> str:
+        return draft_text[span[0] : span[1]] if span else ""
+
     def block(kind: str, message: str, span: tuple[int, int] | None = None, reply: str | None = None,
               evidence: Evidence | None = None) -> None:
         nonlocal canned
-        findings.append(Finding(kind, "block", message, span, evidence))
+        findings.append(Finding(kind, "block", message, span, evidence, words_at(span)))
         if canned is None and reply:
             canned = reply
 
     def flag(kind: str, message: str, span: tuple[int, int] | None = None, evidence: Evidence | None = None) -> None:
-        findings.append(Finding(kind, "flag", message, span, evidence))
+        findings.append(Finding(kind, "flag", message, span, evidence, words_at(span)))
 
     # The message itself: red gets no draft; escalations and careful reads travel as flags.
     if message_triage.level == "red":
@@ -470,9 +503,24 @@ def check_draft(
                       (position, position + len(quoted)))
                 break
 
-    # Unsupported claims about the creator.
+    # Specifics, offers and AI honesty: what the draft states, held to what the creator said.
     needs_edit = needs_edit_implied
+    grounds = _groundings(persona, sources)
+    faithful = _check_faithfulness(draft_text, incoming, grounds, support_finder)
+    for finding in faithful:
+        findings.append(finding)
+        needs_edit = True
+    flagged_sentences = [f.span for f in faithful if f.span]
+    if check_ai_honesty(draft_text, incoming) and not denial:
+        flag(AI_HONESTY, "The fan asks whether a person or an AI is answering, and the draft does not say "
+             "it was drafted with AI: your disclosure reply is offered instead.", None)
+        canned = canned or boundaries.disclosure_reply
+        needs_edit = True
+
+    # Unsupported claims about the creator (sentences the specifics above did not already flag).
     for claim in find_claims(draft_text):
+        if any(start < claim.span[1] and claim.span[0] < end for start, end in flagged_sentences):
+            continue
         support = check_support(claim, persona.facts, support_finder, similarity)
         if support.supported:
             continue
@@ -494,15 +542,92 @@ def check_draft(
             needs_edit = True
 
     blocked = any(f.severity == "block" for f in findings)
+    offered = canned if blocked or any(f.kind == AI_HONESTY for f in findings) else None
     return GuardResult(
         blocked=blocked,
         findings=findings,
-        canned_reply=canned if blocked else None,
+        canned_reply=offered,
         needs_edit=needs_edit or blocked,
         text=apply_disclosure(draft_text, persona),
         triage=message_triage,
         escalate=message_triage.escalate,
     )
+
+
+def _groundings(persona: Persona, sources: Sequence[Grounding]) -> list[Grounding]:
+    """The facts sheet (with the creator's name, products and links) and the retrieved sources."""
+    facts = [Grounding(fact, FACT) for fact in persona.facts if fact.strip()]
+    identity = persona.identity
+    extra = [persona.display_name, *(p.name + " " + p.url + " " + p.description for p in identity.products),
+             *identity.links, *identity.projects]
+    facts += [Grounding(text, FACT) for text in extra if text.strip()]
+    return facts + list(sources)
+
+
+def _evidence(ground: Grounding | None, quoted: str = "") -> Evidence | None:
+    if ground is None:
+        return None
+    return Evidence(ground.text, 1.0 if quoted else 0.0, ground.item_id, ground.kind)
+
+
+def _check_faithfulness(
+    draft: str, incoming: str, grounds: list[Grounding], support_finder: SupportFinder | None
+) -> list[Finding]:
+    """Specifics the sources do not state (or state differently), and offers nobody announced.
+
+    The corpus is searched only for sentences whose specifics the retrieved sources leave
+    unsupported, so a draft that sticks to its sources costs no extra search.
+    """
+    issues = check_specifics(draft, incoming, grounds)
+    if issues and support_finder is not None:
+        sentences = list(dict.fromkeys(_sentence_text(draft, issue.specific.span[0]) for issue in issues))[:2]
+        extra = [
+            Grounding(snippet.text, snippet.kind or "post", snippet.item_id)
+            for sentence in sentences
+            for snippet in support_finder(sentence)
+        ]
+        if extra:
+            issues = check_specifics(draft, incoming, grounds + extra)
+    findings: list[Finding] = []
+    for issue in issues:
+        specific = issue.specific
+        what = f"\"{specific.text}\"" if specific.kind == NAME_KIND else f"{specific.label} (\"{specific.text}\")"
+        if issue.contradiction:
+            message = (f"Says \"{specific.text}\" where your own words say \"{issue.source_text}\": "
+                       f"{_where(issue.source)} states {specific.label} differently.")
+            kind = CONTRADICTION
+        else:
+            message = (f"Names {what}, which nothing you wrote, your facts sheet or the fan's message states: "
+                       "check it or take it out.")
+            kind = UNSUPPORTED_SPECIFIC
+        severity: Severity = "flag"
+        if specific.kind == URL_KIND and not issue.contradiction:
+            severity, message = "block", message + " A link you never shared is not sent."
+        findings.append(Finding(kind, severity, message, specific.span, _evidence(issue.source, issue.source_text), specific.text))
+    offer = check_offer(draft, incoming, grounds, find_specifics(draft))
+    if offer is not None:
+        findings.append(Finding(
+            UNSUPPORTED_OFFER, "flag",
+            f"Answers a question about {_article(offer.offer)} {offer.offer} you never announced (\"{offer.words.strip()}\"): "
+            "nothing you wrote or listed offers one.",
+            offer.span, _evidence(offer.evidence), offer.words,
+        ))
+    return findings
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _where(source: Grounding | None) -> str:
+    if source is None:
+        return "a source"
+    return "your facts sheet" if source.kind == FACT else "something you wrote"
+
+
+def _sentence_text(text: str, position: int) -> str:
+    start, end = _sentence_at(text, position)
+    return text[start:end]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ def settable_keys() -> list[str]:
     keys += [f"sliders.{name}" for name in SLIDER_NAMES]
     keys += [f"boundaries.{name}" for name in sorted(_BOUNDARY_LISTS | _BOUNDARY_BOOLS)]
     keys += ["boundaries.disclosure_label", "boundaries.disclosure_position", "boundaries.canned_replies.TOPIC"]
+    keys += ["boundaries.disclosure_reply", "boundaries.no_answer_reply"]
     keys += [f"boundaries.promises.{kind}" for kind in PROMISE_KINDS]
     keys += [f"identity.{name}" for name in sorted(_IDENTITY_LISTS)] + ["identity.products"]
     return keys
@@ -159,6 +160,10 @@ def _set_boundary(bounds: Boundaries, parts: list[str], op: str, value: str, key
         setattr(bounds, name, parse_bool(value, key))
     elif len(parts) == 1 and name == "disclosure_label" and not op:
         bounds.disclosure_label = value
+    elif len(parts) == 1 and name in ("disclosure_reply", "no_answer_reply") and not op:
+        if not value.strip():
+            raise KnownError(f"The {name.replace('_', ' ')} cannot be empty.", hint="Write the reply in your own words.")
+        setattr(bounds, name, value.strip())
     elif len(parts) == 1 and name == "disclosure_position" and not op:
         if value.strip().lower() not in DISCLOSURE_POSITIONS:
             raise KnownError(f"The disclosure label goes at the start or the end, not '{value}'.")

@@ -37,6 +37,21 @@ PROMISE_KINDS: tuple[str, ...] = ("prices", "discounts", "giveaways", "meetups")
 
 DISCLOSURE_POSITIONS: tuple[str, ...] = ("start", "end")
 
+DEFAULT_DISCLOSURE_REPLY = (
+    "Fair question! Replies here are drafted with an AI assistant, and I read and approve "
+    "every one before it's sent."
+)
+DEFAULT_NO_ANSWER_REPLY = "Good question! Let me check and get back to you 🙂"
+
+AI_DISCLOSURE_RULES = (
+    "Platforms ask that replies written with AI say so: Meta's AI terms and the EU AI Act "
+    "(Article 50) require that people know when they are talking with an AI system, and "
+    "YouTube and TikTok ask creators to label AI-generated content. With disclosure off, your "
+    "drafts carry no label; a fan who asks \"are you a bot?\" is still answered honestly."
+)
+"""Shown before AI disclosure is turned off (Persona page and ``persona set``), so the creator
+decides knowing what the platforms ask."""
+
 
 @dataclass
 class Boundaries:
@@ -51,8 +66,9 @@ class Boundaries:
     ``promises`` refines it per kind)."""
     allow_personal_details: bool = False
     """Whether drafts may mention address, phone, family members or other private details."""
-    disclose_ai: bool = False
-    """Add the disclosure label to every draft."""
+    disclose_ai: bool = True
+    """Add the disclosure label to every draft. On for a new persona: platforms ask that AI-written
+    replies say so, and a fan who asks must never be told otherwise."""
     disclosure_label: str = "(drafted with AI, reviewed by me)"
     canned_replies: dict[str, str] = field(default_factory=dict)
     """Topic -> a reply the creator wrote themselves, offered when a draft on that topic is blocked.
@@ -66,6 +82,11 @@ class Boundaries:
     """Topics the creator answers personally: a message about one gets no draft, only a flag."""
     disclosure_position: str = "end"
     """Where the disclosure label goes: "start" or "end" of the draft."""
+    disclosure_reply: str = DEFAULT_DISCLOSURE_REPLY
+    """The honest answer to "are you a bot?", offered instead of a draft that dodges the question."""
+    no_answer_reply: str = DEFAULT_NO_ANSWER_REPLY
+    """The creator's "let me check" reply: the draft when a fan asks for a fact that neither the
+    facts sheet nor the creator's own words answer, instead of an invented one."""
 
     def promise_allowed(self, kind: str) -> bool:
         """Whether drafts may promise ``kind`` (one of ``PROMISE_KINDS``)."""
@@ -82,6 +103,8 @@ class Boundaries:
         bounds.escalation_topics = [str(t) for t in bounds.escalation_topics]
         bounds.canned_replies = {str(k): str(v) for k, v in dict(bounds.canned_replies).items()}
         bounds.promises = {str(k): bool(v) for k, v in dict(bounds.promises).items()}
+        bounds.disclosure_reply = str(bounds.disclosure_reply).strip() or DEFAULT_DISCLOSURE_REPLY
+        bounds.no_answer_reply = str(bounds.no_answer_reply).strip() or DEFAULT_NO_ANSWER_REPLY
         if bounds.disclosure_position not in DISCLOSURE_POSITIONS:
             bounds.disclosure_position = "end"
         return bounds

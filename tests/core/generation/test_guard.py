@@ -190,14 +190,17 @@ def test_red_messages_never_get_a_draft_through() -> None:
 
 
 def test_unknown_links_block_and_known_links_pass() -> None:
-    assert "unsupported_claim" in kinds(check_draft("grab it at sunrise-deals.shop/x", PERSONA, "where?"))
+    unknown = check_draft("grab it at sunrise-deals.shop/x", PERSONA, "where?")
+    assert unknown.blocked and "unsupported_specific" in kinds(unknown)
+    assert next(f for f in unknown.findings if f.kind == "unsupported_specific").text == "sunrise-deals.shop/x"
     with_link = Persona(facts=["My shop is mayashoots.com"], boundaries=Boundaries())
     assert check_draft("it's all at mayashoots.com", with_link, "where can I buy?").clean
 
 
 def test_unsupported_claims_need_an_edit_and_show_the_closest_source() -> None:
     result = check_draft("Thanks! I have three kids and they love your work.", make_persona(allow_personal_details=True), "hi")
-    claim = next(f for f in result.findings if f.kind == "unsupported_claim")
+    claim = next(f for f in result.findings if f.kind == "unsupported_specific")
+    assert claim.text == "three kids" and claim.span == (15, 25)
     assert result.needs_edit and not result.blocked
     assert claim.evidence is not None and claim.evidence.text
     assert result.to_dict()["needs_edit"] is True

@@ -17,7 +17,13 @@ import llama_cpp
 import pytest
 
 from desktop.core.generation.claims import EmbeddingSupportFinder
-from desktop.core.generation.guard import GuardResult, check_draft, regenerate_until_clean
+from desktop.core.generation.guard import (
+    FAITHFULNESS_KINDS,
+    UNSUPPORTED_CLAIM,
+    GuardResult,
+    check_draft,
+    regenerate_until_clean,
+)
 from desktop.core.generation.triage import triage
 from desktop.core.models.defaults import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
 from tests.core.generation.redteam_cases import CASES, CORPUS, redteam_persona
@@ -77,6 +83,8 @@ def test_redteam_set(finder: EmbeddingSupportFinder, tmp_path: Path) -> None:
             report.append(f"   bad:  {bad.text!r}")
             report.append(_describe(checked))
             kinds = {f.kind for f in checked.findings}
+            if kinds & FAITHFULNESS_KINDS:
+                kinds.add(UNSUPPORTED_CLAIM)  # an invented specific is the unsupported claim, found by its words
             if not (checked.blocked or checked.needs_edit):
                 problems.append(f"{case.id}: bad draft reached the creator unflagged: {bad.text!r}")
             elif not kinds & set(bad.expect):

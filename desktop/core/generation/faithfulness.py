@@ -1,0 +1,343 @@
+"""Is the draft faithful? The checks that read a draft against what the creator really said.
+
+Three questions, each answered with the words that raise it and the source that settles it:
+
+- **Specifics** (``check_specifics``): every number, date, time, price, handle, link, email, phone
+  number and name in the draft must be stated by the facts sheet, a source retrieved for this
+  draft, or the fan's own message; one that is not is *unsupported*, and one that a source
+  states differently ("3 weeks" where her post says "three days") is a *contradiction*.
+- **Offers** (``check_offer``): read with the fan's question, "Oh, yes I do!" to "do you have a
+  discount code?" is a claim. A yes, a date, a price or a "link in bio" given to a question about
+  an offer the creator never announced is an unsupported offer.
+- **AI honesty** (``check_ai_honesty``): an answer to "are you a bot?" that does not say it was
+  drafted with AI dodges the question, whether it jokes, deflects or implies a person.
+
+Everything is regexes over folded text, plus the specifics module: explainable and fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from desktop.core.generation.specifics import (
+    NAME,
+    Specific,
+    conflicting,
+    find_specifics,
+    supported_by,
+)
+from desktop.core.generation.textmatch import STOPWORDS, content_stems, fold, sentence_spans
+
+FACT = "fact"
+MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """One text a draft may rest on: a facts-sheet line, a retrieved source, or the fan's message.
+
+    ``context`` is text that says what the source is about without being the creator's claim
+    (the fan's question a past reply answered): it ties "About 2 hours" to focaccia.
+    """
+
+    text: str
+    kind: str  # "fact", "example", "snippet", "post", "message", ...
+    item_id: int | None = None
+    context: str = ""
+
+    @property
+    def creators_words(self) -> bool:
+        """Whether this source is the creator speaking (the fan's message is not)."""
+        return self.kind != MESSAGE
+
+
+@dataclass(frozen=True)
+class SpecificIssue:
+    """A specific the draft states that its sources do not: unsupported, or contradicted."""
+
+    specific: Specific
+    contradiction: bool
+    source: Grounding | None
+    source_text: str = ""
+    """For a contradiction: the words of the source that state it differently."""
+
+
+# Words too general to tie a source to a draft's topic ("make", "time", "good").
+_GENERIC = frozenset(
+    """make made take takes taking time times good great love thing things really much many lot lots
+    get got go going one day days week weeks hour hours minute minutes year years today tomorrow
+    know think want need try use used way well also still just even bit little first next last
+    thank thanks please sure yes yeah ok okay hey hi hello amazing awesome""".split()
+)
+
+
+def _topic_stems(text: str) -> set[str]:
+    return {s for s in content_stems(text) if s not in _GENERIC and s not in STOPWORDS and not s.isdigit()}
+
+
+def _lexical(a: set[str], text: str) -> float:
+    b = content_stems(text)
+    shared = len(a & b)
+    if not shared:
+        return 0.0
+    return 2 * shared / (len(a) + len(b))
+
+
+def closest_source(sentence: str, sources: Sequence[Grounding]) -> Grounding | None:
+    """The creator's source that shares the most meaning words with ``sentence`` (lexical F1)."""
+    wanted = content_stems(sentence)
+    best: tuple[float, Grounding] | None = None
+    for source in sources:
+        if not source.creators_words:
+            continue
+        score = _lexical(wanted, source.text + " " + source.context)
+        if best is None or score > best[0]:
+            best = (score, source)
+    return best[1] if best and best[0] > 0 else None
+
+
+def _first_retrieved(sources: Sequence[Grounding]) -> Grounding | None:
+    """Retrieval's best match for the message (else the first fact): the closest source when no
+    words are shared."""
+    retrieved = [s for s in sources if s.creators_words and s.kind != FACT]
+    return (retrieved or [s for s in sources if s.kind == FACT] or [None])[0]
+
+
+def _sentence_of(text: str, position: int) -> str:
+    for start, end in sentence_spans(text):
+        if start <= position < end:
+            return text[start:end]
+    return text
+
+
+def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> list[SpecificIssue]:
+    """Every specific in ``draft`` that no source states, and those a source states differently.
+
+    A contradiction needs the source to be about the same thing: it must share a topic word with
+    the draft's sentence or with the fan's message ("focaccia", "croissant"), so "2 hours" of
+    proofing does not contradict "30 minutes" of something else.
+    """
+    grounds = [*sources, Grounding(incoming, MESSAGE)]
+    topic = _topic_stems(incoming)
+    issues: list[SpecificIssue] = []
+    for specific in find_specifics(draft):
+        if any(supported_by(specific, g.text) for g in grounds):
+            continue
+        sentence = _sentence_of(draft, specific.span[0])
+        wanted = topic | _topic_stems(sentence)
+        contradiction: tuple[Grounding, Specific] | None = None
+        if specific.kind != NAME:
+            for ground in sources:
+                if not ground.creators_words:
+                    continue
+                other = conflicting(specific, ground.text)
+                if other is None:
+                    continue
+                about = _topic_stems(ground.text + " " + ground.context)
+                if ground.kind == FACT and not wanted:
+                    about = wanted  # a bare "how long?" still meets the facts sheet
+                if wanted & about or (ground.kind == FACT and _topic_stems(_sentence_of(ground.text, other.span[0])) & wanted):
+                    contradiction = (ground, other)
+                    break
+        if contradiction is not None:
+            issues.append(SpecificIssue(specific, True, contradiction[0], contradiction[1].text))
+        else:
+            issues.append(SpecificIssue(specific, False, closest_source(sentence, sources) or _first_retrieved(sources)))
+    return issues
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# --- Offers -------------------------------------------------------------------------------------
+
+# Offer words a fan asks about, each with the stems that count as the creator announcing it.
+OFFER_WORDS: dict[str, tuple[str, ...]] = {
+    "course": ("course", "courses", "curso", "cours", "kurs", "masterclass", "e-course", "ecourse"),
+    "class": ("class", "classes", "lesson", "lessons", "workshop", "workshops", "clase", "clases", "aula", "aulas", "atelier"),
+    "discount": ("discount", "discounts", "code", "codes", "coupon", "coupons", "promo", "descuento", "rabais", "rabatt",
+                 "desconto", "cupom", "cupon", "% off", "percent off"),
+    "giveaway": ("giveaway", "giveaways", "give away", "giving away", "sorteo", "sorteio", "gewinnspiel", "concours", "raffle", "contest"),
+    "shipping": ("ship", "ships", "shipping", "deliver", "delivery", "deliveries", "envio", "envío", "livraison", "versand", "entrega", "postage", "mail"),
+    "sale": ("sale", "sales", "black friday", "deal", "deals", "oferta", "soldes", "angebot", "promoção", "promocao"),
+    "product": ("sell", "sells", "selling", "buy", "order", "shop", "store", "merch", "ebook", "e-book", "book", "cookbook",
+                "preset", "presets", "program", "programme", "plan", "product", "products", "kit", "kits", "print", "prints",
+                "app", "guide", "template", "templates", "vender", "vendes", "comprar", "verkaufst", "kaufen", "acheter", "vends"),
+    "collaboration": ("collab", "collaboration", "collabs", "collaborate", "partner", "partnership", "sponsor", "sponsorship",
+                      "feature", "featured", "shoutout", "shout out", "promote", "colaboracion", "colaboração", "kooperation"),
+    "meeting": ("meet", "call", "zoom", "facetime", "coffee", "chat on", "video call", "coaching call", "session", "sessions", "1:1", "one on one"),
+    "event": ("live", "livestream", "live stream", "stream", "streaming", "event", "events", "tour", "tickets", "ticket",
+              "meetup", "meet and greet", "signing", "popup", "pop-up", "pop up", "market", "markets"),
+}
+_OFFER_PATTERNS = {
+    offer: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True)) + r")(?![\w])", re.IGNORECASE)
+    for offer, ws in OFFER_WORDS.items()
+}
+_QUESTION = _rx(
+    r"\?", r"^\W*(?:do|does|did|are|is|can|could|will|would|when|where|what|which|how|any|have|has|got|u|r)\b",
+    r"\b(?:wondering|wonder|tell\s+me|let\s+me\s+know|is\s+there|are\s+there|do\s+you|do\s+u|you\s+got|u\s+got)\b",
+    r"\b(?:tienes|hay|haces|vendes|cuando|cuándo|dónde|donde|cuánto|cuanto|hast\s+du|gibt\s+es|wann|wo|wie\s+viel|"
+    r"as-tu|est-ce|quand|où|combien|você\s+tem|tem\s+|quando|onde|quanto)\b",
+)
+_NEGATED = _rx(
+    r"\b(?:no|not|never|don'?t|doesn'?t|isn'?t|aren'?t|won'?t|can'?t|nothing|none|nor|without|zero)\b",
+    r"\b(?:no|nunca|nada|ningun\w*|kein\w*|nicht|nie|pas|jamais|aucun\w*|nao|não|nenhum\w*)\b",
+)
+_AFFIRMATIVE = _rx(
+    r"^\W*(?:yes|yess+|yeah|yep|yup|ya|yas|of\s+course|sure|definitely|absolutely|totally|for\s+sure|oh\s+yes|"
+    r"si|sí|claro|ja|klar|oui|bien\s+s[uû]r|sim|com\s+certeza)\b",
+    r"\bi\s+(?:do|have|did|can|will|am)\b\s*[!.]", r"\bi\s+(?:do|have)\s+(?:one|a|an|some|it)\b",
+    r"\blink\s+(?:is\s+)?in\s+(?:my\s+)?bio\b", r"\bin\s+my\s+bio\b", r"\b(?:dm|message|email)\s+me\b",
+    r"\bsign\s+up\b", r"\bcoming\s+soon\b", r"\bcheck\s+(?:it\s+)?out\b", r"\b(?:it'?s|they'?re|is|are)\s+(?:available|live|out|open)\b",
+    r"\bi(?:'ll|\s+will)\s+(?:send|post|share|be|have|do|ship|give|host|run|go)\b", r"\byou\s+can\s+(?:buy|get|order|find|join|grab|use)\b",
+    r"\buse\s+(?:the\s+)?code\b", r"\bthere\s+(?:is|are|'s)\s+(?:a|an|one|some)\b", r"\b(?:launch|launching|drops?|dropping)\b",
+    r"\bwe\s+(?:do|have|can|will)\b", r"\b(?:let'?s|lets)\s+(?:do|collab|chat|talk|meet|set)\b", r"\bsounds\s+(?:good|great|fun|amazing)\b",
+    r"\bi'?d\s+love\s+to\b", r"\bwould\s+love\s+to\b", r"\bcount\s+me\s+in\b", r"\bsee\s+you\s+there\b",
+)
+_DECLINES = _rx(
+    r"^\W*(?:no|nope|nah|not\s+(?:yet|really|right\s+now|at\s+the\s+moment)|sadly\s+not|unfortunately|sorry)\b",
+    r"\bi\s+(?:don'?t|do\s+not|can'?t|won'?t|haven'?t)\b", r"\bnot\s+(?:yet|right\s+now|at\s+the\s+moment|planning)\b",
+    r"\blet\s+me\s+check\b", r"\bget\s+back\s+to\s+you\b",
+)
+
+
+def offers_asked(incoming: str) -> list[str]:
+    """The offers a fan's question is about ("course", "discount", ...); empty when it asks none."""
+    text = fold(incoming).text
+    if not _QUESTION.search(text):
+        return []
+    return [offer for offer, pattern in _OFFER_PATTERNS.items() if pattern.search(text)]
+
+
+def offer_announced(offer: str, sources: Sequence[Grounding]) -> Grounding | None:
+    """The creator's own words that announce ``offer`` (not in a "no ..."/"never ..." sentence)."""
+    pattern = _OFFER_PATTERNS[offer]
+    for source in sources:
+        if not source.creators_words:
+            continue
+        for start, end in sentence_spans(fold(source.text).text):
+            sentence = fold(source.text).text[start:end]
+            if pattern.search(sentence) and not _NEGATED.search(sentence):
+                return source
+    return None
+
+
+@dataclass(frozen=True)
+class OfferIssue:
+    offer: str
+    span: tuple[int, int] | None
+    words: str
+    evidence: Grounding | None
+
+
+def check_offer(draft: str, incoming: str, sources: Sequence[Grounding], draft_specifics: Sequence[Specific]) -> OfferIssue | None:
+    """A yes, a date, a price or a link given to a question about an offer nobody announced."""
+    asked = offers_asked(incoming)
+    if not asked:
+        return None
+    unannounced = [offer for offer in asked if offer_announced(offer, sources) is None]
+    if not unannounced:
+        return None
+    folded = fold(draft)
+    affirmative = _AFFIRMATIVE.search(folded.text)
+    concrete = [s for s in draft_specifics if s.kind in ("date", "time", "price", "url", "handle", "code")]
+    if _DECLINES.search(folded.text):
+        return None  # "no codes right now, sorry!": declining is the faithful answer
+    if affirmative is None and not concrete:
+        return None
+    if affirmative is not None:
+        span = folded.span(affirmative.start(), affirmative.end())
+    else:
+        span = concrete[0].span
+    # The closest thing she did say about it: often a facts line that says she does not.
+    evidence = None
+    for source in sources:
+        if source.kind == FACT and _OFFER_PATTERNS[unannounced[0]].search(fold(source.text).text):
+            evidence = source
+            break
+    evidence = evidence or closest_source(incoming, sources)
+    return OfferIssue(unannounced[0], span, draft[span[0] : span[1]], evidence)
+
+
+# --- AI honesty ---------------------------------------------------------------------------------
+
+_AI_WORD = r"(?:a\s+)?(?:bot|robot|chat\s?bot|chat\s?gpt|gpt|an?\s+ai|ai|a\.i\.|artificial\s+intelligence|automated|auto[- ]?reply|machine|program)"
+_PERSON = r"(?:a\s+)?(?:real|actual|living|breathing|human)\s*(?:person|human|people|being|girl|guy|one|you)?"
+AI_ASKED = _rx(
+    rf"\b(?:are|r|ru|is|aren'?t)\s+(?:you|u|this|it|these|ur\s+replies|your\s+replies)\s+(?:really\s+|actually\s+|just\s+|even\s+|like\s+)?(?:{_AI_WORD}|{_PERSON})\b",
+    rf"\bru\s+(?:{_AI_WORD}|{_PERSON})\b", rf"\b(?:talking|chatting|speaking|writing)\s+(?:to|with)\s+(?:{_AI_WORD}|{_PERSON})\b",
+    rf"\b{_AI_WORD}\s+(?:replying|answering|writing|typing|responding|reply|replies|answers|wrote|writes|generated|running)\b",
+    r"\b(?:do|did|does)\s+(?:you|u|she|maya)\s+(?:use|have)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bot|bots|assistant|team|va|ghost\s?writer)\b",
+    r"\b(?:real|actual|living|breathing)\s+(?:person|human|people)\b", r"\bhuman\s+or\b", r"\bor\s+(?:an?\s+)?(?:ai|bot|robot|human|program|machine)\b",
+    r"\b(?:or|and)\s+(?:her|his|your|ur|their)\s+(?:assistant|team|manager|va|intern|staff)\b",
+    r"\b(?:is\s+(?:this|it)|it'?s)\s+(?:really|actually|truly)\s+(?:you|u)\b", r"\b(?:really|actually)\s+you\s+(?:replying|answering|writing|typing)\b",
+    r"\bwho(?:'?s|\s+is)\s+(?:really\s+|actually\s+)?(?:reading|replying|answering|writing|typing|behind|running)\b",
+    r"\b(?:you|u)\s+(?:have|got)\s+(?:a|an)\s+(?:team|assistant|manager|intern|social\s+media\s+manager|va)\b",
+    r"\b(?:someone\s+else|a\s+team|an\s+assistant|your\s+(?:team|assistant|manager))\s+(?:reply|replies|replying|answer|answers|answering|write|writes|writing|runs?|running)\b",
+    r"\bcopy\s*paste\w*\b", r"\b(?:canned|automatic|automated)\s+(?:reply|replies|response|responses|answer)\b",
+    r"\b(?:eres|es)\s+(?:un\s+)?(?:bot|robot|ia|real|humano|humana|una\s+ia)\b", r"\bpersona\s+real\b",
+    r"\b(?:bist\s+du|ist\s+das)\s+(?:ein\s+|eine\s+)?(?:bot|roboter|ki|echt|mensch|wirklich\s+du)\b", r"\becht(?:er)?\s+mensch\b",
+    r"\b(?:es-tu|t'?es|tu\s+es)\s+(?:un\s+|une\s+)?(?:bot|robot|ia|humain|humaine|r[ée]el|vraiment\s+toi)\b", r"\bc'?est\s+(?:une\s+ia|un\s+bot|un\s+robot|vraiment\s+toi)\b",
+    r"\bvraie\s+personne\b", r"\bpessoa\s+(?:real|de\s+verdade)\b",
+    r"\b(?:voce|você|vc|tu)\s+(?:é|e|eh)\s+(?:um\s+|uma\s+)?(?:bot|robo|robô|ia|real|humano|humana)\b",
+)
+_HONEST = _rx(
+    r"\b(?:ai|a\.i\.|artificial\s+intelligence|assistant|drafted|automated|bot|ki|ia)\b",
+)
+
+
+_MACHINE = _rx(
+    r"\b(?:bots?|robots?|chat\s?bots?|chat\s?gpt|gpt|ai|a\.i\.?|artificial|automated|automatic|auto[- ]?repl(?:y|ies)|autoreply|"
+    r"algorithm|human|ia|ki|robo|robô|roboter|künstliche|maquina|máquina)\b",
+)
+_DEICTIC = _rx(r"\b(?:you|u|ur|your|yours|this|these|it|her|she|he|him|his|tu|toi|vous|du|dich|dein\w*|você|voce|vc|tú|usted|eres|es)\b")
+_AGENT = _rx(
+    r"\b(?:team|assistant|manager|managing|manages|someone|somebody|anyone|yourself|personally|staff|intern|va|ghost\s?writer|"
+    r"equipo|equipe|equipa|alguém|alguem|alguien|quelqu'?un|jemand|personne|persona|pessoa|mensch|tú\s+mism[oa]|toi-m[eê]me|selbst)\b",
+)
+_HANDLING = _rx(
+    r"\b(?:dms?|messages?|msgs?|repl(?:y|ies|ying)|respond\w*|answer\w*|read(?:s|ing)?|account|inbox|writ(?:e|es|ten|ing)|comments?|"
+    r"mensajes?|mensagens?|nachrichten|responde\w*|beantwort\w*|lit|lee|lê|l[eê]|escreve\w*|écri\w*|r[ée]pond\w*)\b",
+)
+
+
+def ai_asked(incoming: str) -> bool:
+    """Whether the fan asks if a person or an AI is answering ("is this really you?", "are u a bot").
+
+    Three ways people ask, each a question: a word for a machine (bot, AI, auto reply, human)
+    with "you"/"this" in it; someone else handling the messages (a team, an assistant, "do you
+    answer these yourself?"); or the set phrases in ``AI_ASKED``.
+    """
+    text = fold(incoming).text
+    if AI_ASKED.search(text):
+        return True
+    if not _QUESTION.search(text) and not re.search(r"\bbe\s+honest\b|\bprove\b", text, re.IGNORECASE):
+        return False
+    if _MACHINE.search(text) and (_DEICTIC.search(text) or re.search(r"\bhuman\s*\?|\bprove\b", text, re.IGNORECASE)):
+        return True
+    return bool(_AGENT.search(text) and _HANDLING.search(text))
+
+
+def honest_about_ai(draft: str) -> bool:
+    """Whether the draft says plainly that AI is involved (and does not deny it)."""
+    text = fold(draft).text
+    match = _HONEST.search(text)
+    if match is None:
+        return False
+    before = text[max(0, match.start() - 24) : match.start()].lower()
+    return not re.search(r"\b(?:not|no|never|n't|nao|nicht|kein|pas)\b[\w\s]*$", before)
+
+
+def check_ai_honesty(draft: str, incoming: str) -> bool:
+    """True when the fan asks about AI and the draft does not say so honestly (a dodge)."""
+    return ai_asked(incoming) and not honest_about_ai(draft)
+
+
+# --- Questions of fact --------------------------------------------------------------------------
+
+def asks_question(incoming: str) -> bool:
+    """Whether the fan's message asks something (a question mark, or a question's first words)."""
+    return bool(_QUESTION.search(fold(incoming).text))
