@@ -13,8 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.core.importers import fixtures_meta, test_discord, test_generic, test_linkedin, test_mastodon
-from tests.core.importers import test_reddit, test_telegram, test_tiktok, test_whatsapp, test_youtube
+from tests.core.importers import bluesky_car, fixtures_meta, test_discord, test_generic, test_linkedin
+from tests.core.importers import test_mastodon, test_reddit, test_telegram, test_tiktok, test_whatsapp
+from tests.core.importers import test_youtube
 from tests.core.importers.test_pipeline import x_archive
 
 
@@ -61,6 +62,7 @@ def seeds() -> dict[str, Seed]:
     """Every importer's seed, by platform id."""
     telegram = json.dumps(test_telegram.full_export(), ensure_ascii=False, indent=1).encode()
     return {
+        "bluesky": Seed("bluesky", {"repo.car": bluesky_car.build_repo()[0]}, zip_name="bluesky.zip"),
         "discord": Seed("discord", _as_bytes(test_discord.csv_package("c"))),
         "facebook": Seed("facebook", _meta(fixtures_meta.facebook_2024())),
         "generic": Seed("generic", _as_bytes({"messages.csv": test_generic.CSV}), zip_name="messages.zip"),
