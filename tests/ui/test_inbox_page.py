@@ -293,6 +293,103 @@ def test_filters_and_search_narrow_the_list(qtbot, open_window, paths: Paths) ->
     wait_detail(qtbot, page, order[5])
 
 
+# --- the guard's findings: marked in the reply, listed with their sources ---------------------------------
+
+PRICED_REPLY = "Yes!! 🥐 The class is $45 and the next one is on 7/21, see you there"
+LET_ME_CHECK = "Good question! Let me check and get back to you 🙂"
+
+
+def _span(text: str, words: str) -> tuple[int, int]:
+    start = text.index(words)
+    return (start, start + len(words))
+
+
+def _marks(editor: Any) -> list[tuple[str, str]]:
+    """Each marked range in ``editor``: (its text, its fill colour)."""
+    selections = editor.extraSelections()
+    return [(s.cursor.selectedText(), s.format.background().color().name()) for s in selections]
+
+
+def _words(editor: Any) -> list[str]:
+    """The marked words in ``editor`` (whatever their shade: the one pointed at is darker)."""
+    selections = editor.extraSelections()
+    return [s.cursor.selectedText() for s in selections]
+
+
+def fill_flagged(store: Store) -> tuple[int, int]:
+    """Two drafts saved as a batch saves them (``GuardResult.to_dict()``): one with invented specifics, one
+    that is the creator's "let me check" reply."""
+    from desktop.core.generation.guard import Evidence, Finding, GuardResult
+
+    findings = [
+        Finding("unsupported_specific", "flag", "“$45” is a price you never gave.", _span(PRICED_REPLY, "$45"),
+                Evidence("Classes are announced in my newsletter first!", 0.41, 3, "post"), text="$45"),
+        # No words given: the stored span alone places this mark.
+        Finding("unsupported_specific", "flag", "“7/21” is a date you never gave.", _span(PRICED_REPLY, "7/21"),
+                Evidence("Live streams are on Sundays", 0.33, None, "fact")),
+    ]
+    priced = add_message(store, "How much is the class and when is the next one?", sender="ana",
+                         platform="instagram", created_at="2024-05-02T10:00:00+00:00")
+    guard = GuardResult(blocked=False, findings=findings, canned_reply=None, needs_edit=True, text=PRICED_REPLY)
+    save_draft(store, priced, PRICED_REPLY, provenance={"guard": {**guard.to_dict(), "blocked": False}})
+    asked = add_message(store, "What temperature do you bake your sourdough at?", sender="ben",
+                        platform="instagram", created_at="2024-05-01T10:00:00+00:00")
+    unanswered = Finding("needs_answer", "flag", "Nothing you wrote says at what temperature you bake.")
+    guard = GuardResult(blocked=False, findings=[unanswered], canned_reply=None, needs_edit=False, text=LET_ME_CHECK)
+    save_draft(store, asked, LET_ME_CHECK, provenance={"guard": {**guard.to_dict(), "blocked": False}})
+    return priced, asked
+
+
+def test_the_flagged_words_are_marked_listed_with_their_source_and_follow_an_edit(
+    qtbot, open_window, paths: Paths
+) -> None:
+    from desktop.core.inbox.review import get_detail
+    from desktop.ui.widgets.findings_view import HIGHLIGHT_COLORS
+
+    store_path = paths.create_profile("default").store
+    with open_store(store_path) as store:
+        priced, asked = fill_flagged(store)
+        stored = get_detail(store, priced).findings
+    # The store keeps what the marks need: the span, the flagged words and the source.
+    assert stored[0]["span"] == list(_span(PRICED_REPLY, "$45")) and stored[0]["text"] == "$45"
+    assert stored[0]["evidence"]["text"] == "Classes are announced in my newsletter first!"
+    assert stored[1]["evidence"]["kind"] == "fact"
+
+    window, page = open_inbox(qtbot, open_window, paths)
+    wait_detail(qtbot, page, priced)
+    detail, editor = page.detail, page.detail.editor
+    amber = HIGHLIGHT_COLORS["flag"][0]
+    assert _marks(editor) == [("$45", amber), ("7/21", amber)]
+    texts = detail.findings_list.texts()
+    assert "Your post: “Classes are announced in my newsletter first!”" in texts[0]
+    assert "Your facts sheet: “Live streams are on Sundays”" in texts[1]
+    assert not detail.answer_badge.isVisible()
+    qtbot.mouseClick(detail.findings_list.rows[1], Qt.MouseButton.LeftButton)
+    assert editor.textCursor().selectedText() == "7/21"
+    page.table.setFocus()
+    save_shot(window, "flagged")
+
+    # E edits: the text stays editable, and the marks follow the words as the creator types before them.
+    key(qtbot, page, "E")
+    assert page.editing and not editor.isReadOnly()
+    editor.moveCursor(editor.textCursor().MoveOperation.Start)
+    qtbot.keyClicks(editor, "Hi Ana! ")
+    assert _words(editor) == ["$45", "7/21"]
+    # Saved (Esc), the draft comes back edited: the marks are found again in the new text.
+    key(qtbot, page, "Escape")
+    qtbot.waitUntil(lambda: state_of(store_path, priced).edited, timeout=WAIT)
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.entry.edited, timeout=WAIT)
+    assert editor.toPlainText().startswith("Hi Ana! ")
+    assert _marks(editor) == [("$45", amber), ("7/21", amber)]  # (shown afresh: none pointed at)
+
+    # The "let me check" draft wears the yellow badge.
+    key(qtbot, page, "J")
+    wait_detail(qtbot, page, asked)
+    assert detail.answer_badge.isVisible() and "Nothing you wrote says" in detail.findings_list.texts()[0]
+    assert _marks(editor) == []
+    save_shot(window, "needs_answer")
+
+
 # --- drafting from the page with the real model ---------------------------------------------------------------
 
 

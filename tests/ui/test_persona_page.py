@@ -455,3 +455,94 @@ def test_an_import_refreshes_the_style_and_a_fresh_persona_starts_from_it(
     assert page.persona.sliders == calibrated and not page.undo_stack.count()
     assert "you" in page.sliders.value_labels["length"].text()
     close_own_window(window)
+
+
+# --- AI honesty: disclosure asks before it goes off; the bot answer and the no-answer reply --------------
+
+
+def answer_disclosure_dialog(monkeypatch: pytest.MonkeyPatch, turn_off: bool) -> list[tuple[str, str]]:
+    """Answer the real confirmation without a modal loop: its ``exec`` reads it and clicks a button."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def exec_(box: QMessageBox) -> int:
+        shown.append((box.text(), box.informativeText()))
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)  # Enter keeps it on
+        if turn_off:
+            next(b for b in box.buttons() if b.text() == "Turn it off").click()
+        else:
+            box.button(QMessageBox.StandardButton.Cancel).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    return shown
+
+
+def test_turning_ai_disclosure_off_asks_first_with_what_the_platforms_ask(window, qtbot, monkeypatch) -> None:
+    from desktop.core.persona.model import AI_DISCLOSURE_RULES
+
+    page = editing(window.persona_page)
+    page.tabs.setCurrentIndex(1)
+    box = page.boundaries.disclose
+    if not page.persona.boundaries.disclose_ai:
+        box.click()  # turning it on asks nothing
+    assert page.persona.boundaries.disclose_ai and box.isChecked()
+    steps = page.undo_stack.index()
+
+    # Declined (Cancel): disclosure stays on, nothing changes.
+    shown = answer_disclosure_dialog(monkeypatch, turn_off=False)
+    box.click()
+    assert shown == [("Turn AI disclosure off?", AI_DISCLOSURE_RULES)]
+    assert box.isChecked() and page.persona.boundaries.disclose_ai
+    assert page.undo_stack.index() == steps and page.boundaries.label_entry.isEnabled()
+
+    # Confirmed: off, as one undoable step.
+    shown = answer_disclosure_dialog(monkeypatch, turn_off=True)
+    box.click()
+    assert len(shown) == 1 and shown[0][1] == AI_DISCLOSURE_RULES
+    assert not box.isChecked() and not page.persona.boundaries.disclose_ai
+    assert page.undo_stack.index() == steps + 1 and not page.boundaries.label_entry.isEnabled()
+    # The honest answer to "are you a bot?" stays editable: it is used with or without the label.
+    assert page.boundaries.disclosure_reply_entry.isEnabled()
+    page.undo_stack.undo()  # back on, and undoing asks nothing
+    assert box.isChecked() and page.persona.boundaries.disclose_ai and len(shown) == 1
+
+
+def test_the_bot_answer_and_the_no_answer_reply_are_saved_and_read_back(shared, window, qtbot) -> None:
+    from desktop.core.persona.model import DEFAULT_DISCLOSURE_REPLY, DEFAULT_NO_ANSWER_REPLY
+
+    _window, paths, _spy = shared
+    page = editing(window.persona_page)
+    page.tabs.setCurrentIndex(1)
+    bounds = page.boundaries
+    assert bounds.disclosure_reply_entry.text() == page.persona.boundaries.disclosure_reply
+    assert bounds.no_answer_entry.text() == page.persona.boundaries.no_answer_reply
+    bot_answer = "Honest answer: an AI helps me draft replies, and I read every one 💛"
+    no_answer = "Ooh, let me double-check that and get back to you!"
+    for entry, text in ((bounds.disclosure_reply_entry, bot_answer), (bounds.no_answer_entry, no_answer)):
+        entry.setFocus()
+        entry.setPlainText(text)  # (QTest types ASCII only: the emoji is pasted, as it were)
+        qtbot.keyClick(entry, Qt.Key.Key_Return)  # committed on Enter (or leaving the field), like the label
+        assert "\n" not in entry.text()  # Enter ends the edit; it adds no line
+    assert page.persona.boundaries.disclosure_reply == bot_answer
+    assert page.persona.boundaries.no_answer_reply == no_answer
+    page.save()
+    qtbot.waitUntil(lambda: not page._writes and not page.is_dirty(), timeout=TIMEOUT)
+    with open_store(paths.profile("default").store) as store:
+        version_id, active = load_active_persona(store)
+    assert version_id == page.version_id
+    assert active.boundaries.disclosure_reply == bot_answer and active.boundaries.no_answer_reply == no_answer
+    save(window, "boundaries")
+
+    # Emptied, a reply goes back to the default wording (a draft always has one to offer);
+    # undo brings it back.
+    bounds.no_answer_entry.setFocus()
+    bounds.no_answer_entry.selectAll()
+    qtbot.keyClick(bounds.no_answer_entry, Qt.Key.Key_Delete)
+    qtbot.keyClick(bounds.no_answer_entry, Qt.Key.Key_Return)
+    assert page.persona.boundaries.no_answer_reply == DEFAULT_NO_ANSWER_REPLY
+    assert bounds.no_answer_entry.text() == DEFAULT_NO_ANSWER_REPLY
+    page.undo_stack.undo()
+    assert bounds.no_answer_entry.text() == no_answer and not page.is_dirty()
+    assert DEFAULT_DISCLOSURE_REPLY != bot_answer

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import QPointF, QSize, Qt, QThread
+from PySide6.QtGui import QEnterEvent, QTextCharFormat
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.importers.pipeline import import_archive
@@ -147,6 +148,12 @@ def test_a_draft_streams_in_and_the_guard_and_sources_fill(window, qtbot) -> Non
     assert "tokens" in page.meta_label.text()
     assert page.verdict.isVisible()
     assert page.budget_legend.text() and "message" in page.budget_legend.text()
+    # The guard's findings on this real draft: each listed, and each placed in the text marked there.
+    findings = draft.guard.findings
+    assert len(page.findings_list.rows) == len(findings)
+    assert sorted(s.cursor.selectedText() for s in page.reply_view.extraSelections()) == sorted(
+        draft.text[f.span[0] : f.span[1]] for f in findings if f.span
+    )
     save(window, "draft")
 
 
@@ -250,6 +257,7 @@ def test_a_red_message_shows_no_draft_and_the_reasons(window, qtbot) -> None:
     assert NO_DRAFT_TITLE in page.verdict.text()
     assert "self-harm" in page.verdict.text()
     assert "Triage: red" in page.guard_label.text()
+    assert page.reply_view.extraSelections() == [] and not page.findings_list.isVisible()
     save(window, "red")
 
 
@@ -278,3 +286,126 @@ def test_closing_the_window_mid_draft_exits_cleanly(qtbot, styled_app, tmp_path:
     assert worker not in workers._LIVE  # (the module's shared window still holds its own)
     # A late request after shutdown is refused, not run.
     assert controller.request_draft("hello?") == 0
+
+
+# --- where the guard's findings show: marks in the draft, the list beside it ---------------------------------
+
+FLAGGED_TEXT = "Haha thank you 🥐 the class is $45 and the dough takes 3 weeks, plan ahead! (drafted with AI)"
+"""A draft with an emoji before its flagged words: Qt counts the emoji as two positions, Python as one."""
+
+
+def flagged_draft(text: str, findings: list, message: str = "How much is the class, and how long is the dough?"):
+    from desktop.core.generation.drafting import Draft
+    from desktop.core.generation.guard import GuardResult
+    from desktop.core.generation.triage import Triage
+
+    triage = Triage("green", [], False, [])
+    blocked = any(f.severity == "block" for f in findings)
+    guard = GuardResult(blocked=blocked, findings=findings, canned_reply=None, needs_edit=bool(findings), text=text)
+    return Draft(text, message, triage, guard, "continuation", "gemma", 1, attempts=1)
+
+
+def span_of(text: str, words: str) -> tuple[int, int]:
+    start = text.index(words)
+    return (start, start + len(words))
+
+
+def marks(editor) -> list[tuple[str, str]]:
+    """Each marked range in ``editor``: (its text, its fill colour)."""
+    selections = editor.extraSelections()
+    return [(s.cursor.selectedText(), s.format.background().color().name()) for s in selections]
+
+
+def formats_at(editor, position: int) -> list:
+    """The extra-selection formats covering Qt position ``position`` (copies: they outlive the list)."""
+    selections = editor.extraSelections()
+    return [
+        QTextCharFormat(s.format) for s in selections
+        if s.cursor.selectionStart() <= position < s.cursor.selectionEnd()
+    ]
+
+
+def open_page(qtbot) -> PreviewPage:
+    """A Preview page of its own (no model: the drafts are made by hand), laid out before it is shown."""
+    page = PreviewPage()
+    qtbot.addWidget(page)
+    page.layout().activate()  # its size limits known before it shows (offscreen warns otherwise)
+    page.resize(QSize(1180, 860).expandedTo(page.minimumSizeHint()))
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def show(page: PreviewPage, draft) -> None:
+    page.current_message = draft.incoming
+    page.alternatives[draft.incoming] = [draft]
+    page.select_alternative(0)
+
+
+def test_flagged_words_are_marked_and_the_findings_list_quotes_the_source(qtbot, styled_app) -> None:
+    from desktop.core.generation.guard import Evidence, Finding
+    from desktop.ui.widgets.findings_view import HIGHLIGHT_COLORS, utf16_offset
+
+    page = open_page(qtbot)
+    text = FLAGGED_TEXT
+    price, weeks = span_of(text, "$45"), span_of(text, "3 weeks")
+    findings = [
+        Finding("unsupported_specific", "flag", "“$45” is a price you never gave.", price,
+                Evidence("Classes are announced in my newsletter first!", 0.41, 12, "post"), text="$45"),
+        Finding("contradiction", "block", "Says “3 weeks”, but you wrote three days.", weeks,
+                Evidence("Croissant dough takes three days: mix, laminate, shape.", 0.83, 4, "post")),
+    ]  # the second finding gives no words: its span alone places the mark
+    show(page, flagged_draft(text, findings))
+    assert page.reply_view.toPlainText() == text
+
+    # The span's characters carry the highlight (red: blocks, amber: check); the text around them none.
+    red, amber = HIGHLIGHT_COLORS["block"][0], HIGHLIGHT_COLORS["flag"][0]
+    assert sorted(marks(page.reply_view)) == sorted([("$45", amber), ("3 weeks", red)])
+    for (start, end), color in ((price, amber), (weeks, red)):
+        qt_start, qt_end = utf16_offset(text, start), utf16_offset(text, end)
+        for position in range(qt_start, qt_end):
+            covering = formats_at(page.reply_view, position)
+            assert [f.background().color().name() for f in covering] == [color]
+            assert covering[0].underlineStyle() != covering[0].UnderlineStyle.NoUnderline
+        assert formats_at(page.reply_view, qt_start - 1) == [] and formats_at(page.reply_view, qt_end) == []
+    assert page.reply_view.isReadOnly()  # the Preview's draft stays read-only, as before
+
+    # Beside it, the findings (what blocks first), each with its message and its source quoted.
+    texts = page.findings_list.texts()
+    assert len(texts) == 2 and page.findings_list.isVisible()
+    assert "3 weeks" in texts[0]
+    assert "Your post: “Croissant dough takes three days: mix, laminate, shape.”" in texts[0]
+    assert "$45" in texts[1] and "Your post: “Classes are announced in my newsletter first!”" in texts[1]
+    assert "Blocked" in page.verdict.text() and not page.answer_badge.isVisible()
+
+    # Clicking a finding selects its words in the draft; pointing at one does too.
+    qtbot.mouseClick(page.findings_list.rows[1], Qt.MouseButton.LeftButton)
+    assert page.reply_view.textCursor().selectedText() == "$45"
+    row = page.findings_list.rows[0]
+    inside = QPointF(row.rect().center())
+    QApplication.sendEvent(row, QEnterEvent(inside, inside, QPointF(row.mapToGlobal(row.rect().center()))))
+    assert page.reply_view.textCursor().selectedText() == "3 weeks"
+    assert formats_at(page.reply_view, utf16_offset(text, weeks[0]))[0].background().color().name() == (
+        HIGHLIGHT_COLORS["block"][1]  # the mark pointed at stands out
+    )
+    if SCREENSHOTS:
+        QApplication.processEvents()  # let pending layout requests settle first
+        page.grab().save(str(Path(SCREENSHOTS) / "prev_flagged.png"))
+
+
+def test_a_needs_answer_draft_wears_the_yellow_badge(qtbot, styled_app) -> None:
+    from desktop.core.generation.guard import Finding
+    from desktop.ui.widgets.findings_view import NEEDS_ANSWER_TEXT
+
+    page = open_page(qtbot)
+    reply = "Good question! Let me check and get back to you 🙂"
+    finding = Finding("needs_answer", "flag", "Nothing you wrote says at what temperature you bake.")
+    show(page, flagged_draft(reply, [finding], "What temperature do you bake your sourdough at?"))
+    assert page.answer_badge.isVisible() and page.answer_badge.text() == NEEDS_ANSWER_TEXT
+    assert "Needs your answer" in page.verdict.text()
+    assert marks(page.reply_view) == []  # nothing to mark: the words are the creator's own
+    assert "Nothing you wrote says" in page.findings_list.texts()[0]
+    # A draft without that finding takes the badge off again.
+    show(page, flagged_draft("Three days! 🥐", [], "How long does the dough take?"))
+    assert not page.answer_badge.isVisible() and not page.findings_list.isVisible()
+    assert "nothing flagged" in page.verdict.text()

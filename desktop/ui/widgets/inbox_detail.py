@@ -23,9 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.display_text import for_display, isolated, plain_name
+from desktop.ui.widgets.findings_view import (
+    FindingHighlighter,
+    FindingsList,
+    has_needs_answer,
+    needs_answer_badge,
+    shown_findings,
+)
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
-from desktop.ui.widgets.preview_parts import GREEN, RED, SEVERITY_COLORS, YELLOW
+from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW
 
 MUTED = "#6b7280"
 #: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
@@ -68,21 +75,39 @@ def thread_html(lines: list[Any], sender: str | None, limit: int = THREAD_LINE_L
 
 
 def findings_html(detail: Any) -> str:
+    """The guard card's summary; the findings themselves are listed under it (``FindingsList``)."""
     entry = detail.entry
     if not detail.findings and entry.draft_id is None:
         return f"<span style='color:{MUTED}'>The guard checks each draft when it is written.</span>"
     if not detail.findings:
         return f"<span style='color:{GREEN}'>No findings: nothing unsupported or off-limits.</span>"
-    items = []
-    for finding in detail.findings:
-        severity = str(finding.get("severity", "flag"))
-        color = SEVERITY_COLORS.get(severity, YELLOW)
-        message = html.escape(str(finding.get("message", "")))
-        items.append(f"<li><b style='color:{color}'>{html.escape(severity)}</b> {message}</li>")
-    text = "<ul style='margin:0 0 0 -20px'>" + "".join(items) + "</ul>"
-    if detail.canned_reply:
-        text += f"<p><b>Your canned reply:</b> {html.escape(detail.canned_reply)}</p>"
-    return text
+    count = len(detail.findings)
+    return f"{count} finding{'s' if count != 1 else ''}, listed under the reply and marked in it."
+
+
+def flag_text(reason: str, findings: list[Any]) -> str:
+    """The flag's reason for the banner, less what the findings listed under the reply already say."""
+    if not findings:
+        return reason
+    rest_text = reason
+    messages = {f.message.strip().rstrip(".") for f in findings if f.message.strip()}
+    for message in sorted(messages, key=len, reverse=True):
+        rest_text = rest_text.replace(message, "")  # (a message may hold "; " itself: not split first)
+    rest = [part.strip() for part in rest_text.split(";") if part.strip(" .")]
+    count = len(findings)
+    head = f"the guard found {count} thing{'s' if count != 1 else ''}, listed under the reply"
+    if has_needs_answer(findings) and count == 1:
+        head = "nothing you wrote answers this: add the answer, or send your “let me check” reply as it is"
+    return "; ".join([head, *rest])
+
+
+def original_text(detail: Any) -> str | None:
+    """The draft as the guard checked it (the chosen option's text), which the findings' spans index."""
+    chosen = next((a for a in detail.alternatives if a.chosen), None)
+    if chosen is not None:
+        return str(chosen.text)
+    entry = detail.entry
+    return None if entry.edited or detail.pending_text is not None else (entry.draft_text or "")
 
 
 def sources_html(sources: list[Any]) -> str:
@@ -149,6 +174,8 @@ class InboxDetail(QWidget):
         title = QLabel("Reply")
         title.setObjectName("cardTitle")
         draft_header.addWidget(title)
+        self.answer_badge = needs_answer_badge()
+        draft_header.addWidget(self.answer_badge)
         draft_header.addStretch(1)
         self.options_label = QLabel("")
         self.options_label.setObjectName("muted")
@@ -174,7 +201,12 @@ class InboxDetail(QWidget):
         self.editor.setMaximumHeight(120)
         self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.editor.setTabChangesFocus(True)
+        # The guard's flagged words are marked in the reply; the marks follow the text as it is edited.
+        self.highlighter = FindingHighlighter(self.editor)
         draft_layout.addWidget(self.editor, 1)
+        # Right under the reply: what the guard found, each with its source (hover or click: its words).
+        self.findings_list = FindingsList(self.highlighter)
+        draft_layout.addWidget(self.findings_list)
         self.note_label = QLabel("")
         self.note_label.setObjectName("muted")
         self.note_label.setWordWrap(True)
@@ -218,6 +250,7 @@ class InboxDetail(QWidget):
         self.thread_label.hide()
         self.message_label.setText(text)
         self.editor.setPlainText("")
+        self._clear_findings()
         self.flag_banner.hide()
         self.note_label.setText("")
         self.guard_label.setText("")
@@ -245,7 +278,12 @@ class InboxDetail(QWidget):
             self.editor.setPlaceholderText("No draft: this message needs you, not the clone.")
         else:
             self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
-        self._show_flag(entry)
+        findings = shown_findings(detail.findings)
+        self.findings_list.show_findings(
+            findings, original_text(detail) if entry.draft_id is not None else None, detail.canned_reply
+        )
+        self.answer_badge.setVisible(has_needs_answer(findings))
+        self._show_flag(entry, findings)
         self.note_label.setText(self._note(detail))
         self.guard_label.setText(findings_html(detail))
         self.sources_label.setText(
@@ -254,11 +292,18 @@ class InboxDetail(QWidget):
         )
         self._set_options(detail.alternatives)
 
-    def _show_flag(self, entry: Any) -> None:
+    def _clear_findings(self) -> None:
+        self.findings_list.clear()
+        self.answer_badge.hide()
+
+    def _show_flag(self, entry: Any, findings: list[Any]) -> None:
         if entry.state == "flagged" and entry.flag_reason:
             color = RED if entry.triage_level == "red" or entry.flag_needs_edit else YELLOW
             prefix = "Edit before approving: " if entry.flag_needs_edit else ""
-            self.flag_banner.setText(prefix + entry.flag_reason)
+            # With a draft, the findings are listed under it: the banner says so rather than repeat them.
+            text = flag_text(entry.flag_reason, findings) if entry.draft_id is not None else entry.flag_reason
+            self.flag_banner.setText(prefix + text if prefix else text[:1].upper() + text[1:])
+            self.flag_banner.setToolTip(entry.flag_reason)
             self.flag_banner.setStyleSheet(banner_style(color))
             self.flag_banner.show()
         else:
@@ -312,6 +357,7 @@ class InboxDetail(QWidget):
 
     def start_stream(self, text: str) -> None:
         self.editor.setPlainText("")
+        self._clear_findings()
         self.note_label.setText(text)
 
     def append_stream(self, text: str) -> None:

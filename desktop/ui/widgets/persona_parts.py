@@ -14,7 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPaintEvent, QPolygonF, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPolygonF,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,6 +35,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSlider,
     QStyle,
@@ -36,7 +47,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.persona.model import DISCLOSURE_POSITIONS, PROMISE_KINDS, SLIDER_NAMES, Persona, Product
+from desktop.core.persona.model import (
+    AI_DISCLOSURE_RULES,
+    DEFAULT_DISCLOSURE_REPLY,
+    DEFAULT_NO_ANSWER_REPLY,
+    DISCLOSURE_POSITIONS,
+    PROMISE_KINDS,
+    SLIDER_NAMES,
+    Persona,
+    Product,
+)
 
 MARKER_COLOR = "#f59e0b"
 
@@ -500,12 +520,79 @@ class _Editor(QWidget):
         return entry
 
 
+def disclosure_off_box(parent: QWidget | None) -> tuple[QMessageBox, QPushButton]:
+    """The confirmation asked before AI disclosure is turned off, and its "Turn it off" button.
+
+    It says what the platforms' own rules ask of AI replies (``AI_DISCLOSURE_RULES``); Cancel
+    (the default, and Esc) keeps disclosure on.
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Turn AI disclosure off?")
+    box.setText("Turn AI disclosure off?")
+    box.setInformativeText(AI_DISCLOSURE_RULES)
+    turn_off = box.addButton("Turn it off", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return box, turn_off
+
+
+def confirm_disclosure_off(parent: QWidget | None) -> bool:
+    """Ask before turning AI disclosure off; True only when the creator confirms (a module
+    function, so that tests can answer it)."""
+    box, turn_off = disclosure_off_box(parent)
+    box.exec()
+    return box.clickedButton() is turn_off
+
+
 def _set_line(entry: QLineEdit, text: str) -> None:
     if entry.text() != text:
         entry.blockSignals(True)
         entry.setText(text)
         entry.setCursorPosition(0)
         entry.blockSignals(False)
+
+
+class ReplyEdit(QPlainTextEdit):
+    """A short reply in the creator's words, wrapped over a few lines so all of it shows.
+
+    Like a line edit, it reports ``editing_finished`` on Enter (Shift+Enter too: a reply is one
+    paragraph) and when it loses the focus; Tab moves on.
+    """
+
+    editing_finished = Signal()
+    LINES = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        margins = self.contentsMargins()
+        line = self.fontMetrics().lineSpacing()
+        frame = 2 * self.frameWidth() + margins.top() + margins.bottom()
+        self.setFixedHeight(self.LINES * line + int(2 * self.document().documentMargin()) + frame + 10)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        """Show ``text`` without reporting an edit."""
+        if self.toPlainText() != text:
+            self.blockSignals(True)
+            self.setPlainText(text)
+            self.blockSignals(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.editing_finished.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
+        super().focusOutEvent(event)
+        self.editing_finished.emit()
 
 
 class BoundariesEditor(_Editor):
@@ -573,9 +660,10 @@ class BoundariesEditor(_Editor):
         disclosure_layout.setSpacing(4)
         disclosure_layout.addWidget(heading("AI disclosure", "A label added to every draft, so fans know."))
         self.disclose = QCheckBox("Add a label to every draft")
-        self.disclose.toggled.connect(
-            lambda on: self.edited.emit("boundaries.disclose_ai", on, "Change AI disclosure")
+        self.disclose.setToolTip(
+            "Platforms ask that replies written with AI say so; turning this off asks first."
         )
+        self.disclose.toggled.connect(self._on_disclose_toggled)
         self.label_entry = self._line(
             "boundaries.disclosure_label", "Disclosure label", "(drafted with AI, reviewed by me)",
             "The words added to each draft.",
@@ -595,6 +683,32 @@ class BoundariesEditor(_Editor):
         label_row.addWidget(self.position)
         disclosure_layout.addWidget(self.disclose)
         disclosure_layout.addLayout(label_row)
+        disclosure_layout.addSpacing(8)
+        # Replies the guard offers in the creator's own words (used whether the label is on or off).
+        self.disclosure_reply_entry = self._reply_line(
+            "boundaries.disclosure_reply", "Answer to “are you a bot?”", DEFAULT_DISCLOSURE_REPLY,
+            "Offered instead of a draft that dodges a fan's question about being a person or an AI.",
+        )
+        self.no_answer_entry = self._reply_line(
+            "boundaries.no_answer_reply", "When you have no answer", DEFAULT_NO_ANSWER_REPLY,
+            "The draft when a fan asks for a fact (a price, a date, a place) that neither your facts nor "
+            "anything you wrote answers: never an invented one. Marked “needs your answer”.",
+        )
+        replies = QGridLayout()
+        replies.setHorizontalSpacing(18)
+        replies.setVerticalSpacing(4)
+        for column, (title, entry) in enumerate(
+            (
+                ("Answer to “are you a bot?”", self.disclosure_reply_entry),
+                ("When you have no answer", self.no_answer_entry),
+            )
+        ):
+            label = heading(title, entry.toolTip())
+            label.setBuddy(entry)
+            replies.addWidget(label, 0, column)
+            replies.addWidget(entry, 1, column)
+            replies.setColumnStretch(column, 1)
+        disclosure_layout.addLayout(replies)
         disclosure_layout.addStretch(1)
 
         grid.addWidget(self.avoid, 0, 0, 1, 2)
@@ -607,6 +721,32 @@ class BoundariesEditor(_Editor):
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(4, 1)  # spare height goes below the editors, not between them
 
+    def _reply_line(self, key: str, title: str, default: str, tooltip: str) -> ReplyEdit:
+        """A reply in the creator's words; left empty, it goes back to the default wording."""
+        entry = ReplyEdit()
+        entry.setPlaceholderText(default)
+        entry.setAccessibleName(title)
+        entry.setToolTip(tooltip)
+
+        def commit() -> None:  # on Enter or leaving the field, not on every key
+            text = entry.text().strip() or default
+            if entry.text() != text:
+                entry.set_text(text)
+            self.edited.emit(key, text, f"Edit {title.lower()}")
+
+        # GUI thread only: the entry is this editor's own widget.
+        entry.editing_finished.connect(commit)
+        return entry
+
+    @Slot(bool)
+    def _on_disclose_toggled(self, on: bool) -> None:
+        # Turning disclosure off is asked first, with what the platforms ask of AI replies;
+        # Cancel leaves it on (and nothing changes in the persona).
+        if not on and not confirm_disclosure_off(self.window()):
+            _set_checked(self.disclose, True)
+            return
+        self.edited.emit("boundaries.disclose_ai", on, "Change AI disclosure")
+
     def show_persona(self, persona: Persona) -> None:
         bounds = persona.boundaries
         self.avoid.set_pairs([(t, bounds.canned_replies.get(t, "")) for t in bounds.avoid_topics])
@@ -618,6 +758,8 @@ class BoundariesEditor(_Editor):
         _set_checked(self.personal, bounds.allow_personal_details)
         _set_checked(self.disclose, bounds.disclose_ai)
         _set_line(self.label_entry, bounds.disclosure_label)
+        self.disclosure_reply_entry.set_text(bounds.disclosure_reply)
+        self.no_answer_entry.set_text(bounds.no_answer_reply)
         self.label_entry.setEnabled(bounds.disclose_ai)
         self.position.setEnabled(bounds.disclose_ai)
         index = self.position.findData(bounds.disclosure_position)
@@ -923,6 +1065,8 @@ class PreviewPane(QWidget):
         if guard is not None and guard.blocked:
             first = next((f.message for f in guard.findings if f.severity == "block"), "a boundary")
             parts.append(f"<span style='color:#b91c1c'>blocked: {html.escape(first)}</span>")
+        elif guard is not None and any(f.kind == "needs_answer" for f in guard.findings):
+            parts.append("<span style='color:#b45309'>needs your answer</span>")
         elif guard is not None and guard.needs_edit:
             parts.append("<span style='color:#b45309'>would need an edit</span>")
         else:

@@ -36,11 +36,17 @@ from desktop.ui.controllers.drafting_controller import (
     DraftingController,
     DraftRequest,
 )
+from desktop.ui.widgets.findings_view import (
+    FindingHighlighter,
+    FindingsList,
+    has_needs_answer,
+    needs_answer_badge,
+    shown_findings,
+)
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.preview_parts import (
     GREEN,
     RED,
-    SEVERITY_COLORS,
     YELLOW,
     BudgetMeter,
     PromptDialog,
@@ -162,6 +168,8 @@ class PreviewPage(Page):
         heading = QLabel("Draft")
         heading.setObjectName("cardTitle")
         header.addWidget(heading)
+        self.answer_badge = needs_answer_badge()
+        header.addWidget(self.answer_badge)
         header.addStretch(1)
         self.alternatives_label = QLabel("")
         self.alternatives_label.setObjectName("muted")
@@ -196,6 +204,8 @@ class PreviewPage(Page):
         self.reply_view.setPlaceholderText("The reply appears here as it is written.")
         self.reply_view.setMinimumHeight(96)
         self.reply_view.installEventFilter(self)
+        # The guard's flagged words are marked in the reply (red: blocks it, amber: check it).
+        self.highlighter = FindingHighlighter(self.reply_view)
         draft_layout.addWidget(self.reply_view, 1)
         self.meta_label = QLabel("")
         self.meta_label.setObjectName("muted")
@@ -232,6 +242,8 @@ class PreviewPage(Page):
         self.guard_label.setAccessibleName("Guard findings")
         self.guard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         guard_layout.addWidget(self.guard_label)
+        self.findings_list = FindingsList(self.highlighter)
+        guard_layout.addWidget(self.findings_list)
         sources_card, sources_layout = card("Sources")
         self.sources_label = QLabel("The past replies and posts a draft drew on appear here.")
         self.sources_label.setObjectName("muted")
@@ -425,6 +437,7 @@ class PreviewPage(Page):
             self.current_message = request.message
             self.current_index = -1
         self.reply_view.clear()
+        self._clear_findings()
         self._set_verdict("")
         self.meta_label.setText(f"Writing (seed {request.seed})…")
         self.guard_label.setText("Checking when the draft is done…")
@@ -448,6 +461,7 @@ class PreviewPage(Page):
             return
         self._streamed = ""
         self.reply_view.clear()
+        self._clear_findings()
         self._set_verdict(
             f"The guard sent that attempt back ({regenerating.reason}); trying again "
             f"(attempt {regenerating.attempt})…",
@@ -479,6 +493,7 @@ class PreviewPage(Page):
         self._request = None
         self.meta_label.setText("Stopped. Nothing was kept from that draft.")
         self.guard_label.setText("Stopped before the guard could check it.")
+        self._clear_findings()
         self.sources_label.setText("")
         self._set_verdict("")
         self._refresh_alternative_buttons()
@@ -490,6 +505,7 @@ class PreviewPage(Page):
             return
         self._request = None
         self.reply_view.clear()
+        self._clear_findings()
         self._set_verdict(f"The draft could not be written. {failure.text}", RED)
         self.meta_label.setText("")
         self._refresh_alternative_buttons()
@@ -505,6 +521,11 @@ class PreviewPage(Page):
         triage = draft.triage
         guard = draft.guard
         self.reply_view.setPlainText(draft.text if triage.draft_allowed else "")
+        findings = shown_findings(guard.findings) if guard is not None and triage.draft_allowed else []
+        # The flagged words are marked in the reply; the list beside it says why, and from what source.
+        self.findings_list.show_findings(findings, offered=guard.canned_reply if guard is not None else None)
+        needs_answer = has_needs_answer(findings)
+        self.answer_badge.setVisible(needs_answer)
         reasons = "".join(f"<li>{html.escape(r)}</li>" for r in triage.reasons)
         if not triage.draft_allowed:
             self._set_verdict(
@@ -512,7 +533,13 @@ class PreviewPage(Page):
             )
         elif guard is not None and guard.blocked:
             first = next((f.message for f in guard.findings if f.severity == "block"), "a boundary")
-            self._set_verdict(f"Blocked: {html.escape(first)}. Write this one yourself.", RED)
+            self._set_verdict(f"Blocked: {html.escape(first.rstrip('.'))}. Write this one yourself.", RED)
+        elif needs_answer:
+            self._set_verdict(
+                "Needs your answer: nothing you wrote answers this, so the draft says you will check. "
+                "Add the answer, or send it as it is.",
+                YELLOW,
+            )
         elif guard is not None and guard.needs_edit:
             self._set_verdict("Needs an edit before it could be sent: see the guard's flags.", YELLOW)
         elif triage.level == "yellow":
@@ -527,6 +554,10 @@ class PreviewPage(Page):
         self.budget_legend.setText(budget_legend(budget))
         self.prompt_button.setEnabled(prompt is not None)
         self.meta_label.setText(_meta_text(draft))
+
+    def _clear_findings(self) -> None:
+        self.findings_list.clear()
+        self.answer_badge.hide()
 
     def _set_verdict(self, text: str, color: str = GREEN) -> None:
         self.verdict.setVisible(bool(text))
@@ -614,26 +645,13 @@ def _guard_html(draft: Any) -> str:
         rows.append(f"<p style='color:{RED}'><b>{NO_DRAFT_TITLE}.</b> Answer it yourself.</p>")
     elif guard is not None:
         if guard.blocked:
-            rows.append(f"<p style='color:{RED}'><b>Blocked</b> after {draft.attempts} attempts.</p>")
+            attempts = f"{draft.attempts} attempt{'s' if draft.attempts != 1 else ''}"
+            rows.append(f"<p style='color:{RED}'><b>Blocked</b> after {attempts}.</p>")
         elif guard.needs_edit:
             rows.append(f"<p style='color:{YELLOW}'><b>Needs an edit</b> before it could be approved.</p>")
-        if guard.findings:
-            items = []
-            for finding in guard.findings:
-                color = SEVERITY_COLORS.get(finding.severity, YELLOW)
-                line = f"<li><span style='color:{color}'><b>{html.escape(finding.severity)}</b></span> "
-                line += html.escape(finding.message)
-                if finding.evidence is not None and finding.evidence.text:
-                    line += (
-                        f"<br><span style='color:#6b7280'>closest: “{html.escape(_one_line(finding.evidence.text, 90))}”"
-                        f" ({finding.evidence.score:.2f})</span>"
-                    )
-                items.append(line + "</li>")
-            rows.append("<ul style='margin:4px 0 0 -20px'>" + "".join(items) + "</ul>")
-        else:
+        # The findings themselves are listed below this summary (``FindingsList``), linked to the marks.
+        if not guard.findings:
             rows.append(f"<p style='color:{GREEN}'>No findings: nothing unsupported or off-limits.</p>")
-    if guard is not None and guard.canned_reply:
-        rows.append(f"<p><b>Your canned reply:</b> {html.escape(guard.canned_reply)}</p>")
     return "".join(rows)
 
 
