@@ -193,6 +193,7 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     guard.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
     guard.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
     guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
+    guard.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
 
 
 def _drain(progress: Iterator[Any], *, quiet: bool = False) -> Any:
@@ -673,10 +674,13 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
         raise KnownError("--limit must be 1 or more.")
     paths.ensure()
     model = ModelManager(paths).active_path
+    from desktop.core.evaluation.dataset import load_rows
+
+    rows = [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
     with temporary_base() as base:
         result = _drain(run_guard_eval(
             Path(base) / "eval", paths.models, split=args.split, limit=args.limit,
-            drafts=not args.triage_only, model_path=model, cancel=CancelToken(),
+            drafts=not args.triage_only, model_path=model, rows=rows, cancel=CancelToken(),
         ), quiet=args.json)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

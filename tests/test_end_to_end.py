@@ -50,10 +50,15 @@ def test_import_draft_review_export_verify(
 
     summary = json.loads(run(base, capsys, "inbox", "draft-all", "--json"))["summary"]
     assert summary["remaining"] == 0 and summary["drafted"] + summary["flagged"] + summary["no_draft"] >= 4
-    drafted = [e for e in entries(base, capsys) if e["state"] == "drafted" and e["draft_text"]]
-    assert len(drafted) >= 3, "the real model drafted most of the inbox"
+    listed = entries(base, capsys)
+    # The guard flags a draft that states what the creator never did: flagged drafts are drafts
+    # too, but only an edit makes them approvable.
+    written = [e for e in listed if e["state"] in ("drafted", "flagged") and e["draft_text"]]
+    clean = [e for e in written if e["state"] == "drafted"]
+    assert len(written) >= 3 and clean, "the real model drafted most of the inbox, some of it approvable as is"
 
-    approve, edit, reject = drafted[0], drafted[1], drafted[2]
+    approve = clean[0]
+    edit, reject = [e for e in written if e is not approve][:2]
     edited_text = "Thank you! Unflavoured whey and a banana, every time."
     run(base, capsys, "inbox", "approve", str(approve["item_id"]))
     run(base, capsys, "inbox", "edit", str(edit["item_id"]), edited_text)

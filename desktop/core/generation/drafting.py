@@ -85,6 +85,9 @@ class Draft:
     """What the model wrote, when the draft shown is the creator's own "let me check" or
     disclosure reply instead; ``model_guard`` holds the guard's findings on it."""
     model_guard: GuardResult | None = None
+    safe_reply: str | None = None
+    """For a message that gets no draft: a reply that is safe to send as it is, where one fits
+    (the creator's canned reply for the category, or crisis resources for self-harm)."""
 
     @property
     def blocked(self) -> bool:
@@ -94,8 +97,10 @@ class Draft:
     def to_json_dict(self) -> dict[str, Any]:
         """The shape `understudy draft --json` prints."""
         findings = [] if self.guard is None else [f.to_dict() for f in self.guard.findings]
+        canned = self.guard.canned_reply if self.guard else None
         if not self.triage.draft_allowed:
             findings = [{"kind": "triage", "severity": "block", "message": r} for r in self.triage.reasons]
+            canned = self.safe_reply
         return {
             "text": self.text,
             "mode": self.mode,
@@ -106,7 +111,7 @@ class Draft:
             "guard": {
                 "blocked": self.blocked,
                 "needs_edit": bool(self.guard and self.guard.needs_edit),
-                "canned_reply": self.guard.canned_reply if self.guard else None,
+                "canned_reply": canned,
                 "findings": findings,
             },
             "attempts": self.attempts,
@@ -122,13 +127,43 @@ class CorpusSupport:
 
     def __init__(self, retriever: Any) -> None:
         self.retriever = retriever
+        self._vectors: dict[str, Any] = {}
 
     def __call__(self, claim: str) -> list[Snippet]:
         return self.retriever.find_support(claim, k=3)
 
     def similarity(self, a: str, b: str) -> float:
-        vectors = self.retriever.embedder.embed([a, b])
-        return float(vectors[0] @ vectors[1])
+        """Cosine of two texts; each text is embedded once per draft (a claim meets the same
+        facts and sources again and again)."""
+        missing = [t for t in dict.fromkeys((a, b)) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.retriever.embedder.embed(missing)):
+                self._vectors[text] = vector
+        return float(self._vectors[a] @ self._vectors[b])
+
+
+CRISIS_REPLY = (
+    "I'm really glad you told me, and I'm sorry you're going through this. Please reach out to "
+    "someone who can help right now: in the US call or text 988, in the UK and Ireland call "
+    "Samaritans on 116 123, and anywhere else findahelpline.com lists free, confidential lines. "
+    "If you're in danger, call your local emergency number. 💛"
+)
+"""Sent only when the creator approves it; the numbers are the services' own (988 Suicide &
+Crisis Lifeline, Samaritans, Find A Helpline by ThroughLine)."""
+
+
+def safe_reply_for(checked: Triage, persona: Persona) -> str | None:
+    """A reply safe to offer for a red message: the creator's canned reply for one of its
+    categories, else crisis resources for self-harm; none for the rest (the creator answers)."""
+    canned = persona.boundaries.canned_replies
+    lowered = {key.lower(): value for key, value in canned.items()}
+    for category in checked.categories:
+        for key in (category, category.replace("_", " "), category.replace("_", "-")):
+            if key in lowered:
+                return lowered[key]
+    if "self_harm" in checked.categories:
+        return CRISIS_REPLY
+    return None
 
 
 def groundings(examples: Sequence[Example], snippets: Sequence[Snippet]) -> list[Grounding]:
@@ -213,6 +248,7 @@ def draft_reply(
     checked = triage(incoming, persona)
     draft = Draft("", incoming, checked, None, facts.mode, facts.name, persona_version, seed=seed)
     if not checked.draft_allowed:
+        draft.safe_reply = safe_reply_for(checked, persona)
         draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
         return draft
 

@@ -643,6 +643,9 @@ def _guard_html(draft: Any) -> str:
     guard = draft.guard
     if not triage.draft_allowed:
         rows.append(f"<p style='color:{RED}'><b>{NO_DRAFT_TITLE}.</b> Answer it yourself.</p>")
+        safe = getattr(draft, "safe_reply", None)
+        if safe:
+            rows.append(f"<p><b>A reply you could send:</b> {html.escape(safe)}</p>")
     elif guard is not None:
         if guard.blocked:
             attempts = f"{draft.attempts} attempt{'s' if draft.attempts != 1 else ''}"

@@ -9,7 +9,7 @@ import pytest
 
 from desktop.core.errors import Cancelled
 from desktop.core.generation.backends.llama_cpp_backend import LlamaCppBackend
-from desktop.core.generation.drafting import Draft, Regenerating, draft_reply, finish_at_boundary
+from desktop.core.generation.drafting import CRISIS_REPLY, Draft, Regenerating, draft_reply, finish_at_boundary
 from desktop.core.persona import Boundaries, Persona
 from desktop.core.tasks import CancelToken
 
@@ -59,6 +59,24 @@ def test_red_message_gets_no_draft_and_no_model_call(gemma: LlamaCppBackend) -> 
     events, draft = run(draft_reply("I want to kill myself tonight", persona=persona(), backend=gemma))
     assert events == [] and draft.text == "" and draft.blocked
     assert draft.triage.level == "red" and draft.to_json_dict()["guard"]["findings"]
+    assert draft.safe_reply == CRISIS_REPLY and draft.to_json_dict()["guard"]["canned_reply"] == CRISIS_REPLY
+
+
+def test_a_red_message_offers_the_creators_canned_reply_for_its_category(gemma: LlamaCppBackend) -> None:
+    own = persona()
+    own.boundaries.canned_replies = {"legal threat": "I've passed this on to my manager, who'll be in touch."}
+    _, draft = run(draft_reply("my lawyer will be contacting you about this", persona=own, backend=gemma))
+    assert draft.blocked and draft.safe_reply == "I've passed this on to my manager, who'll be in touch."
+    _, money = run(draft_reply("I want a refund NOW or I'm doing a chargeback", persona=persona(), backend=gemma))
+    assert money.blocked and money.safe_reply is None  # nothing safe to say for her: she answers this one
+
+
+def test_an_ai_question_gets_the_disclosure_reply_and_keeps_the_models_draft(gemma: LlamaCppBackend) -> None:
+    _, draft = run(draft_reply("be honest are u a bot", persona=persona(), backend=gemma, max_tokens=32))
+    assert draft.text.startswith(persona().boundaries.disclosure_reply)
+    assert draft.guard is not None and draft.guard.findings[0].kind == "ai_honesty"
+    assert draft.model_text is not None and draft.model_guard is not None
+    assert draft.to_json_dict()["model_text"] == draft.model_text
 
 
 def test_json_shape(gemma: LlamaCppBackend) -> None:
