@@ -31,6 +31,32 @@ RESOURCES: tuple[tuple[str, str], ...] = (
     ("resources/personas/friendly_coach.json", "resources/personas"),
     ("resources/personas/professional.json", "resources/personas"),
     ("resources/demo/instagram-demo.zip", "resources/demo"),
+    # Triage's labelled bank: the classifier embeds it once per model (cached under cache/triage).
+    ("resources/triage/bank.jsonl", "resources/triage"),
+    # ... and its vectors for the bundled MiniLM, so a first start does not embed it (16 s).
+    ("resources/triage/bank-vectors.npz", "resources/triage"),
+    # The two other demo personas (packaging/make_demo_personas.py) and the three facts sheets.
+    ("resources/demo/coach-demo.zip", "resources/demo"),
+    ("resources/demo/photographer-demo.zip", "resources/demo"),
+    ("resources/demo/personas/maya.json", "resources/demo/personas"),
+    ("resources/demo/personas/coach.json", "resources/demo/personas"),
+    ("resources/demo/personas/photographer.json", "resources/demo/personas"),
+    # The guard's labelled evaluation set (`understudy eval guard`) and each persona's truth file.
+    ("resources/eval/guard/ordinary.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/hard_negatives.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/fact_questions.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/offers.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/ai_questions.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_self_harm.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_minor.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_explicit.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_meetup.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_legal_threat.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_money.jsonl", "resources/eval/guard"),
+    ("resources/eval/guard/red_other_languages.jsonl", "resources/eval/guard"),
+    ("resources/eval/personas/maya.truth.json", "resources/eval/personas"),
+    ("resources/eval/personas/coach.truth.json", "resources/eval/personas"),
+    ("resources/eval/personas/photographer.truth.json", "resources/eval/personas"),
 )
 #: resources/ files that are not app data: they go beside the app (the Linux menu entry).
 LINUX_DESKTOP_ENTRY = "resources/linux/understudy.desktop"

@@ -334,7 +334,6 @@ def run_guard_eval(
     persona (triage always covers every message).
     """
     from desktop.core.generation.session import DraftingSession
-    from desktop.core.generation.triage import triage
     from desktop.core.importers.pipeline import import_archive
     from desktop.core.paths import Paths
     from desktop.core.persona.versions import save_persona
@@ -360,8 +359,7 @@ def run_guard_eval(
         with DraftingSession(paths, profile, model_path=model_path) as session:
             for progress in session.open(cancel):
                 yield progress
-            classify = session.classify if hasattr(session, "classify") else (lambda text: triage(text, demo.persona))
-            partial = evaluate_triage(mine, classify)
+            partial = evaluate_triage(mine, lambda text: session.classify(text, demo.persona))
             triage_report = _merge(triage_report, partial)
             if not drafts:
                 continue

@@ -229,6 +229,7 @@ def draft_reply(
     temperature: float = 0.7,
     max_attempts: int = MAX_ATTEMPTS,
     neutral_sliders: Mapping[str, float] | None = None,
+    classifier: Any | None = None,
     cancel: CancelToken | None = None,
 ) -> Generator[str | Regenerating, None, Draft]:
     """Draft the creator's reply to ``incoming``; yields text pieces, returns the ``Draft``.
@@ -241,11 +242,13 @@ def draft_reply(
     The sliders steer the draft (``steering``): they choose among the retrieved examples,
     pulling from ``neutral_sliders`` (the creator's calibrated positions), and the length
     slider limits ``max_tokens`` and trims a reply far over its target at a sentence end.
+    ``classifier`` (a ``TriageClassifier`` over the same embedder) joins the triage rules; the
+    more cautious verdict wins.
     """
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     facts = backend.facts
-    checked = triage(incoming, persona)
+    checked = triage(incoming, persona, classifier)
     draft = Draft("", incoming, checked, None, facts.mode, facts.name, persona_version, seed=seed)
     if not checked.draft_allowed:
         draft.safe_reply = safe_reply_for(checked, persona)

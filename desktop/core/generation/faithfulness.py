@@ -314,7 +314,8 @@ def ai_asked(incoming: str) -> bool:
     text = fold(incoming).text
     if AI_ASKED.search(text):
         return True
-    if not _QUESTION.search(text) and not re.search(r"\bbe\s+honest\b|\bprove\b", text, re.IGNORECASE):
+    asked = "?" in text or re.match(r"\W*(?:are|r|is|do|does|did|can|could|will|who|hello|hey|hi)\b", text, re.IGNORECASE)
+    if not asked and not re.search(r"\bbe\s+honest\b|\bprove\b|\bi\s+wonder\b|\bcurious\b", text, re.IGNORECASE):
         return False
     if _MACHINE.search(text) and (_DEICTIC.search(text) or re.search(r"\bhuman\s*\?|\bprove\b", text, re.IGNORECASE)):
         return True

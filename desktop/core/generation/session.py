@@ -12,6 +12,8 @@ from pathlib import Path
 
 from desktop.core.generation.backends.llama_cpp_backend import LlamaCppBackend, LlamaSettings
 from desktop.core.generation.drafting import Draft, Regenerating, draft_reply
+from desktop.core.generation.triage import Triage, triage
+from desktop.core.generation.triage_classifier import TriageClassifier
 from desktop.core.generation.types import Turn
 from desktop.core.models import ensure_default_models
 from desktop.core.models.manager import ModelManager
@@ -51,6 +53,8 @@ class DraftingSession:
         self.backend: LlamaCppBackend | None = None
         self.embedder: Embedder | None = None
         self.retriever: Retriever | None = None
+        self.triage_classifier: TriageClassifier | None = None
+        """Triage's classifier over the search model (loaded with it, on this thread)."""
         self.neutral_sliders: dict[str, float] | None = None
         """The creator's calibrated slider positions, from which the sliders pull (``steering``)."""
 
@@ -64,6 +68,8 @@ class DraftingSession:
         self.backend.load()
         yield Progress("Loading the search model")
         self.embedder = load_embedder(self.paths.models, n_threads=self.n_threads)
+        yield Progress("Loading the safety check")
+        self.triage_classifier = TriageClassifier.load(self.embedder, self.paths.cache)
         yield from self.refresh_index(cancel)
 
     def refresh_index(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
@@ -82,6 +88,10 @@ class DraftingSession:
         """The active persona version (re-read each time: the creator may have just changed it)."""
         assert self.store is not None, "open() first"
         return load_active_persona(self.store)
+
+    def classify(self, message: str, persona: Persona | None = None) -> Triage:
+        """Triage ``message`` with the rules and the classifier (the active persona's topics)."""
+        return triage(message, persona or self.persona()[1], self.triage_classifier)
 
     def draft(
         self,
@@ -105,7 +115,8 @@ class DraftingSession:
             yield from draft_reply(
                 incoming, persona=persona, persona_version=version, backend=self.backend,
                 retriever=self.retriever, thread_tail=thread_tail, platform=platform, seed=seed,
-                max_tokens=max_tokens, neutral_sliders=self.neutral_sliders, cancel=cancel,
+                max_tokens=max_tokens, neutral_sliders=self.neutral_sliders, classifier=self.triage_classifier,
+                cancel=cancel,
             )
         )
 
@@ -120,6 +131,7 @@ class DraftingSession:
             self.store.close()
             self.store = None
         self.retriever = None
+        self.triage_classifier = None
 
     def __enter__(self) -> "DraftingSession":
         return self

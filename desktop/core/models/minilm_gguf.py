@@ -297,7 +297,9 @@ def convert_minilm_zip(zip_path: Path, output_path: Path, cancel: CancelToken | 
         if strip_accents is not None:
             writer.add_bool("tokenizer.ggml.normalizer.strip_accents", bool(strip_accents))
 
-        for hf_name, array in tensors.items():
+        # Sorted: the same model always converts to the same bytes (the triage bank's shipped
+        # vectors are keyed by a hash of the file), whatever order the archive lists tensors in.
+        for hf_name, array in sorted(tensors.items()):
             name = gguf_tensor_name(hf_name)
             if name is None:
                 continue
