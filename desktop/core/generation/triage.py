@@ -101,6 +101,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:want|wanna|going)\s+(?:to\s+)?die\b",
             r"\bdon'?t\s+want\s+to\s+(?:live|be\s+here|exist|wake\s+up)\b",
             r"\bno\s+reason\s+to\s+live\b", r"\bbetter\s+off\s+(?:dead|without\s+me)\b",
+            r"\b(?:started|start|been|keep|kept|back\s+to)\s+(?:cutting|hurting|burning|starving)\b(?!\s+(?:the|a|my|some|it|back|down|out|them|corners))",
+            r"\b(?:cutting|hurting|harming|starving)\s+(?:again|myself)\b", r"\brelaps(?:e|ed|ing)\b[^.!?\n]{0,30}\b(?:cut|cutting|harm)\w*",
+            r"\bwalk(?:ing)?\s+into\s+the\s+(?:sea|ocean|water|waves|river|lake|traffic)\b",
+            r"\b(?:disappear|vanish|not\s+wake\s+up|fall\s+asleep\s+forever)\b[^.!?\n]{0,30}\b(?:forever|for\s+good|peaceful|easier)\b",
             # es / de / fr / pt
             r"\bquiero\s+morir\w*", r"\bmatarme\b", r"\bme\s+quiero\s+matar\b",
             r"\bquitarme\s+la\s+vida\b", r"\bno\s+quiero\s+vivir\b",
@@ -168,6 +172,19 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"|kind|time|stuff|things?)\b",
             r"\bdick\s+pics?\b", r"\bboobs?\b", r"\bporn\w*", r"\bwhat\s+are\s+you\s+wearing\b",
             r"\bfeet\s+pics?\b", r"\bspicy\s+(?:pics|photos|content)\b",
+            # innuendo aimed at the person: their body, undressing, the bedroom, paid "extras"
+            r"\bonly\s?fans\b", r"\bfansly\b", r"\bnothing\s+on\b", r"\bwithout\s+(?:any\s+)?cloth(?:es|ing)\b",
+            r"\bbend(?:s|ing)?\s+over\b", r"\blike\s+it\s+rough\b", r"\bas\s+hard\s+as\s+i\s+am\b",
+            r"\b(?:i'?m|im|got\s+me|makes?\s+me)\s+(?:so\s+)?(?:hard|wet|horny|throbbing)\b",
+            r"\b(?:in|into|to)\s+(?:the|my|your|ur)\s+bed(?:room)?\b[^.!?\n]{0,40}\b(?:us|you|u|together|me)\b",
+            r"\b(?:us|you|u|together|me)\b[^.!?\n]{0,40}\b(?:in|into|to)\s+(?:the|my|your|ur)\s+bed(?:room)?\b",
+            r"\b(?:eat|lick|taste)\w*\s+(?:\w+\s+){0,3}(?:off|on|from)\s+(?:your|ur)\s+(?:body|skin|abs|chest|legs)\b",
+            r"\b(?:you|u)\s+(?:look\s+like\s+(?:you|u)\s+)?taste\s+(?:sweet|good|better|sweeter)\w*\b",
+            r"\b['\"]?(?:special|private|extra)['\"]?\s+(?:sessions?|services?|massages?|content|pics|photos|videos|shows?)\b"
+            r"[^.!?\n]{0,30}\b(?:cash|money|pay|paid|tip|tips|\$)",
+            r"\b(?:a\s+little\s+)?more\W{0,4}(?:personal|private|intimate|spicy|revealing)\b[^.!?\n]{0,20}"
+            r"(?:pics?|photos?|content|videos?|something|\.|$)",
+            r"\bsend(?:ing)?\s+(?:me\s+)?something\s+(?:a\s+little\s+)?more\b",
             r"\bdesnud[oa]s?\b", r"\bfotos?\s+intimas?\b", r"\bsexo\b",
             r"\bnacktbilder\b", r"\bnackt\b",
             r"\bphotos?\s+intimes?\b", r"\btoute?\s+nue\b", r"\bsexe\b",
