@@ -21,12 +21,21 @@ from desktop.core.inbox import add_import_candidates, list_inbox
 from desktop.core.paths import Paths
 from desktop.core.store import open_store
 from desktop.smoke import demo_archive_path
+from tests.core.importers.test_pipeline import drain
 from tests.packaging.conftest import ROOT, load_by_path
 
 
 def _members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _import(paths: Paths, archive: Path) -> tuple[Any, Any, list[Any]]:
+    """A new profile's import of ``archive``: its summary, the inbox candidates added, the inbox."""
+    with open_store(paths.create_profile("demo").store) as store:
+        summary, _ = drain(import_archive(store, archive))
+        added = add_import_candidates(store)
+        return summary, added, list_inbox(store)
 
 
 def test_the_committed_archive_is_what_its_script_writes(demo_script: ModuleType, tmp_path: Path) -> None:
@@ -49,23 +58,14 @@ def test_it_imports_through_the_real_pipeline_with_conversations_to_answer(
     paths: Paths, demo_script: ModuleType
 ) -> None:
     waiting = [lines for _, lines in demo_script.CONVERSATIONS if lines[-1][0] == "fan"]
-    with open_store(paths.create_profile("demo").store) as store:
-        progress = import_archive(store, demo_archive_path())
-        while True:
-            try:
-                next(progress)
-            except StopIteration as stop:
-                summary = stop.value
-                break
-        assert (summary.platform, summary.version) == ("instagram", "json-2024")
-        assert summary.warnings == []
-        assert summary.posts == len(demo_script.POSTS)
-        assert summary.comments == len(demo_script.COMMENTS)
-        assert summary.threads == len(demo_script.CONVERSATIONS)
-        assert summary.exchanges >= 10  # the creator's answered questions: the voice examples
-        assert summary.inbox_candidates == len(waiting) == 4
-        added = add_import_candidates(store)
-        entries = list_inbox(store)
+    summary, added, entries = _import(paths, demo_archive_path())
+    assert (summary.platform, summary.version) == ("instagram", "json-2024")
+    assert summary.warnings == []
+    assert summary.posts == len(demo_script.POSTS)
+    assert summary.comments == len(demo_script.COMMENTS)
+    assert summary.threads == len(demo_script.CONVERSATIONS)
+    assert summary.exchanges >= 10  # the creator's answered questions: the voice examples
+    assert summary.inbox_candidates == len(waiting) == 4
     assert added.added == 4
     assert sorted(entry.text for entry in entries) == sorted(lines[-1][1] for lines in waiting)
     assert {entry.sender for entry in entries} <= {fan for fan, _ in demo_script.CONVERSATIONS}
@@ -114,19 +114,6 @@ def _expected(demo_script: ModuleType, personas_script: ModuleType, persona: str
     }  # fmt: skip
 
 
-def _import(paths: Paths, archive: Path) -> tuple[Any, list[Any]]:
-    with open_store(paths.create_profile("demo").store) as store:
-        progress = import_archive(store, archive)
-        while True:
-            try:
-                next(progress)
-            except StopIteration as stop:
-                summary = stop.value
-                break
-        add_import_candidates(store)
-        return summary, list_inbox(store)
-
-
 @pytest.mark.parametrize("persona", ["coach", "photographer"])
 def test_the_committed_persona_archives_are_what_their_script_writes(
     personas_script: ModuleType, persona: str, tmp_path: Path
@@ -161,7 +148,7 @@ def test_each_demo_imports_through_the_real_pipeline_with_the_expected_counts(
     paths: Paths, demo_script: ModuleType, personas_script: ModuleType, persona: str
 ) -> None:
     expected = _expected(demo_script, personas_script, persona)
-    summary, entries = _import(paths, expected["path"])
+    summary, _, entries = _import(paths, expected["path"])
     assert (summary.platform, summary.version) == expected["platform"]
     assert summary.warnings == []
     assert summary.posts == expected["posts"]

@@ -428,27 +428,19 @@ UNION
 SELECT id FROM threads WHERE source_id = :source
 """
 
-# items.source_id names the last writer and cascades with it: a kept item moves to the most
-# recently imported of its other sources before the source row goes.
-_HAND_OVER_ITEMS = """
-UPDATE items SET source_id = (
-    SELECT m.source_id FROM item_sources AS m JOIN sources AS s ON s.id = m.source_id
-    WHERE m.item_id = items.id AND m.source_id != :source
+# items.source_id (and threads.source_id) names the last writer and cascades with it: a kept row
+# moves to the most recently imported of its other sources before the source row goes.
+_HAND_OVER = """
+UPDATE {table} SET source_id = (
+    SELECT m.source_id FROM {members} AS m JOIN sources AS s ON s.id = m.source_id
+    WHERE m.{key} = {table}.id AND m.source_id != :source
     ORDER BY s.imported_at DESC, s.id DESC LIMIT 1
 )
 WHERE source_id = :source
-  AND EXISTS (SELECT 1 FROM item_sources AS m WHERE m.item_id = items.id AND m.source_id != :source)
+  AND EXISTS (SELECT 1 FROM {members} AS m WHERE m.{key} = {table}.id AND m.source_id != :source)
 """
-
-_HAND_OVER_THREADS = """
-UPDATE threads SET source_id = (
-    SELECT m.source_id FROM thread_sources AS m JOIN sources AS s ON s.id = m.source_id
-    WHERE m.thread_id = threads.id AND m.source_id != :source
-    ORDER BY s.imported_at DESC, s.id DESC LIMIT 1
-)
-WHERE source_id = :source
-  AND EXISTS (SELECT 1 FROM thread_sources AS m WHERE m.thread_id = threads.id AND m.source_id != :source)
-"""
+_HAND_OVER_ITEMS = _HAND_OVER.format(table="items", members="item_sources", key="item_id")
+_HAND_OVER_THREADS = _HAND_OVER.format(table="threads", members="thread_sources", key="thread_id")
 
 _DELETE_UNSHARED_ITEMS = """
 DELETE FROM items

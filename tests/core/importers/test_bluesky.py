@@ -20,6 +20,7 @@ from desktop.core.importers.platforms.bluesky import IMPORTER
 
 from .bluesky_car import DID, LINK, OTHER, POST, Repo, build_repo, cid_of, post, varint
 from .fixtures_generic import FOREIGN, detect, make_zip, run
+from .test_pipeline import drain
 
 
 def utc(*args: int) -> datetime:
@@ -211,13 +212,7 @@ def test_imported_into_the_store_with_replies_linked_to_parents_in_it(tmp_path: 
     path = tmp_path / "repo.car"
     path.write_bytes(data)
     with open_store(tmp_path / "store.sqlite3") as store:
-        steps = import_archive(store, path)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as stop:
-                summary = stop.value
-                break
+        summary, _ = drain(import_archive(store, path))
         assert (summary.platform, summary.items, summary.posts, summary.comments, summary.messages) == (
             "bluesky", 5, 4, 1, 0
         )

@@ -96,17 +96,21 @@ def run(path: Path, me: str | None = None) -> tuple[list[ThreadRecord], list[Ite
     return threads, items, context.warnings, detection.version
 
 
+def json_export(tmp_path: Path, raw: bytes, layout: str) -> Path:
+    """``raw`` as TikTok's JSON file: in the zip TikTok sends, in a folder, on its own or renamed."""
+    if layout == "zip":
+        return write_zip(tmp_path / "TikTok_Data.zip", {"TikTok_Data_1735588272/user_data_tiktok.json": raw})
+    if layout == "folder":
+        return write_folder(tmp_path / "tt", {"user_data_tiktok.json": raw})
+    path = tmp_path / ("my tiktok export.json" if layout == "renamed file" else "user_data_tiktok.json")
+    path.write_bytes(raw)
+    return path
+
+
 @pytest.mark.parametrize("layout", ["zip", "folder", "file"])
 def test_json_2024(tmp_path: Path, layout: str) -> None:
     raw = json.dumps(new_schema(), ensure_ascii=False, indent=2).encode()
-    if layout == "zip":
-        path = write_zip(tmp_path / "TikTok_Data.zip", {"TikTok_Data_1735588272/user_data_tiktok.json": raw})
-    elif layout == "folder":
-        path = write_folder(tmp_path / "tt", {"user_data_tiktok.json": raw})
-    else:
-        path = tmp_path / "user_data_tiktok.json"
-        path.write_bytes(raw)
-    threads, items, warnings, version = run(path)
+    threads, items, warnings, version = run(json_export(tmp_path, raw, layout))
     assert version == "json-2024" and warnings == []
     check_new_schema(threads, items)
 
@@ -144,15 +148,7 @@ def test_json_2025_detected_when_its_markers_sit_past_1_mb(tmp_path: Path, layou
     raw = json.dumps(ads_first(12_000), ensure_ascii=False, indent=2).encode()
     markers = [raw.find(key) for key in (b'"Your Activity"', b'"Direct Message"', b'"Comment"', b'"Post"', b'"Profile"')]
     assert min(markers) > 1_000_000
-    if layout == "zip":
-        path = write_zip(tmp_path / "TikTok_Data.zip", {"TikTok_Data_1735588272/user_data_tiktok.json": raw})
-    elif layout == "file":
-        path = tmp_path / "user_data_tiktok.json"
-        path.write_bytes(raw)
-    else:
-        path = tmp_path / "my tiktok export.json"
-        path.write_bytes(raw)
-    threads, items, warnings, version = run(path)
+    threads, items, warnings, version = run(json_export(tmp_path, raw, layout))
     assert version == "json-2024" and warnings == []
     check_new_schema(threads, items)
 

@@ -21,6 +21,14 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
+def chat_file(folder: Path, title: str, text: str) -> Path:
+    """``text`` as the one-chat file Android exports: ``folder/WhatsApp Chat with <title>.txt``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"WhatsApp Chat with {title}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 # An Android chat, day-first 24-hour clock, with the pitfalls of a real file.
 ANDROID_DM = (
     "12/01/2020, 09:15 - Messages and calls are end-to-end encrypted. No one outside of this chat, "
@@ -96,8 +104,7 @@ def test_android_chat_from_zip_folder_and_single_file(tmp_path: Path) -> None:
     ],
 )
 def test_android_locale_variants(tmp_path: Path, line_a: str, line_b: str, expected_a: datetime, expected_b: datetime) -> None:
-    path = tmp_path / "WhatsApp Chat with Carla.txt"
-    path.write_text(f"{line_a}Carla: hola\n{line_b}Dana 🌸: hi back\n", encoding="utf-8")
+    path = chat_file(tmp_path, "Carla", f"{line_a}Carla: hola\n{line_b}Dana 🌸: hi back\n")
     assert detect(UTC, path).version == "android"
     threads, items, warnings = run(UTC, path)
     assert warnings == []
@@ -159,23 +166,19 @@ def test_ios_spanish_12_hour_clock_with_nbsp(tmp_path: Path) -> None:
 
 
 def test_ambiguous_dates_use_the_documented_default_and_warn(tmp_path: Path) -> None:
-    day_first = tmp_path / "WhatsApp Chat with Eve.txt"
-    day_first.write_text("01/02/20, 10:00 - Eve: a\n03/04/20, 11:00 - Fred: b\n", encoding="utf-8")
+    day_first = chat_file(tmp_path, "Eve", "01/02/20, 10:00 - Eve: a\n03/04/20, 11:00 - Fred: b\n")
     _, items, warnings = run(UTC, day_first)
     assert [i.created_at for i in items] == [utc(2020, 2, 1, 10), utc(2020, 4, 3, 11)]
     assert len(warnings) == 1 and "day/month/year" in warnings[0]
 
-    us = tmp_path / "us" / "WhatsApp Chat with Eve.txt"
-    us.parent.mkdir()
-    us.write_text("01/02/20, 10:00 AM - Eve: a\n03/04/20, 11:00 PM - Fred: b\n", encoding="utf-8")
+    us = chat_file(tmp_path / "us", "Eve", "01/02/20, 10:00 AM - Eve: a\n03/04/20, 11:00 PM - Fred: b\n")
     _, items, warnings = run(UTC, us)
     assert [i.created_at for i in items] == [utc(2020, 1, 2, 10), utc(2020, 3, 4, 23)]
     assert len(warnings) == 1 and "month/day/year" in warnings[0]
 
 
 def test_zone_parameter_converts_wall_clock_time_and_keeps_ids(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Anna.txt"
-    path.write_text(ANDROID_DM, encoding="utf-8")
+    path = chat_file(tmp_path, "Anna", ANDROID_DM)
     _, berlin, _ = run(WhatsAppImporter(zone=ZoneInfo("Europe/Berlin")), path)
     _, in_utc, _ = run(UTC, path)
     assert berlin[0].created_at == utc(2020, 1, 12, 8, 16)  # CET = UTC+1 in January
@@ -187,10 +190,8 @@ def test_zone_parameter_converts_wall_clock_time_and_keeps_ids(tmp_path: Path) -
 def test_reimport_of_a_longer_export_keeps_ids_and_duplicates_stay_distinct(tmp_path: Path) -> None:
     old = "05/05/21, 10:00 - Anna: ok\n05/05/21, 10:00 - Anna: ok\n05/05/21, 10:01 - Ben: sure\n"
     new = old + "06/05/21, 10:00 - Anna: later\n13/05/21, 10:00 - Ben: ok\n"
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "WhatsApp Chat with Anna.txt").write_text(old, encoding="utf-8")
-    (tmp_path / "b" / "WhatsApp Chat with Anna.txt").write_text(new, encoding="utf-8")
+    chat_file(tmp_path / "a", "Anna", old)
+    chat_file(tmp_path / "b", "Anna", new)
     _, first, _ = run(UTC, tmp_path / "a")
     _, second, _ = run(UTC, tmp_path / "b")
     assert len({i.external_id for i in first}) == 3
@@ -208,16 +209,14 @@ GROUP = (
 
 
 def test_group_chat_without_owner_raises_with_senders(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Climbing 🧗.txt"
-    path.write_text(GROUP, encoding="utf-8")
+    path = chat_file(tmp_path, "Climbing 🧗", GROUP)
     with pytest.raises(OwnerUnknownError) as error:
         run(UTC, path)
     assert error.value.candidates == ["Zoe", "+1 123 456 789", "Mia"]
 
 
 def test_group_chat_owner_from_me_case_insensitive_and_phone_numbers(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Climbing 🧗.txt"
-    path.write_text(GROUP, encoding="utf-8")
+    path = chat_file(tmp_path, "Climbing 🧗", GROUP)
     threads, items, _ = run(UTC, path, me="mia")
     assert threads[0].kind == "group" and threads[0].title == "Climbing 🧗"
     assert [(i.author, i.is_owner) for i in items] == [("Zoe", False), ("+1 123 456 789", False), ("Mia", True)]
@@ -226,8 +225,7 @@ def test_group_chat_owner_from_me_case_insensitive_and_phone_numbers(tmp_path: P
 
 
 def test_me_matching_no_sender_is_a_plain_error(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Climbing 🧗.txt"
-    path.write_text(GROUP, encoding="utf-8")
+    path = chat_file(tmp_path, "Climbing 🧗", GROUP)
     with pytest.raises(KnownError, match="wrote nothing") as error:
         run(UTC, path, me="Nobody")
     assert "Zoe" in str(error.value) and "Mia" in str(error.value)
@@ -235,8 +233,7 @@ def test_me_matching_no_sender_is_a_plain_error(tmp_path: Path) -> None:
 
 def test_owner_from_own_deletion_and_from_the_name_common_to_all_chats(tmp_path: Path) -> None:
     group = GROUP + "15/07/22, 09:00 - Mia: You deleted this message\n"
-    path = tmp_path / "WhatsApp Chat with Climbing 🧗.txt"
-    path.write_text(group, encoding="utf-8")
+    path = chat_file(tmp_path, "Climbing 🧗", group)
     _, items, _ = run(UTC, path)
     assert [i.author for i in items if i.is_owner] == ["Mia"]
 
@@ -254,16 +251,14 @@ def test_owner_from_own_deletion_and_from_the_name_common_to_all_chats(tmp_path:
 
 
 def test_invalid_date_line_is_skipped_with_a_warning(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Anna.txt"
-    path.write_text("31/02/20, 10:00 - Anna: impossible\n14/02/20, 10:00 - Ben: fine\n", encoding="utf-8")
+    path = chat_file(tmp_path, "Anna", "31/02/20, 10:00 - Anna: impossible\n14/02/20, 10:00 - Ben: fine\n")
     _, items, warnings = run(UTC, path)
     assert [i.text for i in items] == ["fine"]
     assert len(warnings) == 1 and "31/02/20" in warnings[0]
 
 
 def test_detection(tmp_path: Path) -> None:
-    android = tmp_path / "WhatsApp Chat with Anna.txt"
-    android.write_text(ANDROID_DM, encoding="utf-8")
+    android = chat_file(tmp_path, "Anna", ANDROID_DM)
     found = detect(UTC, android)
     assert (found.platform, found.version) == ("whatsapp", "android") and found.confidence >= 0.9
     renamed = tmp_path / "renamed" / "chat backup.txt"
@@ -299,8 +294,7 @@ SWITCHED = (
 
 
 def test_a_chat_that_changes_date_style_part_way(tmp_path: Path) -> None:
-    path = tmp_path / "WhatsApp Chat with Ana.txt"
-    path.write_text(SWITCHED, encoding="utf-8")
+    path = chat_file(tmp_path, "Ana", SWITCHED)
     threads, items, warnings = run(UTC, path)
     assert warnings == []
     assert [(t.title, t.kind, t.participants) for t in threads] == [("Ana", "dm", ("Ana", "Ben"))]

@@ -7,6 +7,7 @@ counts the rows it then owns. The file is then opened with the current code.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -20,13 +21,20 @@ from desktop.core.importers.pipeline import _DERIVE_THREAD_EXCHANGES, ImportSumm
 from desktop.core.importers.registry import detect
 from desktop.core.store import Store, delete_source, list_sources, open_store, record_audit, save_source
 from desktop.core.store.activity import source_overviews
-from desktop.core.store.schema import MIGRATION_NAMES, MIGRATIONS
+from desktop.core.store.schema import _SOURCES_SQL, MIGRATION_NAMES, MIGRATIONS
 from desktop.core.tasks import CancelToken
 from tests.core.importers.test_overlapping_sources import ISSUE_COUNTS, instagram_zip
 from tests.core.importers.test_pipeline import drain, x_archive
 
 LEGACY_VERSION = 5
 assert MIGRATION_NAMES[LEGACY_VERSION] == "0006_item_and_thread_sources"
+
+
+def test_the_shipped_tables_and_triggers_are_the_same_text() -> None:
+    """Migration 6 builds its SQL from one template for items and one for threads; what it runs
+    (and so the schema text SQLite keeps) is byte for byte the SQL it shipped with."""
+    digest = hashlib.sha256(_SOURCES_SQL.encode()).hexdigest()
+    assert digest == "d8e9cf1eb74cee6e7d3e999c891cb1f577d1ffc5da1c7380fb739aa99caec556"
 
 # Schema 5's reply exchanges: the replies the importing source owns.
 _LEGACY_REPLY_EXCHANGES = """

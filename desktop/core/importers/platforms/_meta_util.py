@@ -62,6 +62,22 @@ def stable_id(*parts: object) -> str:
     return digest[:32]
 
 
+def own_item(
+    app: str, kind: str, text: str, when: datetime, author: str, extra: dict[str, object]
+) -> ItemRecord:
+    """One of the creator's own posts or comments (``kind``). Meta gives them no id, so theirs is
+    a hash of ``<app>-<kind>``, the second it was written and the text: the same on every import."""
+    return ItemRecord(
+        external_id=stable_id(f"{app}-{kind}", int(when.timestamp()), text),
+        kind=kind,
+        text=text,
+        created_at=when,
+        author=author,
+        is_owner=True,
+        extra=extra,
+    )
+
+
 def from_ms(value: object) -> datetime | None:
     number = _number(value)
     return None if number is None else EPOCH + timedelta(milliseconds=number)
@@ -379,6 +395,15 @@ class MetaLayout:
     html: bool = False
 
 
+# Which platform a file of each part speaks for; the rest (a 2019 profile, unreadable files,
+# comments in an unknown layout) say nothing about whose export it is.
+_SIGN_OF_PART: dict[str, str] = {
+    **dict.fromkeys(("ig_posts", "ig_threads_posts", "ig_comments", "ig_profiles"), INSTAGRAM),
+    **dict.fromkeys(("ig_old_messages", "ig_old_media", "ig_old_comments"), INSTAGRAM),
+    **dict.fromkeys(("fb_posts", "fb_comments", "fb_profiles", "e2ee"), FACEBOOK),
+}
+
+
 def classify(archive: Archive) -> MetaLayout | None:
     """Which Meta export ``archive`` is (Instagram or Facebook, and which era), or None."""
     try:
@@ -390,7 +415,14 @@ def classify(archive: Archive) -> MetaLayout | None:
 def _classify(archive: Archive) -> MetaLayout | None:
     names = archive.names
     layout = MetaLayout("", "", 0.0)
-    ig_signs = fb_signs = 0
+    signs = {INSTAGRAM: 0, FACEBOOK: 0}
+
+    def found(part: str, name: str) -> None:
+        """``name`` plays ``part`` (a MetaLayout list); it counts for the platform that writes it."""
+        getattr(layout, part).append(name)
+        if part in _SIGN_OF_PART:
+            signs[_SIGN_OF_PART[part]] += 1
+
     fb_thread_hint = False
     unknown_sniffed = 0
     json_names = [n for n in names if n.lower().endswith(".json")]
@@ -408,107 +440,85 @@ def _classify(archive: Archive) -> MetaLayout | None:
                 if re.search(r"_[0-9]*[a-zA-Z][0-9a-zA-Z]*$", PurePosixPath(folder).name):
                     fb_thread_hint = True
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _IG_THREADS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "text_post_app_text_posts"):
-                layout.ig_threads_posts.append(name)
-                ig_signs += 1
+                found("ig_threads_posts", name)
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _IG_POSTS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "media"):
-                layout.ig_posts.append(name)
-                ig_signs += 1
+                found("ig_posts", name)
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _IG_COMMENTS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "string_map_data") or _has_keys(head, "string_list_data"):
-                layout.ig_comments.append(name)
-                ig_signs += 1
+                found("ig_comments", name)
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _IG_PROFILE.search(name):
             if _has_keys(_sniff(archive, name), "profile_user"):
-                layout.ig_profiles.append(name)
-                ig_signs += 1
+                found("ig_profiles", name)
             continue
         if _FB_PROFILE.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "profile_v2") or _has_keys(head, "profile"):
-                layout.fb_profiles.append(name)
-                fb_signs += 1
+                found("fb_profiles", name)
             continue
         if _FB_POSTS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "timestamp"):
-                layout.fb_posts.append(name)
-                fb_signs += 1
+                found("fb_posts", name)
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _COMMENTS.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "comments_v2") or _has_keys(head, "group_comments_v2") or (
                 _has_keys(head, "comment") and _has_keys(head, "data")
             ):
-                layout.fb_comments.append(name)
-                fb_signs += 1
+                found("fb_comments", name)
             elif _has_keys(head, "media_comments"):
-                layout.ig_old_comments.append(name)
-                ig_signs += 1
+                found("ig_old_comments", name)
             elif _broken(archive, name, head):
-                layout.unreadable.append(name)
+                found("unreadable", name)
             continue
         if _IG_OLD_MESSAGES.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "conversation") and _has_keys(head, "participants"):
-                layout.ig_old_messages.append(name)
-                ig_signs += 1
+                found("ig_old_messages", name)
             continue
         if _IG_OLD_MEDIA.search(name):
             head = _sniff(archive, name)
             if re.match(r'\s*\{\s*"(?:photos|videos|stories|profile|direct)"\s*:', head):
-                layout.ig_old_media.append(name)
-                ig_signs += 1
+                found("ig_old_media", name)
             continue
         if _IG_OLD_PROFILE.search(name):
             head = _sniff(archive, name)
             if _has_keys(head, "username") and re.match(r"\s*\{", head):
-                layout.ig_old_profile.append(name)
+                found("ig_old_profile", name)
             continue
         if base.startswith(".") or name.count("/") > 4 or unknown_sniffed >= MAX_UNKNOWN_SNIFFS:
             continue
         unknown_sniffed += 1
         head = _sniff(archive, name)
         if _has_keys(head, "senderName") and _has_keys(head, "participants"):
-            layout.e2ee.append(name)
-            fb_signs += 1
-            continue
-        part = _part_by_content(archive, name, head)
-        if part == "fb_comments":
-            layout.fb_comments.append(name)
-            fb_signs += 1
-        elif part == "ig_comments":
-            layout.ig_comments.append(name)
-            ig_signs += 1
-        elif part == "ig_threads_posts":
-            layout.ig_threads_posts.append(name)
-            ig_signs += 1
-        elif part == "e2ee":
-            layout.e2ee.append(name)
-            fb_signs += 1
-        elif part == "unknown_comments":
-            layout.unknown_comments.append(name)
+            part: str | None = "e2ee"
+        else:
+            part = _part_by_content(archive, name, head)
+        if part is not None:
+            found(part, name)
 
     for folder in layout.threads.values():
         folder.sort()
+    ig_signs, fb_signs = signs[INSTAGRAM], signs[FACEBOOK]
 
     ig_prefix = any(_contains(n, _IG_PREFIX) for n in names)
     fb_prefix = next((p for p in _FB_PREFIXES if any(_contains(n, p) for n in names)), None)

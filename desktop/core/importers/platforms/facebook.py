@@ -30,10 +30,10 @@ from desktop.core.importers.platforms._meta_util import (
     from_seconds,
     iter_records,
     load_small,
+    own_item,
     owner_from_threads,
     read_e2ee_threads,
     read_message_threads,
-    stable_id,
 )
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 
@@ -107,15 +107,7 @@ def _post_record(raw: Any, author: str) -> ItemRecord | None:
     extra: dict[str, object] = {}
     if fix(raw.get("title")):
         extra["title"] = fix(raw.get("title"))
-    return ItemRecord(
-        external_id=stable_id("facebook-post", int(when.timestamp()), text),
-        kind=POST,
-        text=text,
-        created_at=when,
-        author=author,
-        is_owner=True,
-        extra=extra,
-    )
+    return own_item(FACEBOOK, POST, text, when, author, extra)
 
 
 def _comment_record(raw: Any, author: str) -> ItemRecord | None:
@@ -135,15 +127,7 @@ def _comment_record(raw: Any, author: str) -> ItemRecord | None:
             extra["title"] = fix(raw.get("title"))
         if fix(comment.get("group")):
             extra["group"] = fix(comment.get("group"))
-        return ItemRecord(
-            external_id=stable_id("facebook-comment", int(when.timestamp()), text),
-            kind=COMMENT,
-            text=text,
-            created_at=when,
-            author=fix(comment.get("author")) or author,
-            is_owner=True,
-            extra=extra,
-        )
+        return own_item(FACEBOOK, COMMENT, text, when, fix(comment.get("author")) or author, extra)
     return None
 
 

@@ -35,6 +35,7 @@ from desktop.core.importers.platforms._meta_util import (
     is_system_message,
     iter_records,
     load_small,
+    own_item,
     owner_from_threads,
     read_message_threads,
     stable_id,
@@ -195,17 +196,8 @@ class InstagramImporter(MetaImporter):
             text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
             if not text or when is None:
                 continue
-            records.append(
-                ItemRecord(
-                    external_id=stable_id("instagram-post", int(when.timestamp()), text),
-                    kind=POST,
-                    text=text,
-                    created_at=when,
-                    author=author,
-                    is_owner=True,
-                    extra={"app": "instagram", "section": section},
-                )
-            )
+            extra: dict[str, object] = {"app": INSTAGRAM, "section": section}
+            records.append(own_item(INSTAGRAM, POST, text, when, author, extra))
         tally.report(context)  # a file cut short keeps the entries before the cut
         for record in sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"])):
             counter.tick()
@@ -220,17 +212,8 @@ class InstagramImporter(MetaImporter):
         tally = FileTally(path, "comments")
         for _, raw in iter_records(context.archive, path, tally):
             for text, media_owner, when in _comment_fields(raw):
-                records.append(
-                    ItemRecord(
-                        external_id=stable_id("instagram-comment", int(when.timestamp()), text),
-                        kind=COMMENT,
-                        text=text,
-                        created_at=when,
-                        author=author,
-                        is_owner=True,
-                        extra={"media_owner": media_owner} if media_owner else {},
-                    )
-                )
+                extra: dict[str, object] = {"media_owner": media_owner} if media_owner else {}
+                records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
         tally.report(context)  # a file cut short keeps the comments before the cut
         for record in records:
             counter.tick()
@@ -251,17 +234,7 @@ class InstagramImporter(MetaImporter):
                 extra["media_owner"] = media_owner
             if when is None or not text:
                 continue
-            records.append(
-                ItemRecord(
-                    external_id=stable_id("instagram-comment", int(when.timestamp()), text),
-                    kind=COMMENT,
-                    text=text,
-                    created_at=when,
-                    author=author,
-                    is_owner=True,
-                    extra=extra,
-                )
-            )
+            records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
         tally.report(context)  # a file cut short keeps the comments before the cut
         for record in records:
             counter.tick()
@@ -283,15 +256,7 @@ def _post_record(raw: Any, author: str, app: str) -> ItemRecord | None:
     if app == "threads":
         flags = [m.get("text_app_post") for m in media]
         extra["is_reply"] = any(isinstance(f, dict) and f.get("is_reply") is True for f in flags)
-    return ItemRecord(
-        external_id=stable_id(f"{app}-post", int(when.timestamp()), text),
-        kind=POST,
-        text=text,
-        created_at=when,
-        author=author,
-        is_owner=True,
-        extra=extra,
-    )
+    return own_item(app, POST, text, when, author, extra)
 
 
 def _comment_fields(raw: Any) -> Iterator[tuple[str, str, datetime]]:

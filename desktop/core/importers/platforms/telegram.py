@@ -28,6 +28,7 @@ import ijson
 
 from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError, Record
+from desktop.core.importers.platforms._generic_util import build_value
 from desktop.core.importers.records import MESSAGE, POST, ItemRecord, ThreadRecord, utc_from_timestamp
 from desktop.core.importers.text import normalize, strip_invisible_marks
 
@@ -223,25 +224,11 @@ class TelegramImporter:
     def _messages(events: Iterator[tuple[str, str, Any]], item_prefix: str) -> Iterator[dict]:
         """Build message objects from the event stream until the messages array ends."""
         array_prefix = item_prefix[: -len(".item")]
-        builder: ijson.ObjectBuilder | None = None
-        depth = 0
         for prefix, event, value in events:
-            if builder is None:
-                if prefix == array_prefix and event == "end_array":
-                    return
-                if prefix == item_prefix and event == "start_map":
-                    builder = ijson.ObjectBuilder()
-                    depth = 0
-                else:
-                    continue
-            builder.event(event, value)
-            if event in ("start_map", "start_array"):
-                depth += 1
-            elif event in ("end_map", "end_array"):
-                depth -= 1
-                if depth == 0:
-                    yield builder.value
-                    builder = None
+            if prefix == array_prefix and event == "end_array":
+                return
+            if prefix == item_prefix and event == "start_map":
+                yield build_value(event, value, events)
 
     def _chat(
         self,
