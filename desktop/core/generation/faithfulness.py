@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from desktop.core.generation.specifics import (
     NAME,
+    NUMBER,
+    PRICE,
     Specific,
     conflicting,
     find_specifics,
@@ -70,6 +72,13 @@ _GENERIC = frozenset(
     get got go going one day days week weeks hour hours minute minutes year years today tomorrow
     know think want need try use used way well also still just even bit little first next last
     thank thanks please sure yes yeah ok okay hey hi hello amazing awesome""".split()
+)
+
+
+_PRICE_ASKED = re.compile(
+    r"\bhow\s+much\b|\bprice[sd]?\b|\bcost(?:s|ing)?\b|\bcharge\b|\bpay\b|\bfee\b|\brate\b|\bcuanto\b|\bcuánto\b|"
+    r"\bprecio\b|\bprix\b|\bcombien\b|\bpreis\b|\bkostet\b|\bquanto\b|\bpreco\b|\bpreço\b",
+    re.IGNORECASE,
 )
 
 
@@ -121,12 +130,15 @@ def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> 
     """
     grounds = [*sources, Grounding(incoming, MESSAGE)]
     topic = _topic_stems(incoming)
+    price_asked = bool(_PRICE_ASKED.search(fold(incoming).text))
     issues: list[SpecificIssue] = []
     for specific in find_specifics(draft):
-        if any(supported_by(specific, g.text) for g in grounds):
-            continue
+        if price_asked and specific.kind == NUMBER and specific.unit is None:
+            # "70" to "how much for a loaf?" is a price, whatever else the number means elsewhere
+            specific = Specific(PRICE, specific.text, specific.span, specific.value, None, specific.key)
         sentence = _sentence_of(draft, specific.span[0])
         wanted = topic | _topic_stems(sentence)
+        supporters = [g for g in grounds if supported_by(specific, g.text)]
         contradiction: tuple[Grounding, Specific] | None = None
         if specific.kind != NAME:
             for ground in sources:
@@ -141,6 +153,11 @@ def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> 
                 if wanted & about or (ground.kind == FACT and _topic_stems(_sentence_of(ground.text, other.span[0])) & wanted):
                     contradiction = (ground, other)
                     break
+        if supporters and (
+            contradiction is None
+            or any(g.kind == MESSAGE or wanted & _topic_stems(g.text + " " + g.context) for g in supporters)
+        ):
+            continue  # stated by a source about the same thing (or by one, and contradicted by none)
         if contradiction is not None:
             issues.append(SpecificIssue(specific, True, contradiction[0], contradiction[1].text))
         else:

@@ -513,7 +513,7 @@ def same(draft: Specific, source: Specific) -> bool:
     if draft.kind == TEMPERATURE:
         return _same_temperature(draft, source)
     if draft.kind == PRICE:
-        return _close(draft.value, source.value) and (draft.unit == source.unit)
+        return _close(draft.value, source.value) and (draft.unit is None or draft.unit == source.unit)
     return _close(draft.value, source.value)
 
 
@@ -535,7 +535,7 @@ def conflicts(draft: Specific, source: Specific) -> bool:
         return False
     if draft.kind == TEMPERATURE:
         return not _same_temperature(draft, source)
-    if draft.kind == PRICE and draft.unit != source.unit:
+    if draft.kind == PRICE and draft.unit is not None and draft.unit != source.unit:
         return False
     return not _close(draft.value, source.value)
 

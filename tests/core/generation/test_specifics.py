@@ -141,3 +141,17 @@ def test_mentions_of_ai_are_not_questions_about_the_creator(message: str) -> Non
 def test_offers_are_read_from_the_question() -> None:
     assert offers_asked("do u have a discount code??") == ["discount"]
     assert offers_asked("I love your discount-free honesty") == []
+
+
+def test_a_number_supported_only_by_another_topic_is_a_contradiction() -> None:
+    """"About 3 days" to a focaccia question: her croissant post says three days, her focaccia
+    reply says 2 hours; the source about the same thing decides."""
+    sources = SOURCES + [Grounding("Croissants, finally. Three days, a lot of butter", "snippet", 3)]
+    result = check_draft("About 3 days.", MAYA, "how long do you proof focaccia?", sources=sources)
+    assert [(f.kind, f.text) for f in result.findings] == [("contradiction", "3 days")]
+
+
+def test_a_bare_number_answering_a_price_question_is_a_price() -> None:
+    result = check_draft("75, it's worth it", MAYA, "how much for a loaf?", sources=SOURCES)
+    assert [(f.kind, f.text) for f in result.findings] == [("unsupported_specific", "75")]
+    assert "price" in result.findings[0].message
