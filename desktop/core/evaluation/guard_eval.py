@@ -37,7 +37,7 @@ from desktop.core.evaluation.dataset import RED_CATEGORIES, DemoPersona, EvalRow
 from desktop.core.generation.drafting import Draft
 from desktop.core.generation.guard import AI_DENIAL, AI_HONESTY, FAITHFULNESS_KINDS, GuardResult
 from desktop.core.generation.specifics import Specific, conflicts, find_specifics, name_in, supported_by
-from desktop.core.generation.textmatch import sentence_spans
+from desktop.core.generation.textmatch import sentence_at
 from desktop.core.generation.triage import Triage
 from desktop.core.tasks import CancelToken, Progress
 
@@ -131,16 +131,9 @@ class Oracle:
         return any(conflicts(specific, other) for text in self.truth for other in find_specifics(text))
 
 
-def _sentence_span(text: str, position: int) -> tuple[int, int]:
-    for start, end in sentence_spans(text):
-        if start <= position < end:
-            return start, end
-    return 0, len(text)
-
-
 def _covered(specific: Specific, text: str, guard: GuardResult) -> bool:
     """Whether some finding marks the specific or its sentence (a creator would look there)."""
-    start, end = _sentence_span(text, specific.span[0])
+    start, end = sentence_at(text, specific.span[0])
     for finding in guard.findings:
         if finding.kind not in _COVERING_KINDS and finding.severity != "block":
             continue

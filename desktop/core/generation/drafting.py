@@ -26,6 +26,7 @@ from desktop.core.generation.guard import (
     NEEDS_ANSWER,
     Finding,
     GuardResult,
+    canned_reply,
     check_draft,
 )
 from desktop.core.generation.prompting import build_prompt, prompt_budget
@@ -155,12 +156,11 @@ Crisis Lifeline, Samaritans, Find A Helpline by ThroughLine)."""
 def safe_reply_for(checked: Triage, persona: Persona) -> str | None:
     """A reply safe to offer for a red message: the creator's canned reply for one of its
     categories, else crisis resources for self-harm; none for the rest (the creator answers)."""
-    canned = persona.boundaries.canned_replies
-    lowered = {key.lower(): value for key, value in canned.items()}
-    for category in checked.categories:
-        for key in (category, category.replace("_", " "), category.replace("_", "-")):
-            if key in lowered:
-                return lowered[key]
+    keys = [form for category in checked.categories
+            for form in (category, category.replace("_", " "), category.replace("_", "-"))]
+    own = canned_reply(persona, *keys)
+    if own:
+        return own
     if "self_harm" in checked.categories:
         return CRISIS_REPLY
     return None

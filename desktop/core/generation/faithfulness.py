@@ -30,7 +30,7 @@ from desktop.core.generation.specifics import (
     find_specifics,
     supported_by,
 )
-from desktop.core.generation.textmatch import STOPWORDS, content_stems, fold, sentence_spans
+from desktop.core.generation.textmatch import STOPWORDS, content_stems, fold, sentence_at, sentence_spans
 
 FACT = "fact"
 MESSAGE = "message"
@@ -115,10 +115,8 @@ def _first_retrieved(sources: Sequence[Grounding]) -> Grounding | None:
 
 
 def _sentence_of(text: str, position: int) -> str:
-    for start, end in sentence_spans(text):
-        if start <= position < end:
-            return text[start:end]
-    return text
+    start, end = sentence_at(text, position)
+    return text[start:end]
 
 
 def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> list[SpecificIssue]:
@@ -235,8 +233,9 @@ def offer_announced(offer: str, sources: Sequence[Grounding]) -> Grounding | Non
     for source in sources:
         if not source.creators_words:
             continue
-        for start, end in sentence_spans(fold(source.text).text):
-            sentence = fold(source.text).text[start:end]
+        folded = fold(source.text).text
+        for start, end in sentence_spans(folded):
+            sentence = folded[start:end]
             if pattern.search(sentence) and not _NEGATED.search(sentence):
                 return source
     return None

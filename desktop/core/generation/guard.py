@@ -52,7 +52,7 @@ from desktop.core.generation.faithfulness import (
 from desktop.core.generation.specifics import NAME as NAME_KIND
 from desktop.core.generation.specifics import URL_KIND
 from desktop.core.generation.specifics import find_specifics
-from desktop.core.generation.textmatch import Folded, TopicMatcher, fold, numbers, sentence_spans, words
+from desktop.core.generation.textmatch import Folded, TopicMatcher, fold, numbers, sentence_at, words
 from desktop.core.generation.triage import AI_QUESTION, EXPLICIT, INJECTION, Triage, rule_pattern, triage
 from desktop.core.persona import Persona
 
@@ -288,7 +288,8 @@ def validate_boundaries(persona: Persona) -> list[str]:
     return [p.message for p in problems]
 
 
-def _canned(persona: Persona, *keys: str) -> str | None:
+def canned_reply(persona: Persona, *keys: str) -> str | None:
+    """The creator's own reply for the first of ``keys`` that has one (case and spaces aside)."""
     replies = {k.strip().lower(): v for k, v in persona.boundaries.canned_replies.items() if v.strip()}
     for key in keys:
         reply = replies.get(key.strip().lower())
@@ -305,13 +306,6 @@ def apply_disclosure(text: str, persona: Persona) -> str:
     if label.lower() in text.lower():
         return text
     return f"{text.rstrip()} {label}" if text.strip() else label
-
-
-def _sentence_at(text: str, position: int) -> tuple[int, int]:
-    for start, end in sentence_spans(text):
-        if start <= position < end:
-            return (start, end)
-    return (0, len(text))
 
 
 def _facts_numbers_with_currency(facts: list[str]) -> set[str]:
@@ -378,7 +372,7 @@ def check_draft(
     if message_triage.level == "red":
         category = message_triage.categories[0] if message_triage.categories else ""
         block(TRIAGE, "This message should not get a drafted reply: " + "; ".join(message_triage.reasons),
-              reply=_canned(persona, *message_triage.categories) if category else None)
+              reply=canned_reply(persona, *message_triage.categories) if category else None)
     elif message_triage.level == "yellow":
         for match in message_triage.matches:
             kind = INJECTION_ATTEMPT if match.category == INJECTION else TRIAGE
@@ -399,30 +393,30 @@ def check_draft(
                 continue
             span = (match.start(), match.end()) if target is draft_text else folded.span(match.start(), match.end())
             block(NEVER_SAY, f"Says \"{draft_text[span[0]:span[1]]}\", which is on your never-say list ({entry}).",
-                  span, _canned(persona, entry))
+                  span, canned_reply(persona, entry))
             break
 
     # Topics to avoid: a mention only to decline the topic is flagged, not blocked.
     for hit in TopicMatcher(boundaries.avoid_topics).find(draft_text):
-        start, end = _sentence_at(draft_text, hit.span[0])
+        start, end = sentence_at(draft_text, hit.span[0])
         related = "" if hit.matched.lower() == hit.topic.lower() else f" ('{hit.matched}' counts as {hit.topic})"
         if _DEFLECTION.search(fold(draft_text[start:end]).text):
             flag(AVOID_TOPIC, f"Mentions '{hit.topic}', a topic you avoid, only to decline it{related}.", hit.span)
         else:
             block(AVOID_TOPIC, f"Talks about '{hit.topic}', a topic you avoid{related}.", hit.span,
-                  _canned(persona, hit.topic))
+                  canned_reply(persona, hit.topic))
 
     # Promises: discounts, giveaways, codes; and prices that the facts sheet does not state.
     if not boundaries.allow_promises:
         for span, text in _matches(_GIVEAWAY_DRAFT, folded, draft_text)[:1]:
             block(PROMISE, f"Promises a discount, giveaway or freebie (\"{text}\"); your boundaries allow no promises.",
-                  span, _canned(persona, "promises", "discounts", "giveaways"))
+                  span, canned_reply(persona, "promises", "discounts", "giveaways"))
         fact_prices = _facts_numbers_with_currency(persona.facts)
         for span, text in _matches(CURRENCY, folded, draft_text):
             if numbers(text) <= fact_prices and numbers(text):
                 continue  # restating a price from the facts sheet is a fact, not a promise
             block(PROMISE, f"Names a price (\"{text}\") that is not on your facts sheet; your boundaries allow no promises.",
-                  span, _canned(persona, "prices", "promises"))
+                  span, canned_reply(persona, "prices", "promises"))
             break
 
     # Personal details.
@@ -440,14 +434,14 @@ def check_draft(
             if _family_groups([text]) <= allowed_family:
                 continue  # the creator describes this family member on the facts sheet
             block(PERSONAL_DETAIL, f"Mentions family (\"{text}\"); your boundaries keep family private.",
-                  span, _canned(persona, "family", "personal details"))
+                  span, canned_reply(persona, "family", "personal details"))
 
     # A bare "yes" to "can I get it for free?" or "do you have kids?" makes the claim implicitly.
     if _YES.search(folded.text) or _WILL_DO.search(folded.text):
         asked = fold(incoming).text
         if not boundaries.allow_promises and _ASKS_FOR_PROMISE.search(asked):
             block(PROMISE, "Agrees to the freebie, discount or giveaway the message asks for; your boundaries "
-                  "allow no promises.", None, _canned(persona, "promises", "discounts", "giveaways"))
+                  "allow no promises.", None, canned_reply(persona, "promises", "discounts", "giveaways"))
         family_question = _ASKS_ABOUT_FAMILY.search(asked)
         if family_question:
             question = family_question.group(0).lower()
@@ -458,12 +452,12 @@ def check_draft(
             )
         if family_question and not asked_groups <= _family_groups(persona.facts):
             block(PERSONAL_DETAIL, f"Answers yes to a question about your family (\"{family_question.group(0)}\") "
-                  "that nothing you wrote supports.", None, _canned(persona, "family", "personal details"))
+                  "that nothing you wrote supports.", None, canned_reply(persona, "family", "personal details"))
             needs_edit_implied = True
 
     # Meetups, always.
     for span, text in _matches(_MEETUP_DRAFT, folded, draft_text)[:1]:
-        block(MEETUP, f"Suggests meeting in person (\"{text}\").", span, _canned(persona, "meetup", "meetups"))
+        block(MEETUP, f"Suggests meeting in person (\"{text}\").", span, canned_reply(persona, "meetup", "meetups"))
 
     needs_edit_implied = False
 
@@ -479,7 +473,7 @@ def check_draft(
         denial = _bare_answer_denial(incoming, folded, draft_text)
     for span, text in denial[:1]:
         block(AI_DENIAL, f"Denies being AI (\"{text}\"); replies drafted with AI must never say so.", span,
-              _canned(persona, "ai", "bot", "are you a bot") or HONEST_AI_REPLY)
+              canned_reply(persona, "ai", "bot", "are you a bot") or HONEST_AI_REPLY)
     if not denial and AI_QUESTION in message_triage.categories and not boundaries.disclose_ai:
         flag(AI_QUESTION_FLAG, "The fan asks whether this is AI: make sure the reply is honest about it.")
 
@@ -580,7 +574,8 @@ def _check_faithfulness(
     """
     issues = check_specifics(draft, incoming, grounds)
     if issues and support_finder is not None:
-        sentences = list(dict.fromkeys(_sentence_text(draft, issue.specific.span[0]) for issue in issues))[:2]
+        spans = dict.fromkeys(sentence_at(draft, issue.specific.span[0]) for issue in issues)
+        sentences = [draft[start:end] for start, end in spans][:2]
         extra = [
             Grounding(snippet.text, snippet.kind or "post", snippet.item_id)
             for sentence in sentences
@@ -623,11 +618,6 @@ def _where(source: Grounding | None) -> str:
     if source is None:
         return "a source"
     return "your facts sheet" if source.kind == FACT else "something you wrote"
-
-
-def _sentence_text(text: str, position: int) -> str:
-    start, end = _sentence_at(text, position)
-    return text[start:end]
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
+def sentence_at(text: str, position: int) -> tuple[int, int]:
+    """The span of the sentence holding ``position`` (the whole text when none does)."""
+    for start, end in sentence_spans(text):
+        if start <= position < end:
+            return (start, end)
+    return (0, len(text))
+
+
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 
 # Suffixes stripped by ``stem``, longest first: enough to make "politics", "political" and
