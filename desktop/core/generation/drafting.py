@@ -124,23 +124,29 @@ class Draft:
 
 class CorpusSupport:
     """The guard's support finder over the creator's corpus: retrieval's nearest own items,
-    scored with the same embedding model (cosine) the guard uses for the facts sheet."""
+    scored with the same embedding model (cosine) the guard uses for the facts sheet.
+
+    Each text is embedded once per session (the retriever's ``VectorCache``: the facts sheet
+    and the sources come back draft after draft), and a snippet found for a claim keeps the
+    cosine the index gave it, so scoring it again embeds nothing."""
 
     def __init__(self, retriever: Any) -> None:
         self.retriever = retriever
-        self._vectors: dict[str, Any] = {}
+        self._found: dict[tuple[str, str], float] = {}
 
     def __call__(self, claim: str) -> list[Snippet]:
-        return self.retriever.find_support(claim, k=3)
+        snippets = self.retriever.find_support(claim, k=3)
+        for snippet in snippets:
+            self._found[(claim, snippet.text)] = snippet.score
+        return snippets
 
     def similarity(self, a: str, b: str) -> float:
-        """Cosine of two texts; each text is embedded once per draft (a claim meets the same
-        facts and sources again and again)."""
-        missing = [t for t in dict.fromkeys((a, b)) if t not in self._vectors]
-        if missing:
-            for text, vector in zip(missing, self.retriever.embedder.embed(missing)):
-                self._vectors[text] = vector
-        return float(self._vectors[a] @ self._vectors[b])
+        """Cosine of two texts."""
+        known = self._found.get((a, b))
+        if known is not None:
+            return known
+        vectors = self.retriever.vectors
+        return float(vectors.one(a) @ vectors.one(b))
 
 
 CRISIS_REPLY = (
@@ -278,7 +284,11 @@ def draft_reply(
     sources = groundings(examples, snippets)
 
     def check(text: str) -> GuardResult:
-        return check_draft(text, persona, incoming, support, triage_result=checked, sources=sources)
+        """The guard on ``text``; its time adds to ``guard_ms`` (every attempt and fallback)."""
+        guard_started = time.perf_counter()
+        result = check_draft(text, persona, incoming, support, triage_result=checked, sources=sources)
+        draft.timings["guard_ms"] = draft.timings.get("guard_ms", 0.0) + (time.perf_counter() - guard_started) * 1000
+        return result
 
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()
@@ -297,9 +307,7 @@ def draft_reply(
         if run is not None and run.finish_reason == "length":
             text = finish_at_boundary(text)
         text = trim_to_length(text.strip(), persona)
-        guard_started = time.perf_counter()
         draft.guard = check(text.strip())
-        draft.timings["guard_ms"] = (time.perf_counter() - guard_started) * 1000
         draft.text = draft.guard.text
         replaced = fall_back(text.strip(), draft.guard, incoming, persona, check)
         if replaced is not None:

@@ -81,6 +81,10 @@ class DraftingSession:
         index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
         index.save_if_changed()
         self.retriever = Retriever(self.store, self.embedder, index)
+        yield Progress("Reading your facts sheet")
+        for fact in self.persona()[1].facts:  # the guard scores every claim against each line
+            if fact.strip():
+                self.retriever.vectors.one(fact)
         profile = load_style_profile(self.store)
         self.neutral_sliders = calibrated_sliders(profile) if profile is not None and profile.items else None
 

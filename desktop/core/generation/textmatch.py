@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Characters a fan (or a model) can slip between letters to dodge a word list.
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
@@ -36,8 +37,12 @@ class Folded:
         return (first, last)
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> Folded:
-    """Fold ``text`` for matching: NFKC width, no accents, no invisible characters, plain apostrophes."""
+    """Fold ``text`` for matching: NFKC width, no accents, no invisible characters, plain apostrophes.
+
+    Cached: the guard folds the same facts and sources for every claim of every draft (845
+    folds for 40 drafts, 0.1 s of the guard's 0.27 s); a ``Folded`` is immutable."""
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):

@@ -17,6 +17,7 @@ tokens: a very long post is embedded by its first ~400 words, and never crashes.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -114,6 +115,33 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"<Embedder {self.model_name} dim={self.dim}>"
+
+
+class VectorCache:
+    """An embedder's vectors for the texts it saw lately, so a text is embedded once, not once a draft.
+
+    Why: the guard scores every claim in a draft against the facts sheet and the retrieved
+    sources, and each text is a llama.cpp decode (~8 ms on one thread). The facts sheet is the
+    same for every draft: measured on the coach persona (20 facts), a draft with a price in it
+    spent ~200 ms re-embedding the sheet. Same thread rules as the ``Embedder`` it wraps.
+    """
+
+    def __init__(self, embedder: "Embedder", size: int = 4096) -> None:
+        self.embedder = embedder
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def one(self, text: str) -> np.ndarray:
+        """The vector of ``text`` (shape ``(dim,)``, length 1), embedded now if not seen lately."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed_one(text)
+            self._vectors[text] = vector
+            if len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        else:
+            self._vectors.move_to_end(text)
+        return vector
 
 
 def normalize_rows(vectors: np.ndarray) -> np.ndarray:

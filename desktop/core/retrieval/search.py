@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from desktop.core.generation.types import Example, Snippet
-from desktop.core.retrieval.embedder import Embedder
+from desktop.core.retrieval.embedder import Embedder, VectorCache
 from desktop.core.retrieval.index import HNSW_THRESHOLD, PartitionIndex
 from desktop.core.retrieval.vectors import INCOMING, OWN
 from desktop.core.store import Store
@@ -190,6 +190,7 @@ class Retriever:
     def __init__(self, store: Store, embedder: Embedder, index: RetrievalIndex | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.vectors = VectorCache(embedder)
         self.index = index if index is not None else RetrievalIndex.for_embedder(store, embedder)
 
     # --- the two rankings ----------------------------------------------------------------------
@@ -256,7 +257,7 @@ class Retriever:
         """
         if k <= 0 or not claim.strip():
             return []
-        hits = self.index.own.search(self.embedder.embed_one(claim), k + 5)  # spare hits: some may be gone
+        hits = self.index.own.search(self.vectors.one(claim), k + 5)  # spare hits: some may be gone
         return self._snippets([(item_id, score) for item_id, score in hits if score >= min_score], k)
 
     # --- from ids to text ----------------------------------------------------------------------

@@ -192,3 +192,21 @@ def test_new_exchanges_are_found_after_embedding(store: Store, corpus: Corpus, e
     reopened = RetrievalIndex.for_embedder(store, embedder, tmp_path).open()
     assert reopened.incoming.rebuilds == 0 and reopened.own.rebuilds == 0
     assert reopened.incoming.ntotal == len(corpus.exchange_ids) + 1
+
+
+def test_the_vector_cache_embeds_a_text_once(retriever: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard meets the same facts sheet every draft: it is embedded once per session."""
+    calls: list[list[str]] = []
+    real_embed = retriever.embedder.embed
+
+    def counting(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return real_embed(texts)
+
+    monkeypatch.setattr(retriever.embedder, "embed", counting)
+    first = retriever.vectors.one("I bake at 250C for the first 20 minutes")
+    again = retriever.vectors.one("I bake at 250C for the first 20 minutes")
+    assert again is first and len(calls) == 1
+    support = retriever.find_support("I bake at 250C for the first 20 minutes", k=3)
+    assert len(calls) == 1, "find_support embedded a claim the cache already held"
+    assert [s.score for s in support] == sorted((s.score for s in support), reverse=True)
