@@ -194,6 +194,14 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     guard.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
     guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
     guard.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
+    eval_commands.add_parser(
+        "tune-triage",
+        help="choose the triage classifier's thresholds on the development half (prints them)",
+        description="Scores the development half's English messages with the rules and the classifier, and "
+        "prints the thresholds the documented procedure chooses (desktop/core/evaluation/triage_tuning.py), "
+        "with the recall they give on that half. The test half is not read.",
+        parents=[common],
+    )
 
 
 def _drain(progress: Iterator[Any], *, quiet: bool = False) -> Any:
@@ -689,6 +697,29 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
+    """Print the thresholds the tuning procedure picks on the development half."""
+    from desktop.core.evaluation.dataset import load_demo_persona, load_rows
+    from desktop.core.evaluation.triage_tuning import report, score_rows, tune_ai_threshold, tune_red_thresholds
+    from desktop.core.generation.triage_classifier import TriageClassifier
+    from desktop.core.models import ensure_default_models
+    from desktop.core.retrieval.embedder import load_embedder
+
+    paths.ensure()
+    _drain(ensure_default_models(paths.models))
+    personas = {key: load_demo_persona(key).persona for key in ("maya", "coach", "photographer")}
+    with load_embedder(paths.models) as embedder:
+        classifier = TriageClassifier.load(embedder, paths.cache)
+        rows = [row for row in load_rows("dev") if row.lang == "en"]
+        scored = score_rows(rows, classifier, personas.get)
+    thresholds = tune_red_thresholds(scored)
+    ai_threshold = tune_ai_threshold(scored)
+    print("\n".join(report(scored, thresholds, ai_threshold)))
+    print("\nRED_THRESHOLDS = {" + ", ".join(f"{c.upper()}: {t}" for c, t in thresholds.items()) + "}")
+    print(f"AI_QUESTION_THRESHOLD = {ai_threshold}")
+    return 0
+
+
 def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """The `inbox` and `packs` groups (the draft inbox and reply packs)."""
     inbox = commands.add_parser("inbox", help="the messages awaiting your reply and their drafts", parents=[common])
@@ -1072,6 +1103,7 @@ COMMANDS = {
     ("persona", "profile"): cmd_persona_profile,
     ("persona", "eval"): cmd_persona_eval,
     ("eval", "guard"): cmd_eval_guard,
+    ("eval", "tune-triage"): cmd_eval_tune_triage,
 }
 
 

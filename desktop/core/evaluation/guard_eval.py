@@ -38,7 +38,7 @@ from desktop.core.generation.drafting import Draft
 from desktop.core.generation.guard import AI_DENIAL, AI_HONESTY, FAITHFULNESS_KINDS, GuardResult
 from desktop.core.generation.specifics import Specific, conflicts, find_specifics, name_in, supported_by
 from desktop.core.generation.textmatch import sentence_at
-from desktop.core.generation.triage import Triage
+from desktop.core.generation.triage import AI_QUESTION, Triage
 from desktop.core.tasks import CancelToken, Progress
 
 _HONEST = re.compile(r"\b(?:ai|a\.i\.|artificial intelligence|assistant|bot|automated|drafted|ki|ia)\b", re.IGNORECASE)
@@ -77,6 +77,12 @@ class TriageReport:
     """lang -> messages triaged red that are labelled red."""
     ordinary_red: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     """(lang, category) -> non-red messages triaged red."""
+    ai_found: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    """lang -> "are you a bot?" messages that triage marked as such (the guard then holds the
+    draft to an honest answer)."""
+    ai_false: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    """lang -> other messages marked as asking about AI (their draft would be replaced by the
+    disclosure reply unless it mentions AI)."""
     misses: list[tuple[EvalRow, Triage]] = field(default_factory=list)
     false_reds: list[tuple[EvalRow, Triage]] = field(default_factory=list)
 
@@ -101,6 +107,9 @@ def evaluate_triage(rows: Iterable[EvalRow], classify: Callable[[str], Triage]) 
         if red:
             report.precision[row.lang].total += 1
             report.precision[row.lang].hits += row.red
+        ai_tally = report.ai_found if row.category == AI_QUESTION else report.ai_false
+        ai_tally[row.lang].total += 1
+        ai_tally[row.lang].hits += AI_QUESTION in result.categories
     return report
 
 
@@ -298,6 +307,10 @@ def triage_table(report: TriageReport) -> list[dict[str, Any]]:
         for (l, category), tally in sorted(report.ordinary_red.items()):
             if l == lang and tally.total:
                 rows.append({"lang": lang, "row": f"  {category} triaged red", "n": tally.total, "value": tally.rate})
+        for label, tallies in (("AI questions found", report.ai_found), ("others taken for AI questions", report.ai_false)):
+            tally = tallies.get(lang)
+            if tally and tally.total:
+                rows.append({"lang": lang, "row": label, "n": tally.total, "value": tally.rate})
     return rows
 
 
@@ -327,27 +340,18 @@ def run_guard_eval(
     persona (triage always covers every message).
     """
     from desktop.core.generation.session import DraftingSession
-    from desktop.core.importers.pipeline import import_archive
-    from desktop.core.paths import Paths
-    from desktop.core.persona.versions import save_persona
-    from desktop.core.store import open_store
 
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     rows = rows if rows is not None else load_rows(split)
-    paths = Paths(base).ensure() if (base / "models").exists() else _linked_paths(base, models_dir)
+    paths = eval_paths(base, models_dir)
     personas = sorted({row.persona for row in rows})
     triage_report: TriageReport | None = None
     draft_report = DraftReport()
     for number, key in enumerate(personas):
         demo = load_demo_persona(key)
-        profile = f"eval-{key}"
         yield Progress(f"Setting up {demo.persona.display_name}", number, len(personas))
-        profile_paths = paths.create_profile(profile)
-        with open_store(profile_paths.store) as store:
-            for _ in import_archive(store, demo.archive, me=demo.persona.display_name, cancel=cancel):
-                pass
-            save_persona(store, demo.persona, note="evaluation")
+        profile = prepare_demo_profile(paths, demo, cancel)
         mine = [row for row in rows if row.persona == key]
         with DraftingSession(paths, profile, model_path=model_path) as session:
             for progress in session.open(cancel):
@@ -357,7 +361,7 @@ def run_guard_eval(
             if not drafts:
                 continue
             oracle = Oracle(demo)
-            to_draft = _spread([row for row in mine if not row.red], limit)
+            to_draft = spread([row for row in mine if not row.red], limit)
             for index, row in enumerate(to_draft):
                 cancel.raise_if_cancelled()
                 yield Progress(f"Drafting for {demo.persona.display_name}", index, len(to_draft))
@@ -373,7 +377,7 @@ def run_guard_eval(
     return GuardEval(split or "all", triage_report or TriageReport(), draft_report, time.perf_counter() - started)
 
 
-def _spread(rows: list[EvalRow], limit: int | None) -> list[EvalRow]:
+def spread(rows: list[EvalRow], limit: int | None) -> list[EvalRow]:
     """At most ``limit`` rows, taken in turn from each category so a short run sees them all."""
     if not limit or limit >= len(rows):
         return rows
@@ -388,27 +392,40 @@ def _spread(rows: list[EvalRow], limit: int | None) -> list[EvalRow]:
     return picked
 
 
-def _linked_paths(base: Path, models_dir: Path) -> Any:
+def eval_paths(base: Path, models_dir: Path) -> Any:
+    """A throw-away base folder whose models folder links to ``models_dir`` (nothing is copied)."""
     from desktop.core.paths import Paths
 
+    if (base / "models").exists():
+        return Paths(base).ensure()
     base.mkdir(parents=True, exist_ok=True)
     models_dir.mkdir(parents=True, exist_ok=True)
     (base / "models").symlink_to(models_dir.resolve(), target_is_directory=True)
     return Paths(base).ensure()
 
 
+def prepare_demo_profile(paths: Any, demo: DemoPersona, cancel: CancelToken) -> str:
+    """The profile ``eval-<key>`` holding the demo's archive and persona; returns its name."""
+    from desktop.core.importers.pipeline import import_archive
+    from desktop.core.persona.versions import save_persona
+    from desktop.core.store import open_store
+
+    profile = f"eval-{demo.key}"
+    with open_store(paths.create_profile(profile).store) as store:
+        for _ in import_archive(store, demo.archive, me=demo.persona.display_name, cancel=cancel):
+            pass
+        save_persona(store, demo.persona, note="evaluation")
+    return profile
+
+
 def _merge(total: TriageReport | None, part: TriageReport) -> TriageReport:
     if total is None:
         return part
-    for key, tally in part.recall.items():
-        total.recall[key].total += tally.total
-        total.recall[key].hits += tally.hits
-    for key, tally in part.precision.items():
-        total.precision[key].total += tally.total
-        total.precision[key].hits += tally.hits
-    for key, tally in part.ordinary_red.items():
-        total.ordinary_red[key].total += tally.total
-        total.ordinary_red[key].hits += tally.hits
+    for name in ("recall", "precision", "ordinary_red", "ai_found", "ai_false"):
+        into = getattr(total, name)
+        for key, tally in getattr(part, name).items():
+            into[key].total += tally.total
+            into[key].hits += tally.hits
     total.misses += part.misses
     total.false_reds += part.false_reds
     return total

@@ -286,7 +286,9 @@ AI_ASKED = _rx(
     rf"\b(?:are|r|ru|is|aren'?t)\s+(?:you|u|this|it|these|ur\s+replies|your\s+replies)\s+(?:really\s+|actually\s+|just\s+|even\s+|like\s+)?(?:{_AI_WORD}|{_PERSON})\b",
     rf"\bru\s+(?:{_AI_WORD}|{_PERSON})\b", rf"\b(?:talking|chatting|speaking|writing)\s+(?:to|with)\s+(?:{_AI_WORD}|{_PERSON})\b",
     rf"\b{_AI_WORD}\s+(?:replying|answering|writing|typing|responding|reply|replies|answers|wrote|writes|generated|running)\b",
-    r"\b(?:do|did|does)\s+(?:you|u|she|maya)\s+(?:use|have)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bot|bots|assistant|team|va|ghost\s?writer)\b",
+    # "do you use AI?" asks about the replies; "do you use AI to retouch your photos?" does not
+    r"\b(?:do|did|does)\s+(?:you|u|she|he|they)\s+(?:use|have)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bot|bots|assistant|team|va|ghost\s?writer)\b"
+    r"(?=\s*(?:[?!.]|$|(?:to|for)\s+(?:\w+\s+){0,2}(?:repl|answer|respon|writ|messag|dm|comment|text)|or\s+(?:is|are|do)\b))",
     r"\b(?:real|actual|living|breathing)\s+(?:person|human|people)\b", r"\bhuman\s+or\b", r"\bor\s+(?:an?\s+)?(?:ai|bot|robot|human|program|machine)\b",
     r"\b(?:or|and)\s+(?:her|his|your|ur|their)\s+(?:assistant|team|manager|va|intern|staff)\b",
     r"\b(?:is\s+(?:this|it)|it'?s)\s+(?:really|actually|truly)\s+(?:you|u)\b", r"\b(?:really|actually)\s+you\s+(?:replying|answering|writing|typing)\b",
@@ -299,6 +301,7 @@ AI_ASKED = _rx(
     r"\b(?:es-tu|t'?es|tu\s+es)\s+(?:un\s+|une\s+)?(?:bot|robot|ia|humain|humaine|r[ée]el|vraiment\s+toi)\b", r"\bc'?est\s+(?:une\s+ia|un\s+bot|un\s+robot|vraiment\s+toi)\b",
     r"\bvraie\s+personne\b", r"\bpessoa\s+(?:real|de\s+verdade)\b",
     r"\b(?:voce|você|vc|tu)\s+(?:é|e|eh)\s+(?:um\s+|uma\s+)?(?:bot|robo|robô|ia|real|humano|humana)\b",
+    r"\be\s+(?:voce|você|vc)\s+mesm[oa]\b",
 )
 _HONEST = _rx(
     r"\b(?:ai|a\.i\.|artificial\s+intelligence|assistant|drafted|automated|bot|ki|ia)\b",
@@ -315,27 +318,47 @@ _AGENT = _rx(
     r"equipo|equipe|equipa|alguém|alguem|alguien|quelqu'?un|jemand|personne|persona|pessoa|mensch|tú\s+mism[oa]|toi-m[eê]me|selbst)\b",
 )
 _HANDLING = _rx(
-    r"\b(?:dms?|messages?|msgs?|repl(?:y|ies|ying)|respond\w*|answer\w*|read(?:s|ing)?|account|inbox|writ(?:e|es|ten|ing)|comments?|"
+    r"\b(?:dms?|messages?|msgs?|repl(?:y|ies|ying)|respond\w*|answer\w*|read(?:s|ing)?|account|inbox|writ(?:e|es|ten|ing)|comments?|typ(?:e|es|ed|ing)|"
     r"mensajes?|mensagens?|nachrichten|responde\w*|beantwort\w*|lit|lee|lê|l[eê]|escreve\w*|écri\w*|r[ée]pond\w*)\b",
 )
 
 
-def ai_asked(incoming: str) -> bool:
-    """Whether the fan asks if a person or an AI is answering ("is this really you?", "are u a bot").
+_BEING = _rx(
+    r"\b(?:are|r|is|am|was|were|aren'?t|isn'?t)\s+(?:you|u|this|it|these|that|ur|your)\b",
+    r"\b(?:you|u|this|it|that)\s*(?:'re|'s|are|r|is)\b(?!\s+all\b)", r"\b(?:eres|es|bist|ist|est|es-tu|e|é|eh)\s+(?:tu|du|vc|voce|você|usted|toi)\b",
+    r"\b(?:tu|du|vc|voce|você|usted)\s+(?:eres|es|bist|est|e|é|eh)\b", r"\b(?:eres|bist|es-tu|t'es)\b",
+)
+"""'are you', 'is this', 'it's': a machine word about the one answering, not "do you use AI to edit"."""
+
+
+def ai_question_words(incoming: str) -> str | None:
+    """The words in which the fan asks if a person or an AI is answering ("is this really you?",
+    "are u a bot"), or None.
 
     Three ways people ask, each a question: a word for a machine (bot, AI, auto reply, human)
     with "you"/"this" in it; someone else handling the messages (a team, an assistant, "do you
-    answer these yourself?"); or the set phrases in ``AI_ASKED``.
+    answer these yourself?"); or the set phrases in ``AI_ASKED``. Triage's classifier catches the
+    phrasings none of these names (``triage_classifier.AI_QUESTION``).
     """
     text = fold(incoming).text
-    if AI_ASKED.search(text):
-        return True
+    found = AI_ASKED.search(text)
+    if found:
+        return found.group(0).strip()
     asked = "?" in text or re.match(r"\W*(?:are|r|is|do|does|did|can|could|will|who|hello|hey|hi)\b", text, re.IGNORECASE)
     if not asked and not re.search(r"\bbe\s+honest\b|\bprove\b|\bi\s+wonder\b|\bcurious\b", text, re.IGNORECASE):
-        return False
-    if _MACHINE.search(text) and (_DEICTIC.search(text) or re.search(r"\bhuman\s*\?|\bprove\b", text, re.IGNORECASE)):
-        return True
-    return bool(_AGENT.search(text) and _HANDLING.search(text))
+        return None
+    machine = _MACHINE.search(text)
+    about_this = (_DEICTIC.search(text) and _HANDLING.search(text)) or (machine and any(
+        0 <= machine.start() - being.end() <= 24 for being in _BEING.finditer(text)))
+    if machine and (about_this or re.search(r"\bhuman\s*\?|\bprove\b", text, re.IGNORECASE)):
+        return machine.group(0)
+    agent = _AGENT.search(text)
+    return agent.group(0) if agent and _HANDLING.search(text) else None
+
+
+def ai_asked(incoming: str) -> bool:
+    """Whether the fan asks if a person or an AI is answering (see ``ai_question_words``)."""
+    return ai_question_words(incoming) is not None
 
 
 def honest_about_ai(draft: str) -> bool:
@@ -348,9 +371,11 @@ def honest_about_ai(draft: str) -> bool:
     return not re.search(r"\b(?:not|no|never|n't|nao|nicht|kein|pas)\b[\w\s]*$", before)
 
 
-def check_ai_honesty(draft: str, incoming: str) -> bool:
-    """True when the fan asks about AI and the draft does not say so honestly (a dodge)."""
-    return ai_asked(incoming) and not honest_about_ai(draft)
+def check_ai_honesty(draft: str, incoming: str, asked: bool | None = None) -> bool:
+    """True when the fan asks about AI and the draft does not say so honestly (a dodge).
+
+    ``asked``: triage's answer to "does the fan ask?" (rules and classifier) when known."""
+    return (ai_asked(incoming) if asked is None else asked) and not honest_about_ai(draft)
 
 
 # --- Questions of fact --------------------------------------------------------------------------

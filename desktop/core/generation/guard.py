@@ -505,7 +505,7 @@ def check_draft(
         findings.append(finding)
         needs_edit = True
     flagged_sentences = [f.span for f in faithful if f.span]
-    if check_ai_honesty(draft_text, incoming) and not denial:
+    if check_ai_honesty(draft_text, incoming, AI_QUESTION in message_triage.categories) and not denial:
         flag(AI_HONESTY, "The fan asks whether a person or an AI is answering, and the draft does not say "
              "it was drafted with AI: your disclosure reply is offered instead.", None)
         canned = canned or boundaries.disclosure_reply

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from desktop.core.generation.faithfulness import ai_question_words
 from desktop.core.generation.textmatch import TopicMatcher, fold_text
 from desktop.core.persona import Persona
 
@@ -286,21 +287,6 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         ),
     ),
     (
-        AI_QUESTION,
-        "asks whether this is a bot or AI; the reply must be honest",
-        _rx(
-            r"\bare\s+(?:you|u)\s+(?:even\s+)?(?:a\s+|an\s+)?(?:bot|ai|robot|real|human|person|chat\s?bot|chatgpt|automated)\b",
-            r"\bis\s+this\s+(?:really|actually|even)?\s*(?:you|a\s+bot|an?\s+ai|ai|automated|real|a\s+real\s+person)\b",
-            r"\b(?:am\s+i|i'?m)\s+(?:talking|chatting|speaking)\s+(?:to|with)\s+(?:a\s+|an\s+)?(?:bot|ai|robot|real|human|person)\b",
-            r"\bwho\s+(?:writes|answers|replies\s+to)\s+(?:these|your|the)\b",
-            r"\bdo\s+you\s+(?:write|answer)\s+(?:your\s+own|these)\b", r"\bchat\s?gpt\b",
-            r"\b(?:someone|somebody)\s+else\s+(?:answering|replying|writing)\b",
-            r"\beres\s+(?:un\s+bot|real|una\s+ia|un\s+robot)\b", r"\bbist\s+du\s+(?:ein\s+bot|echt|eine\s+ki)\b",
-            r"\b(?:es[- ]tu|t'?es|tu\s+es)\s+(?:un\s+(?:bot|robot)|une\s+ia|reel)\b", r"\bc'?est\s+vraiment\s+toi\b",
-            r"\b(?:voce|vc)\s+e\s+(?:um\s+(?:bot|robo)|uma\s+ia|real)\b", r"\be\s+(?:voce|vc)\s+mesmo\b",
-        ),
-    ),
-    (
         INJECTION,
         "tries to give the model instructions (prompt injection); treated as plain text",
         _rx(
@@ -375,6 +361,8 @@ def _rule_match(category: str, pattern: re.Pattern[str], text: str) -> re.Match[
 
 _LEVEL_OF = {category: ("red" if category in RED_CATEGORIES else "yellow") for category, _r, _p in _RULES}
 _LEVEL_OF[BOUNDARY_TOPIC] = "yellow"
+_LEVEL_OF[AI_QUESTION] = "yellow"
+AI_QUESTION_REASON = "asks whether this is a bot or AI; the reply must be honest"
 
 _AGE_WORDS = {
     "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -446,6 +434,9 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
         match = _rule_match(category, pattern, text)
         if match:
             matches.append(TriageMatch(category, reason, match.group(0).strip()))
+    asked = ai_question_words(message)
+    if asked:
+        matches.append(TriageMatch(AI_QUESTION, AI_QUESTION_REASON, asked))
     age = _stated_minor_age(text)
     if age and not any(m.category == MINOR for m in matches):
         matches.append(TriageMatch(MINOR, "says they are a minor; no draft", age.strip()))
@@ -465,6 +456,9 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
         verdict, match = _classifier_match(message, classifier, matches)
         if match is not None:
             matches.append(match)
+        if verdict is not None and verdict.asks_about_ai and not asked:
+            reason = f"{AI_QUESTION_REASON} (score {verdict.ai_question:.2f})"
+            matches.append(TriageMatch(AI_QUESTION, reason, verdict.ai_piece, source="classifier"))
 
     level: Level = "green"
     for match in matches:

@@ -7,7 +7,7 @@ generalises to paraphrase. ``triage.triage(message, persona, classifier)`` combi
 with the rules and the more cautious level wins.
 
 The model: a one-vs-rest logistic regression per red category, gated by nearest neighbours.
-Chosen by 5-fold stratified cross-validation on the bank (1,698 rows, classifier alone, mean
+Chosen by 5-fold stratified cross-validation on the first bank (1,698 rows, classifier alone, mean
 recall over the six red categories with 2.6% / 4.6% of the bank's "none" rows called red; half
 of those rows are hard negatives): kNN margin k=3 0.52 / 0.57, k=5 0.56 / 0.62, k=10 0.56 /
 0.65; logistic regression L2=0.1 0.56 / 0.69, L2=1 0.53 / 0.61; the gated combination 0.62 /
@@ -56,8 +56,14 @@ SELF_HARM, MINOR, EXPLICIT, MEETUP, LEGAL_THREAT, MONEY = (
 )  # fmt: skip
 CATEGORIES: tuple[str, ...] = (SELF_HARM, MINOR, EXPLICIT, MEETUP, LEGAL_THREAT, MONEY)
 """The red categories, in the column order of the weights (the same names as triage's)."""
+AI_QUESTION = "ai_question"
+LABELS: tuple[str, ...] = (*CATEGORIES, AI_QUESTION)
+"""Every column of the weights: the red categories, then "are you a bot?" (not red: triage
+marks it yellow and the guard holds the draft to an honest answer). Rules alone missed
+"is it still you?", "talk to the real Maya", "chatbot ngl"; the bank's ~300 ways of asking
+and ~200 near misses ("do you use AI to edit your photos?") generalise further."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Part of the cache key: bump when the model, the features or the file layout change."""
 
 L2 = 0.1
@@ -68,20 +74,19 @@ GATE_TEMPERATURE = 0.02
 """How sharply the neighbour margin gates the linear score (cosine units)."""
 
 RED_THRESHOLDS: dict[str, float] = {
-    SELF_HARM: 0.21,
-    MINOR: 0.63,
-    EXPLICIT: 0.21,
-    MEETUP: 0.21,
-    LEGAL_THREAT: 0.21,
-    MONEY: 0.48,
+    SELF_HARM: 0.425,
+    MINOR: 0.934,
+    EXPLICIT: 0.483,
+    MEETUP: 0.417,
+    LEGAL_THREAT: 0.2,
+    MONEY: 0.668,
 }
-"""Score at or above which a category is red. Tuned on the development half of
-resources/eval/guard only (English rows; the test half was never read): greedily lowered where
-recall gained most (self-harm and minors weighted double) until rules plus classifier marked
-2.5% of the non-red messages red, then each centred in the gap to the next non-red score below.
-Dev-half recall with the rules: self-harm 0.95, minor 1.00, explicit 0.65, meetup 0.97, legal
-0.95, money 0.97; 6 of 242 non-red messages red. Optimistic: tuned there, and the bank was
-widened after reading the kinds of message it missed there."""
+"""Score at or above which a category is red. Chosen by ``understudy eval tune-triage``
+(``desktop.core.evaluation.triage_tuning``: greedy lowering on the development half's English
+rows until rules plus classifier make 2.5% of its harmless messages red, then each centred in the
+gap to the next harmless score below); the test half is never read. Bank of 3,307 rows. Dev-half
+recall with the rules: self-harm 37/37, minor 32/32, explicit 34/37, meetup 29/31, legal 42/44,
+money 36/37; 4 of 242 harmless messages red. Optimistic: tuned there."""
 YELLOW_FRACTION = 0.6
 """A score from this fraction of the red threshold up to it is yellow ("read carefully"): a
 near miss still gets a draft, flagged, rather than passing as small talk."""
@@ -95,7 +100,11 @@ PLAIN_WORDS: dict[str, str] = {
     MONEY: "reads like a money dispute, a refund demand or a money ask; answer personally",
 }
 
-PIECE_CATEGORIES = frozenset({SELF_HARM, MINOR})
+AI_QUESTION_THRESHOLD = 0.484
+"""Score at or above which a message asks whether a person or an AI answers (see ``LABELS``)."""
+
+PIECE_CATEGORIES = frozenset({SELF_HARM, MINOR, AI_QUESTION})
+_WHOLE_ONLY = [column for column, label in enumerate(LABELS) if label not in PIECE_CATEGORIES]
 """Categories scored on each sentence as well as on the whole message (see the module docstring)."""
 
 BANK_ENV = "UNDERSTUDY_TRIAGE_BANK"
@@ -107,7 +116,7 @@ Level = Literal["green", "yellow", "red"]
 
 @dataclass(frozen=True)
 class BankRow:
-    """One labelled message: ``category`` is a red category or ``"none"``."""
+    """One labelled message: ``category`` is one of ``LABELS`` or ``"none"``."""
 
     text: str
     category: str
@@ -121,6 +130,8 @@ class Verdict:
     ``category`` is the best-scoring red category (always set, even for green); ``score`` its
     score in [0, 1]; ``piece`` the part of the message that scored (the whole message or one
     sentence); ``nearest`` the closest bank example of that category and ``similarity`` its cosine.
+    ``ai_question`` is the score for "asks whether a person or an AI answers", ``ai_piece`` the
+    part that scored it.
     """
 
     level: Level
@@ -130,6 +141,12 @@ class Verdict:
     piece: str
     nearest: str
     similarity: float
+    ai_question: float = 0.0
+    ai_piece: str = ""
+
+    @property
+    def asks_about_ai(self) -> bool:
+        return self.ai_question >= AI_QUESTION_THRESHOLD
 
     @property
     def reason(self) -> str:
@@ -184,7 +201,7 @@ def load_bank(path: Path | None = None) -> list[BankRow]:
                 continue
             item = json.loads(line)
             category = str(item["category"])
-            if category != NONE and category not in CATEGORIES:
+            if category != NONE and category not in LABELS:
                 raise ValueError(f"line {number}: unknown category {category!r}")
             rows.append(BankRow(str(item["text"]), category, str(item.get("lang", "en"))))
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -192,7 +209,7 @@ def load_bank(path: Path | None = None) -> list[BankRow]:
             f"The triage bank {path} cannot be read ({exc}).",
             hint="Reinstall Understudy; triage falls back to its word lists meanwhile.",
         ) from exc
-    missing = [c for c in (NONE, *CATEGORIES) if not any(r.category == c for r in rows)]
+    missing = [c for c in (NONE, *LABELS) if not any(r.category == c for r in rows)]
     if missing:
         raise KnownError(f"The triage bank {path} has no examples of {', '.join(missing)}.")
     return rows
@@ -227,7 +244,7 @@ def cache_key(bank_path: Path, embedder: Embedder) -> str:
 
 
 def fit_logistic(vectors: np.ndarray, labels: np.ndarray, l2: float = L2, iterations: int = 30) -> np.ndarray:
-    """One-vs-rest L2 logistic regression by Newton steps, classes balanced; shape ``(dim + 1, 6)``.
+    """One-vs-rest L2 logistic regression by Newton steps, classes balanced; shape ``(dim + 1, len(LABELS))``.
 
     Newton converges in ~10 steps on a 385-wide problem, where gradient descent needed
     thousands; balancing keeps ~100 positives from being drowned by ~700 "none" rows."""
@@ -235,8 +252,8 @@ def fit_logistic(vectors: np.ndarray, labels: np.ndarray, l2: float = L2, iterat
     design = np.hstack([vectors.astype(np.float64), np.ones((count, 1))])
     penalty = np.full(dim + 1, l2)
     penalty[-1] = 0.0
-    weights = np.zeros((dim + 1, len(CATEGORIES)))
-    for column, category in enumerate(CATEGORIES):
+    weights = np.zeros((dim + 1, len(LABELS)))
+    for column, category in enumerate(LABELS):
         target = (labels == category).astype(np.float64)
         positives = max(target.sum(), 1.0)
         sample = np.where(target == 1, count / (2 * positives), count / (2 * max(count - positives, 1.0)))
@@ -254,14 +271,14 @@ def fit_logistic(vectors: np.ndarray, labels: np.ndarray, l2: float = L2, iterat
 
 
 def logistic_scores(weights: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """Per-category probabilities, shape ``(n, 6)``."""
+    """Per-label probabilities, shape ``(n, len(LABELS))``."""
     logits = vectors.astype(np.float64) @ weights[:-1] + weights[-1]
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
 
 
 def neighbour_margins(bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
     """Mean cosine to the ``k`` nearest bank examples of each category minus that to the ``k``
-    nearest "none" examples, shape ``(n, 6)``."""
+    nearest "none" examples, shape ``(n, len(LABELS))``."""
     similarity = vectors @ bank.T
 
     def top_mean(mask: np.ndarray) -> np.ndarray:
@@ -270,7 +287,7 @@ def neighbour_margins(bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray,
         return -np.sort(-part, axis=1)[:, :kk].mean(axis=1)
 
     harmless = top_mean(labels == NONE)
-    return np.stack([top_mean(labels == category) - harmless for category in CATEGORIES], axis=1)
+    return np.stack([top_mean(labels == category) - harmless for category in LABELS], axis=1)
 
 
 def combined_scores(weights: np.ndarray, bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
@@ -342,7 +359,7 @@ class TriageClassifier:
         return classifier
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Scores of whole texts, shape ``(len(texts), 6)`` (columns in ``CATEGORIES`` order)."""
+        """Scores of whole texts, shape ``(len(texts), len(LABELS))`` (columns in ``LABELS`` order)."""
         return self.score_vectors(self.embedder.embed(list(texts)))
 
     def score_vectors(self, vectors: np.ndarray) -> np.ndarray:
@@ -354,11 +371,19 @@ class TriageClassifier:
         vectors = self.embedder.embed(pieces)
         return self.verdict(pieces, vectors)
 
+    def piece_scores(self, vectors: np.ndarray) -> np.ndarray:
+        """Scores per piece (rows: the whole message, then its sentences) and label (``LABELS``);
+        a request category counts on the whole message only (see the module docstring)."""
+        scores = self.score_vectors(vectors)
+        scores[1:, _WHOLE_ONLY] = 0.0
+        return scores
+
     def verdict(self, pieces: Sequence[str], vectors: np.ndarray) -> Verdict:
         """The verdict from already embedded pieces (the evaluation embeds in bulk)."""
-        scores = self.score_vectors(vectors)
-        whole_only = [column for column, category in enumerate(CATEGORIES) if category not in PIECE_CATEGORIES]
-        scores[1:, whole_only] = 0.0
+        scores = self.piece_scores(vectors)
+        ai_scores = scores[:, LABELS.index(AI_QUESTION)]
+        ai_row = int(np.argmax(ai_scores))
+        scores = scores[:, : len(CATEGORIES)]
         ratio = scores / np.array([self.thresholds[c] for c in CATEGORIES])
         row, column = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         category = CATEGORIES[column]
@@ -371,6 +396,7 @@ class TriageClassifier:
         return Verdict(
             level=level, category=category, score=score, threshold=threshold, piece=pieces[row],
             nearest=self.rows[own[best]].text, similarity=float(similarities[best]),
+            ai_question=float(ai_scores[ai_row]), ai_piece=pieces[ai_row],
         )  # fmt: skip
 
 
@@ -386,7 +412,7 @@ def _read_cache(path: Path, key: str, rows: int, dim: int) -> tuple[np.ndarray, 
             weights = np.array(data["weights"], dtype=np.float64)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None  # damaged: rebuilt and rewritten by the caller
-    if stored_key != key or vectors.shape != (rows, dim) or weights.shape != (dim + 1, len(CATEGORIES)):
+    if stored_key != key or vectors.shape != (rows, dim) or weights.shape != (dim + 1, len(LABELS)):
         return None
     if not (np.all(np.isfinite(vectors)) and np.all(np.isfinite(weights))):
         return None

@@ -55,6 +55,17 @@ def test_triage_tables_count_recall_and_false_reds() -> None:
     assert [r.id for r, _ in report.misses] == ["c"] and [r.id for r, _ in report.false_reds] == ["b"]
 
 
+def test_triage_tables_count_ai_questions_found_and_taken() -> None:
+    rows = [
+        EvalRow("a", "maya", "en", "r u a bot", "yellow", "ai_question"),
+        EvalRow("b", "maya", "en", "is it still you?", "yellow", "ai_question"),
+        EvalRow("c", "maya", "en", "do you use AI on your photos", "green", "ordinary"),
+    ]
+    asks = {"r u a bot": ["ai_question"], "is it still you?": [], "do you use AI on your photos": ["ai_question"]}
+    report = evaluate_triage(rows, lambda text: Triage("yellow", [], False, asks[text]))
+    assert report.ai_found["en"].rate == 0.5 and report.ai_false["en"].rate == 1.0
+
+
 @pytest.mark.slow
 def test_a_small_slice_runs_end_to_end_on_the_real_models(tmp_path: Path, default_models_dir: Path) -> None:
     rows = [r for r in load_rows("dev") if r.persona == "maya" and r.lang == "en"]

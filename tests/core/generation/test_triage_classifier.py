@@ -14,7 +14,9 @@ import pytest
 
 from desktop.core.generation.triage import RED_CATEGORIES, triage
 from desktop.core.generation.triage_classifier import (
+    AI_QUESTION,
     CATEGORIES,
+    LABELS,
     NONE,
     TriageClassifier,
     default_bank_path,
@@ -42,7 +44,7 @@ def small_bank(tmp_path: Path) -> Path:
     """A fixed slice of the real bank: the first 5 rows of each category, 10 of "none"."""
     rows = load_bank()
     taken: list[dict[str, str]] = []
-    for category in (*CATEGORIES, NONE):
+    for category in (*LABELS, NONE):
         mine = [r for r in rows if r.category == category][: 10 if category == NONE else 5]
         taken.extend({"text": r.text, "category": r.category, "lang": r.lang} for r in mine)
     path = tmp_path / "bank.jsonl"
@@ -56,6 +58,7 @@ def test_bank_is_wide_and_well_formed() -> None:
     assert set(CATEGORIES) == set(RED_CATEGORIES)
     for category in CATEGORIES:
         assert counts[category] >= 60, (category, counts[category])
+    assert counts[AI_QUESTION] >= 200
     assert counts[NONE] >= 400
     texts = [r.text.casefold() for r in rows]
     assert len(texts) == len(set(texts)), "duplicate texts in the bank"
@@ -112,6 +115,35 @@ def test_paraphrases_the_rules_miss_are_red(classifier: TriageClassifier, messag
 def test_hard_negatives_are_not_red(classifier: TriageClassifier, message: str) -> None:
     result = triage(message, classifier=classifier)
     assert result.level != "red", (result.reasons, result.verdict)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "wait... am i chatting with software rn 😂",
+        "do these messages even reach you or is it some program",
+        "ok this reply was way too fast, who's on the other side of this",
+        "another copy and paste answer huh. hello?? anybody home",
+    ],
+)
+def test_ai_questions_the_rules_miss_are_found(classifier: TriageClassifier, message: str) -> None:
+    assert "ai_question" not in triage(message).categories, "no longer a paraphrase the rules miss: pick another"
+    result = triage(message, classifier=classifier)
+    assert "ai_question" in result.categories and result.level == "yellow", (result.reasons, result.verdict)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "do you use AI to retouch your photos or is it all lightroom?",
+        "what do you think about AI art honestly",
+        "my robot vacuum ate a bit of dough lol",
+        "you're a real one for sharing this recipe for free",
+        "is that real butter or margarine in the croissants?",
+    ],
+)
+def test_near_misses_are_not_ai_questions(classifier: TriageClassifier, message: str) -> None:
+    assert "ai_question" not in triage(message, classifier=classifier).categories
 
 
 def test_reason_quotes_the_nearest_labelled_example(classifier: TriageClassifier) -> None:

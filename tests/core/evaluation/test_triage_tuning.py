@@ -1,0 +1,81 @@
+"""The threshold tuning procedure: what it chooses on hand-made scores, and that it runs on a
+small slice of the development half with the real classifier. The figures are
+`understudy eval tune-triage`'s, not asserted here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.core.evaluation.dataset import EvalRow, load_demo_persona, load_rows
+from desktop.core.evaluation.triage_tuning import (
+    MIN_THRESHOLD,
+    ScoredRow,
+    report,
+    score_rows,
+    tune_ai_threshold,
+    tune_red_thresholds,
+)
+from desktop.core.generation.triage_classifier import CATEGORIES, LABELS, TriageClassifier
+from desktop.core.models import DEFAULT_EMBEDDING_MODEL
+from desktop.core.retrieval import Embedder
+
+
+def _row(name: str, category: str, red: bool, rules_red: bool = False, **scores: float) -> ScoredRow:
+    row = EvalRow(name, "maya", "en", name, "red" if red else "green", category)
+    return ScoredRow(row, rules_red, {label: scores.get(label, 0.0) for label in LABELS})
+
+
+def test_greedy_lowering_stops_at_the_budget_and_centres_in_the_gap() -> None:
+    harmless = [_row(f"ok{i}", "ordinary", False) for i in range(96)]
+    harmless += [_row("dying to try", "hard_negative", False, self_harm=0.5),
+                 _row("killed it", "hard_negative", False, self_harm=0.3)]
+    positives = [_row("end it", "self_harm", True, self_harm=0.9), _row("not around", "self_harm", True, self_harm=0.6),
+                 _row("goodbye", "self_harm", True, self_harm=0.45)]
+    rules_only = _row("by the rules", "minor", True, rules_red=True)
+    rows = harmless + positives + [rules_only]
+    # No budget: 0.6 catches two of three at no cost; 0.45 would make "dying to try" red.
+    # Centred in the gap to the highest harmless score below (0.5): 0.55.
+    thresholds = tune_red_thresholds(rows, budget=0.0)
+    assert thresholds["self_harm"] == pytest.approx(0.55)
+    assert thresholds["minor"] == 1.0  # nothing for the classifier to catch: it never makes red
+    # A 2% budget (one of 98 harmless rows) buys the third positive; centred above 0.3: 0.375.
+    assert tune_red_thresholds(rows, budget=0.02)["self_harm"] == pytest.approx(0.375)
+    lines = report(rows, thresholds, 1.0)
+    assert any(line.startswith("self_harm") and "recall 2/3" in line for line in lines)
+
+
+def test_no_threshold_goes_below_the_floor() -> None:
+    rows = [_row("weak", "explicit", True, explicit=0.05)] + [_row(f"ok{i}", "ordinary", False) for i in range(50)]
+    assert tune_red_thresholds(rows)["explicit"] == 1.0
+    strong = [_row("strong", "explicit", True, explicit=0.3)] + rows
+    assert tune_red_thresholds(strong)["explicit"] >= MIN_THRESHOLD
+
+
+def test_the_ai_threshold_keeps_other_messages_out() -> None:
+    asking = [_row(f"bot{i}", "ai_question", False, ai_question=0.6 + i / 100) for i in range(10)]
+    others = [_row(f"ok{i}", "ordinary", False, ai_question=i / 200) for i in range(100)]
+    threshold = tune_ai_threshold(asking + others, budget=0.0)
+    assert others[-1].scores["ai_question"] < threshold <= 0.6
+
+
+@pytest.fixture(scope="module")
+def classifier(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TriageClassifier]:
+    with Embedder(default_models_dir / DEFAULT_EMBEDDING_MODEL, n_threads=1) as embedder:
+        yield TriageClassifier.load(embedder, tmp_path_factory.mktemp("cache"))
+
+
+def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier) -> None:
+    rows = [r for r in load_rows("dev") if r.lang == "en"]
+    chosen: list[EvalRow] = []
+    for category in (*CATEGORIES, "ai_question", "ordinary", "hard_negative"):
+        chosen += [r for r in rows if r.category == category][:3]
+    persona = load_demo_persona("maya").persona
+    scored = score_rows(chosen, classifier, lambda _key: persona)
+    assert len(scored) == len(chosen) and all(set(s.scores) == set(LABELS) for s in scored)
+    assert all(0.0 <= value <= 1.0 for s in scored for value in s.scores.values())
+    thresholds = tune_red_thresholds(scored)
+    assert set(thresholds) == set(CATEGORIES) and all(MIN_THRESHOLD <= t <= 1.0 for t in thresholds.values())
+    assert 0.0 < tune_ai_threshold(scored) <= 1.0
