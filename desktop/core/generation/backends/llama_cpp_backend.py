@@ -7,6 +7,9 @@ is a bug and raises ``RuntimeError``. Only ``CancelToken.cancel()`` comes from e
 Cancel: a stopping criterion checks the token after every sampled token, so generation stops
 within one token, and the generator is closed so the next call starts clean.
 
+Candidates: ``candidates`` writes several replies to one prompt in ONE batched decode
+(``llama_batch``), on a second llama.cpp context over the same loaded weights.
+
 Mode: chat completion only when the GGUF carries ``tokenizer.chat_template`` (without one,
 llama-cpp-python silently falls back to a llama-2 format: DESIGN.md section 4). The template
 is rendered here with llama-cpp-python's own ``Jinja2ChatFormatter`` and validated at load on
@@ -41,6 +44,7 @@ from desktop.core.generation.backends.base import (
     Prompt,
     RunInfo,
 )
+from desktop.core.generation.backends.llama_batch import BatchedGenerator, CandidateReply, OnPiece
 from desktop.core.generation.prefix_cache import DEFAULT_CACHE_BYTES, PrefixStateCache, prepare_prefix
 from desktop.core.generation.preflight import MemoryPlan, plan_memory
 from desktop.core.models.facts import ROLE_EMBEDDING, read_model_facts
@@ -187,6 +191,7 @@ class LlamaCppBackend:
         self._owner: int | None = None
         self._mark_tokens: dict[str, list[int]] = {}
         self._held_persona: int | None = None  # the persona length the KV cache's batches were cut at
+        self._batched: BatchedGenerator | None = None  # the candidates' own context, made on first use
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -262,6 +267,9 @@ class LlamaCppBackend:
 
     def unload(self) -> None:
         self._check_owner()
+        if self._batched is not None:
+            self._batched.close()  # its context lives on the model: free it first
+            self._batched = None
         if self._llm is not None:
             self._llm.close()
         self._llm = self._renderer = self._facts = None
@@ -335,17 +343,7 @@ class LlamaCppBackend:
         llm = self._require()
         from llama_cpp import StoppingCriteriaList
 
-        text, prefix, stops = self.render(prompt)
-        special = prompt.mode == MODE_CHAT  # template markers are ours; fan text was stripped of them
-        tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=special)
-        n_ctx = llm.n_ctx()
-        if len(tokens) + params.max_tokens > n_ctx:
-            raise ModelError(
-                f"The prompt ({len(tokens)} tokens) and the reply ({params.max_tokens}) do not fit "
-                f"this model's {n_ctx}-token context.",
-                hint="Use fewer examples or a shorter reply length, or a longer context in the settings.",
-            )
-        prefix_tokens = llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=special) if prefix else []
+        tokens, prefix_tokens, stops = self._prompt_tokens(prompt, params.max_tokens)
         run = RunInfo(prompt_tokens=len(tokens))
         self.last_run = run
         started = time.perf_counter()
@@ -398,7 +396,63 @@ class LlamaCppBackend:
             if cancel.cancelled:
                 run.finish_reason = "cancelled"
 
+    def candidates(
+        self,
+        prompt: Prompt,
+        params: Sequence[GenerationParams],
+        cancel: CancelToken,
+        on_piece: OnPiece | None = None,
+    ) -> list[CandidateReply]:
+        """One reply per entry of ``params`` (give each its own seed), all from ONE batched decode:
+        the prompt is evaluated once and its cells shared, then each step decodes one token of
+        every unfinished reply together (``llama_batch``). Rendered, tokenized, biased and
+        stopped as ``stream()``; ``on_piece(index, text)`` gets each reply's text as it appears.
+        Cancel stops every reply within one token. ``last_run`` sums the tokens of all replies.
+        """
+        self._check_owner()
+        llm = self._require()
+        longest = max((p.max_tokens for p in params), default=0)
+        tokens, prefix_tokens, stops = self._prompt_tokens(prompt, longest)
+        run = RunInfo(prompt_tokens=len(tokens))
+        self.last_run = run
+        if self._batched is None:
+            self._batched = BatchedGenerator(llm, self.settings.n_threads, self.settings.n_batch)
+        result = self._batched.generate(
+            tokens,
+            params,
+            cancel,
+            persona_tokens=common_prefix_length(prefix_tokens, tokens),
+            stops=stops,
+            logit_biases=[self._logit_bias(p) for p in params],
+            strip_leading=prompt.mode == MODE_COMPLETION,
+            on_piece=on_piece,
+        )
+        reasons = {reply.finish_reason for reply in result.replies}
+        run.generated_tokens = sum(reply.generated_tokens for reply in result.replies)
+        run.first_token_s = result.timings.first_token_s
+        run.total_s = result.timings.total_s
+        run.finish_reason = next((r for r in ("cancelled", "length", "stop") if r in reasons), "")
+        return result.replies
+
     # --- internals ---------------------------------------------------------------------------
+
+    def _prompt_tokens(self, prompt: Prompt, max_tokens: int) -> tuple[list[int], list[int], tuple[str, ...]]:
+        """(prompt tokens, persona prefix tokens, stop strings); ``ModelError`` when the prompt and
+        a reply of ``max_tokens`` do not fit the context."""
+        llm = self._require()
+        text, prefix, stops = self.render(prompt)
+        special = prompt.mode == MODE_CHAT  # template markers are ours; fan text was stripped of them
+        tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=special)
+        n_ctx = llm.n_ctx()
+        if len(tokens) + max_tokens > n_ctx:
+            raise ModelError(
+                f"The prompt ({len(tokens)} tokens) and the reply ({max_tokens}) do not fit "
+                f"this model's {n_ctx}-token context.",
+                hint="Use fewer examples or a shorter reply length, or a longer context in the settings.",
+            )
+        prefix_tokens = llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=special) if prefix else []
+        return tokens, prefix_tokens, stops
+
 
     def _require(self) -> Any:
         if self._llm is None:

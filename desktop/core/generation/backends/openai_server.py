@@ -11,13 +11,21 @@ chunks (one chunk is one token on the servers above).
 
 Token counts for the budget are estimated (about 3 bytes per token, on the safe side): the
 OpenAI API has no tokenizer endpoint.
+
+Candidates: ``candidates`` sends one streamed request per candidate, all at once from a small
+thread pool, each with its own seed. The API has no way to ask for N samples of one prompt
+that every server honours, so batching them is the server's business: llama.cpp's server
+(``--parallel N``) and vLLM decode concurrent requests together, llama-cpp-python's own server
+answers them one after another.
 """
 
 from __future__ import annotations
 
 import math
+import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -31,6 +39,7 @@ from desktop.core.generation.backends.base import (
     Prompt,
     RunInfo,
 )
+from desktop.core.generation.backends.llama_batch import CandidateReply, OnPiece
 from desktop.core.secrets import SecretStore
 from desktop.core.tasks import CancelToken
 
@@ -122,10 +131,77 @@ class OpenAIServerBackend:
         return math.ceil(len(text.encode("utf-8")) / _BYTES_PER_TOKEN) if text else 0
 
     def stream(self, prompt: Prompt, params: GenerationParams, cancel: CancelToken) -> Iterator[str]:
+        run = self._new_run(prompt)
+        self.last_run = run
+        yield from self._stream(prompt, params, cancel, run)
+
+    def candidates(
+        self,
+        prompt: Prompt,
+        params: Sequence[GenerationParams],
+        cancel: CancelToken,
+        on_piece: OnPiece | None = None,
+    ) -> list[CandidateReply]:
+        """One reply per entry of ``params`` (give each its own seed): the requests go out in
+        parallel, one thread each (see the module docstring). ``on_piece(index, text)`` is called
+        on the calling thread, as with the embedded model. When one request fails the others
+        are stopped and its ``ModelError`` is raised. ``last_run`` sums the tokens of all replies.
+        """
         if self._client is None:
             raise ModelError("Understudy is not connected to the model server yet.")
-        run = RunInfo(prompt_tokens=self.count_tokens(prompt.text or "".join(m.content for m in prompt.messages)))
-        self.last_run = run
+        started = time.perf_counter()
+        runs = [self._new_run(prompt) for _ in params]
+        stop = _EitherCancel(cancel)  # set when a request fails: the others then stop too
+        pieces: queue.Queue[tuple[int, str | None]] = queue.Queue()  # (index, text); None: that reply ended
+        texts: list[list[str]] = [[] for _ in params]
+
+        def write(index: int) -> None:
+            try:
+                for piece in self._stream(prompt, params[index], stop, runs[index]):
+                    pieces.put((index, piece))
+            except BaseException:
+                stop.cancel()
+                raise
+            finally:
+                pieces.put((index, None))
+
+        with ThreadPoolExecutor(max_workers=max(1, len(params)), thread_name_prefix="candidate") as pool:
+            futures = [pool.submit(write, index) for index in range(len(params))]
+            writing = len(futures)
+            while writing:
+                index, piece = pieces.get()
+                if piece is None:
+                    writing -= 1
+                    continue
+                texts[index].append(piece)
+                if on_piece is not None:
+                    on_piece(index, piece)
+            for future in futures:
+                future.result()  # the first failure, as raised in its thread
+        replies = [
+            CandidateReply("".join(text), run.finish_reason, run.generated_tokens) for text, run in zip(texts, runs)
+        ]
+        firsts = [run.first_token_s for run in runs if run.first_token_s is not None]
+        reasons = {reply.finish_reason for reply in replies}
+        self.last_run = RunInfo(
+            prompt_tokens=runs[0].prompt_tokens if runs else 0,
+            generated_tokens=sum(run.generated_tokens for run in runs),
+            first_token_s=min(firsts) if firsts else None,
+            total_s=time.perf_counter() - started,
+            finish_reason=next((r for r in ("cancelled", "length", "stop") if r in reasons), ""),
+        )
+        return replies
+
+    def _new_run(self, prompt: Prompt) -> RunInfo:
+        text = prompt.text or "".join(m.content for m in prompt.messages)
+        return RunInfo(prompt_tokens=self.count_tokens(text))
+
+    def _stream(
+        self, prompt: Prompt, params: GenerationParams, cancel: CancelToken, run: RunInfo
+    ) -> Iterator[str]:
+        """``stream``'s work, noting into ``run`` (each candidate has its own)."""
+        if self._client is None:
+            raise ModelError("Understudy is not connected to the model server yet.")
         started = time.perf_counter()
         common = dict(
             model=self._model_name,
@@ -212,3 +288,15 @@ class OpenAIServerBackend:
         if isinstance(exc, openai.APIStatusError):
             return ModelError(f"The model server at {url} answered with an error ({exc.status_code}): {exc.message}")
         return ModelError(f"The model server at {url} failed: {exc}")
+
+
+class _EitherCancel(CancelToken):
+    """Cancelled by its own ``cancel()`` or when the caller's token is."""
+
+    def __init__(self, outer: CancelToken) -> None:
+        super().__init__()
+        self._outer = outer
+
+    @property
+    def cancelled(self) -> bool:
+        return super().cancelled or self._outer.cancelled
