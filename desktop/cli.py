@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     drafting.add_argument("--platform", metavar="ID", help="where the message came from (e.g. instagram)")
     drafting.add_argument("--seed", type=int, default=0, help="another seed gives another draft")
     drafting.add_argument("--json", action="store_true", help="print the draft with its sources, guard and timings")
+    drafting.add_argument("--candidates", type=int, metavar="N",
+                          help="choose among N model drafts (default: the profile's setting, 4)")
 
     importing = commands.add_parser(
         "import", help="import data-export archives (zip, folder or file); the format is detected", parents=[common]
@@ -194,6 +196,20 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     guard.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
     guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
     guard.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
+    drafts = eval_commands.add_parser(
+        "drafts",
+        help="draft the labelled messages and count how many could be approved as they are",
+        description="Drafts the non-red labelled fan messages (resources/eval/guard) for the three demo personas with "
+        "the active model, as the app drafts them (candidates, your past answers, the guard), and applies the "
+        "rubric in desktop/core/evaluation/draft_eval.py: approvable as is, past answer chosen, needs an edit, "
+        "and the fact carried where you answered before.",
+        parents=[common],
+    )
+    drafts.add_argument("--json", action="store_true", help="print the tables and every row as JSON")
+    drafts.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
+    drafts.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
+    drafts.add_argument("--candidates", type=int, default=4, metavar="N", help="model candidates per draft (default 4)")
+    drafts.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
     eval_commands.add_parser(
         "tune-triage",
         help="choose the triage classifier's thresholds on the development half (prints them)",
@@ -371,7 +387,10 @@ def cmd_draft(paths: Paths, args: argparse.Namespace) -> int:
 
     with DraftingSession(paths, args.profile) as session:
         _drain(session.open(CancelToken()))
-        draft = _drain(session.draft(args.message, seed=args.seed, platform=args.platform), quiet=True)
+        if args.candidates is not None and not 1 <= args.candidates <= 8:
+            raise KnownError("--candidates must be between 1 and 8.")
+        draft = _drain(session.draft(args.message, seed=args.seed, platform=args.platform,
+                                     candidates=args.candidates), quiet=True)
     if args.json:
         print(json.dumps(draft.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -387,9 +406,17 @@ def cmd_draft(paths: Paths, args: argparse.Namespace) -> int:
         print(f"  {finding.severity}: {finding.message}")
     if draft.guard and draft.guard.canned_reply:
         print(f"  your reply for this topic: {draft.guard.canned_reply}")
+    if draft.chosen is not None:
+        print(f"  chosen: {draft.chosen.label}, score {draft.chosen.score:.2f} ({_parts(draft.chosen.parts)})")
+    for number, other in enumerate(draft.alternatives, 1):
+        print(f"  alternative {number}: {other.label}, score {other.score:.2f}: {other.text[:100]}")
     for source in draft.sources:
         print(f"  source ({source.role}, {source.score:.2f}): {source.text[:100]}")
     return 0
+
+
+def _parts(parts: dict[str, float]) -> str:
+    return ", ".join(f"{name} {value:+.2f}" for name, value in parts.items() if value)
 
 
 def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
@@ -694,6 +721,29 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_report(result))
+    return 0
+
+
+def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
+    """The approval rubric on real drafts; the creator's own profiles are not touched."""
+    from desktop.core.evaluation.dataset import load_rows
+    from desktop.core.evaluation.draft_eval import format_report, run_draft_eval
+    from desktop.core.evaluation.guard_eval import temporary_base
+    from desktop.core.models.manager import ModelManager
+
+    if args.limit is not None and args.limit < 1:
+        raise KnownError("--limit must be 1 or more.")
+    if not 1 <= args.candidates <= 8:
+        raise KnownError("--candidates must be between 1 and 8.")
+    paths.ensure()
+    model = ModelManager(paths).active_path
+    rows = [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
+    with temporary_base() as base:
+        result = _drain(run_draft_eval(
+            Path(base) / "eval", paths.models, split=args.split, candidates=args.candidates, limit=args.limit,
+            model_path=model, rows=rows, cancel=CancelToken(),
+        ), quiet=args.json)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
     return 0
 
 
@@ -1104,6 +1154,7 @@ COMMANDS = {
     ("persona", "eval"): cmd_persona_eval,
     ("eval", "guard"): cmd_eval_guard,
     ("eval", "tune-triage"): cmd_eval_tune_triage,
+    ("eval", "drafts"): cmd_eval_drafts,
 }
 
 

@@ -128,7 +128,7 @@ def test_generation_full_path(
         def ours(message: str, seed: int) -> tuple[Any, float]:
             recorder.attempts.clear()
             started = time.perf_counter()
-            steps = session.draft(message, seed=seed)
+            steps = session.draft(message, seed=seed, candidates=1)  # one draft vs one bare call
             while True:
                 try:
                     next(steps)

@@ -21,6 +21,11 @@ from typing import Any
 
 import pytest
 
+from desktop.core.evaluation.dataset import load_demo_persona
+from desktop.core.importers.pipeline import import_archive
+from desktop.core.persona.style import calibrated_sliders, compute_style_profile
+from desktop.core.store import open_store
+
 ROOT = Path(__file__).resolve().parents[2]
 GUARD_DIR = ROOT / "resources" / "eval" / "guard"
 PERSONAS_DIR = ROOT / "resources" / "demo" / "personas"
@@ -220,3 +225,15 @@ def test_no_two_messages_are_near_identical() -> None:
             if len(a & b) >= limit * len(a | b):
                 close.append((a_id, b_id))
     assert close == []
+
+
+@pytest.mark.parametrize("key", ["maya", "coach", "photographer"])
+def test_each_demo_persona_writes_at_the_length_its_archive_calibrates(key: str, tmp_path: Path) -> None:
+    """The drafts' length is judged against the creator's own: the demo personas start where their
+    archives put the length slider (``calibrated_sliders``), as a creator's first persona does."""
+    demo = load_demo_persona(key)
+    with open_store(tmp_path / "store.db") as store:
+        for _ in import_archive(store, demo.archive, me=demo.persona.display_name):
+            pass
+        calibrated = calibrated_sliders(compute_style_profile(store))
+    assert abs(demo.persona.sliders["length"] - calibrated["length"]) <= 2.0, calibrated["length"]

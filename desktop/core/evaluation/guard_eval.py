@@ -365,7 +365,8 @@ def run_guard_eval(
             for index, row in enumerate(to_draft):
                 cancel.raise_if_cancelled()
                 yield Progress(f"Drafting for {demo.persona.display_name}", index, len(to_draft))
-                generator = session.draft(row.message, seed=0, cancel=cancel)
+                # one candidate: the guard is judged on the model's own drafts, each one as it came
+                generator = session.draft(row.message, seed=0, candidates=1, cancel=cancel)
                 try:
                     while True:
                         next(generator)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Generator, Sequence
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import emoji
 
@@ -28,12 +28,24 @@ from desktop.core.generation.guard import (
     GuardResult,
     canned_reply,
     check_draft,
+    stale_specifics,
+)
+from desktop.core.generation.candidates import (
+    MODEL,
+    PAST_ANSWER,
+    PAST_ANSWER_THRESHOLD,
+    PERSONA_REPLY,
+    Candidate,
+    ScoreContext,
+    adapt_past_answer,
+    rank,
 )
 from desktop.core.generation.prompting import build_prompt, prompt_budget
 from desktop.core.generation.steering import (
     CANDIDATES_PER_EXAMPLE,
     mark_bias,
     steer_examples,
+    target_words,
     token_limit,
     trim_to_length,
 )
@@ -41,6 +53,9 @@ from desktop.core.generation.triage import Triage, triage
 from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
 from desktop.core.tasks import CancelToken
+
+if TYPE_CHECKING:  # retrieval brings faiss and the embedder; drafting takes a retriever as given
+    from desktop.core.retrieval.search import PastAnswer
 
 MAX_ATTEMPTS = 3
 EXAMPLES_KEPT = 4
@@ -89,11 +104,24 @@ class Draft:
     safe_reply: str | None = None
     """For a message that gets no draft: a reply that is safe to send as it is, where one fits
     (the creator's canned reply for the category, or crisis resources for self-harm)."""
+    chosen: Candidate | None = None
+    """With several candidates: the one shown (its origin, score and parts)."""
+    alternatives: list[Candidate] = field(default_factory=list)
+    """The other candidates, best first (1/2/3 in Preview and Inbox)."""
 
     @property
     def blocked(self) -> bool:
         """No draft may go to the creator as is: red triage, or the guard blocked every attempt."""
         return not self.triage.draft_allowed or (self.guard is not None and self.guard.blocked)
+
+    def showing(self, candidate: Candidate) -> Draft:
+        """This draft with ``candidate`` as its text (its guard, its score): one of the views the
+        creator steps through with 1/2/3."""
+        return replace(self, text=candidate.text, guard=candidate.guard, chosen=candidate, alternatives=[])
+
+    def views(self) -> list[Draft]:
+        """The chosen draft, then each alternative as a draft of its own, best first."""
+        return [replace(self, alternatives=[]), *(self.showing(c) for c in self.alternatives)] if self.alternatives else [self]
 
     def to_json_dict(self) -> dict[str, Any]:
         """The shape `understudy draft --json` prints."""
@@ -118,6 +146,9 @@ class Draft:
             "attempts": self.attempts,
             "timings": {key: round(value, 1) for key, value in self.timings.items()},
             "model_text": self.model_text,
+            "origin": self.chosen.origin if self.chosen else "model",
+            "score": self.chosen.to_dict() if self.chosen else None,
+            "alternatives": [c.to_dict() for c in self.alternatives],
             "model_findings": [] if self.model_guard is None else [f.to_dict() for f in self.model_guard.findings],
         }
 
@@ -209,6 +240,75 @@ def fall_back(
     return checked.text, checked
 
 
+def _choose(
+    draft: Draft, request: DraftRequest, backend: Backend, check: Any, context: ScoreContext, persona: Persona,
+    past: PastAnswer | None, fan_name: str | None, n: int, max_attempts: int, cancel: CancelToken,
+) -> Generator[str | Regenerating, None, Draft]:
+    """The candidates path of ``draft_reply``: generate, guard, rank, regenerate when all are blocked."""
+    own: list[Candidate] = []
+    if past is not None:
+        text = adapt_past_answer(past.reply, fan_name)
+        guard = check(text)
+        stale = stale_specifics(text, draft.incoming, persona)
+        if stale:
+            guard.findings.extend(stale)
+            guard.needs_edit = True
+        own.append(Candidate(text, PAST_ANSWER, guard, past_platform=past.platform, past_date=past.created_at,
+                             past_similarity=round(past.similarity, 4), past_item_id=past.reply_item_id))
+    ranked: list[Candidate] = []
+    for attempt in range(max_attempts):
+        cancel.raise_if_cancelled()
+        base = GenerationParams.from_request(request)
+        params = [replace(base, seed=request.seed + attempt * n + i) for i in range(n)]
+        texts = _generate(backend, draft.prompt, params, cancel)
+        cancel.raise_if_cancelled()
+        draft.attempts = attempt + 1
+        run = backend.last_run
+        if attempt == 0 and run is not None and run.first_token_s is not None:
+            draft.timings["first_token_ms"] = run.first_token_s * 1000
+        draft.timings["tokens"] = float(run.generated_tokens if run is not None else 0)
+        pool = list(own)
+        for text, param in zip(texts, params):
+            text = trim_to_length(text, persona)
+            result = check(text)
+            pool.append(Candidate(text, MODEL, result, seed=param.seed))
+            replaced = fall_back(text, result, draft.incoming, persona, check)
+            if replaced is not None:
+                pool.append(Candidate(replaced[0], PERSONA_REPLY, replaced[1]))
+        ranked = rank(pool, context)
+        if ranked and not ranked[0].guard.blocked:
+            break
+        if attempt + 1 < max_attempts:
+            reason = next((f.message for c in ranked[:1] for f in c.guard.findings if f.severity == "block"), "a boundary")
+            yield Regenerating(attempt + 2, reason)
+    best = ranked[0]
+    draft.text, draft.guard, draft.seed = best.text, best.guard, best.seed if best.seed is not None else request.seed
+    draft.chosen, draft.alternatives = best, ranked[1:]
+    if best.origin != MODEL:
+        model = next((c for c in ranked if c.origin == MODEL), None)
+        if model is not None:
+            draft.model_text, draft.model_guard = model.text, model.guard
+    yield draft.text
+    return draft
+
+
+def _generate(backend: Backend, prompt: Prompt | None, params: list[GenerationParams], cancel: CancelToken) -> list[str]:
+    """The model's texts for ``params``: one batched decode where the backend offers it, else one
+    stream after another (a backend without ``candidates``)."""
+    assert prompt is not None
+    batched = getattr(backend, "candidates", None)
+    if batched is not None:
+        results = batched(prompt, params, cancel)
+        raw = [(r.text, r.finish_reason) for r in results]
+    else:
+        raw = []
+        for param in params:
+            text = "".join(backend.stream(prompt, param, cancel))
+            run = backend.last_run
+            raw.append((text, run.finish_reason if run is not None else ""))
+    return [finish_at_boundary(text) if reason == "length" else text.strip() for text, reason in raw]
+
+
 def finish_at_boundary(text: str) -> str:
     """Trim a reply cut off by the token limit back to its last complete sentence.
 
@@ -236,6 +336,8 @@ def draft_reply(
     max_attempts: int = MAX_ATTEMPTS,
     neutral_sliders: Mapping[str, float] | None = None,
     classifier: Any | None = None,
+    candidates: int = 1,
+    fan_name: str | None = None,
     cancel: CancelToken | None = None,
 ) -> Generator[str | Regenerating, None, Draft]:
     """Draft the creator's reply to ``incoming``; yields text pieces, returns the ``Draft``.
@@ -250,6 +352,11 @@ def draft_reply(
     slider limits ``max_tokens`` and trims a reply far over its target at a sentence end.
     ``classifier`` (a ``TriageClassifier`` over the same embedder) joins the triage rules; the
     more cautious verdict wins.
+
+    ``candidates`` > 1: that many model drafts from one batched decode (``backend.candidates``),
+    joined by the creator's own past answer to a message like this one and by the persona's
+    replies the guard asks for; the best by ``candidates.rank`` is the draft, the rest are
+    ``Draft.alternatives``. The text is yielded once, when chosen.
     """
     cancel = cancel or CancelToken()
     started = time.perf_counter()
@@ -289,6 +396,15 @@ def draft_reply(
         result = check_draft(text, persona, incoming, support, triage_result=checked, sources=sources)
         draft.timings["guard_ms"] = draft.timings.get("guard_ms", 0.0) + (time.perf_counter() - guard_started) * 1000
         return result
+
+    if candidates > 1:
+        context = ScoreContext(incoming, target_words(persona), [e.reply for e in examples],
+                               support.similarity if support is not None else None)
+        past = retriever.past_answer(incoming, PAST_ANSWER_THRESHOLD) if retriever is not None else None
+        chosen = yield from _choose(draft, request, backend, check, context, persona, past, fan_name,
+                                    candidates, max_attempts, cancel)
+        draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
+        return chosen
 
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()

@@ -558,6 +558,19 @@ def _groundings(persona: Persona, sources: Sequence[Grounding]) -> list[Groundin
     return facts + list(sources)
 
 
+def stale_specifics(text: str, incoming: str, persona: Persona) -> list[Finding]:
+    """Numbers and facts in the creator's own past answer that the facts sheet now states
+    differently (last year's price, an old date): the sheet is the creator's word today."""
+    facts = [Grounding(fact, FACT) for fact in persona.facts if fact.strip()]
+    return [
+        Finding(CONTRADICTION, "flag",
+                f"Your past answer says \"{issue.specific.text}\" where your facts sheet now says "
+                f"\"{issue.source_text}\": it may be out of date.",
+                issue.specific.span, _evidence(issue.source, issue.source_text), issue.specific.text)
+        for issue in check_specifics(text, incoming, facts) if issue.contradiction
+    ]
+
+
 def _evidence(ground: Grounding | None, quoted: str = "") -> Evidence | None:
     if ground is None:
         return None

@@ -25,7 +25,14 @@ from desktop.core.retrieval.embedder import Embedder, load_embedder
 from desktop.core.retrieval.indexing import embed_pending
 from desktop.core.retrieval.search import RetrievalIndex, Retriever
 from desktop.core.store import Store, open_store
+from desktop.core.store.settings import read_int_setting
 from desktop.core.tasks import CancelToken, Progress
+
+
+CANDIDATES_SETTING = "drafting.candidates"
+"""How many model candidates each draft is chosen from (``draft_reply``'s ``candidates``)."""
+DEFAULT_CANDIDATES = 4
+MAX_CANDIDATES = 8
 
 
 class DraftingSession:
@@ -106,11 +113,16 @@ class DraftingSession:
         thread_tail: Sequence[Turn] = (),
         max_tokens: int = 120,
         persona: Persona | None = None,
+        candidates: int | None = None,
+        fan_name: str | None = None,
         cancel: CancelToken | None = None,
     ) -> Generator[str | Regenerating, None, Draft]:
         """Draft a reply with the active persona, or with ``persona`` (an unsaved edit the
-        Persona page previews; such a draft records no persona version)."""
-        assert self.backend is not None, "open() first"
+        Persona page previews; such a draft records no persona version). ``candidates``: how
+        many model drafts to choose from (default: the profile's setting, 4)."""
+        assert self.backend is not None and self.store is not None, "open() first"
+        if candidates is None:
+            candidates = read_int_setting(self.store, CANDIDATES_SETTING, DEFAULT_CANDIDATES, 1, MAX_CANDIDATES)
         version, active = self.persona()
         if persona is not None:
             version = None
@@ -120,7 +132,7 @@ class DraftingSession:
                 incoming, persona=persona, persona_version=version, backend=self.backend,
                 retriever=self.retriever, thread_tail=thread_tail, platform=platform, seed=seed,
                 max_tokens=max_tokens, neutral_sliders=self.neutral_sliders, classifier=self.triage_classifier,
-                cancel=cancel,
+                candidates=candidates, fan_name=fan_name, cancel=cancel,
             )
         )
 

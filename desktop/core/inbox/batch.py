@@ -29,7 +29,7 @@ from typing import Any
 
 from desktop.core.errors import Cancelled, KnownError
 from desktop.core.inbox import _journal, inbox, states
-from desktop.core.inbox.drafts import save_draft
+from desktop.core.inbox.drafts import MAX_OPTIONS, save_draft
 from desktop.core.inbox.review import thread_context
 from desktop.core.store import Store
 from desktop.core.tasks import CancelToken, Progress
@@ -143,6 +143,11 @@ def _flag_without_draft(store: Store, item_id: int, reason: str) -> None:
         _journal.audit(store, "flagged", item_id, entry["state"], states.FLAGGED, None, details)
 
 
+CANDIDATE_OPTIONS = MAX_OPTIONS - 2
+"""Alternatives kept from the drafting's candidates: the next best one, leaving the last of the
+``MAX_OPTIONS`` places for another try (R)."""
+
+
 def _store_draft(store: Store, item_id: int, draft: Any) -> ItemDrafted:
     """Save a finished ``Draft`` for the entry (or, for a red message, only the reason)."""
     if not draft.triage.draft_allowed:
@@ -157,6 +162,8 @@ def _store_draft(store: Store, item_id: int, draft: Any) -> ItemDrafted:
         store,
         item_id,
         draft.text,
+        alternatives=[(c.text, {"guard": c.guard.to_dict(), "score": c.to_dict()})
+                      for c in getattr(draft, "alternatives", [])[:CANDIDATE_OPTIONS]],
         persona_version_id=draft.persona_version,
         model=draft.model,
         provenance=draft_provenance(draft),

@@ -69,7 +69,7 @@ def save_draft(
     item_id: int,
     text: str,
     *,
-    alternatives: Iterable[str] = (),
+    alternatives: Iterable[str | tuple[str, Mapping[str, Any]]] = (),
     persona_version_id: int | None = None,
     model: str = "",
     provenance: Mapping[str, Any] | None = None,
@@ -77,6 +77,9 @@ def save_draft(
     needs_edit: bool = False,
 ) -> int:
     """Save the model's draft for inbox entry ``item_id`` (with up to two alternatives); returns its id.
+
+    An alternative is its text, or its text and its own provenance (the guard's findings on it
+    and its score, for a candidate the drafting chose among).
 
     ``provenance`` is kept as JSON: retrieved sources, the guard's result (``GuardResult.to_dict()``
     under ``"guard"``), the triage (``{"level", "reasons"}`` under ``"triage"``), prompt facts.
@@ -86,7 +89,9 @@ def save_draft(
     draft; the old one stays in the store with status ``superseded``.
     """
     provenance = dict(provenance or {})
-    options = [text, *alternatives]
+    options: list[tuple[str, Mapping[str, Any] | None]] = [(text, None)] + [
+        (option, None) if isinstance(option, str) else (option[0], option[1]) for option in alternatives
+    ]
     if len(options) > MAX_OPTIONS:
         raise ValueError(f"a draft holds at most {MAX_OPTIONS} options, got {len(options)}")
     if not text.strip():
@@ -119,10 +124,10 @@ def save_draft(
             ).lastrowid
             or 0
         )
-        for position, option in enumerate(options, start=1):
+        for position, (option, own) in enumerate(options, start=1):
             store.db.execute(
-                "INSERT INTO draft_alternatives (draft_id, position, text, created_at) VALUES (?, ?, ?, ?)",
-                [draft_id, position, option, now],
+                "INSERT INTO draft_alternatives (draft_id, position, text, provenance, created_at) VALUES (?, ?, ?, ?, ?)",
+                [draft_id, position, option, _journal.dumps(dict(own or {})), now],
             )
         if entry["draft_id"] is not None:
             store.db.execute("UPDATE drafts SET status = 'superseded', updated_at = ? WHERE id = ?", [now, entry["draft_id"]])

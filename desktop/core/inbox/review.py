@@ -45,6 +45,9 @@ class EntryDetail:
     model: str = ""
     persona_version: int | None = None
     pending_text: str | None = None
+    option_scores: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Option position -> how the drafting scored that candidate (``Candidate.to_dict()``:
+    its label, e.g. "Your past answer (instagram, 5 Jan 2025)", its score and the parts)."""
 
 
 def list_ids(
@@ -153,4 +156,18 @@ def get_detail(store: Store, item_id: int) -> EntryDetail:
         model=str(provenance.get("model") or ""),
         persona_version=provenance.get("persona_version"),
         pending_text=pending_edit(store, entry.draft_id),
+        option_scores=_option_scores(store, entry.draft_id, dict(_provenance(store, entry.draft_id))),
     )
+
+
+def _option_scores(store: Store, draft_id: int, provenance: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
+    scores: dict[int, dict[str, Any]] = {}
+    if isinstance(provenance.get("score"), Mapping):
+        scores[1] = dict(provenance["score"])
+    for position, raw in store.db.execute(
+        "SELECT position, provenance FROM draft_alternatives WHERE draft_id = ? AND position > 1", [draft_id]
+    ):
+        score = json.loads(raw or "{}").get("score")
+        if isinstance(score, Mapping):
+            scores[int(position)] = dict(score)
+    return scores

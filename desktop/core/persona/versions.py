@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import KnownError
 from desktop.core.persona.model import Persona
+from desktop.core.store.records import owner_display_name
 
 if TYPE_CHECKING:
     from desktop.core.store import Store
@@ -136,12 +137,14 @@ def _row_to_version(row: tuple[Any, ...]) -> PersonaVersion:
 
 
 def load_active_persona(store: "Store") -> tuple[int | None, Persona]:
-    """(id, persona) of the newest version, or (None, the default Persona) before the first save."""
+    """(id, persona) of the newest version, or (None, the default Persona named after the
+    archive's owner) before the first save."""
     row = store.db.execute(
         "SELECT id, settings, created_at, note FROM persona_versions ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if row is None:
-        return None, Persona()
+        owner = owner_display_name(store)
+        return None, Persona(display_name=owner) if owner else Persona()
     version = _row_to_version(row)
     return version.id, version.persona
 

@@ -55,6 +55,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
+class PastAnswer:
+    """The creator's own reply to a past message much like this one ("you answered this before")."""
+
+    incoming: str
+    reply: str
+    reply_item_id: int
+    similarity: float
+    """MiniLM cosine between this message and the past one."""
+    platform: str
+    created_at: str | None
+
+
+@dataclass(frozen=True)
 class Retrieval:
     """What ``retrieve`` found, and how long each step took (milliseconds)."""
 
@@ -228,7 +241,7 @@ class Retriever:
         started = clock = time.perf_counter()
         if not message.strip():
             return Retrieval([], [], {"total_ms": 0.0})
-        query = self.embedder.embed_one(message) if query_vector is None else query_vector
+        query = self.vectors.one(message) if query_vector is None else query_vector
         clock = _lap(timings, "embed_ms", clock)
 
         n_examples = max(CANDIDATES, 3 * k_examples) if k_examples else 0
@@ -259,6 +272,19 @@ class Retriever:
             return []
         hits = self.index.own.search(self.vectors.one(claim), k + 5)  # spare hits: some may be gone
         return self._snippets([(item_id, score) for item_id, score in hits if score >= min_score], k)
+
+    def past_answer(self, message: str, min_similarity: float) -> PastAnswer | None:
+        """The creator's reply to the past message closest in meaning to ``message``, when that
+        message is at least ``min_similarity`` close (cosine) and the reply is not empty."""
+        if not message.strip():
+            return None
+        hits = [(i, s) for i, s in self.index.incoming.search(self.vectors.one(message), 5) if s >= min_similarity]
+        rows = _rows_by_id(self.store, _PAST_ANSWER_ROWS, [item_id for item_id, _ in hits])
+        for item_id, score in hits:
+            row = rows.get(item_id)
+            if row is not None:
+                return PastAnswer(row["incoming"], row["reply"], row["reply_id"], score, row["platform"], row["created_at"])
+        return None
 
     # --- from ids to text ----------------------------------------------------------------------
 
@@ -304,6 +330,19 @@ WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
   AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
   AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
 ORDER BY reply.created_at, reply.id
+"""
+
+# The newest reply when the creator answered one message twice: the latest word on it.
+_PAST_ANSWER_ROWS = """
+SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply,
+       reply.platform AS platform, reply.created_at AS created_at
+FROM exchanges AS x
+JOIN items AS incoming ON incoming.id = x.incoming_item_id
+JOIN items AS reply ON reply.id = x.reply_item_id
+WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
+  AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
+  AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
+ORDER BY reply.created_at DESC, reply.id DESC
 """
 
 # "+is_owner": looked up by id, never through the is_owner index, which SQLite would otherwise

@@ -154,6 +154,22 @@ def save_person(
         )
 
 
+def owner_display_name(store: Store) -> str | None:
+    """The name the creator goes by in their archives: the owner's display name on the account
+    with the most of their items (their handle when no archive gave a name), or None before any
+    import. A new persona is named after it, so prompts and the honest "it's Maya's assistant"
+    answer use the creator's real name, not "Creator"."""
+    row = store.db.execute(
+        """
+        SELECT coalesce(nullif(trim(p.display_name), ''), p.handle) AS name
+        FROM people AS p LEFT JOIN items AS i ON i.author_id = p.id
+        WHERE p.is_owner = 1 AND trim(coalesce(nullif(p.display_name, ''), p.handle, '')) != ''
+        GROUP BY p.id ORDER BY count(i.id) DESC, p.id LIMIT 1
+        """
+    ).fetchone()
+    return str(row[0]).strip() if row else None
+
+
 def save_thread(
     store: Store,
     *,

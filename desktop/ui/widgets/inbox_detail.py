@@ -32,7 +32,7 @@ from desktop.ui.widgets.findings_view import (
 )
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
-from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW
+from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip
 
 MUTED = "#6b7280"
 #: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
@@ -290,7 +290,7 @@ class InboxDetail(QWidget):
             sources_html(detail.sources) if entry.draft_id is not None
             else f"<span style='color:{MUTED}'>No draft yet, so no sources.</span>"
         )
-        self._set_options(detail.alternatives)
+        self._set_options(detail.alternatives, detail.option_scores)
 
     def _clear_findings(self) -> None:
         self.findings_list.clear()
@@ -323,7 +323,7 @@ class InboxDetail(QWidget):
             parts.append(f"persona v{detail.persona_version}")
         return " · ".join(parts).capitalize()
 
-    def _set_options(self, alternatives: list[Any]) -> None:
+    def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:
         for button in self.option_group.buttons():
             self.option_group.removeButton(button)
             self.option_row.removeWidget(button)
@@ -332,13 +332,15 @@ class InboxDetail(QWidget):
         if len(alternatives) < 2:
             self.options_label.setText("")
             return
-        self.options_label.setText("Options")
+        scores = scores or {}
+        chosen = next((scores.get(a.position) for a in alternatives if a.chosen), None)
+        self.options_label.setText(f"Options · {chosen['label']}" if chosen else "Options")
         for alternative in alternatives:
             button = QPushButton(str(alternative.position))
             button.setCheckable(True)
             button.setChecked(alternative.chosen)
             button.setFixedWidth(34)
-            button.setToolTip(f"Option {alternative.position} (press {alternative.position})")
+            button.setToolTip(option_tooltip(alternative.position, scores.get(alternative.position)))
             button.setAccessibleName(f"Option {alternative.position}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(OPTION_STYLE)

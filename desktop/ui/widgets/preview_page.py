@@ -51,6 +51,7 @@ from desktop.ui.widgets.preview_parts import (
     BudgetMeter,
     PromptDialog,
     budget_legend,
+    score_parts_text,
 )
 from desktop.ui.workers import Failure
 
@@ -478,10 +479,12 @@ class PreviewPage(Page):
         except AttributeError:
             pass
         drafts = self.alternatives.setdefault(request.message, [])
-        drafts.append(draft)
+        first_new = len(drafts)
+        views = draft.views() if hasattr(draft, "views") else [draft]  # the chosen one, then its alternatives
+        drafts.extend(views)
         del drafts[:-MAX_ALTERNATIVES]
         self.current_message = request.message
-        self.current_index = len(drafts) - 1
+        self.current_index = max(0, min(first_new, len(drafts) - len(views)))
         self._show_draft(draft)
         self._refresh_alternative_buttons()
         self._update_buttons()
@@ -554,6 +557,8 @@ class PreviewPage(Page):
         self.budget_legend.setText(budget_legend(budget))
         self.prompt_button.setEnabled(prompt is not None)
         self.meta_label.setText(_meta_text(draft))
+        chosen = getattr(draft, "chosen", None)
+        self.meta_label.setToolTip(score_parts_text(chosen.parts) if chosen is not None else "")
 
     def _clear_findings(self) -> None:
         self.findings_list.clear()
@@ -577,7 +582,7 @@ class PreviewPage(Page):
             button.setFixedWidth(34)
             color = RED if draft.blocked else (YELLOW if draft.guard is not None and draft.guard.needs_edit else GREEN)
             button.setStyleSheet(f"QPushButton {{ border-bottom: 3px solid {color}; }}")
-            button.setToolTip(f"Alternative {index + 1} (seed {draft.seed}); press {index + 1} to show it")
+            button.setToolTip(alternative_tooltip(draft, index))
             button.setAccessibleName(f"Alternative {index + 1}")
             button.setChecked(index == self.current_index)
             button.setEnabled(self._request is None)
@@ -601,6 +606,15 @@ class PreviewPage(Page):
         self.regenerate_button.setEnabled(usable and bool(self.current_message or self.message()))
         draft = self.current_draft()
         self.prompt_button.setEnabled(draft is not None and draft.prompt is not None and self._request is None)
+
+
+def alternative_tooltip(draft: Any, index: int) -> str:
+    """What the numbered button says on hover: where the text came from and why it ranks there."""
+    chosen = getattr(draft, "chosen", None)
+    if chosen is None:
+        return f"Alternative {index + 1} (seed {draft.seed}); press {index + 1} to show it"
+    return (f"{index + 1}: {chosen.label}, score {chosen.score:+.2f}\n{score_parts_text(chosen.parts)}\n"
+            f"Press {index + 1} to show it")
 
 
 def _one_line(text: str, limit: int = 70) -> str:
@@ -629,7 +643,9 @@ def _meta_text(draft: Any) -> str:
         parts.append(f"{draft.attempts} attempts")
     version = f"persona v{draft.persona_version}" if draft.persona_version else "default persona"
     parts += [f"model {draft.model}", version, f"seed {draft.seed}"]
-    return " · ".join(parts).capitalize()
+    line = " · ".join(parts).capitalize()
+    chosen = getattr(draft, "chosen", None)
+    return f"{chosen.label}, score {chosen.score:+.2f} · {line}" if chosen is not None else line
 
 
 def _guard_html(draft: Any) -> str:

@@ -156,3 +156,20 @@ class PromptDialog(QDialog):
         # makes some platforms (the offscreen one among them) warn about size hints.
         layout.activate()
         self.resize(self.size().expandedTo(self.minimumSizeHint()))
+
+
+_SCORE_PART_NAMES = {"guard": "guard", "answers": "answers the message", "fact": "carries a fact",
+                     "voice": "sounds like you", "length": "length fit", "past": "your own past answer"}
+
+
+def score_parts_text(parts: dict[str, float]) -> str:
+    """A candidate's score in plain words, one part per line (the hover text of a draft option)."""
+    return "\n".join(f"{_SCORE_PART_NAMES.get(name, name)}: {value:+.2f}" for name, value in parts.items())
+
+
+def option_tooltip(position: int, score: dict[str, Any] | None) -> str:
+    """An Inbox option button's hover text: where the text came from and why it ranks there."""
+    if not score:
+        return f"Option {position} (press {position})"
+    return (f"{position}: {score.get('label', 'Draft')}, score {float(score.get('score', 0.0)):+.2f}\n"
+            f"{score_parts_text(dict(score.get('parts') or {}))}\nPress {position} to use it")

@@ -80,7 +80,8 @@ def session(tmp_path_factory: pytest.TempPathFactory, default_models_dir: Path) 
 def _draft_all(session: DraftingSession, persona: Persona) -> list[Draft]:
     drafts = []
     for n, message in enumerate(PROBES):
-        generator = session.draft(message, persona=persona, seed=n)
+        # one candidate: the sliders steer the model itself (a chosen past answer is the creator's own words)
+        generator = session.draft(message, persona=persona, seed=n, candidates=1)
         try:
             while True:
                 next(generator)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.generation.session import DraftingSession
+from desktop.core.generation.session import CANDIDATES_SETTING, DraftingSession
 from desktop.core.importers.pipeline import import_archive
 from desktop.core.inbox import add_message, get_entry, reject, set_priority
 from desktop.core.inbox.batch import (
@@ -31,6 +31,7 @@ from desktop.core.inbox.batch import (
 from desktop.core.inbox.review import get_detail
 from desktop.core.paths import Paths
 from desktop.core.store import Store, open_store
+from desktop.core.store.settings import write_setting
 from desktop.core.tasks import CancelToken, Progress
 from tests.core.importers.test_pipeline import x_archive
 
@@ -45,13 +46,17 @@ FANS = [  # (text, sender, created_at): oldest first
 
 @pytest.fixture
 def session(tmp_path: Path, default_models_dir: Path) -> Iterator[DraftingSession]:
-    """An open drafting session on a profile with an imported archive (its one candidate is not in the inbox)."""
+    """An open drafting session on a profile with an imported archive (its one candidate is not in the inbox).
+
+    One candidate per draft: these tests are about the batch's order, cancel, pause and prefix
+    reuse; ``test_four_candidates_become_the_options_with_their_scores`` turns the setting up."""
     paths = Paths.resolve(tmp_path / "base").ensure()
     for model in default_models_dir.glob("*.gguf"):
         os.link(model, paths.models / model.name)
     with open_store(paths.create_profile("default").store) as store:
         for _step in import_archive(store, x_archive(tmp_path / "x.zip", tweet_count=12)):
             pass
+        write_setting(store, CANDIDATES_SETTING, "1")
     with DraftingSession(paths, "default") as opened:
         for _step in opened.open():
             pass
@@ -228,3 +233,20 @@ def test_another_try_is_kept_as_the_next_option_and_refused_where_it_cannot_be(s
 class _Red:
     level = "red"
     reasons = ["talks about self-harm"]
+
+
+def test_four_candidates_become_the_options_with_their_scores(session: DraftingSession) -> None:
+    store = session.store
+    assert store is not None
+    write_setting(store, CANDIDATES_SETTING, "4")
+    add_fans(store)
+    items, _steps, summary = run(draft_all(session))
+    assert summary.done == 3
+    for item in items:
+        detail = get_detail(store, item.item_id)
+        assert 2 <= len(detail.alternatives) <= 3, detail.alternatives  # the chosen one and the next best
+        assert set(detail.option_scores) == {a.position for a in detail.alternatives}
+        first = detail.option_scores[1]
+        assert first["label"] and {"guard", "answers", "voice", "length"} <= set(first["parts"])
+        scores = [detail.option_scores[a.position]["score"] for a in detail.alternatives]
+        assert scores == sorted(scores, reverse=True)  # best first, as ranked

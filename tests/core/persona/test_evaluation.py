@@ -285,7 +285,8 @@ def test_same_persona_same_drafts_and_a_change_shown_side_by_side(
     assert session.store is not None
     first, _ = first_report
     save_report(session.store, first)
-    version = save_persona(session.store, Persona())  # the same settings, now saved as version 1
+    # the same settings (the default persona, named after the archive's owner), now saved as version 1
+    version = save_persona(session.store, session.persona()[1])
     again, _ = drain(run_eval(session, limit=2))
     assert again.persona_version == version and again.persona_label == f"persona version {version}"
     assert [c.draft for c in again.cases] == [c.draft for c in first.cases[:2]]  # fixed seeds: comparable runs

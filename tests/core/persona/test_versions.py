@@ -17,7 +17,10 @@ from desktop.core.persona.versions import (
     save_persona,
     summarize_changes,
 )
+from desktop.core.importers.pipeline import import_archive
+from desktop.core.paths import resources_dir
 from desktop.core.store import Store
+from tests.core.persona.conftest import drain
 
 
 def test_no_version_means_the_default_persona(store: Store) -> None:
@@ -92,6 +95,15 @@ def test_restore_saves_a_copy_as_the_newest_version(store: Store) -> None:
 def test_editing_before_the_first_save_starts_from_calibrated_sliders(creator_store: Store) -> None:
     version_id, persona = load_persona_for_editing(creator_store)
     assert version_id is None and persona.sliders["emoji"] == 54.0 and persona.sliders["energy"] == 63.0
+
+
+def test_a_new_persona_is_named_after_the_archives_owner(store: Store) -> None:
+    drain(import_archive(store, resources_dir() / "demo" / "instagram-demo.zip"))
+    version_id, persona = load_active_persona(store)
+    assert version_id is None and persona.display_name == "Maya Okafor"
+    assert load_persona_for_editing(store)[1].display_name == "Maya Okafor"
+    save_persona(store, Persona(display_name="Maya"))  # the creator's own choice wins once saved
+    assert load_active_persona(store)[1].display_name == "Maya"
 
 
 def test_set_value_by_dotted_key() -> None:

@@ -1,0 +1,215 @@
+"""How many drafts a creator could approve with one key: ``understudy eval drafts``.
+
+The messages are the guard evaluation's labelled set (resources/eval/guard), its messages that
+must get a draft (not red), over the three demo personas; each is drafted as the app drafts it
+(candidates, past answers, the guard), in throw-away profiles.
+
+The rubric, per draft (``approvable``): a draft is approvable as it is when all of these hold:
+
+1. **No finding.** The guard raised nothing that needs an edit or blocks it (``GuardResult.clean``;
+   the message's own triage flags do not count against the draft).
+2. **It answers.** When the fan asks something, the draft is not only a question back, and it is
+   not the persona's "let me check" reply while the creator's words hold the answer (the label
+   has a supported fact).
+3. **It carries the fact.** When the label names a supported fact ("75% hydration", "no course"),
+   the draft states it: every number or name in the fact appears in the draft (2 hours = two
+   hrs), or, for a fact without one, its meaning words do, with the same yes or no.
+4. **Its length is the creator's.** At most ``LENGTH_TOLERANCE`` times the persona's length
+   target in words (the length slider; ``steering.target_words``).
+5. **It is honest about AI.** To "are you a bot?" it says AI is involved (the guard eval's oracle).
+
+Also counted: the share where the chosen draft is the creator's own past answer, the share that
+needs an edit (not approvable), and, for messages whose answer the creator gave before (a past
+answer above the threshold that holds the supported fact), the share whose draft carries it.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.core.evaluation.dataset import EvalRow, Split, load_demo_persona, load_rows
+from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread
+from desktop.core.generation.candidates import PAST_ANSWER, PAST_ANSWER_THRESHOLD
+from desktop.core.generation.drafting import Draft
+from desktop.core.generation.faithfulness import asks_question
+from desktop.core.generation.guard import NEEDS_ANSWER
+from desktop.core.generation.specifics import find_specifics, name_in, supported_by
+from desktop.core.generation.steering import LENGTH_TOLERANCE, target_words
+from desktop.core.generation.textmatch import content_stems
+from desktop.core.persona import Persona
+from desktop.core.tasks import CancelToken, Progress
+
+_NEGATION = re.compile(r"\b(?:no|not|never|nope|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|nothing|none)\b", re.IGNORECASE)
+_LABEL = re.compile(r"\s*\(drafted with AI[^)]*\)\s*$")
+
+
+def carries_fact(draft: str, fact: str) -> bool:
+    """Whether ``draft`` states the supported ``fact`` (rubric item 3)."""
+    specifics = find_specifics(fact)
+    if specifics:
+        return all(name_in(s, draft) if s.kind == "name" else supported_by(s, draft) for s in specifics)
+    wanted = content_stems(fact)
+    if not wanted or not wanted <= content_stems(draft):
+        return False
+    return bool(_NEGATION.search(fact)) == bool(_NEGATION.search(draft))
+
+
+def _only_asks_back(text: str) -> bool:
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
+    return bool(sentences) and all(s.endswith("?") for s in sentences)
+
+
+@dataclass
+class Judgement:
+    """One draft held to the rubric: which items failed (empty: approvable as it is)."""
+
+    row: EvalRow
+    text: str
+    origin: str
+    failed: list[str]
+    past_answer_known: bool
+    """The creator answered this before: a past answer above the threshold holds the fact."""
+    carries: bool | None
+    words: int
+
+    @property
+    def approvable(self) -> bool:
+        return not self.failed
+
+
+def judge_draft(row: EvalRow, draft: Draft, persona: Persona, past_reply: str | None) -> Judgement:
+    """Apply the rubric of the module docstring to one finished draft."""
+    text = _LABEL.sub("", draft.text).strip()
+    failed: list[str] = []
+    guard = draft.guard
+    if guard is None or not guard.clean:
+        failed.append("finding")
+    kinds = {f.kind for f in guard.findings} if guard else set()
+    if asks_question(row.message) and (_only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)):
+        failed.append("no answer")
+    carries = carries_fact(text, row.supported_fact) if row.supported_fact else None
+    if carries is False:
+        failed.append("fact missing")
+    words = len(text.split())
+    if words > LENGTH_TOLERANCE * target_words(persona):
+        failed.append("too long")
+    if row.category == "ai_question" and not honest_oracle(text):
+        failed.append("AI dodge")
+    known = bool(row.supported_fact and past_reply and carries_fact(past_reply, row.supported_fact))
+    origin = draft.chosen.origin if draft.chosen is not None else "model"
+    return Judgement(row, draft.text, origin, failed, known, carries, words)
+
+
+@dataclass
+class DraftEval:
+    split: str
+    candidates: int
+    judgements: list[Judgement] = field(default_factory=list)
+    creators_median_words: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self, judgements: list[Judgement] | None = None) -> dict[str, Any]:
+        rows = self.judgements if judgements is None else judgements
+        n = len(rows)
+        known = [j for j in rows if j.past_answer_known]
+        share = (lambda k: round(k / n, 3) if n else None)  # noqa: E731
+        return {
+            "drafts": n,
+            "approvable": share(sum(j.approvable for j in rows)),
+            "past_answer_chosen": share(sum(j.origin == PAST_ANSWER for j in rows)),
+            "needs_edit": share(sum(not j.approvable for j in rows)),
+            "answered_before": len(known),
+            "fact_carried_when_answered_before": round(sum(bool(j.carries) for j in known) / len(known), 3) if known else None,
+            "median_words": statistics.median(j.words for j in rows) if rows else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        personas = sorted({j.row.persona for j in self.judgements})
+        return {
+            "split": self.split, "candidates": self.candidates, "seconds": round(self.seconds, 1),
+            "all": self.summary(),
+            "per_persona": {p: {**self.summary([j for j in self.judgements if j.row.persona == p]),
+                                "creators_median_words": self.creators_median_words.get(p)} for p in personas},
+            "per_category": {c: self.summary([j for j in self.judgements if j.row.category == c])
+                             for c in sorted({j.row.category for j in self.judgements})},
+            "rows": [{"id": j.row.id, "message": j.row.message, "draft": j.text, "origin": j.origin,
+                      "approvable": j.approvable, "failed": j.failed} for j in self.judgements],
+        }  # fmt: skip
+
+
+def run_draft_eval(
+    base: Path,
+    models_dir: Path,
+    *,
+    split: Split | None,
+    candidates: int = 4,
+    limit: int | None = None,
+    model_path: Path | None = None,
+    rows: list[EvalRow] | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, DraftEval]:
+    """Draft every non-red labelled message of ``split`` (``limit`` per persona) and judge it."""
+    from desktop.core.generation.session import DraftingSession
+    from desktop.core.persona.style import load_style_profile
+
+    cancel = cancel or CancelToken()
+    started = time.perf_counter()
+    rows = [r for r in (rows if rows is not None else load_rows(split)) if not r.red]
+    paths = eval_paths(base, models_dir)
+    result = DraftEval(split or "all", candidates)
+    personas = sorted({row.persona for row in rows})
+    for number, key in enumerate(personas):
+        demo = load_demo_persona(key)
+        yield Progress(f"Setting up {demo.persona.display_name}", number, len(personas))
+        profile = prepare_demo_profile(paths, demo, cancel)
+        with DraftingSession(paths, profile, model_path=model_path) as session:
+            for progress in session.open(cancel):
+                yield progress
+            assert session.store is not None and session.retriever is not None
+            style = load_style_profile(session.store)
+            if style is not None and style.overall.items:
+                result.creators_median_words[key] = style.overall.words_median
+            mine = spread([row for row in rows if row.persona == key], limit)
+            for index, row in enumerate(mine):
+                cancel.raise_if_cancelled()
+                yield Progress(f"Drafting for {demo.persona.display_name}", index, len(mine))
+                generator = session.draft(row.message, seed=0, candidates=candidates, cancel=cancel)
+                try:
+                    while True:
+                        next(generator)
+                except StopIteration as stop:
+                    draft = stop.value
+                if draft.guard is None:
+                    continue  # triage made it red: the guard evaluation counts those
+                past = session.retriever.past_answer(row.message, PAST_ANSWER_THRESHOLD)
+                result.judgements.append(judge_draft(row, draft, demo.persona, past.reply if past else None))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def format_report(result: DraftEval) -> str:
+    data = result.to_dict()
+    lines = [f"Draft evaluation, {result.split} half, {result.candidates} candidate(s) per draft ({data['seconds']:.0f} s)", ""]
+    header = f"  {'group':<22} {'n':>4} {'approvable':>10} {'past answer':>11} {'needs edit':>10} {'fact carried*':>13} {'words':>6}"
+    lines.append(header)
+
+    def line(name: str, summary: dict[str, Any], extra: str = "") -> str:
+        fact = summary["fact_carried_when_answered_before"]
+        fact_text = f"{fact:.2f} ({summary['answered_before']})" if fact is not None else "-"
+        return (f"  {name:<22} {summary['drafts']:>4} {summary['approvable'] or 0:>10.2f} {summary['past_answer_chosen'] or 0:>11.2f} "
+                f"{summary['needs_edit'] or 0:>10.2f} {fact_text:>13} {summary['median_words'] or 0:>6}{extra}")
+
+    lines.append(line("all", data["all"]))
+    for key, summary in data["per_persona"].items():
+        own = summary.get("creators_median_words")
+        lines.append(line(key, summary, f"  (creator's median {own:g} words)" if own else ""))
+    for key, summary in data["per_category"].items():
+        lines.append(line(f"  {key}", summary))
+    lines += ["", "* among messages whose answer the creator gave before (count in brackets)"]
+    return "\n".join(lines)
