@@ -191,11 +191,8 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "unflagged, contradictions missed, false flags on fine drafts, AI-honesty misses.",
         parents=[common],
     )
-    guard.add_argument("--json", action="store_true", help="print the tables and every miss as JSON")
-    guard.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
-    guard.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
+    _labelled_set_arguments(guard)
     guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
-    guard.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
     drafts = eval_commands.add_parser(
         "drafts",
         help="draft the labelled messages and count how many could be approved as they are",
@@ -205,11 +202,8 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "and the fact carried where you answered before.",
         parents=[common],
     )
-    drafts.add_argument("--json", action="store_true", help="print the tables and every row as JSON")
-    drafts.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
-    drafts.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
+    _labelled_set_arguments(drafts)
     drafts.add_argument("--candidates", type=int, default=4, metavar="N", help="model candidates per draft (default 4)")
-    drafts.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
     eval_commands.add_parser(
         "tune-triage",
         help="choose the triage classifier's thresholds on the development half (prints them)",
@@ -218,6 +212,14 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "with the recall they give on that half. The test half is not read.",
         parents=[common],
     )
+
+
+def _labelled_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every run over the labelled set takes: output, half, size, persona."""
+    parser.add_argument("--json", action="store_true", help="print the tables and every row as JSON")
+    parser.add_argument("--split", choices=("dev", "test"), help="one half of the set (default: both)")
+    parser.add_argument("--limit", type=int, metavar="N", help="draft at most N messages per persona")
+    parser.add_argument("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only")
 
 
 def _drain(progress: Iterator[Any], *, quiet: bool = False) -> Any:
@@ -750,7 +752,13 @@ def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
 def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
     """Print the thresholds the tuning procedure picks on the development half."""
     from desktop.core.evaluation.dataset import load_demo_persona, load_rows
-    from desktop.core.evaluation.triage_tuning import report, score_rows, tune_ai_threshold, tune_red_thresholds
+    from desktop.core.evaluation.triage_tuning import (
+        held_out_recall,
+        report,
+        score_rows,
+        tune_ai_threshold,
+        tune_red_thresholds,
+    )
     from desktop.core.generation.triage_classifier import TriageClassifier
     from desktop.core.models import ensure_default_models
     from desktop.core.retrieval.embedder import load_embedder
@@ -762,9 +770,13 @@ def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
         classifier = TriageClassifier.load(embedder, paths.cache)
         rows = [row for row in load_rows("dev") if row.lang == "en"]
         scored = score_rows(rows, classifier, personas.get)
-    thresholds = tune_red_thresholds(scored)
+        thresholds = tune_red_thresholds(scored)
+        held_out = held_out_recall(classifier, thresholds)
     ai_threshold = tune_ai_threshold(scored)
     print("\n".join(report(scored, thresholds, ai_threshold)))
+    print("\nThe classifier alone on the bank's held-out rows (5 folds) at these thresholds:")
+    for category, (recall, harmless) in held_out.items():
+        print(f"  {category:<13} recall {recall:.3f}, harmless rows red {harmless:.3f}")
     print("\nRED_THRESHOLDS = {" + ", ".join(f"{c.upper()}: {t}" for c, t in thresholds.items()) + "}")
     print(f"AI_QUESTION_THRESHOLD = {ai_threshold}")
     return 0

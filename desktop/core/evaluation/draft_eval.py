@@ -36,7 +36,7 @@ from typing import Any
 from desktop.core.evaluation.dataset import EvalRow, Split, load_demo_persona, load_rows
 from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread
 from desktop.core.generation.candidates import PAST_ANSWER, PAST_ANSWER_THRESHOLD
-from desktop.core.generation.drafting import Draft
+from desktop.core.generation.drafting import Draft, finish_draft
 from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.guard import NEEDS_ANSWER
 from desktop.core.generation.specifics import find_specifics, name_in, supported_by
@@ -179,12 +179,7 @@ def run_draft_eval(
             for index, row in enumerate(mine):
                 cancel.raise_if_cancelled()
                 yield Progress(f"Drafting for {demo.persona.display_name}", index, len(mine))
-                generator = session.draft(row.message, seed=0, candidates=candidates, cancel=cancel)
-                try:
-                    while True:
-                        next(generator)
-                except StopIteration as stop:
-                    draft = stop.value
+                draft = finish_draft(session.draft(row.message, seed=0, candidates=candidates, cancel=cancel))
                 if draft.guard is None:
                     continue  # triage made it red: the guard evaluation counts those
                 past = session.retriever.past_answer(row.message, PAST_ANSWER_THRESHOLD)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.evaluation.dataset import RED_CATEGORIES, DemoPersona, EvalRow, Split, load_demo_persona, load_rows
-from desktop.core.generation.drafting import Draft
+from desktop.core.generation.drafting import Draft, finish_draft
 from desktop.core.generation.guard import AI_DENIAL, AI_HONESTY, FAITHFULNESS_KINDS, GuardResult
 from desktop.core.generation.specifics import Specific, conflicts, find_specifics, name_in, supported_by
 from desktop.core.generation.textmatch import sentence_at
@@ -366,12 +366,7 @@ def run_guard_eval(
                 cancel.raise_if_cancelled()
                 yield Progress(f"Drafting for {demo.persona.display_name}", index, len(to_draft))
                 # one candidate: the guard is judged on the model's own drafts, each one as it came
-                generator = session.draft(row.message, seed=0, candidates=1, cancel=cancel)
-                try:
-                    while True:
-                        next(generator)
-                except StopIteration as stop:
-                    draft = stop.value
+                draft = finish_draft(session.draft(row.message, seed=0, candidates=1, cancel=cancel))
                 if draft.guard is None:
                     continue  # triage made it red: no draft to judge (counted in the triage table)
                 draft_report.outcomes.append(judge(row, draft, oracle))

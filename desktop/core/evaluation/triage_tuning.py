@@ -19,6 +19,12 @@ The procedure, for the red categories:
    harmless score below it, so an unseen positive a little weaker than the weakest one caught
    still counts, at no cost on this half. No threshold goes below ``MIN_THRESHOLD``.
 
+4. A check, not a step: the bank is split in ``FOLDS`` folds, the classifier trained on all but
+   one and scored on the one held out, and the recall of the held-out positives at the chosen
+   thresholds is printed with the share of held-out harmless rows made red. The dev half is a
+   small sample of how people write; this estimates, without the test half, how the classifier
+   alone does on phrasings it was not trained on (issue 15's closing note has the figures).
+
 For "are you a bot?" (not red: the guard holds the draft to an honest answer, and a false
 positive replaces a good draft with the disclosure reply): the lowest threshold that calls at
 most ``AI_BUDGET`` of the other rows an AI question, centred the same way.
@@ -29,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from desktop.core.evaluation.dataset import EvalRow
 from desktop.core.generation.triage import triage
 from desktop.core.generation.triage_classifier import (
@@ -36,6 +44,8 @@ from desktop.core.generation.triage_classifier import (
     CATEGORIES,
     LABELS,
     TriageClassifier,
+    combined_scores,
+    fit_logistic,
     message_pieces,
 )
 from desktop.core.persona import Persona
@@ -47,6 +57,7 @@ AI_BUDGET = 0.01
 MIN_THRESHOLD = 0.2
 """No threshold below this: a near-zero score is noise, however many dev rows it would catch."""
 DOUBLE_WEIGHT = frozenset({"self_harm", "minor"})
+FOLDS = 5
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,25 @@ def tune_red_thresholds(scored: Sequence[ScoredRow], budget: float = RED_BUDGET)
         floor = max(below, default=MIN_THRESHOLD)
         thresholds[category] = round(max(MIN_THRESHOLD, (threshold + floor) / 2), 3)
     return thresholds
+
+
+def held_out_recall(classifier: TriageClassifier, thresholds: dict[str, float], folds: int = FOLDS) -> dict[str, tuple[float, float]]:
+    """Step 4: per red category, (recall of held-out bank positives, share of held-out harmless
+    bank rows) at ``thresholds``, the classifier alone, trained without the fold it scores."""
+    labels = classifier.labels
+    fold_of = np.arange(len(labels)) % folds  # rows interleaved: every fold holds every category
+    held_out = np.zeros((len(labels), len(LABELS)))
+    for fold in range(folds):
+        train, test = fold_of != fold, fold_of == fold
+        weights = fit_logistic(classifier.vectors[train], labels[train])
+        held_out[test] = combined_scores(weights, classifier.vectors[train], labels[train], classifier.vectors[test])
+    harmless = labels == "none"
+    result = {}
+    for category in CATEGORIES:
+        column, threshold = LABELS.index(category), thresholds[category]
+        result[category] = (float(np.mean(held_out[labels == category, column] >= threshold)),
+                            float(np.mean(held_out[harmless, column] >= threshold)))
+    return result
 
 
 def tune_ai_threshold(scored: Sequence[ScoredRow], budget: float = AI_BUDGET) -> float:

@@ -309,6 +309,15 @@ def _generate(backend: Backend, prompt: Prompt | None, params: list[GenerationPa
     return [finish_at_boundary(text) if reason == "length" else text.strip() for text, reason in raw]
 
 
+def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
+    """Drive a draft to its end (the streamed pieces are not needed: evaluations, the voice check)."""
+    while True:
+        try:
+            next(drafting)
+        except StopIteration as stop:
+            return stop.value
+
+
 def finish_at_boundary(text: str) -> str:
     """Trim a reply cut off by the token limit back to its last complete sentence.
 

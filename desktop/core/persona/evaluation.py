@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import KnownError
+from desktop.core.generation.drafting import finish_draft
 from desktop.core.persona.model import Persona
 from desktop.core.persona.style import StyleFeatures, style_features, words_of
 from desktop.core.tasks import CancelToken, Progress
@@ -473,20 +474,11 @@ def run_eval(
         drafting = session.draft(
             case.incoming, seed=seed, platform=case.platform, persona=draft_persona, cancel=cancel
         )
-        draft = _finish(drafting)
+        draft = finish_draft(drafting)
         report.cases.append(_measure(session, case, draft, seed, time.perf_counter() - case_started))
     report.seconds = round(time.perf_counter() - started, 3)
     yield Progress(f"Drafted {len(chosen)} golden messages", len(chosen), len(chosen))
     return report
-
-
-def _finish(drafting: Generator[Any, None, "Draft"]) -> "Draft":
-    """Drive a draft to its end (the streamed pieces are not needed here) and return it."""
-    while True:
-        try:
-            next(drafting)
-        except StopIteration as stop:
-            return stop.value
 
 
 # --- old and new side by side -----------------------------------------------------------------------

@@ -321,29 +321,21 @@ class Retriever:
         return snippets
 
 
-_EXCHANGE_ROWS = """
-SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply
-FROM exchanges AS x
-JOIN items AS incoming ON incoming.id = x.incoming_item_id
-JOIN items AS reply ON reply.id = x.reply_item_id
-WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
-  AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
-  AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
-ORDER BY reply.created_at, reply.id
-"""
-
-# The newest reply when the creator answered one message twice: the latest word on it.
-_PAST_ANSWER_ROWS = """
+_EXCHANGES = """
 SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply,
        reply.platform AS platform, reply.created_at AS created_at
 FROM exchanges AS x
 JOIN items AS incoming ON incoming.id = x.incoming_item_id
 JOIN items AS reply ON reply.id = x.reply_item_id
-WHERE x.incoming_item_id IN ({marks}) AND trim(reply.text) != ''
+WHERE x.incoming_item_id IN ({{marks}}) AND trim(reply.text) != ''
   AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
   AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
-ORDER BY reply.created_at DESC, reply.id DESC
+ORDER BY reply.created_at {order}, reply.id {order}
 """
+_EXCHANGE_ROWS = _EXCHANGES.format(order="ASC")
+"""Past exchanges by incoming id; the first reply when the creator answered one message twice."""
+_PAST_ANSWER_ROWS = _EXCHANGES.format(order="DESC")
+"""The same, with the newest reply first: the creator's latest word on it."""
 
 # "+is_owner": looked up by id, never through the is_owner index, which SQLite would otherwise
 # choose and scan every owner row with (3.5 ms instead of 0.01 ms at 100k items).

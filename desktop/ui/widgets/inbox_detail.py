@@ -32,7 +32,7 @@ from desktop.ui.widgets.findings_view import (
 )
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
-from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip
+from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip, score_parts_inline
 
 MUTED = "#6b7280"
 #: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
@@ -321,7 +321,12 @@ class InboxDetail(QWidget):
             parts.append(f"model {detail.model}")
         if detail.persona_version:
             parts.append(f"persona v{detail.persona_version}")
-        return " · ".join(parts).capitalize()
+        line = " · ".join(parts).capitalize()
+        chosen = next((detail.option_scores.get(a.position) for a in detail.alternatives if a.chosen), None)
+        if chosen and chosen.get("parts"):
+            line = f"{chosen.get('label', 'Draft')}, " + score_parts_inline(float(chosen.get("score", 0.0)),
+                                                                          dict(chosen["parts"])) + "\n" + line
+        return line
 
     def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:
         for button in self.option_group.buttons():

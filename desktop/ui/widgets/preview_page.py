@@ -51,6 +51,7 @@ from desktop.ui.widgets.preview_parts import (
     BudgetMeter,
     PromptDialog,
     budget_legend,
+    score_parts_inline,
     score_parts_text,
 )
 from desktop.ui.workers import Failure
@@ -645,7 +646,7 @@ def _meta_text(draft: Any) -> str:
     parts += [f"model {draft.model}", version, f"seed {draft.seed}"]
     line = " · ".join(parts).capitalize()
     chosen = getattr(draft, "chosen", None)
-    return f"{chosen.label}, score {chosen.score:+.2f} · {line}" if chosen is not None else line
+    return f"{chosen.label}, {score_parts_inline(chosen.score, chosen.parts)}\n{line}" if chosen is not None else line
 
 
 def _guard_html(draft: Any) -> str:

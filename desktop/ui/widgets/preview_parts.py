@@ -167,6 +167,12 @@ def score_parts_text(parts: dict[str, float]) -> str:
     return "\n".join(f"{_SCORE_PART_NAMES.get(name, name)}: {value:+.2f}" for name, value in parts.items())
 
 
+def score_parts_inline(score: float, parts: dict[str, float]) -> str:
+    """The score and its non-zero parts on one line, under the draft: why this one was chosen."""
+    shown = " · ".join(f"{_SCORE_PART_NAMES.get(name, name)} {value:+.2f}" for name, value in parts.items() if value)
+    return f"score {score:+.2f}" + (f" ({shown})" if shown else "")
+
+
 def option_tooltip(position: int, score: dict[str, Any] | None) -> str:
     """An Inbox option button's hover text: where the text came from and why it ranks there."""
     if not score:

@@ -12,6 +12,7 @@ import pytest
 from desktop.core.evaluation.dataset import EvalRow, load_demo_persona, load_rows
 from desktop.core.evaluation.triage_tuning import (
     MIN_THRESHOLD,
+    held_out_recall,
     ScoredRow,
     report,
     score_rows,
@@ -79,3 +80,11 @@ def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier) -> 
     thresholds = tune_red_thresholds(scored)
     assert set(thresholds) == set(CATEGORIES) and all(MIN_THRESHOLD <= t <= 1.0 for t in thresholds.values())
     assert 0.0 < tune_ai_threshold(scored) <= 1.0
+
+
+def test_held_out_recall_on_the_bank_is_a_share_per_category(classifier: TriageClassifier) -> None:
+    loose = held_out_recall(classifier, {c: 0.0 for c in CATEGORIES})
+    strict = held_out_recall(classifier, {c: 1.01 for c in CATEGORIES})
+    assert set(loose) == set(CATEGORIES)
+    for category in CATEGORIES:
+        assert loose[category] == (1.0, 1.0) and strict[category] == (0.0, 0.0)
