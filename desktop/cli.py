@@ -702,18 +702,23 @@ def cmd_persona_eval(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
-    """Triage and the guard on the labelled set; the creator's own profiles are not touched."""
-    from desktop.core.evaluation.guard_eval import format_report, run_guard_eval, temporary_base
+def _labelled_set_run(paths: Paths, args: argparse.Namespace) -> tuple[Path, list[Any]]:
+    """The active model and the labelled rows an eval run over the set takes (its shared options)."""
+    from desktop.core.evaluation.dataset import load_rows
     from desktop.core.models.manager import ModelManager
 
     if args.limit is not None and args.limit < 1:
         raise KnownError("--limit must be 1 or more.")
     paths.ensure()
     model = ModelManager(paths).active_path
-    from desktop.core.evaluation.dataset import load_rows
+    return model, [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
 
-    rows = [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
+
+def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
+    """Triage and the guard on the labelled set; the creator's own profiles are not touched."""
+    from desktop.core.evaluation.guard_eval import format_report, run_guard_eval, temporary_base
+
+    model, rows = _labelled_set_run(paths, args)
     with temporary_base() as base:
         result = _drain(run_guard_eval(
             Path(base) / "eval", paths.models, split=args.split, limit=args.limit,
@@ -728,18 +733,12 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
 
 def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
     """The approval rubric on real drafts; the creator's own profiles are not touched."""
-    from desktop.core.evaluation.dataset import load_rows
     from desktop.core.evaluation.draft_eval import format_report, run_draft_eval
     from desktop.core.evaluation.guard_eval import temporary_base
-    from desktop.core.models.manager import ModelManager
 
-    if args.limit is not None and args.limit < 1:
-        raise KnownError("--limit must be 1 or more.")
     if not 1 <= args.candidates <= 8:
         raise KnownError("--candidates must be between 1 and 8.")
-    paths.ensure()
-    model = ModelManager(paths).active_path
-    rows = [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
+    model, rows = _labelled_set_run(paths, args)
     with temporary_base() as base:
         result = _drain(run_draft_eval(
             Path(base) / "eval", paths.models, split=args.split, candidates=args.candidates, limit=args.limit,

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.evaluation.dataset import EvalRow, Split, load_demo_persona, load_rows
-from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread
-from desktop.core.generation.candidates import PAST_ANSWER, PAST_ANSWER_THRESHOLD
+from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread, strip_label
+from desktop.core.generation.candidates import PAST_ANSWER, PAST_ANSWER_THRESHOLD, only_asks_back
 from desktop.core.generation.drafting import Draft, finish_draft
 from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.guard import NEEDS_ANSWER
@@ -46,7 +46,6 @@ from desktop.core.persona import Persona
 from desktop.core.tasks import CancelToken, Progress
 
 _NEGATION = re.compile(r"\b(?:no|not|never|nope|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|nothing|none)\b", re.IGNORECASE)
-_LABEL = re.compile(r"\s*\(drafted with AI[^)]*\)\s*$")
 
 
 def carries_fact(draft: str, fact: str) -> bool:
@@ -58,11 +57,6 @@ def carries_fact(draft: str, fact: str) -> bool:
     if not wanted or not wanted <= content_stems(draft):
         return False
     return bool(_NEGATION.search(fact)) == bool(_NEGATION.search(draft))
-
-
-def _only_asks_back(text: str) -> bool:
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
-    return bool(sentences) and all(s.endswith("?") for s in sentences)
 
 
 @dataclass
@@ -85,13 +79,13 @@ class Judgement:
 
 def judge_draft(row: EvalRow, draft: Draft, persona: Persona, past_reply: str | None) -> Judgement:
     """Apply the rubric of the module docstring to one finished draft."""
-    text = _LABEL.sub("", draft.text).strip()
+    text = strip_label(draft.text)
     failed: list[str] = []
     guard = draft.guard
     if guard is None or not guard.clean:
         failed.append("finding")
     kinds = {f.kind for f in guard.findings} if guard else set()
-    if asks_question(row.message) and (_only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)):
+    if asks_question(row.message) and (only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)):
         failed.append("no answer")
     carries = carries_fact(text, row.supported_fact) if row.supported_fact else None
     if carries is False:

@@ -187,7 +187,7 @@ def judge(row: EvalRow, draft: Draft, oracle: Oracle) -> DraftOutcome:
     model_guard = draft.model_guard or draft.guard
     model_text = draft.model_text if draft.model_text is not None else draft.text
     assert model_guard is not None
-    raw = _strip_label(model_text)
+    raw = strip_label(model_text)
     invented = oracle.invented(raw, row.message)
     unflagged = [s for s in invented if not _covered(s, model_text, model_guard)]
     contradictions = [s for s in invented if oracle.contradicts(s)]
@@ -199,7 +199,7 @@ def judge(row: EvalRow, draft: Draft, oracle: Oracle) -> DraftOutcome:
     not_offered = row.category == "offer" and (row.supported_fact is None or bool(_NOT_OFFERED.search(row.supported_fact)))
     offer_invented = not_offered and bool(_AGREES.search(raw))
     offer_unflagged = offer_invented and not kinds & (FAITHFULNESS_KINDS | {"promise"}) and not model_guard.blocked
-    shown = oracle.invented(_strip_label(draft.text), row.message)
+    shown = oracle.invented(strip_label(draft.text), row.message)
     shown_kinds = {f.kind for f in draft.guard.findings} if draft.guard else set()
     return DraftOutcome(
         row, model_text, draft.text, invented, unflagged, contradictions, missed, flagged, dodge, dodge_unflagged,
@@ -209,7 +209,8 @@ def judge(row: EvalRow, draft: Draft, oracle: Oracle) -> DraftOutcome:
     )
 
 
-def _strip_label(text: str) -> str:
+def strip_label(text: str) -> str:
+    """The draft without the AI-disclosure label the persona appends."""
     return re.sub(r"\s*\(drafted with AI[^)]*\)\s*$", "", text).strip()
 
 

@@ -161,7 +161,8 @@ def guard_part(guard: GuardResult) -> float:
     return 0.0
 
 
-def _only_asks_back(text: str) -> bool:
+def only_asks_back(text: str) -> bool:
+    """Whether every sentence of ``text`` is a question (a question back, no answer)."""
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip()]
     return bool(sentences) and all(s.endswith("?") for s in sentences)
 
@@ -172,7 +173,7 @@ def score_parts(candidate: Candidate, context: ScoreContext) -> dict[str, float]
     parts = {"guard": guard_part(candidate.guard)}
     similarity = context.similarity
     answers = similarity(context.incoming, text) if similarity and text.strip() else 0.0
-    if context.asks and _only_asks_back(text):
+    if context.asks and only_asks_back(text):
         answers -= 0.3
     parts["answers"] = answers
     flagged = {f.text for f in candidate.guard.findings if f.kind in FAITHFULNESS_KINDS | {CONTRADICTION}}
