@@ -7,6 +7,11 @@ STAMP := $(VENV)/.understudy-installed
 # with AMX (e.g. Sapphire Rapids under a hypervisor) crashed in its first decode, and a native
 # build would not run on a creator's older CPU once packaged. Override for other machines.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+# A GPU build (then `understudy models gpu auto` offloads every layer; README: GPU):
+#   NVIDIA (CUDA toolkit installed):  make setup LLAMA_CMAKE_ARGS="-DGGML_CUDA=ON"
+#   Apple Silicon (Metal):            make setup LLAMA_CMAKE_ARGS="-DGGML_METAL=ON"
+#   AMD or Intel (Vulkan SDK):        make setup LLAMA_CMAKE_ARGS="-DGGML_VULKAN=ON"
+# on a fresh checkout or after `make clean`; pip caches the CPU wheel: PIP_NO_CACHE_DIR=1 rebuilds it.
 
 # Debian libraries Qt needs to start (offscreen for tests, xcb for a real screen), and emoji fonts.
 DEB_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop import APP_NAME, __version__
+from desktop.cli_downloads import add_download_parsers, cmd_models_catalogue, cmd_models_download
+from desktop.cli_servers import add_server_parsers, cmd_models_server
 from desktop.core.display_text import TerminalSafeStream
 from desktop.core.errors import KnownError
 from desktop.core.paths import BASEDIR_ENV, DEFAULT_PROFILE, Paths
@@ -75,8 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove_model = models_commands.add_parser("remove", help="remove a model from the models folder", parents=[common])
     remove_model.add_argument("name", help="the model's file name, as `models list` shows it")
-    use_model = models_commands.add_parser("use", help="draft with this model from now on", parents=[common])
-    use_model.add_argument("name", help="the model's file name, as `models list` shows it")
+    use_model = models_commands.add_parser("use", help="draft with this model or model server from now on",
+                                           parents=[common])
+    use_model.add_argument("name", help="a model's file name or a server's name, as `models list` shows it")
+    gpu = models_commands.add_parser("gpu", help="show or set the layers offloaded to a GPU", parents=[common])
+    gpu.add_argument("layers", nargs="?", help='"auto" (all, where this llama.cpp build has GPU support) or a number')
+    add_server_parsers(models_commands, common)
+    add_download_parsers(models_commands, common)
 
     profiles = commands.add_parser("profiles", help="list or create persona profiles", parents=[common])
     profiles_commands = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
@@ -250,6 +257,26 @@ def _print_table(headers: list[str], rows: list[list[str]]) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
+def _gpu_line(manager: Any) -> str:
+    from desktop.core.generation.preflight import gpu_offload_supported
+
+    setting, layers = manager.gpu_layers_setting(), manager.gpu_layers()
+    where = "all layers on the GPU" if layers < 0 else "CPU only" if layers == 0 else f"{layers} layers on the GPU"
+    if not gpu_offload_supported() and (layers or setting == "auto"):
+        where = "CPU only: this llama.cpp build has no GPU support (README: GPU)"
+    return f"GPU layers: {setting} -> {where}."
+
+
+def cmd_models_gpu(paths: Paths, args: argparse.Namespace) -> int:
+    from desktop.core.models.manager import ModelManager
+
+    manager = ModelManager(paths)
+    if args.layers is not None:
+        manager.set_gpu_layers(args.layers)
+    print(_gpu_line(manager))
+    return 0
+
+
 def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.models import ensure_default_models, list_models
 
@@ -273,6 +300,17 @@ def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
         )
     print(f"Models in {paths.models}:")
     _print_table(["FILE", "ROLE", "SIZE", "QUANT", "ARCH", "CONTEXT", "CHAT TEMPLATE", "PROBLEM"], rows)
+    from desktop.core.models.manager import ModelManager
+
+    manager = ModelManager(paths)
+    servers = manager.servers()
+    if servers:
+        print("\nModel servers (OpenAI-compatible):")
+        _print_table(["NAME", "KIND", "URL", "MODEL", "MODE", "API KEY"],
+                     [[e.name, "server", e.url, e.model, e.mode, "in keychain" if e.has_key else "none"]
+                      for e in servers])
+    print(f"\nDrafts use {manager.choice().describe()}.")
+    print(_gpu_line(manager))
     return 0
 
 
@@ -304,8 +342,8 @@ def cmd_models_remove(paths: Paths, args: argparse.Namespace) -> int:
 def cmd_models_use(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.models.manager import ModelManager
 
-    facts = ModelManager(paths).set_active(args.name)
-    print(f"Drafts will use {facts.file_name} from now on.")
+    choice = ModelManager(paths).use(args.name)
+    print(f"Drafts will use {choice.describe()} from now on.")
     return 0
 
 
@@ -702,15 +740,16 @@ def cmd_persona_eval(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-def _labelled_set_run(paths: Paths, args: argparse.Namespace) -> tuple[Path, list[Any]]:
-    """The active model and the labelled rows an eval run over the set takes (its shared options)."""
+def _labelled_set_run(paths: Paths, args: argparse.Namespace) -> tuple[Any, list[Any]]:
+    """The model choice (a local file or a server) and the labelled rows an eval run over the set
+    takes (its shared options)."""
     from desktop.core.evaluation.dataset import load_rows
     from desktop.core.models.manager import ModelManager
 
     if args.limit is not None and args.limit < 1:
         raise KnownError("--limit must be 1 or more.")
     paths.ensure()
-    model = ModelManager(paths).active_path
+    model = ModelManager(paths).choice()
     return model, [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
 
 
@@ -722,7 +761,7 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
     with temporary_base() as base:
         result = _drain(run_guard_eval(
             Path(base) / "eval", paths.models, split=args.split, limit=args.limit,
-            drafts=not args.triage_only, model_path=model, rows=rows, cancel=CancelToken(),
+            drafts=not args.triage_only, choice=model, rows=rows, cancel=CancelToken(),
         ), quiet=args.json)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -742,7 +781,7 @@ def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
     with temporary_base() as base:
         result = _drain(run_draft_eval(
             Path(base) / "eval", paths.models, split=args.split, candidates=args.candidates, limit=args.limit,
-            model_path=model, rows=rows, cancel=CancelToken(),
+            choice=model, rows=rows, cancel=CancelToken(),
         ), quiet=args.json)
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
     return 0
@@ -1034,7 +1073,7 @@ def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
             f"({summary.reuse_share:.0%}) were not evaluated again.",
             file=sys.stderr,
         )
-    return 130 if summary.stopped == "cancelled" else 0
+    return {"cancelled": 130, "failed": 1}.get(summary.stopped, 0)
 
 
 def _print_drafted(result: Any) -> None:
@@ -1132,6 +1171,10 @@ COMMANDS = {
     ("models", "add"): cmd_models_add,
     ("models", "remove"): cmd_models_remove,
     ("models", "use"): cmd_models_use,
+    ("models", "gpu"): cmd_models_gpu,
+    ("models", "server"): cmd_models_server,
+    ("models", "catalogue"): cmd_models_catalogue,
+    ("models", "download"): cmd_models_download,
     ("profiles", "list"): cmd_profiles_list,
     ("profiles", "create"): cmd_profiles_create,
     ("store", "info"): cmd_store_info,

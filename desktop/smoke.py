@@ -115,7 +115,8 @@ def run_smoke_pipeline(
     with report.step("models"), DraftingSession(paths, SMOKE_PROFILE) as session:
         yield from session.open(cancel)
         assert session.store is not None and session.backend is not None
-        report.done(f"loaded {Path(session.backend.settings.model_path).name} and the search model")
+        assert session.choice is not None  # a local file or a model server, as the creator chose
+        report.done(f"loaded {session.choice.describe()} and the search model")
 
         yield Progress("Drafting one reply")
         with report.step("draft"):

@@ -35,6 +35,8 @@ RESOURCES: tuple[tuple[str, str], ...] = (
     ("resources/triage/bank.jsonl", "resources/triage"),
     # ... and its vectors for the bundled MiniLM, so a first start does not embed it (16 s).
     ("resources/triage/bank-vectors.npz", "resources/triage"),
+    # The model catalogue (`understudy models catalogue`, Settings): data read at run time.
+    ("resources/models/catalogue.json", "resources/models"),
     # The two other demo personas (packaging/make_demo_personas.py) and the three facts sheets.
     ("resources/demo/coach-demo.zip", "resources/demo"),
     ("resources/demo/photographer-demo.zip", "resources/demo"),

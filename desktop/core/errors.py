@@ -35,3 +35,9 @@ class ModelError(KnownError):
 
 class SecretsUnavailableError(KnownError):
     """No system keychain is available to keep a secret safely."""
+
+
+class ModelServerError(ModelError):
+    """The model server cannot draft anything right now (unreachable, stopped, refused key,
+    unknown model, still busy after the retries): a batch stops on it instead of failing every
+    message in turn; a fault in one request only (a prompt it rejects) stays a ``ModelError``."""

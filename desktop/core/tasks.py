@@ -30,6 +30,23 @@ class CancelToken:
             raise Cancelled()
 
 
+class EitherCancel(CancelToken):
+    """Cancelled by its own ``cancel()`` or when the caller's token is: stops a group of
+    requests on one failure without cancelling the creator's whole operation."""
+
+    def __init__(self, outer: CancelToken) -> None:
+        super().__init__()
+        self._outer = outer
+
+    @property
+    def cancelled(self) -> bool:
+        return super().cancelled or self._outer.cancelled
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise Cancelled()
+
+
 @dataclass(frozen=True)
 class Progress:
     """One step of a long operation: ``done`` of ``total`` (``total`` 0 when unknown)."""

@@ -330,6 +330,7 @@ def run_guard_eval(
     limit: int | None = None,
     drafts: bool = True,
     model_path: Path | None = None,
+    choice: Any | None = None,
     rows: list[EvalRow] | None = None,
     cancel: CancelToken | None = None,
 ) -> Generator[Progress, None, GuardEval]:
@@ -354,7 +355,7 @@ def run_guard_eval(
         yield Progress(f"Setting up {demo.persona.display_name}", number, len(personas))
         profile = prepare_demo_profile(paths, demo, cancel)
         mine = [row for row in rows if row.persona == key]
-        with DraftingSession(paths, profile, model_path=model_path) as session:
+        with DraftingSession(paths, profile, model_path=model_path, choice=choice) as session:
             for progress in session.open(cancel):
                 yield progress
             partial = evaluate_triage(mine, lambda text: session.classify(text, demo.persona))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator, Sequence
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import emoji
 
-from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt
+from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt, RunInfo
 from desktop.core.generation.faithfulness import Grounding, asks_question
 from desktop.core.generation.guard import (
     AI_DENIAL,
@@ -69,6 +68,15 @@ class Regenerating:
 
     attempt: int
     reason: str
+
+
+@dataclass(frozen=True)
+class AwaitingModel:
+    """The draft waits for a model server (only with ``concurrent=True``): resume the generator
+    once ``future`` is done. The inbox batch drafts other messages meanwhile, so K requests are
+    in flight while retrieval and the guard keep running on the session's one thread."""
+
+    future: Any
 
 
 @dataclass(frozen=True)
@@ -243,7 +251,8 @@ def fall_back(
 def _choose(
     draft: Draft, request: DraftRequest, backend: Backend, check: Any, context: ScoreContext, persona: Persona,
     past: PastAnswer | None, fan_name: str | None, n: int, max_attempts: int, cancel: CancelToken,
-) -> Generator[str | Regenerating, None, Draft]:
+    concurrent: bool = False,
+) -> Generator[str | Regenerating | AwaitingModel, None, Draft]:
     """The candidates path of ``draft_reply``: generate, guard, rank, regenerate when all are blocked."""
     own: list[Candidate] = []
     if past is not None:
@@ -260,10 +269,9 @@ def _choose(
         cancel.raise_if_cancelled()
         base = GenerationParams.from_request(request)
         params = [replace(base, seed=request.seed + attempt * n + i) for i in range(n)]
-        texts = _generate(backend, draft.prompt, params, cancel)
+        texts, run = yield from _generate(backend, draft.prompt, params, cancel, concurrent)
         cancel.raise_if_cancelled()
         draft.attempts = attempt + 1
-        run = backend.last_run
         if attempt == 0 and run is not None and run.first_token_s is not None:
             draft.timings["first_token_ms"] = run.first_token_s * 1000
         draft.timings["tokens"] = float(run.generated_tokens if run is not None else 0)
@@ -292,21 +300,35 @@ def _choose(
     return draft
 
 
-def _generate(backend: Backend, prompt: Prompt | None, params: list[GenerationParams], cancel: CancelToken) -> list[str]:
-    """The model's texts for ``params``: one batched decode where the backend offers it, else one
-    stream after another (a backend without ``candidates``)."""
+def _generate(
+    backend: Backend, prompt: Prompt | None, params: list[GenerationParams], cancel: CancelToken,
+    concurrent: bool = False,
+) -> Generator[AwaitingModel, None, tuple[list[str], RunInfo | None]]:
+    """The model's texts for ``params`` and the run's ``RunInfo``: one batched decode where the
+    backend offers it, else one stream after another (a backend without ``candidates``). With
+    ``concurrent`` and a backend that can ``submit`` (a server), the requests are queued and
+    the draft yields ``AwaitingModel`` until they are answered."""
     assert prompt is not None
+    submit = getattr(backend, "submit", None) if concurrent else None
     batched = getattr(backend, "candidates", None)
-    if batched is not None:
+    run: RunInfo | None
+    if submit is not None:
+        future = submit(prompt, params, cancel)
+        yield AwaitingModel(future)
+        results, run = future.result()
+        raw = [(r.text, r.finish_reason) for r in results]
+    elif batched is not None:
         results = batched(prompt, params, cancel)
         raw = [(r.text, r.finish_reason) for r in results]
+        run = backend.last_run
     else:
         raw = []
         for param in params:
             text = "".join(backend.stream(prompt, param, cancel))
             run = backend.last_run
             raw.append((text, run.finish_reason if run is not None else ""))
-    return [finish_at_boundary(text) if reason == "length" else text.strip() for text, reason in raw]
+        run = backend.last_run
+    return [finish_at_boundary(text) if reason == "length" else text.strip() for text, reason in raw], run
 
 
 def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
@@ -347,8 +369,10 @@ def draft_reply(
     classifier: Any | None = None,
     candidates: int = 1,
     fan_name: str | None = None,
+    score_weights: Mapping[str, float] | None = None,
     cancel: CancelToken | None = None,
-) -> Generator[str | Regenerating, None, Draft]:
+    concurrent: bool = False,
+) -> Generator[str | Regenerating | AwaitingModel, None, Draft]:
     """Draft the creator's reply to ``incoming``; yields text pieces, returns the ``Draft``.
 
     A red-triaged message gets no draft at all. A draft the guard blocks is regenerated with
@@ -365,7 +389,11 @@ def draft_reply(
     ``candidates`` > 1: that many model drafts from one batched decode (``backend.candidates``),
     joined by the creator's own past answer to a message like this one and by the persona's
     replies the guard asks for; the best by ``candidates.rank`` is the draft, the rest are
-    ``Draft.alternatives``. The text is yielded once, when chosen.
+    ``Draft.alternatives``. The text is yielded once, when chosen. ``score_weights``: the
+    profile's weights learned from the creator's choices (``choice_model``), None for the defaults.
+
+    ``concurrent``: with a backend that can ``submit`` (a model server), yield ``AwaitingModel``
+    while the server writes instead of blocking, and the text once, when done (the inbox batch).
     """
     cancel = cancel or CancelToken()
     started = time.perf_counter()
@@ -408,10 +436,10 @@ def draft_reply(
 
     if candidates > 1:
         context = ScoreContext(incoming, target_words(persona), [e.reply for e in examples],
-                               support.similarity if support is not None else None)
+                               support.similarity if support is not None else None, score_weights)
         past = retriever.past_answer(incoming, PAST_ANSWER_THRESHOLD) if retriever is not None else None
         chosen = yield from _choose(draft, request, backend, check, context, persona, past, fan_name,
-                                    candidates, max_attempts, cancel)
+                                    candidates, max_attempts, cancel, concurrent)
         draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
         return chosen
 
@@ -419,11 +447,16 @@ def draft_reply(
         cancel.raise_if_cancelled()
         params = replace(GenerationParams.from_request(request), seed=seed + attempt)
         pieces: list[str] = []
-        for piece in backend.stream(draft.prompt, params, cancel):
-            pieces.append(piece)
-            yield piece
+        if concurrent and getattr(backend, "submit", None) is not None:
+            texts, run = yield from _generate(backend, draft.prompt, [params], cancel, concurrent)
+            pieces = texts[:1]
+            yield from pieces
+        else:
+            for piece in backend.stream(draft.prompt, params, cancel):
+                pieces.append(piece)
+                yield piece
+            run = backend.last_run
         cancel.raise_if_cancelled()
-        run = backend.last_run
         draft.attempts, draft.seed = attempt + 1, params.seed
         if attempt == 0 and run is not None and run.first_token_s is not None:
             draft.timings["first_token_ms"] = run.first_token_s * 1000

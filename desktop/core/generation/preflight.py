@@ -133,7 +133,8 @@ def _gb(value: int) -> str:
     return f"{value / _GB:.1f} GB" if value >= _GB / 10 else f"{value / _MB:.0f} MB"
 
 
-def _gpu_offload_supported() -> bool:
+def gpu_offload_supported() -> bool:
+    """Whether this llama.cpp build can offload layers to a GPU (CUDA, Metal, Vulkan, ...)."""
     try:
         import llama_cpp
 
@@ -158,10 +159,25 @@ def plan_memory(
     used as asked or refused with the numbers. GPU offload asked of a llama.cpp built without
     GPU support becomes 0 (with a note); VRAM is checked only when ``available_vram`` is known.
     """
-    shape = read_model_shape(path)
+    return plan_for_shape(
+        read_model_shape(path), n_ctx, n_gpu_layers,
+        available_ram=available_ram, available_vram=available_vram, headroom=headroom,
+    )
+
+
+def plan_for_shape(
+    shape: ModelShape,
+    n_ctx: int | None = None,
+    n_gpu_layers: int = 0,
+    *,
+    available_ram: int | None = None,
+    available_vram: int | None = None,
+    headroom: int = _HEADROOM,
+) -> MemoryPlan:
+    """``plan_memory`` for a model known only by its shape (a catalogue entry not yet downloaded)."""
     ram = available_ram_bytes() if available_ram is None else available_ram
     notes = []
-    if n_gpu_layers and not _gpu_offload_supported():
+    if n_gpu_layers and not gpu_offload_supported():
         notes.append("This llama.cpp build has no GPU support, so the model runs on the CPU.")
         n_gpu_layers = 0
     if n_ctx is not None:

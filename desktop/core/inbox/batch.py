@@ -16,18 +16,27 @@ a window shows drafts as they finish, and returns a ``BatchSummary``.
   evaluated state from one draft to the next (``prefix_source`` "live"); ``BatchSummary``
   adds up how many prompt tokens were reused.
 
-Everything runs on the thread that opened the session (its store, its model).
+* With a model server (a backend that can ``submit``), K drafts are open at once
+  (``backend.parallel``, the profile's ``drafting.server_parallel``): their requests go out
+  together, at most K in flight, while retrieval, the guard and the store keep working here.
+  A fault that stops the server (unreachable, stopped mid-batch, refused key) ends the run
+  (``stopped`` "failed", ``error`` says what happened): no new draft starts, those in flight
+  end (kept when their reply came in), the rest stays new.
+
+Everything else runs on the thread that opened the session (its store, its embedder).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Generator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from desktop.core.errors import Cancelled, KnownError
+from desktop.core.errors import Cancelled, KnownError, ModelServerError
 from desktop.core.inbox import _journal, inbox, states
 from desktop.core.inbox.drafts import MAX_OPTIONS, save_draft
 from desktop.core.inbox.review import thread_context
@@ -37,7 +46,7 @@ from desktop.core.tasks import CancelToken, Progress
 #: What happened to one message.
 DRAFTED, FLAGGED, NO_DRAFT, SKIPPED = "drafted", "flagged", "no_draft", "skipped"
 #: Why a run ended.
-FINISHED, PAUSED, CANCELLED = "finished", "paused", "cancelled"
+FINISHED, PAUSED, CANCELLED, FAILED = "finished", "paused", "cancelled", "failed"
 
 _PENDING = (
     "SELECT e.item_id FROM inbox_entries AS e JOIN items AS i ON i.id = e.item_id "
@@ -97,6 +106,10 @@ class BatchSummary:
     reused_tokens: int = 0
     prompt_tokens: int = 0
     prefix_sources: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+    """Why the run stopped early when ``stopped`` is "failed" (the model server's fault, in words)."""
+    parallel: int = 1
+    """Drafts open at once (K with a model server, 1 with the embedded model)."""
 
     @property
     def done(self) -> int:
@@ -219,6 +232,13 @@ def draft_all(
     started = time.perf_counter()
     ids = pending(store, limit)
     summary = BatchSummary(planned=len(ids))
+    backend = getattr(session, "backend", None)
+    if getattr(backend, "submit", None) is not None:
+        summary.parallel = int(getattr(backend, "parallel", 1))
+        yield from _draft_concurrently(session, ids, summary, summary.parallel, max_tokens, cancel, pause)
+        summary.remaining = len(pending(store))
+        summary.seconds = time.perf_counter() - started
+        return summary
     for number, item_id in enumerate(ids, start=1):
         if cancel.cancelled:
             summary.stopped = CANCELLED
@@ -236,6 +256,9 @@ def draft_all(
             except Cancelled:
                 summary.stopped = CANCELLED
                 break
+            except ModelServerError as exc:  # every message would fail the same way: stop, keep what is done
+                summary.stopped, summary.error = FAILED, str(exc)
+                break
             except KnownError as exc:  # this message only (e.g. too long for the context): left new
                 result = ItemDrafted(item_id, SKIPPED, reason=str(exc))
             else:
@@ -247,19 +270,110 @@ def draft_all(
                 except KnownError as exc:  # rejected or trashed meanwhile
                     result = ItemDrafted(item_id, SKIPPED, reason=str(exc))
                 result = _with_run(result, run, time.perf_counter() - item_started)
-        # The outcome names are the summary's counters.
-        setattr(summary, result.outcome, getattr(summary, result.outcome) + 1)
-        if result.prompt_tokens:
-            summary.prompt_tokens += result.prompt_tokens
-            summary.reused_tokens += result.reused_tokens
-            source = result.prefix_source or "none"
-            summary.prefix_sources[source] = summary.prefix_sources.get(source, 0) + 1
+        _count(summary, result)
         yield result
     else:
         yield Progress("Drafting done", len(ids), len(ids))
     summary.remaining = len(pending(store))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _count(summary: BatchSummary, result: ItemDrafted) -> None:
+    # The outcome names are the summary's counters.
+    setattr(summary, result.outcome, getattr(summary, result.outcome) + 1)
+    if result.prompt_tokens:
+        summary.prompt_tokens += result.prompt_tokens
+        summary.reused_tokens += result.reused_tokens
+        source = result.prefix_source or "none"
+        summary.prefix_sources[source] = summary.prefix_sources.get(source, 0) + 1
+
+
+@dataclass
+class _Flight:
+    """One draft open in a concurrent batch: its generator, waiting on a server's answer."""
+
+    item_id: int
+    drafting: Generator[Any, None, Any]
+    started: float
+
+
+def _advance(flight: _Flight) -> Future[Any] | Any:
+    """Run ``flight``'s draft on this thread until it waits on the server (its future) or ends
+    (``StopIteration`` carrying the ``Draft``, raised to the caller)."""
+    from desktop.core.generation.drafting import AwaitingModel
+
+    while True:
+        step = next(flight.drafting)
+        if isinstance(step, AwaitingModel):
+            return step.future
+
+
+def _draft_concurrently(
+    session: Any, ids: list[int], summary: BatchSummary, k: int, max_tokens: int,
+    cancel: CancelToken, pause: PauseFlag | None,
+) -> Generator[Progress | ItemDrafted, None, None]:
+    """``draft_all`` with K drafts open at once (see the module docstring); fills ``summary``."""
+    store: Store = session.store
+    waiting = deque(enumerate(ids, start=1))
+    flights: dict[Future[Any], _Flight] = {}
+
+    def settle(flight: _Flight) -> ItemDrafted | None:
+        """Drive ``flight`` on; its outcome once it ends (None: waiting again, or left new)."""
+        try:
+            future = _advance(flight)
+        except StopIteration as finished:
+            if cancel.cancelled:  # what a stopped request wrote is not a draft
+                return None
+            try:
+                result = _store_draft(store, flight.item_id, finished.value)
+            except KnownError as exc:  # rejected or trashed meanwhile
+                result = ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
+            return _with_run(result, None, time.perf_counter() - flight.started)
+        except Cancelled:
+            return None  # left new
+        except ModelServerError as exc:
+            # No new drafts; those in flight end on their own (a dead server fails them at once),
+            # so a draft whose reply came in just before the fault is still kept.
+            if not summary.error:
+                summary.stopped, summary.error = FAILED, str(exc)
+            return None
+        except KnownError as exc:  # this message only: left new
+            return ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
+        flights[future] = flight
+        return None
+
+    while True:
+        while waiting and len(flights) < k and not cancel.cancelled and not summary.error:
+            if pause is not None and pause.paused:
+                summary.stopped = PAUSED
+                break
+            number, item_id = waiting.popleft()
+            yield Progress(f"Drafting reply {number} of {len(ids)}", number - 1, len(ids))
+            if not _still_new(store, item_id):
+                result: ItemDrafted | None = ItemDrafted(item_id, SKIPPED, reason="It changed while the batch ran.")
+            else:
+                entry = inbox.get_entry(store, item_id)
+                drafting = session.draft(
+                    entry.text, seed=0, platform=entry.platform, thread_tail=thread_tail(store, item_id),
+                    max_tokens=max_tokens, cancel=cancel, concurrent=True,
+                )
+                result = settle(_Flight(item_id, drafting, time.perf_counter()))
+            if result is not None:
+                _count(summary, result)
+                yield result
+        if not flights:
+            break
+        done, _ = wait(list(flights), return_when=FIRST_COMPLETED)
+        for future in done:
+            result = settle(flights.pop(future))
+            if result is not None:
+                _count(summary, result)
+                yield result
+    if cancel.cancelled:
+        summary.stopped = CANCELLED
+    elif summary.stopped == FINISHED:
+        yield Progress("Drafting done", len(ids), len(ids))
 
 
 def _with_run(result: ItemDrafted, run: Any, seconds: float) -> ItemDrafted:
@@ -336,6 +450,8 @@ def summary_line(summary: BatchSummary | Mapping[str, Any]) -> str:
         done += f", {data['no_draft']} left for you to answer personally"
     if data["skipped"]:
         done += f", {data['skipped']} skipped"
-    ending = {PAUSED: "Paused", CANCELLED: "Stopped"}.get(data["stopped"], "Done")
+    ending = {PAUSED: "Paused", CANCELLED: "Stopped", FAILED: "Stopped early"}.get(data["stopped"], "Done")
     left = f"; {data['remaining']} still to draft" if data["remaining"] else ""
+    if data["stopped"] == FAILED:  # say what happened, and that nothing finished was lost
+        return f"{ending}: {done} (kept){left}. {data.get('error', '')}".rstrip()
     return f"{ending}: {done}{left}."

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,48 +16,13 @@ from desktop.core.models import DEFAULT_CHAT_MODEL
 from desktop.core.secrets import SecretStore
 from desktop.core.tasks import CancelToken
 from tests.core.generation.conftest import make_request
-
-ALIAS = "understudy-gemma"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.llama_server import ALIAS, free_port, llama_server
 
 
 @pytest.fixture(scope="module")
 def server_url(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_models_dir / DEFAULT_CHAT_MODEL),
-         "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-         "--n_threads", "2", "--n_ctx", "2048", "--verbose", "False"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("llama_cpp.server exited early; see " + log.name)
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not start in 90 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with llama_server(default_models_dir / DEFAULT_CHAT_MODEL, tmp_path_factory.mktemp("server")) as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -78,3 +78,17 @@ def test_remove(paths_with_models: Paths) -> None:
         manager.remove("other.gguf")
     with pytest.raises(ModelError, match="no model named"):
         manager.remove("../settings.ini")
+
+
+def test_gpu_layers_default_to_auto_and_follow_the_build(paths: Paths) -> None:
+    from desktop.core.generation.preflight import gpu_offload_supported
+
+    manager = ModelManager(paths)
+    assert manager.gpu_layers_setting() == "auto"
+    assert manager.gpu_layers() == (-1 if gpu_offload_supported() else 0)
+    assert manager.set_gpu_layers(" 20 ") == "20" and manager.gpu_layers() == 20
+    with pytest.raises(ModelError, match="not a number of layers"):
+        manager.set_gpu_layers("lots")
+    assert manager.gpu_layers_setting() == "20"  # a refused value changes nothing
+    manager.set_gpu_layers("auto")
+    assert ModelManager(paths).gpu_layers_setting() == "auto"

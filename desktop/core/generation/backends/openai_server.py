@@ -17,23 +17,39 @@ thread pool, each with its own seed. The API has no way to ask for N samples of 
 that every server honours, so batching them is the server's business: llama.cpp's server
 (``--parallel N``) and vLLM decode concurrent requests together, llama-cpp-python's own server
 answers them one after another.
+
+Batches: ``submit`` queues one draft's requests on a pool of ``parallel`` threads shared by every
+draft, so at most ``parallel`` requests are in flight however many drafts wait; the inbox batch
+keeps that many drafts open and does their retrieval and guard on its own thread meanwhile.
+
+Faults: 429 and 503 are retried, waiting what ``Retry-After`` asks (or 0.5, 1, 2 s), at most
+``max_retries`` times and never longer than ``retry_wait_cap_s`` a wait. Faults that stop every
+request (unreachable, stopped mid-reply, refused key, unknown model, still busy) raise
+``ModelServerError``, so a batch stops at once and keeps what it finished. A stream that ends
+without a finish reason is a cut reply, never a draft: llama-cpp-python's own server cuts a
+streamed reply when another request arrives unless started with ``--interrupt_requests False``.
 """
 
 from __future__ import annotations
 
+import email.utils
 import math
 import queue
+import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import ModelError, ModelServerError
 from desktop.core.generation.backends.base import (
     MODE_CHAT,
     MODE_COMPLETION,
+    ROLE_USER,
+    ChatMessage,
     GenerationParams,
     ModelInfo,
     Prompt,
@@ -41,10 +57,12 @@ from desktop.core.generation.backends.base import (
 )
 from desktop.core.generation.backends.llama_batch import CandidateReply, OnPiece
 from desktop.core.secrets import SecretStore
-from desktop.core.tasks import CancelToken
+from desktop.core.tasks import CancelToken, EitherCancel
 
 API_KEY_SECRET = "openai-server:api-key"
 _BYTES_PER_TOKEN = 3.0
+_RETRIED = (429, 503)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,10 @@ class ServerSettings:
     context_length: int = 4096
     timeout_s: float = 60.0
     api_key_secret: str = API_KEY_SECRET
+    parallel: int = 4
+    """Requests in flight at once from ``submit`` (a batch's K)."""
+    max_retries: int = 3
+    retry_wait_cap_s: float = 10.0
 
 
 class OpenAIServerBackend:
@@ -70,6 +92,13 @@ class OpenAIServerBackend:
         self.last_run = RunInfo()
         self._client: Any = None
         self._facts: ModelInfo | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    @property
+    def parallel(self) -> int:
+        """How many requests ``submit`` keeps in flight (the batch opens that many drafts)."""
+        return max(1, self.settings.parallel)
 
     @property
     def loaded(self) -> bool:
@@ -94,15 +123,15 @@ class OpenAIServerBackend:
             http_client=self._http_client(),
         )
         try:
-            available = [model.id for model in client.models.list()]
-        except Exception as exc:
+            available = self._retrying(lambda: [model.id for model in client.models.list()], CancelToken())
+        except BaseException:
             client.close()
-            raise self._plain_error(exc) from exc
+            raise
         model = self.settings.model or (available[0] if len(available) == 1 else "")
         if model not in available:
             listed = ", ".join(available[:20]) or "none"
             client.close()
-            raise ModelError(
+            raise ModelServerError(
                 f"The model server at {self.settings.base_url} has no model named "
                 f"'{self.settings.model}'. It offers: {listed}.",
                 hint="Copy one of these names into the server settings.",
@@ -119,9 +148,25 @@ class OpenAIServerBackend:
         )
 
     def unload(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._client is not None:
             self._client.close()
         self._client = self._facts = None
+
+    def round_trip(self) -> float:
+        """Seconds for a one-token reply: the connection test a creator runs from the settings."""
+        started = time.perf_counter()
+        if self._facts is not None and self._facts.mode == MODE_CHAT:
+            prompt = Prompt(mode=MODE_CHAT, messages=(ChatMessage(ROLE_USER, "Say hi."),))
+        else:
+            prompt = Prompt(mode=MODE_COMPLETION, text="Hello")
+        run = self._new_run(prompt)
+        for _piece in self._stream(prompt, GenerationParams(max_tokens=1, temperature=0.0), CancelToken(), run,
+                                   whole=False):
+            pass
+        return time.perf_counter() - started
 
     def tokenize(self, text: str) -> list[int]:
         raise NotImplementedError("an OpenAI-compatible server has no tokenizer endpoint; use count_tokens")
@@ -151,7 +196,7 @@ class OpenAIServerBackend:
             raise ModelError("Understudy is not connected to the model server yet.")
         started = time.perf_counter()
         runs = [self._new_run(prompt) for _ in params]
-        stop = _EitherCancel(cancel)  # set when a request fails: the others then stop too
+        stop = EitherCancel(cancel)  # set when a request fails: the others then stop too
         pieces: queue.Queue[tuple[int, str | None]] = queue.Queue()  # (index, text); None: that reply ended
         texts: list[list[str]] = [[] for _ in params]
 
@@ -165,7 +210,10 @@ class OpenAIServerBackend:
             finally:
                 pieces.put((index, None))
 
-        with ThreadPoolExecutor(max_workers=max(1, len(params)), thread_name_prefix="candidate") as pool:
+        # At most ``parallel`` requests at once: a server that cuts a reply when another arrives
+        # (llama-cpp-python's, by default) is then still usable with parallel = 1.
+        workers = max(1, min(len(params), self.parallel))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="candidate") as pool:
             futures = [pool.submit(write, index) for index in range(len(params))]
             writing = len(futures)
             while writing:
@@ -181,25 +229,70 @@ class OpenAIServerBackend:
         replies = [
             CandidateReply("".join(text), run.finish_reason, run.generated_tokens) for text, run in zip(texts, runs)
         ]
-        firsts = [run.first_token_s for run in runs if run.first_token_s is not None]
-        reasons = {reply.finish_reason for reply in replies}
-        self.last_run = RunInfo(
-            prompt_tokens=runs[0].prompt_tokens if runs else 0,
-            generated_tokens=sum(run.generated_tokens for run in runs),
-            first_token_s=min(firsts) if firsts else None,
-            total_s=time.perf_counter() - started,
-            finish_reason=next((r for r in ("cancelled", "length", "stop") if r in reasons), ""),
-        )
+        self.last_run = _combined(runs, started)
         return replies
+
+    def submit(
+        self, prompt: Prompt, params: Sequence[GenerationParams], cancel: CancelToken
+    ) -> Future[tuple[list[CandidateReply], RunInfo]]:
+        """Queue one reply per entry of ``params`` on the shared pool (``parallel`` in flight, see
+        the module docstring); the future gives the replies and their summed ``RunInfo`` (not
+        ``last_run``: several drafts run at once), or the first request's ``ModelError``."""
+        if self._client is None:
+            raise ModelError("Understudy is not connected to the model server yet.")
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="server-request")
+            pool = self._pool
+        started = time.perf_counter()
+        runs = [self._new_run(prompt) for _ in params]
+        stop = EitherCancel(cancel)  # one failure stops this draft's other requests
+        result: Future[tuple[list[CandidateReply], RunInfo]] = Future()
+        if not params:
+            result.set_result(([], RunInfo()))
+            return result
+
+        def one(index: int) -> CandidateReply:
+            if stop.cancelled:  # queued behind a failure or a cancel: do not start it
+                runs[index].finish_reason = "cancelled"
+                return CandidateReply("", "cancelled", 0)
+            try:
+                text = "".join(self._stream(prompt, params[index], stop, runs[index]))
+            except BaseException:
+                stop.cancel()
+                raise
+            return CandidateReply(text, runs[index].finish_reason, runs[index].generated_tokens)
+
+        parts = [pool.submit(one, index) for index in range(len(params))]
+        left = [len(parts)]
+        lock = threading.Lock()
+
+        def finished(_part: Future[CandidateReply]) -> None:
+            with lock:
+                left[0] -= 1
+                if left[0]:
+                    return
+            errors = [p.exception() for p in parts if not p.cancelled() and p.exception() is not None]
+            if errors:
+                result.set_exception(errors[0])
+            elif any(p.cancelled() for p in parts):
+                result.set_exception(ModelError("The request to the model server was dropped (Understudy is closing)."))
+            else:
+                result.set_result(([p.result() for p in parts], _combined(runs, started)))
+
+        for part in parts:
+            part.add_done_callback(finished)
+        return result
 
     def _new_run(self, prompt: Prompt) -> RunInfo:
         text = prompt.text or "".join(m.content for m in prompt.messages)
         return RunInfo(prompt_tokens=self.count_tokens(text))
 
     def _stream(
-        self, prompt: Prompt, params: GenerationParams, cancel: CancelToken, run: RunInfo
+        self, prompt: Prompt, params: GenerationParams, cancel: CancelToken, run: RunInfo, *, whole: bool = True
     ) -> Iterator[str]:
-        """``stream``'s work, noting into ``run`` (each candidate has its own)."""
+        """``stream``'s work, noting into ``run`` (each candidate has its own). ``whole``: a
+        stream that ends without a finish reason (cut by the server) is an error, not a reply."""
         if self._client is None:
             raise ModelError("Understudy is not connected to the model server yet.")
         started = time.perf_counter()
@@ -211,17 +304,18 @@ class OpenAIServerBackend:
             seed=params.seed,
             stream=True,
         )
-        try:
+        client = self._client
+
+        def create() -> Any:
             if prompt.mode == MODE_CHAT:
-                response = self._client.chat.completions.create(
+                return client.chat.completions.create(
                     messages=[{"role": m.role, "content": m.content} for m in prompt.messages],
                     stop=list(prompt.stop) or None,
                     **common,
                 )
-            else:
-                response = self._client.completions.create(prompt=prompt.text, stop=list(prompt.stop[:4]) or None, **common)
-        except Exception as exc:
-            raise self._plain_error(exc) from exc
+            return client.completions.create(prompt=prompt.text, stop=list(prompt.stop[:4]) or None, **common)
+
+        response = self._retrying(create, cancel)
         leading = prompt.mode == MODE_COMPLETION
         try:
             for chunk in response:
@@ -244,12 +338,18 @@ class OpenAIServerBackend:
         except ModelError:
             raise
         except Exception as exc:
-            raise self._plain_error(exc) from exc
+            raise self._broken(exc) from exc
         finally:
             response.close()  # closing the HTTP stream is how a server is told to stop
             run.total_s = time.perf_counter() - started
             if cancel.cancelled:
                 run.finish_reason = "cancelled"
+        if whole and not run.finish_reason:
+            raise ModelServerError(
+                f"The model server at {self.settings.base_url} ended a reply before it was finished.",
+                hint="llama-cpp-python's server cuts a reply when another request arrives: start it with "
+                "--interrupt_requests False, or set drafting.server_parallel to 1 (one request at a time).",
+            )
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -261,27 +361,77 @@ class OpenAIServerBackend:
         local = host in ("localhost", "127.0.0.1", "::1")
         return openai.DefaultHttpxClient(trust_env=not local)
 
+    def _retrying(self, call: Callable[[], _T], cancel: CancelToken) -> _T:
+        """``call()``, retried on 429/503 as the module docstring says; other faults in plain words."""
+        import openai
+
+        waited = 0.0
+        for attempt in range(self.settings.max_retries + 1):
+            try:
+                return call()
+            except openai.APIStatusError as exc:
+                if exc.status_code not in _RETRIED:
+                    raise self._plain_error(exc) from exc
+                asked = retry_after_seconds(exc.response.headers.get("retry-after"))
+                wait = asked if asked is not None else 0.5 * 2**attempt
+                if attempt == self.settings.max_retries or wait > self.settings.retry_wait_cap_s:
+                    raise self._busy(exc.status_code, attempt + 1, waited, asked) from exc
+                if not _sleep(wait, cancel):
+                    from desktop.core.errors import Cancelled
+
+                    raise Cancelled() from exc
+                waited += wait
+            except ModelError:
+                raise
+            except Exception as exc:
+                raise self._plain_error(exc) from exc
+        raise AssertionError("unreachable")
+
+    def _busy(self, status: int, tries: int, waited: float, asked: float | None) -> ModelServerError:
+        what = "too many requests" if status == 429 else "unavailable"
+        url = self.settings.base_url
+        if asked is not None and asked > self.settings.retry_wait_cap_s:
+            message = f"The model server at {url} is busy ({status}, {what}) and asks to wait {asked:g} seconds."
+        else:
+            message = (f"The model server at {url} is busy ({status}, {what}) and still was after "
+                       f"{tries} tries over {waited:.1f} seconds.")
+        return ModelServerError(message, hint="Try again in a moment, or send fewer requests at once "
+                                "(the setting drafting.server_parallel).")
+
+    def _broken(self, exc: Exception) -> ModelError:
+        """A fault while a reply streams in: the connection broke (a stopped server) or worse."""
+        import httpx
+        import openai
+
+        if isinstance(exc, httpx.TransportError | openai.APIConnectionError):
+            return ModelServerError(
+                f"The connection to the model server at {self.settings.base_url} broke while it was writing a reply.",
+                hint="The server may have stopped: start it again, then draft the rest. Finished drafts are kept.",
+            )
+        return self._plain_error(exc)
+
     def _plain_error(self, exc: Exception) -> ModelError:
         import openai
 
         url = self.settings.base_url
         if isinstance(exc, openai.APITimeoutError):
-            return ModelError(
+            return ModelServerError(
                 f"The model server at {url} did not answer within {self.settings.timeout_s:g} seconds.",
                 hint="It may be busy or loading a model: try again, or raise the timeout in the settings.",
             )
         if isinstance(exc, openai.APIConnectionError):
-            return ModelError(
+            return ModelServerError(
                 f"Understudy could not reach the model server at {url}.",
                 hint="Check that the server is running and that the address and port are right.",
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return ModelError(
-                f"The model server at {url} refused the API key.",
-                hint="Enter the right key in the server settings (it is kept in the keychain).",
+            return ModelServerError(
+                f"The model server at {url} refused the API key ({exc.status_code}).",
+                hint="Enter the right key in the server settings, or with `understudy models server add NAME "
+                "--url URL --model MODEL --api-key-prompt` (it is kept in the keychain).",
             )
         if isinstance(exc, openai.NotFoundError):
-            return ModelError(
+            return ModelServerError(
                 f"The model server at {url} does not know the model '{self.settings.model}' or this kind of request.",
                 hint="Check the model name and the mode (chat or completion) in the server settings.",
             )
@@ -290,13 +440,41 @@ class OpenAIServerBackend:
         return ModelError(f"The model server at {url} failed: {exc}")
 
 
-class _EitherCancel(CancelToken):
-    """Cancelled by its own ``cancel()`` or when the caller's token is."""
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds: a number, or an HTTP date (RFC 9110); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
-    def __init__(self, outer: CancelToken) -> None:
-        super().__init__()
-        self._outer = outer
 
-    @property
-    def cancelled(self) -> bool:
-        return super().cancelled or self._outer.cancelled
+def _sleep(seconds: float, cancel: CancelToken) -> bool:
+    """Wait ``seconds`` unless cancelled first (then False): a retry never outlives a cancel."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if cancel.cancelled:
+            return False
+        time.sleep(min(0.05, left))
+    return not cancel.cancelled
+
+
+def _combined(runs: Sequence[RunInfo], started: float) -> RunInfo:
+    """One ``RunInfo`` for several replies to one prompt: tokens summed, the earliest first token."""
+    firsts = [run.first_token_s for run in runs if run.first_token_s is not None]
+    reasons = {run.finish_reason for run in runs}
+    return RunInfo(
+        prompt_tokens=runs[0].prompt_tokens if runs else 0,
+        generated_tokens=sum(run.generated_tokens for run in runs),
+        first_token_s=min(firsts) if firsts else None,
+        total_s=time.perf_counter() - started,
+        finish_reason=next((r for r in ("cancelled", "length", "stop") if r in reasons), ""),
+    )
