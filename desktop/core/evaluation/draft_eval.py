@@ -15,8 +15,15 @@ The rubric, per draft (``approvable``): a draft is approvable as it is when all 
    the draft states it: every number or name in the fact appears in the draft (2 hours = two
    hrs), or, for a fact without one, its meaning words do, with the same yes or no.
 4. **Its length is the creator's.** At most ``LENGTH_TOLERANCE`` times the persona's length
-   target in words (the length slider; ``steering.target_words``).
+   target in words (the length slider; ``steering.target_words``). The creator's own words (their
+   past answer, their saved disclosure or "let me check" reply) are their length already.
 5. **It is honest about AI.** To "are you a bot?" it says AI is involved (the guard eval's oracle).
+6. **It says something of its own.** It does not only echo the fan's words back ("your crumb is
+   unreal" -> "My crumb is unreal!"; ``candidates.echoes``).
+
+Every candidate of a draft is held to the rubric, not only the one shown: the share of messages
+with at least one approvable candidate is the ceiling any choosing could reach, and the
+creator's choices are simulated from it (``refitted_rate``).
 
 Also counted: the share where the chosen draft is the creator's own past answer, the share that
 needs an edit (not approvable), and, for messages whose answer the creator gave before (a past
@@ -35,10 +42,11 @@ from typing import Any
 
 from desktop.core.evaluation.dataset import EvalRow, Split, load_demo_persona, load_rows
 from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread, strip_label
-from desktop.core.generation.candidates import PAST_ANSWER, PAST_ANSWER_THRESHOLD, only_asks_back
+from desktop.core.generation.candidates import MODEL, PAST_ANSWER, PAST_ANSWER_THRESHOLD, Candidate, echoes, only_asks_back
+from desktop.core.generation.choice_model import Choice, DEFAULT_WEIGHTS, fit_weights, pick
 from desktop.core.generation.drafting import Draft, finish_draft
 from desktop.core.generation.faithfulness import asks_question
-from desktop.core.generation.guard import NEEDS_ANSWER
+from desktop.core.generation.guard import NEEDS_ANSWER, GuardResult
 from desktop.core.generation.specifics import find_specifics, name_in, supported_by
 from desktop.core.generation.steering import LENGTH_TOLERANCE, target_words
 from desktop.core.generation.textmatch import content_stems
@@ -71,33 +79,72 @@ class Judgement:
     """The creator answered this before: a past answer above the threshold holds the fact."""
     carries: bool | None
     words: int
+    options: list[tuple[dict[str, float], bool]] = field(default_factory=list)
+    """Every candidate, best first: its score parts and whether it is approvable as it is."""
+    refitted_ok: bool | None = None
+    """Whether the option picked with refitted weights is approvable (``cross_fit``)."""
 
     @property
     def approvable(self) -> bool:
         return not self.failed
 
 
-def judge_draft(row: EvalRow, draft: Draft, persona: Persona, past_reply: str | None) -> Judgement:
-    """Apply the rubric of the module docstring to one finished draft."""
-    text = strip_label(draft.text)
+def rubric_failures(row: EvalRow, text: str, guard: GuardResult | None, persona: Persona,
+                    origin: str = MODEL) -> list[str]:
+    """The rubric items (module docstring) that ``text`` fails as the reply to ``row``."""
+    text = strip_label(text)
     failed: list[str] = []
-    guard = draft.guard
     if guard is None or not guard.clean:
         failed.append("finding")
     kinds = {f.kind for f in guard.findings} if guard else set()
     if asks_question(row.message) and (only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)):
         failed.append("no answer")
-    carries = carries_fact(text, row.supported_fact) if row.supported_fact else None
-    if carries is False:
+    if row.supported_fact and not carries_fact(text, row.supported_fact):
         failed.append("fact missing")
-    words = len(text.split())
-    if words > LENGTH_TOLERANCE * target_words(persona):
+    if origin == MODEL and len(text.split()) > LENGTH_TOLERANCE * target_words(persona):
         failed.append("too long")
     if row.category == "ai_question" and not honest_oracle(text):
         failed.append("AI dodge")
+    if echoes(text, row.message):
+        failed.append("echo")
+    return failed
+
+
+def judge_draft(row: EvalRow, draft: Draft, persona: Persona, past_reply: str | None) -> Judgement:
+    """Apply the rubric of the module docstring to one finished draft (and to each candidate)."""
+    text = strip_label(draft.text)
+    carries = carries_fact(text, row.supported_fact) if row.supported_fact else None
     known = bool(row.supported_fact and past_reply and carries_fact(past_reply, row.supported_fact))
     origin = draft.chosen.origin if draft.chosen is not None else "model"
-    return Judgement(row, draft.text, origin, failed, known, carries, words)
+    ranked: list[Candidate] = [draft.chosen, *draft.alternatives] if draft.chosen is not None else []
+    options = [(dict(c.parts), not rubric_failures(row, c.text, c.guard, persona, c.origin)) for c in ranked]
+    return Judgement(row, draft.text, origin, rubric_failures(row, draft.text, draft.guard, persona, origin), known,
+                     carries, len(text.split()), options)
+
+
+REFIT_FOLDS = 5
+
+
+def simulated_choice(judgement: Judgement) -> Choice | None:
+    """The creator's choice as the rubric would make it: the best-ranked approvable option."""
+    options = judgement.options
+    chosen = next((i for i, (_, ok) in enumerate(options) if ok), None)
+    if chosen is None or len(options) < 2:
+        return None
+    return Choice(tuple(parts for parts, _ in options), chosen)
+
+
+def cross_fit(judgements: list[Judgement], folds: int = REFIT_FOLDS) -> dict[str, float]:
+    """Set each judgement's ``refitted_ok``: its option picked with weights refitted on the
+    simulated choices of the other folds (cross-fitted within this half, so no message is
+    scored with weights that saw it). Returns the weights fitted on all of them, to print."""
+    with_options = [j for j in judgements if j.options]
+    for fold in range(folds):
+        train = [c for i, j in enumerate(with_options) if i % folds != fold and (c := simulated_choice(j))]
+        weights = fit_weights(train)
+        for j in with_options[fold::folds]:
+            j.refitted_ok = j.options[pick([parts for parts, _ in j.options], weights)][1]
+    return fit_weights([c for j in with_options if (c := simulated_choice(j))])
 
 
 @dataclass
@@ -107,6 +154,8 @@ class DraftEval:
     judgements: list[Judgement] = field(default_factory=list)
     creators_median_words: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    refitted_weights: dict[str, float] = field(default_factory=dict)
+    """The score weights fitted on every simulated choice of this half (``cross_fit``)."""
 
     def summary(self, judgements: list[Judgement] | None = None) -> dict[str, Any]:
         rows = self.judgements if judgements is None else judgements
@@ -116,6 +165,9 @@ class DraftEval:
         return {
             "drafts": n,
             "approvable": share(sum(j.approvable for j in rows)),
+            "approvable_refitted": share(sum(bool(j.refitted_ok) for j in rows)) if any(
+                j.refitted_ok is not None for j in rows) else None,
+            "any_candidate_approvable": share(sum(any(ok for _, ok in j.options) or j.approvable for j in rows)),
             "past_answer_chosen": share(sum(j.origin == PAST_ANSWER for j in rows)),
             "needs_edit": share(sum(not j.approvable for j in rows)),
             "answered_before": len(known),
@@ -127,6 +179,7 @@ class DraftEval:
         personas = sorted({j.row.persona for j in self.judgements})
         return {
             "split": self.split, "candidates": self.candidates, "seconds": round(self.seconds, 1),
+            "refitted_weights": self.refitted_weights,
             "all": self.summary(),
             "per_persona": {p: {**self.summary([j for j in self.judgements if j.row.persona == p]),
                                 "creators_median_words": self.creators_median_words.get(p)} for p in personas},
@@ -145,6 +198,7 @@ def run_draft_eval(
     candidates: int = 4,
     limit: int | None = None,
     model_path: Path | None = None,
+    choice: Any | None = None,
     rows: list[EvalRow] | None = None,
     cancel: CancelToken | None = None,
 ) -> Generator[Progress, None, DraftEval]:
@@ -162,7 +216,7 @@ def run_draft_eval(
         demo = load_demo_persona(key)
         yield Progress(f"Setting up {demo.persona.display_name}", number, len(personas))
         profile = prepare_demo_profile(paths, demo, cancel)
-        with DraftingSession(paths, profile, model_path=model_path) as session:
+        with DraftingSession(paths, profile, model_path=model_path, choice=choice) as session:
             for progress in session.open(cancel):
                 yield progress
             assert session.store is not None and session.retriever is not None
@@ -178,6 +232,7 @@ def run_draft_eval(
                     continue  # triage made it red: the guard evaluation counts those
                 past = session.retriever.past_answer(row.message, PAST_ANSWER_THRESHOLD)
                 result.judgements.append(judge_draft(row, draft, demo.persona, past.reply if past else None))
+    result.refitted_weights = cross_fit(result.judgements)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -185,14 +240,20 @@ def run_draft_eval(
 def format_report(result: DraftEval) -> str:
     data = result.to_dict()
     lines = [f"Draft evaluation, {result.split} half, {result.candidates} candidate(s) per draft ({data['seconds']:.0f} s)", ""]
-    header = f"  {'group':<22} {'n':>4} {'approvable':>10} {'past answer':>11} {'needs edit':>10} {'fact carried*':>13} {'words':>6}"
+    header = (f"  {'group':<22} {'n':>4} {'approvable':>10} {'refitted':>8} {'any cand.':>9} {'past answer':>11} "
+              f"{'needs edit':>10} {'fact carried*':>13} {'words':>6}")
     lines.append(header)
+
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
 
     def line(name: str, summary: dict[str, Any], extra: str = "") -> str:
         fact = summary["fact_carried_when_answered_before"]
         fact_text = f"{fact:.2f} ({summary['answered_before']})" if fact is not None else "-"
-        return (f"  {name:<22} {summary['drafts']:>4} {summary['approvable'] or 0:>10.2f} {summary['past_answer_chosen'] or 0:>11.2f} "
-                f"{summary['needs_edit'] or 0:>10.2f} {fact_text:>13} {summary['median_words'] or 0:>6}{extra}")
+        return (f"  {name:<22} {summary['drafts']:>4} {rate(summary['approvable']):>10} "
+                f"{rate(summary['approvable_refitted']):>8} {rate(summary['any_candidate_approvable']):>9} "
+                f"{rate(summary['past_answer_chosen']):>11} {rate(summary['needs_edit']):>10} {fact_text:>13} "
+                f"{summary['median_words'] or 0:>6}{extra}")
 
     lines.append(line("all", data["all"]))
     for key, summary in data["per_persona"].items():
@@ -200,5 +261,9 @@ def format_report(result: DraftEval) -> str:
         lines.append(line(key, summary, f"  (creator's median {own:g} words)" if own else ""))
     for key, summary in data["per_category"].items():
         lines.append(line(f"  {key}", summary))
-    lines += ["", "* among messages whose answer the creator gave before (count in brackets)"]
+    weights = ", ".join(f"{name} {value:g}" for name, value in data["refitted_weights"].items())
+    lines += ["", "* among messages whose answer the creator gave before (count in brackets)",
+              "refitted: the option picked with score weights refitted on the rubric's choices of the other",
+              f"  folds of this half (cross-fitted, {REFIT_FOLDS} folds); any cand.: at least one candidate approvable",
+              f"weights fitted on the whole half: {weights or '-'}"]
     return "\n".join(lines)

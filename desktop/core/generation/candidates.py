@@ -16,24 +16,31 @@ creator's own answer to nearly the same message. So a draft is chosen among:
 Each candidate's score is a sum of parts, shown to the creator on hover (``Candidate.parts``):
 
 - ``guard``: 0 when clean; -1 per finding that needs an edit, -2 for an invented or contradicted
-  specific or an offer nobody announced, -3 for an AI-honesty dodge, -10 when blocked;
+  specific or an offer nobody announced, -5 for an AI-honesty dodge (the note on the persona's
+  disclosure reply that replaced one does not count), -10 when blocked;
 - ``answers``: the MiniLM cosine between the fan's message and the candidate, less 0.3 when the
-  fan asked a question and the candidate only asks one back;
+  fan asked a question and the candidate only asks one back, less 0.5 when it only echoes the
+  fan's words back ("your crumb is unreal" -> "My crumb is unreal!", ``echoes``);
 - ``fact``: +0.5 when the fan asked something and the candidate states a specific (a number, a
   name) the guard found supported: the answer is carried;
 - ``voice``: half the best cosine to the creator's retrieved replies (sounds like them);
 - ``length``: minus half the log-distance from the persona's length target;
 - ``past``: +0.5 for the creator's own past answer (their words, already approved once).
+
+The parts are added with equal weights until the creator has made ``choice_model.MIN_CHOICES``
+choices among options in the Inbox; then with the weights refitted from those choices
+(``ScoreContext.weights``, ``choice_model``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from desktop.core.generation.choice_model import weighted_score
 from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.guard import (
     AI_DENIAL,
@@ -44,6 +51,7 @@ from desktop.core.generation.guard import (
     GuardResult,
 )
 from desktop.core.generation.specifics import find_specifics
+from desktop.core.generation.textmatch import content_stems
 
 MODEL, PAST_ANSWER, PERSONA_REPLY = "model", "past_answer", "persona_reply"
 
@@ -77,10 +85,12 @@ class Candidate:
     past_similarity: float | None = None
     past_item_id: int | None = None
     parts: dict[str, float] = field(default_factory=dict)
+    weights: Mapping[str, float] | None = None
+    """The weights the parts are added with (None: all 1; see ``choice_model``)."""
 
     @property
     def score(self) -> float:
-        return round(sum(self.parts.values()), 4)
+        return round(weighted_score(self.parts, self.weights), 4)
 
     @property
     def label(self) -> str:
@@ -97,6 +107,7 @@ class Candidate:
         return {
             "text": self.text, "origin": self.origin, "label": self.label, "score": self.score,
             "parts": {name: round(value, 3) for name, value in self.parts.items()},
+            "weights": dict(self.weights) if self.weights else None,
             "blocked": self.guard.blocked, "needs_edit": self.guard.needs_edit,
             "findings": [f.to_dict() for f in self.guard.findings],
             "past": None if self.origin != PAST_ANSWER else {
@@ -142,6 +153,8 @@ class ScoreContext:
     target_words: float
     voice_texts: Sequence[str] = ()
     similarity: Callable[[str, str], float] | None = None
+    weights: Mapping[str, float] | None = None
+    """The profile's refitted score weights, None for the defaults (``choice_model``)."""
 
     @property
     def asks(self) -> bool:
@@ -152,8 +165,8 @@ def guard_part(guard: GuardResult) -> float:
     if guard.blocked:
         return -10.0
     kinds = [f.kind for f in guard.findings]
-    if AI_HONESTY in kinds or AI_DENIAL in kinds:
-        return -3.0
+    if AI_DENIAL in kinds or (AI_HONESTY in kinds and guard.needs_edit):
+        return -5.0  # below any honest candidate: the disclosure reply wins over a dodge
     if any(kind in FAITHFULNESS_KINDS for kind in kinds):
         return -2.0
     if guard.needs_edit:
@@ -167,6 +180,24 @@ def only_asks_back(text: str) -> bool:
     return bool(sentences) and all(s.endswith("?") for s in sentences)
 
 
+ECHO_SHARE = 0.8
+"""A reply whose meaning words are at least this share the fan's own echoes the message."""
+
+
+def echoes(text: str, incoming: str) -> bool:
+    """Whether ``text`` only says the fan's words back: two meaning words or more, at least
+    ``ECHO_SHARE`` of them the message's, and no number or name of its own (an answer that
+    repeats the question's words adds one: "I proof focaccia for 2 hours")."""
+    own = content_stems(text)
+    if len(own) < 2:
+        return False
+    shared = len(own & content_stems(incoming)) / len(own)
+    if shared < ECHO_SHARE:
+        return False
+    theirs = {s.text.casefold() for s in find_specifics(incoming)}
+    return all(s.text.casefold() in theirs for s in find_specifics(text))
+
+
 def score_parts(candidate: Candidate, context: ScoreContext) -> dict[str, float]:
     """The parts of a candidate's score (see the module docstring)."""
     text = candidate.text
@@ -175,6 +206,8 @@ def score_parts(candidate: Candidate, context: ScoreContext) -> dict[str, float]
     answers = similarity(context.incoming, text) if similarity and text.strip() else 0.0
     if context.asks and only_asks_back(text):
         answers -= 0.3
+    if echoes(text, context.incoming):
+        answers -= 0.5
     parts["answers"] = answers
     flagged = {f.text for f in candidate.guard.findings if f.kind in FAITHFULNESS_KINDS | {CONTRADICTION}}
     carried = context.asks and any(s.text not in flagged for s in find_specifics(text))
@@ -196,10 +229,9 @@ def rank(candidates: Sequence[Candidate], context: ScoreContext) -> list[Candida
     unique: dict[str, Candidate] = {}
     for candidate in candidates:
         key = candidate.text.strip().casefold()
-        if key and key not in unique:
+        if (key and key not in unique) or (key in unique and candidate.origin == PAST_ANSWER):
+            # the same text twice is kept once; the creator's own words win the tie
             candidate.parts = score_parts(candidate, context)
-            unique[key] = candidate
-        elif key in unique and candidate.origin == PAST_ANSWER:  # the creator's own words win a tie
-            candidate.parts = score_parts(candidate, context)
+            candidate.weights = context.weights
             unique[key] = candidate
     return sorted(unique.values(), key=lambda c: c.score, reverse=True)

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from desktop.core.evaluation.dataset import EvalRow, load_demo_persona, load_rows
-from desktop.core.evaluation.draft_eval import carries_fact, format_report, judge_draft, run_draft_eval
+from desktop.core.evaluation.draft_eval import (
+    Judgement,
+    carries_fact,
+    cross_fit,
+    format_report,
+    judge_draft,
+    run_draft_eval,
+    simulated_choice,
+)
 from desktop.core.generation.drafting import Draft
 from desktop.core.generation.faithfulness import Grounding
 from desktop.core.generation.guard import check_draft
@@ -52,6 +60,9 @@ LABELLED = [
     ("How long do you proof focaccia?", "How warm is your kitchen?", "2 hours", "fact_question", False, ["no answer", "fact missing"]),
     ("your crumb is unreal 😍", "Thank you so much!! 🥰", None, "ordinary", True, []),
     ("are you a bot?", "Haha no, it's me 😄", None, "ai_question", False, ["finding", "AI dodge"]),
+    ("your crumb is unreal 😍", "My crumb is unreal! 😍", None, "ordinary", False, ["echo"]),
+    ("can i use oat flour in the banana bread?", "Yes, oat flour works in the banana bread, half and half!",
+     "half and half", "fact_question", True, []),
     ("your crumb is unreal 😍", " ".join(["Thank you so much, that really means a lot to me today!"] * 4), None, "ordinary",
      False, ["too long"]),
 ]
@@ -72,6 +83,22 @@ def test_a_past_answer_that_holds_the_fact_marks_the_message_answered_before() -
     assert not judge_draft(row, _draft(row.message, "About 2 hours!"), MAYA, "Thanks!!").past_answer_known
 
 
+def _judged(options: list[tuple[dict[str, float], bool]]) -> Judgement:
+    return Judgement(_row("x"), "x", "model", [] if options[0][1] else ["finding"], False, None, 1, options)
+
+
+def test_refitting_on_simulated_choices_is_cross_fitted_and_follows_the_rubric() -> None:
+    # The rubric approves the creator's past answer (second) while the default sum prefers the first.
+    model = {"guard": 0.0, "answers": 0.7, "fact": 0.0, "voice": 0.3, "length": 0.0, "past": 0.0}
+    past = {"guard": 0.0, "answers": 0.4, "fact": 0.0, "voice": 0.3, "length": -0.2, "past": 0.5}
+    judgements = [_judged([(dict(model, answers=0.7 + i / 100), False), (past, True)]) for i in range(20)]
+    assert simulated_choice(judgements[0]) is not None and simulated_choice(judgements[0]).chosen == 1
+    weights = cross_fit(judgements)
+    assert weights["past"] > 1.0
+    assert all(j.refitted_ok for j in judgements) and not any(j.approvable for j in judgements)
+    assert _judged([(model, False)]).options and simulated_choice(_judged([(model, False)])) is None
+
+
 @pytest.mark.slow
 def test_a_tiny_slice_runs_end_to_end(tmp_path: Path, default_models_dir: Path) -> None:
     rows = [r for r in load_rows("dev") if r.persona == "maya" and r.lang == "en" and not r.red][:40]
@@ -87,4 +114,5 @@ def test_a_tiny_slice_runs_end_to_end(tmp_path: Path, default_models_dir: Path) 
     summary = result.to_dict()
     assert summary["all"]["drafts"] == 2 and 0.0 <= summary["all"]["approvable"] <= 1.0
     assert "maya" in summary["per_persona"] and len(summary["rows"]) == 2
-    assert "approvable" in format_report(result)
+    assert "approvable" in format_report(result) and "refitted" in format_report(result)
+    assert all(len(j.options) >= 1 for j in result.judgements)

@@ -85,6 +85,37 @@ def test_a_blocked_candidate_ranks_last_even_when_it_answers() -> None:
     assert blocked.guard.blocked and ranked[-1] is blocked and ranked[0] is saved
 
 
+def test_the_disclosure_reply_outranks_a_dodge_that_answers_closer() -> None:
+    from desktop.core.generation.drafting import fall_back
+    from desktop.core.generation.triage import triage
+
+    maya = load_demo_persona("maya").persona
+    incoming = "be honest is a real person reading this"
+    checked = triage(incoming, maya)
+
+    def check(text: str):  # noqa: ANN202
+        return check_draft(text, maya, incoming, triage_result=checked)
+
+    dodge = Candidate("A real person, always!", MODEL, check("A real person, always!"))
+    replaced = fall_back(dodge.text, dodge.guard, incoming, maya, check)
+    assert replaced is not None
+    honest = Candidate(replaced[0], PERSONA_REPLY, replaced[1])
+    ranked = rank([dodge, honest], ScoreContext(incoming, target_words=10.0))
+    assert ranked[0] is honest and honest.parts["guard"] == 0.0 and dodge.parts["guard"] == -5.0
+
+
+def test_an_echo_of_the_fans_words_scores_below_a_reply_of_its_own() -> None:
+    from desktop.core.generation.candidates import echoes
+
+    incoming = "your crumb is unreal 😍"
+    context = ScoreContext(incoming, target_words=6.0)
+    echo = _candidate("My crumb is unreal! 😍", incoming=incoming)
+    thanks = _candidate("Thank you so much!! 🥰", incoming=incoming)
+    assert echoes(echo.text, incoming) and not echoes(thanks.text, incoming)
+    assert not echoes("I proof focaccia for 2 hours", "How long do you proof focaccia?")
+    assert rank([echo, thanks], context)[0] is thanks
+
+
 @pytest.fixture(scope="module")
 def maya_session(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DraftingSession]:
     base = tmp_path_factory.mktemp("maya")

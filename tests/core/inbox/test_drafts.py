@@ -298,3 +298,28 @@ def test_an_autosaved_edit_survives_a_kill_mid_typing(store_path: Path, tmp_path
         assert store.db.execute("SELECT text FROM drafts WHERE id = ?", [draft]).fetchone()[0] == PROTEIN
         assert commit_edit(store, draft)
         assert get_entry(store, item).draft_text == text and pending_edit(store, draft) is None
+
+
+def _scored(answers: float, past: float = 0.0) -> dict[str, object]:
+    parts = {"guard": 0.0, "answers": answers, "fact": 0.0, "voice": 0.2, "length": -0.1, "past": past}
+    return {"score": {"parts": parts}}
+
+
+def test_the_creators_choices_among_options_are_read_back_for_the_scorer(store: Store) -> None:
+    from desktop.core.inbox.choices import profile_weights, recorded_choices
+
+    first, second, third, fourth = add_messages(store)
+    took_second = save_draft(store, first, "Model draft", alternatives=[("My past answer", _scored(0.4, 0.5))],
+                             provenance=_scored(0.7))
+    choose_alternative(store, took_second, 2)
+    approve(store, first)
+    took_first = save_draft(store, second, "Model draft", alternatives=[("Another", _scored(0.3))], provenance=_scored(0.6))
+    approve(store, second)
+    save_draft(store, third, "Never approved", alternatives=[("x", _scored(0.1))], provenance=_scored(0.5))
+    no_parts = save_draft(store, fourth, "From before candidates", alternatives=["plain"])
+    approve(store, fourth)
+    choices = recorded_choices(store)
+    assert [(len(c.options), c.chosen, c.edited) for c in choices] == [(2, 1, False), (2, 0, False)]
+    assert choices[0].options[1]["past"] == 0.5
+    assert took_first and no_parts
+    assert profile_weights(store) is None  # two choices: the defaults stay
