@@ -43,6 +43,7 @@ from desktop.core.generation.prompting import build_prompt, prompt_budget
 from desktop.core.generation.steering import (
     CANDIDATES_PER_EXAMPLE,
     mark_bias,
+    min_reply_tokens,
     steer_examples,
     target_words,
     token_limit,
@@ -268,7 +269,10 @@ def _choose(
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()
         base = GenerationParams.from_request(request)
-        params = [replace(base, seed=request.seed + attempt * n + i) for i in range(n)]
+        # every other candidate is held to a length floor, so the candidates span lengths
+        floor = min_reply_tokens(persona)
+        params = [replace(base, seed=request.seed + attempt * n + i, min_tokens=floor if i % 2 else 0)
+                  for i in range(n)]
         texts, run = yield from _generate(backend, draft.prompt, params, cancel, concurrent)
         cancel.raise_if_cancelled()
         draft.attempts = attempt + 1

@@ -175,6 +175,18 @@ def token_limit(persona: Persona, requested: int) -> int:
     return max(1, min(requested, max(16, math.ceil(room))))
 
 
+LONG_CANDIDATE_SHARE = 0.6
+"""A long candidate may not end before this share of the length target (``min_reply_tokens``)."""
+
+
+def min_reply_tokens(persona: Persona) -> int:
+    """Tokens before which a "long" candidate may not end: ``LONG_CANDIDATE_SHARE`` of the
+    length target. Why: a 270M model ends most replies early (the coach's drafts ran 9.5 words
+    against her 15), so half a draft's candidates are held to a floor and the length part of the
+    score chooses between short and long (``drafting._choose``)."""
+    return max(1, math.ceil(LONG_CANDIDATE_SHARE * target_words(persona) * TOKENS_PER_WORD))
+
+
 def trim_to_length(text: str, persona: Persona) -> str:
     """Cut a reply far over the length target back to its last sentence end within the limit.
 

@@ -77,6 +77,21 @@ def test_four_seeds_differ_and_the_same_seeds_repeat(gemma: LlamaCppBackend) -> 
     assert [reply.text for reply in again] == texts
 
 
+def test_a_length_floor_holds_a_candidate_open_and_leaves_the_others_as_they_were(gemma: LlamaCppBackend) -> None:
+    prompt = draft_prompt(gemma, max_tokens=40)
+    free = [replace(p, max_tokens=40, temperature=0.7) for p in seeds(4)]
+    held = [replace(p, min_tokens=24 if i % 2 else 0) for i, p in enumerate(free)]
+    unheld = gemma.candidates(prompt, free, CancelToken())
+    replies = gemma.candidates(prompt, held, CancelToken())
+    for i in (1, 3):
+        assert replies[i].generated_tokens >= 24, replies[i]
+        assert "\n" not in replies[i].text and replies[i].text.strip()
+    # the unheld sequences still end freely (their text may differ in late tokens: a longer
+    # neighbour changes the batch's shape, see the module docstring)
+    assert all(replies[i].finish_reason in ("stop", "length") for i in (0, 2))
+    assert min(unheld[i].generated_tokens for i in (1, 3)) < 24  # the floor mattered here
+
+
 def test_one_candidate_is_exactly_the_stream_draft(gemma: LlamaCppBackend) -> None:
     prompt = draft_prompt(gemma)
     for params in (GenerationParams(max_tokens=SHORT, temperature=0.7, seed=3),

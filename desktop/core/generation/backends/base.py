@@ -91,6 +91,11 @@ class GenerationParams:
     ``EMOJI_MARK`` stands for every emoji token, a ``words_mark`` for a set of word tokens. How
     the curiosity, energy, emoji, warmth and self-promotion sliders act on a base model
     (``steering.mark_bias``); backends that cannot bias tokens ignore it."""
+    min_tokens: int = 0
+    """The reply may not end (an end-of-generation token or a line break, where the next
+    speaker's tag would begin) before this many tokens. Some of a draft's candidates get one so
+    the candidates span lengths and the length slider can choose (``drafting._choose``); the
+    embedded batched decode honours it, other paths ignore it."""
 
     @classmethod
     def from_request(cls, request: DraftRequest) -> "GenerationParams":

@@ -151,6 +151,7 @@ class _Sequence:
     params: GenerationParams
     sampler: Any  # llama_cpp._internals.LlamaSampler: a native chain
     reply: ReplyText
+    early: Any = None  # the chain with the reply's ends banned, used before params.min_tokens
     tokens: int = 0
     finish_reason: str = ""
     next_token: int = -1
@@ -170,6 +171,7 @@ class BatchedGenerator:
         self.n_batch = n_batch
         self._context: Any = None  # llama_cpp._internals.LlamaContext
         self._batch: Any = None  # llama_cpp._internals.LlamaBatch
+        self._end_bias: dict[int, float] | None = None  # made on first use (``_ends``)
         self._n_seq = 0
         self.last_timings: BatchTimings | None = None
 
@@ -222,7 +224,8 @@ class BatchedGenerator:
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(context.ctx), True)
         vocab = self._llama._model.vocab
         sequences = [
-            _Sequence(index, p, self._sampler(p, bias), ReplyText(stops, strip_leading))
+            _Sequence(index, p, self._sampler(p, bias), ReplyText(stops, strip_leading),
+                      early=self._sampler(p, {**(bias or {}), **self._ends()}) if p.min_tokens > 0 else None)
             for index, (p, bias) in enumerate(zip(params, biases))
         ]
         pieces: dict[int, bytes] = {}
@@ -255,6 +258,8 @@ class BatchedGenerator:
         finally:
             for sequence in sequences:
                 sequence.sampler.close()
+                if sequence.early is not None:
+                    sequence.early.close()
         replies = [CandidateReply(s.reply.text, s.finish_reason, s.tokens) for s in sequences]
         total_s = time.perf_counter() - started
         self.last_timings = BatchTimings(len(prompt_tokens), prompt_s, first_token_s, total_s, steps)
@@ -276,7 +281,11 @@ class BatchedGenerator:
         # llama_sampler_sample also accepts the token into the chain (llama.h: "Sample and accept"),
         # as llama-cpp-python relies on: a second llama_sampler_accept would count it twice in
         # the repeat penalty's window.
-        token = sequence.sampler.sample(context, sequence.output)
+        if sequence.early is not None and sequence.tokens < sequence.params.min_tokens:
+            token = sequence.early.sample(context, sequence.output)
+            sequence.sampler.accept(token)  # the main chain's repeat window sees every token
+        else:
+            token = sequence.sampler.sample(context, sequence.output)
         sequence.tokens += 1
         if llama_cpp.llama_vocab_is_eog(vocab, token):
             text, sequence.finish_reason = sequence.reply.finish(), "stop"
@@ -372,6 +381,19 @@ class BatchedGenerator:
         self._batch = LlamaBatch(n_tokens=params.n_batch, embd=0, n_seq_max=n_seq, verbose=False)
         self._n_seq = n_seq
         return self._context
+
+    def _ends(self) -> dict[int, float]:
+        """A bias that bans every way a reply ends: the end-of-generation tokens and the line
+        breaks (a completion-mode reply ends where the next speaker's line begins)."""
+        if self._end_bias is None:
+            import llama_cpp
+
+            vocab = self._llama._model.vocab
+            banned = {llama_cpp.llama_vocab_eos(vocab), llama_cpp.llama_vocab_eot(vocab)}
+            for text in ("\n", "\n\n", "\n\n\n", " \n"):
+                banned.update(self._llama.tokenize(text.encode(), add_bos=False, special=False))
+            self._end_bias = {token: -float("inf") for token in banned if token >= 0}
+        return self._end_bias
 
     def _sampler(self, params: GenerationParams, logit_bias: dict[int, float] | None) -> Any:
         """A native sampler chain for one sequence: the chain create_completion builds for stream()."""
