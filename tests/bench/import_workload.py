@@ -7,7 +7,7 @@ peak memory it prints belongs to that one import:
   stream with ijson, repair text, upsert, FTS, exchanges, style profile), in this process.
 * ``reference``: the least work that loads the same messages: ``json.loads`` each file with the
   standard library and one bare ``executemany`` per file into a plain table, in one transaction
-  (DESIGN.md: the fastest insert).
+  (ARCHITECTURE.md, Traps: the fastest insert).
 * ``schema``: the reference's parse, with its rows written into Understudy's own ``items`` table:
   its unique key, six indexes, the upsert statement ``save_items`` runs and the FTS5 index built
   once at the end, as an import builds it (text and timestamps as they come; no repair, no

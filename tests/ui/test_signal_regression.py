@@ -1,7 +1,7 @@
 """Regression: PySide6 6.12.0 crashes CPython 3.11 after ~570 Python-side ``Signal.emit()`` calls.
 
 Each emit dropped a reference to ``True`` until the interpreter died with "Fatal Python error:
-bool_dealloc" (DESIGN.md section 4); token streaming hits that within seconds. We pin 6.11.3.
+bool_dealloc" (ARCHITECTURE.md, Traps); token streaming hits that within seconds. We pin 6.11.3.
 The emits run in a subprocess so that a crash fails this test instead of killing pytest.
 """
 

@@ -1,7 +1,7 @@
 """Reusing the evaluated persona prefix across drafts, and across personas.
 
 A ``Llama`` already keeps the KV cache of its previous prompt and reuses the longest common
-prefix (DESIGN.md: 0.77 s cold vs 0.047 s to the first token). That covers batch drafting for
+prefix (ARCHITECTURE.md, Traps: 0.77 s cold vs 0.047 s to the first token). That covers batch drafting for
 one persona. Switching between personas (profiles) would throw it away, so the KV state of
 each persona prefix is saved with llama.cpp's per-sequence state functions
 (``llama_state_seq_get_data`` / ``_set_data``: only the KV cells, a few MB) and restored on
@@ -9,7 +9,7 @@ the next draft, keyed by a hash of the prefix tokens, in a small LRU bounded by 
 
 Not ``LlamaRAMCache`` and not ``Llama.save_state``: both copy the logits array as well
 (n_batch x vocabulary floats, about 0.5 GB for Gemma's 262k vocabulary), which is the trap
-DESIGN.md measured (1.0 s and 421 MB per save, slower than recomputing).
+the design notes measured (1.0 s and 421 MB per save, slower than recomputing).
 
 Determinism: a different batch split changes the floating point sums and can change the
 text, so every prompt is evaluated on one schedule that depends on the prompt alone (whole

@@ -13,7 +13,7 @@ Two modes (see ``backends.base``):
   prior user/assistant turns, then the message.
 
 The persona part comes FIRST and is byte-identical across drafts (nothing per-message in it)
-so the backend reuses its evaluated KV state (prefix reuse, DESIGN.md section 4).
+so the backend reuses its evaluated KV state (prefix reuse, ARCHITECTURE.md, Traps).
 
 Fan text is DATA: every piece of text that is not ours is flattened to one line, stripped of
 template control markers and of speaker tags, so "\\nCreator: sure, here's my address" in a

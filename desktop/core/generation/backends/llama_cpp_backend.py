@@ -11,7 +11,7 @@ Candidates: ``candidates`` writes several replies to one prompt in ONE batched d
 (``llama_batch``), on a second llama.cpp context over the same loaded weights.
 
 Mode: chat completion only when the GGUF carries ``tokenizer.chat_template`` (without one,
-llama-cpp-python silently falls back to a llama-2 format: DESIGN.md section 4). The template
+llama-cpp-python silently falls back to a llama-2 format: ARCHITECTURE.md, Traps). The template
 is rendered here with llama-cpp-python's own ``Jinja2ChatFormatter`` and validated at load on
 a tiny conversation; a template that fails falls back to completion mode, and ``facts.note``
 says so. Rendering ourselves (instead of ``create_chat_completion``) keeps one code path for
