@@ -36,6 +36,8 @@ from desktop.core.store import (
     save_thread,
 )
 from desktop.core.store.connection import translate_sqlite_errors
+from desktop.core.store.conversations import count_awaiting_reply, count_exchanges, derive_exchanges
+from desktop.core.store.settings import read_setting, write_setting
 from desktop.core.tasks import CancelToken, Progress
 
 BATCH_SIZE = 1000
@@ -69,17 +71,13 @@ class ImportSummary:
 
 
 def remembered_owner(store: Store, platform: str) -> str | None:
-    row = store.db.execute(
-        "SELECT value FROM profile_settings WHERE key = ?", [_ME_KEY.format(platform=platform)]
-    ).fetchone()
-    return row[0] if row else None
+    """The creator's name on ``platform`` as an earlier import learned it, or None."""
+    return read_setting(store, _ME_KEY.format(platform=platform))
 
 
 def _remember_owner(store: Store, platform: str, name: str) -> None:
-    store.db.execute(
-        "INSERT INTO profile_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [_ME_KEY.format(platform=platform), name],
-    )
+    # Inside the import's transaction: a failed import does not remember the name either.
+    write_setting(store, _ME_KEY.format(platform=platform), name)
 
 
 def fingerprint(archive: Archive) -> str:
@@ -266,44 +264,9 @@ def _update_style_profile(store: Store, cancel: CancelToken) -> Iterator[Progres
         yield Progress(STYLE_PROFILE_STEP, step.done, step.total)
 
 
-_DERIVE_THREAD_EXCHANGES = """
-INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
-SELECT id, next_id, thread_id FROM (
-    SELECT id, thread_id, is_owner,
-           lead(id) OVER w AS next_id, lead(is_owner) OVER w AS next_is_owner
-    FROM items WHERE thread_id IN (SELECT value FROM json_each(?))
-    WINDOW w AS (PARTITION BY thread_id ORDER BY created_at, id)
-) WHERE is_owner = 0 AND next_is_owner = 1
-"""
-
-_DERIVE_REPLY_EXCHANGES = """
-INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
-SELECT parent.id, reply.id, reply.thread_id
-FROM item_sources AS held JOIN items AS reply ON reply.id = held.item_id
-JOIN items AS parent ON parent.id = reply.reply_to
-WHERE held.source_id = ? AND reply.is_owner = 1 AND parent.is_owner = 0
-"""
-
-_COUNT_EXCHANGES = """
-SELECT count(*) FROM exchanges AS e JOIN items AS reply ON reply.id = e.reply_item_id
-WHERE reply.id IN (SELECT item_id FROM item_sources WHERE source_id = ?)
-   OR reply.thread_id IN (SELECT value FROM json_each(?))
-"""
-
-# A conversation awaits the creator when its latest item came from someone else.
-_COUNT_INBOX_CANDIDATES = """
-SELECT count(*) FROM (
-    SELECT is_owner, row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
-    FROM items WHERE thread_id IN (SELECT value FROM json_each(?))
-) WHERE position = 1 AND is_owner = 0
-"""
-
-
 def _derive_exchanges(store: Store, summary: ImportSummary, thread_ids: set[int]) -> None:
-    """Pair each incoming item with the creator's direct answer; count conversations awaiting one."""
-    threads_json = json.dumps(sorted(thread_ids))
-    conn = store.db.conn
-    conn.execute(_DERIVE_THREAD_EXCHANGES, [threads_json])
-    conn.execute(_DERIVE_REPLY_EXCHANGES, [summary.id])
-    summary.exchanges = conn.execute(_COUNT_EXCHANGES, [summary.id, threads_json]).fetchone()[0]
-    summary.inbox_candidates = conn.execute(_COUNT_INBOX_CANDIDATES, [threads_json]).fetchone()[0]
+    """Pair each incoming item with the creator's direct answer; count conversations awaiting one
+    (the inbox's own rule, ``store.conversations.count_awaiting_reply``)."""
+    derive_exchanges(store, summary.id, thread_ids)
+    summary.exchanges = count_exchanges(store, summary.id, thread_ids)
+    summary.inbox_candidates = count_awaiting_reply(store, thread_ids=thread_ids)

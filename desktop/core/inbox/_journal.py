@@ -15,6 +15,8 @@ from typing import Any
 from desktop.core.errors import KnownError
 from desktop.core.inbox import states
 from desktop.core.store import Store, record_audit, utc_now
+from desktop.core.store import drafts as draft_rows
+from desktop.core.store import inbox_actions, inbox_entries
 
 _ENTRY_FIELDS = ("state", "trashed_at", "restore_state", "flag_reason", "flag_needs_edit", "draft_id", "priority")
 _DRAFT_FIELDS = ("text", "status", "edited", "approved_at", "example_weight", "chosen_position")
@@ -29,14 +31,14 @@ def dumps(value: Any) -> str:
 
 
 def entry_row(store: Store, item_id: int) -> dict[str, Any]:
-    row = next(store.db.query("SELECT * FROM inbox_entries WHERE item_id = ?", [item_id]), None)
+    row = inbox_entries.entry_record(store, item_id)
     if row is None:
         raise NotInInbox(f"There is no message {item_id} in the inbox.", hint="See `understudy inbox list`.")
     return row
 
 
 def draft_row(store: Store, draft_id: int) -> dict[str, Any]:
-    row = next(store.db.query("SELECT * FROM drafts WHERE id = ?", [draft_id]), None)
+    row = draft_rows.draft_record(store, draft_id)
     if row is None:
         raise NotInInbox(f"There is no draft {draft_id}.")
     return row
@@ -71,16 +73,10 @@ def snapshot(store: Store, item_id: int) -> dict[str, Any]:
 
 def apply_snapshot(store: Store, item_id: int, snap: Mapping[str, Any]) -> None:
     entry = snap["entry"]
-    store.db.execute(
-        f"UPDATE inbox_entries SET {', '.join(f'{k} = ?' for k in _ENTRY_FIELDS)} WHERE item_id = ?",
-        [entry[k] for k in _ENTRY_FIELDS] + [item_id],
-    )
+    inbox_entries.update_entry(store, item_id, {k: entry[k] for k in _ENTRY_FIELDS})
     if snap["draft"] is not None and entry["draft_id"] is not None:
         draft = snap["draft"]
-        store.db.execute(
-            f"UPDATE drafts SET {', '.join(f'{k} = ?' for k in _DRAFT_FIELDS)}, updated_at = ? WHERE id = ?",
-            [draft[k] for k in _DRAFT_FIELDS] + [utc_now(), entry["draft_id"]],
-        )
+        draft_rows.update_draft(store, entry["draft_id"], {k: draft[k] for k in _DRAFT_FIELDS}, utc_now())
 
 
 def new_batch() -> str:
@@ -99,9 +95,8 @@ def journal(
     """Record one creator action (undo stack + audit log); call inside the action's transaction."""
     after = snapshot(store, item_id)
     draft_id = after["entry"]["draft_id"]
-    store.db.execute(
-        "INSERT INTO inbox_actions (at, action, item_id, draft_id, batch, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [utc_now(), action, item_id, draft_id, batch or new_batch(), dumps(before), dumps(after)],
+    inbox_actions.append_action(
+        store, utc_now(), action, item_id, draft_id, batch or new_batch(), dumps(before), dumps(after)
     )
     audit(store, action, item_id, before["entry"]["state"], after["entry"]["state"], draft_id, details)
 
@@ -126,20 +121,9 @@ def audit(
 def history(
     store: Store, draft_id: int, action: str, old_text: str | None, new_text: str | None, actor: str = "creator"
 ) -> None:
-    store.db.execute(
-        "INSERT INTO draft_history (draft_id, at, action, old_text, new_text, actor) VALUES (?, ?, ?, ?, ?, ?)",
-        [draft_id, utc_now(), action, old_text, new_text, actor],
-    )
+    draft_rows.append_history(store, draft_id, utc_now(), action, old_text, new_text, actor)
 
 
 def set_state(store: Store, item_id: int, state: str, **entry_fields: Any) -> None:
     """Move the entry (and its current draft's status) to ``state``; no checks here."""
-    fields = {"state": state, **entry_fields}
-    store.db.execute(
-        f"UPDATE inbox_entries SET {', '.join(f'{k} = ?' for k in fields)} WHERE item_id = ?",
-        [*fields.values(), item_id],
-    )
-    store.db.execute(
-        "UPDATE drafts SET status = ?, updated_at = ? WHERE id = (SELECT draft_id FROM inbox_entries WHERE item_id = ?)",
-        [state, utc_now(), item_id],
-    )
+    inbox_entries.set_entry_state(store, item_id, state, utc_now(), entry_fields)

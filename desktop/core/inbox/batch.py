@@ -4,8 +4,8 @@
 it yields a ``Progress`` before each message and an ``ItemDrafted`` as each one is stored, so
 a window shows drafts as they finish, and returns a ``BatchSummary``.
 
-* Order: the inbox's own (``inbox.LIST_ORDER``): higher ``priority`` first, then the newest
-  message first.
+* Order: the inbox's own (``inbox.LIST_ORDER``; ``store.inbox_entries.pending_draft_ids``):
+  higher ``priority`` first, then the newest message first.
 * Nothing is drafted twice: only entries still ``new`` are drafted, each one is stored (its
   own transaction) the moment it is finished, and each is checked again just before its turn
   (the creator may have rejected it meanwhile). A second run continues with what is left.
@@ -40,20 +40,13 @@ from desktop.core.errors import Cancelled, KnownError, ModelServerError
 from desktop.core.inbox import _journal, inbox, states
 from desktop.core.inbox.drafts import MAX_OPTIONS, save_draft
 from desktop.core.inbox.review import thread_context
-from desktop.core.store import Store
+from desktop.core.store import Store, inbox_entries
 from desktop.core.tasks import CancelToken, Progress
 
 #: What happened to one message.
 DRAFTED, FLAGGED, NO_DRAFT, SKIPPED = "drafted", "flagged", "no_draft", "skipped"
 #: Why a run ended.
 FINISHED, PAUSED, CANCELLED, FAILED = "finished", "paused", "cancelled", "failed"
-
-_PENDING = (
-    "SELECT e.item_id FROM inbox_entries AS e JOIN items AS i ON i.id = e.item_id "
-    "WHERE e.state = 'new' AND e.trashed_at IS NULL AND coalesce(e.triage_level, '') != 'red' "
-    "ORDER BY " + inbox.LIST_ORDER
-)
-
 
 class PauseFlag:
     """A thread-safe request to stop after the message being drafted (``resume`` = run again)."""
@@ -126,8 +119,7 @@ class BatchSummary:
 
 def pending(store: Store, limit: int | None = None) -> list[int]:
     """Ids of the entries a batch would draft, in the order it drafts them."""
-    sql = _PENDING + (f" LIMIT {int(limit)}" if limit is not None else "")
-    return [int(row[0]) for row in store.db.execute(sql).fetchall()]
+    return inbox_entries.pending_draft_ids(store, limit)
 
 
 def draft_provenance(draft: Any) -> dict[str, Any]:
@@ -140,9 +132,7 @@ def draft_provenance(draft: Any) -> dict[str, Any]:
 
 
 def _still_new(store: Store, item_id: int) -> bool:
-    row = store.db.execute(
-        "SELECT state, trashed_at FROM inbox_entries WHERE item_id = ?", [item_id]
-    ).fetchone()
+    row = inbox_entries.entry_state(store, item_id)
     return row is not None and row[0] == states.NEW and row[1] is None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.core.generation.choice_model import Choice, learned_weights
 from desktop.core.store import Store
+from desktop.core.store import drafts as draft_rows
 
 
 def _parts(provenance: str | None) -> dict[str, float] | None:
@@ -27,15 +28,10 @@ def recorded_choices(store: Store) -> list[Choice]:
     """One ``Choice`` per approved draft whose approved option and at least one other kept their
     score parts (a regenerated option, or a draft from before candidates, has none: skipped)."""
     choices: list[Choice] = []
-    approved = store.db.execute(
-        "SELECT id, chosen_position, edited, provenance FROM drafts WHERE approved_at IS NOT NULL ORDER BY id"
-    ).fetchall()
-    for draft_id, chosen_position, edited, provenance in approved:
+    for draft_id, chosen_position, edited, provenance in draft_rows.approved_choices(store):
         by_position: dict[int, Any] = {1: _parts(provenance)}
-        for position, raw in store.db.execute(
-            "SELECT position, provenance FROM draft_alternatives WHERE draft_id = ? AND position > 1", [draft_id]
-        ):
-            by_position[int(position)] = _parts(raw)
+        for position, raw in draft_rows.later_provenances(store, draft_id):
+            by_position[position] = _parts(raw)
         kept = [(position, parts) for position, parts in sorted(by_position.items()) if parts is not None]
         positions = [position for position, _ in kept]
         if len(kept) < 2 or chosen_position not in positions:

@@ -23,6 +23,8 @@ from typing import Any
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
 from desktop.core.store import Store, utc_now
+from desktop.core.store import drafts as draft_rows
+from desktop.core.store import inbox_actions, inbox_entries
 
 HIGH_WEIGHT = 3.0
 """``drafts.example_weight`` of an edited-then-approved reply: a strong example of the creator's voice."""
@@ -115,27 +117,16 @@ def save_draft(
             )
         states.check_transition(entry["state"], target)
         now = utc_now()
-        draft_id = int(
-            store.db.execute(
-                """INSERT INTO drafts (incoming_item_id, text, status, persona_version_id, model, provenance,
-                                       created_at, updated_at, chosen_position)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)""",
-                [item_id, text, target, persona_version_id, model, _journal.dumps(provenance), now, now],
-            ).lastrowid
-            or 0
+        draft_id = draft_rows.insert_draft(
+            store, item_id, text, target, persona_version_id=persona_version_id, model=model,
+            provenance=_journal.dumps(provenance), at=now,
         )
         for position, (option, own) in enumerate(options, start=1):
-            store.db.execute(
-                "INSERT INTO draft_alternatives (draft_id, position, text, provenance, created_at) VALUES (?, ?, ?, ?, ?)",
-                [draft_id, position, option, _journal.dumps(dict(own or {})), now],
-            )
+            draft_rows.insert_alternative(store, draft_id, position, option, _journal.dumps(dict(own or {})), now)
         if entry["draft_id"] is not None:
-            store.db.execute("UPDATE drafts SET status = 'superseded', updated_at = ? WHERE id = ?", [now, entry["draft_id"]])
+            draft_rows.supersede(store, entry["draft_id"], now)
         _journal.history(store, draft_id, "created", None, text, actor="model")
-        store.db.execute(
-            "UPDATE inbox_entries SET draft_id = ?, flag_reason = ?, flag_needs_edit = ? WHERE item_id = ?",
-            [draft_id, reason, int(needs_edit), item_id],
-        )
+        inbox_entries.attach_draft(store, item_id, draft_id, reason, needs_edit)
         _journal.set_state(store, item_id, target)
         _journal.audit(
             store, target, item_id, entry["state"], target, draft_id, {"model": model, "flag_reason": reason}
@@ -156,10 +147,7 @@ class Alternative:
 def list_alternatives(store: Store, draft_id: int) -> list[Alternative]:
     """The draft's options in order; ``chosen`` marks the one the draft's text came from."""
     chosen = _journal.draft_row(store, draft_id)["chosen_position"]
-    rows = store.db.execute(
-        "SELECT position, text FROM draft_alternatives WHERE draft_id = ? ORDER BY position", [draft_id]
-    ).fetchall()
-    return [Alternative(int(p), str(t), int(p) == chosen) for p, t in rows]
+    return [Alternative(p, t, p == chosen) for p, t in draft_rows.alternatives(store, draft_id)]
 
 
 def add_alternative(
@@ -170,14 +158,11 @@ def add_alternative(
         entry = _journal.entry_of_draft(store, draft_id)
         if entry["state"] not in (states.DRAFTED, states.FLAGGED):
             raise states.IllegalTransition(entry["state"], entry["state"], "Only a draft under review takes alternatives.")
-        count = store.db.execute("SELECT count(*) FROM draft_alternatives WHERE draft_id = ?", [draft_id]).fetchone()[0]
+        count = draft_rows.count_alternatives(store, draft_id)
         if count >= MAX_OPTIONS:
             raise KnownError(f"This draft already has {MAX_OPTIONS} options.")
-        position = int(count) + 1
-        store.db.execute(
-            "INSERT INTO draft_alternatives (draft_id, position, text, provenance, created_at) VALUES (?, ?, ?, ?, ?)",
-            [draft_id, position, text, _journal.dumps(dict(provenance or {})), utc_now()],
-        )
+        position = count + 1
+        draft_rows.insert_alternative(store, draft_id, position, text, _journal.dumps(dict(provenance or {})), utc_now())
         _journal.history(store, draft_id, "alternative_added", None, text, actor="model")
     return position
 
@@ -188,21 +173,16 @@ def choose_alternative(store: Store, draft_id: int, position: int) -> None:
         entry = _journal.entry_of_draft(store, draft_id)
         if entry["state"] not in (states.DRAFTED, states.FLAGGED) or entry["trashed_at"] is not None:
             raise states.IllegalTransition(entry["state"], entry["state"], "Only a draft under review can switch options.")
-        row = store.db.execute(
-            "SELECT text FROM draft_alternatives WHERE draft_id = ? AND position = ?", [draft_id, position]
-        ).fetchone()
-        if row is None:
+        option = draft_rows.alternative_text(store, draft_id, position)
+        if option is None:
             raise KnownError(f"This draft has no option {position}.")
         draft = _journal.draft_row(store, draft_id)
-        if draft["chosen_position"] == position and draft["text"] == row[0]:
+        if draft["chosen_position"] == position and draft["text"] == option:
             return
         before = _journal.snapshot(store, entry["item_id"])
-        store.db.execute(
-            "UPDATE drafts SET text = ?, chosen_position = ?, edited = 0, updated_at = ? WHERE id = ?",
-            [row[0], position, utc_now(), draft_id],
-        )
-        store.db.execute("DELETE FROM pending_edits WHERE draft_id = ?", [draft_id])
-        _journal.history(store, draft_id, "switched", draft["text"], row[0])
+        draft_rows.switch_text(store, draft_id, option, position, utc_now())
+        draft_rows.delete_pending_edit(store, draft_id)
+        _journal.history(store, draft_id, "switched", draft["text"], option)
         _journal.journal(store, "switched", entry["item_id"], before, details={"position": position})
 
 
@@ -225,27 +205,22 @@ def autosave_edit(store: Store, draft_id: int, text: str) -> None:
     """
     _editable_entry(store, draft_id)
     base = _journal.draft_row(store, draft_id)["text"]
-    store.db.execute(
-        """INSERT INTO pending_edits (draft_id, text, base_text, saved_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (draft_id) DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at""",
-        [draft_id, text, base, utc_now()],
-    )
+    draft_rows.save_pending_edit(store, draft_id, text, base, utc_now())
 
 
 def pending_edit(store: Store, draft_id: int) -> str | None:
     """The autosaved, not yet committed text of a draft (e.g. found after a crash), or ``None``."""
-    row = store.db.execute("SELECT text FROM pending_edits WHERE draft_id = ?", [draft_id]).fetchone()
-    return None if row is None else str(row[0])
+    return draft_rows.pending_edit_text(store, draft_id)
 
 
 def pending_edits(store: Store) -> dict[int, str]:
     """Every draft with an autosaved edit: what to offer back after a restart."""
-    return {int(d): str(t) for d, t in store.db.execute("SELECT draft_id, text FROM pending_edits").fetchall()}
+    return draft_rows.pending_edit_texts(store)
 
 
 def discard_edit(store: Store, draft_id: int) -> None:
     """Drop the autosaved text; the draft keeps its committed text."""
-    store.db.execute("DELETE FROM pending_edits WHERE draft_id = ?", [draft_id])
+    draft_rows.delete_pending_edit(store, draft_id)
 
 
 def commit_edit(store: Store, draft_id: int, text: str | None = None) -> bool:
@@ -262,25 +237,21 @@ def commit_edit(store: Store, draft_id: int, text: str | None = None) -> bool:
             if text is None:
                 return False
         draft = _journal.draft_row(store, draft_id)
-        store.db.execute("DELETE FROM pending_edits WHERE draft_id = ?", [draft_id])
+        draft_rows.delete_pending_edit(store, draft_id)
         if text == draft["text"]:
             return False
         if not text.strip():
             raise KnownError("A reply cannot be empty: reject the message instead.")
         item_id = int(entry["item_id"])
         before = _journal.snapshot(store, item_id)
-        store.db.execute(
-            "UPDATE drafts SET text = ?, edited = 1, updated_at = ? WHERE id = ?", [text, utc_now(), draft_id]
-        )
+        draft_rows.edit_text(store, draft_id, text, utc_now())
         _journal.history(store, draft_id, "edited", draft["text"], text)
         if entry["state"] == states.APPROVED:
             states.check_transition(states.APPROVED, states.DRAFTED)
-            store.db.execute(
-                "UPDATE drafts SET approved_at = NULL, example_weight = 1.0 WHERE id = ?", [draft_id]
-            )
+            draft_rows.clear_approval(store, draft_id)
             _journal.set_state(store, item_id, states.DRAFTED)
         if entry["flag_needs_edit"]:
-            store.db.execute("UPDATE inbox_entries SET flag_needs_edit = 0 WHERE item_id = ?", [item_id])
+            inbox_entries.clear_needs_edit(store, item_id)
         _journal.journal(store, "edited", item_id, before, details={"old_text": draft["text"], "new_text": text})
     return True
 
@@ -315,11 +286,7 @@ def approve(store: Store, item_id: int, *, batch: str | None = None) -> int:
         before = _journal.snapshot(store, item_id)
         draft = _journal.draft_row(store, draft_id)
         weight = HIGH_WEIGHT if draft["edited"] else 1.0
-        now = utc_now()
-        store.db.execute(
-            "UPDATE drafts SET approved_at = ?, example_weight = ?, updated_at = ? WHERE id = ?",
-            [now, weight, now, draft_id],
-        )
+        draft_rows.set_approval(store, draft_id, utc_now(), weight)
         _journal.set_state(store, item_id, states.APPROVED)
         _journal.history(store, draft_id, "approved", None, draft["text"])
         _journal.journal(store, "approved", item_id, before, batch=batch, details={"edited": bool(draft["edited"])})
@@ -334,7 +301,7 @@ def unapprove(store: Store, item_id: int) -> None:
         if entry["state"] != states.APPROVED:
             raise states.IllegalTransition(entry["state"], states.DRAFTED, "This reply is not approved.")
         before = _journal.snapshot(store, item_id)
-        store.db.execute("UPDATE drafts SET approved_at = NULL, example_weight = 1.0 WHERE id = ?", [entry["draft_id"]])
+        draft_rows.clear_approval(store, entry["draft_id"])
         _journal.set_state(store, item_id, states.DRAFTED)
         _journal.history(store, int(entry["draft_id"]), "unapproved", None, None)
         _journal.journal(store, "unapproved", item_id, before)
@@ -346,7 +313,7 @@ def reject(store: Store, item_id: int) -> None:
         entry = _live_entry(store, item_id, states.REJECTED)
         states.check_transition(entry["state"], states.REJECTED)
         before = _journal.snapshot(store, item_id)
-        store.db.execute("UPDATE drafts SET approved_at = NULL, example_weight = 1.0 WHERE id = ?", [entry["draft_id"]])
+        draft_rows.clear_approval(store, entry["draft_id"])
         _journal.set_state(store, item_id, states.REJECTED, restore_state=entry["state"], trashed_at=utc_now())
         if entry["draft_id"] is not None:
             _journal.history(store, int(entry["draft_id"]), "rejected", None, None)
@@ -390,12 +357,7 @@ def approve_all_unflagged(store: Store, *, confirmed_count: int) -> int:
     meanwhile nothing is approved and ``KnownError`` says so.
     """
     with store.db.atomic():
-        ids = [
-            int(r[0])
-            for r in store.db.execute(
-                "SELECT item_id FROM inbox_entries WHERE trashed_at IS NULL AND state = 'drafted' ORDER BY item_id"
-            ).fetchall()
-        ]
+        ids = inbox_entries.drafted_entry_ids(store)
         if len(ids) != confirmed_count:
             raise KnownError(
                 f"{len(ids)} drafts are waiting now, not {confirmed_count}; nothing was approved. Confirm again."
@@ -424,16 +386,11 @@ def undo_last(store: Store) -> UndoResult | None:
     reverse, e.g. the approved reply has since left in a reply pack.
     """
     with store.db.atomic():
-        row = store.db.execute(
-            "SELECT batch, action FROM inbox_actions WHERE undone_at IS NULL ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
+        last = inbox_actions.last_open_action(store)
+        if last is None:
             return None
-        batch, action = row
-        actions = store.db.execute(
-            "SELECT id, item_id, before, after FROM inbox_actions WHERE batch = ? AND undone_at IS NULL ORDER BY id DESC",
-            [batch],
-        ).fetchall()
+        batch, action = last
+        actions = inbox_actions.open_actions_in_batch(store, batch)
         touched: list[int] = []
         for action_id, item_id, before_json, after_json in actions:
             current = json.loads(_journal.dumps(_journal.snapshot(store, item_id)))
@@ -448,7 +405,7 @@ def undo_last(store: Store) -> UndoResult | None:
             _journal.apply_snapshot(store, item_id, before)
             if draft_id is not None and before["draft"] is not None and before["draft"]["text"] != old_text:
                 _journal.history(store, int(draft_id), "undo", old_text, before["draft"]["text"])
-            store.db.execute("UPDATE inbox_actions SET undone_at = ? WHERE id = ?", [utc_now(), action_id])
+            inbox_actions.mark_undone(store, action_id, utc_now())
             _journal.audit(
                 store, "undo", item_id, current["entry"]["state"], before["entry"]["state"], draft_id, {"undid": action}
             )
@@ -475,9 +432,7 @@ class WeekFidelity:
 def fidelity_by_week(store: Store) -> list[WeekFidelity]:
     """The share of drafts approved without edits, per ISO week of approval (``'2024-W18'``), oldest first."""
     weeks: dict[str, list[int]] = {}
-    for approved_at, edited in store.db.execute(
-        "SELECT approved_at, edited FROM drafts WHERE approved_at IS NOT NULL AND status IN ('approved', 'exported')"
-    ).fetchall():
+    for approved_at, edited in draft_rows.approvals(store):
         year, week, _ = datetime.fromisoformat(str(approved_at).replace("Z", "+00:00")).isocalendar()
         counts = weeks.setdefault(f"{year:04d}-W{week:02d}", [0, 0])
         counts[0] += 1

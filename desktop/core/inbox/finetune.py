@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox.packs import reply_rows
+from desktop.core.store.reply_packs import APPROVED_OR_EXPORTED
 from desktop.core.store import Store, record_audit
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -30,7 +31,7 @@ def finetune_examples(
     store: Store, *, system_prompt: str = DEFAULT_SYSTEM_PROMPT, redact_personal: bool = False
 ) -> list[dict[str, list[dict[str, str]]]]:
     """The chat-format examples, oldest approval first."""
-    rows = reply_rows(store, "e.state IN ('approved', 'exported')", redact_personal=redact_personal)
+    rows = reply_rows(store, APPROVED_OR_EXPORTED, redact_personal=redact_personal)
     return [
         {
             "messages": [

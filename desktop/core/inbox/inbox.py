@@ -42,7 +42,8 @@ from typing import Any, Protocol
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
-from desktop.core.store import NewItem, Store, save_items, save_person, save_thread, to_utc_iso, utc_now
+from desktop.core.store import NewItem, Store, inbox_entries, save_items, save_person, save_thread, to_utc_iso, utc_now
+from desktop.core.store.conversations import awaiting_reply_ids
 
 SOURCES = ("import", "typed", "file")
 DEFAULT_PLATFORM = "manual"
@@ -110,19 +111,6 @@ class InboxEntry:
         return dict(self.__dict__)
 
 
-_ENTRY_SELECT = """
-SELECT e.item_id, e.state, e.priority, e.source, e.added_at, e.trashed_at, e.triage_level, e.triage_reasons,
-       e.flag_reason, e.flag_needs_edit, e.draft_id, d.text AS draft_text, coalesce(d.edited, 0) AS edited,
-       i.platform, i.kind, i.text, coalesce(p.display_name, p.handle) AS sender,
-       t.external_id AS thread_external_id, i.created_at
-FROM inbox_entries AS e
-JOIN items AS i ON i.id = e.item_id
-LEFT JOIN drafts AS d ON d.id = e.draft_id
-LEFT JOIN people AS p ON p.id = i.author_id
-LEFT JOIN threads AS t ON t.id = i.thread_id
-"""
-
-
 def _to_entry(row: Mapping[str, Any]) -> InboxEntry:
     data = dict(row)
     data["triage_reasons"] = json.loads(data["triage_reasons"] or "[]")
@@ -132,7 +120,7 @@ def _to_entry(row: Mapping[str, Any]) -> InboxEntry:
 
 
 #: The inbox's order, which batch drafting follows too: higher priority first, then newest message first.
-LIST_ORDER = "e.priority DESC, coalesce(i.created_at, e.added_at) DESC, e.item_id DESC"
+LIST_ORDER = inbox_entries.LIST_ORDER
 
 
 def list_inbox(
@@ -151,10 +139,7 @@ def list_inbox(
     message or the draft (plain text, case-insensitive).
     """
     where, args = entry_filters(state=state, platform=platform, flagged=flagged, trashed=trashed, search=search)
-    sql = _ENTRY_SELECT + " WHERE " + where + " ORDER BY " + LIST_ORDER
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return [_to_entry(row) for row in store.db.query(sql, args)]
+    return [_to_entry(row) for row in inbox_entries.list_entries(store, where, args, limit)]
 
 
 def entry_filters(
@@ -168,27 +153,12 @@ def entry_filters(
     """The SQL condition (over ``e`` entries, ``i`` items, ``d`` drafts) and its arguments for a listing."""
     if state is not None and state not in states.STATES:
         raise KnownError(f"'{state}' is not an inbox state; use one of: {', '.join(states.STATES)}.")
-    where = ["e.trashed_at IS NOT NULL" if trashed else "e.trashed_at IS NULL"]
-    args: list[Any] = []
-    if state is not None:
-        where.append("e.state = ?")
-        args.append(state)
-    if platform is not None:
-        where.append("i.platform = ?")
-        args.append(platform)
-    if flagged is not None:
-        where.append("e.state = 'flagged'" if flagged else "e.state != 'flagged'")
-    if search:
-        for word in search.split():
-            where.append("(i.text LIKE ? ESCAPE '\\' OR coalesce(d.text, '') LIKE ? ESCAPE '\\')")
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            args += [pattern, pattern]
-    return " AND ".join(where), args
+    return inbox_entries.entry_filter(state=state, platform=platform, flagged=flagged, trashed=trashed, search=search)
 
 
 def get_entry(store: Store, item_id: int) -> InboxEntry:
     """One entry (in the inbox or the trash); ``NotInInbox`` when there is none."""
-    row = next(store.db.query(_ENTRY_SELECT + " WHERE e.item_id = ?", [item_id]), None)
+    row = inbox_entries.entry_view(store, item_id)
     if row is None:
         raise _journal.NotInInbox(f"There is no message {item_id} in the inbox.", hint="See `understudy inbox list`.")
     return _to_entry(row)
@@ -205,40 +175,26 @@ def _add_entries(
     already = 0
     now = utc_now()
     for item_id in item_ids:
-        cursor = store.db.execute(
-            "INSERT OR IGNORE INTO inbox_entries (item_id, state, source, added_at) VALUES (?, 'new', ?, ?)",
-            [item_id, source, now],
-        )
-        if cursor.rowcount == 0:
+        if not inbox_entries.insert_entry(store, item_id, source, now):
             already += 1
             continue
         added.append(item_id)
         _journal.audit(store, "added", item_id, "", states.NEW, None, {"source": source})
         if triage is not None:
-            text = store.db.execute("SELECT text FROM items WHERE id = ?", [item_id]).fetchone()[0]
-            result = triage(text)
+            result = triage(inbox_entries.item_text(store, item_id))
             _apply_triage(store, item_id, result.level, list(result.reasons))
     return added, already
-
-
-_CANDIDATES = """
-SELECT id FROM (
-    SELECT id, is_owner, kind, created_at,
-           row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
-    FROM items WHERE thread_id IS NOT NULL
-) WHERE position = 1 AND is_owner = 0 AND kind IN ('message', 'comment')
-ORDER BY created_at DESC, id DESC
-"""
 
 
 def add_import_candidates(store: Store, *, triage: TriageFn | None = None) -> AddResult:
     """Put every imported conversation awaiting the creator's reply into the inbox (newest first).
 
-    A conversation awaits a reply when its newest message or comment is someone else's. Safe to
-    repeat: entries already in the inbox (or in its trash) are left alone.
+    A conversation awaits a reply when its newest item is a message or comment someone else wrote
+    (``store.conversations.awaiting_reply_ids``). Safe to repeat: entries already in the inbox
+    (or in its trash) are left alone.
     """
     with store.db.atomic():
-        ids = [int(row[0]) for row in store.db.execute(_CANDIDATES).fetchall()]
+        ids = awaiting_reply_ids(store)
         added, already = _add_entries(store, ids, "import", triage)
     return AddResult(received=len(ids), added=len(added), already=already, item_ids=added)
 
@@ -312,15 +268,12 @@ def _add_messages(store: Store, rows: list[_Row], source: str, triage: TriageFn 
                 meta={"inbox_source": source},
             )
             key = item.key()
-            existing = store.db.execute(
-                "SELECT id FROM items WHERE platform = ? AND external_id = ?", [row.platform, key]
-            ).fetchone()
+            existing = inbox_entries.item_id_by_key(store, row.platform, key)
             if existing is None:
                 save_items(store, None, [item])
-                existing = store.db.execute(
-                    "SELECT id FROM items WHERE platform = ? AND external_id = ?", [row.platform, key]
-                ).fetchone()
-            item_ids.append(int(existing[0]))
+                existing = inbox_entries.item_id_by_key(store, row.platform, key)
+            assert existing is not None
+            item_ids.append(existing)
         unique = list(dict.fromkeys(item_ids))
         added, already = _add_entries(store, unique, source, triage)
     return AddResult(
@@ -435,10 +388,7 @@ def _apply_triage(store: Store, item_id: int, level: str, reasons: list[str]) ->
     if level not in ("green", "yellow", "red"):
         raise ValueError(f"unknown triage level {level!r}")
     entry = _journal.entry_row(store, item_id)
-    store.db.execute(
-        "UPDATE inbox_entries SET triage_level = ?, triage_reasons = ? WHERE item_id = ?",
-        [level, _journal.dumps(reasons), item_id],
-    )
+    inbox_entries.set_triage(store, item_id, level, _journal.dumps(reasons))
     if level == "red" and entry["state"] == states.NEW:
         reason = "Answer this one personally: " + ("; ".join(reasons) or "a sensitive message")
         states.check_transition(entry["state"], states.FLAGGED)
@@ -456,7 +406,7 @@ def set_priority(store: Store, item_id: int, priority: int) -> None:
     """Higher priority entries are listed (and drafted) first."""
     with store.db.atomic():
         _journal.entry_row(store, item_id)
-        store.db.execute("UPDATE inbox_entries SET priority = ? WHERE item_id = ?", [int(priority), item_id])
+        inbox_entries.set_priority(store, item_id, priority)
 
 
 # --- trash ----------------------------------------------------------------------------------
@@ -471,7 +421,7 @@ def trash(store: Store, item_id: int, *, batch: str | None = None) -> None:
         if entry["state"] == states.EXPORTED:
             raise states.IllegalTransition(entry["state"], "trashed", "An exported reply stays in the pack's record.")
         before = _journal.snapshot(store, item_id)
-        store.db.execute("UPDATE inbox_entries SET trashed_at = ? WHERE item_id = ?", [utc_now(), item_id])
+        inbox_entries.set_trashed_at(store, item_id, utc_now())
         _journal.journal(store, "trashed", item_id, before, batch=batch)
 
 
@@ -491,7 +441,7 @@ def restore(store: Store, item_id: int) -> str:
                 state = states.NEW
             _journal.set_state(store, item_id, state, trashed_at=None, restore_state=None)
         else:
-            store.db.execute("UPDATE inbox_entries SET trashed_at = NULL WHERE item_id = ?", [item_id])
+            inbox_entries.set_trashed_at(store, item_id, None)
         _journal.journal(store, "restored", item_id, before)
     return state
 
@@ -516,15 +466,10 @@ class Affected:
 def count_affected(store: Store, action: str = "clear_inbox") -> Affected:
     """How many entries ``action`` would touch: ``clear_inbox`` or ``approve_all_unflagged``."""
     if action == "clear_inbox":
-        where = "trashed_at IS NULL AND state NOT IN ('exported', 'rejected')"
-    elif action == "approve_all_unflagged":
-        where = "trashed_at IS NULL AND state = 'drafted'"
-    else:
-        raise ValueError(f"unknown action {action!r}")
-    entries, drafts, approved = store.db.execute(
-        f"SELECT count(*), count(draft_id), coalesce(sum(state = 'approved'), 0) FROM inbox_entries WHERE {where}"
-    ).fetchone()
-    return Affected(int(entries), int(drafts), int(approved))
+        return Affected(*inbox_entries.count_open(store))
+    if action == "approve_all_unflagged":
+        return Affected(*inbox_entries.count_drafted(store))
+    raise ValueError(f"unknown action {action!r}")
 
 
 def clear_inbox(store: Store, *, confirmed_count: int) -> int:
@@ -541,12 +486,7 @@ def clear_inbox(store: Store, *, confirmed_count: int) -> int:
                 "nothing was moved. Look at the count again and confirm."
             )
         batch = _journal.new_batch()
-        ids = [
-            int(r[0])
-            for r in store.db.execute(
-                "SELECT item_id FROM inbox_entries WHERE trashed_at IS NULL AND state NOT IN ('exported', 'rejected')"
-            ).fetchall()
-        ]
+        ids = inbox_entries.open_entry_ids(store)
         for item_id in ids:
             trash(store, item_id, batch=batch)
     return len(ids)

@@ -41,7 +41,7 @@ from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
 from desktop.core.inbox.redact import redact_personal as _redact
 from desktop.core.secrets import SecretStore
-from desktop.core.store import Store, record_audit, utc_now
+from desktop.core.store import Store, record_audit, reply_packs, utc_now
 
 PACK_FORMAT = "understudy-reply-pack"
 FORMAT_VERSION = 1
@@ -73,19 +73,6 @@ PersonaLabelLookup = Callable[[int | None], str]
 
 # --- rows -----------------------------------------------------------------------------------
 
-_ROWS = """
-SELECT d.id AS draft_id, d.created_at AS draft_created_at, d.text AS reply_text, d.approved_at,
-       d.persona_version_id, d.model, d.edited, d.provenance, d.export_id,
-       i.platform, i.text AS original_message, i.external_id AS in_reply_to_id,
-       t.external_id AS thread_id, p.handle AS recipient, p.display_name AS recipient_name
-FROM inbox_entries AS e
-JOIN drafts AS d ON d.id = e.draft_id
-JOIN items AS i ON i.id = e.item_id
-LEFT JOIN threads AS t ON t.id = i.thread_id
-LEFT JOIN people AS p ON p.id = i.author_id
-"""
-
-
 def reply_id(draft_id: int, draft_created_at: str) -> str:
     """The reply's stable id (a UUID derived from the draft), the same in every pack and webhook call."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"understudy:draft:{draft_id}:{draft_created_at}"))
@@ -98,10 +85,10 @@ def persona_label_from_store(store: Store) -> PersonaLabelLookup:
     def lookup(version_id: int | None) -> str:
         if version_id not in cache:
             label = ""
-            row = store.db.execute("SELECT settings FROM persona_versions WHERE id = ?", [version_id]).fetchone()
-            if row is not None:
+            settings = reply_packs.persona_settings_json(store, version_id)
+            if settings is not None:
                 try:
-                    bounds = (json.loads(row[0]) or {}).get("boundaries") or {}
+                    bounds = (json.loads(settings) or {}).get("boundaries") or {}
                 except (ValueError, AttributeError):
                     bounds = {}
                 if isinstance(bounds, dict) and bounds.get("disclose_ai"):
@@ -120,10 +107,14 @@ def reply_rows(
     redact_personal: bool = False,
     persona_label: PersonaLabelLookup | None = None,
 ) -> list[dict[str, Any]]:
-    """Replies as pack rows (``COLUMNS`` plus ``draft_id``), oldest approval first."""
+    """Replies as pack rows (``COLUMNS`` plus ``draft_id``), oldest approval first.
+
+    ``where``: a condition over the reply's entry ``e`` and draft ``d``, e.g.
+    ``store.reply_packs.WAITING_FOR_EXPORT``.
+    """
     lookup = persona_label or persona_label_from_store(store)
     rows = []
-    for row in store.db.query(_ROWS + " WHERE " + where + " ORDER BY d.approved_at, d.id", args or []):
+    for row in reply_packs.reply_rows(store, where, args):
         provenance = json.loads(row["provenance"] or "{}")
         label = provenance.get("disclosure_label")
         original = row["original_message"] or ""
@@ -148,16 +139,9 @@ def reply_rows(
     return rows
 
 
-_WAITING = "e.state = 'approved' AND e.trashed_at IS NULL AND d.export_id IS NULL"
-
-
 def waiting_count(store: Store) -> int:
     """Approved replies not yet in a pack."""
-    return int(
-        store.db.execute(
-            "SELECT count(*) FROM inbox_entries AS e JOIN drafts AS d ON d.id = e.draft_id WHERE " + _WAITING
-        ).fetchone()[0]
-    )
+    return reply_packs.waiting_count(store)
 
 
 # --- signing --------------------------------------------------------------------------------
@@ -320,21 +304,12 @@ def _write_pack(
     uid = uuid.uuid4().hex
     created_at = utc_now()
     with store.db.atomic():
-        export_id = int(
-            store.db.execute(
-                """INSERT INTO exports (created_at, path, draft_count, format, uid, status, redacted, reexport_of)
-                   VALUES (?, ?, ?, 'reply-pack', ?, 'writing', ?, ?)""",
-                [created_at, str(out_path), len(rows), uid, int(redact_personal), reexport_of],
-            ).lastrowid
-            or 0
+        export_id = reply_packs.insert_export(
+            store, created_at, str(out_path), len(rows), uid, redact_personal, reexport_of
         )
         if reserve:
             ids = [r["draft_id"] for r in rows]
-            cursor = store.db.execute(
-                f"UPDATE drafts SET export_id = ? WHERE export_id IS NULL AND id IN ({','.join('?' * len(ids))})",
-                [export_id, *ids],
-            )
-            if cursor.rowcount != len(ids):
+            if reply_packs.reserve_drafts(store, export_id, ids) != len(ids):
                 raise KnownError("Some of these replies were exported meanwhile; nothing was exported. Try again.")
     files = _data_files(rows)
     manifest = _sign(
@@ -368,28 +343,22 @@ def _write_pack(
 
 def _abandon(store: Store, export_id: int) -> None:
     with store.db.atomic():
-        store.db.execute("UPDATE drafts SET export_id = NULL WHERE export_id = ?", [export_id])
-        store.db.execute("UPDATE exports SET status = 'abandoned' WHERE id = ?", [export_id])
+        reply_packs.abandon_export(store, export_id)
         record_audit(store, "packs.abandoned", f"export:{export_id}")
 
 
 def _complete(store: Store, export_id: int, digest: str) -> None:
     """Mark the export complete and its (reserved) replies exported, in one transaction."""
     with store.db.atomic():
-        store.db.execute("UPDATE exports SET status = 'complete', sha256 = ? WHERE id = ?", [digest, export_id])
-        items = store.db.execute(
-            """SELECT e.item_id, e.state, d.id FROM drafts AS d JOIN inbox_entries AS e ON e.draft_id = d.id
-               WHERE d.export_id = ?""",
-            [export_id],
-        ).fetchall()
-        for item_id, state, draft_id in items:
+        reply_packs.mark_export_complete(store, export_id, digest)
+        for item_id, state, draft_id in reply_packs.export_entries(store, export_id):
             if state == states.EXPORTED:
                 continue
             states.check_transition(state, states.EXPORTED)
             _journal.set_state(store, item_id, states.EXPORTED)
             _journal.history(store, draft_id, "exported", None, None, actor="system")
             _journal.audit(store, "exported", item_id, state, states.EXPORTED, draft_id, {"export_id": export_id})
-        row = store.db.execute("SELECT path, draft_count, reexport_of FROM exports WHERE id = ?", [export_id]).fetchone()
+        row = reply_packs.export_facts(store, export_id)
         record_audit(
             store,
             "packs.exported" if row[2] is None else "packs.reexported",
@@ -405,9 +374,7 @@ def recover_pending_exports(store: Store) -> list[tuple[int, str]]:
     exported); any other is abandoned and its half-written file removed.
     """
     settled: list[tuple[int, str]] = []
-    for export_id, path, uid in store.db.execute(
-        "SELECT id, path, uid FROM exports WHERE status = 'writing' ORDER BY id"
-    ).fetchall():
+    for export_id, path, uid in reply_packs.writing_exports(store):
         out_path = Path(path)
         digest = _intact_pack_digest(out_path, uid)
         if digest is not None:
@@ -455,7 +422,9 @@ def export_pack(
     recover_pending_exports(store)
     key = signing_key(secret_store)
     assert key is not None
-    rows = reply_rows(store, _WAITING, redact_personal=redact_personal, persona_label=persona_label)
+    rows = reply_rows(
+        store, reply_packs.WAITING_FOR_EXPORT, redact_personal=redact_personal, persona_label=persona_label
+    )
     if not rows:
         raise KnownError("No approved replies are waiting for export.", hint="Approve some drafts first.")
     return _write_pack(
@@ -481,9 +450,7 @@ def reexport_pack(
     """
     out_path = _check_destination(Path(out_path), overwrite)
     recover_pending_exports(store)
-    row = store.db.execute(
-        "SELECT status, redacted, reexport_of FROM exports WHERE id = ? AND format = 'reply-pack'", [export_id]
-    ).fetchone()
+    row = reply_packs.reply_pack_export(store, export_id)
     if row is None or row[0] != "complete":
         raise KnownError(f"There is no completed reply pack with id {export_id}.", hint="See `understudy packs list`.")
     original = int(row[2]) if row[2] is not None else export_id
@@ -491,7 +458,9 @@ def reexport_pack(
         redact_personal = bool(row[1])
     key = signing_key(secret_store)
     assert key is not None
-    rows = reply_rows(store, "d.export_id = ?", [original], redact_personal=redact_personal, persona_label=persona_label)
+    rows = reply_rows(
+        store, reply_packs.IN_EXPORT, [original], redact_personal=redact_personal, persona_label=persona_label
+    )
     if not rows:
         raise KnownError(f"Pack {export_id} holds no replies any more.")
     return _write_pack(
@@ -502,12 +471,7 @@ def reexport_pack(
 
 def list_exports(store: Store) -> list[dict[str, Any]]:
     """Every reply pack, newest first (completed, abandoned and re-exports)."""
-    return list(
-        store.db.query(
-            "SELECT id, created_at, path, draft_count, status, sha256, redacted, reexport_of FROM exports "
-            "WHERE format = 'reply-pack' ORDER BY id DESC"
-        )
-    )
+    return reply_packs.list_reply_packs(store)
 
 
 # --- verifying ------------------------------------------------------------------------------

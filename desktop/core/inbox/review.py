@@ -15,7 +15,9 @@ from typing import Any
 
 from desktop.core.inbox import inbox
 from desktop.core.inbox.drafts import Alternative, list_alternatives, pending_edit
-from desktop.core.store import Store
+from desktop.core.store import Store, inbox_entries
+from desktop.core.store import drafts as draft_rows
+from desktop.core.store.conversations import messages_before
 
 THREAD_LINES = 6
 """How many earlier messages of the conversation the review shows (and a draft's prompt gets)."""
@@ -63,64 +65,36 @@ def list_ids(
     where, args = inbox.entry_filters(
         state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
     )
-    sql = (
-        "SELECT e.item_id FROM inbox_entries AS e JOIN items AS i ON i.id = e.item_id "
-        "LEFT JOIN drafts AS d ON d.id = e.draft_id WHERE " + where + " ORDER BY " + inbox.LIST_ORDER
-    )
-    return [int(row[0]) for row in store.db.execute(sql, args).fetchall()]
+    return inbox_entries.list_entry_ids(store, where, args)
 
 
 def get_entries(store: Store, item_ids: Iterable[int]) -> dict[int, inbox.InboxEntry]:
     """The rows of ``item_ids`` (in the inbox or its trash); ids that name no entry are left out."""
-    ids = list(dict.fromkeys(int(i) for i in item_ids))
     found: dict[int, inbox.InboxEntry] = {}
-    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in store.db.query(inbox._ENTRY_SELECT + f" WHERE e.item_id IN ({marks})", chunk):
-            entry = inbox._to_entry(row)
-            found[entry.item_id] = entry
+    for row in inbox_entries.entry_views(store, item_ids):
+        entry = inbox._to_entry(row)
+        found[entry.item_id] = entry
     return found
 
 
 def platforms(store: Store) -> list[str]:
     """The platforms the inbox's messages came from (for the filter)."""
-    rows = store.db.execute(
-        "SELECT DISTINCT i.platform FROM inbox_entries AS e JOIN items AS i ON i.id = e.item_id ORDER BY 1"
-    ).fetchall()
-    return [str(row[0]) for row in rows]
+    return inbox_entries.inbox_platforms(store)
 
 
 def state_counts(store: Store) -> dict[str, int]:
     """Entries per state outside the trash (the page's header counts)."""
-    rows = store.db.execute(
-        "SELECT state, count(*) FROM inbox_entries WHERE trashed_at IS NULL GROUP BY state"
-    ).fetchall()
-    return {str(state): int(count) for state, count in rows}
+    return inbox_entries.state_counts(store)
 
 
 def thread_context(store: Store, item_id: int, limit: int = THREAD_LINES) -> list[ThreadLine]:
     """The conversation's last ``limit`` messages before ``item_id``, oldest first."""
-    rows = store.db.execute(
-        """SELECT i.id, i.is_owner, coalesce(p.display_name, p.handle), i.text, i.created_at
-           FROM items AS i JOIN items AS m ON m.id = ? AND i.thread_id = m.thread_id
-           LEFT JOIN people AS p ON p.id = i.author_id
-           WHERE i.id != m.id AND trim(i.text) != ''
-             AND (coalesce(i.created_at, '') < coalesce(m.created_at, '')
-                  OR (coalesce(i.created_at, '') = coalesce(m.created_at, '') AND i.id < m.id))
-           ORDER BY i.created_at DESC, i.id DESC LIMIT ?""",
-        [item_id, int(limit)],
-    ).fetchall()
-    return [
-        ThreadLine(int(i), bool(owner), sender, str(text), created)
-        for i, owner, sender, text, created in reversed(rows)
-    ]
+    rows = messages_before(store, item_id, limit)
+    return [ThreadLine(i, owner, sender, text, created) for i, owner, sender, text, created in reversed(rows)]
 
 
 def _provenance(store: Store, draft_id: int) -> Mapping[str, Any]:
-    row = store.db.execute(
-        "SELECT provenance, model, persona_version_id FROM drafts WHERE id = ?", [draft_id]
-    ).fetchone()
+    row = draft_rows.provenance_of(store, draft_id)
     if row is None:
         return {}
     data = json.loads(row[0] or "{}")
@@ -140,11 +114,8 @@ def get_detail(store: Store, item_id: int) -> EntryDetail:
     alternatives = list_alternatives(store, entry.draft_id)
     chosen = next((a.position for a in alternatives if a.chosen), 1)
     if chosen > 1:  # another try (R): its own sources and findings
-        row = store.db.execute(
-            "SELECT provenance FROM draft_alternatives WHERE draft_id = ? AND position = ?",
-            [entry.draft_id, chosen],
-        ).fetchone()
-        provenance.update(json.loads(row[0] or "{}") if row else {})
+        raw = draft_rows.alternative_provenance(store, entry.draft_id, chosen)
+        provenance.update(json.loads(raw or "{}"))
     guard = provenance.get("guard") or {}
     return EntryDetail(
         entry=entry,
@@ -164,10 +135,8 @@ def _option_scores(store: Store, draft_id: int, provenance: Mapping[str, Any]) -
     scores: dict[int, dict[str, Any]] = {}
     if isinstance(provenance.get("score"), Mapping):
         scores[1] = dict(provenance["score"])
-    for position, raw in store.db.execute(
-        "SELECT position, provenance FROM draft_alternatives WHERE draft_id = ? AND position > 1", [draft_id]
-    ):
+    for position, raw in draft_rows.later_provenances(store, draft_id):
         score = json.loads(raw or "{}").get("score")
         if isinstance(score, Mapping):
-            scores[int(position)] = dict(score)
+            scores[position] = dict(score)
     return scores

@@ -29,7 +29,9 @@ from desktop import APP_NAME, __version__
 from desktop.core.errors import KnownError
 from desktop.core.inbox.packs import COLUMNS, reply_rows
 from desktop.core.secrets import SecretStore
-from desktop.core.store import Store, record_audit, utc_now
+from desktop.core.store import Store, record_audit, utc_now, webhook_deliveries
+from desktop.core.store.reply_packs import APPROVED_OR_EXPORTED
+from desktop.core.store.settings import read_setting, write_setting
 
 WEBHOOK_SETTING = "inbox.webhook"
 TOKEN_SECRET = "webhook:token"
@@ -66,10 +68,10 @@ def check_url(url: str) -> str:
 
 
 def load_webhook_config(store: Store) -> WebhookConfig:
-    row = store.db.execute("SELECT value FROM profile_settings WHERE key = ?", [WEBHOOK_SETTING]).fetchone()
-    if row is None:
+    raw = read_setting(store, WEBHOOK_SETTING)
+    if raw is None:
         return WebhookConfig()
-    data = json.loads(row[0])
+    data = json.loads(raw)
     known = {k: v for k, v in data.items() if k in WebhookConfig.__dataclass_fields__}
     return WebhookConfig(**known)
 
@@ -79,10 +81,7 @@ def save_webhook_config(store: Store, config: WebhookConfig) -> None:
         check_url(config.url)
     if config.max_attempts < 1 or config.max_attempts > 10:
         raise KnownError("Between 1 and 10 attempts per reply, please.")
-    store.db.execute(
-        "INSERT INTO profile_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [WEBHOOK_SETTING, json.dumps(asdict(config), sort_keys=True)],
-    )
+    write_setting(store, WEBHOOK_SETTING, json.dumps(asdict(config), sort_keys=True))
     record_audit(store, "webhook.configured", "", {"url": config.url, "enabled": config.enabled})
 
 
@@ -113,20 +112,11 @@ def _opener() -> urllib.request.OpenerDirector:
 
 
 def _already_delivered(store: Store, key: str) -> bool:
-    return (
-        store.db.execute(
-            "SELECT 1 FROM webhook_deliveries WHERE idempotency_key = ? AND outcome = 'delivered'", [key]
-        ).fetchone()
-        is not None
-    )
+    return webhook_deliveries.already_delivered(store, key)
 
 
 def _log(store: Store, draft_id: int, key: str, url: str, attempt: int, code: int | None, outcome: str, error: str) -> None:
-    store.db.execute(
-        """INSERT INTO webhook_deliveries (draft_id, idempotency_key, url, attempt, at, status_code, outcome, error)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [draft_id, key, url, attempt, utc_now(), code, outcome, error],
-    )
+    webhook_deliveries.log_attempt(store, draft_id, key, url, attempt, utc_now(), code, outcome, error)
 
 
 def _retry_after(error: urllib.error.HTTPError) -> float | None:
@@ -155,7 +145,7 @@ def deliver_approved(
     token = secret_store.get(TOKEN_SECRET)
     opener = _opener()
     deliveries: list[Delivery] = []
-    for row in reply_rows(store, "e.state IN ('approved', 'exported')"):
+    for row in reply_rows(store, APPROVED_OR_EXPORTED):
         key = row["reply_id"]
         if _already_delivered(store, key):
             continue
@@ -222,4 +212,4 @@ def _deliver_one(
 
 def webhook_log(store: Store, limit: int = 200) -> list[dict[str, Any]]:
     """The latest delivery attempts, newest first (the connector's visible log)."""
-    return list(store.db.query("SELECT * FROM webhook_deliveries ORDER BY id DESC LIMIT ?", [limit]))
+    return webhook_deliveries.latest_deliveries(store, limit)

@@ -78,27 +78,11 @@ class _Candidate:
     reply_item_id: int
 
 
-_CANDIDATES = """
-SELECT incoming.platform, x.incoming_item_id, x.reply_item_id, incoming.text, reply.text
-FROM exchanges AS x
-JOIN items AS incoming ON incoming.id = x.incoming_item_id
-JOIN items AS reply ON reply.id = x.reply_item_id
-WHERE incoming.is_owner = 0 AND reply.is_owner = 1
-ORDER BY incoming.platform, incoming.created_at, incoming.id, reply.created_at, reply.id
-"""
-
-_GOLDEN = """
-SELECT g.incoming_item_id, g.reply_item_id, incoming.platform, incoming.text, reply.text, incoming.created_at
-FROM golden_cases AS g
-JOIN items AS incoming ON incoming.id = g.incoming_item_id
-JOIN items AS reply ON reply.id = g.reply_item_id
-ORDER BY g.id
-"""
-
-
 def load_golden_inbox(store: "Store") -> list[GoldenCase]:
     """The golden inbox as chosen so far, in the order it was chosen (empty before the first run)."""
-    return [GoldenCase(*row) for row in store.db.execute(_GOLDEN)]
+    from desktop.core.store.voice_eval import golden_case_rows
+
+    return [GoldenCase(*row) for row in golden_case_rows(store)]
 
 
 def ensure_golden_inbox(store: "Store", size: int = GOLDEN_SIZE) -> list[GoldenCase]:
@@ -115,15 +99,10 @@ def ensure_golden_inbox(store: "Store", size: int = GOLDEN_SIZE) -> list[GoldenC
     target = min(size, max(1, int(count * GOLDEN_SHARE))) if count else 0
     picks = _choose(eligible, existing, target)
     if picks:
-        from desktop.core.store import translate_sqlite_errors, utc_now
+        from desktop.core.store import utc_now
+        from desktop.core.store.voice_eval import add_golden_cases
 
-        now = utc_now()
-        with translate_sqlite_errors(store.path), store.db.atomic():
-            for pick in picks:
-                store.db.execute(
-                    "INSERT INTO golden_cases (incoming_item_id, reply_item_id, chosen_at) VALUES (?, ?, ?)",
-                    [pick.incoming_item_id, pick.reply_item_id, now],
-                )
+        add_golden_cases(store, [(pick.incoming_item_id, pick.reply_item_id) for pick in picks], utc_now())
         existing = load_golden_inbox(store)
     return existing
 
@@ -131,13 +110,13 @@ def ensure_golden_inbox(store: "Store", size: int = GOLDEN_SIZE) -> list[GoldenC
 def _eligible(store: "Store") -> dict[str, list[_Candidate]]:
     """Exchanges worth holding out, per platform in time order: one per message and per reply,
     a real reply (not "thanks!"), and no question asked twice."""
-    from desktop.core.store import iter_rows
+    from desktop.core.store.voice_eval import iter_golden_candidate_rows
 
     by_platform: dict[str, list[_Candidate]] = {}
     seen_incoming: set[int] = set()
     seen_replies: set[int] = set()
     seen_texts: set[str] = set()
-    for platform, incoming_id, reply_id, incoming, reply in iter_rows(store.db, _CANDIDATES):
+    for platform, incoming_id, reply_id, incoming, reply in iter_golden_candidate_rows(store):
         if incoming_id in seen_incoming or reply_id in seen_replies:
             continue
         if len(words_of(reply)) < MIN_REPLY_WORDS or len(words_of(incoming)) < MIN_INCOMING_WORDS:
@@ -380,27 +359,21 @@ class EvalReport:
 
 def save_report(store: "Store", report: EvalReport) -> int:
     """Keep ``report`` in the store (sets and returns ``report.id``)."""
-    from desktop.core.store import translate_sqlite_errors
+    from desktop.core.store.voice_eval import insert_persona_eval
 
     payload = report.to_dict()
     payload.pop("id")
-    with translate_sqlite_errors(store.path):
-        cursor = store.db.execute(
-            "INSERT INTO persona_evals (created_at, persona_version_id, model, report) VALUES (?, ?, ?, ?)",
-            [report.created_at, report.persona_version, report.model,
-             json.dumps(payload, ensure_ascii=False)],
-        )
-    report.id = int(cursor.lastrowid or 0)
+    report_json = json.dumps(payload, ensure_ascii=False)
+    report.id = insert_persona_eval(store, report.created_at, report.persona_version, report.model, report_json)
     return report.id
 
 
 def load_reports(store: "Store", limit: int | None = 10) -> list[EvalReport]:
     """The saved reports, newest first (``limit`` None: all of them)."""
-    rows = store.db.execute(
-        "SELECT id, report FROM persona_evals ORDER BY id DESC LIMIT ?", [-1 if limit is None else limit]
-    )
+    from desktop.core.store.voice_eval import persona_eval_rows
+
     reports = []
-    for report_id, payload in rows:
+    for report_id, payload in persona_eval_rows(store, limit):
         report = EvalReport.from_dict(json.loads(payload))
         report.id = int(report_id)
         reports.append(report)

@@ -559,17 +559,6 @@ class _PhraseCounter:
         return chosen
 
 
-# Every k-th own item in the order they were stored (k = 1: all of them); the ids come from the
-# is_owner index alone.
-PROFILE_QUERY = """
-    SELECT items.platform, items.kind, threads.kind, items.text, items.created_at
-    FROM items LEFT JOIN threads ON threads.id = items.thread_id
-    WHERE items.id IN (
-        SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items WHERE is_owner = 1)
-        WHERE n % ? = 0
-    )
-    ORDER BY items.id
-"""
 PROGRESS_EVERY = 2000
 PROFILE_SAMPLE = 20_000
 """Own items read at most. Above it the profile reads an evenly spaced sample: 20,000 items put
@@ -583,9 +572,10 @@ def iter_style_profile(
     """Compute the profile row by row, yielding Progress; the generator returns the StyleProfile.
 
     Reads every own item, or every k-th when there are more than ``sample_limit``."""
-    from desktop.core.store import iter_rows, utc_now
+    from desktop.core.store import utc_now
+    from desktop.core.store.persona_store import count_own_items, iter_own_items_sample
 
-    own_items = int(store.db.execute("SELECT count(*) FROM items WHERE is_owner = 1").fetchone()[0])
+    own_items = count_own_items(store)
     every = max(1, math.ceil(own_items / sample_limit))
     total = own_items // every
     yield Progress("Reading your messages and posts", 0, total)
@@ -595,7 +585,7 @@ def iter_style_profile(
     languages: Counter[str] = Counter()
     phrases = _PhraseCounter()
     skipped = done = 0
-    for platform, item_kind, thread_kind, text, created_at in iter_rows(store.db, PROFILE_QUERY, [every]):
+    for platform, item_kind, thread_kind, text, created_at in iter_own_items_sample(store, every):
         done += 1
         if done % PROGRESS_EVERY == 0:
             if cancel is not None:
@@ -652,19 +642,16 @@ PROFILE_SETTING_KEY = "persona.style_profile"
 
 def save_style_profile(store: "Store", profile: StyleProfile) -> None:
     """Keep the latest profile in the store (the Persona page shows it without recomputing)."""
-    from desktop.core.store import translate_sqlite_errors
+    from desktop.core.store.settings import write_setting
 
-    with translate_sqlite_errors(store.path):
-        store.db.execute(
-            "INSERT INTO profile_settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [PROFILE_SETTING_KEY, profile.to_json()],
-        )
+    write_setting(store, PROFILE_SETTING_KEY, profile.to_json())
 
 
 def load_style_profile(store: "Store") -> StyleProfile | None:
-    row = store.db.execute("SELECT value FROM profile_settings WHERE key = ?", [PROFILE_SETTING_KEY]).fetchone()
-    return StyleProfile.from_dict(json.loads(row[0])) if row else None
+    from desktop.core.store.settings import read_setting
+
+    value = read_setting(store, PROFILE_SETTING_KEY)
+    return StyleProfile.from_dict(json.loads(value)) if value is not None else None
 
 
 # --- default slider positions -------------------------------------------------------------------

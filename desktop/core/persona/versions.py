@@ -12,6 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import KnownError
 from desktop.core.persona.model import Persona
+from desktop.core.store.persona_store import (
+    latest_persona_version_row,
+    persona_version_row,
+    persona_version_rows,
+)
 from desktop.core.store.records import owner_display_name
 
 if TYPE_CHECKING:
@@ -139,9 +144,7 @@ def _row_to_version(row: tuple[Any, ...]) -> PersonaVersion:
 def load_active_persona(store: "Store") -> tuple[int | None, Persona]:
     """(id, persona) of the newest version, or (None, the default Persona named after the
     archive's owner) before the first save."""
-    row = store.db.execute(
-        "SELECT id, settings, created_at, note FROM persona_versions ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    row = latest_persona_version_row(store)
     if row is None:
         owner = owner_display_name(store)
         return None, Persona(display_name=owner) if owner else Persona()
@@ -162,9 +165,7 @@ def load_persona_for_editing(store: "Store") -> tuple[int | None, Persona]:
 
 
 def get_version(store: "Store", version_id: int) -> PersonaVersion:
-    row = store.db.execute(
-        "SELECT id, settings, created_at, note FROM persona_versions WHERE id = ?", [version_id]
-    ).fetchone()
+    row = persona_version_row(store, version_id)
     if row is None:
         raise KnownError(f"There is no persona version {version_id}.", hint="See `understudy persona history`.")
     return _row_to_version(row)
@@ -172,8 +173,7 @@ def get_version(store: "Store", version_id: int) -> PersonaVersion:
 
 def list_versions(store: "Store") -> list[PersonaVersion]:
     """Every saved version, newest first."""
-    rows = store.db.execute("SELECT id, settings, created_at, note FROM persona_versions ORDER BY id DESC")
-    return [_row_to_version(row) for row in rows]
+    return [_row_to_version(row) for row in persona_version_rows(store)]
 
 
 def save_persona(store: "Store", persona: Persona, note: str = "") -> int:

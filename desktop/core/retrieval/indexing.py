@@ -19,32 +19,22 @@ from collections.abc import Iterator
 from desktop.core.retrieval.embedder import Embedder
 from desktop.core.retrieval.vectors import save_vectors
 from desktop.core.store import Store
+from desktop.core.store import embeddings as stored
 from desktop.core.tasks import CancelToken, Progress
 
 DEFAULT_BATCH = 64
 
-_IN_EXCHANGE = (
-    "(EXISTS (SELECT 1 FROM exchanges AS x WHERE x.incoming_item_id = i.id)"
-    " OR EXISTS (SELECT 1 FROM exchanges AS x WHERE x.reply_item_id = i.id))"
-)
-
-# Disjoint tiers, in the order they are embedded.
+# Disjoint tiers (``desktop.core.store.embeddings.PENDING_TIERS``), in the order they are embedded.
 TIERS: tuple[tuple[str, str], ...] = (
-    ("past exchanges", _IN_EXCHANGE),
-    ("your posts and other messages", f"i.is_owner = 1 AND NOT {_IN_EXCHANGE}"),
-    ("everything else", f"i.is_owner = 0 AND NOT {_IN_EXCHANGE}"),
-)
-
-_NEEDS_VECTOR = (
-    "trim(i.text, ' ' || char(9, 10, 13)) != ''"
-    " AND NOT EXISTS (SELECT 1 FROM embeddings AS e WHERE e.item_id = i.id AND e.model = :model)"
+    ("past exchanges", stored.EXCHANGES),
+    ("your posts and other messages", stored.OWN_OTHER),
+    ("everything else", stored.REST),
 )
 
 
 def count_pending(store: Store, model: str) -> int:
     """How many items with text have no vector from ``model`` yet."""
-    sql = f"SELECT count(*) FROM items AS i WHERE {_NEEDS_VECTOR}"
-    return int(store.db.execute(sql, {"model": model}).fetchone()[0])
+    return stored.count_items_without_vector(store, model)
 
 
 def embed_pending(
@@ -64,16 +54,12 @@ def embed_pending(
     total = count_pending(store, model)
     done = 0
     yield Progress(f"{total:,} messages to prepare for search", 0, total)
-    for label, condition in TIERS:
+    for label, tier in TIERS:
         after_id = 0  # keyset paging: each tier is read once, in id order
-        sql = (
-            f"SELECT i.id, i.text FROM items AS i WHERE i.id > :after AND {condition} AND {_NEEDS_VECTOR}"
-            " ORDER BY i.id LIMIT :limit"
-        )
         while True:
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            rows = store.db.execute(sql, {"after": after_id, "limit": batch, "model": model}).fetchall()
+            rows = stored.items_without_vector(store, model, tier, after_id=after_id, limit=batch)
             if not rows:
                 break
             after_id = rows[-1][0]

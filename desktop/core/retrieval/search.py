@@ -17,6 +17,8 @@ Why both rankings: vectors find paraphrases ("which protein powder" ~ "what supp
 keywords find rare exact words the small embedding model blurs (product names, places,
 dates). Reciprocal rank fusion (k = 60) needs no score calibration between the two: an item
 ranked well by both beats one ranked first by only one.
+
+The SQL (keyword candidates, exchanges and own items by id) is in ``desktop.core.store.search``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from desktop.core.retrieval.embedder import Embedder, VectorCache
 from desktop.core.retrieval.index import HNSW_THRESHOLD, PartitionIndex
 from desktop.core.retrieval.vectors import INCOMING, OWN
 from desktop.core.store import Store
+from desktop.core.store import search as stored
 
 RRF_K = 60
 CANDIDATES = 50
@@ -105,9 +108,6 @@ little, and the vector search finds its paraphrases anyway: the keyword half is 
 rare exact words the small embedding model blurs (names, places, products). On a store of up
 to 2,000 items every word is always kept."""
 
-_MATCHES_UP_TO = "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)"
-
-
 def distinctive_words(db: Any, words: Sequence[str], budget: int = KEYWORD_BUDGET) -> list[str]:
     """The rarest of ``words`` whose matches, summed, stay within ``budget`` items (all of them
     when together they match no more). Counting stops at ``budget`` + 1 matches, so a common
@@ -115,7 +115,7 @@ def distinctive_words(db: Any, words: Sequence[str], budget: int = KEYWORD_BUDGE
     cap = budget + 1
 
     def matches(query: str) -> int:
-        return int(db.execute(_MATCHES_UP_TO, [query, cap]).fetchone()[0])
+        return stored.count_fts_matches_up_to(db, query, cap)
 
     if not words or matches(_any_of(words)) <= budget:
         return list(words)
@@ -149,14 +149,6 @@ def reciprocal_rank_fusion(
 KEYWORD_POOL = 4
 """The keyword search ranks ``KEYWORD_POOL`` times the candidates wanted from each side, in one
 BM25 pass, and splits them: incoming sides of exchanges, and the creator's own items."""
-
-_FTS_BOTH = """
-SELECT best.rowid, items.is_owner,
-       EXISTS (SELECT 1 FROM exchanges AS x WHERE x.incoming_item_id = best.rowid) AS is_incoming
-FROM (SELECT rowid, rank FROM items_fts WHERE items_fts MATCH :query ORDER BY rank LIMIT :limit) AS best
-JOIN items ON items.id = best.rowid
-ORDER BY best.rank
-"""
 
 
 class RetrievalIndex:
@@ -219,7 +211,7 @@ class Retriever:
         if not query:
             return incoming, own
         limit = KEYWORD_POOL * max(n_incoming, n_own)
-        for item_id, is_owner, is_incoming in self.store.db.execute(_FTS_BOTH, {"query": query, "limit": limit}):
+        for item_id, is_owner, is_incoming in stored.keyword_candidates(self.store, query, limit):
             if is_incoming and len(incoming) < n_incoming:
                 incoming.append(item_id)
             if is_owner and len(own) < n_own:
@@ -279,7 +271,8 @@ class Retriever:
         if not message.strip():
             return None
         hits = [(i, s) for i, s in self.index.incoming.search(self.vectors.one(message), 5) if s >= min_similarity]
-        rows = _rows_by_id(self.store, _PAST_ANSWER_ROWS, [item_id for item_id, _ in hits])
+        ids = [item_id for item_id, _ in hits]
+        rows = stored.exchanges_by_incoming_id(self.store, ids, newest_first=True)
         for item_id, score in hits:
             row = rows.get(item_id)
             if row is not None:
@@ -292,7 +285,7 @@ class Retriever:
         examples: list[Example] = []
         seen: set[tuple[str, str]] = set()
         for chunk in _in_rank_chunks(fused, k):
-            rows = _rows_by_id(self.store, _EXCHANGE_ROWS, [item_id for item_id, _ in chunk])
+            rows = stored.exchanges_by_incoming_id(self.store, [item_id for item_id, _ in chunk])
             for item_id, score in chunk:
                 row = rows.get(item_id)
                 if row is None:  # removed since it was indexed, or its only reply is empty
@@ -309,7 +302,7 @@ class Retriever:
     def _snippets(self, ranked: list[tuple[int, float]], k: int) -> list[Snippet]:
         snippets: list[Snippet] = []
         for chunk in _in_rank_chunks(ranked, k):
-            rows = _rows_by_id(self.store, _OWN_ROWS, [item_id for item_id, _ in chunk])
+            rows = stored.own_items_by_id(self.store, [item_id for item_id, _ in chunk])
             for item_id, score in chunk:
                 row = rows.get(item_id)
                 if row is None:
@@ -319,31 +312,6 @@ class Retriever:
                 if len(snippets) == k:
                     return snippets
         return snippets
-
-
-_EXCHANGES = """
-SELECT x.incoming_item_id AS id, incoming.text AS incoming, reply.id AS reply_id, reply.text AS reply,
-       reply.platform AS platform, reply.created_at AS created_at
-FROM exchanges AS x
-JOIN items AS incoming ON incoming.id = x.incoming_item_id
-JOIN items AS reply ON reply.id = x.reply_item_id
-WHERE x.incoming_item_id IN ({{marks}}) AND trim(reply.text) != ''
-  AND x.incoming_item_id NOT IN (SELECT incoming_item_id FROM golden_cases)
-  AND x.reply_item_id NOT IN (SELECT reply_item_id FROM golden_cases)
-ORDER BY reply.created_at {order}, reply.id {order}
-"""
-_EXCHANGE_ROWS = _EXCHANGES.format(order="ASC")
-"""Past exchanges by incoming id; the first reply when the creator answered one message twice."""
-_PAST_ANSWER_ROWS = _EXCHANGES.format(order="DESC")
-"""The same, with the newest reply first: the creator's latest word on it."""
-
-# "+is_owner": looked up by id, never through the is_owner index, which SQLite would otherwise
-# choose and scan every owner row with (3.5 ms instead of 0.01 ms at 100k items).
-_OWN_ROWS = """
-SELECT id, text, kind FROM items
-WHERE id IN ({marks}) AND +is_owner = 1 AND trim(text) != ''
-  AND id NOT IN (SELECT reply_item_id FROM golden_cases)
-"""
 
 
 def _in_rank_chunks(ranked: list[tuple[int, float]], k: int) -> Iterator[list[tuple[int, float]]]:
@@ -360,16 +328,6 @@ def _fuse(vector_hits: list[tuple[int, float]], keyword_ranking: list[int]) -> l
     cosines = dict(vector_hits)
     vector_ranking = [item_id for item_id, _ in vector_hits]
     return reciprocal_rank_fusion([vector_ranking, keyword_ranking], tie_break=cosines)
-
-
-def _rows_by_id(store: Store, sql: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Rows of ``sql`` (with ``{marks}`` for the id list) keyed by their ``id``; the first row per id wins."""
-    found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in store.db.query(sql.format(marks=",".join("?" * len(chunk))), chunk):
-            found.setdefault(row["id"], row)
-    return found
 
 
 def _lap(timings: dict[str, float], name: str, since: float) -> float:

@@ -8,6 +8,8 @@ pick up newer rows with one range scan.
 
 A *partition* is the subset of items one search looks in: the incoming side of past
 exchanges (examples) or the creator's own items (facts, support for claims).
+
+The SQL is in ``desktop.core.store.embeddings``; this module turns its rows into numpy arrays.
 """
 
 from __future__ import annotations
@@ -18,19 +20,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop.core.store import Store
-from desktop.core.store.connection import translate_sqlite_errors
+from desktop.core.store import embeddings as stored
+from desktop.core.store.embeddings import ALL, INCOMING, OWN, PARTITION_SQL
 
-INCOMING = "incoming"
-"""Items that a fan sent and the creator answered (the incoming side of ``exchanges``)."""
-OWN = "own"
-"""Items the creator wrote (``is_owner = 1``): posts, replies, comments."""
-ALL = "all"
-
-PARTITION_SQL: dict[str, str] = {
-    INCOMING: "EXISTS (SELECT 1 FROM exchanges AS x WHERE x.incoming_item_id = i.id)",
-    OWN: "i.is_owner = 1",
-    ALL: "1",
-}
+__all__ = [
+    "ALL",
+    "INCOMING",
+    "OWN",
+    "PARTITION_SQL",
+    "VectorRows",
+    "VectorStats",
+    "count_vectors",
+    "delete_other_models",
+    "from_blob",
+    "get_vectors",
+    "iter_vectors",
+    "latest_vector_id",
+    "partition_stats",
+    "save_vectors",
+    "to_blob",
+]
 
 _LOAD_CHUNK = 20_000
 
@@ -57,45 +66,28 @@ def save_vectors(store: Store, model: str, item_ids: Sequence[int], vectors: np.
         raise ValueError("save_vectors needs one row of vectors per item id")
     dim = int(vectors.shape[1])
     rows = [(int(item_id), model, dim, to_blob(vector)) for item_id, vector in zip(item_ids, vectors)]
-    with translate_sqlite_errors(store.path), store.db.atomic():
-        store.db.conn.executemany(
-            "INSERT OR REPLACE INTO embeddings (item_id, model, dim, vector) VALUES (?, ?, ?, ?)", rows
-        )
+    stored.replace_vectors(store, rows)
 
 
 def get_vectors(store: Store, model: str, item_ids: Sequence[int]) -> dict[int, np.ndarray]:
     """The stored vectors of ``item_ids`` for ``model`` (items without one are left out)."""
-    found: dict[int, np.ndarray] = {}
-    ids = [int(item_id) for item_id in item_ids]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for item_id, dim, blob in store.db.execute(
-            f"SELECT item_id, dim, vector FROM embeddings WHERE model = ? AND item_id IN ({marks})",
-            [model, *chunk],
-        ):
-            found[item_id] = from_blob(blob, dim)
-    return found
+    rows = stored.vector_rows(store, model, item_ids)
+    return {item_id: from_blob(blob, dim) for item_id, dim, blob in rows}
 
 
 def count_vectors(store: Store, model: str | None = None) -> int:
     """How many vectors the store holds (for one model, or for all)."""
-    if model is None:
-        return int(store.db.execute("SELECT count(*) FROM embeddings").fetchone()[0])
-    return int(store.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", [model]).fetchone()[0])
+    return stored.count_vector_rows(store, model)
 
 
 def delete_other_models(store: Store, keep_model: str) -> int:
     """Remove vectors of every model but ``keep_model`` (space back after a switch); returns the count."""
-    with translate_sqlite_errors(store.path), store.db.atomic():
-        cursor = store.db.execute("DELETE FROM embeddings WHERE model != ?", [keep_model])
-    return int(cursor.rowcount or 0)
+    return stored.delete_vectors_except(store, keep_model)
 
 
 def latest_vector_id(store: Store, model: str) -> int:
     """The highest embeddings id of ``model`` (0 when none): an index-backed, constant-time look."""
-    row = store.db.execute("SELECT max(id) FROM embeddings WHERE model = ?", [model]).fetchone()
-    return int(row[0] or 0)
+    return stored.max_vector_id(store, model)
 
 
 @dataclass(frozen=True)
@@ -112,15 +104,7 @@ class VectorStats:
 
 def partition_stats(store: Store, model: str, dim: int, partition: str) -> VectorStats:
     """The ``VectorStats`` of ``partition``'s vectors for ``model`` as the store holds them now."""
-    row = store.db.execute(
-        f"""
-        SELECT count(*), coalesce(sum(e.id), 0), coalesce(max(e.id), 0)
-        FROM embeddings AS e JOIN items AS i ON i.id = e.item_id
-        WHERE e.model = ? AND e.dim = ? AND {PARTITION_SQL[partition]}
-        """,
-        [model, dim],
-    ).fetchone()
-    return VectorStats(int(row[0]), int(row[1]), int(row[2]))
+    return VectorStats(*stored.partition_vector_stats(store, model, dim, partition))
 
 
 @dataclass
@@ -139,16 +123,8 @@ def iter_vectors(
     store: Store, model: str, dim: int, partition: str, *, after_id: int = 0, chunk: int = _LOAD_CHUNK
 ) -> Iterator[VectorRows]:
     """``partition``'s vectors of ``model`` with an id above ``after_id``, in id order, in chunks."""
-    cursor = store.db.execute(
-        f"""
-        SELECT e.id, e.item_id, e.vector
-        FROM embeddings AS e JOIN items AS i ON i.id = e.item_id
-        WHERE e.model = ? AND e.dim = ? AND e.id > ? AND {PARTITION_SQL[partition]}
-        ORDER BY e.id
-        """,
-        [model, dim, after_id],
-    )
-    while rows := cursor.fetchmany(chunk):
+    chunks = stored.iter_partition_vector_rows(store, model, dim, partition, after_id=after_id, chunk=chunk)
+    for rows in chunks:
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         item_ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(row[2] for row in rows), dtype="<f4").astype(np.float32)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.store.connection import Store
+from desktop.core.store.conversations import count_awaiting_reply
 from desktop.core.store.records import list_sources
 
 #: One bar of the activity chart: month ``'YYYY-MM'``, the creator's items, everyone else's.
@@ -125,18 +126,6 @@ SELECT count(*) FROM exchanges AS e JOIN item_sources AS m ON m.item_id = e.repl
 WHERE m.source_id = ?
 """
 
-# As the pipeline counts them: a conversation of this source whose latest item is someone else's.
-_SOURCE_INBOX_CANDIDATES = """
-SELECT count(*) FROM (
-    SELECT is_owner, row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
-    FROM items
-    WHERE thread_id IN (
-        SELECT i.thread_id FROM item_sources AS m JOIN items AS i ON i.id = m.item_id
-        WHERE m.source_id = ? AND i.thread_id IS NOT NULL
-    )
-) WHERE position = 1 AND is_owner = 0
-"""
-
 _LAST_IMPORT = """
 SELECT details FROM audit_log WHERE action = 'import' AND subject = ? ORDER BY id DESC LIMIT 1
 """
@@ -160,7 +149,8 @@ def source_overview(store: Store, source: dict[str, Any]) -> SourceOverview:
     posts, comments, messages, items = conn.execute(_SOURCE_COUNTS, [source_id]).fetchone()
     threads = conn.execute(_SOURCE_THREADS, [source_id, source_id]).fetchone()[0]
     exchanges = conn.execute(_SOURCE_EXCHANGES, [source_id]).fetchone()[0]
-    inbox = conn.execute(_SOURCE_INBOX_CANDIDATES, [source_id]).fetchone()[0]
+    # As the import summary and the inbox count them: this source's conversations awaiting a reply.
+    inbox = count_awaiting_reply(store, source_id=source_id)
     first_at, last_at = source_date_range(store, source_id)
     last = _last_import(store, source_id)
     platform = str(source["platform"])

@@ -16,8 +16,12 @@ def read_setting(store: Store, key: str) -> str | None:
 
 
 def write_setting(store: Store, key: str, value: str) -> None:
-    """Set ``key`` to ``value`` (replacing any earlier value), committed at once."""
-    with translate_sqlite_errors(store.path), store.db.conn:
+    """Set ``key`` to ``value`` (replacing any earlier value).
+
+    Committed at once, or inside a caller's ``store.db.atomic()`` block as part of it (a savepoint):
+    an import saves the style profile in its own transaction, so a failed import keeps the old one.
+    """
+    with translate_sqlite_errors(store.path), store.db.atomic():
         store.db.execute(
             "INSERT INTO profile_settings (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -17,10 +17,11 @@ from sqlite_utils import Database
 
 from desktop.core.importers.archive import open_archive
 from desktop.core.importers.base import ImportContext
-from desktop.core.importers.pipeline import _DERIVE_THREAD_EXCHANGES, ImportSummary, _save_records, fingerprint
+from desktop.core.importers.pipeline import ImportSummary, _save_records, fingerprint
 from desktop.core.importers.registry import detect
 from desktop.core.store import Store, delete_source, list_sources, open_store, record_audit, save_source
 from desktop.core.store.activity import source_overviews
+from desktop.core.store.conversations import _DERIVE_THREAD_EXCHANGES
 from desktop.core.store.schema import _SOURCES_SQL, MIGRATION_NAMES, MIGRATIONS
 from desktop.core.tasks import CancelToken
 from tests.core.importers.test_overlapping_sources import ISSUE_COUNTS, instagram_zip
