@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.widgets.packs_page import PacksPage
         from desktop.ui.widgets.persona_page import PersonaPage
         from desktop.ui.widgets.preview_page import PreviewPage
+        from desktop.ui.widgets.settings.wiring import SettingsCards
         from desktop.ui.widgets.settings_page import SettingsPage
 
         paths, profile = self.paths, self.profile
@@ -262,6 +263,9 @@ class MainWindow(QMainWindow):
         # Drafting: one model thread, started the first time the Preview page is shown.
         self.drafting = DraftingController(paths, profile, self)
         self.preview_page.attach(self.drafting)
+        # Settings' catalogue, model server and drafting cards: their own controllers, on workers.
+        self.settings_cards = SettingsCards(self.settings_page, paths, profile, self.models, self.drafting, self)
+        self.settings_cards.servers.choice_changed.connect(self._on_choice_changed)
         # Both live in the GUI thread: a finished import lets the loaded model's search catch up.
         self.imports.import_finished.connect(self.drafting.refresh_search)
         # Inbox: store work on its own thread, drafts on the model thread; imports add what awaits you.
@@ -357,6 +361,7 @@ class MainWindow(QMainWindow):
 
     def shutdown_workers(self) -> None:
         """Join the workers' threads before the window goes (no "QThread destroyed while running")."""
+        self.settings_cards.shutdown()  # a download keeps what arrived, for the next Download
         self.models.shutdown()  # a cancelled set-up removes its temporary file on the way out
         self.imports.shutdown()  # a running import is cancelled and rolled back
         self.packs.shutdown()  # an export past its point of no return finishes: no half-written pack
@@ -371,8 +376,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_models_surveyed(self, survey: ModelSurvey) -> None:
-        self.settings_page.show_models(survey.models, survey.active_model)
-        active = survey.active_model
+        # With a server chosen, no local model is "in use" (and "Use for drafting" switches back).
+        self.settings_page.show_models(survey.models, None if survey.server else survey.active_model)
+        active = f"{survey.server} (server)" if survey.server else survey.active_model
         self.model_status.setText(f"Model: {active}" if active else "No model set up")
         self.model_status.setToolTip(
             "The model that drafts replies" if active else "Set up the built-in models to draft replies"
@@ -390,6 +396,10 @@ class MainWindow(QMainWindow):
     def _on_active_model_changed(self, file_name: str) -> None:
         self.model_status.setText(f"Model: {file_name}")
         self.model_status.setToolTip("The model that drafts replies")
+
+    @Slot(object)
+    def _on_choice_changed(self, choice: Any) -> None:
+        self._on_active_model_changed(f"{choice.name} (server)" if choice.is_server else choice.name)
 
     @Slot(object)
     def _on_survey_failed(self, failure: Failure) -> None:

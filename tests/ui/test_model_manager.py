@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from desktop.core.models.manager import ModelManager
 from desktop.core.paths import Paths
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets import settings_page
+from desktop.ui.widgets.settings import models_card as settings_page
 from desktop.ui.widgets.settings_page import IN_USE_COLUMN, IN_USE_TEXT
 
 pytestmark = pytest.mark.slow

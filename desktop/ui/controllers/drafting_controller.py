@@ -111,6 +111,8 @@ class DraftingController(QObject):
         self._pending: DraftRequest | None = None  # asked for while the model was loading
         self._next_request = 1
         self._closed = False
+        #: A session being closed after a model switch (``reload``); joined at shutdown.
+        self._retiring: ResourceWorker | None = None
         #: Failures that were bugs (for the smoke test and logs).
         self.bugs: list[Failure] = []
 
@@ -148,6 +150,9 @@ class DraftingController(QObject):
         """Cancel any draft, unload the models on their thread, and join it (from closeEvent)."""
         self._closed = True
         self._pending = None
+        retiring, self._retiring = self._retiring, None
+        if retiring is not None:
+            retiring.shutdown(timeout_ms)
         worker, self._worker = self._worker, None
         if worker is None:
             return True
@@ -156,6 +161,46 @@ class DraftingController(QObject):
         self._candidates_job = None
         self._session_jobs.clear()
         return joined
+
+    def reload(self, *_choice: object) -> None:
+        """Open the session again with the creator's new model choice (a local model or a server).
+
+        Before the first load, and while a switch is under way, nothing more is needed: the next
+        load reads the choice as it is then. Otherwise the
+        current session is closed on its own thread, never waited for here: what was asked of it
+        ends cancelled now, a draft asked for meanwhile waits, and the new session opens once the
+        old thread has ended, so two models are never in memory at once.
+        """
+        if self._closed or (self._worker is None and self.state != FAILED):
+            return
+        old, self._worker = self._worker, None
+        for request in self._drafts.values():
+            self.draft_cancelled.emit(request.id)
+        for job_id in sorted(self._session_jobs):
+            self.job_cancelled.emit(job_id)
+        self._drafts.clear()
+        self._session_jobs.clear()
+        self._candidates_job = None
+        if old is None:  # a failed load: simply try again with the new choice
+            self.state = IDLE
+            self.start()
+            return
+        self._retiring = old
+        old.stopped.connect(self._on_retired)
+        old.cancel()  # non-blocking: the session closes on its own thread
+        self._set_state(LOADING)
+        self.loading_progress.emit("Switching models…")
+
+    @Slot()
+    def _on_retired(self) -> None:
+        retired = self.sender()
+        if retired is not self._retiring:
+            return
+        self._retiring = None
+        retired.deleteLater()
+        if not self._closed and self._worker is None:
+            self.state = IDLE  # quietly: start() moves on to "loading" at once
+            self.start()
 
     def run_session_job(self, job: Any) -> int:
         """Run ``job(session, cancel)`` on the model thread, queued behind running work.

@@ -29,6 +29,8 @@ class ModelSurvey:
     missing_defaults: list[str] = field(default_factory=list)
     #: The generation model chosen for drafting (``ModelManager.active_name``), if known.
     chosen: str | None = None
+    #: The model server chosen for drafting instead of a local model, if any.
+    server: str | None = None
 
     @property
     def active_model(self) -> str | None:
@@ -48,9 +50,11 @@ def survey_models(models_dir: Path, cancel: CancelToken) -> ModelSurvey:
     found = core_models.list_models(models_dir)
     readable = {m.file_name for m in found if not getattr(m, "error", None)}
     missing = [name for name in core_models.DEFAULT_MODELS if name not in readable]
-    chosen = ModelManager(_paths_of(models_dir)).active_name
+    manager = ModelManager(_paths_of(models_dir))
+    choice = manager.choice()
     return ModelSurvey(
-        models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing, chosen=chosen
+        models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing,
+        chosen=manager.active_name, server=choice.name if choice.is_server else None,
     )
 
 
