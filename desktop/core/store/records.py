@@ -513,7 +513,9 @@ def _search_index_untouched(store: Store) -> Iterator[None]:
     conn = store.db.conn
     if not conn.in_transaction:
         raise RuntimeError("_search_index_untouched must run inside a transaction")
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'").fetchone()
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'"
+    ).fetchone()
     if row is None:
         yield
         return
@@ -562,3 +564,8 @@ def bulk_item_indexing(store: Store) -> Iterator[None]:
             conn.execute(f"DROP TRIGGER IF EXISTS {name}")
             conn.execute(sql)
     conn.execute("INSERT INTO items_fts (rowid, text) SELECT id, text FROM items WHERE id > ?", [before])
+
+
+def latest_import_at(store: Store) -> str:
+    """When the last import finished ("" before any): a saved style profile older than it is stale."""
+    return str(store.db.execute("SELECT max(imported_at) FROM sources").fetchone()[0] or "")

@@ -30,7 +30,8 @@ LEFT JOIN people AS p ON p.id = i.author_id
 
 
 def reply_rows(store: Store, where: str, args: list[Any] | None = None) -> list[dict[str, Any]]:
-    """The replies matching ``where`` (e.g. ``WAITING_FOR_EXPORT``) with their message, oldest approval first."""
+    """The replies matching ``where`` (e.g. ``WAITING_FOR_EXPORT``) with their message, oldest approval
+    first."""
     return list(store.db.query(_ROWS + " WHERE " + where + " ORDER BY d.approved_at, d.id", args or []))
 
 
@@ -38,7 +39,8 @@ def waiting_count(store: Store) -> int:
     """Approved replies not yet in a pack."""
     return int(
         store.db.execute(
-            "SELECT count(*) FROM inbox_entries AS e JOIN drafts AS d ON d.id = e.draft_id WHERE " + WAITING_FOR_EXPORT
+            "SELECT count(*) FROM inbox_entries AS e JOIN drafts AS d ON d.id = e.draft_id WHERE "
+            + WAITING_FOR_EXPORT
         ).fetchone()[0]
     )
 
@@ -67,7 +69,8 @@ def insert_export(
 def reserve_drafts(store: Store, export_id: int, draft_ids: list[int]) -> int:
     """Claim the drafts not yet in any export for ``export_id``; returns how many it claimed."""
     cursor = store.db.execute(
-        f"UPDATE drafts SET export_id = ? WHERE export_id IS NULL AND id IN ({','.join('?' * len(draft_ids))})",
+        "UPDATE drafts SET export_id = ? WHERE export_id IS NULL AND id IN "
+        f"({','.join('?' * len(draft_ids))})",
         [export_id, *draft_ids],
     )
     return int(cursor.rowcount)
@@ -102,13 +105,16 @@ def export_facts(store: Store, export_id: int) -> tuple[str, int, int | None]:
 
 def writing_exports(store: Store) -> list[tuple[int, str, str]]:
     """``(id, path, uid)`` of every export still ``writing`` (interrupted by a crash), oldest first."""
-    return store.db.execute("SELECT id, path, uid FROM exports WHERE status = 'writing' ORDER BY id").fetchall()
+    return store.db.execute(
+        "SELECT id, path, uid FROM exports WHERE status = 'writing' ORDER BY id"
+    ).fetchall()
 
 
 def reply_pack_export(store: Store, export_id: int) -> tuple[str, int, int | None] | None:
     """``(status, redacted, reexport_of)`` of a reply-pack export, or None."""
     row = store.db.execute(
-        "SELECT status, redacted, reexport_of FROM exports WHERE id = ? AND format = 'reply-pack'", [export_id]
+        "SELECT status, redacted, reexport_of FROM exports WHERE id = ? AND format = 'reply-pack'",
+        [export_id],
     ).fetchone()
     return None if row is None else (row[0], row[1], row[2])
 
@@ -120,4 +126,13 @@ def list_reply_packs(store: Store) -> list[dict[str, Any]]:
             "SELECT id, created_at, path, draft_count, status, sha256, redacted, reexport_of FROM exports "
             "WHERE format = 'reply-pack' ORDER BY id DESC"
         )
+    )
+
+
+def count_approved_pairs(store: Store) -> int:
+    """Messages with an approved (or exported) reply: the pairs a fine-tuning export would hold."""
+    return int(
+        store.db.execute("SELECT count(*) FROM inbox_entries AS e WHERE " + APPROVED_OR_EXPORTED).fetchone()[
+            0
+        ]
     )

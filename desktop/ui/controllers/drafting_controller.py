@@ -30,17 +30,6 @@ CANDIDATE_LIMIT = 8
 
 # The latest message of each conversation whose newest item is not the creator's (the same rule
 # as the inbox's import candidates), newest first. Read on the model thread, through its store.
-_CANDIDATES_SQL = """
-SELECT text FROM (
-    SELECT text, is_owner, kind, created_at, id,
-           row_number() OVER (PARTITION BY thread_id ORDER BY created_at DESC, id DESC) AS position
-    FROM items WHERE thread_id IS NOT NULL
-) WHERE position = 1 AND is_owner = 0 AND kind IN ('message', 'comment') AND trim(text) != ''
-ORDER BY created_at DESC, id DESC
-LIMIT ?
-"""
-
-
 @dataclass(frozen=True)
 class DraftRequest:
     """One draft the creator asked for: its id, the message and the seed."""
@@ -394,5 +383,6 @@ def _refresh_index(session: Any, cancel: CancelToken) -> Any:
 
 def _read_candidates(session: Any, cancel: CancelToken) -> list[str]:
     """On the model thread: the latest incoming messages awaiting the creator's reply."""
-    rows = session.store.db.execute(_CANDIDATES_SQL, [CANDIDATE_LIMIT]).fetchall()
-    return [str(row[0]) for row in rows]
+    from desktop.core.store.conversations import awaiting_reply_texts
+
+    return awaiting_reply_texts(session.store, CANDIDATE_LIMIT)

@@ -325,11 +325,10 @@ class InboxController(QObject):
 
     def approve_all_unflagged(self, confirmed_count: int) -> None:
         from desktop.core.inbox import approve_all_unflagged
+        from desktop.core.store.inbox_entries import drafted_entry_ids
 
         def action(store: Any) -> tuple[str, list[int]]:
-            ids = [int(r[0]) for r in store.db.execute(
-                "SELECT item_id FROM inbox_entries WHERE trashed_at IS NULL AND state = 'drafted'"
-            ).fetchall()]
+            ids = drafted_entry_ids(store)
             count = approve_all_unflagged(store, confirmed_count=confirmed_count)
             return (f"Approved {count} replies (Ctrl+Z takes them all back).", ids)
 

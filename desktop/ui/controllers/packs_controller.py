@@ -178,6 +178,7 @@ def _webhook_view(store: Any, secrets: SecretStore) -> WebhookView:
 
 def _load(holder: _StoreHolder, secrets: SecretStore) -> PacksData:
     from desktop.core.inbox import list_exports, recover_pending_exports, waiting_count
+    from desktop.core.store.reply_packs import count_approved_pairs
 
     if not holder.exists():
         return PacksData()  # nothing imported or typed in yet: do not create a store just to look
@@ -197,10 +198,10 @@ def _load(holder: _StoreHolder, secrets: SecretStore) -> PacksData:
         for row in list_exports(store)
         if row["status"] == "complete"
     ]
-    pairs = store.db.execute("SELECT count(*) FROM inbox_entries WHERE state IN ('approved', 'exported')")
+
     return PacksData(
         waiting=waiting_count(store),
-        approved_pairs=int(pairs.fetchone()[0]),
+        approved_pairs=count_approved_pairs(store),
         packs=packs,
         webhook=_webhook_view(store, secrets),
         log=_log_with_replies(store),

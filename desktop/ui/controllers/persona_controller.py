@@ -30,6 +30,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.persona.model import Persona
+from desktop.core.store.persona_store import count_own_items
+from desktop.core.store.records import latest_import_at
 from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
 from desktop.ui.workers import Failure, Worker
@@ -82,8 +84,8 @@ class Saved:
 
 def _profile_is_current(store: Any, profile: Any) -> bool:
     """Whether a saved profile still describes the store: no import since, same own items."""
-    owned = int(store.db.execute("SELECT count(*) FROM items WHERE is_owner = 1").fetchone()[0])
-    last_import = store.db.execute("SELECT max(imported_at) FROM sources").fetchone()[0] or ""
+    owned = count_own_items(store)
+    last_import = latest_import_at(store)
     counted = profile.own_items or profile.items + profile.skipped_empty  # older saved profiles lack own_items
     return counted == owned and profile.computed_at >= last_import
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 DESKTOP = Path(__file__).resolve().parents[3] / "desktop"
 STORE = DESKTOP / "core" / "store"
 
@@ -39,14 +37,6 @@ def test_the_scan_finds_the_store_itself() -> None:
     assert any(SQL_CALL.search(path.read_text(encoding="utf-8")) for path in STORE.glob("*.py"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "SQL still to move into desktop/core/store/: desktop/ui/controllers/ drafting_controller.py, "
-        "inbox_controller.py, packs_controller.py, persona_controller.py (5 calls). "
-        "Remove this mark once they have moved."
-    ),
-)
 def test_no_sql_outside_the_store() -> None:
     offenders = sql_outside_the_store()
     listing = "\n".join(f"  {path}: {count}" for path, count in offenders.items())
