@@ -86,9 +86,9 @@ def _heading(host: QWidget, info: PageInfo) -> tuple[QVBoxLayout, QLabel, QLabel
     return layout, title, summary
 
 
-def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
-    """A white rounded panel with an optional heading; returns it and its layout."""
-    frame = QFrame(parent)
+def card_layout(frame: QFrame, title: str = "") -> QVBoxLayout:
+    """Make ``frame`` a white rounded panel with an optional heading; returns its layout (a card
+    class that is a ``QFrame`` calls this on itself)."""
     frame.setObjectName("card")
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(20, 16, 20, 18)
@@ -97,7 +97,13 @@ def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxL
         heading = QLabel(title)
         heading.setObjectName("cardTitle")
         layout.addWidget(heading)
-    return frame, layout
+    return layout
+
+
+def card(title: str = "", parent: QWidget | None = None) -> tuple[QFrame, QVBoxLayout]:
+    """A white rounded panel with an optional heading; returns it and its layout."""
+    frame = QFrame(parent)
+    return frame, card_layout(frame, title)
 
 
 def coming_soon_card(title: str, points: Iterable[str], note: str) -> QFrame:

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.ui.widgets.settings.models_card import human_size
+from desktop.ui.widgets.page import card_layout
 
 COLUMNS = ("Model", "On this computer", "Speed here", "Size", "Licence", "Downloaded")
 VERDICT_COLUMN, LICENCE_COLUMN, DOWNLOADED_COLUMN = 1, 4, 5
@@ -60,13 +60,7 @@ class CatalogueCard(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 18)
-        layout.setSpacing(8)
-        heading = QLabel("Model catalogue")
-        heading.setObjectName("cardTitle")
-        layout.addWidget(heading)
+        layout = card_layout(self, "Model catalogue")
         self.status = QLabel("Reading the catalogue and measuring this computer's memory speed…")
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QSpinBox, QWidget
 
 from desktop.ui.controllers.drafting_settings_controller import DraftingSettings
+from desktop.ui.widgets.page import card_layout
 
 SAVE_DELAY_MS = 400
 CANDIDATES_TIP = (
@@ -32,13 +33,7 @@ class DraftingCard(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 18)
-        layout.setSpacing(8)
-        heading = QLabel("Drafting")
-        heading.setObjectName("cardTitle")
-        layout.addWidget(heading)
+        layout = card_layout(self, "Drafting")
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
+
+from desktop.ui.widgets.page import card_layout
 
 MODEL_COLUMNS = ("Name", "Used for", "Size", "Quant.", "Arch.", "Context", "Template", "In use")
 CONTEXT_COLUMN = 5
@@ -100,13 +101,7 @@ class ModelsCard(QFrame):
     def __init__(self, models_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.models_dir = models_dir
-        self.setObjectName("card")
-        models_layout = QVBoxLayout(self)
-        models_layout.setContentsMargins(20, 16, 20, 18)
-        models_layout.setSpacing(8)
-        heading = QLabel("AI models")
-        heading.setObjectName("cardTitle")
-        models_layout.addWidget(heading)
+        models_layout = card_layout(self, "AI models")
 
         self.models_status = QLabel("Reading the models folder…")
         self.models_status.setObjectName("muted")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.controllers.servers_controller import ServerForm
+from desktop.ui.widgets.page import card_layout
 
 MODES = (("chat", "Chat (instruct models)"), ("completion", "Completion (base models, no chat template)"))
 KEY_KEPT = "Kept in the keychain: leave empty to keep it"
@@ -48,13 +49,7 @@ class ServerCard(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("card")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 18)
-        layout.setSpacing(8)
-        heading = QLabel("Model server")
-        heading.setObjectName("cardTitle")
-        layout.addWidget(heading)
+        layout = card_layout(self, "Model server")
         intro = QLabel(
             "Drafts can be written by a bigger model on another computer or a GPU server: anything "
             "that speaks the OpenAI API (llama.cpp's server, vLLM, Ollama, LM Studio)."
