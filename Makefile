@@ -44,8 +44,13 @@ run: setup
 	$(BIN)/understudy models setup
 	$(BIN)/understudy
 
-# The test suite, then the packaged app built and smoke-tested (build_app.py): CI runs this.
+# The gates (lint, format, types; configured in pyproject.toml), the test suite, then the packaged
+# app built and smoke-tested (build_app.py): CI runs this.
+LINTED := desktop tests packaging build_app.py
 test: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy desktop/core
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 	$(BIN)/python build_app.py
 

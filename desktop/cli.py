@@ -38,7 +38,9 @@ def _common_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None
         "--profile",
         metavar="NAME",
         default=DEFAULT_PROFILE if top_level else argparse.SUPPRESS,
-        help="the persona profile to use (default: %(default)s)" if top_level else "the persona profile to use",
+        help="the persona profile to use (default: %(default)s)"
+        if top_level
+        else "the persona profile to use",
     )
 
 
@@ -64,31 +66,46 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list and set up the on-device models", parents=[common])
     models_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     models_commands.add_parser(
-        "list", help="show the models with size, quantization, architecture, context and template", parents=[common]
+        "list",
+        help="show the models with size, quantization, architecture, context and template",
+        parents=[common],
     )
     models_commands.add_parser(
         "setup", help="put the bundled default models into the models folder (no network)", parents=[common]
     )
-    add_model = models_commands.add_parser("add", help="add a GGUF model file (checked first)", parents=[common])
+    add_model = models_commands.add_parser(
+        "add", help="add a GGUF model file (checked first)", parents=[common]
+    )
     add_model.add_argument("path", help="the .gguf file")
     add_model.add_argument(
-        "--how", choices=["copy", "hardlink", "symlink"], default="copy",
+        "--how",
+        choices=["copy", "hardlink", "symlink"],
+        default="copy",
         help="copy the file (default), or link to it to save disk space",
     )
-    remove_model = models_commands.add_parser("remove", help="remove a model from the models folder", parents=[common])
+    remove_model = models_commands.add_parser(
+        "remove", help="remove a model from the models folder", parents=[common]
+    )
     remove_model.add_argument("name", help="the model's file name, as `models list` shows it")
-    use_model = models_commands.add_parser("use", help="draft with this model or model server from now on",
-                                           parents=[common])
+    use_model = models_commands.add_parser(
+        "use", help="draft with this model or model server from now on", parents=[common]
+    )
     use_model.add_argument("name", help="a model's file name or a server's name, as `models list` shows it")
-    gpu = models_commands.add_parser("gpu", help="show or set the layers offloaded to a GPU", parents=[common])
-    gpu.add_argument("layers", nargs="?", help='"auto" (all, where this llama.cpp build has GPU support) or a number')
+    gpu = models_commands.add_parser(
+        "gpu", help="show or set the layers offloaded to a GPU", parents=[common]
+    )
+    gpu.add_argument(
+        "layers", nargs="?", help='"auto" (all, where this llama.cpp build has GPU support) or a number'
+    )
     add_server_parsers(models_commands, common)
     add_download_parsers(models_commands, common)
 
     profiles = commands.add_parser("profiles", help="list or create persona profiles", parents=[common])
     profiles_commands = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
     profiles_commands.add_parser("list", help="show the profiles", parents=[common])
-    create = profiles_commands.add_parser("create", help="create a profile with its own store", parents=[common])
+    create = profiles_commands.add_parser(
+        "create", help="create a profile with its own store", parents=[common]
+    )
     create.add_argument("name", help="the new profile's name")
 
     store = commands.add_parser("store", help="inspect a profile's local store", parents=[common])
@@ -96,26 +113,40 @@ def build_parser() -> argparse.ArgumentParser:
     store_commands.add_parser("info", help="schema version, file size and row counts", parents=[common])
 
     drafting = commands.add_parser(
-        "draft", help="draft your reply to a message with the on-device model (nothing is sent)", parents=[common]
+        "draft",
+        help="draft your reply to a message with the on-device model (nothing is sent)",
+        parents=[common],
     )
     drafting.add_argument("message", help="the incoming message, in quotes")
     drafting.add_argument("--platform", metavar="ID", help="where the message came from (e.g. instagram)")
     drafting.add_argument("--seed", type=int, default=0, help="another seed gives another draft")
-    drafting.add_argument("--json", action="store_true", help="print the draft with its sources, guard and timings")
-    drafting.add_argument("--candidates", type=int, metavar="N",
-                          help="choose among N model drafts (default: the profile's setting, 4)")
+    drafting.add_argument(
+        "--json", action="store_true", help="print the draft with its sources, guard and timings"
+    )
+    drafting.add_argument(
+        "--candidates",
+        type=int,
+        metavar="N",
+        help="choose among N model drafts (default: the profile's setting, 4)",
+    )
 
     importing = commands.add_parser(
-        "import", help="import data-export archives (zip, folder or file); the format is detected", parents=[common]
+        "import",
+        help="import data-export archives (zip, folder or file); the format is detected",
+        parents=[common],
     )
     importing.add_argument("paths", nargs="+", metavar="PATH", help="archives to import")
-    importing.add_argument("--me", metavar="NAME", help="your name in chats whose export does not say (WhatsApp)")
+    importing.add_argument(
+        "--me", metavar="NAME", help="your name in chats whose export does not say (WhatsApp)"
+    )
     importing.add_argument("--platform", metavar="ID", help="force the format when detection is ambiguous")
     importing.add_argument("--json", action="store_true", help="print a machine-readable summary")
 
     sources = commands.add_parser("sources", help="list or remove imported archives", parents=[common])
     sources_commands = sources.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
-    sources_list = sources_commands.add_parser("list", help="every import with counts and warnings", parents=[common])
+    sources_list = sources_commands.add_parser(
+        "list", help="every import with counts and warnings", parents=[common]
+    )
     sources_list.add_argument("--json", action="store_true", help="print a machine-readable list")
     sources_remove = sources_commands.add_parser(
         "remove", help="remove one import and the items no other import holds", parents=[common]
@@ -129,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     _inbox_parsers(commands, common)
 
     persona = commands.add_parser(
-        "persona", help="show, change, export and import the persona; its versions and style profile", parents=[common]
+        "persona",
+        help="show, change, export and import the persona; its versions and style profile",
+        parents=[common],
     )
     persona_commands = persona.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
     persona_show = persona_commands.add_parser("show", help="the active persona version", parents=[common])
@@ -139,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="change one setting and save a new version",
         description="Change one setting and save a new version. Examples: `sliders.emoji 60`, "
         "`boundaries.never_say+ guaranteed` (KEY+ appends to a list, KEY- removes), "
-        "`boundaries.allow_promises false`, `boundaries.canned_replies.politics \"I keep politics off here\"`, "
-        "`identity.products+ \"Strength plan https://example.com/plan\"`.",
+        '`boundaries.allow_promises false`, `boundaries.canned_replies.politics "I keep politics off here"`, '
+        '`identity.products+ "Strength plan https://example.com/plan"`.',
         parents=[common],
     )
     persona_set.add_argument("key", help="the setting, e.g. sliders.emoji or boundaries.never_say+")
@@ -151,13 +184,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     persona_export.add_argument("file", help="the file to write")
     persona_export.add_argument(
-        "--format", choices=("json", "card"), default="json", help="json: complete backup; card: chara_card_v2"
+        "--format",
+        choices=("json", "card"),
+        default="json",
+        help="json: complete backup; card: chara_card_v2",
     )
     persona_import = persona_commands.add_parser(
-        "import", help="read a persona (Understudy JSON or a character card) as a new version", parents=[common]
+        "import",
+        help="read a persona (Understudy JSON or a character card) as a new version",
+        parents=[common],
     )
     persona_import.add_argument("file", help="a .json persona or character card, or a PNG card")
-    persona_history = persona_commands.add_parser("history", help="every saved version with its changes", parents=[common])
+    persona_history = persona_commands.add_parser(
+        "history", help="every saved version with its changes", parents=[common]
+    )
     persona_history.add_argument("--json", action="store_true", help="print a machine-readable list")
     persona_restore = persona_commands.add_parser(
         "restore", help="make an earlier version active again (saved as a new version)", parents=[common]
@@ -166,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     persona_presets = persona_commands.add_parser(
         "presets", help="list the presets, or start over from one", parents=[common]
     )
-    persona_presets.add_argument("name", nargs="?", help="a preset to apply (keeps your name, facts and products)")
+    persona_presets.add_argument(
+        "name", nargs="?", help="a preset to apply (keeps your name, facts and products)"
+    )
     persona_profile = persona_commands.add_parser(
         "profile", help="compute the style profile from your own messages and posts", parents=[common]
     )
@@ -187,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """The `eval` group: measurements on the labelled sets shipped with the app."""
-    evaluation = commands.add_parser("eval", help="measure the guard and triage on labelled fan messages", parents=[common])
+    evaluation = commands.add_parser(
+        "eval", help="measure the guard and triage on labelled fan messages", parents=[common]
+    )
     eval_commands = evaluation.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
     guard = eval_commands.add_parser(
         "guard",
@@ -199,18 +243,25 @@ def _eval_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
     )
     _labelled_set_arguments(guard)
-    guard.add_argument("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)")
+    guard.add_argument(
+        "--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)"
+    )
     drafts = eval_commands.add_parser(
         "drafts",
         help="draft the labelled messages and count how many could be approved as they are",
-        description="Drafts the non-red labelled fan messages (resources/eval/guard) for the three demo personas with "
-        "the active model, as the app drafts them (candidates, your past answers, the guard), and applies the "
-        "rubric in desktop/core/evaluation/draft_eval.py: approvable as is, past answer chosen, needs an edit, "
+        description="Drafts the non-red labelled fan messages (resources/eval/guard) for the three demo "
+        "personas with "
+        "the active model, as the app drafts them (candidates, your past answers, the guard), and applies "
+        "the "
+        "rubric in desktop/core/evaluation/draft_eval.py: approvable as is, past answer chosen, needs an "
+        "edit, "
         "and the fact carried where you answered before.",
         parents=[common],
     )
     _labelled_set_arguments(drafts)
-    drafts.add_argument("--candidates", type=int, default=4, metavar="N", help="model candidates per draft (default 4)")
+    drafts.add_argument(
+        "--candidates", type=int, default=4, metavar="N", help="model candidates per draft (default 4)"
+    )
     eval_commands.add_parser(
         "tune-triage",
         help="choose the triage classifier's thresholds on the development half (prints them)",
@@ -252,16 +303,22 @@ def _format_size(size: int) -> str:
 
 def _print_table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
     for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _gpu_line(manager: Any) -> str:
     from desktop.core.generation.preflight import gpu_offload_supported
 
     setting, layers = manager.gpu_layers_setting(), manager.gpu_layers()
-    where = "all layers on the GPU" if layers < 0 else "CPU only" if layers == 0 else f"{layers} layers on the GPU"
+    where = (
+        "all layers on the GPU"
+        if layers < 0
+        else "CPU only"
+        if layers == 0
+        else f"{layers} layers on the GPU"
+    )
     if not gpu_offload_supported() and (layers or setting == "auto"):
         where = "CPU only: this llama.cpp build has no GPU support (README: GPU)"
     return f"GPU layers: {setting} -> {where}."
@@ -284,7 +341,9 @@ def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
     rows = []
     for facts in list_models(paths.models):
         if facts.error:
-            rows.append([facts.file_name, "-", _format_size(facts.size_bytes), "-", "-", "-", "-", facts.error])
+            rows.append(
+                [facts.file_name, "-", _format_size(facts.size_bytes), "-", "-", "-", "-", facts.error]
+            )
             continue
         rows.append(
             [
@@ -306,9 +365,13 @@ def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
     servers = manager.servers()
     if servers:
         print("\nModel servers (OpenAI-compatible):")
-        _print_table(["NAME", "KIND", "URL", "MODEL", "MODE", "API KEY"],
-                     [[e.name, "server", e.url, e.model, e.mode, "in keychain" if e.has_key else "none"]
-                      for e in servers])
+        _print_table(
+            ["NAME", "KIND", "URL", "MODEL", "MODE", "API KEY"],
+            [
+                [e.name, "server", e.url, e.model, e.mode, "in keychain" if e.has_key else "none"]
+                for e in servers
+            ],
+        )
     print(f"\nDrafts use {manager.choice().describe()}.")
     print(_gpu_line(manager))
     return 0
@@ -326,8 +389,11 @@ def cmd_models_add(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.models.manager import ModelManager
 
     facts = ModelManager(paths).add(Path(args.path), how=args.how)
-    print(f"Added {facts.file_name}: {facts.architecture}, {facts.quantization}, context {facts.context_length}, "
-          f"chat template {'yes' if facts.has_chat_template else 'no'}.")
+    print(
+        f"Added {facts.file_name}: {facts.architecture}, {facts.quantization}, context "
+        f"{facts.context_length}, "
+        f"chat template {'yes' if facts.has_chat_template else 'no'}."
+    )
     return 0
 
 
@@ -379,7 +445,10 @@ def cmd_store_info(paths: Paths, args: argparse.Namespace) -> int:
     with open_store(profile.store) as store:
         summary = store_summary(store)
     print(f"Store of profile '{args.profile}': {summary['path']}")
-    print(f"  schema version: {summary['schema_version']} (this Understudy knows up to {summary['known_schema_version']})")
+    print(
+        f"  schema version: {summary['schema_version']} (this Understudy knows up to "
+        f"{summary['known_schema_version']})"
+    )
     print(f"  journal mode: {summary['journal_mode']}")
     print(f"  size: {_format_size(summary['file_size_bytes'])}")
     for table, count in summary["rows"].items():
@@ -401,7 +470,9 @@ def cmd_import(paths: Paths, args: argparse.Namespace) -> int:
     with _open_profile_store(paths, args) as store:
         for path in args.paths:
             try:
-                summary = _drain(import_archive(store, path, me=args.me, platform=args.platform, cancel=CancelToken()))
+                summary = _drain(
+                    import_archive(store, path, me=args.me, platform=args.platform, cancel=CancelToken())
+                )
             except KnownError as error:
                 failures += 1
                 print(f"{APP_NAME}: {path}: {error}", file=sys.stderr)
@@ -409,9 +480,11 @@ def cmd_import(paths: Paths, args: argparse.Namespace) -> int:
             summaries.append(summary)
             if not args.json:
                 print(
-                    f"{path}: {summary.label} ({summary.version}) as source {summary.id}: {summary.items} items "
+                    f"{path}: {summary.label} ({summary.version}) as source {summary.id}: {summary.items} "
+                    "items "
                     f"({summary.new_items} new): {summary.posts} posts, {summary.comments} comments, "
-                    f"{summary.messages} messages in {summary.threads} threads; {summary.exchanges} exchanges, "
+                    f"{summary.messages} messages in {summary.threads} threads; {summary.exchanges} "
+                    "exchanges, "
                     f"{summary.inbox_candidates} awaiting a reply"
                 )
                 for warning in summary.warnings:
@@ -429,8 +502,10 @@ def cmd_draft(paths: Paths, args: argparse.Namespace) -> int:
         _drain(session.open(CancelToken()))
         if args.candidates is not None and not 1 <= args.candidates <= 8:
             raise KnownError("--candidates must be between 1 and 8.")
-        draft = _drain(session.draft(args.message, seed=args.seed, platform=args.platform,
-                                     candidates=args.candidates), quiet=True)
+        draft = _drain(
+            session.draft(args.message, seed=args.seed, platform=args.platform, candidates=args.candidates),
+            quiet=True,
+        )
     if args.json:
         print(json.dumps(draft.to_json_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -440,14 +515,21 @@ def cmd_draft(paths: Paths, args: argparse.Namespace) -> int:
             print(f"  - {reason}")
         return 0
     print(draft.text)
-    state = "BLOCKED" if draft.blocked else "needs an edit" if draft.guard and draft.guard.needs_edit else "ok"
-    print(f"\n[guard: {state}; {draft.attempts} attempt(s); model {draft.model}; persona version {draft.persona_version}]")
+    state = (
+        "BLOCKED" if draft.blocked else "needs an edit" if draft.guard and draft.guard.needs_edit else "ok"
+    )
+    print(
+        f"\n[guard: {state}; {draft.attempts} attempt(s); model {draft.model}; persona version "
+        f"{draft.persona_version}]"
+    )
     for finding in draft.guard.findings if draft.guard else []:
         print(f"  {finding.severity}: {finding.message}")
     if draft.guard and draft.guard.canned_reply:
         print(f"  your reply for this topic: {draft.guard.canned_reply}")
     if draft.chosen is not None:
-        print(f"  chosen: {draft.chosen.label}, score {draft.chosen.score:.2f} ({_parts(draft.chosen.parts)})")
+        print(
+            f"  chosen: {draft.chosen.label}, score {draft.chosen.score:.2f} ({_parts(draft.chosen.parts)})"
+        )
     for number, other in enumerate(draft.alternatives, 1):
         print(f"  alternative {number}: {other.label}, score {other.score:.2f}: {other.text[:100]}")
     for source in draft.sources:
@@ -471,7 +553,10 @@ def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
         print("Nothing imported yet: `understudy import PATH`.")
     for source in sources:
         counts = ", ".join(f"{n} {kind}s" for kind, n in source["counts"].items()) or "no items"
-        print(f"{source['id']:>4}  {source['platform']:<10} {source['imported_at'][:16]}  {source['filename']}: {counts}")
+        print(
+            f"{source['id']:>4}  {source['platform']:<10} {source['imported_at'][:16]}  "
+            f"{source['filename']}: {counts}"
+        )
         for warning in source["warnings"]:
             print(f"      warning: {warning}")
     return 0
@@ -484,8 +569,12 @@ def cmd_sources_remove(paths: Paths, args: argparse.Namespace) -> int:
         try:
             result = delete_source(store, args.id)
         except KeyError:
-            raise KnownError(f"There is no import with id {args.id}.", hint="See `understudy sources list`.") from None
-    line = f"Removed source {args.id} ({result.filename}) and {_items(result.removed)} that came only from it."
+            raise KnownError(
+                f"There is no import with id {args.id}.", hint="See `understudy sources list`."
+            ) from None
+    line = (
+        f"Removed source {args.id} ({result.filename}) and {_items(result.removed)} that came only from it."
+    )
     if result.kept:
         holders = ", ".join(str(n) for n in result.kept_by)
         also = f"source {holders} also has" if len(result.kept_by) == 1 else f"sources {holders} also have"
@@ -531,11 +620,16 @@ def _print_persona(version_id: int | None, persona: Any, note: str = "") -> None
         if topic not in bounds.avoid_topics:
             print(f"  canned reply for {topic}: {reply}")
     print("  never say: " + (", ".join(bounds.never_say) or "-"))
-    print("  promises: " + ", ".join(f"{k} {'allowed' if bounds.promise_allowed(k) else 'never'}" for k in PROMISE_KINDS))
+    print(
+        "  promises: "
+        + ", ".join(f"{k} {'allowed' if bounds.promise_allowed(k) else 'never'}" for k in PROMISE_KINDS)
+    )
     print(f"  personal details: {'allowed' if bounds.allow_personal_details else 'never'}")
     print(f"  private facts: {len(bounds.private_facts)} (never shown, never revealed)")
     print("  escalate: " + (", ".join(bounds.escalation_topics) or "-"))
-    label = f"on, at the {bounds.disclosure_position}: {bounds.disclosure_label}" if bounds.disclose_ai else "off"
+    label = (
+        f"on, at the {bounds.disclosure_position}: {bounds.disclosure_label}" if bounds.disclose_ai else "off"
+    )
     print(f"  AI disclosure: {label}")
     print(f"  answer to 'are you a bot?': {bounds.disclosure_reply}")
     print(f"  when you have no answer: {bounds.no_answer_reply}")
@@ -595,7 +689,9 @@ def cmd_persona_export(paths: Paths, args: argparse.Namespace) -> int:
         version_id, persona = load_persona_for_editing(store)
     path = export_persona(persona, args.file, format=args.format, version_id=version_id)
     what = "Character Card V2" if args.format == "card" else "Understudy persona JSON"
-    print(f"Wrote persona version {version_id if version_id is not None else '(unsaved)'} to {path} as {what}.")
+    print(
+        f"Wrote persona version {version_id if version_id is not None else '(unsaved)'} to {path} as {what}."
+    )
     if args.format == "card" and persona.boundaries.private_facts:
         print("Private facts are not written to a card; use --format json for a complete backup.")
     return 0
@@ -624,7 +720,10 @@ def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
     with _open_profile_store(paths, args) as store:
         versions = list_versions(store)
     if args.json:
-        rows = [{"id": v.id, "created_at": v.created_at, "note": v.note, "active": i == 0} for i, v in enumerate(versions)]
+        rows = [
+            {"id": v.id, "created_at": v.created_at, "note": v.note, "active": i == 0}
+            for i, v in enumerate(versions)
+        ]
         print(json.dumps({"versions": rows}, ensure_ascii=False, indent=2))
         return 0
     if not versions:
@@ -632,7 +731,10 @@ def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
         return 0
     _print_table(
         ["", "VERSION", "SAVED (UTC)", "CHANGES"],
-        [["*" if i == 0 else "", str(v.id), v.created_at[:16].replace("T", " "), v.note] for i, v in enumerate(versions)],
+        [
+            ["*" if i == 0 else "", str(v.id), v.created_at[:16].replace("T", " "), v.note]
+            for i, v in enumerate(versions)
+        ],
     )
     return 0
 
@@ -661,7 +763,9 @@ def cmd_persona_presets(paths: Paths, args: argparse.Namespace) -> int:
     preset = load_preset(args.name)
     with _open_profile_store(paths, args) as store:
         _, persona = load_persona_for_editing(store)
-        version_id = save_persona(store, apply_preset(persona, preset), note=f"started from preset {args.name}")
+        version_id = save_persona(
+            store, apply_preset(persona, preset), note=f"started from preset {args.name}"
+        )
     print(f"Applied preset '{args.name}' as persona version {version_id}.")
     return 0
 
@@ -671,27 +775,42 @@ def _print_profile(profile: Any) -> None:
     if not o.items:
         print("No messages or posts of yours in this profile yet: `understudy import PATH` first.")
         return
-    sample = f", an even sample: one in {profile.sample_every} of {profile.own_items}" if profile.sampled else ""
-    print(f"Style profile from {o.items} of your messages, comments and posts "
-          f"({profile.skipped_empty} without text skipped{sample})")
+    sample = (
+        f", an even sample: one in {profile.sample_every} of {profile.own_items}" if profile.sampled else ""
+    )
+    print(
+        f"Style profile from {o.items} of your messages, comments and posts "
+        f"({profile.skipped_empty} without text skipped{sample})"
+    )
     print(f"  length: median {o.words_median:g} words, mean {o.words_mean:g}, 90% within {o.words_p90}")
     print("  length histogram: " + ", ".join(f"{label} words: {n}" for label, n in o.length_histogram))
-    print(f"  emoji: {o.emoji_per_item:g} per item, in {o.emoji_item_share:.0%} of items; favourites: "
-          + (" ".join(f"{e} {n}" for e, n in o.top_emoji) or "-"))
+    print(
+        f"  emoji: {o.emoji_per_item:g} per item, in {o.emoji_item_share:.0%} of items; favourites: "
+        + (" ".join(f"{e} {n}" for e, n in o.top_emoji) or "-")
+    )
     print(f"  exclamation marks in {o.exclamation_rate:.0%} of items; questions in {o.question_rate:.0%}")
     print(f"  all lower case: {o.all_lowercase_share:.0%}; starts lower case: {o.lowercase_start_share:.0%}")
-    print(f"  laughs {o.laugh_rate:.0%}, warm words {o.warm_rate:.0%}, hedges {o.hedge_rate:.0%}, "
-          f"links {o.link_rate:.0%}, self-promotion {o.self_promotion_rate:.0%}, formality {o.formality_mean:.2f}")
+    print(
+        f"  laughs {o.laugh_rate:.0%}, warm words {o.warm_rate:.0%}, hedges {o.hedge_rate:.0%}, "
+        f"links {o.link_rate:.0%}, self-promotion {o.self_promotion_rate:.0%}, formality "
+        f"{o.formality_mean:.2f}"
+    )
     print("  greetings: " + (", ".join(f"{g} ({n})" for g, n in profile.greetings) or "-"))
     print("  sign-offs: " + (", ".join(f"{g} ({n})" for g, n in profile.sign_offs) or "-"))
     print("  recurring phrases: " + (", ".join(f"{g} ({n})" for g, n in profile.phrases) or "-"))
     print("  languages (a guess): " + ", ".join(f"{code} {n}" for code, n in profile.languages.items()))
     busiest = sorted(range(24), key=lambda h: (-o.hours_utc[h], h))[:3]
-    print("  busiest hours (UTC): " + ", ".join(f"{h:02d}:00 ({o.hours_utc[h]})" for h in busiest if o.hours_utc[h]))
+    print(
+        "  busiest hours (UTC): "
+        + ", ".join(f"{h:02d}:00 ({o.hours_utc[h]})" for h in busiest if o.hours_utc[h])
+    )
     for title, splits in (("platform", profile.by_platform), ("kind", profile.by_kind)):
         for name, s in splits.items():
-            print(f"  {title} {name}: {s.items} items, median {s.words_median:g} words, emoji {s.emoji_per_item:g}/item, "
-                  f"! {s.exclamation_rate:.0%}, ? {s.question_rate:.0%}, lower case {s.all_lowercase_share:.0%}")
+            print(
+                f"  {title} {name}: {s.items} items, median {s.words_median:g} words, emoji "
+                f"{s.emoji_per_item:g}/item, "
+                f"! {s.exclamation_rate:.0%}, ? {s.question_rate:.0%}, lower case {s.all_lowercase_share:.0%}"
+            )
 
 
 def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
@@ -701,12 +820,20 @@ def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
         profile = _drain(iter_style_profile(store, CancelToken()))
         save_style_profile(store, profile)
     if args.json:
-        print(json.dumps({"profile": profile.to_dict(), "calibrated_sliders": calibrated_sliders(profile)},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"profile": profile.to_dict(), "calibrated_sliders": calibrated_sliders(profile)},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     _print_profile(profile)
     if profile.items:
-        print("Calibrated slider defaults: " + ", ".join(f"{k} {v:g}" for k, v in calibrated_sliders(profile).items()))
+        print(
+            "Calibrated slider defaults: "
+            + ", ".join(f"{k} {v:g}" for k, v in calibrated_sliders(profile).items())
+        )
     return 0
 
 
@@ -725,8 +852,17 @@ def cmd_persona_eval(paths: Paths, args: argparse.Namespace) -> int:
         save_report(session.store, report)
     comparison = compare_reports(previous, report)
     if args.json:
-        print(json.dumps({"report": report.to_dict(), "previous": previous.to_dict() if previous else None,
-                          "comparison": comparison.to_dict()}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "report": report.to_dict(),
+                    "previous": previous.to_dict() if previous else None,
+                    "comparison": comparison.to_dict(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(comparison.to_text())
     print("\nEach golden message (yours / the draft):")
@@ -759,10 +895,19 @@ def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
 
     model, rows = _labelled_set_run(paths, args)
     with temporary_base() as base:
-        result = _drain(run_guard_eval(
-            Path(base) / "eval", paths.models, split=args.split, limit=args.limit,
-            drafts=not args.triage_only, choice=model, rows=rows, cancel=CancelToken(),
-        ), quiet=args.json)
+        result = _drain(
+            run_guard_eval(
+                Path(base) / "eval",
+                paths.models,
+                split=args.split,
+                limit=args.limit,
+                drafts=not args.triage_only,
+                choice=model,
+                rows=rows,
+                cancel=CancelToken(),
+            ),
+            quiet=args.json,
+        )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -779,10 +924,19 @@ def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
         raise KnownError("--candidates must be between 1 and 8.")
     model, rows = _labelled_set_run(paths, args)
     with temporary_base() as base:
-        result = _drain(run_draft_eval(
-            Path(base) / "eval", paths.models, split=args.split, candidates=args.candidates, limit=args.limit,
-            choice=model, rows=rows, cancel=CancelToken(),
-        ), quiet=args.json)
+        result = _drain(
+            run_draft_eval(
+                Path(base) / "eval",
+                paths.models,
+                split=args.split,
+                candidates=args.candidates,
+                limit=args.limit,
+                choice=model,
+                rows=rows,
+                cancel=CancelToken(),
+            ),
+            quiet=args.json,
+        )
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_report(result))
     return 0
 
@@ -822,28 +976,37 @@ def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
 
 def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     """The `inbox` and `packs` groups (the draft inbox and reply packs)."""
-    inbox = commands.add_parser("inbox", help="the messages awaiting your reply and their drafts", parents=[common])
+    inbox = commands.add_parser(
+        "inbox", help="the messages awaiting your reply and their drafts", parents=[common]
+    )
     inbox_commands = inbox.add_subparsers(dest="inbox_command", metavar="ACTION", required=True)
     inbox_add = inbox_commands.add_parser("add", help="add a message you typed or pasted", parents=[common])
     inbox_add.add_argument("text", help="the message")
     inbox_add.add_argument("--from", dest="sender", metavar="NAME", help="who sent it")
-    inbox_add.add_argument("--platform", metavar="P", default="manual", help="where it came from (default: %(default)s)")
+    inbox_add.add_argument(
+        "--platform", metavar="P", default="manual", help="where it came from (default: %(default)s)"
+    )
     inbox_add.add_argument("--thread", metavar="ID", help="the conversation's id on that platform")
     inbox_import = inbox_commands.add_parser(
         "import",
         help="add incoming messages from a CSV/JSON file, or the imported conversations awaiting a reply",
-        description="Columns (CSV header or JSON keys): text (required), from, from_name, platform, id, thread, "
+        description="Columns (CSV header or JSON keys): text (required), from, from_name, platform, id, "
+        "thread, "
         "created_at (ISO 8601 with a timezone), kind (message or comment), in_reply_to. "
         "Re-importing a file adds nothing twice.",
         parents=[common],
     )
     inbox_import.add_argument("file", nargs="?", help="a .csv, .json or .jsonl file of incoming messages")
     inbox_import.add_argument(
-        "--candidates", action="store_true", help="add the conversations from imported archives awaiting your reply"
+        "--candidates",
+        action="store_true",
+        help="add the conversations from imported archives awaiting your reply",
     )
     inbox_import.add_argument("--platform", metavar="P", help="the platform for rows that do not name one")
     inbox_list = inbox_commands.add_parser("list", help="list the inbox (or the trash)", parents=[common])
-    inbox_list.add_argument("--state", metavar="S", help="only this state: new, drafted, flagged, approved, exported, rejected")
+    inbox_list.add_argument(
+        "--state", metavar="S", help="only this state: new, drafted, flagged, approved, exported, rejected"
+    )
     inbox_list.add_argument("--trash", action="store_true", help="list the trash instead")
     inbox_list.add_argument("--json", action="store_true", help="print a machine-readable list")
     for name, help_text in (
@@ -865,7 +1028,9 @@ def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
     )
     inbox_draft_all.add_argument("--limit", type=int, metavar="N", help="draft at most N messages")
-    inbox_draft_all.add_argument("--json", action="store_true", help="print each result and the summary as JSON")
+    inbox_draft_all.add_argument(
+        "--json", action="store_true", help="print each result and the summary as JSON"
+    )
 
     packs = commands.add_parser("packs", help="export and verify reply packs", parents=[common])
     packs_commands = packs.add_subparsers(dest="packs_command", metavar="ACTION", required=True)
@@ -873,13 +1038,18 @@ def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         "export", help="write the approved, not yet exported replies to a signed zip", parents=[common]
     )
     packs_export.add_argument("out", metavar="OUT.zip", help="the pack to write")
-    packs_export.add_argument("--redact", action="store_true", help="remove emails and phone numbers from fans' messages")
+    packs_export.add_argument(
+        "--redact", action="store_true", help="remove emails and phone numbers from fans' messages"
+    )
     packs_export.add_argument(
         "--session-key",
         action="store_true",
-        help="without a system keychain: sign with a key kept for this run only (the pack cannot be verified later)",
+        help="without a system keychain: sign with a key kept for this run only (the pack cannot be "
+        "verified later)",
     )
-    packs_verify = packs_commands.add_parser("verify", help="check a pack's checksums and signature", parents=[common])
+    packs_verify = packs_commands.add_parser(
+        "verify", help="check a pack's checksums and signature", parents=[common]
+    )
     packs_verify.add_argument("pack", metavar="PACK.zip", help="the pack to check")
     packs_list = packs_commands.add_parser("list", help="the packs exported so far", parents=[common])
     packs_list.add_argument("--json", action="store_true", help="print a machine-readable list")
@@ -889,10 +1059,14 @@ def _inbox_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
     packs_reexport.add_argument("id", type=int, help="the pack id shown by `packs list`")
     packs_reexport.add_argument("out", metavar="OUT.zip", help="the pack to write")
     packs_finetune = packs_commands.add_parser(
-        "finetune", help="write approved (message, reply) pairs as chat-format JSONL for fine-tuning", parents=[common]
+        "finetune",
+        help="write approved (message, reply) pairs as chat-format JSONL for fine-tuning",
+        parents=[common],
     )
     packs_finetune.add_argument("out", metavar="OUT.jsonl", help="the file to write")
-    packs_finetune.add_argument("--redact", action="store_true", help="remove emails and phone numbers from fans' messages")
+    packs_finetune.add_argument(
+        "--redact", action="store_true", help="remove emails and phone numbers from fans' messages"
+    )
 
 
 def _triage_for(store: "Store") -> Any:
@@ -929,10 +1103,17 @@ def cmd_inbox_add(paths: Paths, args: argparse.Namespace) -> int:
 
     with _open_profile_store(paths, args) as store:
         item_id = add_message(
-            store, args.text, sender=args.sender, platform=args.platform, thread=args.thread, triage=_triage_for(store)
+            store,
+            args.text,
+            sender=args.sender,
+            platform=args.platform,
+            thread=args.thread,
+            triage=_triage_for(store),
         )
         entry = get_entry(store, item_id)
-    print(f"Added message {item_id} ({entry.state})." + (f" {entry.flag_reason}" if entry.flag_reason else ""))
+    print(
+        f"Added message {item_id} ({entry.state})." + (f" {entry.flag_reason}" if entry.flag_reason else "")
+    )
     return 0
 
 
@@ -940,18 +1121,22 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
     from desktop.core.inbox import add_import_candidates, import_messages_file
 
     if not args.file and not args.candidates:
-        raise KnownError("Name a file of messages, or use --candidates.", hint="See `understudy inbox import --help`.")
+        raise KnownError(
+            "Name a file of messages, or use --candidates.", hint="See `understudy inbox import --help`."
+        )
     with _open_profile_store(paths, args) as store:
         triage = _triage_for(store)
         if args.candidates:
             result = add_import_candidates(store, triage=triage)
-            print(f"Conversations awaiting your reply: {result.added} added, {result.already} already in the inbox.")
+            print(
+                f"Conversations awaiting your reply: {result.added} added, {result.already} already in the "
+                "inbox."
+            )
         if args.file:
             result = import_messages_file(store, args.file, platform=args.platform, triage=triage)
             print(
-                f"{args.file}: {result.received} rows: {result.added} added, {result.already} already in the inbox"
-                + (f", {result.skipped} skipped" if result.skipped else "")
-                + "."
+                f"{args.file}: {result.received} rows: {result.added} added, {result.already} already in "
+                "the inbox" + (f", {result.skipped} skipped" if result.skipped else "") + "."
             )
             for warning in result.warnings:
                 print(f"  warning: {warning}")
@@ -993,7 +1178,9 @@ def cmd_inbox_edit(paths: Paths, args: argparse.Namespace) -> int:
 
     with _open_profile_store(paths, args) as store:
         changed = edit(store, _draft_of(store, args.id), args.text)
-    print(f"Edited the draft for message {args.id}." if changed else "No change: the draft already says that.")
+    print(
+        f"Edited the draft for message {args.id}." if changed else "No change: the draft already says that."
+    )
     return 0
 
 
@@ -1002,7 +1189,10 @@ def cmd_inbox_reject(paths: Paths, args: argparse.Namespace) -> int:
 
     with _open_profile_store(paths, args) as store:
         reject(store, args.id)
-    print(f"Rejected message {args.id}; it is in the trash (`understudy inbox restore {args.id}` brings it back).")
+    print(
+        f"Rejected message {args.id}; it is in the trash (`understudy inbox restore {args.id}` brings it "
+        "back)."
+    )
     return 0
 
 
@@ -1028,7 +1218,8 @@ def cmd_inbox_undo(paths: Paths, args: argparse.Namespace) -> int:
 
 
 def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
-    """Draft every new message through one model session; Ctrl+C stops within a token, keeping what is done."""
+    """Draft every new message through one model session; Ctrl+C stops within a token, keeping what is
+    done."""
     import signal
 
     from desktop.core.generation.session import DraftingSession
@@ -1056,7 +1247,9 @@ def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
                     summary = stop.value
                     break
                 if isinstance(step, Progress):
-                    print(step.message + ("…" if step.done < step.total else "."), file=sys.stderr, flush=True)
+                    print(
+                        step.message + ("…" if step.done < step.total else "."), file=sys.stderr, flush=True
+                    )
                 elif isinstance(step, ItemDrafted):
                     results.append(step.__dict__)
                     if not args.json:
@@ -1077,7 +1270,9 @@ def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
 
 
 def _print_drafted(result: Any) -> None:
-    label = {"drafted": "drafted", "flagged": "FLAGGED", "no_draft": "NO DRAFT", "skipped": "skipped"}[result.outcome]
+    label = {"drafted": "drafted", "flagged": "FLAGGED", "no_draft": "NO DRAFT", "skipped": "skipped"}[
+        result.outcome
+    ]
     text = (result.text or result.reason).replace("\n", " ")
     print(f"{result.item_id:>6}  {label:<8}  {text[:90]}", flush=True)
     if result.outcome == "flagged" and result.text and result.reason:
@@ -1092,7 +1287,10 @@ def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
     with _open_profile_store(paths, args) as store:
         try:
             summary = export_pack(
-                store, args.out, secret_store=SecretStore(session_only=args.session_key), redact_personal=args.redact
+                store,
+                args.out,
+                secret_store=SecretStore(session_only=args.session_key),
+                redact_personal=args.redact,
             )
         except SecretsUnavailableError as error:
             raise KnownError(
@@ -1152,7 +1350,10 @@ def cmd_packs_reexport(paths: Paths, args: argparse.Namespace) -> int:
 
     with _open_profile_store(paths, args) as store:
         summary = reexport_pack(store, args.id, args.out, secret_store=SecretStore())
-    print(f"Wrote {summary.path} again: the {summary.replies} replies of pack {args.id} (nothing changed state).")
+    print(
+        f"Wrote {summary.path} again: the {summary.replies} replies of pack {args.id} (nothing changed "
+        "state)."
+    )
     return 0
 
 

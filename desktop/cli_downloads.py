@@ -21,16 +21,23 @@ from desktop.core.tasks import CancelToken, Progress
 def add_download_parsers(models_commands: Any, common: argparse.ArgumentParser) -> None:
     """`models catalogue` and `models download`, under `models`."""
     models_commands.add_parser(
-        "catalogue", help="curated models to download: size, whether each fits this computer, its speed here",
+        "catalogue",
+        help="curated models to download: size, whether each fits this computer, its speed here",
         parents=[common],
     )
     download = models_commands.add_parser(
-        "download", help="download a model (resumable, sha256-verified): the only command that goes online",
+        "download",
+        help="download a model (resumable, sha256-verified): the only command that goes online",
         parents=[common],
     )
-    download.add_argument("model", metavar="ID|URL", help="an id from `models catalogue`, or an https:// .gguf address")
-    download.add_argument("--sha256", metavar="HEX",
-                          help="the file's expected sha256 (needed for an address that publishes none)")
+    download.add_argument(
+        "model", metavar="ID|URL", help="an id from `models catalogue`, or an https:// .gguf address"
+    )
+    download.add_argument(
+        "--sha256",
+        metavar="HEX",
+        help="the file's expected sha256 (needed for an address that publishes none)",
+    )
 
 
 def cmd_models_catalogue(paths: Paths, args: argparse.Namespace) -> int:
@@ -41,15 +48,22 @@ def cmd_models_catalogue(paths: Paths, args: argparse.Namespace) -> int:
     rows = []
     for row in catalogue_rows(paths, catalogue):
         entry, verdict = row.entry, row.verdict
-        rows.append([
-            ("* " if entry.recommended else "  ") + entry.id, entry.name, _format_size(entry.size_bytes),
-            verdict.verdict, f"{verdict.tokens_per_s:.0f}",
-            entry.licence.name + (" (accept on the Hub)" if entry.licence.gated else ""),
-            "yes" if row.downloaded else "no",
-        ])
+        rows.append(
+            [
+                ("* " if entry.recommended else "  ") + entry.id,
+                entry.name,
+                _format_size(entry.size_bytes),
+                verdict.verdict,
+                f"{verdict.tokens_per_s:.0f}",
+                entry.licence.name + (" (accept on the Hub)" if entry.licence.gated else ""),
+                "yes" if row.downloaded else "no",
+            ]
+        )
     _print_table(["  ID", "MODEL", "SIZE", "HERE", "TOKENS/S", "LICENCE", "DOWNLOADED"], rows)
-    print(f"\n* recommended: {catalogue.recommended.name}. TOKENS/S is an upper bound from this computer's "
-          "measured memory speed.\nDownload one with `understudy models download ID`.")
+    print(
+        f"\n* recommended: {catalogue.recommended.name}. TOKENS/S is an upper bound from this computer's "
+        "measured memory speed.\nDownload one with `understudy models download ID`."
+    )
     return 0
 
 
@@ -75,8 +89,10 @@ def cmd_models_download(paths: Paths, args: argparse.Namespace) -> int:
 
     source = source_for(args.model, load_catalogue(), sha256=args.sha256)
     if source.licence is not None:
-        print(f"{source.file_name} from {source.repo}; licence: {source.licence.name} ({source.licence.url})",
-              file=sys.stderr)
+        print(
+            f"{source.file_name} from {source.repo}; licence: {source.licence.name} ({source.licence.url})",
+            file=sys.stderr,
+        )
     cancel = CancelToken()
 
     def on_interrupt(_signum: int, _frame: Any) -> None:
@@ -118,6 +134,8 @@ def cmd_models_download(paths: Paths, args: argparse.Namespace) -> int:
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
-    print(f"Downloaded and verified {facts.file_name}: {facts.architecture}, {facts.quantization}, "
-          f"context {facts.context_length}. Draft with it: `understudy models use {facts.file_name}`.")
+    print(
+        f"Downloaded and verified {facts.file_name}: {facts.architecture}, {facts.quantization}, "
+        f"context {facts.context_length}. Draft with it: `understudy models use {facts.file_name}`."
+    )
     return 0

@@ -18,21 +18,33 @@ from desktop.core.paths import Paths
 def add_server_parsers(models_commands: Any, common: argparse.ArgumentParser) -> None:
     """The `models server` group, under `models`."""
     server = models_commands.add_parser(
-        "server", help="draft with an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)", parents=[common]
+        "server",
+        help="draft with an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)",
+        parents=[common],
     )
     server_commands = server.add_subparsers(dest="server_command", metavar="ACTION", required=True)
     add = server_commands.add_parser("add", help="add (or change) a model server", parents=[common])
     add.add_argument("name", help="a short name for it, e.g. gpu-box")
     add.add_argument("--url", required=True, help="the API's address, e.g. http://127.0.0.1:8080/v1")
     add.add_argument("--model", required=True, help="the model's name as the server lists it")
-    add.add_argument("--mode", choices=["chat", "completion"], default="chat",
-                     help="chat for instruct models (default), completion for base models without a chat template")
-    add.add_argument("--api-key-prompt", action="store_true",
-                     help="ask for an API key (typed without echo, kept in the system keychain)")
+    add.add_argument(
+        "--mode",
+        choices=["chat", "completion"],
+        default="chat",
+        help="chat for instruct models (default), completion for base models without a chat template",
+    )
+    add.add_argument(
+        "--api-key-prompt",
+        action="store_true",
+        help="ask for an API key (typed without echo, kept in the system keychain)",
+    )
     add.add_argument("--context", type=int, metavar="TOKENS", help="the served context length (default 4096)")
-    add.add_argument("--timeout", type=float, metavar="SECONDS", help="how long to wait for an answer (default 60)")
-    test = server_commands.add_parser("test", help="send a one-token request and show the time it took",
-                                      parents=[common])
+    add.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="how long to wait for an answer (default 60)"
+    )
+    test = server_commands.add_parser(
+        "test", help="send a one-token request and show the time it took", parents=[common]
+    )
     test.add_argument("name", help="the server's name, as `models list` shows it")
     remove = server_commands.add_parser("remove", help="forget a model server and its key", parents=[common])
     remove.add_argument("name", help="the server's name, as `models list` shows it")
@@ -51,13 +63,23 @@ def _add(paths: Paths, args: argparse.Namespace) -> int:
         if not key:
             raise KnownError("No API key was entered, so nothing was saved.")
     entry = ModelManager(paths).add_server(
-        args.name, args.url, args.model, mode=args.mode, api_key=key, context_length=args.context,
+        args.name,
+        args.url,
+        args.model,
+        mode=args.mode,
+        api_key=key,
+        context_length=args.context,
         timeout_s=args.timeout,
     )
     key_note = "its API key is in the keychain" if entry.has_key else "no API key"
-    print(f"Added the model server '{entry.name}': {entry.model} at {entry.url} ({entry.mode} mode, {key_note}).")
-    print(f"Test it with `understudy models server test {entry.name}`; "
-          f"draft with it after `understudy models use {entry.name}`.")
+    print(
+        f"Added the model server '{entry.name}': {entry.model} at {entry.url} ({entry.mode} mode, "
+        f"{key_note})."
+    )
+    print(
+        f"Test it with `understudy models server test {entry.name}`; "
+        f"draft with it after `understudy models use {entry.name}`."
+    )
     return 0
 
 
@@ -77,6 +99,8 @@ def _remove(paths: Paths, args: argparse.Namespace) -> int:
     manager = ModelManager(paths)
     was_chosen = manager.choice().name == args.name and manager.choice().is_server
     manager.remove_server(args.name)
-    print(f"Removed the model server '{args.name}'" + (
-        f"; drafts use {manager.choice().describe()} again." if was_chosen else "."))
+    print(
+        f"Removed the model server '{args.name}'"
+        + (f"; drafts use {manager.choice().describe()} again." if was_chosen else ".")
+    )
     return 0

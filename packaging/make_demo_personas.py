@@ -166,7 +166,12 @@ COACH_COMMENTS: list[tuple[str, str]] = [
 
 def coach_files() -> dict[str, bytes]:
     files = demo.instagram_files(
-        COACH_OWNER, COACH_USERNAME, COACH_CONVERSATIONS, COACH_POSTS, COACH_COMMENTS, COACH_START_MS,
+        COACH_OWNER,
+        COACH_USERNAME,
+        COACH_CONVERSATIONS,
+        COACH_POSTS,
+        COACH_COMMENTS,
+        COACH_START_MS,
         thread_gap_days=3,
     )
     return {name: demo.meta_json(value) for name, value in files.items()}

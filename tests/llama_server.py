@@ -40,14 +40,38 @@ class LlamaServer:
 
 @contextlib.contextmanager
 def llama_server(
-    model: Path, log_dir: Path, *extra: str, api_key: str | None = None, interrupt: bool = False, threads: int = 2
+    model: Path,
+    log_dir: Path,
+    *extra: str,
+    api_key: str | None = None,
+    interrupt: bool = False,
+    threads: int = 2,
 ) -> Iterator[LlamaServer]:
     """Run ``python -m llama_cpp.server`` on a free loopback port until the block ends."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
-    args = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", ALIAS,
-            "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads), "--n_ctx", "2048",
-            "--verbose", "False", "--interrupt_requests", str(interrupt), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        str(threads),
+        "--n_ctx",
+        "2048",
+        "--verbose",
+        "False",
+        "--interrupt_requests",
+        str(interrupt),
+        *extra,
+    ]
     if api_key:
         args += ["--api_key", api_key]
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

@@ -59,7 +59,9 @@ def test_profiles_and_store_info(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "schema" in capsys.readouterr().out.lower()
 
 
-def test_known_errors_are_plain_messages_not_tracebacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_known_errors_are_plain_messages_not_tracebacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = str(tmp_path / "base")
     assert main(["--basedir", base, "--profile", "nobody", "store", "info"]) == 1
     err = capsys.readouterr().err
@@ -88,7 +90,11 @@ def test_a_store_from_a_newer_version_is_refused_and_left_unchanged(
     conn.close()
 
     def folder_state() -> dict[str, str]:
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in store_path.parent.iterdir() if p.is_file()}
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in store_path.parent.iterdir()
+            if p.is_file()
+        }
 
     before = folder_state()
     assert main(["--basedir", str(paths.base), "--profile", "future", "store", "info"]) == 1
@@ -97,7 +103,9 @@ def test_a_store_from_a_newer_version_is_refused_and_left_unchanged(
     assert folder_state() == before
 
 
-def test_models_add_use_remove(paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_models_add_use_remove(
+    paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
 
     from desktop.core.models import DEFAULT_CHAT_MODEL

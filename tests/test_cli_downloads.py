@@ -31,8 +31,9 @@ def hub(tmp_path: Path, default_models_dir: Path, monkeypatch: pytest.MonkeyPatc
     stand_in.stop()
 
 
-def test_catalogue_touches_no_socket_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_catalogue_touches_no_socket_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def refuse(*_args: object) -> None:
         raise AssertionError("the catalogue must not open any connection")
 
@@ -62,7 +63,9 @@ def test_download_cut_at_a_random_byte_ends_verified_in_models_list(
     assert row.rstrip().endswith("yes")
 
 
-def test_download_wrong_hash_leaves_nothing(hub: HubStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_download_wrong_hash_leaves_nothing(
+    hub: HubStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     entry = load_catalogue().recommended
     url = f"{hub.base}/cdn/{entry.file}"  # a direct address: the hash given is the only one
     base = tmp_path / "base"

@@ -1,4 +1,5 @@
-"""The `inbox` and `packs` commands end to end: add, import, list, edit, approve, reject, restore, export, verify."""
+"""The `inbox` and `packs` commands end to end: add, import, list, edit, approve, reject, restore,
+export, verify."""
 
 from __future__ import annotations
 
@@ -30,11 +31,15 @@ def test_review_and_export_from_the_command_line(
     paths: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str], memory_keyring: InMemoryKeyring
 ) -> None:
     base = paths.base
-    assert _run(base, "inbox", "add", "What protein do you use?", "--from", "maya", "--platform", "instagram") == 0
+    assert (
+        _run(base, "inbox", "add", "What protein do you use?", "--from", "maya", "--platform", "instagram")
+        == 0
+    )
     assert "Added message 1 (new)." in capsys.readouterr().out
     csv_file = tmp_path / "incoming.csv"
     csv_file.write_text(
-        "text,from,platform,id\nLove the new video!,sam,youtube,yt-1\nWhere is the hoodie from?,jules,tiktok,tt-1\n",
+        "text,from,platform,id\nLove the new video!,sam,youtube,yt-1\nWhere is the hoodie "
+        "from?,jules,tiktok,tt-1\n",
         encoding="utf-8",
     )
     assert _run(base, "inbox", "import", str(csv_file)) == 0
@@ -46,7 +51,11 @@ def test_review_and_export_from_the_command_line(
 
     # Drafts come from the drafting engine; here they are saved through the inbox API directly.
     with open_store(paths.profile("default").store) as store:
-        for entry, text in zip(sorted(entries, key=lambda e: e["item_id"]), ["Whey!", "Thank you!!", "My merch store"]):
+        for entry, text in zip(
+            sorted(entries, key=lambda e: e["item_id"]),
+            ["Whey!", "Thank you!!", "My merch store"],
+            strict=True,
+        ):
             save_draft(store, int(entry["item_id"]), text)  # type: ignore[arg-type]
 
     assert _run(base, "inbox", "edit", "1", "Unflavoured whey + a banana 🍌") == 0
@@ -82,14 +91,18 @@ def test_review_and_export_from_the_command_line(
     with zipfile.ZipFile(pack) as src, zipfile.ZipFile(tampered, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
-            dst.writestr(name, data.replace(b"Thank you!!", b"Thank you!?") if name == "replies.csv" else data)
+            dst.writestr(
+                name, data.replace(b"Thank you!!", b"Thank you!?") if name == "replies.csv" else data
+            )
     capsys.readouterr()
     assert _run(base, "packs", "verify", str(tampered)) == 1
     err = capsys.readouterr().err
     assert "NOT VERIFIED" in err and "replies.csv was changed" in err
 
 
-def test_errors_are_plain_messages(paths: Paths, capsys: pytest.CaptureFixture[str], memory_keyring: InMemoryKeyring) -> None:
+def test_errors_are_plain_messages(
+    paths: Paths, capsys: pytest.CaptureFixture[str], memory_keyring: InMemoryKeyring
+) -> None:
     base = paths.base
     assert _run(base, "inbox", "approve", "42") == 1
     assert "no message 42 in the inbox" in capsys.readouterr().err
@@ -129,7 +142,9 @@ def test_without_a_keychain_export_explains_and_offers_a_session_key(
         keyring.set_keyring(previous)
 
 
-def _archive_with_inbox(base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *messages: str) -> None:
+def _archive_with_inbox(
+    base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *messages: str
+) -> None:
     """An imported X archive (its unanswered DM goes to the inbox) and ``messages`` typed in."""
     from tests.core.importers.test_pipeline import x_archive
 
@@ -178,7 +193,9 @@ def test_ctrl_c_stops_draft_all_keeping_the_finished_drafts(
     import sys
 
     base = paths_with_models.base
-    _archive_with_inbox(base, tmp_path, capsys, "Where did you get that hoodie??", "Love the new video!", "Next Q&A when?")
+    _archive_with_inbox(
+        base, tmp_path, capsys, "Where did you get that hoodie??", "Love the new video!", "Next Q&A when?"
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "desktop", "--basedir", str(base), "inbox", "draft-all"],
         stdout=subprocess.PIPE,
@@ -196,7 +213,9 @@ def test_ctrl_c_stops_draft_all_keeping_the_finished_drafts(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, err
-    assert first.split()[1] in ("drafted", "FLAGGED") and rest.strip().splitlines()[-1].startswith("Stopped: ")
+    assert first.split()[1] in ("drafted", "FLAGGED") and rest.strip().splitlines()[-1].startswith(
+        "Stopped: "
+    )
     states = [e["state"] for e in _entries(base, capsys)]
     assert 1 <= len(states) - states.count("new") < 4  # what finished is kept; the rest waits
     with open_store(paths_with_models.profile("default").store) as store:

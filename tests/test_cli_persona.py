@@ -33,18 +33,27 @@ def test_show_set_and_history(base: str, capsys: pytest.CaptureFixture[str]) -> 
     assert "added never-say 'guaranteed'" in capsys.readouterr().out
     assert main(["--basedir", base, "persona", "set", "boundaries.allow_promises", "false"]) == 0
     assert capsys.readouterr().out.strip() == "No change: persona version 2 already has that."
-    assert main(["--basedir", base, "persona", "set", "boundaries.canned_replies.politics", "Not here, sorry!"]) == 0
+    assert (
+        main(["--basedir", base, "persona", "set", "boundaries.canned_replies.politics", "Not here, sorry!"])
+        == 0
+    )
     assert main(["--basedir", base, "persona", "set", "boundaries.avoid_topics+", "politics"]) == 0
     capsys.readouterr()
 
     shown = persona_json(base, capsys)
     assert shown["version"] == 4
-    assert shown["persona"]["sliders"]["emoji"] == 60.0 and shown["persona"]["boundaries"]["never_say"] == ["guaranteed"]
+    assert shown["persona"]["sliders"]["emoji"] == 60.0 and shown["persona"]["boundaries"]["never_say"] == [
+        "guaranteed"
+    ]
 
     assert main(["--basedir", base, "persona", "show"]) == 0
     out = capsys.readouterr().out
     assert "Persona version 4: added avoid-topic 'politics'" in out
-    assert "  emoji" in out and "avoid: politics  (canned reply: Not here, sorry!)" in out and "never say: guaranteed" in out
+    assert (
+        "  emoji" in out
+        and "avoid: politics  (canned reply: Not here, sorry!)" in out
+        and "never say: guaranteed" in out
+    )
 
     assert main(["--basedir", base, "persona", "history"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -70,13 +79,17 @@ def test_show_set_and_history(base: str, capsys: pytest.CaptureFixture[str]) -> 
         (["presets", "pirate"], "There is no persona preset 'pirate'"),
     ],
 )
-def test_errors_are_plain_messages(base: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_are_plain_messages(
+    base: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--basedir", base, "persona", *args]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
-def test_export_and_import_json_and_card(base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_and_import_json_and_card(
+    base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from desktop.core.persona.card import validate_card
 
     main(["--basedir", base, "persona", "set", "display_name", "Mia"])
@@ -87,7 +100,11 @@ def test_export_and_import_json_and_card(base: str, tmp_path: Path, capsys: pyte
     out = capsys.readouterr().out
     assert "as Character Card V2" in out and "Private facts are not written to a card" in out
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    assert validate_card(card) == [] and card["data"]["name"] == "Mia" and "Elm Street" not in card_path.read_text()
+    assert (
+        validate_card(card) == []
+        and card["data"]["name"] == "Mia"
+        and "Elm Street" not in card_path.read_text()
+    )
     assert main(["--basedir", base, "persona", "export", str(json_path)]) == 0
     capsys.readouterr()
 
@@ -101,7 +118,10 @@ def test_export_and_import_json_and_card(base: str, tmp_path: Path, capsys: pyte
     assert main(["--basedir", other, "persona", "import", str(luna)]) == 0
     out = capsys.readouterr().out
     assert "(card_v2) as persona version 2" in out
-    assert "  set: name -> display name ('Luna')" in out and "  not mapped: character_book: 1 lorebook entry" in out
+    assert (
+        "  set: name -> display name ('Luna')" in out
+        and "  not mapped: character_book: 1 lorebook entry" in out
+    )
     assert persona_json(other, capsys)["persona"]["display_name"] == "Luna"
     assert main(["--basedir", other, "persona", "history"]) == 0
     assert "imported from luna.json" in capsys.readouterr().out
@@ -158,12 +178,25 @@ def test_eval_json_then_beside_the_previous_run(
     assert "Drafting golden message 1 of 1" in captured.err  # progress on stderr; 2 exchanges: 1 held out
     assert set(first) == {"report", "previous", "comparison"} and first["previous"] is None
     report = first["report"]
-    assert {"id", "persona_version", "persona_label", "model", "created_at", "golden_size", "cases", "summary"} <= set(report)
+    assert {
+        "id",
+        "persona_version",
+        "persona_label",
+        "model",
+        "created_at",
+        "golden_size",
+        "cases",
+        "summary",
+    } <= set(report)
     assert report["golden_size"] == 1 and len(report["cases"]) == 1
     [case] = report["cases"]
-    assert {"incoming", "reply", "draft", "seed", "similarity", "distance", "findings", "blocked"} <= set(case)
+    assert {"incoming", "reply", "draft", "seed", "similarity", "distance", "findings", "blocked"} <= set(
+        case
+    )
     assert case["reply"] in {"hey! thank you so much 😊", "Thank you so much, see you soon xx"}
-    assert {"style_distance", "similarity", "blocked", "needs_edit", "red", "findings"} <= set(report["summary"])
+    assert {"style_distance", "similarity", "blocked", "needs_edit", "red", "findings"} <= set(
+        report["summary"]
+    )
     assert first["comparison"]["before"] is None and first["comparison"]["now"]["id"] == report["id"]
 
     assert main(["--basedir", base, "persona", "eval"]) == 0

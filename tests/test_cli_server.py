@@ -30,7 +30,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def served(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    with llama_server(default_models_dir / DEFAULT_CHAT_MODEL, tmp_path_factory.mktemp("served"), api_key=KEY) as server:
+    with llama_server(
+        default_models_dir / DEFAULT_CHAT_MODEL, tmp_path_factory.mktemp("served"), api_key=KEY
+    ) as server:
         yield server
 
 
@@ -49,14 +51,33 @@ def _with_inbox(base: Path, tmp_path: Path, *messages: str) -> None:
 
 def _add_server(base: Path, url: str, monkeypatch: pytest.MonkeyPatch, name: str = "loopback") -> None:
     monkeypatch.setattr("getpass.getpass", lambda prompt="": KEY)
-    assert _run(base, "models", "server", "add", name, "--url", url, "--model", ALIAS, "--mode", "completion",
-                "--api-key-prompt") == 0
+    assert (
+        _run(
+            base,
+            "models",
+            "server",
+            "add",
+            name,
+            "--url",
+            url,
+            "--model",
+            ALIAS,
+            "--mode",
+            "completion",
+            "--api-key-prompt",
+        )
+        == 0
+    )
     assert _run(base, "models", "use", name) == 0
 
 
 def test_draft_json_names_the_server_model(
-    served: LlamaServer, paths_with_models: Paths, tmp_path: Path, memory_keyring: InMemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    served: LlamaServer,
+    paths_with_models: Paths,
+    tmp_path: Path,
+    memory_keyring: InMemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     base = paths_with_models.base
     _with_inbox(base, tmp_path)
@@ -85,12 +106,22 @@ def test_draft_json_names_the_server_model(
 
 
 def test_draft_all_through_the_server_with_four_in_flight(
-    served: LlamaServer, paths_with_models: Paths, tmp_path: Path, memory_keyring: InMemoryKeyring,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    served: LlamaServer,
+    paths_with_models: Paths,
+    tmp_path: Path,
+    memory_keyring: InMemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     base = paths_with_models.base
-    _with_inbox(base, tmp_path, "Where did you get that hoodie??", "Love the new video!", "Next Q&A when?",
-                "what do you eat before training?")
+    _with_inbox(
+        base,
+        tmp_path,
+        "Where did you get that hoodie??",
+        "Love the new video!",
+        "Next Q&A when?",
+        "what do you eat before training?",
+    )
     _add_server(base, served.url, monkeypatch)
     with open_store(paths_with_models.profile("default").store) as store:
         write_setting(store, SERVER_PARALLEL_SETTING, "4")
@@ -106,7 +137,10 @@ def test_draft_all_through_the_server_with_four_in_flight(
 
 
 def test_a_server_killed_mid_batch_keeps_the_finished_drafts(
-    default_models_dir: Path, paths_with_models: Paths, tmp_path: Path, memory_keyring: InMemoryKeyring,
+    default_models_dir: Path,
+    paths_with_models: Paths,
+    tmp_path: Path,
+    memory_keyring: InMemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     base = paths_with_models.base

@@ -37,14 +37,37 @@ def entries(base: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list
 
 
 def test_import_draft_review_export_verify(
-    paths_with_models: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str], memory_keyring: InMemoryKeyring
+    paths_with_models: Paths,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    memory_keyring: InMemoryKeyring,
 ) -> None:
     base = paths_with_models.base
     run(base, capsys, "import", str(write_zip(tmp_path / "instagram.zip", instagram_2024())))
     run(base, capsys, "import", str(x_archive(tmp_path / "x.zip", tweet_count=12)))
     run(base, capsys, "inbox", "import", "--candidates")
-    run(base, capsys, "inbox", "add", "What protein do you use after training?", "--from", "maya", "--platform", "instagram")
-    run(base, capsys, "inbox", "add", "Do you ever do meetups in Lisbon?", "--from", "leo", "--platform", "instagram")
+    run(
+        base,
+        capsys,
+        "inbox",
+        "add",
+        "What protein do you use after training?",
+        "--from",
+        "maya",
+        "--platform",
+        "instagram",
+    )
+    run(
+        base,
+        capsys,
+        "inbox",
+        "add",
+        "Do you ever do meetups in Lisbon?",
+        "--from",
+        "leo",
+        "--platform",
+        "instagram",
+    )
     waiting = entries(base, capsys)
     assert len(waiting) >= 4 and all(e["state"] in ("new", "flagged") for e in waiting)
 
@@ -55,7 +78,9 @@ def test_import_draft_review_export_verify(
     # too, but only an edit makes them approvable.
     written = [e for e in listed if e["state"] in ("drafted", "flagged") and e["draft_text"]]
     clean = [e for e in written if e["state"] == "drafted"]
-    assert len(written) >= 3 and clean, "the real model drafted most of the inbox, some of it approvable as is"
+    assert len(written) >= 3 and clean, (
+        "the real model drafted most of the inbox, some of it approvable as is"
+    )
 
     approve = clean[0]
     edit, reject = [e for e in written if e is not approve][:2]

@@ -118,7 +118,9 @@ class Paths:
         """Names of the existing profiles, sorted."""
         if not self.profiles_dir.is_dir():
             return []
-        return sorted(p.name for p in self.profiles_dir.iterdir() if p.is_dir() and _PROFILE_NAME.match(p.name))
+        return sorted(
+            p.name for p in self.profiles_dir.iterdir() if p.is_dir() and _PROFILE_NAME.match(p.name)
+        )
 
 
 def check_profile_name(name: str) -> str:
@@ -126,7 +128,8 @@ def check_profile_name(name: str) -> str:
     if not _PROFILE_NAME.match(name or "") or name.strip() != name:
         raise KnownError(
             f"'{name}' cannot be a profile name.",
-            hint="Use letters, digits, spaces, '.', '_' or '-' (at most 64), starting with a letter or digit.",
+            hint="Use letters, digits, spaces, '.', '_' or '-' (at most 64), starting with a letter or "
+            "digit.",
         )
     return name
 

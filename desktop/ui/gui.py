@@ -164,8 +164,6 @@ def controller_bugs(window: QObject) -> list[tuple[str, Failure]]:
     return found
 
 
-
-
 def freeze_startup_objects(window: MainWindow) -> None:
     """Once the window's pages are built, exempt every object alive then from garbage collection.
 

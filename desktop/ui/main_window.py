@@ -264,7 +264,9 @@ class MainWindow(QMainWindow):
         self.drafting = DraftingController(paths, profile, self)
         self.preview_page.attach(self.drafting)
         # Settings' catalogue, model server and drafting cards: their own controllers, on workers.
-        self.settings_cards = SettingsCards(self.settings_page, paths, profile, self.models, self.drafting, self)
+        self.settings_cards = SettingsCards(
+            self.settings_page, paths, profile, self.models, self.drafting, self
+        )
         self.settings_cards.servers.choice_changed.connect(self._on_choice_changed)
         # Both live in the GUI thread: a finished import lets the loaded model's search catch up.
         self.imports.import_finished.connect(self.drafting.refresh_search)
@@ -369,7 +371,7 @@ class MainWindow(QMainWindow):
         self.inbox.shutdown()  # a batch stops within a token; finished drafts are already saved
         self.drafting.shutdown()  # a draft is cancelled; the model is unloaded on its own thread
 
-    # --- models -----------------------------------------------------------------------------------------------
+    # --- models
     @Slot()
     def _on_survey_started(self) -> None:
         self.settings_page.show_models_loading()

@@ -46,7 +46,9 @@ def icon(name: str, size: int = 20) -> QIcon:
     template = _resource_text("icons", f"{name}.svg")
     result = QIcon()
     for ratio in (1.0, 2.0):
-        result.addPixmap(_render(template.replace("currentColor", ICON_COLOR), size, ratio), QIcon.Mode.Normal)
+        result.addPixmap(
+            _render(template.replace("currentColor", ICON_COLOR), size, ratio), QIcon.Mode.Normal
+        )
         result.addPixmap(
             _render(template.replace("currentColor", ICON_SELECTED_COLOR), size, ratio), QIcon.Mode.Selected
         )

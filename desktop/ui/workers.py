@@ -83,7 +83,9 @@ class _Outcome:
     CANCELLED = "cancelled"
 
 
-def _drive(generator: Generator[Any, None, Any], token: CancelToken, push: Callable[[Any], None]) -> tuple[str, Any]:
+def _drive(
+    generator: Generator[Any, None, Any], token: CancelToken, push: Callable[[Any], None]
+) -> tuple[str, Any]:
     """Run a job's generator on this thread, handing each item to ``push``; its outcome.
 
     The token is checked between yields, so an operation stops within one yield of a cancel,
@@ -434,10 +436,12 @@ class _OwnerRunner(QThread):
                 if self._stopping:
                     return
                 job_id, job, token = self._queue.pop(0)
-            kind, value = self._guarded(job_id, token, lambda t: job(resource, t))
+            kind, value = self._guarded(job_id, token, lambda t, job=job: job(resource, t))
             self._end(job_id, kind, value)
 
-    def _guarded(self, job_id: int, token: CancelToken, call: Callable[[CancelToken], Any]) -> tuple[str, Any]:
+    def _guarded(
+        self, job_id: int, token: CancelToken, call: Callable[[CancelToken], Any]
+    ) -> tuple[str, Any]:
         try:
             return self._execute(job_id, token, call)
         except Cancelled:
@@ -446,10 +450,14 @@ class _OwnerRunner(QThread):
             return (_Outcome.FAILED, Failure(exc.message, exc.hint))
         except BaseException as exc:  # noqa: BLE001 -- a bug: reported, never kills the thread
             details = "".join(traceback.format_exception(exc))
-            log.error("Unexpected error in background task %r (job %d):\n%s", self.objectName(), job_id, details)
+            log.error(
+                "Unexpected error in background task %r (job %d):\n%s", self.objectName(), job_id, details
+            )
             return (_Outcome.FAILED, Failure(BUG_MESSAGE, is_bug=True, details=details))
 
-    def _execute(self, job_id: int, token: CancelToken, call: Callable[[CancelToken], Any]) -> tuple[str, Any]:
+    def _execute(
+        self, job_id: int, token: CancelToken, call: Callable[[CancelToken], Any]
+    ) -> tuple[str, Any]:
         if token.cancelled:
             return (_Outcome.CANCELLED, None)
         result = call(token)
@@ -629,7 +637,9 @@ class ResourceWorker(QObject):
     def _on_items_ready(self) -> None:
         if self._done or self._flush_timer.isActive():
             return
-        remaining = self._interval_ms - self._since_delivery.elapsed() if self._since_delivery.isValid() else 0
+        remaining = (
+            self._interval_ms - self._since_delivery.elapsed() if self._since_delivery.isValid() else 0
+        )
         if remaining <= 0:
             self._deliver()
         else:

@@ -130,7 +130,8 @@ def run_schema(archive: Path, basedir: Path) -> int:
         with bulk_item_indexing(store):
             for name, messages in thread_messages(opened):
                 thread = conn.execute(
-                    "INSERT INTO threads (platform, external_id, source_id, kind) VALUES ('instagram', ?, ?, 'dm')",
+                    "INSERT INTO threads (platform, external_id, source_id, kind) VALUES ('instagram', ?, "
+                    "?, 'dm')",
                     [name, source],
                 ).lastrowid
                 rows = []
@@ -142,8 +143,8 @@ def run_schema(archive: Path, basedir: Path) -> int:
                             [sender, int(sender == OWNER)],
                         ).lastrowid
                     rows.append((
-                        "instagram", "message", source, thread, people[sender], int(sender == OWNER), m["content"],
-                        str(m["timestamp_ms"]), None, f"{name}:{index}", "{}",
+                        "instagram", "message", source, thread, people[sender], int(sender == OWNER),
+                        m["content"], str(m["timestamp_ms"]), None, f"{name}:{index}", "{}",
                     ))  # fmt: skip
                 conn.executemany(_UPSERT_ITEM, rows)
                 count += len(rows)

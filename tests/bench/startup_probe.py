@@ -31,6 +31,7 @@ def watch(window) -> None:  # type: ignore[no-untyped-def]
         if not hasattr(window, "is_built"):  # the bare window
             QApplication.instance().exit(0)
             return
+
         # Ours builds its pages right after the first paint: the second line is when they are ready.
         def when_built() -> None:
             if not window.is_built():

@@ -117,7 +117,7 @@ def test_batch_drafting_prefix_reuse(
 
     for name in sessions:
         assert summaries[name].done == count, summaries[name]
-    same_text = sum(a.text == b.text for a, b in zip(drafted["ours"], drafted["reference"]))
+    same_text = sum(a.text == b.text for a, b in zip(drafted["ours"], drafted["reference"], strict=True))
     rate = {name: count / seconds[name] for name in sessions}
     first = {
         name: statistics.median(r.first_token_s for r in runs[name] if r.first_token_s) * 1000
@@ -162,8 +162,10 @@ def test_batch_drafting_with_four_candidates(
     bases = {name: clone_base(drafting_base, tmp_path / name) for name in ("four", "one")}
     for paths in bases.values():
         add_inbox_messages(paths, count)
-    sessions = {"four": open_session(bases["four"], TimedBackend, threads, candidates=4),
-                "one": open_session(bases["one"], TimedBackend, threads, candidates=1)}
+    sessions = {
+        "four": open_session(bases["four"], TimedBackend, threads, candidates=4),
+        "one": open_session(bases["one"], TimedBackend, threads, candidates=1),
+    }
     seconds = {name: 0.0 for name in sessions}
     done: dict[str, Any] = {}
     try:
@@ -183,6 +185,10 @@ def test_batch_drafting_with_four_candidates(
         for session in sessions.values():
             session.close()
     rate = {name: count / seconds[name] for name in sessions}
-    print(f"\nbatch drafting {count} inbox messages: 4 candidates {rate['four']:.2f} drafts/s, "
-          f"1 candidate {rate['one']:.2f} drafts/s")
-    bench.add(f"batch drafting {count}: 4 candidates vs 1", rate["four"], rate["one"], "drafts/s", "ratio >= 0.5")
+    print(
+        f"\nbatch drafting {count} inbox messages: 4 candidates {rate['four']:.2f} drafts/s, "
+        f"1 candidate {rate['one']:.2f} drafts/s"
+    )
+    bench.add(
+        f"batch drafting {count}: 4 candidates vs 1", rate["four"], rate["one"], "drafts/s", "ratio >= 0.5"
+    )

@@ -28,19 +28,35 @@ def _run(base: Path, models: Path, candidates: int, limit: int | None):  # type:
         return stop.value
 
 
-def test_draft_quality_on_the_test_half(tmp_path: Path, default_models_dir: Path, quick: bool, bench: Results) -> None:
+def test_draft_quality_on_the_test_half(
+    tmp_path: Path, default_models_dir: Path, quick: bool, bench: Results
+) -> None:
     limit = 6 if quick else None
     four = _run(tmp_path / "four", default_models_dir, 4, limit)
     one = _run(tmp_path / "one", default_models_dir, 1, limit)
     print("\n" + format_report(four) + "\n\n" + format_report(one))
     summary, reference = four.to_dict()["all"], one.to_dict()["all"]
-    bench.add(f"drafts: approvable as is, 4 candidates vs 1 (test, n={summary['drafts']})",
-              summary["approvable"], reference["approvable"], "share", "ours >= 0.5")
-    bench.add(f"drafts: fact carried where you answered before (n={summary['answered_before']})",
-              summary["fact_carried_when_answered_before"], reference["fact_carried_when_answered_before"],
-              "share", "ours >= 0.8")
+    bench.add(
+        f"drafts: approvable as is, 4 candidates vs 1 (test, n={summary['drafts']})",
+        summary["approvable"],
+        reference["approvable"],
+        "share",
+        "ours >= 0.5",
+    )
+    bench.add(
+        f"drafts: fact carried where you answered before (n={summary['answered_before']})",
+        summary["fact_carried_when_answered_before"],
+        reference["fact_carried_when_answered_before"],
+        "share",
+        "ours >= 0.8",
+    )
     for key, persona in four.to_dict()["per_persona"].items():
         ours, own = persona["median_words"], persona["creators_median_words"]
         off = abs(ours / own - 1) if ours is not None and own else None
-        bench.add(f"drafts: median words off the creator's own, {key} ({ours} vs {own})", off, None, "share",
-                  "ours <= 0.3")
+        bench.add(
+            f"drafts: median words off the creator's own, {key} ({ours} vs {own})",
+            off,
+            None,
+            "share",
+            "ours <= 0.3",
+        )

@@ -62,7 +62,9 @@ def test_gui_stalls_while_models_load_switch_and_download(
     # (b) "Use for drafting" on another model in Settings: the session reloads with it
     page = window.settings_page
     window.show_page(window.pages.index(page))
-    qtbot.waitUntil(lambda: SECOND_MODEL in page.model_names() and not window.models.is_busy(), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: SECOND_MODEL in page.model_names() and not window.models.is_busy(), timeout=60_000
+    )
     cards = window.settings_cards
     qtbot.waitUntil(lambda: bool(page.catalogue_card.row_ids()) and not cards.is_busy(), timeout=120_000)
     qtbot.wait(500)
@@ -70,7 +72,9 @@ def test_gui_stalls_while_models_load_switch_and_download(
     heartbeat.start()
     page.use_button.click()
     qtbot.waitUntil(lambda: page.active_model_name() == SECOND_MODEL, timeout=60_000)
-    qtbot.waitUntil(lambda: window.drafting.state == READY and window.drafting._retiring is None, timeout=600_000)
+    qtbot.waitUntil(
+        lambda: window.drafting.state == READY and window.drafting._retiring is None, timeout=600_000
+    )
     switch_ms, switch_detail = heartbeat.stop(), heartbeat.summary()
 
     # (c) a download in progress, from the loopback Hub stand-in at full speed

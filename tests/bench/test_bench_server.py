@@ -69,5 +69,9 @@ def test_server_batch_against_embedded(
         f"  llama_cpp.server, K={K} in flight: {seconds['server']:7.1f} s  {rate['server']:.2f} drafts/s\n"
         f"  embedded backend:                 {seconds['embedded']:7.1f} s  {rate['embedded']:.2f} drafts/s"
     )
-    bench.add(f"inbox draft-all {count}: llama_cpp.server K={K} vs embedded", rate["server"], rate["embedded"],
-              "drafts/s")
+    bench.add(
+        f"inbox draft-all {count}: llama_cpp.server K={K} vs embedded",
+        rate["server"],
+        rate["embedded"],
+        "drafts/s",
+    )

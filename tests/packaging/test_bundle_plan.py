@@ -124,8 +124,17 @@ def test_windows_and_macos_metadata(plan: ModuleType) -> None:
 def test_the_spec_compiles_and_takes_everything_from_the_plan(plan: ModuleType) -> None:
     source = (ROOT / "packaging" / "understudy.spec").read_text(encoding="utf-8")
     compile(source, "understudy.spec", "exec")
-    for name in ("resource_datas", "check_llama_libraries", "qt_excludes", "EXCLUDES", "console_build",
-                 "staged_models", "macos_info_plist", "windows_version_info", "HIDDEN_IMPORT_PACKAGES"):
+    for name in (
+        "resource_datas",
+        "check_llama_libraries",
+        "qt_excludes",
+        "EXCLUDES",
+        "console_build",
+        "staged_models",
+        "macos_info_plist",
+        "windows_version_info",
+        "HIDDEN_IMPORT_PACKAGES",
+    ):
         assert f"plan.{name}" in source
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -102,7 +103,7 @@ def _expected(demo_script: ModuleType, personas_script: ModuleType, persona: str
         posts, comments = other.PHOTOGRAPHER_POSTS, other.PHOTOGRAPHER_COMMENTS
         path, platform = other.PHOTOGRAPHER_ARCHIVE, ("twitter", "tweets-2022+")
     lines = [_lines(c) for c in conversations]
-    exchanges = sum(1 for ls in lines for a, b in zip(ls, ls[1:]) if (a[0], b[0]) == ("fan", "me"))
+    exchanges = sum(1 for ls in lines for a, b in pairwise(ls) if (a[0], b[0]) == ("fan", "me"))
     waiting = [ls[-1][1] for ls in lines if ls[-1][0] == "fan"]
     own = [text for ls in lines for speaker, text in ls if speaker == "me"]
     own += [post if isinstance(post, str) else post[0].replace("{link}", post[1] or "") for post in posts]

@@ -13,9 +13,19 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.core.importers import bluesky_car, fixtures_meta, test_discord, test_generic, test_linkedin
-from tests.core.importers import test_mastodon, test_reddit, test_telegram, test_tiktok, test_whatsapp
-from tests.core.importers import test_youtube
+from tests.core.importers import (
+    bluesky_car,
+    fixtures_meta,
+    test_discord,
+    test_generic,
+    test_linkedin,
+    test_mastodon,
+    test_reddit,
+    test_telegram,
+    test_tiktok,
+    test_whatsapp,
+    test_youtube,
+)
 from tests.core.importers.test_pipeline import x_archive
 
 
@@ -37,7 +47,9 @@ def zip_files(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED
+            )
     return buffer.getvalue()
 
 
@@ -74,7 +86,9 @@ def seeds() -> dict[str, Seed]:
         "tiktok": Seed("tiktok", {"user_data_tiktok.json": json.dumps(test_tiktok.new_schema()).encode()}),
         "twitter": Seed("twitter", _twitter()),
         "whatsapp": Seed(
-            "whatsapp", _as_bytes({"WhatsApp Chat with Anna.txt": test_whatsapp.ANDROID_DM}), me="Ben",
+            "whatsapp",
+            _as_bytes({"WhatsApp Chat with Anna.txt": test_whatsapp.ANDROID_DM}),
+            me="Ben",
             zip_name="WhatsApp Chat with Anna.zip",
         ),
         "youtube": Seed("youtube", test_youtube.takeout(test_youtube.comments_2024())),
@@ -85,20 +99,34 @@ def big_instagram_archive(path: Path, messages: int, per_thread: int = 1000) -> 
     """An Instagram export of ``messages`` DMs in threads of ``per_thread``, fan and creator taking turns."""
     owner = "Creator Name"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        profile = {"profile_user": [{"string_map_data": {"Name": {"value": owner}, "Username": {"value": "creator"}}}]}
-        archive.writestr("personal_information/personal_information/personal_information.json", json.dumps(profile))
+        profile = {
+            "profile_user": [
+                {"string_map_data": {"Name": {"value": owner}, "Username": {"value": "creator"}}}
+            ]
+        }
+        archive.writestr(
+            "personal_information/personal_information/personal_information.json", json.dumps(profile)
+        )
         for thread in range(max(1, messages // per_thread)):
             fan = f"Fan {thread}"
             rows = [
                 {
                     "sender_name": owner if i % 2 else fan,
                     "timestamp_ms": 1_700_000_000_000 + thread * 10_000_000 + i * 1000,
-                    "content": f"thanks so much, message {i}!" if i % 2 else f"love your videos #{thread}-{i}, what camera?",
+                    "content": f"thanks so much, message {i}!"
+                    if i % 2
+                    else f"love your videos #{thread}-{i}, what camera?",
                 }
                 for i in reversed(range(per_thread))  # newest first, as Meta writes them
             ]
-            document = {"participants": [{"name": fan}, {"name": owner}], "messages": rows, "title": fan,
-                        "thread_path": f"inbox/fan{thread}_{thread}"}
-            archive.writestr(f"your_instagram_activity/messages/inbox/fan{thread}_{thread}/message_1.json",
-                             json.dumps(document))
+            document = {
+                "participants": [{"name": fan}, {"name": owner}],
+                "messages": rows,
+                "title": fan,
+                "thread_path": f"inbox/fan{thread}_{thread}",
+            }
+            archive.writestr(
+                f"your_instagram_activity/messages/inbox/fan{thread}_{thread}/message_1.json",
+                json.dumps(document),
+            )
     return path

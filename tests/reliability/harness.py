@@ -33,8 +33,20 @@ def _audit(event: str, args: tuple[object, ...]) -> None:
         )
         if writing and path is not None and not isinstance(path, int):
             _watching[-1].append(os.fsdecode(path))
-    elif event in ("os.rename", "os.replace", "os.mkdir", "os.symlink", "os.link", "os.truncate", "shutil.copyfile"):
-        target = args[1] if event in ("os.rename", "os.replace", "os.symlink", "os.link", "shutil.copyfile") else args[0]
+    elif event in (
+        "os.rename",
+        "os.replace",
+        "os.mkdir",
+        "os.symlink",
+        "os.link",
+        "os.truncate",
+        "shutil.copyfile",
+    ):
+        target = (
+            args[1]
+            if event in ("os.rename", "os.replace", "os.symlink", "os.link", "shutil.copyfile")
+            else args[0]
+        )
         if not isinstance(target, int):
             _watching[-1].append(os.fsdecode(target))  # type: ignore[arg-type]
 
@@ -110,7 +122,7 @@ def write_mutant(mutant: Mutant, folder: Path, zip_name: str) -> Path:
         path.write_bytes(mutant.raw)
         return path
     if mutant.layout == "file":
-        (name, data), = mutant.files.items()
+        ((name, data),) = mutant.files.items()
         path = folder / Path(name).name
         path.write_bytes(data)
         return path

@@ -22,7 +22,20 @@ from typing import Any
 from tests.reliability.corpus import Seed, zip_files
 
 _YTD_PREFIX = re.compile(rb"^(window\.[A-Za-z0-9_.]+\s*=\s*)")
-_JUNK_BYTES = [b"\x00", b"\xff", b"\xc3(", b"\xed\xa0\x80", b'"', b",", b"\n", b"\r", b"{", b"]", b"\\", b"\xef\xbb\xbf"]
+_JUNK_BYTES = [
+    b"\x00",
+    b"\xff",
+    b"\xc3(",
+    b"\xed\xa0\x80",
+    b'"',
+    b",",
+    b"\n",
+    b"\r",
+    b"{",
+    b"]",
+    b"\\",
+    b"\xef\xbb\xbf",
+]
 
 
 @dataclass
@@ -48,16 +61,34 @@ def random_json_value(rnd: random.Random, depth: int = 0) -> Any:
         return rnd.choice([0.5, -0.0, 1e308, 1e-308, 3.14])
     if choice in (4, 5, 6):
         return rnd.choice(
-            ["", " ", "x" * rnd.randrange(1, 300), "2024-05-01T10:00:00Z", "not a date", "\u202e\u200b<b>hi</b>",
-             "\x00\x01\x1f", "😀" * 5, "null", "[]", "../../etc/passwd", "Ava", "user111", "-1"]
+            [
+                "",
+                " ",
+                "x" * rnd.randrange(1, 300),
+                "2024-05-01T10:00:00Z",
+                "not a date",
+                "\u202e\u200b<b>hi</b>",
+                "\x00\x01\x1f",
+                "😀" * 5,
+                "null",
+                "[]",
+                "../../etc/passwd",
+                "Ava",
+                "user111",
+                "-1",
+            ]
         )
     if choice == 7:
         return rnd.choice([[], {}, "[" * 5])
     if choice in (8, 9):
         return [random_json_value(rnd, depth + 1) for _ in range(rnd.randrange(4))]
     if choice == 10:
-        return {rnd.choice(["text", "id", "date", "messages", "sender_name", "x", ""]): random_json_value(rnd, depth + 1)
-                for _ in range(rnd.randrange(4))}
+        return {
+            rnd.choice(["text", "id", "date", "messages", "sender_name", "x", ""]): random_json_value(
+                rnd, depth + 1
+            )
+            for _ in range(rnd.randrange(4))
+        }
     nested: Any = "deep"
     for _ in range(rnd.randrange(50, 400)):
         nested = [nested]
@@ -92,7 +123,7 @@ def _mutate_json(data: bytes, rnd: random.Random) -> tuple[bytes, str] | None:
     prefix = b""
     body = data
     if match := _YTD_PREFIX.match(data):
-        prefix, body = match.group(1), data[match.end():]
+        prefix, body = match.group(1), data[match.end() :]
     try:
         value = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -128,7 +159,9 @@ def _mutate_bytes(data: bytes, rnd: random.Random) -> tuple[bytes, str]:
     lines = data.split(b"\n")
     index = rnd.randrange(len(lines))
     if op == 3:
-        lines[index] = rnd.choice([b"", b",,,,,,", b'"unterminated', b"\x00" * 10, b"a" * 5000, b"12/31/99, 25:61 - :"])
+        lines[index] = rnd.choice(
+            [b"", b",,,,,,", b'"unterminated', b"\x00" * 10, b"a" * 5000, b"12/31/99, 25:61 - :"]
+        )
         return b"\n".join(lines), f"line {index} replaced"
     del lines[index]
     return b"\n".join(lines), f"line {index} removed"
@@ -146,7 +179,9 @@ def _mutate_member(files: dict[str, bytes], rnd: random.Random) -> str:
         del files[name]
         return f"{name}: dropped"
     if op == 9:
-        new_name = rnd.choice([name.upper(), "x/" + name, name.replace("/", "//"), name + ".bak", "é/" + name, name[:-1]])
+        new_name = rnd.choice(
+            [name.upper(), "x/" + name, name.replace("/", "//"), name + ".bak", "é/" + name, name[:-1]]
+        )
         files[new_name] = files.pop(name)
         return f"{name}: renamed to {new_name!r}"
     files[name], what = _mutate_bytes(files[name], rnd)

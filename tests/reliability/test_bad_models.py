@@ -30,6 +30,9 @@ from desktop.core.models.manager import ModelManager
 from desktop.core.models.probe import ensure_loadable, probe_command, probe_sidecar
 from desktop.core.paths import Paths
 
+# The GUI fixtures (a shown main window on a throwaway base folder, closed after the test).
+from tests.ui.conftest import open_window, styled_app  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 LOAD_IN_CHILD = textwrap.dedent(
@@ -52,14 +55,22 @@ LOAD_IN_CHILD = textwrap.dedent(
 def load_in_child(path: Path) -> str:
     """Load ``path`` as the app does, in a child process; its one-line verdict (a crash fails the test)."""
     done = subprocess.run(
-        [sys.executable, "-c", LOAD_IN_CHILD, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [sys.executable, "-c", LOAD_IN_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
         check=False,
     )
-    assert done.returncode == 0, f"loading {path.name} crashed the process (exit {done.returncode}): {done.stderr[-2000:]}"
+    assert done.returncode == 0, (
+        f"loading {path.name} crashed the process (exit {done.returncode}): {done.stderr[-2000:]}"
+    )
     return done.stdout.strip().splitlines()[-1]
 
 
-def write_gguf(path: Path, architecture: str, *, layers: int = 2, width: int = 16, tensor_bytes: int | None = None) -> Path:
+def write_gguf(
+    path: Path, architecture: str, *, layers: int = 2, width: int = 16, tensor_bytes: int | None = None
+) -> Path:
     """A small, well-formed GGUF; ``tensor_bytes`` declares one big F32 tensor instead (a sparse file)."""
     import gguf
 
@@ -128,7 +139,9 @@ def test_a_valid_gguf_of_an_unknown_architecture_gets_a_plain_message(tmp_path: 
     assert "does not support" in verdict
 
 
-def test_a_header_claiming_more_layers_than_llama_cpp_allows_is_refused_not_aborted(tmp_path: Path, gemma: Path) -> None:
+def test_a_header_claiming_more_layers_than_llama_cpp_allows_is_refused_not_aborted(
+    tmp_path: Path, gemma: Path
+) -> None:
     model = write_gguf(tmp_path / "deep.gguf", "llama", layers=513)
     with pytest.raises(ModelError, match="513 layers"):
         read_model_facts(model)
@@ -138,7 +151,9 @@ def test_a_header_claiming_more_layers_than_llama_cpp_allows_is_refused_not_abor
 
 def test_a_model_larger_than_free_memory_is_refused_with_the_numbers(tmp_path: Path) -> None:
     free = available_ram_bytes()
-    model = write_gguf(tmp_path / "huge-70b.gguf", "llama", layers=80, width=8192, tensor_bytes=free + 8 * 1024**3)
+    model = write_gguf(
+        tmp_path / "huge-70b.gguf", "llama", layers=80, width=8192, tensor_bytes=free + 8 * 1024**3
+    )
     facts = read_model_facts(model)
     assert facts.size_bytes > free and model.stat().st_blocks * 512 < 1024**2  # sparse: no disk used
     with pytest.raises(ModelError, match=r"needs about .* of memory.*this computer has .* free"):
@@ -146,7 +161,11 @@ def test_a_model_larger_than_free_memory_is_refused_with_the_numbers(tmp_path: P
 
 
 def test_the_app_keeps_running_when_the_chosen_model_is_broken(
-    tmp_path: Path, gemma: Path, qtbot, styled_app, open_window
+    tmp_path: Path,
+    gemma: Path,
+    qtbot,
+    styled_app,  # noqa: F811 - the fixtures imported above
+    open_window,  # noqa: F811
 ) -> None:
     """The active model was cut short after it was chosen: the Preview page says so and the window goes on."""
     from desktop.ui.controllers.drafting_controller import FAILED
@@ -166,10 +185,6 @@ def test_the_app_keeps_running_when_the_chosen_model_is_broken(
     for index in range(window.stack.count()):  # every page still opens
         window.show_page(index)
         assert window.stack.currentIndex() == index
-
-
-# The GUI fixtures (a shown main window on a throwaway base folder, closed after the test).
-from tests.ui.conftest import open_window, styled_app  # noqa: E402,F401
 
 
 # --- the child-process probe: a native crash on a new model file cannot take the app down -------------
@@ -202,8 +217,10 @@ def test_a_new_model_file_is_probed_in_a_child_once_and_the_verdict_kept(
     [
         ("import os; os.abort()", r"crashed \(SIGABRT\) while loading odd\.gguf, a 'llama' model"),
         ("import ctypes; ctypes.string_at(0)", r"crashed \(SIGSEGV\)"),
-        ("import sys; print('ValueError: Failed to load model', file=sys.stderr); sys.exit(1)",
-         r"could not load odd\.gguf, a 'llama' model \(ValueError: Failed to load model\)"),
+        (
+            "import sys; print('ValueError: Failed to load model', file=sys.stderr); sys.exit(1)",
+            r"could not load odd\.gguf, a 'llama' model \(ValueError: Failed to load model\)",
+        ),
     ],
 )
 def test_a_child_that_crashes_or_fails_on_a_model_becomes_a_plain_message(
@@ -223,9 +240,13 @@ def test_a_child_that_crashes_or_fails_on_a_model_becomes_a_plain_message(
 
 def test_the_probe_child_is_the_app_itself(tmp_path: Path, gemma: Path) -> None:
     """`python -m desktop --probe-model FILE`: what a source checkout runs (the frozen app runs itself)."""
-    done = subprocess.run(probe_command(gemma), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    done = subprocess.run(
+        probe_command(gemma), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"GGUF" + os.urandom(4096))
-    done = subprocess.run(probe_command(fake), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
+    done = subprocess.run(
+        probe_command(fake), capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+    )
     assert done.returncode == 1 and "ModelError" in done.stderr

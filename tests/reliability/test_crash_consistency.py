@@ -1,4 +1,5 @@
-"""kill -9 at random points of an import, persona saves, inbox edits and pack export: nothing half-done survives.
+"""kill -9 at random points of an import, persona saves, inbox edits and pack export: nothing half-done
+survives.
 
 Each test runs the work in a child process, waits for it to start working, and sends SIGKILL
 after a random delay (a seeded ``random.Random``; the seed and the kill points are printed, so
@@ -24,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop.core.importers.pipeline import STYLE_PROFILE_STEP
 from desktop.core.inbox import (
+    _journal,
     add_message,
     approve,
     commit_edit,
@@ -34,9 +37,7 @@ from desktop.core.inbox import (
     save_draft,
     verify_pack,
 )
-from desktop.core.inbox import _journal
 from desktop.core.inbox.packs import SIGNING_KEY_NAME
-from desktop.core.importers.pipeline import STYLE_PROFILE_STEP
 from desktop.core.persona.model import Persona
 from desktop.core.persona.versions import list_versions, save_persona
 from desktop.core.secrets import SecretStore
@@ -153,7 +154,9 @@ def test_kill_9_at_20_points_of_a_100k_item_import(tmp_path: Path) -> None:
         with open_store(path) as store:
             assert_store_sound(store)
             found = counts(store)
-            assert found in (empty, whole), f"kill {number} at {delay}s ({reached!r}) left part of the import: {found}"
+            assert found in (empty, whole), (
+                f"kill {number} at {delay}s ({reached!r}) left part of the import: {found}"
+            )
             if found == empty:
                 assert snapshot(store) == before, f"kill {number} at {delay}s changed the store"
             fresh = tmp_path / "fresh.zip"
@@ -177,7 +180,9 @@ def test_kill_9_at_20_points_of_a_100k_item_import(tmp_path: Path) -> None:
         with open_store(path) as store:
             assert_store_sound(store)
             found = counts(store)
-            assert found in (empty, whole), f"a kill {delay}s into the last step left part of the import: {found}"
+            assert found in (empty, whole), (
+                f"a kill {delay}s into the last step left part of the import: {found}"
+            )
         around_commit.append(("whole" if found == whole else "none", delay, run.lines[-1][:60]))
         path.unlink()
     print("kills around the commit:", *around_commit, sep="\n   ")
@@ -224,14 +229,18 @@ def test_kill_9_at_20_points_of_persona_saves_and_exports(tmp_path: Path) -> Non
     for number, delay in enumerate(kill_points(rng, 1.5)):
         run = run_and_kill(PERSONA_SAVER, [str(store_path), str(exported), str(start)], delay)
         # A kill can cut the child's last line short ("saved" without its number): whole lines only.
-        saved = [int(parts[1]) for parts in map(str.split, run.lines) if len(parts) == 2 and parts[0] == "saved"]
+        saved = [
+            int(parts[1]) for parts in map(str.split, run.lines) if len(parts) == 2 and parts[0] == "saved"
+        ]
         with open_store(store_path) as store:
             assert_store_sound(store)
             versions = list_versions(store)  # every row parses into a whole persona
             newest = versions[0].persona if versions else None
             last_saved = saved[-1] if saved else start - 1
             # The save being made at the kill is there whole, or not at all.
-            assert newest is None or newest.display_name in (f"Ava {last_saved}", f"Ava {last_saved + 1}"), number
+            assert newest is None or newest.display_name in (f"Ava {last_saved}", f"Ava {last_saved + 1}"), (
+                number
+            )
             assert newest is None or len(newest.facts) == 2000
             assert [v.note for v in versions] == [f"save {n}" for n in range(len(versions) - 1, -1, -1)]
             start = len(versions)
@@ -279,7 +288,8 @@ def check_inbox_consistent(store: Store, items: list[int]) -> None:
         draft = _journal.draft_row(store, int(entry["draft_id"]))
         assert draft["status"] == entry["state"], (item, draft["status"], entry["state"])
         last_text = store.db.execute(
-            "SELECT new_text FROM draft_history WHERE draft_id = ? AND new_text IS NOT NULL ORDER BY id DESC LIMIT 1",
+            "SELECT new_text FROM draft_history WHERE draft_id = ? AND new_text IS NOT NULL ORDER BY id "
+            "DESC LIMIT 1",
             [draft["id"]],
         ).fetchone()[0]
         assert last_text == draft["text"], (item, last_text, draft["text"])
@@ -288,7 +298,9 @@ def check_inbox_consistent(store: Store, items: list[int]) -> None:
         ).fetchone()
         if action is not None:
             assert json.loads(action[0]) == json.loads(_journal.dumps(_journal.snapshot(store, item))), item
-        pending = store.db.execute("SELECT text FROM pending_edits WHERE draft_id = ?", [draft["id"]]).fetchone()
+        pending = store.db.execute(
+            "SELECT text FROM pending_edits WHERE draft_id = ?", [draft["id"]]
+        ).fetchone()
         if pending is not None:
             head, _, typed = pending[0].partition(": ")
             assert head.startswith("reply ") and "thanks so much!".startswith(typed), pending[0]
@@ -297,7 +309,9 @@ def check_inbox_consistent(store: Store, items: list[int]) -> None:
 def test_kill_9_at_20_points_of_inbox_edits(tmp_path: Path) -> None:
     store_path = tmp_path / "store.sqlite3"
     with open_store(store_path) as store:
-        items = [add_message(store, f"question {n}?", sender=f"fan{n}", platform="instagram") for n in range(3)]
+        items = [
+            add_message(store, f"question {n}?", sender=f"fan{n}", platform="instagram") for n in range(3)
+        ]
         for item in items:
             save_draft(store, item, "a first draft")
     rng = random.Random(int(os.environ.get("UNDERSTUDY_KILL_SEED", "9")))
@@ -342,8 +356,8 @@ EXPORTER = textwrap.dedent(
     print("ready", flush=True)
     for pack in range(100000):
         for n in range(5):
-            item = add_message(store, f"question {round_}-{pack}-{n}?", sender=f"fan{n}", platform="instagram",
-                               message_id=f"m-{round_}-{pack}-{n}")
+            item = add_message(store, f"question {round_}-{pack}-{n}?", sender=f"fan{n}",
+                               platform="instagram", message_id=f"m-{round_}-{pack}-{n}")
             save_draft(store, item, f"answer {round_}-{pack}-{n}")
             approve(store, item)
         export_pack(store, f"{out}/pack-{round_}-{pack}.zip", secret_store=SecretStore())
@@ -361,7 +375,9 @@ def check_packs_consistent(store: Store, out: Path, secret_store: SecretStore) -
         pack = Path(exports[export_id]["path"])
         result = verify_pack(pack, secret_store)
         assert result.ok, (pack, result.problems)
-        in_store = store.db.execute("SELECT count(*) FROM drafts WHERE export_id = ?", [export_id]).fetchone()[0]
+        in_store = store.db.execute(
+            "SELECT count(*) FROM drafts WHERE export_id = ?", [export_id]
+        ).fetchone()[0]
         assert in_store == exports[export_id]["draft_count"]
     stray = store.db.execute(
         "SELECT count(*) FROM drafts WHERE export_id IS NOT NULL AND export_id NOT IN (%s)"
@@ -374,7 +390,9 @@ def check_packs_consistent(store: Store, out: Path, secret_store: SecretStore) -
     ).fetchone()[0]
     assert mismatched == 0
     on_disk = {p.name for p in out.iterdir()}
-    assert on_disk == {Path(exports[i]["path"]).name for i in complete}, "a pack file without its export, or a partial"
+    assert on_disk == {Path(exports[i]["path"]).name for i in complete}, (
+        "a pack file without its export, or a partial"
+    )
 
 
 def test_kill_9_at_20_points_of_pack_export(tmp_path: Path, memory_keyring: InMemoryKeyring) -> None:
@@ -393,13 +411,19 @@ def test_kill_9_at_20_points_of_pack_export(tmp_path: Path, memory_keyring: InMe
         with open_store(store_path) as store:
             assert_store_sound(store)
             # The next export settles the interrupted one (completes it or frees its replies)...
-            item = add_message(store, f"after kill {number}", sender="fan", platform="instagram",
-                               message_id=f"after-{number}")
+            item = add_message(
+                store,
+                f"after kill {number}",
+                sender="fan",
+                platform="instagram",
+                message_id=f"after-{number}",
+            )
             save_draft(store, item, "the answer")
             approve(store, item)
             summary = export_pack(store, out / f"fresh-{number}.zip", secret_store=secret_store)
             assert summary.replies >= 1 and verify_pack(summary.path, secret_store).ok
-            assert store.db.execute(
-                "SELECT count(*) FROM inbox_entries WHERE state = 'approved'"
-            ).fetchone()[0] == 0, "an approved reply was left behind"
+            assert (
+                store.db.execute("SELECT count(*) FROM inbox_entries WHERE state = 'approved'").fetchone()[0]
+                == 0
+            ), "an approved reply was left behind"
             check_packs_consistent(store, out, secret_store)

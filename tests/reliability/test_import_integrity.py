@@ -35,10 +35,20 @@ def test_the_first_import_of_replies_into_a_new_profile_succeeds(tmp_path: Path,
 
 def test_an_item_repeated_within_one_import_is_indexed_once_with_its_last_text(tmp_path: Path) -> None:
     rows = [
-        {"text": "first words about sourdough", "author": "Ava", "timestamp": "2024-05-01T10:00:00Z", "id": "p1",
-         "is_owner": True},
-        {"text": "corrected words about rye", "author": "Ava", "timestamp": "2024-05-01T10:00:00Z", "id": "p1",
-         "is_owner": True},
+        {
+            "text": "first words about sourdough",
+            "author": "Ava",
+            "timestamp": "2024-05-01T10:00:00Z",
+            "id": "p1",
+            "is_owner": True,
+        },
+        {
+            "text": "corrected words about rye",
+            "author": "Ava",
+            "timestamp": "2024-05-01T10:00:00Z",
+            "id": "p1",
+            "is_owner": True,
+        },
     ]
     archive = tmp_path / "posts.zip"
     archive.write_bytes(zip_files({"posts.jsonl": "\n".join(json.dumps(r) for r in rows).encode()}))

@@ -3,8 +3,8 @@
 One child process plays a creator at the command line (``desktop.app.main``, as the
 ``understudy`` command runs it): a sample of 3 messages drafted by the real default model, then
 9,997 more incoming messages imported from a CSV, and all 10,000 reviewed one command at a time
-(every tenth edited first, each approved), listed, exported as one pack and verified. It samples its own resident
-memory, open file descriptors and threads; after a warm-up of 500 reviews memory may not grow by
+(every tenth edited first, each approved), listed, exported as one pack and verified. It samples its
+own resident memory, open file descriptors and threads; after a warm-up of 500 reviews memory may not grow by
 more than 50 MB and descriptors and threads may not grow at all.
 
 Drafting all 10,000 with the real model would take hours on 2 cores, so the model drafts the
@@ -58,13 +58,15 @@ CREATOR = textwrap.dedent(
     def status():
         with open("/proc/self/status") as handle:
             rss = next(int(line.split()[1]) for line in handle if line.startswith("VmRSS:")) / 1024
-        return {"rss_mb": rss, "fds": len(os.listdir("/proc/self/fd")), "threads": len(os.listdir("/proc/self/task"))}
+        return {"rss_mb": rss, "fds": len(os.listdir("/proc/self/fd")),
+                "threads": len(os.listdir("/proc/self/task"))}
 
     def incoming(path, numbers):
         with open(path, "w", encoding="utf-8") as handle:
             handle.write("text,from,platform,id\\n")
             for n in numbers:
-                handle.write(f"Hi! Question {n}: what camera do you use for the vlogs?,fan{n},instagram,m{n}\\n")
+                question = f"Hi! Question {n}: what camera do you use for the vlogs?"
+                handle.write(f"{question},fan{n},instagram,m{n}\\n")
         return path
 
     started = time.monotonic()
@@ -78,7 +80,9 @@ CREATOR = textwrap.dedent(
     timings["import_s"] = time.monotonic() - started
     store_path = Paths.resolve(base).profile().store
     with open_store(store_path) as store:
-        drafted = {row[0] for row in store.db.execute("SELECT item_id FROM inbox_entries WHERE draft_id IS NOT NULL")}
+        drafted = {
+            row[0] for row in store.db.execute("SELECT item_id FROM inbox_entries WHERE draft_id IS NOT NULL")
+        }
         items = [row[0] for row in store.db.execute("SELECT item_id FROM inbox_entries ORDER BY item_id")]
         with store.db.atomic():
             for item in items:
@@ -122,10 +126,15 @@ def test_10k_inbox_items_reviewed_through_the_cli_with_flat_memory_and_no_leaks(
     keys.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", CREATOR, str(base), str(ITEMS), str(keys), str(WARM_UP)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=3600, check=False,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=3600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stderr[done.stderr.rindex('{"warm"'):])
+    report = json.loads(done.stderr[done.stderr.rindex('{"warm"') :])
     print(f"\nload at {ITEMS:,} items: {json.dumps(report, indent=1)}")
     assert report["states"] == {"exported": ITEMS} and report["verified"]
     assert report["model_drafted"] == 3

@@ -110,7 +110,9 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
     keychain = SecretStore()
     keychain.set(API_KEY_SECRET, api_key)
     keychain.set(TOKEN_SECRET, token)
-    archive = big_instagram_archive(tmp_path / "instagram.zip", 210, per_thread=21)  # each thread ends with a fan
+    archive = big_instagram_archive(
+        tmp_path / "instagram.zip", 210, per_thread=21
+    )  # each thread ends with a fan
     pack = tmp_path / "replies.zip"
 
     assert _cli(base, "import", str(archive)) == 0
@@ -123,7 +125,9 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
     drafted = [e for e in json.loads(capsys.readouterr().out)["entries"] if e["draft_id"] is not None]
     assert len(drafted) == 2
     for entry in drafted:
-        assert _cli(base, "inbox", "edit", str(entry["item_id"]), "Thank you so much! It's a Sony A7 IV.") == 0
+        assert (
+            _cli(base, "inbox", "edit", str(entry["item_id"]), "Thank you so much! It's a Sony A7 IV.") == 0
+        )
         assert _cli(base, "inbox", "approve", str(entry["item_id"])) == 0
     assert _cli(base, "packs", "export", str(pack)) == 0
     assert _cli(base, "packs", "verify", str(pack)) == 0
@@ -143,7 +147,15 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
 
     # Data at rest: the folders are the creator's alone, the database too (its WAL and SHM with it).
     profile = paths.profile()
-    for folder in (base, paths.models, paths.cache, paths.logs, paths.profiles_dir, profile.root, profile.index_dir):
+    for folder in (
+        base,
+        paths.models,
+        paths.cache,
+        paths.logs,
+        paths.profiles_dir,
+        profile.root,
+        profile.index_dir,
+    ):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     for suffix in ("", "-wal", "-shm"):
         database = profile.store.with_name(profile.store.name + suffix)
@@ -151,7 +163,9 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
             assert stat.S_IMODE(database.stat().st_mode) == 0o600, database
 
 
-def test_an_older_store_readable_by_others_is_made_private_when_opened(tmp_path: Path, private_umask: None) -> None:
+def test_an_older_store_readable_by_others_is_made_private_when_opened(
+    tmp_path: Path, private_umask: None
+) -> None:
     path = tmp_path / "store.sqlite3"
     open_store(path).close()
     path.chmod(0o644)
@@ -232,8 +246,9 @@ def test_the_server_backend_reaches_its_configured_address_only_even_with_a_prox
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     SecretStore().set(API_KEY_SECRET, "sk-test")
-    backend = OpenAIServerBackend(ServerSettings(base_url=f"http://127.0.0.1:{port}/v1", timeout_s=5), SecretStore())
+    backend = OpenAIServerBackend(
+        ServerSettings(base_url=f"http://127.0.0.1:{port}/v1", timeout_s=5), SecretStore()
+    )
     with pytest.raises(ModelError):
         backend.load()
     assert connections and set(connections) == {("127.0.0.1", port)}
-

@@ -32,7 +32,9 @@ def open_window(qtbot, styled_app: QApplication) -> Iterator[OpenWindow]:
     """``open_window(paths, welcome_seen=True, check_models=False)``: a shown MainWindow."""
     opened: list[MainWindow] = []
 
-    def _open(paths: Paths, *, welcome_seen: bool = True, check_models: bool = False, profile: str = "default"):
+    def _open(
+        paths: Paths, *, welcome_seen: bool = True, check_models: bool = False, profile: str = "default"
+    ):
         if welcome_seen:
             mark_welcome_seen(paths)
         window = MainWindow(paths, profile, check_models=check_models)

@@ -25,7 +25,7 @@ class _SlowWriter:
         rate = self._hub.bytes_per_s
         if rate:
             for start in range(0, len(data), 64 * 1024):  # small slices: a cancel is seen quickly
-                piece = data[start:start + 64 * 1024]
+                piece = data[start : start + 64 * 1024]
                 self._inner.write(piece)
                 time.sleep(len(piece) / rate)
             return len(data)
@@ -54,4 +54,6 @@ def serve_as(entry: Any, model: Path, folder: Path, bytes_per_s: float | None = 
             os.link(model, served)  # same disk: no 241 MB copy
         except OSError:
             shutil.copyfile(model, served)
-    return ThrottledHub(files={f"{entry.repo}/{entry.file}": HubFile(served)}, bytes_per_s=bytes_per_s).start()
+    return ThrottledHub(
+        files={f"{entry.repo}/{entry.file}": HubFile(served)}, bytes_per_s=bytes_per_s
+    ).start()

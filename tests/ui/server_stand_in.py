@@ -40,8 +40,10 @@ class OpenAIStandIn:
             def do_GET(self) -> None:
                 if stand_in.refused(self):
                     return
-                stand_in.send_json(self, {"object": "list",
-                                          "data": [{"id": stand_in.model, "object": "model", "owned_by": "me"}]})
+                stand_in.send_json(
+                    self,
+                    {"object": "list", "data": [{"id": stand_in.model, "object": "model", "owned_by": "me"}]},
+                )
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -66,7 +68,9 @@ class OpenAIStandIn:
         self.authorizations.append(auth)
         if self.required_key is None or auth == f"Bearer {self.required_key}":
             return False
-        self.send_json(handler, {"error": {"message": "Invalid API key", "type": "invalid_request_error"}}, 401)
+        self.send_json(
+            handler, {"error": {"message": "Invalid API key", "type": "invalid_request_error"}}, 401
+        )
         return True
 
     @staticmethod
@@ -85,11 +89,26 @@ class OpenAIStandIn:
         handler.end_headers()
         handler.close_connection = True
         if chat:
-            choice = {"index": 0, "delta": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}
-            chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": self.model,
-                     "choices": [choice]}
+            choice = {
+                "index": 0,
+                "delta": {"role": "assistant", "content": self.reply},
+                "finish_reason": "stop",
+            }
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": self.model,
+                "choices": [choice],
+            }
         else:
             choice = {"index": 0, "text": self.reply, "finish_reason": "stop", "logprobs": None}
-            chunk = {"id": "c", "object": "text_completion", "created": 0, "model": self.model, "choices": [choice]}
+            chunk = {
+                "id": "c",
+                "object": "text_completion",
+                "created": 0,
+                "model": self.model,
+                "choices": [choice],
+            }
         handler.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
         handler.wfile.flush()

@@ -41,7 +41,9 @@ def shoot(app, window, widget, name: str) -> None:
     from PySide6.QtWidgets import QScrollArea
 
     scroll = window.settings_page.findChild(QScrollArea)
-    scroll.verticalScrollBar().setValue(widget.mapTo(scroll.widget(), widget.rect().topLeft()).y() - 12)  # the gap above the card
+    scroll.verticalScrollBar().setValue(
+        widget.mapTo(scroll.widget(), widget.rect().topLeft()).y() - 12
+    )  # the gap above the card
     settle(app)
     window.grab().save(str(OUT / name))
     print("saved", OUT / name)

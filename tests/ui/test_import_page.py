@@ -27,7 +27,8 @@ from desktop.ui.widgets.import_page import ImportPage
 TIMEOUT = 60_000  # generous: the machine is shared with other test runs
 
 ACCOUNT_JS = (
-    'window.YTD.account.part0 = [{"account": {"accountId": "111", "username": "me", "accountDisplayName": "Me"}}]'
+    'window.YTD.account.part0 = [{"account": {"accountId": "111", "username": "me", '
+    '"accountDisplayName": "Me"}}]'
 )
 
 
@@ -65,7 +66,10 @@ def twitter_zip(path: Path, *, tweets: int = 1, first_id: int = 1) -> Path:
             }
         }
     ]
-    rows = [tweet(str(first_id + n), "hello world" if n == 0 else f"tweet {n} about my channel") for n in range(tweets)]
+    rows = [
+        tweet(str(first_id + n), "hello world" if n == 0 else f"tweet {n} about my channel")
+        for n in range(tweets)
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data/account.js", ACCOUNT_JS)
         archive.writestr("data/tweets.js", "window.YTD.tweets.part0 = " + json.dumps(rows))
@@ -73,7 +77,9 @@ def twitter_zip(path: Path, *, tweets: int = 1, first_id: int = 1) -> Path:
     return path
 
 
-def whatsapp_chat(path: Path, text: str = "12/01/2024, 10:00 - Ana: hi\n12/01/2024, 10:05 - Ben: hello back\n") -> Path:
+def whatsapp_chat(
+    path: Path, text: str = "12/01/2024, 10:00 - Ana: hi\n12/01/2024, 10:05 - Ben: hello back\n"
+) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -82,7 +88,11 @@ def drop(qtbot, page: ImportPage, *paths: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     page.drop_zone.dropEvent(event)
 
@@ -104,7 +114,8 @@ def counts(paths: Paths) -> tuple[int, int, int]:
     if not paths.profile("default").store.exists():
         return (0, 0, 0)
     return store_rows(
-        paths, "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM items), (SELECT count(*) FROM threads)"
+        paths,
+        "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM items), (SELECT count(*) FROM threads)",
     )[0]
 
 
@@ -122,7 +133,9 @@ def wait_idle(qtbot, window: MainWindow) -> None:
 
 def wait_cards(qtbot, page: ImportPage, count: int) -> None:
     """Until ``count`` cards are shown (a widget added to a shown layout appears on the next loop turn)."""
-    qtbot.waitUntil(lambda: len(page.cards) == count and all(card.isVisible() for card in page.cards), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(page.cards) == count and all(card.isVisible() for card in page.cards), timeout=TIMEOUT
+    )
 
 
 def only_row(page: ImportPage):
@@ -172,7 +185,12 @@ def test_dropping_an_archive_imports_it_with_a_summary_card(
     assert "X (Twitter)" in card.title_label.text() and "tweets-2022+" in card.title_label.text()
     assert "9 Nov 2024 – 10 Nov 2024" in card.dates_label.text()
     assert card.stats == {
-        "posts": 1, "comments": 0, "threads": 1, "messages": 1, "exchanges": 0, "inbox_candidates": 1,
+        "posts": 1,
+        "comments": 0,
+        "threads": 1,
+        "messages": 1,
+        "exchanges": 0,
+        "inbox_candidates": 1,
     }
     assert "added 2 new" in card.note_label.text()
     assert not card.warnings_button.isVisible()
@@ -198,7 +216,9 @@ def test_the_chart_shows_activity_per_month(qtbot, open_window, paths: Paths, tm
     assert "3 by you, 1 by others" in page.chart.accessibleDescription()
 
 
-def test_importing_the_same_archive_again_finds_nothing_new(qtbot, open_window, paths: Paths, tmp_path: Path) -> None:
+def test_importing_the_same_archive_again_finds_nothing_new(
+    qtbot, open_window, paths: Paths, tmp_path: Path
+) -> None:
     archive = twitter_zip(tmp_path / "x.zip")
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, archive)
@@ -209,7 +229,9 @@ def test_importing_the_same_archive_again_finds_nothing_new(qtbot, open_window, 
     second = page.rows[max(page.rows)]
     assert second.state == "done"
     assert "Nothing new" in second.message_label.text() and "2 items" in second.message_label.text()
-    qtbot.waitUntil(lambda: len(page.cards) == 1 and "nothing new" in page.cards[0].note_label.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(page.cards) == 1 and "nothing new" in page.cards[0].note_label.text(), timeout=TIMEOUT
+    )
     assert "all 2 were already imported" in page.cards[0].note_label.text()
     assert counts(paths) == (1, 2, 1)
 
@@ -239,7 +261,9 @@ def test_archives_are_imported_one_after_another(qtbot, open_window, paths: Path
 # --- errors -----------------------------------------------------------------------------------
 
 
-def test_a_corrupt_zip_shows_a_plain_error_and_changes_nothing(qtbot, open_window, paths: Paths, tmp_path: Path) -> None:
+def test_a_corrupt_zip_shows_a_plain_error_and_changes_nothing(
+    qtbot, open_window, paths: Paths, tmp_path: Path
+) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "good.zip"))
     wait_idle(qtbot, window)
@@ -270,7 +294,9 @@ def test_an_unknown_file_lists_what_is_supported(qtbot, open_window, paths: Path
     assert counts(paths)[:2] == (0, 0)
 
 
-def test_a_bug_shows_something_went_wrong_with_details(qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch) -> None:
+def test_a_bug_shows_something_went_wrong_with_details(
+    qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
+) -> None:
     from desktop.core.importers import pipeline
 
     def broken(*args, **kwargs):
@@ -340,7 +366,9 @@ def test_cancel_mid_import_keeps_the_store_unchanged(
     assert len(page.cards) == 1
 
 
-def test_escape_cancels_the_running_import(qtbot, open_window, paths: Paths, tmp_path: Path, gated_save_items) -> None:
+def test_escape_cancels_the_running_import(
+    qtbot, open_window, paths: Paths, tmp_path: Path, gated_save_items
+) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "big.zip", tweets=3_000))
     row = only_row(page)
@@ -352,7 +380,9 @@ def test_escape_cancels_the_running_import(qtbot, open_window, paths: Paths, tmp
     assert counts(paths)[:2] == (0, 0)
 
 
-def test_cancel_right_after_start_and_of_a_queued_import(qtbot, open_window, paths: Paths, tmp_path: Path) -> None:
+def test_cancel_right_after_start_and_of_a_queued_import(
+    qtbot, open_window, paths: Paths, tmp_path: Path
+) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "a.zip"), twitter_zip(tmp_path / "b.zip", first_id=50))
     first, second = page.rows.values()
@@ -385,7 +415,9 @@ def test_closing_the_window_mid_import_rolls_it_back(
 # --- who is the creator? ------------------------------------------------------------------------
 
 
-def test_a_chat_that_does_not_say_who_you_are_asks_once(qtbot, open_window, paths: Paths, tmp_path: Path) -> None:
+def test_a_chat_that_does_not_say_who_you_are_asks_once(
+    qtbot, open_window, paths: Paths, tmp_path: Path
+) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, whatsapp_chat(tmp_path / "chat.txt"))
     qtbot.waitUntil(lambda: page.owner_dialog is not None and page.owner_dialog.isVisible(), timeout=TIMEOUT)
@@ -403,14 +435,23 @@ def test_a_chat_that_does_not_say_who_you_are_asks_once(qtbot, open_window, path
     card = page.cards[0]
     assert "WhatsApp" in card.title_label.text()
     assert card.stats["messages"] == 2 and card.stats["exchanges"] == 1
-    assert store_rows(paths, "SELECT handle, is_owner FROM people ORDER BY handle") == [("Ana", 0), ("Ben", 1)]
+    assert store_rows(paths, "SELECT handle, is_owner FROM people ORDER BY handle") == [
+        ("Ana", 0),
+        ("Ben", 1),
+    ]
     if card.warnings:  # e.g. ambiguous day/month order: expandable, in plain words
         assert card.warnings_button.isVisible() and not card.warnings_label.isVisible()
         qtbot.mouseClick(card.warnings_button, Qt.MouseButton.LeftButton)
         assert card.warnings_label.isVisible() and card.warnings[0] in card.warnings_label.text()
 
     # The answer is remembered for the next chat from the same app: no second question.
-    drop(qtbot, page, whatsapp_chat(tmp_path / "chat2.txt", "13/01/2024, 09:00 - Cleo: hey Ben\n13/01/2024, 09:01 - Ben: hey!\n"))
+    drop(
+        qtbot,
+        page,
+        whatsapp_chat(
+            tmp_path / "chat2.txt", "13/01/2024, 09:00 - Cleo: hey Ben\n13/01/2024, 09:01 - Ben: hey!\n"
+        ),
+    )
     wait_cards(qtbot, page, 2)
     assert page.owner_dialog is None
     assert ("Ben", 1) in store_rows(paths, "SELECT handle, is_owner FROM people")
@@ -437,7 +478,9 @@ def test_typing_a_name_and_skipping(qtbot, open_window, paths: Paths, tmp_path: 
 # --- removing, reloading, keyboard -----------------------------------------------------------------
 
 
-def test_removing_a_source_asks_then_removes_it(qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch) -> None:
+def test_removing_a_source_asks_then_removes_it(
+    qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
+) -> None:
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "x.zip"))
     wait_cards(qtbot, page, 1)
@@ -468,15 +511,22 @@ def test_removing_one_of_two_copies_keeps_the_items_and_says_so(
     from tests.core.importers.test_overlapping_sources import instagram_zip
 
     window, page = open_import_page(qtbot, open_window, paths)
-    copies = instagram_zip(tmp_path / "ig.zip", 6, 1, 1), instagram_zip(tmp_path / "ig2.zip", 6, 1, 1, stored=True)
+    copies = (
+        instagram_zip(tmp_path / "ig.zip", 6, 1, 1),
+        instagram_zip(tmp_path / "ig2.zip", 6, 1, 1, stored=True),
+    )
     drop(qtbot, page, *copies)  # the same export zipped twice
     wait_cards(qtbot, page, 2)
-    assert [(card.overview.filename, card.overview.items) for card in page.cards] == [("ig2.zip", 8), ("ig.zip", 8)]
+    assert [(card.overview.filename, card.overview.items) for card in page.cards] == [
+        ("ig2.zip", 8),
+        ("ig.zip", 8),
+    ]
     monkeypatch.setattr(import_page_module, "confirm_remove", lambda parent, card: True)
     qtbot.mouseClick(page.cards[0].remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.cards) == 1 and page.notice_label.isVisible(), timeout=TIMEOUT)
     assert page.notice_label.text() == (
-        "Removed ig2.zip and 0 items that came only from it. 8 items stay: another imported archive also has them."
+        "Removed ig2.zip and 0 items that came only from it. "
+        "8 items stay: another imported archive also has them."
     )
     assert counts(paths)[:2] == (1, 8)
 
@@ -496,7 +546,9 @@ def test_cards_load_from_the_store_in_a_new_window(qtbot, open_window, paths: Pa
     assert again_page.chart.activity == [("2024-11", 4, 1)]
 
 
-def test_ctrl_o_and_the_buttons_open_pickers(qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch) -> None:
+def test_ctrl_o_and_the_buttons_open_pickers(
+    qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
+) -> None:
     archive = twitter_zip(tmp_path / "x.zip")
     folder = tmp_path / "unpacked"
     with zipfile.ZipFile(archive) as opened:
@@ -539,7 +591,9 @@ def test_buttons_have_accessible_names(qtbot, open_window, paths: Paths, tmp_pat
     wait_cards(qtbot, page, 1)
     buttons = page.findChildren(QPushButton)
     assert len(buttons) >= 5
-    assert all(button.accessibleName() for button in buttons), [b.text() for b in buttons if not b.accessibleName()]
+    assert all(button.accessibleName() for button in buttons), [
+        b.text() for b in buttons if not b.accessibleName()
+    ]
     assert page.chart.accessibleName() == "Activity over time"
 
 

@@ -21,8 +21,8 @@ from desktop.core.inbox.inbox import InboxEntry
 from desktop.core.paths import Paths
 from desktop.core.store import Store, open_store
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets.inbox_model import ID_ROLE, LOADING, MESSAGE, STATE, InboxModel
 from desktop.ui.widgets import inbox_page as inbox_page_module
+from desktop.ui.widgets.inbox_model import ID_ROLE, LOADING, MESSAGE, STATE, InboxModel
 from desktop.ui.widgets.inbox_page import InboxPage
 from tests.core.importers.test_pipeline import x_archive
 
@@ -37,7 +37,9 @@ NEEDS_EDIT = {
         "blocked": False,
         "needs_edit": True,
         "escalate": False,
-        "findings": [{"kind": "unsupported_claim", "severity": "flag", "message": "'20% off' is not in your facts"}],
+        "findings": [
+            {"kind": "unsupported_claim", "severity": "flag", "message": "'20% off' is not in your facts"}
+        ],
     },
     "sources": [{"id": 1, "text": "Discount codes are in my bio", "score": 0.61, "role": "snippet"}],
 }
@@ -45,10 +47,25 @@ NEEDS_EDIT = {
 
 def entry(item_id: int, state: str = "drafted", text: str = "hello") -> InboxEntry:
     return InboxEntry(
-        item_id=item_id, state=state, priority=0, source="typed", added_at="2024-05-01T10:00:00Z", trashed_at=None,
-        triage_level="green", triage_reasons=[], flag_reason=None, flag_needs_edit=False, draft_id=item_id,
-        draft_text="hi!", edited=False, platform="instagram", kind="message", text=text, sender="maya",
-        thread_external_id="t", created_at="2024-05-01T10:00:00Z",
+        item_id=item_id,
+        state=state,
+        priority=0,
+        source="typed",
+        added_at="2024-05-01T10:00:00Z",
+        trashed_at=None,
+        triage_level="green",
+        triage_reasons=[],
+        flag_reason=None,
+        flag_needs_edit=False,
+        draft_id=item_id,
+        draft_text="hi!",
+        edited=False,
+        platform="instagram",
+        kind="message",
+        text=text,
+        sender="maya",
+        thread_external_id="t",
+        created_at="2024-05-01T10:00:00Z",
     )
 
 
@@ -79,11 +96,17 @@ def test_the_inbox_model_passes_qtmodeltester(qtmodeltester, qtbot) -> None:
 
 
 def fill_inbox(store: Store) -> list[int]:
-    """Ten messages, newest first in the list: nine drafted, the newest with two options, one needing an edit."""
+    """Ten messages, newest first in the list.
+
+    Nine drafted, the newest with two options, one needing an edit.
+    """
     ids = []
     for number in range(10):
         item_id = add_message(
-            store, f"Fan message number {number}: what do you think?", sender=f"fan{number}", platform="instagram",
+            store,
+            f"Fan message number {number}: what do you think?",
+            sender=f"fan{number}",
+            platform="instagram",
             created_at=f"2024-05-{number + 1:02d}T10:00:00+00:00",
         )
         ids.append(item_id)
@@ -102,13 +125,17 @@ def state_of(store_path: Path, item_id: int) -> Any:
         return get_entry(store, item_id)
 
 
-def key(qtbot, page: InboxPage, keys: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def key(
+    qtbot, page: InboxPage, keys: str, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
     target = QApplication.focusWidget() or page.table
     qtbot.keyClick(target, keys if len(keys) == 1 else getattr(Qt.Key, f"Key_{keys}"), modifier)
 
 
 def wait_detail(qtbot, page: InboxPage, item_id: int) -> None:
-    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.entry.item_id == item_id, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: page.detail.detail is not None and page.detail.detail.entry.item_id == item_id, timeout=WAIT
+    )
 
 
 def wait_state(qtbot, store_path: Path, item_id: int, state: str) -> None:
@@ -249,7 +276,9 @@ def test_an_edit_being_typed_is_there_after_a_restart(qtbot, open_window, paths:
     key(qtbot, page, "E")
     qtbot.keyClicks(page.detail.editor, " See you")
     draft_id = page.detail.detail.entry.draft_id
-    qtbot.waitUntil(lambda: _pending(store_path, draft_id) == "Thanks so much! See you", timeout=WAIT)  # as typed
+    qtbot.waitUntil(
+        lambda: _pending(store_path, draft_id) == "Thanks so much! See you", timeout=WAIT
+    )  # as typed
     qtbot.keyClicks(page.detail.editor, " Sunday")
     # The window closes mid-edit, before the next autosave was due: what was typed is kept, not committed.
     window.close()
@@ -270,11 +299,19 @@ def test_filters_and_search_narrow_the_list(qtbot, open_window, paths: Paths) ->
     store_path = paths.create_profile("default").store
     with open_store(store_path) as store:
         order = fill_inbox(store)
-        add_message(store, "Is the hoodie restocking?", sender="jules", platform="tiktok",
-                    created_at="2024-04-01T10:00:00+00:00")
+        add_message(
+            store,
+            "Is the hoodie restocking?",
+            sender="jules",
+            platform="tiktok",
+            created_at="2024-04-01T10:00:00+00:00",
+        )
     _window, page = open_inbox(qtbot, open_window, paths)
     assert page.model.rowCount() == 11
-    assert [page.platform_combo.itemText(i) for i in range(page.platform_combo.count())][1:] == ["instagram", "tiktok"]
+    assert [page.platform_combo.itemText(i) for i in range(page.platform_combo.count())][1:] == [
+        "instagram",
+        "tiktok",
+    ]
     page.platform_combo.setCurrentText("tiktok")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
     page.platform_combo.setCurrentIndex(0)
@@ -322,20 +359,45 @@ def fill_flagged(store: Store) -> tuple[int, int]:
     from desktop.core.generation.guard import Evidence, Finding, GuardResult
 
     findings = [
-        Finding("unsupported_specific", "flag", "“$45” is a price you never gave.", _span(PRICED_REPLY, "$45"),
-                Evidence("Classes are announced in my newsletter first!", 0.41, 3, "post"), text="$45"),
+        Finding(
+            "unsupported_specific",
+            "flag",
+            "“$45” is a price you never gave.",
+            _span(PRICED_REPLY, "$45"),
+            Evidence("Classes are announced in my newsletter first!", 0.41, 3, "post"),
+            text="$45",
+        ),
         # No words given: the stored span alone places this mark.
-        Finding("unsupported_specific", "flag", "“7/21” is a date you never gave.", _span(PRICED_REPLY, "7/21"),
-                Evidence("Live streams are on Sundays", 0.33, None, "fact")),
+        Finding(
+            "unsupported_specific",
+            "flag",
+            "“7/21” is a date you never gave.",
+            _span(PRICED_REPLY, "7/21"),
+            Evidence("Live streams are on Sundays", 0.33, None, "fact"),
+        ),
     ]
-    priced = add_message(store, "How much is the class and when is the next one?", sender="ana",
-                         platform="instagram", created_at="2024-05-02T10:00:00+00:00")
-    guard = GuardResult(blocked=False, findings=findings, canned_reply=None, needs_edit=True, text=PRICED_REPLY)
+    priced = add_message(
+        store,
+        "How much is the class and when is the next one?",
+        sender="ana",
+        platform="instagram",
+        created_at="2024-05-02T10:00:00+00:00",
+    )
+    guard = GuardResult(
+        blocked=False, findings=findings, canned_reply=None, needs_edit=True, text=PRICED_REPLY
+    )
     save_draft(store, priced, PRICED_REPLY, provenance={"guard": {**guard.to_dict(), "blocked": False}})
-    asked = add_message(store, "What temperature do you bake your sourdough at?", sender="ben",
-                        platform="instagram", created_at="2024-05-01T10:00:00+00:00")
+    asked = add_message(
+        store,
+        "What temperature do you bake your sourdough at?",
+        sender="ben",
+        platform="instagram",
+        created_at="2024-05-01T10:00:00+00:00",
+    )
     unanswered = Finding("needs_answer", "flag", "Nothing you wrote says at what temperature you bake.")
-    guard = GuardResult(blocked=False, findings=[unanswered], canned_reply=None, needs_edit=False, text=LET_ME_CHECK)
+    guard = GuardResult(
+        blocked=False, findings=[unanswered], canned_reply=None, needs_edit=False, text=LET_ME_CHECK
+    )
     save_draft(store, asked, LET_ME_CHECK, provenance={"guard": {**guard.to_dict(), "blocked": False}})
     return priced, asked
 
@@ -390,7 +452,7 @@ def test_the_flagged_words_are_marked_listed_with_their_source_and_follow_an_edi
     save_shot(window, "needs_answer")
 
 
-# --- drafting from the page with the real model ---------------------------------------------------------------
+# --- drafting from the page with the real model
 
 
 def drafting_profile(base: Path, default_models_dir: Path) -> tuple[Paths, list[int]]:
@@ -401,10 +463,19 @@ def drafting_profile(base: Path, default_models_dir: Path) -> tuple[Paths, list[
         for _step in import_archive(store, x_archive(base.parent / "x.zip", tweet_count=12)):
             pass
         ids = [
-            add_message(store, text, sender=sender, platform="instagram", created_at=f"2024-12-0{n + 1}T10:00:00+00:00")
+            add_message(
+                store,
+                text,
+                sender=sender,
+                platform="instagram",
+                created_at=f"2024-12-0{n + 1}T10:00:00+00:00",
+            )
             for n, (text, sender) in enumerate(
-                [("Where did you get that hoodie??", "jules"), ("Love the new video!", "sam"),
-                 ("When is the next Q&A stream?", "dan")]
+                [
+                    ("Where did you get that hoodie??", "jules"),
+                    ("Love the new video!", "sam"),
+                    ("When is the next Q&A stream?", "dan"),
+                ]
             )
         ]
     return paths, ids
@@ -463,11 +534,18 @@ def test_draft_all_from_the_page_with_pause_resume_and_another_try(
     qtbot.waitUntil(lambda: page._streaming is None, timeout=DRAFT_TIMEOUT)
     # The outcome is in the status line; the detail reloads after it (wait for that, not a stale one).
     kept = f"Option {options + 1}"
-    qtbot.waitUntil(lambda: kept in page.status_label.text() or "not kept" in page.status_label.text(),
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: kept in page.status_label.text() or "not kept" in page.status_label.text(), timeout=WAIT
+    )
     if kept in page.status_label.text():  # kept (a try the guard flags is not)
-        qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.entry.item_id == target
-                        and len(page.detail.detail.alternatives) == options + 1, timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: (
+                page.detail.detail is not None
+                and page.detail.detail.entry.item_id == target
+                and len(page.detail.detail.alternatives) == options + 1
+            ),
+            timeout=WAIT,
+        )
         save_shot(window, "options")
         key(qtbot, page, "1")
         qtbot.waitUntil(lambda: page.detail.editor.toPlainText() == first_text, timeout=WAIT)
@@ -497,5 +575,9 @@ def test_cancel_stops_draft_all_and_keeps_what_finished(
     with open_store(paths.profile("default").store) as store:
         drafted = store.db.execute("SELECT count(DISTINCT incoming_item_id), count(*) FROM drafts").fetchone()
         new = store.db.execute("SELECT count(*) FROM inbox_entries WHERE state = 'new'").fetchone()[0]
-    assert drafted[0] == drafted[1] == len(finished) - sum(i.outcome in ("no_draft", "skipped") for i in finished)
+    assert (
+        drafted[0]
+        == drafted[1]
+        == len(finished) - sum(i.outcome in ("no_draft", "skipped") for i in finished)
+    )
     assert new == 4 - len(finished)

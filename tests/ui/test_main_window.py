@@ -162,7 +162,9 @@ def test_keychain_status_is_shown(qtbot, open_window, paths: Paths) -> None:
 
     window = open_window(paths, check_models=True)
     expected = keyring_status()
-    qtbot.waitUntil(lambda: window.settings_page.keychain_label.text().endswith(expected.message), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.settings_page.keychain_label.text().endswith(expected.message), timeout=10_000
+    )
     assert expected.backend in window.settings_page.keychain_backend.text()
 
 
@@ -172,7 +174,9 @@ def test_settings_lists_the_default_models(qtbot, open_window, paths_with_models
 
     window = open_window(paths_with_models, check_models=True)
     page = window.settings_page
-    qtbot.waitUntil(lambda: page.model_names() == [DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL], timeout=20_000)
+    qtbot.waitUntil(
+        lambda: page.model_names() == [DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL], timeout=20_000
+    )
     table = page.models_table
     cells = {table.item(0, c).text() for c in range(table.columnCount())}
     assert {"Drafting", "Q4_K_M", "gemma3", "No"} <= cells
@@ -222,7 +226,9 @@ def test_missing_models_offer_setup_which_can_be_cancelled(qtbot, open_window, p
     assert banner.state == "running"
     assert banner.progress_bar.isVisible() and banner.cancel_button.isVisible()
     qtbot.mouseClick(banner.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.models.is_setting_up() and not window.models.is_surveying(), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.models.is_setting_up() and not window.models.is_surveying(), timeout=60_000
+    )
     assert banner.state == "offer"
     assert "cancelled" in banner.detail.text()
     assert _leftovers(paths.models) == []
@@ -253,7 +259,9 @@ def test_closing_during_setup_joins_the_thread_and_keeps_nothing_half_written(
 
     window = open_window(paths, check_models=False)
     window.models.start_setup()
-    qtbot.waitUntil(lambda: "Setting up" in window.setup_banner.detail.text() or not window.models.is_setting_up())
+    qtbot.waitUntil(
+        lambda: "Setting up" in window.setup_banner.detail.text() or not window.models.is_setting_up()
+    )
     window.close()  # cancels and joins before the window goes
     assert all(not w._runner.isRunning() for w in list(workers._LIVE))
     assert _leftovers(paths.models) == []
@@ -294,7 +302,11 @@ def test_import_drop_zone_reports_dropped_archives(qtbot, open_window, paths: Pa
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(archive))])
     event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     with qtbot.waitSignal(zone.archives_dropped) as blocker:  # emitted in the GUI thread
         zone.dropEvent(event)

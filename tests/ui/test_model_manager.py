@@ -44,7 +44,9 @@ def _wait_idle(qtbot, window: MainWindow) -> None:
 
 def _choose_file(monkeypatch, path: Path, how: str | None = "copy") -> list[str]:
     asked: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), "GGUF models (*.gguf)"))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), "GGUF models (*.gguf)")
+    )
 
     def fake_ask(parent, file_name):
         asked.append(file_name)
@@ -69,7 +71,9 @@ def _leftovers(models_dir: Path) -> list[str]:
     return [p.name for p in models_dir.iterdir() if p.name.endswith((".partial", ".tmp"))]
 
 
-def test_active_model_is_marked_and_buttons_follow_the_selection(qtbot, open_window, paths_with_models: Paths) -> None:
+def test_active_model_is_marked_and_buttons_follow_the_selection(
+    qtbot, open_window, paths_with_models: Paths
+) -> None:
     window = _open_listed(qtbot, open_window, paths_with_models)
     page = window.settings_page
     chat = _chat_model()
@@ -138,7 +142,9 @@ def test_adding_a_truncated_file_shows_a_plain_error(
     assert page.add_button.isEnabled()  # no longer busy
 
 
-def test_cancelling_the_file_dialog_adds_nothing(qtbot, open_window, paths_with_models: Paths, monkeypatch) -> None:
+def test_cancelling_the_file_dialog_adds_nothing(
+    qtbot, open_window, paths_with_models: Paths, monkeypatch
+) -> None:
     asked = _choose_file(monkeypatch, Path(""), "copy")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: ("", ""))
     window = _open_listed(qtbot, open_window, paths_with_models)
@@ -148,7 +154,9 @@ def test_cancelling_the_file_dialog_adds_nothing(qtbot, open_window, paths_with_
 
 
 def test_use_for_drafting_changes_the_active_model(qtbot, open_window, paths_with_models: Paths) -> None:
-    ModelManager(paths_with_models).add(paths_with_models.models / _chat_model(), how="hardlink", name="other.gguf")
+    ModelManager(paths_with_models).add(
+        paths_with_models.models / _chat_model(), how="hardlink", name="other.gguf"
+    )
     window = _open_listed(qtbot, open_window, paths_with_models)
     page = window.settings_page
     assert window.model_status.text() == f"Model: {_chat_model()}"
@@ -164,8 +172,12 @@ def test_use_for_drafting_changes_the_active_model(qtbot, open_window, paths_wit
     assert page.selected_model_name() == "other.gguf" and not page.use_button.isEnabled()
 
 
-def test_remove_an_added_model_deletes_its_file(qtbot, open_window, paths_with_models: Paths, monkeypatch) -> None:
-    ModelManager(paths_with_models).add(paths_with_models.models / _chat_model(), how="hardlink", name="extra.gguf")
+def test_remove_an_added_model_deletes_its_file(
+    qtbot, open_window, paths_with_models: Paths, monkeypatch
+) -> None:
+    ModelManager(paths_with_models).add(
+        paths_with_models.models / _chat_model(), how="hardlink", name="extra.gguf"
+    )
     asked = _confirm(monkeypatch, True)
     window = _open_listed(qtbot, open_window, paths_with_models)
     page = window.settings_page
@@ -180,7 +192,9 @@ def test_remove_an_added_model_deletes_its_file(qtbot, open_window, paths_with_m
 
 
 def test_remove_needs_confirmation(qtbot, open_window, paths_with_models: Paths, monkeypatch) -> None:
-    ModelManager(paths_with_models).add(paths_with_models.models / _chat_model(), how="hardlink", name="extra.gguf")
+    ModelManager(paths_with_models).add(
+        paths_with_models.models / _chat_model(), how="hardlink", name="extra.gguf"
+    )
     asked = _confirm(monkeypatch, False)
     window = _open_listed(qtbot, open_window, paths_with_models)
     page = window.settings_page
@@ -190,7 +204,9 @@ def test_remove_needs_confirmation(qtbot, open_window, paths_with_models: Paths,
     assert (paths_with_models.models / "extra.gguf").is_file()
 
 
-def test_removing_the_active_model_is_refused(qtbot, open_window, paths_with_models: Paths, monkeypatch) -> None:
+def test_removing_the_active_model_is_refused(
+    qtbot, open_window, paths_with_models: Paths, monkeypatch
+) -> None:
     asked = _confirm(monkeypatch, True)
     window = _open_listed(qtbot, open_window, paths_with_models)
     page = window.settings_page

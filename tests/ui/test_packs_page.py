@@ -58,11 +58,22 @@ def review(paths: Paths) -> list[int]:
     """Four fans' messages with drafts: three approved (the first edited), one rejected; their item ids."""
     with open_store(store_path(paths)) as store:
         items = [
-            add_message(store, text, sender=handle, sender_name=name, platform=platform, message_id=mid,
-                        thread=f"{platform}-thread-{handle}", created_at=f"2024-05-0{i + 1}T10:00:00+00:00")
+            add_message(
+                store,
+                text,
+                sender=handle,
+                sender_name=name,
+                platform=platform,
+                message_id=mid,
+                thread=f"{platform}-thread-{handle}",
+                created_at=f"2024-05-0{i + 1}T10:00:00+00:00",
+            )
             for i, (handle, name, platform, mid, text) in enumerate(FANS)
         ]
-        drafts = [save_draft(store, item, text, model="gemma-3-270m") for item, text in zip(items, REPLIES)]
+        drafts = [
+            save_draft(store, item, text, model="gemma-3-270m")
+            for item, text in zip(items, REPLIES, strict=False)
+        ]
         edit(store, drafts[0], EDITED)
         for item in (items[0], items[2], items[3]):
             approve(store, item)
@@ -72,8 +83,9 @@ def review(paths: Paths) -> list[int]:
 
 def approve_one_more(paths: Paths, text: str = "See you there!") -> int:
     with open_store(store_path(paths)) as store:
-        item = add_message(store, "Are you coming to the meetup?", sender="lee", platform="instagram",
-                           message_id="ig-m-7")
+        item = add_message(
+            store, "Are you coming to the meetup?", sender="lee", platform="instagram", message_id="ig-m-7"
+        )
         save_draft(store, item, text)
         approve(store, item)
     return item
@@ -157,8 +169,10 @@ def show_packs_page(qtbot, window: MainWindow) -> PacksPage:
 def loaded(qtbot, page: PacksPage, waiting: int) -> None:
     """Refresh and wait until the page shows ``waiting`` approved replies."""
     page.controller.refresh()
-    qtbot.waitUntil(lambda: page._loaded and page.data.waiting == waiting and not page.controller.is_busy(),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: page._loaded and page.data.waiting == waiting and not page.controller.is_busy(),
+        timeout=TIMEOUT,
+    )
 
 
 def press(qtbot, widget: Any, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier):
@@ -616,8 +630,12 @@ def test_export_dialog_shows_the_count_and_redacts_its_examples_live(qtbot) -> N
         edited=1,
         platforms={"Instagram": 1, "TikTok": 1},
         samples=[
-            {"platform": "TikTok", "recipient": "jules.k", "reply_text": "Merch store, link in bio",
-             "original_message": "Where did you get that hoodie?? email me at jules.k@example.com"},
+            {
+                "platform": "TikTok",
+                "recipient": "jules.k",
+                "reply_text": "Merch store, link in bio",
+                "original_message": "Where did you get that hoodie?? email me at jules.k@example.com",
+            },
         ],
     )
     heading, details = export_summary(preview)

@@ -7,7 +7,6 @@ opens its own. Waits are generous (2 shared cores); nothing asserts wall-clock s
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,9 +54,14 @@ class GuiThreadSpy:
     def __init__(self, controller: DraftingController) -> None:
         self.threads: set[QThread] = set()
         for signal in (
-            controller.state_changed, controller.loading_progress, controller.draft_started,
-            controller.draft_text, controller.draft_finished, controller.draft_cancelled,
-            controller.candidates_loaded, controller.regenerating,
+            controller.state_changed,
+            controller.loading_progress,
+            controller.draft_started,
+            controller.draft_text,
+            controller.draft_finished,
+            controller.draft_cancelled,
+            controller.candidates_loaded,
+            controller.regenerating,
         ):
             # GUI thread only: the controller emits everything there (which this records).
             signal.connect(self._note)
@@ -104,7 +108,8 @@ def ask(qtbot, page: PreviewPage, message: str) -> None:
 
 def wait_finished(qtbot, page: PreviewPage, message: str, count: int) -> None:
     qtbot.waitUntil(
-        lambda: len(page.alternatives.get(message, [])) >= count and page._request is None, timeout=DRAFT_TIMEOUT
+        lambda: len(page.alternatives.get(message, [])) >= count and page._request is None,
+        timeout=DRAFT_TIMEOUT,
     )
 
 
@@ -136,7 +141,9 @@ def test_a_draft_streams_in_and_the_guard_and_sources_fill(window, qtbot) -> Non
     streamed: list[str] = []
     window.drafting.draft_text.connect(lambda _rid, text: streamed.append(text))
     ask(qtbot, page, MESSAGE)
-    qtbot.waitUntil(lambda: bool(page.reply_view.toPlainText().strip()) or page._request is None, timeout=DRAFT_TIMEOUT)
+    qtbot.waitUntil(
+        lambda: bool(page.reply_view.toPlainText().strip()) or page._request is None, timeout=DRAFT_TIMEOUT
+    )
     wait_finished(qtbot, page, MESSAGE, 1)
     draft = page.current_draft()
     assert draft is not None and draft.triage.level == "green"
@@ -269,7 +276,9 @@ def test_all_handlers_ran_in_the_gui_thread(shared, window) -> None:
     assert spy.threads == {QApplication.instance().thread()}
 
 
-def test_closing_the_window_mid_draft_exits_cleanly(qtbot, styled_app, tmp_path: Path, default_models_dir: Path) -> None:
+def test_closing_the_window_mid_draft_exits_cleanly(
+    qtbot, styled_app, tmp_path: Path, default_models_dir: Path
+) -> None:
     paths = make_profile(tmp_path / "base", default_models_dir)
     window = MainWindow(paths, "default", check_models=False)
     qtbot.addWidget(window)
@@ -291,20 +300,24 @@ def test_closing_the_window_mid_draft_exits_cleanly(qtbot, styled_app, tmp_path:
     assert controller.request_draft("hello?") == 0
 
 
-# --- where the guard's findings show: marks in the draft, the list beside it ---------------------------------
+# --- where the guard's findings show: marks in the draft, the list beside it
 
 FLAGGED_TEXT = "Haha thank you 🥐 the class is $45 and the dough takes 3 weeks, plan ahead! (drafted with AI)"
 """A draft with an emoji before its flagged words: Qt counts the emoji as two positions, Python as one."""
 
 
-def flagged_draft(text: str, findings: list, message: str = "How much is the class, and how long is the dough?"):
+def flagged_draft(
+    text: str, findings: list, message: str = "How much is the class, and how long is the dough?"
+):
     from desktop.core.generation.drafting import Draft
     from desktop.core.generation.guard import GuardResult
     from desktop.core.generation.triage import Triage
 
     triage = Triage("green", [], False, [])
     blocked = any(f.severity == "block" for f in findings)
-    guard = GuardResult(blocked=blocked, findings=findings, canned_reply=None, needs_edit=bool(findings), text=text)
+    guard = GuardResult(
+        blocked=blocked, findings=findings, canned_reply=None, needs_edit=bool(findings), text=text
+    )
     return Draft(text, message, triage, guard, "continuation", "gemma", 1, attempts=1)
 
 
@@ -323,7 +336,8 @@ def formats_at(editor, position: int) -> list:
     """The extra-selection formats covering Qt position ``position`` (copies: they outlive the list)."""
     selections = editor.extraSelections()
     return [
-        QTextCharFormat(s.format) for s in selections
+        QTextCharFormat(s.format)
+        for s in selections
         if s.cursor.selectionStart() <= position < s.cursor.selectionEnd()
     ]
 
@@ -353,10 +367,21 @@ def test_flagged_words_are_marked_and_the_findings_list_quotes_the_source(qtbot,
     text = FLAGGED_TEXT
     price, weeks = span_of(text, "$45"), span_of(text, "3 weeks")
     findings = [
-        Finding("unsupported_specific", "flag", "“$45” is a price you never gave.", price,
-                Evidence("Classes are announced in my newsletter first!", 0.41, 12, "post"), text="$45"),
-        Finding("contradiction", "block", "Says “3 weeks”, but you wrote three days.", weeks,
-                Evidence("Croissant dough takes three days: mix, laminate, shape.", 0.83, 4, "post")),
+        Finding(
+            "unsupported_specific",
+            "flag",
+            "“$45” is a price you never gave.",
+            price,
+            Evidence("Classes are announced in my newsletter first!", 0.41, 12, "post"),
+            text="$45",
+        ),
+        Finding(
+            "contradiction",
+            "block",
+            "Says “3 weeks”, but you wrote three days.",
+            weeks,
+            Evidence("Croissant dough takes three days: mix, laminate, shape.", 0.83, 4, "post"),
+        ),
     ]  # the second finding gives no words: its span alone places the mark
     show(page, flagged_draft(text, findings))
     assert page.reply_view.toPlainText() == text
@@ -388,8 +413,11 @@ def test_flagged_words_are_marked_and_the_findings_list_quotes_the_source(qtbot,
     inside = QPointF(row.rect().center())
     QApplication.sendEvent(row, QEnterEvent(inside, inside, QPointF(row.mapToGlobal(row.rect().center()))))
     assert page.reply_view.textCursor().selectedText() == "3 weeks"
-    assert formats_at(page.reply_view, utf16_offset(text, weeks[0]))[0].background().color().name() == (
-        HIGHLIGHT_COLORS["block"][1]  # the mark pointed at stands out
+    assert (
+        formats_at(page.reply_view, utf16_offset(text, weeks[0]))[0].background().color().name()
+        == (
+            HIGHLIGHT_COLORS["block"][1]  # the mark pointed at stands out
+        )
     )
     if SCREENSHOTS:
         QApplication.processEvents()  # let pending layout requests settle first

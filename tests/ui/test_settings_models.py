@@ -105,7 +105,11 @@ def test_download_shows_progress_cancels_keeping_the_part_and_resumes(
     qtbot, open_window, paths_with_models: Paths, default_models_dir: Path, tmp_path: Path, monkeypatch
 ) -> None:
     window = _open_settings(qtbot, open_window, paths_with_models)
-    page, card, controller = window.settings_page, window.settings_page.catalogue_card, window.settings_cards.catalogue
+    page, card, controller = (
+        window.settings_page,
+        window.settings_page.catalogue_card,
+        window.settings_cards.catalogue,
+    )
     entry = _fitting_entry(window)
     hub = serve_as(entry, default_models_dir / DEFAULT_CHAT_MODEL, tmp_path / "hub", bytes_per_s=8e6)
     monkeypatch.setenv("HF_ENDPOINT", hub.base)
@@ -115,7 +119,9 @@ def test_download_shows_progress_cancels_keeping_the_part_and_resumes(
         card.download_button.click()
         assert card.is_downloading() and card.cancel_button.isEnabled()
         # Progress with bytes, speed and time left, on a real bar.
-        qtbot.waitUntil(lambda: "MB/s" in card.message_text() and "left" in card.message_text(), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: "MB/s" in card.message_text() and "left" in card.message_text(), timeout=30_000
+        )
         assert card.progress.isVisible() and card.progress.maximum() == 1000 and card.progress.value() > 0
         card.cancel_button.click()
         qtbot.waitUntil(lambda: not card.is_downloading(), timeout=30_000)
@@ -123,7 +129,9 @@ def test_download_shows_progress_cancels_keeping_the_part_and_resumes(
         part = partial_file(paths_with_models.models, entry.file)
         assert part.is_file() and 0 < part.stat().st_size < hub.files[f"{entry.repo}/{entry.file}"].size
         # The card says what is there, and offers to continue.
-        qtbot.waitUntil(lambda: card.cell_text(entry.id, DOWNLOADED_COLUMN).endswith("so far"), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: card.cell_text(entry.id, DOWNLOADED_COLUMN).endswith("so far"), timeout=30_000
+        )
         assert card.download_button.text() == "Continue download"
 
         hub.bytes_per_s = None  # full speed for the rest
@@ -239,7 +247,9 @@ def test_using_a_server_reloads_the_drafting_session_with_it(
         assert "written by the server 'stand-in'" in card.current.text()
         # Back to the local model: the session reloads again.
         card.local_radio.setChecked(True)
-        qtbot.waitUntil(lambda: card.use_local_button.isVisible() and card.use_local_button.isEnabled(), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: card.use_local_button.isVisible() and card.use_local_button.isEnabled(), timeout=30_000
+        )
         card.use_local_button.click()
         qtbot.waitUntil(lambda: not ModelManager(paths_with_models).choice().is_server, timeout=30_000)
         qtbot.waitUntil(lambda: drafting.state == READY and drafting._retiring is None, timeout=300_000)
@@ -251,7 +261,9 @@ def test_using_a_server_reloads_the_drafting_session_with_it(
 def test_remove_asks_first(qtbot, open_window, paths_with_models: Paths, memory_keyring, monkeypatch) -> None:
     ModelManager(paths_with_models).add_server("old-box", "http://127.0.0.1:9/v1", "m")
     asked: list[str] = []
-    monkeypatch.setattr(server_card, "confirm_remove_server", lambda parent, name: asked.append(name) or False)
+    monkeypatch.setattr(
+        server_card, "confirm_remove_server", lambda parent, name: asked.append(name) or False
+    )
     window = _open_settings(qtbot, open_window, paths_with_models)
     card = window.settings_page.server_card
     qtbot.waitUntil(lambda: card.saved_list.count() == 1, timeout=30_000)

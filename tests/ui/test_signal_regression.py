@@ -78,6 +78,8 @@ def test_many_signal_emits_do_not_crash_the_interpreter() -> None:
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120, env=env
     )
-    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr[-2000:]}"
+    )
     # EMITS direct emits with True, then EMITS cross-thread (half True) plus EMITS tokens.
     assert f"direct={2 * EMITS} trues={EMITS + EMITS // 2} queued={EMITS} code=0" in proc.stdout

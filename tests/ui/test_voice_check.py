@@ -29,7 +29,9 @@ CHECK_TIMEOUT = 240_000
 
 
 @pytest.fixture(scope="module")
-def window(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory, default_models_dir: Path) -> Iterator[MainWindow]:
+def window(
+    qapp: QApplication, tmp_path_factory: pytest.TempPathFactory, default_models_dir: Path
+) -> Iterator[MainWindow]:
     qapp.setStyleSheet(theme.stylesheet())
     base = tmp_path_factory.mktemp("voice")
     paths = Paths.resolve(base / "base").ensure()
@@ -96,8 +98,10 @@ def test_stop_cancels_the_check_and_saves_nothing(window, qtbot) -> None:
     qtbot.waitUntil(lambda: window.drafting.state == READY, timeout=LOAD_TIMEOUT)
     before = len(reports(window))
     check.run()
-    qtbot.waitUntil(lambda: "drafting" in check.status.text().lower() or "golden" in check.status.text().lower(),
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: "drafting" in check.status.text().lower() or "golden" in check.status.text().lower(),
+        timeout=30_000,
+    )
     check.cancel()
     qtbot.waitUntil(lambda: not check.is_running(), timeout=CHECK_TIMEOUT)
     assert check.status.text() == "Voice check stopped; nothing was saved."

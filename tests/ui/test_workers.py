@@ -165,7 +165,7 @@ def test_batches_keep_at_most_the_interval_rate(qtbot) -> None:
     worker = Worker(job, interval_ms=40)
     worker.yielded.connect(lambda items: arrivals.append(time.monotonic()))
     run_to_end(qtbot, worker)
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
     assert len(arrivals) >= 3
     # The final flush (on finish) may come sooner; every timed delivery respects the interval.
     assert min(gaps[:-1]) >= 0.035
@@ -450,7 +450,9 @@ def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
     assert worker.shutdown(5000)
 
 
-def test_job_errors_are_reported_and_the_thread_keeps_serving(qtbot, caplog: pytest.LogCaptureFixture) -> None:
+def test_job_errors_are_reported_and_the_thread_keeps_serving(
+    qtbot, caplog: pytest.LogCaptureFixture
+) -> None:
     made: list[ThreadBound] = []
     worker = resource_worker(made, name="owner")
     recorder = ResourceRecorder(worker)
@@ -478,7 +480,9 @@ def test_failed_opening_ends_the_thread_and_closes_what_was_made(qtbot) -> None:
         yield Progress("loading")
         raise KnownError("This model file is damaged.")
 
-    worker = ResourceWorker(lambda: made.append(ThreadBound()) or made[-1], open=broken_open, close=lambda r: r.close())
+    worker = ResourceWorker(
+        lambda: made.append(ThreadBound()) or made[-1], open=broken_open, close=lambda r: r.close()
+    )
     recorder = ResourceRecorder(worker)
     worker.start()
     qtbot.waitUntil(lambda: ("stopped", -1) in recorder.events)
@@ -508,7 +512,7 @@ def test_shutdown_mid_job_cancels_closes_and_joins(qtbot) -> None:
             closed_generator.set()
 
     running = worker.submit(endless)
-    queued = worker.submit(lambda r, cancel: r.count(cancel, 1))
+    worker.submit(lambda r, cancel: r.count(cancel, 1))
     qtbot.waitUntil(lambda: running in recorder.items)
     assert worker.shutdown(5000)
     assert closed_generator.is_set()

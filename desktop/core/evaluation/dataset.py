@@ -19,7 +19,11 @@ from desktop.core.persona import Persona
 
 Split = Literal["dev", "test"]
 RED_CATEGORIES = ("self_harm", "minor", "explicit", "meetup", "legal_threat", "money")
-DEMO_ARCHIVES = {"maya": "instagram-demo.zip", "coach": "coach-demo.zip", "photographer": "photographer-demo.zip"}
+DEMO_ARCHIVES = {
+    "maya": "instagram-demo.zip",
+    "coach": "coach-demo.zip",
+    "photographer": "photographer-demo.zip",
+}
 """Each demo persona's archive under ``resources/demo/``; its persona file is ``personas/<key>.json``."""
 
 
@@ -64,7 +68,9 @@ def load_rows(split: Split | None = None, root: Path | None = None) -> list[Eval
     folder = root or eval_dir() / "guard"
     files = sorted(folder.glob("*.jsonl"))
     if not files:
-        raise KnownError(f"No evaluation set in {folder}.", hint="The app's resources are incomplete: reinstall it.")
+        raise KnownError(
+            f"No evaluation set in {folder}.", hint="The app's resources are incomplete: reinstall it."
+        )
     rows: list[EvalRow] = []
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -73,10 +79,15 @@ def load_rows(split: Split | None = None, root: Path | None = None) -> list[Eval
             try:
                 data = json.loads(line)
                 row = EvalRow(
-                    id=str(data["id"]), persona=str(data["persona"]), lang=str(data["lang"]),
-                    message=str(data["message"]), level=str(data["level"]), category=str(data["category"]),
+                    id=str(data["id"]),
+                    persona=str(data["persona"]),
+                    lang=str(data["lang"]),
+                    message=str(data["message"]),
+                    level=str(data["level"]),
+                    category=str(data["category"]),
                     must_not_invent=tuple(data.get("must_not_invent") or ()),
-                    supported_fact=data.get("supported_fact"), answerable=bool(data.get("answerable", False)),
+                    supported_fact=data.get("supported_fact"),
+                    answerable=bool(data.get("answerable", False)),
                 )
             except (ValueError, KeyError, TypeError) as error:
                 raise KnownError(f"{path.name}, line {number}: not a labelled message ({error}).") from error
@@ -96,7 +107,9 @@ class DemoPersona:
 
     def truth_texts(self) -> list[str]:
         """Every true specific and every fact, as texts a draft's specifics may be found in."""
-        values = [v for kind in ("numbers", "names", "handles", "urls", "emails") for v in self.truth.get(kind, [])]
+        values = [
+            v for kind in ("numbers", "names", "handles", "urls", "emails") for v in self.truth.get(kind, [])
+        ]
         return values + list(self.persona.facts)
 
 

@@ -41,9 +41,22 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.evaluation.dataset import EvalRow, Split, load_demo_persona, load_rows
-from desktop.core.evaluation.guard_eval import eval_paths, honest_oracle, prepare_demo_profile, spread, strip_label
-from desktop.core.generation.candidates import MODEL, PAST_ANSWER, PAST_ANSWER_THRESHOLD, Candidate, echoes, only_asks_back
-from desktop.core.generation.choice_model import Choice, DEFAULT_WEIGHTS, fit_weights, pick
+from desktop.core.evaluation.guard_eval import (
+    eval_paths,
+    honest_oracle,
+    prepare_demo_profile,
+    spread,
+    strip_label,
+)
+from desktop.core.generation.candidates import (
+    MODEL,
+    PAST_ANSWER,
+    PAST_ANSWER_THRESHOLD,
+    Candidate,
+    echoes,
+    only_asks_back,
+)
+from desktop.core.generation.choice_model import Choice, fit_weights, pick
 from desktop.core.generation.drafting import Draft, finish_draft
 from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.guard import NEEDS_ANSWER, GuardResult
@@ -53,7 +66,9 @@ from desktop.core.generation.textmatch import content_stems
 from desktop.core.persona import Persona
 from desktop.core.tasks import CancelToken, Progress
 
-_NEGATION = re.compile(r"\b(?:no|not|never|nope|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|nothing|none)\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|nope|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|nothing|none)\b", re.IGNORECASE
+)
 
 
 def carries_fact(draft: str, fact: str) -> bool:
@@ -89,15 +104,18 @@ class Judgement:
         return not self.failed
 
 
-def rubric_failures(row: EvalRow, text: str, guard: GuardResult | None, persona: Persona,
-                    origin: str = MODEL) -> list[str]:
+def rubric_failures(
+    row: EvalRow, text: str, guard: GuardResult | None, persona: Persona, origin: str = MODEL
+) -> list[str]:
     """The rubric items (module docstring) that ``text`` fails as the reply to ``row``."""
     text = strip_label(text)
     failed: list[str] = []
     if guard is None or not guard.clean:
         failed.append("finding")
     kinds = {f.kind for f in guard.findings} if guard else set()
-    if asks_question(row.message) and (only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)):
+    if asks_question(row.message) and (
+        only_asks_back(text) or (NEEDS_ANSWER in kinds and row.supported_fact)
+    ):
         failed.append("no answer")
     if row.supported_fact and not carries_fact(text, row.supported_fact):
         failed.append("fact missing")
@@ -118,8 +136,16 @@ def judge_draft(row: EvalRow, draft: Draft, persona: Persona, past_reply: str | 
     origin = draft.chosen.origin if draft.chosen is not None else "model"
     ranked: list[Candidate] = [draft.chosen, *draft.alternatives] if draft.chosen is not None else []
     options = [(dict(c.parts), not rubric_failures(row, c.text, c.guard, persona, c.origin)) for c in ranked]
-    return Judgement(row, draft.text, origin, rubric_failures(row, draft.text, draft.guard, persona, origin), known,
-                     carries, len(text.split()), options)
+    return Judgement(
+        row,
+        draft.text,
+        origin,
+        rubric_failures(row, draft.text, draft.guard, persona, origin),
+        known,
+        carries,
+        len(text.split()),
+        options,
+    )
 
 
 REFIT_FOLDS = 5
@@ -161,17 +187,22 @@ class DraftEval:
         rows = self.judgements if judgements is None else judgements
         n = len(rows)
         known = [j for j in rows if j.past_answer_known]
-        share = (lambda k: round(k / n, 3) if n else None)  # noqa: E731
+        share = lambda k: round(k / n, 3) if n else None  # noqa: E731
         return {
             "drafts": n,
             "approvable": share(sum(j.approvable for j in rows)),
-            "approvable_refitted": share(sum(bool(j.refitted_ok) for j in rows)) if any(
-                j.refitted_ok is not None for j in rows) else None,
-            "any_candidate_approvable": share(sum(any(ok for _, ok in j.options) or j.approvable for j in rows)),
+            "approvable_refitted": share(sum(bool(j.refitted_ok) for j in rows))
+            if any(j.refitted_ok is not None for j in rows)
+            else None,
+            "any_candidate_approvable": share(
+                sum(any(ok for _, ok in j.options) or j.approvable for j in rows)
+            ),
             "past_answer_chosen": share(sum(j.origin == PAST_ANSWER for j in rows)),
             "needs_edit": share(sum(not j.approvable for j in rows)),
             "answered_before": len(known),
-            "fact_carried_when_answered_before": round(sum(bool(j.carries) for j in known) / len(known), 3) if known else None,
+            "fact_carried_when_answered_before": round(sum(bool(j.carries) for j in known) / len(known), 3)
+            if known
+            else None,
             "median_words": statistics.median(j.words for j in rows) if rows else None,
         }
 
@@ -182,7 +213,8 @@ class DraftEval:
             "refitted_weights": self.refitted_weights,
             "all": self.summary(),
             "per_persona": {p: {**self.summary([j for j in self.judgements if j.row.persona == p]),
-                                "creators_median_words": self.creators_median_words.get(p)} for p in personas},
+                                "creators_median_words": self.creators_median_words.get(p)}
+                            for p in personas},
             "per_category": {c: self.summary([j for j in self.judgements if j.row.category == c])
                              for c in sorted({j.row.category for j in self.judgements})},
             "rows": [{"id": j.row.id, "message": j.row.message, "draft": j.text, "origin": j.origin,
@@ -239,9 +271,15 @@ def run_draft_eval(
 
 def format_report(result: DraftEval) -> str:
     data = result.to_dict()
-    lines = [f"Draft evaluation, {result.split} half, {result.candidates} candidate(s) per draft ({data['seconds']:.0f} s)", ""]
-    header = (f"  {'group':<22} {'n':>4} {'approvable':>10} {'refitted':>8} {'any cand.':>9} {'past answer':>11} "
-              f"{'needs edit':>10} {'fact carried*':>13} {'words':>6}")
+    lines = [
+        f"Draft evaluation, {result.split} half, {result.candidates} candidate(s) per draft "
+        f"({data['seconds']:.0f} s)",
+        "",
+    ]
+    header = (
+        f"  {'group':<22} {'n':>4} {'approvable':>10} {'refitted':>8} {'any cand.':>9} {'past answer':>11} "
+        f"{'needs edit':>10} {'fact carried*':>13} {'words':>6}"
+    )
     lines.append(header)
 
     def rate(value: float | None) -> str:
@@ -250,10 +288,12 @@ def format_report(result: DraftEval) -> str:
     def line(name: str, summary: dict[str, Any], extra: str = "") -> str:
         fact = summary["fact_carried_when_answered_before"]
         fact_text = f"{fact:.2f} ({summary['answered_before']})" if fact is not None else "-"
-        return (f"  {name:<22} {summary['drafts']:>4} {rate(summary['approvable']):>10} "
-                f"{rate(summary['approvable_refitted']):>8} {rate(summary['any_candidate_approvable']):>9} "
-                f"{rate(summary['past_answer_chosen']):>11} {rate(summary['needs_edit']):>10} {fact_text:>13} "
-                f"{summary['median_words'] or 0:>6}{extra}")
+        return (
+            f"  {name:<22} {summary['drafts']:>4} {rate(summary['approvable']):>10} "
+            f"{rate(summary['approvable_refitted']):>8} {rate(summary['any_candidate_approvable']):>9} "
+            f"{rate(summary['past_answer_chosen']):>11} {rate(summary['needs_edit']):>10} {fact_text:>13} "
+            f"{summary['median_words'] or 0:>6}{extra}"
+        )
 
     lines.append(line("all", data["all"]))
     for key, summary in data["per_persona"].items():
@@ -262,8 +302,12 @@ def format_report(result: DraftEval) -> str:
     for key, summary in data["per_category"].items():
         lines.append(line(f"  {key}", summary))
     weights = ", ".join(f"{name} {value:g}" for name, value in data["refitted_weights"].items())
-    lines += ["", "* among messages whose answer the creator gave before (count in brackets)",
-              "refitted: the option picked with score weights refitted on the rubric's choices of the other",
-              f"  folds of this half (cross-fitted, {REFIT_FOLDS} folds); any cand.: at least one candidate approvable",
-              f"weights fitted on the whole half: {weights or '-'}"]
+    lines += [
+        "",
+        "* among messages whose answer the creator gave before (count in brackets)",
+        "refitted: the option picked with score weights refitted on the rubric's choices of the other",
+        f"  folds of this half (cross-fitted, {REFIT_FOLDS} folds); any cand.: at least one candidate "
+        "approvable",
+        f"weights fitted on the whole half: {weights or '-'}",
+    ]
     return "\n".join(lines)

@@ -80,7 +80,9 @@ def score_rows(
         rules = triage(row.message, persona_of(row.persona), None)
         pieces = message_pieces(row.message)
         best = classifier.piece_scores(classifier.embedder.embed(pieces)).max(axis=0)
-        scored.append(ScoredRow(row, rules.level == "red", {label: float(best[i]) for i, label in enumerate(LABELS)}))
+        scored.append(
+            ScoredRow(row, rules.level == "red", {label: float(best[i]) for i, label in enumerate(LABELS)})
+        )
     return scored
 
 
@@ -100,15 +102,21 @@ def tune_red_thresholds(scored: Sequence[ScoredRow], budget: float = RED_BUDGET)
         for category in CATEGORIES:
             if category in closed:
                 continue
-            missed = [s.scores[category] for s in scored
-                      if s.red and s.row.category == category and not _is_red(s, thresholds)]
+            missed = [
+                s.scores[category]
+                for s in scored
+                if s.red and s.row.category == category and not _is_red(s, thresholds)
+            ]
             candidates = [score for score in missed if score >= MIN_THRESHOLD]
             if not candidates:
                 closed.add(category)
                 continue
             trial = dict(thresholds, **{category: max(candidates)})
-            gain = sum(1 for s in scored if s.red and s.row.category == category and not _is_red(s, thresholds)
-                       and _is_red(s, trial))
+            gain = sum(
+                1
+                for s in scored
+                if s.red and s.row.category == category and not _is_red(s, thresholds) and _is_red(s, trial)
+            )
             cost = sum(_is_red(s, trial) for s in harmless) - false_reds
             if false_reds + cost > allowed:
                 closed.add(category)
@@ -129,7 +137,9 @@ def tune_red_thresholds(scored: Sequence[ScoredRow], budget: float = RED_BUDGET)
     return thresholds
 
 
-def held_out_recall(classifier: TriageClassifier, thresholds: dict[str, float], folds: int = FOLDS) -> dict[str, tuple[float, float]]:
+def held_out_recall(
+    classifier: TriageClassifier, thresholds: dict[str, float], folds: int = FOLDS
+) -> dict[str, tuple[float, float]]:
     """Step 4: per red category, (recall of held-out bank positives, share of held-out harmless
     bank rows) at ``thresholds``, the classifier alone, trained without the fold it scores."""
     labels = classifier.labels
@@ -138,13 +148,17 @@ def held_out_recall(classifier: TriageClassifier, thresholds: dict[str, float], 
     for fold in range(folds):
         train, test = fold_of != fold, fold_of == fold
         weights = fit_logistic(classifier.vectors[train], labels[train])
-        held_out[test] = combined_scores(weights, classifier.vectors[train], labels[train], classifier.vectors[test])
+        held_out[test] = combined_scores(
+            weights, classifier.vectors[train], labels[train], classifier.vectors[test]
+        )
     harmless = labels == "none"
     result = {}
     for category in CATEGORIES:
         column, threshold = LABELS.index(category), thresholds[category]
-        result[category] = (float(np.mean(held_out[labels == category, column] >= threshold)),
-                            float(np.mean(held_out[harmless, column] >= threshold)))
+        result[category] = (
+            float(np.mean(held_out[labels == category, column] >= threshold)),
+            float(np.mean(held_out[harmless, column] >= threshold)),
+        )
     return result
 
 
@@ -173,7 +187,8 @@ def report(scored: Sequence[ScoredRow], thresholds: dict[str, float], ai_thresho
     asking = [s for s in scored if s.row.category == AI_QUESTION]
     others = [s for s in scored if s.row.category != AI_QUESTION]
     lines.append(
-        f"ai_question   threshold {ai_threshold:.3f}  recall {sum(s.scores[AI_QUESTION] >= ai_threshold for s in asking)}"
+        f"ai_question   threshold {ai_threshold:.3f}  recall "
+        f"{sum(s.scores[AI_QUESTION] >= ai_threshold for s in asking)}"
         f"/{len(asking)} (classifier alone), others called AI questions "
         f"{sum(s.scores[AI_QUESTION] >= ai_threshold for s in others)}/{len(others)}"
     )

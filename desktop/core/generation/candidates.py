@@ -69,7 +69,10 @@ _INTERJECTIONS = frozenset(
     "thx hi hey hello hola of totally sure okay ok omgg ahh ah ugh honestly same girl".split()
 )
 _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.]+[,:]?)+\s*")
-_LEADING_NAME = re.compile(r"^(?P<greet>(?i:hi|hey|hello|hola|thanks|thank you|aw+|omg)\s+)?(?P<name>[A-ZÀ-Ý][\w'À-ÿ-]{1,20})(?P<mark>\s*[!,.]+)\s*")
+_LEADING_NAME = re.compile(
+    r"^(?P<greet>(?i:hi|hey|hello|hola|thanks|thank "
+    r"you|aw+|omg)\s+)?(?P<name>[A-ZÀ-Ý][\w'À-ÿ-]{1,20})(?P<mark>\s*[!,.]+)\s*"
+)
 
 
 @dataclass
@@ -134,7 +137,7 @@ def adapt_past_answer(reply: str, fan_name: str | None = None) -> str:
     text = _LEADING_HANDLES.sub("", reply.strip())
     match = _LEADING_NAME.match(text)
     if match and match.group("name").casefold() not in _INTERJECTIONS:
-        rest = text[match.end():]
+        rest = text[match.end() :]
         greet = (match.group("greet") or "").strip()
         mark = match.group("mark").strip()
         if fan_name:

@@ -94,10 +94,35 @@ KIND_WORDS = {
 }
 
 _FAMILY_GROUPS = {
-    "child": ("kid", "kids", "child", "children", "son", "sons", "daughter", "daughters", "baby",
-              "babies", "toddler", "twins", "stepson", "stepdaughter"),
-    "partner": ("wife", "husband", "boyfriend", "girlfriend", "partner", "fiance", "fiancee", "spouse",
-                "bf", "gf", "hubby"),
+    "child": (
+        "kid",
+        "kids",
+        "child",
+        "children",
+        "son",
+        "sons",
+        "daughter",
+        "daughters",
+        "baby",
+        "babies",
+        "toddler",
+        "twins",
+        "stepson",
+        "stepdaughter",
+    ),
+    "partner": (
+        "wife",
+        "husband",
+        "boyfriend",
+        "girlfriend",
+        "partner",
+        "fiance",
+        "fiancee",
+        "spouse",
+        "bf",
+        "gf",
+        "hubby",
+    ),
     "parent": ("mom", "mum", "mother", "dad", "father", "parents", "stepmom", "stepdad"),
     "sibling": ("brother", "brothers", "sister", "sisters", "sibling", "siblings"),
     "grandparent": ("grandma", "grandpa", "grandmother", "grandfather", "grandparents", "nan"),
@@ -106,8 +131,10 @@ FAMILY_WORD_GROUP = {w: group for group, ws in _FAMILY_GROUPS.items() for w in w
 _FAMILY_WORDS = "|".join(sorted(FAMILY_WORD_GROUP, key=len, reverse=True))
 
 _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend"
-_MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|december|"
-           r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 
 URL = re.compile(
     r"\b(?:https?://|www\.)[^\s<>()\"']+"
@@ -135,22 +162,42 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         MEETUP,
         _rx(
-            r"\blet'?s\s+(?:meet|hang|grab|get\s+(?:coffee|drinks?|dinner|lunch))", r"\bmeet\s+(?:you|u|up)\b",
-            r"\bsee\s+you\s+(?:there|tonight|tomorrow|in\s+person|at\s+(?:my|the)\b)", r"\bcome\s+(?:to|by)\s+my\b",
-            r"\bcome\s+over\b", r"\bvisit\s+me\b", r"\bgrab\s+(?:a\s+)?(?:coffee|drink|drinks|dinner|lunch)\b",
-            r"\bhang\s*out\b", r"\bmy\s+address\s+is\b", r"\bpick\s+you\s+up\b", r"\bnos\s+vemos\b",
-            r"\btreffen\s+wir\s+uns\b", r"\bon\s+se\s+voit\b", r"\ba\s+gente\s+se\s+v[eê]\b",
+            r"\blet'?s\s+(?:meet|hang|grab|get\s+(?:coffee|drinks?|dinner|lunch))",
+            r"\bmeet\s+(?:you|u|up)\b",
+            r"\bsee\s+you\s+(?:there|tonight|tomorrow|in\s+person|at\s+(?:my|the)\b)",
+            r"\bcome\s+(?:to|by)\s+my\b",
+            r"\bcome\s+over\b",
+            r"\bvisit\s+me\b",
+            r"\bgrab\s+(?:a\s+)?(?:coffee|drink|drinks|dinner|lunch)\b",
+            r"\bhang\s*out\b",
+            r"\bmy\s+address\s+is\b",
+            r"\bpick\s+you\s+up\b",
+            r"\bnos\s+vemos\b",
+            r"\btreffen\s+wir\s+uns\b",
+            r"\bon\s+se\s+voit\b",
+            r"\ba\s+gente\s+se\s+v[eê]\b",
         ),
         NONE,
     ),
     (
         GIVEAWAY,
         _rx(
-            r"\bgiveaways?\b", r"\bgiving\s+(?:away|out)\b", r"\bgive\s+(?:you|u)\s+(?:a\s+|one\s+|it\s+)?(?:free|for\s+free)\b",
+            r"\bgiveaways?\b",
+            r"\bgiving\s+(?:away|out)\b",
+            r"\bgive\s+(?:you|u)\s+(?:a\s+|one\s+|it\s+)?(?:free|for\s+free)\b",
             r"\bfree\s+(?:copy|copies|pack|packs|preset|presets|sample|samples|gift|download|shipping|trial|session|course)\b",
-            r"\bfor\s+free\b", r"\b(?:is|are|it'?s|all)\s+free\b", r"\bfreebies?\b", r"\b\d+\s?%\s?off\b", r"\bpercent\s+off\b", r"\bdiscount\w*",
-            r"\bpromo\s*codes?\b", r"\bcoupons?\b", r"\bcode\s+[A-Z0-9]{3,}\b", r"\b(?:dm|message|text)\s+me\s+for\s+(?:a|the|your)\b",
-            r"\bsend\s+(?:you|u)\s+(?:one|a\s+copy|it)\s+for\s+free\b", r"\bon\s+the\s+house\b",
+            r"\bfor\s+free\b",
+            r"\b(?:is|are|it'?s|all)\s+free\b",
+            r"\bfreebies?\b",
+            r"\b\d+\s?%\s?off\b",
+            r"\bpercent\s+off\b",
+            r"\bdiscount\w*",
+            r"\bpromo\s*codes?\b",
+            r"\bcoupons?\b",
+            r"\bcode\s+[A-Z0-9]{3,}\b",
+            r"\b(?:dm|message|text)\s+me\s+for\s+(?:a|the|your)\b",
+            r"\bsend\s+(?:you|u)\s+(?:one|a\s+copy|it)\s+for\s+free\b",
+            r"\bon\s+the\s+house\b",
         ),
         NONE,
     ),
@@ -159,8 +206,12 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
         FAMILY,
         _rx(
             r"\b(?:my|our)\s+(?:little\s+|baby\s+|oldest\s+|youngest\s+|eldest\s+|older\s+|younger\s+|two\s+|three\s+|\d+\s+|new\s+)?(?:"
-            + _FAMILY_WORDS + r")\b",
-            _I + r"\s+(?:got\s+)?(?:a|an|one|two|three|four|five|six|\d+)\s+(?:little\s+)?(?:" + _FAMILY_WORDS + r")\b",
+            + _FAMILY_WORDS
+            + r")\b",
+            _I
+            + r"\s+(?:got\s+)?(?:a|an|one|two|three|four|five|six|\d+)\s+(?:little\s+)?(?:"
+            + _FAMILY_WORDS
+            + r")\b",
             r"\bi(?:'m|\s+am)\s+(?:a\s+)?(?:mom|mum|mother|dad|father|parent|married|engaged|divorced|pregnant|widowed)\b",
             r"\b(?:mi|mis)\s+(?:hij[oa]s?|espos[oa]|novi[oa]|marido|mama|papa)\b",
             r"\b(?:mein|meine)\s+(?:sohn|tochter|kinder?|frau|mann|freund|freundin)\b",
@@ -175,10 +226,15 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
             _I + r"\s+be\s+(?:in|at|visiting)\b",
             r"\bi(?:'m|\s+am)\s+(?:going|flying|heading|travell?ing|moving|off|driving)\s+to\b",
             r"\bi\s+(?:live|lived|grew\s+up|moved|am\s+moving|was\s+born)\s+(?:in|to)\b",
-            r"\bi(?:'m|\s+am)\s+(?:based|living|staying)\s+(?:in|at)\b", r"\bi(?:'m|\s+am)\s+from\b",
-            r"\bi(?:'m|\s+am)\s+(?:currently|now|back)\s+in\b", r"\bsee\s+you\s+in\b",
+            r"\bi(?:'m|\s+am)\s+(?:based|living|staying)\s+(?:in|at)\b",
+            r"\bi(?:'m|\s+am)\s+from\b",
+            r"\bi(?:'m|\s+am)\s+(?:currently|now|back)\s+in\b",
+            r"\bsee\s+you\s+in\b",
             r"\bi(?:'m|\s+am)\s+in\s+(?-i:[A-Z])",
-            r"\bvivo\s+en\b", r"\bich\s+wohne\s+in\b", r"\bj'?habite\s+(?:a|en)\b", r"\bmoro\s+em\b",
+            r"\bvivo\s+en\b",
+            r"\bich\s+wohne\s+in\b",
+            r"\bj'?habite\s+(?:a|en)\b",
+            r"\bmoro\s+em\b",
         ),
         AFTER,
     ),
@@ -204,7 +260,12 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
         EVENT,
         _rx(
             r"\bi(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+going\s+to|'m\s+gonna)\b[^.!?\n]{0,60}?\b(?:tomorrow|tonight|next\s+\w+|this\s+(?:"
-            + _DAYS + r"|week|month|summer|winter|spring|fall)|on\s+(?:" + _DAYS + r")|in\s+(?:" + _MONTHS + r")|on\s+the\s+\d{1,2}(?:st|nd|rd|th)?)\b",
+            + _DAYS
+            + r"|week|month|summer|winter|spring|fall)|on\s+(?:"
+            + _DAYS
+            + r")|in\s+(?:"
+            + _MONTHS
+            + r")|on\s+the\s+\d{1,2}(?:st|nd|rd|th)?)\b",
             r"\bmy\s+(?:birthday|wedding|show|concert|event|talk|meetup|signing|live\s*stream)\b",
             r"\bon\s+(?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?\b",
         ),
@@ -213,10 +274,13 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         LIFE,
         _rx(
-            _I + r"\s+(?:got\s+)?(?:a|an|one|two|three|four|five|\d+)\s+(?:dogs?|cats?|pets?|degrees?|phd|masters?|houses?|cars?|tattoos?|jobs?)\b",
+            _I + r"\s+(?:got\s+)?(?:a|an|one|two|three|four|five|\d+)\s+"
+            r"(?:dogs?|cats?|pets?|degrees?|phd|masters?|houses?|cars?|tattoos?|jobs?)\b",
             r"\bi(?:'m|\s+am)\s+(?:\d{1,2}(?:\s+years\s+old)?|a\s+(?:nurse|doctor|teacher|lawyer|vegan|vegetarian|student|engineer|chef|pilot|model))\b",
-            r"\bi\s+(?:work|worked)\s+(?:at|for|as)\b", r"\bi\s+(?:studied|graduated|was\s+born)\b",
-            r"\bi\s+used\s+to\s+(?:be|work|live)\b", r"\bmy\s+(?:job|boss|degree|age|birthday\s+is)\b",
+            r"\bi\s+(?:work|worked)\s+(?:at|for|as)\b",
+            r"\bi\s+(?:studied|graduated|was\s+born)\b",
+            r"\bi\s+used\s+to\s+(?:be|work|live)\b",
+            r"\bmy\s+(?:job|boss|degree|age|birthday\s+is)\b",
         ),
         NONE,
     ),
@@ -231,7 +295,9 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (HABIT, _rx(r"\bmy\s+(?:camera|lens|setup|gear|routine)\b"), LAST),
 ]
 
-_GREETINGS = frozenset({"hey", "hi", "hello", "thanks", "thank", "dear", "aw", "aww", "omg", "yo", "love", "hiya"})
+_GREETINGS = frozenset(
+    {"hey", "hi", "hello", "thanks", "thank", "dear", "aw", "aww", "omg", "yo", "love", "hiya"}
+)
 _ANCHOR_SKIP = frozenset({"i", "i'm", "i'll", "i've", "i'd", "im", "ok", "okay", "omg", "lol", "dm", "ai"})
 
 
@@ -268,7 +334,15 @@ class Support:
 def _next_content_word(text: str, position: int) -> str | None:
     for word, _s, _e in words(text[position:]):
         lower = word.lower()
-        if lower not in STOPWORDS and lower not in {"new", "little", "own", "next", "latest", "upcoming", "just"}:
+        if lower not in STOPWORDS and lower not in {
+            "new",
+            "little",
+            "own",
+            "next",
+            "latest",
+            "upcoming",
+            "just",
+        }:
             return lower
     return None
 
@@ -290,12 +364,12 @@ def _anchors(sentence: str, anchored: list[tuple[re.Match[str], str]], first_tri
         found.append(word.lower())
     for match, mode in anchored:
         if mode == AFTER:
-            word = _next_content_word(sentence, match.end())
+            anchor = _next_content_word(sentence, match.end())
         else:
             tokens = words(match.group(0))
-            word = tokens[-1][0].lower() if tokens else None
-        if word and not word.isdigit():
-            found.append(word)
+            anchor = tokens[-1][0].lower() if tokens else None
+        if anchor and not anchor.isdigit():
+            found.append(anchor)
     return tuple(dict.fromkeys(found))
 
 
@@ -381,9 +455,7 @@ def check_support(
     else:
         score_of = lambda text: lexical_similarity(claim.text, text)  # noqa: E731
         threshold = LEXICAL_THRESHOLD
-    scored = sorted(
-        ((score_of(c.text), c) for c in candidates), key=lambda pair: pair[0], reverse=True
-    )
+    scored = sorted(((score_of(c.text), c) for c in candidates), key=lambda pair: pair[0], reverse=True)
     if not scored:
         return Support(False, 0.0, None, "nothing you wrote or listed in your facts mentions it")
     best_score, best = scored[0]
@@ -400,7 +472,9 @@ def check_support(
         # A sentence joining two things the creator said ("Lightroom" from one post, "Sunrise"
         # from another): one source must be close, the others at least related.
         score, candidate = relevant[0]
-        return Support(True, score, _rescored(candidate, score), f"supported by {len(related)} things you wrote together")
+        return Support(
+            True, score, _rescored(candidate, score), f"supported by {len(related)} things you wrote together"
+        )
     reason = (
         f"the closest source is related but {first_gate}"
         if first_gate
@@ -459,4 +533,7 @@ class EmbeddingSupportFinder:
             return []
         scores = self._matrix @ self.vector(claim)
         order = np.argsort(-scores)[: self._k]
-        return [Snippet(item_id=int(i), text=self._texts[i], score=float(scores[i]), kind=self._kind) for i in order]
+        return [
+            Snippet(item_id=int(i), text=self._texts[i], score=float(scores[i]), kind=self._kind)
+            for i in order
+        ]

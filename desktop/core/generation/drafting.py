@@ -17,6 +17,16 @@ from typing import TYPE_CHECKING, Any
 import emoji
 
 from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt, RunInfo
+from desktop.core.generation.candidates import (
+    MODEL,
+    PAST_ANSWER,
+    PAST_ANSWER_THRESHOLD,
+    PERSONA_REPLY,
+    Candidate,
+    ScoreContext,
+    adapt_past_answer,
+    rank,
+)
 from desktop.core.generation.faithfulness import Grounding, asks_question
 from desktop.core.generation.guard import (
     AI_DENIAL,
@@ -28,16 +38,6 @@ from desktop.core.generation.guard import (
     canned_reply,
     check_draft,
     stale_specifics,
-)
-from desktop.core.generation.candidates import (
-    MODEL,
-    PAST_ANSWER,
-    PAST_ANSWER_THRESHOLD,
-    PERSONA_REPLY,
-    Candidate,
-    ScoreContext,
-    adapt_past_answer,
-    rank,
 )
 from desktop.core.generation.prompting import build_prompt, prompt_budget
 from desktop.core.generation.steering import (
@@ -130,7 +130,11 @@ class Draft:
 
     def views(self) -> list[Draft]:
         """The chosen draft, then each alternative as a draft of its own, best first."""
-        return [replace(self, alternatives=[]), *(self.showing(c) for c in self.alternatives)] if self.alternatives else [self]
+        return (
+            [replace(self, alternatives=[]), *(self.showing(c) for c in self.alternatives)]
+            if self.alternatives
+            else [self]
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The shape `understudy draft --json` prints."""
@@ -145,7 +149,10 @@ class Draft:
             "model": self.model,
             "persona_version": self.persona_version,
             "triage": {"level": self.triage.level, "reasons": list(self.triage.reasons)},
-            "sources": [{"id": s.item_id, "text": s.text, "score": round(s.score, 4), "role": s.role} for s in self.sources],
+            "sources": [
+                {"id": s.item_id, "text": s.text, "score": round(s.score, 4), "role": s.role}
+                for s in self.sources
+            ],
             "guard": {
                 "blocked": self.blocked,
                 "needs_edit": bool(self.guard and self.guard.needs_edit),
@@ -158,7 +165,9 @@ class Draft:
             "origin": self.chosen.origin if self.chosen else "model",
             "score": self.chosen.to_dict() if self.chosen else None,
             "alternatives": [c.to_dict() for c in self.alternatives],
-            "model_findings": [] if self.model_guard is None else [f.to_dict() for f in self.model_guard.findings],
+            "model_findings": []
+            if self.model_guard is None
+            else [f.to_dict() for f in self.model_guard.findings],
         }
 
 
@@ -202,8 +211,11 @@ Crisis Lifeline, Samaritans, Find A Helpline by ThroughLine)."""
 def safe_reply_for(checked: Triage, persona: Persona) -> str | None:
     """A reply safe to offer for a red message: the creator's canned reply for one of its
     categories, else crisis resources for self-harm; none for the rest (the creator answers)."""
-    keys = [form for category in checked.categories
-            for form in (category, category.replace("_", " "), category.replace("_", "-"))]
+    keys = [
+        form
+        for category in checked.categories
+        for form in (category, category.replace("_", " "), category.replace("_", "-"))
+    ]
     own = canned_reply(persona, *keys)
     if own:
         return own
@@ -236,12 +248,16 @@ def fall_back(
     bounds = persona.boundaries
     if kinds & {AI_HONESTY, AI_DENIAL}:
         replacement, kind = bounds.disclosure_reply, AI_HONESTY
-        note = f"Your disclosure reply replaces the model's draft, which dodged the question: \"{text}\"."
+        note = f'Your disclosure reply replaces the model\'s draft, which dodged the question: "{text}".'
     elif kinds & FAITHFULNESS_KINDS and asks_question(incoming):
         replacement, kind = bounds.no_answer_reply, NEEDS_ANSWER
-        invented = "; ".join(f"\"{f.text}\"" for f in result.findings if f.kind in FAITHFULNESS_KINDS and f.text)
-        note = ("Needs your answer: nothing you wrote answers this, so the draft is your \"let me check\" reply. "
-                f"The model's draft was \"{text}\"" + (f", which invented {invented}." if invented else "."))
+        invented = "; ".join(
+            f'"{f.text}"' for f in result.findings if f.kind in FAITHFULNESS_KINDS and f.text
+        )
+        note = (
+            'Needs your answer: nothing you wrote answers this, so the draft is your "let me check" reply. '
+            f'The model\'s draft was "{text}"' + (f", which invented {invented}." if invented else ".")
+        )
     else:
         return None
     checked: GuardResult = check(replacement)
@@ -250,8 +266,17 @@ def fall_back(
 
 
 def _choose(
-    draft: Draft, request: DraftRequest, backend: Backend, check: Any, context: ScoreContext, persona: Persona,
-    past: PastAnswer | None, fan_name: str | None, n: int, max_attempts: int, cancel: CancelToken,
+    draft: Draft,
+    request: DraftRequest,
+    backend: Backend,
+    check: Any,
+    context: ScoreContext,
+    persona: Persona,
+    past: PastAnswer | None,
+    fan_name: str | None,
+    n: int,
+    max_attempts: int,
+    cancel: CancelToken,
     concurrent: bool = False,
 ) -> Generator[str | Regenerating | AwaitingModel, None, Draft]:
     """The candidates path of ``draft_reply``: generate, guard, rank, regenerate when all are blocked."""
@@ -263,16 +288,27 @@ def _choose(
         if stale:
             guard.findings.extend(stale)
             guard.needs_edit = True
-        own.append(Candidate(text, PAST_ANSWER, guard, past_platform=past.platform, past_date=past.created_at,
-                             past_similarity=round(past.similarity, 4), past_item_id=past.reply_item_id))
+        own.append(
+            Candidate(
+                text,
+                PAST_ANSWER,
+                guard,
+                past_platform=past.platform,
+                past_date=past.created_at,
+                past_similarity=round(past.similarity, 4),
+                past_item_id=past.reply_item_id,
+            )
+        )
     ranked: list[Candidate] = []
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()
         base = GenerationParams.from_request(request)
         # every other candidate is held to a length floor, so the candidates span lengths
         floor = min_reply_tokens(persona)
-        params = [replace(base, seed=request.seed + attempt * n + i, min_tokens=floor if i % 2 else 0)
-                  for i in range(n)]
+        params = [
+            replace(base, seed=request.seed + attempt * n + i, min_tokens=floor if i % 2 else 0)
+            for i in range(n)
+        ]
         texts, run = yield from _generate(backend, draft.prompt, params, cancel, concurrent)
         cancel.raise_if_cancelled()
         draft.attempts = attempt + 1
@@ -280,7 +316,7 @@ def _choose(
             draft.timings["first_token_ms"] = run.first_token_s * 1000
         draft.timings["tokens"] = float(run.generated_tokens if run is not None else 0)
         pool = list(own)
-        for text, param in zip(texts, params):
+        for text, param in zip(texts, params, strict=True):
             text = trim_to_length(text, persona)
             result = check(text)
             pool.append(Candidate(text, MODEL, result, seed=param.seed))
@@ -291,10 +327,17 @@ def _choose(
         if ranked and not ranked[0].guard.blocked:
             break
         if attempt + 1 < max_attempts:
-            reason = next((f.message for c in ranked[:1] for f in c.guard.findings if f.severity == "block"), "a boundary")
+            reason = next(
+                (f.message for c in ranked[:1] for f in c.guard.findings if f.severity == "block"),
+                "a boundary",
+            )
             yield Regenerating(attempt + 2, reason)
     best = ranked[0]
-    draft.text, draft.guard, draft.seed = best.text, best.guard, best.seed if best.seed is not None else request.seed
+    draft.text, draft.guard, draft.seed = (
+        best.text,
+        best.guard,
+        best.seed if best.seed is not None else request.seed,
+    )
     draft.chosen, draft.alternatives = best, ranked[1:]
     if best.origin != MODEL:
         model = next((c for c in ranked if c.origin == MODEL), None)
@@ -305,7 +348,10 @@ def _choose(
 
 
 def _generate(
-    backend: Backend, prompt: Prompt | None, params: list[GenerationParams], cancel: CancelToken,
+    backend: Backend,
+    prompt: Prompt | None,
+    params: list[GenerationParams],
+    cancel: CancelToken,
     concurrent: bool = False,
 ) -> Generator[AwaitingModel, None, tuple[list[str], RunInfo | None]]:
     """The model's texts for ``params`` and the run's ``RunInfo``: one batched decode where the
@@ -421,8 +467,15 @@ def draft_reply(
     ]
     max_tokens = token_limit(persona, max_tokens)
     request = DraftRequest(
-        incoming=incoming, persona=persona, examples=examples, snippets=snippets,
-        thread_tail=list(thread_tail), platform=platform, seed=seed, max_tokens=max_tokens, temperature=temperature,
+        incoming=incoming,
+        persona=persona,
+        examples=examples,
+        snippets=snippets,
+        thread_tail=list(thread_tail),
+        platform=platform,
+        seed=seed,
+        max_tokens=max_tokens,
+        temperature=temperature,
         mark_bias=mark_bias(persona, neutral_sliders),
     )
     draft.prompt = build_prompt(
@@ -435,15 +488,34 @@ def draft_reply(
         """The guard on ``text``; its time adds to ``guard_ms`` (every attempt and fallback)."""
         guard_started = time.perf_counter()
         result = check_draft(text, persona, incoming, support, triage_result=checked, sources=sources)
-        draft.timings["guard_ms"] = draft.timings.get("guard_ms", 0.0) + (time.perf_counter() - guard_started) * 1000
+        draft.timings["guard_ms"] = (
+            draft.timings.get("guard_ms", 0.0) + (time.perf_counter() - guard_started) * 1000
+        )
         return result
 
     if candidates > 1:
-        context = ScoreContext(incoming, target_words(persona), [e.reply for e in examples],
-                               support.similarity if support is not None else None, score_weights)
+        context = ScoreContext(
+            incoming,
+            target_words(persona),
+            [e.reply for e in examples],
+            support.similarity if support is not None else None,
+            score_weights,
+        )
         past = retriever.past_answer(incoming, PAST_ANSWER_THRESHOLD) if retriever is not None else None
-        chosen = yield from _choose(draft, request, backend, check, context, persona, past, fan_name,
-                                    candidates, max_attempts, cancel, concurrent)
+        chosen = yield from _choose(
+            draft,
+            request,
+            backend,
+            check,
+            context,
+            persona,
+            past,
+            fan_name,
+            candidates,
+            max_attempts,
+            cancel,
+            concurrent,
+        )
         draft.timings["total_ms"] = (time.perf_counter() - started) * 1000
         return chosen
 

@@ -111,7 +111,8 @@ def _first_retrieved(sources: Sequence[Grounding]) -> Grounding | None:
     """Retrieval's best match for the message (else the first fact): the closest source when no
     words are shared."""
     retrieved = [s for s in sources if s.creators_words and s.kind != FACT]
-    return (retrieved or [s for s in sources if s.kind == FACT] or [None])[0]
+    candidates = retrieved or [s for s in sources if s.kind == FACT]
+    return candidates[0] if candidates else None
 
 
 def _sentence_of(text: str, position: int) -> str:
@@ -148,7 +149,9 @@ def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> 
                 about = _topic_stems(ground.text + " " + ground.context)
                 if ground.kind == FACT and not wanted:
                     about = wanted  # a bare "how long?" still meets the facts sheet
-                if wanted & about or (ground.kind == FACT and _topic_stems(_sentence_of(ground.text, other.span[0])) & wanted):
+                if wanted & about or (
+                    ground.kind == FACT and _topic_stems(_sentence_of(ground.text, other.span[0])) & wanted
+                ):
                     contradiction = (ground, other)
                     break
         if supporters and (
@@ -159,7 +162,9 @@ def check_specifics(draft: str, incoming: str, sources: Sequence[Grounding]) -> 
         if contradiction is not None:
             issues.append(SpecificIssue(specific, True, contradiction[0], contradiction[1].text))
         else:
-            issues.append(SpecificIssue(specific, False, closest_source(sentence, sources) or _first_retrieved(sources)))
+            issues.append(
+                SpecificIssue(specific, False, closest_source(sentence, sources) or _first_retrieved(sources))
+            )
     return issues
 
 
@@ -172,27 +177,174 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 # Offer words a fan asks about, each with the stems that count as the creator announcing it.
 OFFER_WORDS: dict[str, tuple[str, ...]] = {
     "course": ("course", "courses", "curso", "cours", "kurs", "masterclass", "e-course", "ecourse"),
-    "class": ("class", "classes", "lesson", "lessons", "workshop", "workshops", "clase", "clases", "aula", "aulas", "atelier"),
-    "discount": ("discount", "discounts", "code", "codes", "coupon", "coupons", "promo", "descuento", "rabais", "rabatt",
-                 "desconto", "cupom", "cupon", "% off", "percent off"),
-    "giveaway": ("giveaway", "giveaways", "give away", "giving away", "sorteo", "sorteio", "gewinnspiel", "concours", "raffle", "contest"),
-    "shipping": ("ship", "ships", "shipping", "deliver", "delivery", "deliveries", "envio", "envío", "livraison", "versand", "entrega", "postage", "mail"),
-    "sale": ("sale", "sales", "black friday", "deal", "deals", "oferta", "soldes", "angebot", "promoção", "promocao"),
-    "product": ("sell", "sells", "selling", "buy", "order", "shop", "store", "merch", "ebook", "e-book", "book", "cookbook",
-                "preset", "presets", "program", "programme", "plan", "product", "products", "kit", "kits", "print", "prints",
-                "app", "guide", "template", "templates", "vender", "vendes", "comprar", "verkaufst", "kaufen", "acheter", "vends"),
-    "collaboration": ("collab", "collaboration", "collabs", "collaborate", "partner", "partnership", "sponsor", "sponsorship",
-                      "feature", "featured", "shoutout", "shout out", "promote", "colaboracion", "colaboração", "kooperation"),
-    "meeting": ("meet", "call", "zoom", "facetime", "coffee", "chat on", "video call", "coaching call", "session", "sessions", "1:1", "one on one"),
-    "event": ("live", "livestream", "live stream", "stream", "streaming", "event", "events", "tour", "tickets", "ticket",
-              "meetup", "meet and greet", "signing", "popup", "pop-up", "pop up", "market", "markets"),
+    "class": (
+        "class",
+        "classes",
+        "lesson",
+        "lessons",
+        "workshop",
+        "workshops",
+        "clase",
+        "clases",
+        "aula",
+        "aulas",
+        "atelier",
+    ),
+    "discount": (
+        "discount",
+        "discounts",
+        "code",
+        "codes",
+        "coupon",
+        "coupons",
+        "promo",
+        "descuento",
+        "rabais",
+        "rabatt",
+        "desconto",
+        "cupom",
+        "cupon",
+        "% off",
+        "percent off",
+    ),
+    "giveaway": (
+        "giveaway",
+        "giveaways",
+        "give away",
+        "giving away",
+        "sorteo",
+        "sorteio",
+        "gewinnspiel",
+        "concours",
+        "raffle",
+        "contest",
+    ),
+    "shipping": (
+        "ship",
+        "ships",
+        "shipping",
+        "deliver",
+        "delivery",
+        "deliveries",
+        "envio",
+        "envío",
+        "livraison",
+        "versand",
+        "entrega",
+        "postage",
+        "mail",
+    ),
+    "sale": (
+        "sale",
+        "sales",
+        "black friday",
+        "deal",
+        "deals",
+        "oferta",
+        "soldes",
+        "angebot",
+        "promoção",
+        "promocao",
+    ),
+    "product": (
+        "sell",
+        "sells",
+        "selling",
+        "buy",
+        "order",
+        "shop",
+        "store",
+        "merch",
+        "ebook",
+        "e-book",
+        "book",
+        "cookbook",
+        "preset",
+        "presets",
+        "program",
+        "programme",
+        "plan",
+        "product",
+        "products",
+        "kit",
+        "kits",
+        "print",
+        "prints",
+        "app",
+        "guide",
+        "template",
+        "templates",
+        "vender",
+        "vendes",
+        "comprar",
+        "verkaufst",
+        "kaufen",
+        "acheter",
+        "vends",
+    ),
+    "collaboration": (
+        "collab",
+        "collaboration",
+        "collabs",
+        "collaborate",
+        "partner",
+        "partnership",
+        "sponsor",
+        "sponsorship",
+        "feature",
+        "featured",
+        "shoutout",
+        "shout out",
+        "promote",
+        "colaboracion",
+        "colaboração",
+        "kooperation",
+    ),
+    "meeting": (
+        "meet",
+        "call",
+        "zoom",
+        "facetime",
+        "coffee",
+        "chat on",
+        "video call",
+        "coaching call",
+        "session",
+        "sessions",
+        "1:1",
+        "one on one",
+    ),
+    "event": (
+        "live",
+        "livestream",
+        "live stream",
+        "stream",
+        "streaming",
+        "event",
+        "events",
+        "tour",
+        "tickets",
+        "ticket",
+        "meetup",
+        "meet and greet",
+        "signing",
+        "popup",
+        "pop-up",
+        "pop up",
+        "market",
+        "markets",
+    ),
 }
 _OFFER_PATTERNS = {
-    offer: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True)) + r")(?![\w])", re.IGNORECASE)
+    offer: re.compile(
+        r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True)) + r")(?![\w])",
+        re.IGNORECASE,
+    )
     for offer, ws in OFFER_WORDS.items()
 }
 _QUESTION = _rx(
-    r"\?", r"^\W*(?:do|does|did|are|is|can|could|will|would|when|where|what|which|how|any|have|has|got|u|r)\b",
+    r"\?",
+    r"^\W*(?:do|does|did|are|is|can|could|will|would|when|where|what|which|how|any|have|has|got|u|r)\b",
     r"\b(?:wondering|wonder|tell\s+me|let\s+me\s+know|is\s+there|are\s+there|do\s+you|do\s+u|you\s+got|u\s+got)\b",
     r"\b(?:tienes|hay|haces|vendes|cuando|cuándo|dónde|donde|cuánto|cuanto|hast\s+du|gibt\s+es|wann|wo|wie\s+viel|"
     r"as-tu|est-ce|quand|où|combien|você\s+tem|tem\s+|quando|onde|quanto)\b",
@@ -204,18 +356,34 @@ _NEGATED = _rx(
 _AFFIRMATIVE = _rx(
     r"^\W*(?:yes|yess+|yeah|yep|yup|ya|yas|of\s+course|sure|definitely|absolutely|totally|for\s+sure|oh\s+yes|"
     r"si|sí|claro|ja|klar|oui|bien\s+s[uû]r|sim|com\s+certeza)\b",
-    r"\bi\s+(?:do|have|did|can|will|am)\b\s*[!.]", r"\bi\s+(?:do|have)\s+(?:one|a|an|some|it)\b",
-    r"\blink\s+(?:is\s+)?in\s+(?:my\s+)?bio\b", r"\bin\s+my\s+bio\b", r"\b(?:dm|message|email)\s+me\b",
-    r"\bsign\s+up\b", r"\bcoming\s+soon\b", r"\bcheck\s+(?:it\s+)?out\b", r"\b(?:it'?s|they'?re|is|are)\s+(?:available|live|out|open)\b",
-    r"\bi(?:'ll|\s+will)\s+(?:send|post|share|be|have|do|ship|give|host|run|go)\b", r"\byou\s+can\s+(?:buy|get|order|find|join|grab|use)\b",
-    r"\buse\s+(?:the\s+)?code\b", r"\bthere\s+(?:is|are|'s)\s+(?:a|an|one|some)\b", r"\b(?:launch|launching|drops?|dropping)\b",
-    r"\bwe\s+(?:do|have|can|will)\b", r"\b(?:let'?s|lets)\s+(?:do|collab|chat|talk|meet|set)\b", r"\bsounds\s+(?:good|great|fun|amazing)\b",
-    r"\bi'?d\s+love\s+to\b", r"\bwould\s+love\s+to\b", r"\bcount\s+me\s+in\b", r"\bsee\s+you\s+there\b",
+    r"\bi\s+(?:do|have|did|can|will|am)\b\s*[!.]",
+    r"\bi\s+(?:do|have)\s+(?:one|a|an|some|it)\b",
+    r"\blink\s+(?:is\s+)?in\s+(?:my\s+)?bio\b",
+    r"\bin\s+my\s+bio\b",
+    r"\b(?:dm|message|email)\s+me\b",
+    r"\bsign\s+up\b",
+    r"\bcoming\s+soon\b",
+    r"\bcheck\s+(?:it\s+)?out\b",
+    r"\b(?:it'?s|they'?re|is|are)\s+(?:available|live|out|open)\b",
+    r"\bi(?:'ll|\s+will)\s+(?:send|post|share|be|have|do|ship|give|host|run|go)\b",
+    r"\byou\s+can\s+(?:buy|get|order|find|join|grab|use)\b",
+    r"\buse\s+(?:the\s+)?code\b",
+    r"\bthere\s+(?:is|are|'s)\s+(?:a|an|one|some)\b",
+    r"\b(?:launch|launching|drops?|dropping)\b",
+    r"\bwe\s+(?:do|have|can|will)\b",
+    r"\b(?:let'?s|lets)\s+(?:do|collab|chat|talk|meet|set)\b",
+    r"\bsounds\s+(?:good|great|fun|amazing)\b",
+    r"\bi'?d\s+love\s+to\b",
+    r"\bwould\s+love\s+to\b",
+    r"\bcount\s+me\s+in\b",
+    r"\bsee\s+you\s+there\b",
 )
 _DECLINES = _rx(
     r"^\W*(?:no|nope|nah|not\s+(?:yet|really|right\s+now|at\s+the\s+moment)|sadly\s+not|unfortunately|sorry)\b",
-    r"\bi\s+(?:don'?t|do\s+not|can'?t|won'?t|haven'?t)\b", r"\bnot\s+(?:yet|right\s+now|at\s+the\s+moment|planning)\b",
-    r"\blet\s+me\s+check\b", r"\bget\s+back\s+to\s+you\b",
+    r"\bi\s+(?:don'?t|do\s+not|can'?t|won'?t|haven'?t)\b",
+    r"\bnot\s+(?:yet|right\s+now|at\s+the\s+moment|planning)\b",
+    r"\blet\s+me\s+check\b",
+    r"\bget\s+back\s+to\s+you\b",
 )
 
 
@@ -249,7 +417,9 @@ class OfferIssue:
     evidence: Grounding | None
 
 
-def check_offer(draft: str, incoming: str, sources: Sequence[Grounding], draft_specifics: Sequence[Specific]) -> OfferIssue | None:
+def check_offer(
+    draft: str, incoming: str, sources: Sequence[Grounding], draft_specifics: Sequence[Specific]
+) -> OfferIssue | None:
     """A yes, a date, a price or a link given to a question about an offer nobody announced."""
     asked = offers_asked(incoming)
     if not asked:
@@ -280,26 +450,38 @@ def check_offer(draft: str, incoming: str, sources: Sequence[Grounding], draft_s
 
 # --- AI honesty ---------------------------------------------------------------------------------
 
-_AI_WORD = r"(?:a\s+)?(?:bot|robot|chat\s?bot|chat\s?gpt|gpt|an?\s+ai|ai|a\.i\.|artificial\s+intelligence|automated|auto[- ]?reply|machine|program)"
+_AI_WORD = (
+    r"(?:a\s+)?(?:bot|robot|chat\s?bot|chat\s?gpt|gpt|an?\s+ai|ai|a\.i\.|artificial\s+intelligence"
+    r"|automated|auto[- ]?reply|machine|program)"
+)
 _PERSON = r"(?:a\s+)?(?:real|actual|living|breathing|human)\s*(?:person|human|people|being|girl|guy|one|you)?"
 AI_ASKED = _rx(
     rf"\b(?:are|r|ru|is|aren'?t)\s+(?:you|u|this|it|these|ur\s+replies|your\s+replies)\s+(?:really\s+|actually\s+|just\s+|even\s+|like\s+)?(?:{_AI_WORD}|{_PERSON})\b",
-    rf"\bru\s+(?:{_AI_WORD}|{_PERSON})\b", rf"\b(?:talking|chatting|speaking|writing)\s+(?:to|with)\s+(?:{_AI_WORD}|{_PERSON})\b",
+    rf"\bru\s+(?:{_AI_WORD}|{_PERSON})\b",
+    rf"\b(?:talking|chatting|speaking|writing)\s+(?:to|with)\s+(?:{_AI_WORD}|{_PERSON})\b",
     rf"\b{_AI_WORD}\s+(?:replying|answering|writing|typing|responding|reply|replies|answers|wrote|writes|generated|running)\b",
     # "do you use AI?" asks about the replies; "do you use AI to retouch your photos?" does not
     r"\b(?:do|did|does)\s+(?:you|u|she|he|they)\s+(?:use|have)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bot|bots|assistant|team|va|ghost\s?writer)\b"
     r"(?=\s*(?:[?!.]|$|(?:to|for)\s+(?:\w+\s+){0,2}(?:repl|answer|respon|writ|messag|dm|comment|text)|or\s+(?:is|are|do)\b))",
-    r"\b(?:real|actual|living|breathing)\s+(?:person|human|people)\b", r"\bhuman\s+or\b", r"\bor\s+(?:an?\s+)?(?:ai|bot|robot|human|program|machine)\b",
+    r"\b(?:real|actual|living|breathing)\s+(?:person|human|people)\b",
+    r"\bhuman\s+or\b",
+    r"\bor\s+(?:an?\s+)?(?:ai|bot|robot|human|program|machine)\b",
     r"\b(?:or|and)\s+(?:her|his|your|ur|their)\s+(?:assistant|team|manager|va|intern|staff)\b",
-    r"\b(?:is\s+(?:this|it)|it'?s)\s+(?:really|actually|truly)\s+(?:you|u)\b", r"\b(?:really|actually)\s+you\s+(?:replying|answering|writing|typing)\b",
+    r"\b(?:is\s+(?:this|it)|it'?s)\s+(?:really|actually|truly)\s+(?:you|u)\b",
+    r"\b(?:really|actually)\s+you\s+(?:replying|answering|writing|typing)\b",
     r"\bwho(?:'?s|\s+is)\s+(?:really\s+|actually\s+)?(?:reading|replying|answering|writing|typing|behind|running)\b",
     r"\b(?:you|u)\s+(?:have|got)\s+(?:a|an)\s+(?:team|assistant|manager|intern|social\s+media\s+manager|va)\b",
     r"\b(?:someone\s+else|a\s+team|an\s+assistant|your\s+(?:team|assistant|manager))\s+(?:reply|replies|replying|answer|answers|answering|write|writes|writing|runs?|running)\b",
-    r"\bcopy\s*paste\w*\b", r"\b(?:canned|automatic|automated)\s+(?:reply|replies|response|responses|answer)\b",
-    r"\b(?:eres|es)\s+(?:un\s+)?(?:bot|robot|ia|real|humano|humana|una\s+ia)\b", r"\bpersona\s+real\b",
-    r"\b(?:bist\s+du|ist\s+das)\s+(?:ein\s+|eine\s+)?(?:bot|roboter|ki|echt|mensch|wirklich\s+du)\b", r"\becht(?:er)?\s+mensch\b",
-    r"\b(?:es-tu|t'?es|tu\s+es)\s+(?:un\s+|une\s+)?(?:bot|robot|ia|humain|humaine|r[ée]el|vraiment\s+toi)\b", r"\bc'?est\s+(?:une\s+ia|un\s+bot|un\s+robot|vraiment\s+toi)\b",
-    r"\bvraie\s+personne\b", r"\bpessoa\s+(?:real|de\s+verdade)\b",
+    r"\bcopy\s*paste\w*\b",
+    r"\b(?:canned|automatic|automated)\s+(?:reply|replies|response|responses|answer)\b",
+    r"\b(?:eres|es)\s+(?:un\s+)?(?:bot|robot|ia|real|humano|humana|una\s+ia)\b",
+    r"\bpersona\s+real\b",
+    r"\b(?:bist\s+du|ist\s+das)\s+(?:ein\s+|eine\s+)?(?:bot|roboter|ki|echt|mensch|wirklich\s+du)\b",
+    r"\becht(?:er)?\s+mensch\b",
+    r"\b(?:es-tu|t'?es|tu\s+es)\s+(?:un\s+|une\s+)?(?:bot|robot|ia|humain|humaine|r[ée]el|vraiment\s+toi)\b",
+    r"\bc'?est\s+(?:une\s+ia|un\s+bot|un\s+robot|vraiment\s+toi)\b",
+    r"\bvraie\s+personne\b",
+    r"\bpessoa\s+(?:real|de\s+verdade)\b",
     r"\b(?:voce|você|vc|tu)\s+(?:é|e|eh)\s+(?:um\s+|uma\s+)?(?:bot|robo|robô|ia|real|humano|humana)\b",
     r"\be\s+(?:voce|você|vc)\s+mesm[oa]\b",
 )
@@ -309,10 +491,13 @@ _HONEST = _rx(
 
 
 _MACHINE = _rx(
-    r"\b(?:bots?|robots?|chat\s?bots?|chat\s?gpt|gpt|ai|a\.i\.?|artificial|automated|automatic|auto[- ]?repl(?:y|ies)|autoreply|"
+    r"\b(?:bots?|robots?|chat\s?bots?|chat\s?gpt|gpt|ai|a\.i\.?|artificial|automated|automatic|auto[- "
+    r"]?repl(?:y|ies)|autoreply|"
     r"algorithm|human|ia|ki|robo|robô|roboter|künstliche|maquina|máquina)\b",
 )
-_DEICTIC = _rx(r"\b(?:you|u|ur|your|yours|this|these|it|her|she|he|him|his|tu|toi|vous|du|dich|dein\w*|você|voce|vc|tú|usted|eres|es)\b")
+_DEICTIC = _rx(
+    r"\b(?:you|u|ur|your|yours|this|these|it|her|she|he|him|his|tu|toi|vous|du|dich|dein\w*|você|voce|vc|tú|usted|eres|es)\b"
+)
 _AGENT = _rx(
     r"\b(?:team|assistant|manager|managing|manages|someone|somebody|anyone|yourself|personally|staff|intern|va|ghost\s?writer|"
     r"equipo|equipe|equipa|alguém|alguem|alguien|quelqu'?un|jemand|personne|persona|pessoa|mensch|tú\s+mism[oa]|toi-m[eê]me|selbst)\b",
@@ -325,8 +510,10 @@ _HANDLING = _rx(
 
 _BEING = _rx(
     r"\b(?:are|r|is|am|was|were|aren'?t|isn'?t)\s+(?:you|u|this|it|these|that|ur|your)\b",
-    r"\b(?:you|u|this|it|that)\s*(?:'re|'s|are|r|is)\b(?!\s+all\b)", r"\b(?:eres|es|bist|ist|est|es-tu|e|é|eh)\s+(?:tu|du|vc|voce|você|usted|toi)\b",
-    r"\b(?:tu|du|vc|voce|você|usted)\s+(?:eres|es|bist|est|e|é|eh)\b", r"\b(?:eres|bist|es-tu|t'es)\b",
+    r"\b(?:you|u|this|it|that)\s*(?:'re|'s|are|r|is)\b(?!\s+all\b)",
+    r"\b(?:eres|es|bist|ist|est|es-tu|e|é|eh)\s+(?:tu|du|vc|voce|você|usted|toi)\b",
+    r"\b(?:tu|du|vc|voce|você|usted)\s+(?:eres|es|bist|est|e|é|eh)\b",
+    r"\b(?:eres|bist|es-tu|t'es)\b",
 )
 """'are you', 'is this', 'it's': a machine word about the one answering, not "do you use AI to edit"."""
 
@@ -344,12 +531,17 @@ def ai_question_words(incoming: str) -> str | None:
     found = AI_ASKED.search(text)
     if found:
         return found.group(0).strip()
-    asked = "?" in text or re.match(r"\W*(?:are|r|is|do|does|did|can|could|will|who|hello|hey|hi)\b", text, re.IGNORECASE)
-    if not asked and not re.search(r"\bbe\s+honest\b|\bprove\b|\bi\s+wonder\b|\bcurious\b", text, re.IGNORECASE):
+    asked = "?" in text or re.match(
+        r"\W*(?:are|r|is|do|does|did|can|could|will|who|hello|hey|hi)\b", text, re.IGNORECASE
+    )
+    if not asked and not re.search(
+        r"\bbe\s+honest\b|\bprove\b|\bi\s+wonder\b|\bcurious\b", text, re.IGNORECASE
+    ):
         return None
     machine = _MACHINE.search(text)
-    about_this = (_DEICTIC.search(text) and _HANDLING.search(text)) or (machine and any(
-        0 <= machine.start() - being.end() <= 24 for being in _BEING.finditer(text)))
+    about_this = (_DEICTIC.search(text) and _HANDLING.search(text)) or (
+        machine and any(0 <= machine.start() - being.end() <= 24 for being in _BEING.finditer(text))
+    )
     if machine and (about_this or re.search(r"\bhuman\s*\?|\bprove\b", text, re.IGNORECASE)):
         return machine.group(0)
     agent = _AGENT.search(text)
@@ -379,6 +571,7 @@ def check_ai_honesty(draft: str, incoming: str, asked: bool | None = None) -> bo
 
 
 # --- Questions of fact --------------------------------------------------------------------------
+
 
 def asks_question(incoming: str) -> bool:
     """Whether the fan's message asks something (a question mark, or a question's first words)."""

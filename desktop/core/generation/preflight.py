@@ -160,8 +160,12 @@ def plan_memory(
     GPU support becomes 0 (with a note); VRAM is checked only when ``available_vram`` is known.
     """
     return plan_for_shape(
-        read_model_shape(path), n_ctx, n_gpu_layers,
-        available_ram=available_ram, available_vram=available_vram, headroom=headroom,
+        read_model_shape(path),
+        n_ctx,
+        n_gpu_layers,
+        available_ram=available_ram,
+        available_vram=available_vram,
+        headroom=headroom,
     )
 
 
@@ -201,14 +205,19 @@ def plan_for_shape(
             return MemoryPlan(size, estimate.n_gpu_layers, estimate, ram, available_vram, " ".join(notes))
     asked = candidates[0]
     estimate = estimate_memory(shape, asked, n_gpu_layers)
-    if available_vram is not None and estimate.vram_bytes > available_vram and estimate.ram_bytes + headroom <= ram:
+    if (
+        available_vram is not None
+        and estimate.vram_bytes > available_vram
+        and estimate.ram_bytes + headroom <= ram
+    ):
         raise ModelError(
             f"This model needs about {_gb(estimate.vram_bytes)} of graphics memory with {n_gpu_layers} "
             f"layers on the GPU and a {asked:,}-token context; the GPU has {_gb(available_vram)} free.",
             hint="Put fewer layers on the GPU, or choose a shorter context.",
         )
     raise ModelError(
-        f"This model needs about {_gb(estimate.ram_bytes + headroom)} of memory with a {asked:,}-token context; "
+        f"This model needs about {_gb(estimate.ram_bytes + headroom)} of memory with a {asked:,}-token "
+        "context; "
         f"this computer has {_gb(ram)} free.",
         hint="Try a smaller model (a 3B Q4 needs about 2.5 GB) or a shorter context, "
         "or close other programs.",

@@ -37,7 +37,7 @@ from desktop.core.generation.backends.base import (
     ChatMessage,
     Prompt,
 )
-from desktop.core.generation.types import CREATOR, FAN, DraftRequest, Example, Snippet, Turn
+from desktop.core.generation.types import CREATOR, DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
 
 CountTokens = Callable[[str], int]
@@ -104,14 +104,24 @@ def slider_words(persona: Persona) -> list[str]:
         _level(level("formality"), "casual", "relaxed but polite", "formal"),
     ]
     emoji = level("emoji")
-    words.append("no emoji" if emoji < 0.15 else "an emoji now and then" if emoji < 0.6 else "plenty of emoji")
+    words.append(
+        "no emoji" if emoji < 0.15 else "an emoji now and then" if emoji < 0.6 else "plenty of emoji"
+    )
     words += [
         _level(level("energy"), "calm, no exclamation marks", "upbeat", "high energy, exclamation marks"),
         _level(level("directness"), "gentle and hedged", "clear", "blunt and direct"),
-        _level(level("curiosity"), "answers without asking back", "sometimes asks a question back",
-               "asks the fan a question back"),
-        _level(level("self_promotion"), "never mentions own products", "mentions own products when relevant",
-               "points to own products and links"),
+        _level(
+            level("curiosity"),
+            "answers without asking back",
+            "sometimes asks a question back",
+            "asks the fan a question back",
+        ),
+        _level(
+            level("self_promotion"),
+            "never mentions own products",
+            "mentions own products when relevant",
+            "points to own products and links",
+        ),
     ]
     return words
 
@@ -128,7 +138,10 @@ def _boundary_lines(persona: Persona, subject: str) -> list[str]:
     if topics:
         lines.append(f"{subject} never discuss{'es' if subject != 'You' else ''}: {', '.join(topics)}.")
     if not bounds.allow_promises:
-        lines.append(f"{subject} never promise{'s' if subject != 'You' else ''} prices, discounts, giveaways or freebies.")
+        lines.append(
+            f"{subject} never promise{'s' if subject != 'You' else ''} prices, discounts, giveaways or "
+            "freebies."
+        )
     if not bounds.allow_personal_details:
         lines.append(
             f"{subject} never share{'s' if subject != 'You' else ''} private details "
@@ -190,7 +203,9 @@ class _Candidate:
     cost: int
 
 
-def _fit_message(text: str, fixed_cost: int, budget: int, count: CountTokens, render: Callable[[str], str]) -> str:
+def _fit_message(
+    text: str, fixed_cost: int, budget: int, count: CountTokens, render: Callable[[str], str]
+) -> str:
     """The longest beginning of ``text`` whose rendered block fits beside the fixed part."""
     if fixed_cost + count(render(text)) <= budget:
         return text
@@ -256,7 +271,9 @@ def build_prompt(
     snippets = sorted((s for s in request.snippets if s.text.strip()), key=lambda s: -s.score)
     thread = [t for t in request.thread_tail if t.text.strip()]
     if mode == MODE_COMPLETION:
-        return _build_completion(request, name, names, header, examples, snippets, thread, count_tokens, budget)
+        return _build_completion(
+            request, name, names, header, examples, snippets, thread, count_tokens, budget
+        )
     return _build_chat(
         request, name, names, header, examples, snippets, thread, count_tokens, budget, chat_message_overhead
     )
@@ -295,7 +312,9 @@ def _build_completion(
     room = budget - header_cost - count(message)
 
     snippet_title = f"Things {name} has said:\n"
-    example_blocks = [f"{FAN_TAG}: {as_data(e.incoming, names)}\n{name}: {as_data(e.reply, names)}\n\n" for e in examples]
+    example_blocks = [
+        f"{FAN_TAG}: {as_data(e.incoming, names)}\n{name}: {as_data(e.reply, names)}\n\n" for e in examples
+    ]
     snippet_lines = [f"- {as_data(s.text, names)}\n" for s in snippets]
     thread_lines = [
         f"{name if t.speaker == CREATOR else FAN_TAG}: {as_data(t.text, names)}\n" for t in thread
@@ -303,7 +322,10 @@ def _build_completion(
     title_cost = count(snippet_title + "\n") if snippet_lines else 0
     candidates = _interleave(
         [_Candidate("examples", i, b, count(b)) for i, b in enumerate(example_blocks)],
-        [_Candidate("thread", i, thread_lines[i], count(thread_lines[i])) for i in reversed(range(len(thread)))],
+        [
+            _Candidate("thread", i, thread_lines[i], count(thread_lines[i]))
+            for i in reversed(range(len(thread)))
+        ],
         [_Candidate("snippets", i, line, count(line)) for i, line in enumerate(snippet_lines)],
     )
 
@@ -328,8 +350,16 @@ def _build_completion(
         text=text,
         stop=completion_stops(name),
         prefix=prefix,
-        budget=_report(budget, count(text), header_cost, count(message), chosen, candidates,
-                       title_cost, fitted != incoming),
+        budget=_report(
+            budget,
+            count(text),
+            header_cost,
+            count(message),
+            chosen,
+            candidates,
+            title_cost,
+            fitted != incoming,
+        ),
         creator_name=name,
     )
 
@@ -362,7 +392,9 @@ def _report(
         parts[largest] -= min(excess, parts[largest])
     parts["format"] = max(0, total - sum(parts.values()))
     dropped = {part: offered[part] - kept[part] for part in kept}
-    return BudgetReport(budget=budget, parts=parts, kept=kept, dropped=dropped, total=total, message_trimmed=trimmed)
+    return BudgetReport(
+        budget=budget, parts=parts, kept=kept, dropped=dropped, total=total, message_trimmed=trimmed
+    )
 
 
 def _build_chat(
@@ -393,9 +425,14 @@ def _build_chat(
     ]
     title_cost = count(snippet_title) if snippet_lines else 0
     candidates = _interleave(
-        [_Candidate("examples", i, f"{q}\n{a}", count(q) + count(a) + 2 * overhead) for i, (q, a) in enumerate(example_pairs)],
-        [_Candidate("thread", i, thread_turns[i][1], count(thread_turns[i][1]) + overhead)
-         for i in reversed(range(len(thread_turns)))],
+        [
+            _Candidate("examples", i, f"{q}\n{a}", count(q) + count(a) + 2 * overhead)
+            for i, (q, a) in enumerate(example_pairs)
+        ],
+        [
+            _Candidate("thread", i, thread_turns[i][1], count(thread_turns[i][1]) + overhead)
+            for i in reversed(range(len(thread_turns)))
+        ],
         [_Candidate("snippets", i, line, count(line)) for i, line in enumerate(snippet_lines)],
     )
     chosen = _select(candidates, room - title_cost)
@@ -417,7 +454,9 @@ def _build_chat(
         mode=MODE_CHAT,
         messages=tuple(messages),
         prefix=header,
-        budget=_report(budget, total, header_cost, message_cost, chosen, candidates, title_cost, fitted != incoming),
+        budget=_report(
+            budget, total, header_cost, message_cost, chosen, candidates, title_cost, fitted != incoming
+        ),
         creator_name=name,
     )
 

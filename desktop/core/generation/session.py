@@ -36,7 +36,6 @@ from desktop.core.store import Store, open_store
 from desktop.core.store.settings import read_int_setting
 from desktop.core.tasks import CancelToken, Progress
 
-
 CANDIDATES_SETTING = "drafting.candidates"
 """How many model candidates each draft is chosen from (``draft_reply``'s ``candidates``)."""
 DEFAULT_CANDIDATES = 4
@@ -91,7 +90,11 @@ class DraftingSession:
         self.store = open_store(self.paths.create_profile(self.profile.name).store)
         self.backend = self._backend()
         assert self.choice is not None
-        yield Progress(f"Connecting to {self.choice.describe()}" if self.choice.is_server else f"Loading {self.choice.name}")
+        yield Progress(
+            f"Connecting to {self.choice.describe()}"
+            if self.choice.is_server
+            else f"Loading {self.choice.name}"
+        )
         self.backend.load()
         yield Progress("Loading the search model")
         self.embedder = load_embedder(self.paths.models, n_threads=self.n_threads)
@@ -109,12 +112,19 @@ class DraftingSession:
         if self.choice.server is not None:
             from desktop.core.generation.backends.openai_server import OpenAIServerBackend
 
-            parallel = read_int_setting(self.store, SERVER_PARALLEL_SETTING, DEFAULT_SERVER_PARALLEL, 1,
-                                        MAX_SERVER_PARALLEL)
+            parallel = read_int_setting(
+                self.store, SERVER_PARALLEL_SETTING, DEFAULT_SERVER_PARALLEL, 1, MAX_SERVER_PARALLEL
+            )
             return OpenAIServerBackend(self.choice.server.settings(parallel), self.secrets or SecretStore())
         assert self.choice.path is not None
-        return LlamaCppBackend(LlamaSettings(self.choice.path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                             n_gpu_layers=ModelManager(self.paths).gpu_layers()))
+        return LlamaCppBackend(
+            LlamaSettings(
+                self.choice.path,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_gpu_layers=ModelManager(self.paths).gpu_layers(),
+            )
+        )
 
     def refresh_index(self, cancel: CancelToken | None = None) -> Iterator[Progress]:
         """Embed items imported since the last look and bring the search index up to date."""
@@ -162,17 +172,30 @@ class DraftingSession:
         with a server, yield ``AwaitingModel`` instead of waiting (``draft_reply``; the batch)."""
         assert self.backend is not None and self.store is not None, "open() first"
         if candidates is None:
-            candidates = read_int_setting(self.store, CANDIDATES_SETTING, DEFAULT_CANDIDATES, 1, MAX_CANDIDATES)
+            candidates = read_int_setting(
+                self.store, CANDIDATES_SETTING, DEFAULT_CANDIDATES, 1, MAX_CANDIDATES
+            )
         version, active = self.persona()
         if persona is not None:
             version = None
         persona = persona or active
         return (
             yield from draft_reply(
-                incoming, persona=persona, persona_version=version, backend=self.backend,
-                retriever=self.retriever, thread_tail=thread_tail, platform=platform, seed=seed,
-                max_tokens=max_tokens, neutral_sliders=self.neutral_sliders, classifier=self.triage_classifier,
-                candidates=candidates, fan_name=fan_name, score_weights=self.score_weights, cancel=cancel,
+                incoming,
+                persona=persona,
+                persona_version=version,
+                backend=self.backend,
+                retriever=self.retriever,
+                thread_tail=thread_tail,
+                platform=platform,
+                seed=seed,
+                max_tokens=max_tokens,
+                neutral_sliders=self.neutral_sliders,
+                classifier=self.triage_classifier,
+                candidates=candidates,
+                fan_name=fan_name,
+                score_weights=self.score_weights,
+                cancel=cancel,
                 concurrent=concurrent,
             )
         )

@@ -22,6 +22,7 @@ Plain ``re`` work, no model: the guard runs on every draft and must stay within 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,62 +47,213 @@ CODE = "code"
 
 NUMERIC_KINDS = frozenset({DURATION, TEMPERATURE, PERCENTAGE, PRICE, TIME, AGE, QUANTITY, NUMBER})
 KIND_LABELS = {
-    DURATION: "a duration", TEMPERATURE: "a temperature", PERCENTAGE: "a percentage", PRICE: "a price",
-    TIME: "a time", DATE: "a date", AGE: "an age", QUANTITY: "a quantity", NUMBER: "a number",
-    HANDLE: "a handle", URL_KIND: "a link", EMAIL: "an email address", PHONE: "a phone number",
-    NAME: "a name", CODE: "a code",
+    DURATION: "a duration",
+    TEMPERATURE: "a temperature",
+    PERCENTAGE: "a percentage",
+    PRICE: "a price",
+    TIME: "a time",
+    DATE: "a date",
+    AGE: "an age",
+    QUANTITY: "a quantity",
+    NUMBER: "a number",
+    HANDLE: "a handle",
+    URL_KIND: "a link",
+    EMAIL: "an email address",
+    PHONE: "a phone number",
+    NAME: "a name",
+    CODE: "a code",
 }
 
 _NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "dozen": 12, "a dozen": 12, "a hundred": 100, "half": 0.5, "a half": 0.5, "a couple of": 2,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+    "a dozen": 12,
+    "a hundred": 100,
+    "half": 0.5,
+    "a half": 0.5,
+    "a couple of": 2,
 }
 _ORDINAL_WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fifteenth": 15,
-    "twentieth": 20, "thirtieth": 30,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fifteenth": 15,
+    "twentieth": 20,
+    "thirtieth": 30,
 }
 _FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3, "⅛": 0.125}
 
 # Unit word -> (kind, factor to the base unit, canonical unit). Durations in minutes.
 _UNITS: dict[str, tuple[str, float, str]] = {}
-for _names, _kind, _factor, _unit in (
+for _unit_names, _kind, _factor, _unit in (
     (("s", "sec", "secs", "second", "seconds"), DURATION, 1 / 60, "min"),
     (("m", "min", "mins", "minute", "minutes", "minuten", "minutos", "minuto"), DURATION, 1.0, "min"),
-    (("h", "hr", "hrs", "hour", "hours", "stunde", "stunden", "hora", "horas", "heure", "heures"), DURATION, 60.0, "min"),
-    (("d", "day", "days", "tag", "tage", "tagen", "dia", "dias", "día", "días", "jour", "jours"), DURATION, 1440.0, "min"),
-    (("wk", "wks", "week", "weeks", "woche", "wochen", "semana", "semanas", "semaine", "semaines"), DURATION, 10080.0, "min"),
+    (
+        ("h", "hr", "hrs", "hour", "hours", "stunde", "stunden", "hora", "horas", "heure", "heures"),
+        DURATION,
+        60.0,
+        "min",
+    ),
+    (
+        ("d", "day", "days", "tag", "tage", "tagen", "dia", "dias", "día", "días", "jour", "jours"),
+        DURATION,
+        1440.0,
+        "min",
+    ),
+    (
+        ("wk", "wks", "week", "weeks", "woche", "wochen", "semana", "semanas", "semaine", "semaines"),
+        DURATION,
+        10080.0,
+        "min",
+    ),
     (("month", "months", "mo", "mos", "monat", "monate", "mes", "meses", "mois"), DURATION, 43200.0, "min"),
-    (("yr", "yrs", "year", "years", "jahr", "jahre", "ano", "anos", "año", "años", "an", "ans"), DURATION, 525600.0, "min"),
-    (("%", "percent", "per cent", "pct", "por ciento", "prozent", "pour cent", "por cento"), PERCENTAGE, 1.0, "%"),
-    (("°c", "ºc", "c", "celsius", "degrees c", "degrees celsius", "° c", "grad", "grados", "graus"), TEMPERATURE, 1.0, "c"),
+    (
+        ("yr", "yrs", "year", "years", "jahr", "jahre", "ano", "anos", "año", "años", "an", "ans"),
+        DURATION,
+        525600.0,
+        "min",
+    ),
+    (
+        ("%", "percent", "per cent", "pct", "por ciento", "prozent", "pour cent", "por cento"),
+        PERCENTAGE,
+        1.0,
+        "%",
+    ),
+    (
+        ("°c", "ºc", "c", "celsius", "degrees c", "degrees celsius", "° c", "grad", "grados", "graus"),
+        TEMPERATURE,
+        1.0,
+        "c",
+    ),
     (("°f", "ºf", "f", "fahrenheit", "degrees f", "degrees fahrenheit", "° f"), TEMPERATURE, 1.0, "f"),
     (("°", "º", "degrees", "degree", "deg"), TEMPERATURE, 1.0, "deg"),
     (("$", "dollars", "dollar", "bucks", "usd", "us$"), PRICE, 1.0, "usd"),
     (("€", "euros", "euro", "eur"), PRICE, 1.0, "eur"),
     (("£", "pounds", "quid", "gbp"), PRICE, 1.0, "gbp"),
-    (("years old", "year old", "yo", "y/o", "yrs old", "años", "ans", "jahre alt", "anos de idade"), AGE, 1.0, "years"),
+    (
+        ("years old", "year old", "yo", "y/o", "yrs old", "años", "ans", "jahre alt", "anos de idade"),
+        AGE,
+        1.0,
+        "years",
+    ),
 ):
-    for _name in _names:
+    for _name in _unit_names:
         _UNITS.setdefault(_name, (_kind, _factor, _unit))
 _AGE_UNITS = ("years old", "year old", "yrs old", "y/o", "yo", "jahre alt", "anos de idade")
 
 _MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
-    "septiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12, "januar": 1, "februar": 2,
-    "marz": 3, "juni": 6, "juli": 7, "oktober": 10, "dezember": 12, "janvier": 1, "fevrier": 2,
-    "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8, "septembre": 9,
-    "octobre": 10, "novembre": 11, "decembre": 12, "janeiro": 1, "fevereiro": 2, "marco": 3,
-    "maio": 5, "junho": 6, "julho": 7, "setembro": 9, "outubro": 10, "novembro": 11, "dezembro": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+    "enero": 1,
+    "febrero": 2,
+    "marzo": 3,
+    "abril": 4,
+    "mayo": 5,
+    "junio": 6,
+    "julio": 7,
+    "agosto": 8,
+    "septiembre": 9,
+    "octubre": 10,
+    "noviembre": 11,
+    "diciembre": 12,
+    "januar": 1,
+    "februar": 2,
+    "marz": 3,
+    "juni": 6,
+    "juli": 7,
+    "oktober": 10,
+    "dezember": 12,
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "janeiro": 1,
+    "fevereiro": 2,
+    "marco": 3,
+    "maio": 5,
+    "junho": 6,
+    "julho": 7,
+    "setembro": 9,
+    "outubro": 10,
+    "novembro": 11,
+    "dezembro": 12,
 }
 _WEEKDAYS = {
-    "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7,
+    "monday": 1,
+    "tuesday": 2,
+    "wednesday": 3,
+    "thursday": 4,
+    "friday": 5,
+    "saturday": 6,
+    "sunday": 7,
 }
 
 _NUM = r"\d+(?:[.,]\d+)?"
@@ -127,14 +279,18 @@ _TIME = re.compile(
     r"|\b(?P<word>noon|midnight)\b",
     re.IGNORECASE,
 )
-_NUMERIC_DATE = re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?(?![\d/%])")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{2}|\d{4}))?(?![\d/%])"
+)
 _ISO_DATE = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")
 _NAMED_DATE = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<m1>{_MONTH_NAMES})\.?(?:,?\s+(?P<y1>(?:19|20)\d\d))?"
     rf"|(?P<m2>{_MONTH_NAMES})\.?\s+(?:(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>(?:19|20)\d\d))?|(?P<y3>(?:19|20)\d\d)))\b",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(rf"\b(?:on|this|next|by|every|until|till|from)\s+(?P<w>{_WEEKDAY_NAMES})s?\b", re.IGNORECASE)
+_WEEKDAY = re.compile(
+    rf"\b(?:on|this|next|by|every|until|till|from)\s+(?P<w>{_WEEKDAY_NAMES})s?\b", re.IGNORECASE
+)
 _YEAR = re.compile(r"(?<![\d$€£.,/])(?:19[5-9]\d|20[0-4]\d)(?![\d%])")
 _QUANTITY = re.compile(
     rf"(?<![\w.,/])(?P<n>{_NUM}[kK]?|{_WORD_NUMBER})\s*(?P<unit>{_UNIT_NAMES})(?![\w])"
@@ -143,7 +299,9 @@ _QUANTITY = re.compile(
     rf"|(?<![\w.,/])(?P<n3>{_NUM}[kK]?|{_WORD_NUMBER})(?:\s*-\s*|\s+)(?P<noun>[a-z]{{3,}})",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\b|\b(?P<w>" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE)
+_ORDINAL = re.compile(
+    r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\b|\b(?P<w>" + "|".join(_ORDINAL_WORDS) + r")\b", re.IGNORECASE
+)
 _FRACTION = re.compile(r"(?P<f>[½¼¾⅓⅔⅛])|(?<![\d/])(?P<fr>[1-3])/(?P<den>[2348])(?![\d/])")
 _BARE_NUMBER = re.compile(rf"(?<![\w.,#/])(?P<n>{_NUM}[kK]?)(?![\w%°º/])")
 _BARE_WORD_NUMBER = re.compile(
@@ -151,12 +309,41 @@ _BARE_WORD_NUMBER = re.compile(
     r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen)\b",
     re.IGNORECASE,
 )
-_I_AM_AGE = re.compile(r"\bi(?:'m|\s+am|\s+turned|\s+turn|'ll\s+be)\s+(?P<n>\d{1,2}|" + _WORD_NUMBER + r")\b(?![%.,]\d|\s*%)", re.IGNORECASE)
+_I_AM_AGE = re.compile(
+    r"\bi(?:'m|\s+am|\s+turned|\s+turn|'ll\s+be)\s+(?P<n>\d{1,2}|" + _WORD_NUMBER + r")\b(?![%.,]\d|\s*%)",
+    re.IGNORECASE,
+)
 
 # Nouns after a number that make it a quantity ("3 kids", "10 packs"); any other word after a
 # number leaves it a bare number. Stems compare, so "pack" and "packs" agree.
-_NOT_QUANTITY_NOUNS = frozenset({"and", "the", "for", "with", "but", "you", "not", "are", "was", "times", "time", "more",
-                                 "less", "of", "or", "to", "is", "it", "in", "on", "at", "so", "too", "out"})
+_NOT_QUANTITY_NOUNS = frozenset(
+    {
+        "and",
+        "the",
+        "for",
+        "with",
+        "but",
+        "you",
+        "not",
+        "are",
+        "was",
+        "times",
+        "time",
+        "more",
+        "less",
+        "of",
+        "or",
+        "to",
+        "is",
+        "it",
+        "in",
+        "on",
+        "at",
+        "so",
+        "too",
+        "out",
+    }
+)
 
 # Capitalised words that are not names: sentence starters, interjections, words people
 # capitalise for emphasis. Everything else capitalised past a sentence's start is a name.
@@ -170,8 +357,32 @@ _NOT_NAMES = frozenset(
     mr mrs ms dr st est pst cst mst edt pdt cdt gmt utc cet cest bst am pm
     """.split()
 )
-_GREETING_WORDS = frozenset({"hey", "hi", "hello", "thanks", "thank", "dear", "aw", "aww", "omg", "yo", "hiya", "congrats",
-                             "hola", "gracias", "danke", "merci", "obrigado", "obrigada", "salut", "ciao", "bonjour", "oi"})
+_GREETING_WORDS = frozenset(
+    {
+        "hey",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "dear",
+        "aw",
+        "aww",
+        "omg",
+        "yo",
+        "hiya",
+        "congrats",
+        "hola",
+        "gracias",
+        "danke",
+        "merci",
+        "obrigado",
+        "obrigada",
+        "salut",
+        "ciao",
+        "bonjour",
+        "oi",
+    }
+)
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’&+-]*")
 
 
@@ -242,7 +453,9 @@ def name_key(text: str) -> str:
 def _sentence_starts(text: str) -> set[int]:
     """Offsets where a sentence (or a line, or the text after an emoji or a dash) begins."""
     starts = {0}
-    for match in re.finditer(r"(?:[.!?…:;]+[\"')\]]*|\n|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\s[-–—]|\()\s*", text):
+    for match in re.finditer(
+        r"(?:[.!?…:;]+[\"')\]]*|\n|[\U0001F000-\U0001FAFF\u2600-\u27BF]+|\s[-–—]|\()\s*", text
+    ):
         starts.add(match.end())
     return starts
 
@@ -292,13 +505,143 @@ def _names(text: str, taken: list[tuple[int, int]]) -> list[Specific]:
 def _looks_like_brand(word: str) -> bool:
     """iPhone, KitchenAid, X-T5: mixed case or letters with digits are names wherever they stand."""
     core = word.strip("'’")
-    return bool(re.search(r"[a-z][A-Z]|[A-Z].*\d|\d.*[A-Z]", core)) or (core.isupper() and len(core) >= 3 and core.isalpha()
-                                                                         and core.lower() not in _NOT_NAMES)
+    return bool(re.search(r"[a-z][A-Z]|[A-Z].*\d|\d.*[A-Z]", core)) or (
+        core.isupper() and len(core) >= 3 and core.isalpha() and core.lower() not in _NOT_NAMES
+    )
 
 
 def _is_date_word(word: str) -> bool:
     lower = fold(word).text.lower().strip("'’.")
     return lower in _MONTHS or lower in _WEEKDAYS or lower.rstrip("s") in _WEEKDAYS
+
+
+def _urls(text: str) -> Iterator[Specific]:
+    for match in URL.finditer(text):
+        if "@" in text[max(0, match.start() - 1) : match.start()]:
+            continue  # the domain of an email address
+        yield Specific(URL_KIND, match.group(0), match.span(), key=_normal_url(match.group(0)))
+
+
+def _emails(text: str) -> Iterator[Specific]:
+    for match in _EMAIL.finditer(text):
+        yield Specific(EMAIL, match.group(0), match.span(), key=match.group(0).lower())
+
+
+def _handles(text: str) -> Iterator[Specific]:
+    for match in _HANDLE.finditer(text):
+        yield Specific(HANDLE, match.group(0), match.span(), key=match.group(0).lower().rstrip("."))
+
+
+def _iso_dates(text: str) -> Iterator[Specific]:
+    for match in _ISO_DATE.finditer(text):
+        key = _date_key(match["y"], int(match["m"]), match["d"])
+        yield Specific(DATE, match.group(0), match.span(), key=key)
+
+
+def _named_dates(text: str) -> Iterator[Specific]:
+    for match in _NAMED_DATE.finditer(text):
+        month = _MONTHS[fold(match["m1"] or match["m2"]).text.lower()]
+        if match["m2"] and match["m2"].lower() in ("may", "mar") and not (match["d2"] or match["y3"]):
+            continue
+        if match["m2"] and match["m2"].lower() == "may" and match["m2"][0].islower():
+            continue  # "may 2 hours" is a verb
+        day = match["d1"] or match["d2"]
+        year = match["y1"] or match["y2"] or match["y3"]
+        yield Specific(DATE, match.group(0), match.span(), key=_date_key(year, month, day))
+
+
+def _clock_minutes(match: re.Match[str]) -> float:
+    if match["word"]:
+        return 720.0 if match["word"].lower() == "noon" else 0.0
+    hour = int(match["h"] or match["h2"])
+    minute = int(match["m"] or match["m2"] or 0)
+    ampm = (match["ampm"] or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    if ampm == "am" and hour == 12:
+        hour = 0
+    return hour * 60.0 + minute
+
+
+def _times(text: str) -> Iterator[Specific]:
+    for match in _TIME.finditer(text):
+        yield Specific(TIME, match.group(0), match.span(), value=_clock_minutes(match), unit="clock")
+
+
+def _numeric_dates(text: str) -> Iterator[Specific]:
+    for match in _NUMERIC_DATE.finditer(text):
+        a, b = int(match["a"]), int(match["b"])
+        if match["y"] is None and b in (2, 3, 4, 8) and a < b and "/" in match.group(0):
+            continue  # 1/2, 3/4: a fraction
+        if not (1 <= a <= 31 and 1 <= b <= 31) or (a > 12 and b > 12):
+            continue
+        keys = []
+        if a <= 12:
+            keys.append(_date_key(match["y"], a, str(b)))
+        if b <= 12:
+            keys.append(_date_key(match["y"], b, str(a)))
+        yield Specific(DATE, match.group(0), match.span(), key="|".join(keys))
+
+
+def _weekdays(text: str) -> Iterator[Specific]:
+    for match in _WEEKDAY.finditer(text):
+        key = _date_key(None, None, None, _WEEKDAYS[match["w"].lower()])
+        yield Specific(DATE, match.group(0), match.span(), key=key)
+
+
+def _fractions(text: str) -> Iterator[Specific]:
+    for match in _FRACTION.finditer(text):
+        value = _FRACTIONS[match["f"]] if match["f"] else int(match["fr"]) / int(match["den"])
+        yield Specific(NUMBER, match.group(0), match.span(), value=value)
+
+
+def _ages(text: str) -> Iterator[Specific]:
+    for match in _I_AM_AGE.finditer(text):
+        span = match.span("n")
+        if not re.match(rf"\s*(?:{_UNIT_NAMES})\b", text[span[1] :], re.IGNORECASE) or re.match(
+            r"\s*(?:years?|yrs?)\s+old", text[span[1] :], re.IGNORECASE
+        ):
+            yield Specific(AGE, text[span[0] : span[1]], span, value=_number(match["n"]), unit="years")
+
+
+def _quantities(text: str) -> Iterator[Specific]:
+    for match in _QUANTITY.finditer(text):
+        specific = _quantity(match)
+        if specific is not None:
+            yield specific
+
+
+def _years(text: str) -> Iterator[Specific]:
+    for match in _YEAR.finditer(text):
+        yield Specific(DATE, match.group(0), match.span(), key=_date_key(match.group(0), None, None))
+
+
+def _codes(text: str) -> Iterator[Specific]:
+    for match in _CODE.finditer(text):
+        yield Specific(CODE, match.group(0), match.span(), key=match.group(0).upper())
+
+
+def _phones(text: str) -> Iterator[Specific]:
+    for match in _PHONE.finditer(text):
+        if sum(c.isdigit() for c in match.group(0)) >= 7:
+            yield Specific(PHONE, match.group(0), match.span(), key=re.sub(r"\D", "", match.group(0)))
+
+
+def _ordinals(text: str) -> Iterator[Specific]:
+    for match in _ORDINAL.finditer(text):
+        value = float(match["n"]) if match["n"] else float(_ORDINAL_WORDS[match["w"].lower()])
+        if match["w"] and match["w"].lower() in ("first", "second"):
+            continue  # "first loaf", "a second": ordinary words far more often than facts
+        yield Specific(NUMBER, match.group(0), match.span(), value=value, unit="ordinal")
+
+
+def _bare_numbers(text: str) -> Iterator[Specific]:
+    for match in _BARE_NUMBER.finditer(text):
+        value = _number(match["n"])
+        if value is not None:
+            yield Specific(NUMBER, match.group(0), match.span(), value=value)
+    for match in _BARE_WORD_NUMBER.finditer(text):
+        yield Specific(NUMBER, match.group(0), match.span(), value=float(_NUMBER_WORDS[match["w"].lower()]))
 
 
 @lru_cache(maxsize=4096)
@@ -312,86 +655,16 @@ def find_specifics(text: str) -> tuple[Specific, ...]:
             found.append(specific)
             taken.append(specific.span)
 
-    for match in URL.finditer(text):
-        if "@" in text[max(0, match.start() - 1) : match.start()]:
-            continue  # the domain of an email address
-        add(Specific(URL_KIND, match.group(0), match.span(), key=_normal_url(match.group(0))))
-    for match in _EMAIL.finditer(text):
-        specific = Specific(EMAIL, match.group(0), match.span(), key=match.group(0).lower())
-        taken[:] = [s for s in taken if not (match.start() <= s[0] and s[1] <= match.end())]
-        found[:] = [f for f in found if not (match.start() <= f.span[0] and f.span[1] <= match.end())]
+    for specific in _urls(text):
         add(specific)
-    for match in _HANDLE.finditer(text):
-        add(Specific(HANDLE, match.group(0), match.span(), key=match.group(0).lower().rstrip(".")))
-    for match in _ISO_DATE.finditer(text):
-        add(Specific(DATE, match.group(0), match.span(), key=_date_key(match["y"], int(match["m"]), match["d"])))
-    for match in _NAMED_DATE.finditer(text):
-        month = _MONTHS[fold(match["m1"] or match["m2"]).text.lower()]
-        if match["m2"] and match["m2"].lower() in ("may", "mar") and not (match["d2"] or match["y3"]):
-            continue
-        if match["m2"] and match["m2"].lower() == "may" and match["m2"][0].islower():
-            continue  # "may 2 hours" is a verb
-        day = match["d1"] or match["d2"]
-        year = match["y1"] or match["y2"] or match["y3"]
-        add(Specific(DATE, match.group(0), match.span(), key=_date_key(year, month, day)))
-    for match in _TIME.finditer(text):
-        if match["word"]:
-            minutes = 720.0 if match["word"].lower() == "noon" else 0.0
-        else:
-            hour = int(match["h"] or match["h2"])
-            minute = int(match["m"] or match["m2"] or 0)
-            ampm = (match["ampm"] or "").lower().replace(".", "")
-            if ampm == "pm" and hour < 12:
-                hour += 12
-            if ampm == "am" and hour == 12:
-                hour = 0
-            minutes = hour * 60.0 + minute
-        add(Specific(TIME, match.group(0), match.span(), value=minutes, unit="clock"))
-    for match in _NUMERIC_DATE.finditer(text):
-        a, b = int(match["a"]), int(match["b"])
-        if match["y"] is None and b in (2, 3, 4, 8) and a < b and "/" in match.group(0):
-            continue  # 1/2, 3/4: a fraction
-        if not (1 <= a <= 31 and 1 <= b <= 31) or (a > 12 and b > 12):
-            continue
-        keys = []
-        if a <= 12:
-            keys.append(_date_key(match["y"], a, str(b)))
-        if b <= 12:
-            keys.append(_date_key(match["y"], b, str(a)))
-        add(Specific(DATE, match.group(0), match.span(), key="|".join(keys)))
-    for match in _WEEKDAY.finditer(text):
-        add(Specific(DATE, match.group(0), match.span(), key=_date_key(None, None, None, _WEEKDAYS[match["w"].lower()])))
-    for match in _FRACTION.finditer(text):
-        value = _FRACTIONS[match["f"]] if match["f"] else int(match["fr"]) / int(match["den"])
-        add(Specific(NUMBER, match.group(0), match.span(), value=value))
-    for match in _I_AM_AGE.finditer(text):
-        span = match.span("n")
-        if not re.match(rf"\s*(?:{_UNIT_NAMES})\b", text[span[1]:], re.IGNORECASE) or re.match(r"\s*(?:years?|yrs?)\s+old", text[span[1]:], re.IGNORECASE):
-            add(Specific(AGE, text[span[0] : span[1]], span, value=_number(match["n"]), unit="years"))
-    for match in _QUANTITY.finditer(text):
-        specific = _quantity(match)
-        if specific is not None:
+    for email in _emails(text):  # an email address replaces the link or handle found inside it
+        start, end = email.span
+        taken[:] = [s for s in taken if not (start <= s[0] and s[1] <= end)]
+        found[:] = [f for f in found if not (start <= f.span[0] and f.span[1] <= end)]
+        add(email)
+    for extract in _EXTRACTORS:
+        for specific in extract(text):
             add(specific)
-    for specific in worded_durations(text):
-        add(specific)
-    for match in _YEAR.finditer(text):
-        add(Specific(DATE, match.group(0), match.span(), key=_date_key(match.group(0), None, None)))
-    for match in _CODE.finditer(text):
-        add(Specific(CODE, match.group(0), match.span(), key=match.group(0).upper()))
-    for match in _PHONE.finditer(text):
-        if sum(c.isdigit() for c in match.group(0)) >= 7:
-            add(Specific(PHONE, match.group(0), match.span(), key=re.sub(r"\D", "", match.group(0))))
-    for match in _ORDINAL.finditer(text):
-        value = float(match["n"]) if match["n"] else float(_ORDINAL_WORDS[match["w"].lower()])
-        if match["w"] and match["w"].lower() in ("first", "second"):
-            continue  # "first loaf", "a second": ordinary words far more often than facts
-        add(Specific(NUMBER, match.group(0), match.span(), value=value, unit="ordinal"))
-    for match in _BARE_NUMBER.finditer(text):
-        value = _number(match["n"])
-        if value is not None:
-            add(Specific(NUMBER, match.group(0), match.span(), value=value))
-    for match in _BARE_WORD_NUMBER.finditer(text):
-        add(Specific(NUMBER, match.group(0), match.span(), value=float(_NUMBER_WORDS[match["w"].lower()])))
     for specific in _names(text, taken):
         add(specific)
     return tuple(sorted(found, key=lambda s: s.span))
@@ -402,7 +675,11 @@ def _quantity(match: re.Match[str]) -> Specific | None:
     if match["cur"]:
         value = _number(match["cn"])
         kind, _factor, unit = _UNITS[match["cur"].lower()]
-        return Specific(PRICE, match.group(0), match.span(), value=value, unit=unit) if value is not None else None
+        return (
+            Specific(PRICE, match.group(0), match.span(), value=value, unit=unit)
+            if value is not None
+            else None
+        )
     if match["deg"]:
         value = _number(match["n2"])
         unit = {"c": "c", "f": "f"}.get((match["cf"] or "").lower(), "deg")
@@ -432,12 +709,15 @@ def _quantity(match: re.Match[str]) -> Specific | None:
     if not match["n3"][0].isdigit() and value == 1:
         return None
     end = match.start("noun") + len(match["noun"])
-    return Specific(QUANTITY, match.string[match.start() : end], (match.start(), end), value=value, unit=stem(noun))
+    return Specific(
+        QUANTITY, match.string[match.start() : end], (match.start(), end), value=value, unit=stem(noun)
+    )
 
 
 # Spelled-out durations that carry no digit: "an hour", "half an hour", "a day and a half".
 _WORDED_DURATION = re.compile(
-    r"\b(?P<half>half\s+an?\s+)?(?P<unit>hour|day|week|month|year)(?P<andhalf>\s+and\s+a\s+half)?\b", re.IGNORECASE
+    r"\b(?P<half>half\s+an?\s+)?(?P<unit>hour|day|week|month|year)(?P<andhalf>\s+and\s+a\s+half)?\b",
+    re.IGNORECASE,
 )
 _ARTICLE_BEFORE = re.compile(r"\b(?:an?|one|half\s+an?)\s+$", re.IGNORECASE)
 
@@ -451,14 +731,21 @@ def worded_durations(text: str) -> list[Specific]:
     found = []
     for match in _WORDED_DURATION.finditer(text):
         before = text[: match.start("unit")]
-        if not match["half"] and not _ARTICLE_BEFORE.search(before):
+        article = _ARTICLE_BEFORE.search(before)
+        if not match["half"] and not article:
             continue
         if re.search(r"\b(?:a|per|each|every|twice|once|times)\s+$", before[-8:]) and not match["half"]:
             continue
         _kind, factor, unit = _UNITS[match["unit"].lower()]
         value = factor * (0.5 if match["half"] else 1.0) * (1.5 if match["andhalf"] else 1.0)
-        start = match.start("half") if match["half"] else match.start("unit") - len(_ARTICLE_BEFORE.search(before).group(0))
-        found.append(Specific(DURATION, text[start : match.end()], (start, match.end()), value=value, unit=unit))
+        start = (
+            match.start("half")
+            if match["half"] or article is None  # without "half" there is an article (above)
+            else match.start("unit") - len(article.group(0))
+        )
+        found.append(
+            Specific(DURATION, text[start : match.end()], (start, match.end()), value=value, unit=unit)
+        )
     return found
 
 
@@ -478,7 +765,9 @@ def _same_temperature(a: Specific, b: Specific) -> bool:
 
 
 def _date_parts(key: str) -> list[dict[str, str]]:
-    return [dict((part[0], part[1:]) for part in option.split("-") if part) for option in key.split("|") if option]
+    return [
+        dict((part[0], part[1:]) for part in option.split("-") if part) for option in key.split("|") if option
+    ]
 
 
 def same(draft: Specific, source: Specific) -> bool:
@@ -487,7 +776,11 @@ def same(draft: Specific, source: Specific) -> bool:
         if draft.kind != source.kind:
             return False
         if draft.kind == URL_KIND:
-            return draft.key == source.key or draft.key.startswith(source.key + "/") or source.key.startswith(draft.key + "/")
+            return (
+                draft.key == source.key
+                or draft.key.startswith(source.key + "/")
+                or source.key.startswith(draft.key + "/")
+            )
         return draft.key == source.key
     if draft.kind == NAME:
         return False  # names are matched against a source's words, not its specifics (``name_in``)
@@ -509,7 +802,11 @@ def same(draft: Specific, source: Specific) -> bool:
             return _close(draft.value, source.value)
         return source.kind == QUANTITY and _close(draft.value, source.value) and draft.unit == source.unit
     if draft.kind != source.kind:
-        return draft.kind == AGE and source.kind in (DURATION, NUMBER) and _close(draft.value, _raw_value(source))
+        return (
+            draft.kind == AGE
+            and source.kind in (DURATION, NUMBER)
+            and _close(draft.value, _raw_value(source))
+        )
     if draft.kind == TEMPERATURE:
         return _same_temperature(draft, source)
     if draft.kind == PRICE:
@@ -570,3 +867,23 @@ def conflicting(specific: Specific, text: str) -> Specific | None:
         if conflicts(specific, other):
             return other
     return None
+
+
+# After links and email addresses, in this order: where two overlap, the earlier one keeps its words.
+_EXTRACTORS: tuple[Callable[[str], Iterable[Specific]], ...] = (
+    _handles,
+    _iso_dates,
+    _named_dates,
+    _times,
+    _numeric_dates,
+    _weekdays,
+    _fractions,
+    _ages,
+    _quantities,
+    worded_durations,
+    _years,
+    _codes,
+    _phones,
+    _ordinals,
+    _bare_numbers,
+)

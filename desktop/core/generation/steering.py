@@ -131,7 +131,8 @@ SLIDER_MARKS: dict[str, str] = {"curiosity": "?", "energy": "!", "emoji": EMOJI_
 """Sliders whose feature is one kind of token (a punctuation mark, or any emoji): the model is
 nudged toward or away from it."""
 WARM_WORDS = (
-    "thanks thank thx love loved lovely appreciate appreciated glad amazing hugs congrats proud sweet welcome "
+    "thanks thank thx love loved lovely appreciate appreciated glad amazing hugs congrats proud sweet "
+    "welcome "
     "❤ 💕 🥰 😍 💖 🤗 😊 🙏 💗 🫶"
 ).split()
 """The warmth slider's words: the warm words and heart emoji ``style_features`` counts."""
@@ -159,13 +160,19 @@ def mark_bias(persona: Persona, neutral: Mapping[str, float] | None = None) -> t
     """
     pulls = slider_pulls(persona, neutral)
     marks = [(mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in SLIDER_MARKS.items() if pulls[name]]
-    words = [(mark, round(MARK_BIAS * pulls[name], 3)) for name, mark in slider_words(persona).items() if pulls[name]]
+    words = [
+        (mark, round(MARK_BIAS * pulls[name], 3))
+        for name, mark in slider_words(persona).items()
+        if pulls[name]
+    ]
     return tuple(marks + words)
 
 
 def target_words(persona: Persona) -> float:
     """The length slider as words per reply (at least ``MIN_TARGET_WORDS``)."""
-    return max(MIN_TARGET_WORDS, length_slider_to_words(persona.sliders.get("length", DEFAULT_SLIDERS["length"])))
+    return max(
+        MIN_TARGET_WORDS, length_slider_to_words(persona.sliders.get("length", DEFAULT_SLIDERS["length"]))
+    )
 
 
 def token_limit(persona: Persona, requested: int) -> int:

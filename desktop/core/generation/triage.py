@@ -97,21 +97,38 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "talks about self-harm or not wanting to live; answer personally, point to help",
         _rx(
             r"\b(?:kill|killing|hurt|hurting|cut|cutting|harm|harming)\s+my\s?self\b",
-            r"\bsuicid\w*", r"\bself[- ]?harm\w*", r"\bkms\b", r"\boverdos\w*",
-            r"\bend(?:ing)?\s+(?:it\s+all|my\s+life|things)\b", r"\btake\s+my\s+(?:own\s+)?life\b",
+            r"\bsuicid\w*",
+            r"\bself[- ]?harm\w*",
+            r"\bkms\b",
+            r"\boverdos\w*",
+            r"\bend(?:ing)?\s+(?:it\s+all|my\s+life|things)\b",
+            r"\btake\s+my\s+(?:own\s+)?life\b",
             r"\b(?:want|wanna|going)\s+(?:to\s+)?die\b",
             r"\bdon'?t\s+want\s+to\s+(?:live|be\s+here|exist|wake\s+up)\b",
-            r"\bno\s+reason\s+to\s+live\b", r"\bbetter\s+off\s+(?:dead|without\s+me)\b",
+            r"\bno\s+reason\s+to\s+live\b",
+            r"\bbetter\s+off\s+(?:dead|without\s+me)\b",
             r"\b(?:started|start|been|keep|kept|back\s+to)\s+(?:cutting|hurting|burning|starving)\b(?!\s+(?:the|a|my|some|it|back|down|out|them|corners))",
-            r"\b(?:cutting|hurting|harming|starving)\s+(?:again|myself)\b", r"\brelaps(?:e|ed|ing)\b[^.!?\n]{0,30}\b(?:cut|cutting|harm)\w*",
+            r"\b(?:cutting|hurting|harming|starving)\s+(?:again|myself)\b",
+            r"\brelaps(?:e|ed|ing)\b[^.!?\n]{0,30}\b(?:cut|cutting|harm)\w*",
             r"\bwalk(?:ing)?\s+into\s+the\s+(?:sea|ocean|water|waves|river|lake|traffic)\b",
             r"\b(?:disappear|vanish|not\s+wake\s+up|fall\s+asleep\s+forever)\b[^.!?\n]{0,30}\b(?:forever|for\s+good|peaceful|easier)\b",
             # es / de / fr / pt
-            r"\bquiero\s+morir\w*", r"\bmatarme\b", r"\bme\s+quiero\s+matar\b",
-            r"\bquitarme\s+la\s+vida\b", r"\bno\s+quiero\s+vivir\b",
-            r"\bumbringen\b", r"\bselbstmord\w*", r"\bsuizid\w*", r"\bwill\s+(?:nicht\s+mehr\s+leben|sterben)\b",
-            r"\bme\s+suicider\b", r"\bje\s+veux\s+mourir\b", r"\bme\s+tuer\b", r"\ben\s+finir\b",
-            r"\bme\s+matar\b", r"\bquero\s+morrer\b", r"\bnao\s+quero\s+mais\s+viver\b",
+            r"\bquiero\s+morir\w*",
+            r"\bmatarme\b",
+            r"\bme\s+quiero\s+matar\b",
+            r"\bquitarme\s+la\s+vida\b",
+            r"\bno\s+quiero\s+vivir\b",
+            r"\bumbringen\b",
+            r"\bselbstmord\w*",
+            r"\bsuizid\w*",
+            r"\bwill\s+(?:nicht\s+mehr\s+leben|sterben)\b",
+            r"\bme\s+suicider\b",
+            r"\bje\s+veux\s+mourir\b",
+            r"\bme\s+tuer\b",
+            r"\ben\s+finir\b",
+            r"\bme\s+matar\b",
+            r"\bquero\s+morrer\b",
+            r"\bnao\s+quero\s+mais\s+viver\b",
             r"\btirar\s+minha\s+(?:propria\s+)?vida\b",
         ),
     ),
@@ -119,63 +136,120 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         MINOR,
         "says they are a minor; no draft",
         _rx(
-            r"\b(?:6|7|8|9|10|11|12)th\s+grade\b", r"\b(?:sixth|seventh|eighth|ninth)\s+grade\b",
-            r"\bmiddle\s+school\b", r"\bi'?m\s+(?:still\s+)?in\s+high\s*school\b",
-            r"\bi'?m\s+(?:a\s+)?minor\b", r"\bunder\s*age\b", r"\bmenor\s+de\s+edad\b",
-            r"\bminderjahrig\b", r"\bmineur[e]?\b", r"\bmenor\s+de\s+idade\b",
+            r"\b(?:6|7|8|9|10|11|12)th\s+grade\b",
+            r"\b(?:sixth|seventh|eighth|ninth)\s+grade\b",
+            r"\bmiddle\s+school\b",
+            r"\bi'?m\s+(?:still\s+)?in\s+high\s*school\b",
+            r"\bi'?m\s+(?:a\s+)?minor\b",
+            r"\bunder\s*age\b",
+            r"\bmenor\s+de\s+edad\b",
+            r"\bminderjahrig\b",
+            r"\bmineur[e]?\b",
+            r"\bmenor\s+de\s+idade\b",
         ),
     ),
     (
         MONEY,
         "is about money (a refund, a chargeback, a payment, a money ask); answer personally",
         _rx(
-            r"\brefund\w*", r"\bcharge\s?backs?\b", r"\b(?:charged|billed)\s+(?:me\s+)?(?:twice|double)\b",
-            r"\bdouble[- ]charged\b", r"\bmoney\s+back\b", r"\bscam\w*", r"\bdispute\w*",
+            r"\brefund\w*",
+            r"\bcharge\s?backs?\b",
+            r"\b(?:charged|billed)\s+(?:me\s+)?(?:twice|double)\b",
+            r"\bdouble[- ]charged\b",
+            r"\bmoney\s+back\b",
+            r"\bscam\w*",
+            r"\bdispute\w*",
             r"\bnever\s+(?:got|received)\s+(?:my|the|it|what)\b",
             r"\b(?:order|package|download|purchase|presets?|pack)\s+never\s+(?:arrived|came|showed)\b",
             r"\bdid(?:n'?t|\s+not)\s+(?:get|receive)\s+(?:my|the|it)\b",
-            r"\byou\s+owe\s+me\b", r"\bstole\s+my\s+money\b", r"\bfraud\w*", r"\bpaypal\s+(?:claim|case)\b",
+            r"\byou\s+owe\s+me\b",
+            r"\bstole\s+my\s+money\b",
+            r"\bfraud\w*",
+            r"\bpaypal\s+(?:claim|case)\b",
             r"\b(?:send|give|lend|loan|wire)\s+me\s+(?:some\s+)?(?:money|cash|\$|\d)",
-            r"\bvenmo\b", r"\bcash\s?app\b", r"\bpaypal\s+me\b", r"\bsugar\s+(?:daddy|mommy)\b",
+            r"\bvenmo\b",
+            r"\bcash\s?app\b",
+            r"\bpaypal\s+me\b",
+            r"\bsugar\s+(?:daddy|mommy)\b",
             r"\bcan\s+you\s+(?:pay|cover)\s+(?:me|my)\b",
             # es / de / fr / pt
-            r"\breembols\w*", r"\bdevolucion\b", r"\bdevuelv\w*\s+(?:mi\s+)?dinero\b", r"\bestafa\w*",
-            r"\bruckerstattung\b", r"\bgeld\s+zuruck\b", r"\bbetrug\w*",
-            r"\brembours\w*", r"\barnaque\w*", r"\bestorno\b", r"\bmeu\s+dinheiro\s+de\s+volta\b",
+            r"\breembols\w*",
+            r"\bdevolucion\b",
+            r"\bdevuelv\w*\s+(?:mi\s+)?dinero\b",
+            r"\bestafa\w*",
+            r"\bruckerstattung\b",
+            r"\bgeld\s+zuruck\b",
+            r"\bbetrug\w*",
+            r"\brembours\w*",
+            r"\barnaque\w*",
+            r"\bestorno\b",
+            r"\bmeu\s+dinheiro\s+de\s+volta\b",
         ),
     ),
     (
         LEGAL_THREAT,
         "threatens legal action; answer personally (or through your lawyer)",
         _rx(
-            r"\b(?:sue|suing)\s+(?:you|u|your)\b", r"\bi'?(?:ll|m\s+going\s+to|m\s+gonna)\s+sue\b",
-            r"\blawsuit\w*", r"\bmy\s+(?:lawyer|attorney|solicitor)\w*", r"\blegal\s+action\b",
-            r"\bcease\s+and\s+desist\b", r"\b(?:take|taking)\s+you\s+to\s+court\b", r"\bsee\s+you\s+in\s+court\b",
-            r"\breport\w*\s+you\s+to\s+the\s+(?:police|authorities|ftc|fbi)\b", r"\bdmca\b",
-            r"\bcopyright\s+(?:infringement|strike|claim)\b", r"\bdefamation\b", r"\blibel\b",
-            r"\bslander\w*", r"\bpress\s+charges\b",
+            r"\b(?:sue|suing)\s+(?:you|u|your)\b",
+            r"\bi'?(?:ll|m\s+going\s+to|m\s+gonna)\s+sue\b",
+            r"\blawsuit\w*",
+            r"\bmy\s+(?:lawyer|attorney|solicitor)\w*",
+            r"\blegal\s+action\b",
+            r"\bcease\s+and\s+desist\b",
+            r"\b(?:take|taking)\s+you\s+to\s+court\b",
+            r"\bsee\s+you\s+in\s+court\b",
+            r"\breport\w*\s+you\s+to\s+the\s+(?:police|authorities|ftc|fbi)\b",
+            r"\bdmca\b",
+            r"\bcopyright\s+(?:infringement|strike|claim)\b",
+            r"\bdefamation\b",
+            r"\blibel\b",
+            r"\bslander\w*",
+            r"\bpress\s+charges\b",
             # es / de / fr / pt
-            r"\bmi\s+abogad[oa]\b", r"\bdemandar\w*", r"\bdenunciar\w*", r"\bte\s+voy\s+a\s+demandar\b",
-            r"\bmein\w*\s+anwalt\w*", r"\bverklag\w*", r"\banzeige\s+erstatten\b",
-            r"\bmon\s+avocat\b", r"\bporter\s+plainte\b", r"\bpoursuivre\s+en\s+justice\b", r"\bmise\s+en\s+demeure\b",
-            r"\bmeu\s+advogado\b", r"\bprocessar\s+(?:voce|vc|te)\b", r"\bvou\s+te\s+processar\b",
+            r"\bmi\s+abogad[oa]\b",
+            r"\bdemandar\w*",
+            r"\bdenunciar\w*",
+            r"\bte\s+voy\s+a\s+demandar\b",
+            r"\bmein\w*\s+anwalt\w*",
+            r"\bverklag\w*",
+            r"\banzeige\s+erstatten\b",
+            r"\bmon\s+avocat\b",
+            r"\bporter\s+plainte\b",
+            r"\bpoursuivre\s+en\s+justice\b",
+            r"\bmise\s+en\s+demeure\b",
+            r"\bmeu\s+advogado\b",
+            r"\bprocessar\s+(?:voce|vc|te)\b",
+            r"\bvou\s+te\s+processar\b",
         ),
     ),
     (
         EXPLICIT,
         "asks for sexual or explicit content; no draft",
         _rx(
-            r"\bnudes?\b", r"\bnaked\b", r"\bnsfw\b", r"\bsex(?:ting|ual)?\b", r"\bhorny\b",
+            r"\bnudes?\b",
+            r"\bnaked\b",
+            r"\bnsfw\b",
+            r"\bsex(?:ting|ual)?\b",
+            r"\bhorny\b",
             # "sexy" about the person or their pictures, not about a loaf or the light
             r"\b(?:you'?re|youre|ur|you\s+are|u\s+r|u\s+are|you\s+look|u\s+look|you\s+looked)\s+(?:\w+\s+){0,2}"
             r"sexy\b",
             r"\bsexy\s+(?:pics?|photos?|selfies?|videos?|body|bod|legs|lingerie|outfits?|content|lady|girl|mama"
             r"|kind|time|stuff|things?)\b",
-            r"\bdick\s+pics?\b", r"\bboobs?\b", r"\bporn\w*", r"\bwhat\s+are\s+you\s+wearing\b",
-            r"\bfeet\s+pics?\b", r"\bspicy\s+(?:pics|photos|content)\b",
+            r"\bdick\s+pics?\b",
+            r"\bboobs?\b",
+            r"\bporn\w*",
+            r"\bwhat\s+are\s+you\s+wearing\b",
+            r"\bfeet\s+pics?\b",
+            r"\bspicy\s+(?:pics|photos|content)\b",
             # innuendo aimed at the person: their body, undressing, the bedroom, paid "extras"
-            r"\bonly\s?fans\b", r"\bfansly\b", r"\bnothing\s+on\b", r"\bwithout\s+(?:any\s+)?cloth(?:es|ing)\b",
-            r"\bbend(?:s|ing)?\s+over\b", r"\blike\s+it\s+rough\b", r"\bas\s+hard\s+as\s+i\s+am\b",
+            r"\bonly\s?fans\b",
+            r"\bfansly\b",
+            r"\bnothing\s+on\b",
+            r"\bwithout\s+(?:any\s+)?cloth(?:es|ing)\b",
+            r"\bbend(?:s|ing)?\s+over\b",
+            r"\blike\s+it\s+rough\b",
+            r"\bas\s+hard\s+as\s+i\s+am\b",
             r"\b(?:i'?m|im|got\s+me|makes?\s+me)\s+(?:so\s+)?(?:hard|wet|horny|throbbing)\b",
             r"\b(?:in|into|to)\s+(?:the|my|your|ur)\s+bed(?:room)?\b[^.!?\n]{0,40}\b(?:us|you|u|together|me)\b",
             r"\b(?:us|you|u|together|me)\b[^.!?\n]{0,40}\b(?:in|into|to)\s+(?:the|my|your|ur)\s+bed(?:room)?\b",
@@ -186,35 +260,57 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:a\s+little\s+)?more\W{0,4}(?:personal|private|intimate|spicy|revealing)\b[^.!?\n]{0,20}"
             r"(?:pics?|photos?|content|videos?|something|\.|$)",
             r"\bsend(?:ing)?\s+(?:me\s+)?something\s+(?:a\s+little\s+)?more\b",
-            r"\bdesnud[oa]s?\b", r"\bfotos?\s+intimas?\b", r"\bsexo\b",
-            r"\bnacktbilder\b", r"\bnackt\b",
-            r"\bphotos?\s+intimes?\b", r"\btoute?\s+nue\b", r"\bsexe\b",
-            r"\bpelad[oa]\b", r"\bfotos?\s+nua?s?\b",
+            r"\bdesnud[oa]s?\b",
+            r"\bfotos?\s+intimas?\b",
+            r"\bsexo\b",
+            r"\bnacktbilder\b",
+            r"\bnackt\b",
+            r"\bphotos?\s+intimes?\b",
+            r"\btoute?\s+nue\b",
+            r"\bsexe\b",
+            r"\bpelad[oa]\b",
+            r"\bfotos?\s+nua?s?\b",
         ),
     ),
     (
         MEETUP,
         "asks to meet in person or for your whereabouts; no draft",
         _rx(
-            r"\b(?:can|could|should|shall|do\s+you\s+want\s+to|wanna)\s+we\s+meet\b", r"\blet'?s\s+meet\b",
-            r"\bmeet\s+(?:up|in\s+person|irl)\b", r"\b(?:want|wanna|like|love)\s+to\s+meet\s+(?:you|u)\b",
+            r"\b(?:can|could|should|shall|do\s+you\s+want\s+to|wanna)\s+we\s+meet\b",
+            r"\blet'?s\s+meet\b",
+            r"\bmeet\s+(?:up|in\s+person|irl)\b",
+            r"\b(?:want|wanna|like|love)\s+to\s+meet\s+(?:you|u)\b",
             r"\bmeet\s+(?:you|u)\s+(?:at|in|after|somewhere|tonight|tomorrow|this)\b",
-            r"\bhang\s*out\b", r"\bgrab\s+(?:a\s+)?(?:coffee|drink|drinks|dinner|lunch|beer)\b",
-            r"\bcome\s+over\b", r"\bcome\s+to\s+your\s+(?:place|house|home|hotel)\b",
+            r"\bhang\s*out\b",
+            r"\bgrab\s+(?:a\s+)?(?:coffee|drink|drinks|dinner|lunch|beer)\b",
+            r"\bcome\s+over\b",
+            r"\bcome\s+to\s+your\s+(?:place|house|home|hotel)\b",
             r"\b(?:what'?s|what\s+is|send\s+me|give\s+me)\s+your\s+(?:home\s+)?address\b",
-            r"\bhome\s+address\b", r"\b(?:ur|your)\s+(?:home\s+|actual\s+)?(?:addy|adress|addres)\b",
+            r"\bhome\s+address\b",
+            r"\b(?:ur|your)\s+(?:home\s+|actual\s+)?(?:addy|adress|addres)\b",
             r"\byour\s+actual\s+(?:house|home|address)\b",
             r"\b(?:share|send|give|tell)\s+(?:me\s+|us\s+)?your\s+(?:home\s+|mailing\s+|shipping\s+|postal\s+)?address\b",
-            r"\bwhere\s+are\s+you\s+staying\b", r"\b(?:which|what)\s+hotel\s+(?:are|r|will|do)\s+(?:you|u)\b",
+            r"\bwhere\s+are\s+you\s+staying\b",
+            r"\b(?:which|what)\s+hotel\s+(?:are|r|will|do)\s+(?:you|u)\b",
             r"\bput(?:ting)?\s+(?:you|u)\s+up\b",
-            r"\byour\s+(?:hotel\s+)?room\s+(?:number|no)\b", r"\bsee\s+you\s+in\s+person\b",
+            r"\byour\s+(?:hotel\s+)?room\s+(?:number|no)\b",
+            r"\bsee\s+you\s+in\s+person\b",
             r"\bpick\s+you\s+up\b",
             # es / de / fr / pt
-            r"\bpodemos\s+vernos\b", r"\bquedamos\b", r"\bconocerte\s+en\s+persona\b", r"\btu\s+direccion\b",
+            r"\bpodemos\s+vernos\b",
+            r"\bquedamos\b",
+            r"\bconocerte\s+en\s+persona\b",
+            r"\btu\s+direccion\b",
             r"\bdonde\s+te\s+(?:quedas|hospedas)\b",
-            r"\b(?:konnen|sollen)\s+wir\s+uns\s+treffen\b", r"\buns\s+treffen\b", r"\bdeine\s+adresse\b",
-            r"\bon\s+(?:peut\s+)?se\s+voir\b", r"\bse\s+rencontrer\b", r"\bton\s+adresse\b",
-            r"\bnos\s+encontrar\b", r"\ba\s+gente\s+(?:pode\s+)?se\s+ver\b", r"\bseu\s+endereco\b",
+            r"\b(?:konnen|sollen)\s+wir\s+uns\s+treffen\b",
+            r"\buns\s+treffen\b",
+            r"\bdeine\s+adresse\b",
+            r"\bon\s+(?:peut\s+)?se\s+voir\b",
+            r"\bse\s+rencontrer\b",
+            r"\bton\s+adresse\b",
+            r"\bnos\s+encontrar\b",
+            r"\ba\s+gente\s+(?:pode\s+)?se\s+ver\b",
+            r"\bseu\s+endereco\b",
             r"\bte\s+conhecer\s+pessoalmente\b",
         ),
     ),
@@ -222,10 +318,23 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         PRESS,
         "comes from the press (a journalist, an interview, an article); escalated to you",
         _rx(
-            r"\bjournalist\w*", r"\breporter\b", r"\binterview\w*", r"\barticle\b", r"\bpress\s+(?:inquiry|enquiry|request)\b",
-            r"\bfor\s+a\s+(?:story|piece|feature)\b", r"\bon\s+the\s+record\b", r"\bcomment\s+for\b",
-            r"\bnewspaper\b", r"\bmagazine\b", r"\bon\s+(?:my|our)\s+podcast\b", r"\bdocumentary\b",
-            r"\bperiodista\b", r"\bentrevista\w*", r"\bzeitung\b", r"\bjournaliste\b", r"\bjornalista\b",
+            r"\bjournalist\w*",
+            r"\breporter\b",
+            r"\binterview\w*",
+            r"\barticle\b",
+            r"\bpress\s+(?:inquiry|enquiry|request)\b",
+            r"\bfor\s+a\s+(?:story|piece|feature)\b",
+            r"\bon\s+the\s+record\b",
+            r"\bcomment\s+for\b",
+            r"\bnewspaper\b",
+            r"\bmagazine\b",
+            r"\bon\s+(?:my|our)\s+podcast\b",
+            r"\bdocumentary\b",
+            r"\bperiodista\b",
+            r"\bentrevista\w*",
+            r"\bzeitung\b",
+            r"\bjournaliste\b",
+            r"\bjornalista\b",
             r"\breportagem\b",
         ),
     ),
@@ -233,23 +342,51 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         BRAND_DEAL,
         "looks like a brand deal or collaboration offer; escalated to you",
         _rx(
-            r"\bcollab\w*", r"\bsponsor\w*", r"\bbrand\s+deal\w*", r"\bpartnership\w*",
-            r"\bpartner\s+with\s+(?:you|us)\b", r"\bpaid\s+(?:post|promotion|partnership|campaign)\b",
-            r"\bambassador\w*", r"\bpromote\s+(?:our|my|this)\b", r"\byour\s+rates?\b", r"\brate\s+card\b",
-            r"\bmedia\s+kit\b", r"\bpr\s+package\b", r"\baffiliate\w*", r"\binfluencer\s+campaign\b",
+            r"\bcollab\w*",
+            r"\bsponsor\w*",
+            r"\bbrand\s+deal\w*",
+            r"\bpartnership\w*",
+            r"\bpartner\s+with\s+(?:you|us)\b",
+            r"\bpaid\s+(?:post|promotion|partnership|campaign)\b",
+            r"\bambassador\w*",
+            r"\bpromote\s+(?:our|my|this)\b",
+            r"\byour\s+rates?\b",
+            r"\brate\s+card\b",
+            r"\bmedia\s+kit\b",
+            r"\bpr\s+package\b",
+            r"\baffiliate\w*",
+            r"\binfluencer\s+campaign\b",
             r"\bsend\s+you\s+(?:some\s+)?(?:free\s+)?(?:products|samples)\b",
-            r"\bcolaboracion\w*", r"\bpatrocin\w*", r"\bkooperation\b", r"\bzusammenarbeit\b",
-            r"\bpartenariat\b", r"\bparceria\b", r"\bcolaboracao\b",
+            r"\bcolaboracion\w*",
+            r"\bpatrocin\w*",
+            r"\bkooperation\b",
+            r"\bzusammenarbeit\b",
+            r"\bpartenariat\b",
+            r"\bparceria\b",
+            r"\bcolaboracao\b",
         ),
     ),
     (
         MEDICAL,
         "asks for medical advice; read carefully, you are not their doctor",
         _rx(
-            r"\bdoctor\b", r"\bdosage\b", r"\bdose\b", r"\b\d+\s?mg\b", r"\bmedication\w*", r"\bmeds\b",
-            r"\bpills?\b", r"\bprescri\w*", r"\bdiagnos\w*", r"\bsymptoms?\b",
-            r"\bshould\s+i\s+(?:take|stop\s+taking)\b", r"\bis\s+it\s+safe\s+to\s+(?:take|eat|use|mix)\b",
-            r"\bpregnan\w*", r"\bantidepressant\w*", r"\bozempic\b", r"\binfection\b", r"\brash\b",
+            r"\bdoctor\b",
+            r"\bdosage\b",
+            r"\bdose\b",
+            r"\b\d+\s?mg\b",
+            r"\bmedication\w*",
+            r"\bmeds\b",
+            r"\bpills?\b",
+            r"\bprescri\w*",
+            r"\bdiagnos\w*",
+            r"\bsymptoms?\b",
+            r"\bshould\s+i\s+(?:take|stop\s+taking)\b",
+            r"\bis\s+it\s+safe\s+to\s+(?:take|eat|use|mix)\b",
+            r"\bpregnan\w*",
+            r"\bantidepressant\w*",
+            r"\bozempic\b",
+            r"\binfection\b",
+            r"\brash\b",
             r"\bmedical\s+advice\b",
         ),
     ),
@@ -257,32 +394,56 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         FINANCIAL,
         "asks for financial advice; read carefully",
         _rx(
-            r"\binvest\w*", r"\bstocks?\b", r"\bcrypto\w*", r"\bbitcoin\b", r"\bbtc\b", r"\bethereum\b",
-            r"\bnfts?\b", r"\bforex\b", r"\btrading\b", r"\bretirement\b", r"\b401k\b", r"\bmortgage\b",
-            r"\bwhich\s+coin\b", r"\bpassive\s+income\b", r"\bfinancial\s+advice\b",
+            r"\binvest\w*",
+            r"\bstocks?\b",
+            r"\bcrypto\w*",
+            r"\bbitcoin\b",
+            r"\bbtc\b",
+            r"\bethereum\b",
+            r"\bnfts?\b",
+            r"\bforex\b",
+            r"\btrading\b",
+            r"\bretirement\b",
+            r"\b401k\b",
+            r"\bmortgage\b",
+            r"\bwhich\s+coin\b",
+            r"\bpassive\s+income\b",
+            r"\bfinancial\s+advice\b",
         ),
     ),
     (
         LEGAL_ADVICE,
         "asks for legal advice; read carefully",
         _rx(
-            r"\bis\s+(?:it|this|that)\s+(?:even\s+)?legal\b", r"\bcan\s+i\s+(?:sue|get\s+sued)\b",
-            r"\bdo\s+i\s+need\s+a\s+lawyer\b", r"\blegal\s+advice\b", r"\bmy\s+landlord\b",
-            r"\bcustody\b", r"\bvisa\b", r"\bcontract\b",
+            r"\bis\s+(?:it|this|that)\s+(?:even\s+)?legal\b",
+            r"\bcan\s+i\s+(?:sue|get\s+sued)\b",
+            r"\bdo\s+i\s+need\s+a\s+lawyer\b",
+            r"\blegal\s+advice\b",
+            r"\bmy\s+landlord\b",
+            r"\bcustody\b",
+            r"\bvisa\b",
+            r"\bcontract\b",
         ),
     ),
     (
         PERSONAL_INFO,
         "fishes for your personal details; read carefully",
         _rx(
-            r"\byour\s+(?:real|full|last)\s+name\b", r"\b(?:your|ur)\s+(?:phone\s+)?number\b",
+            r"\byour\s+(?:real|full|last)\s+name\b",
+            r"\b(?:your|ur)\s+(?:phone\s+)?number\b",
             r"\b(?:your|ur)\s+(?:e-?mail|snap(?:chat)?|whatsapp|telegram|personal\s+(?:account|insta))\b",
-            r"\bwhere\s+do\s+you\s+(?:live|work|go\s+to\s+school)\b", r"\bwhat\s+(?:city|town|neighbou?rhood)\b",
-            r"\bhow\s+old\s+are\s+you\b", r"\bwhat\s+part\s+of\s+(?:town|the\s+city)\b",
-            r"\bwhere\s+(?:are\s+you|exactly)\s+(?:right\s+now|exactly|now)\b", r"\bare\s+you\s+(?:married|single|dating)\b",
+            r"\bwhere\s+do\s+you\s+(?:live|work|go\s+to\s+school)\b",
+            r"\bwhat\s+(?:city|town|neighbou?rhood)\b",
+            r"\bhow\s+old\s+are\s+you\b",
+            r"\bwhat\s+part\s+of\s+(?:town|the\s+city)\b",
+            r"\bwhere\s+(?:are\s+you|exactly)\s+(?:right\s+now|exactly|now)\b",
+            r"\bare\s+you\s+(?:married|single|dating)\b",
             r"\bdo\s+you\s+have\s+(?:kids|children|a\s+(?:boyfriend|girlfriend|husband|wife|partner))\b",
-            r"\byour\s+(?:kids|children|family|parents|birthday)\b", r"\bwhat\s+school\b",
-            r"\bdonde\s+vives\b", r"\bwo\s+wohnst\s+du\b", r"\bou\s+(?:tu\s+habites|habites[- ]tu)\b",
+            r"\byour\s+(?:kids|children|family|parents|birthday)\b",
+            r"\bwhat\s+school\b",
+            r"\bdonde\s+vives\b",
+            r"\bwo\s+wohnst\s+du\b",
+            r"\bou\s+(?:tu\s+habites|habites[- ]tu)\b",
             r"\bonde\s+(?:voce|vc)\s+mora\b",
         ),
     ),
@@ -291,15 +452,26 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "tries to give the model instructions (prompt injection); treated as plain text",
         _rx(
             r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)?(?:previous\s+|prior\s+|above\s+|earlier\s+|former\s+)?(?:instructions|prompts?|rules|guidelines|directions|messages|boundaries)\b",
-            r"\bforget\s+everything\b", r"\byou\s+are\s+now\b", r"\bfrom\s+now\s+on,?\s+(?:you|your|u)\b",
-            r"\bnew\s+(?:instructions|rules|persona|role)\s*:", r"(?:^|\n)\s*(?:system|assistant|user|creator|fan)\s*:",
-            r"\[\s*(?:system|inst)\s*\]", r"<\|?\s*(?:system|im_start|im_end|endoftext|start_of_turn|end_of_turn)",
-            r"</s>", r"###\s*(?:instruction|system|response)",
+            r"\bforget\s+everything\b",
+            r"\byou\s+are\s+now\b",
+            r"\bfrom\s+now\s+on,?\s+(?:you|your|u)\b",
+            r"\bnew\s+(?:instructions|rules|persona|role)\s*:",
+            r"(?:^|\n)\s*(?:system|assistant|user|creator|fan)\s*:",
+            r"\[\s*(?:system|inst)\s*\]",
+            r"<\|?\s*(?:system|im_start|im_end|endoftext|start_of_turn|end_of_turn)",
+            r"</s>",
+            r"###\s*(?:instruction|system|response)",
             r"\b(?:repeat|print|show|reveal|tell\s+me|output|leak|dump)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+|hidden\s+|original\s+)?(?:prompt|instructions|rules|guidelines|configuration|persona)\b",
-            r"\bwhat\s+(?:are|were)\s+your\s+(?:instructions|rules|guidelines)\b", r"\bsystem\s+prompt\b",
-            r"\bpretend\s+(?:to\s+be|you\s+are|you'?re)\b", r"\bact\s+as\s+(?:if|a|an|my)\b",
-            r"\brole[- ]?play\s+as\b", r"\bjailbreak\w*", r"\bdan\s+mode\b", r"\bdeveloper\s+mode\b",
-            r"\bdo\s+anything\s+now\b", r"\b(?:say|write|reply\s+with|respond\s+with)\s+exactly\b",
+            r"\bwhat\s+(?:are|were)\s+your\s+(?:instructions|rules|guidelines)\b",
+            r"\bsystem\s+prompt\b",
+            r"\bpretend\s+(?:to\s+be|you\s+are|you'?re)\b",
+            r"\bact\s+as\s+(?:if|a|an|my)\b",
+            r"\brole[- ]?play\s+as\b",
+            r"\bjailbreak\w*",
+            r"\bdan\s+mode\b",
+            r"\bdeveloper\s+mode\b",
+            r"\bdo\s+anything\s+now\b",
+            r"\b(?:say|write|reply\s+with|respond\s+with)\s+exactly\b",
             r"\bignora\s+(?:las\s+|todas\s+las\s+)?instrucciones\b",
             r"\bignoriere\s+(?:alle\s+)?(?:vorherigen\s+)?anweisungen\b",
             r"\bignore[sz]?\s+(?:les\s+|toutes\s+les\s+)?instructions\s+precedentes\b",
@@ -333,7 +505,8 @@ _OTHER_PERSON_BEFORE = re.compile(
 )
 # An age right after "my", "our", "a" ("my 15 year old", "a 13 year old"), unless "I'm a ...".
 _POSSESSIVE_BEFORE = re.compile(
-    r"(?:\b(?:my|our|his|her|their|your)\s+(?:\w+\s+)?|\b(?<!i'm\s)(?<!im\s)(?<!i\sam\s)an?\s+)$", re.IGNORECASE
+    r"(?:\b(?:my|our|his|her|their|your)\s+(?:\w+\s+)?|\b(?<!i'm\s)(?<!im\s)(?<!i\sam\s)an?\s+)$",
+    re.IGNORECASE,
 )
 _OTHER_PERSON_AFTER = re.compile(r"^\s*(?:\w+\s+)?(?:teachers?|class(?:es)?\s+i\s+teach)\b", re.IGNORECASE)
 
@@ -365,24 +538,53 @@ _LEVEL_OF[AI_QUESTION] = "yellow"
 AI_QUESTION_REASON = "asks whether this is a bot or AI; the reply must be honest"
 
 _AGE_WORDS = {
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
     # es / pt / fr / de teen ages (the common written forms, folded: no accents)
-    "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17,
-    "treze": 13, "catorze": 14, "quinze": 15, "dezesseis": 16, "dezessete": 17,
-    "treize": 13, "seize": 16, "dreizehn": 13, "vierzehn": 14, "funfzehn": 15, "sechzehn": 16, "siebzehn": 17,
+    "trece": 13,
+    "catorce": 14,
+    "quince": 15,
+    "dieciseis": 16,
+    "diecisiete": 17,
+    "treze": 13,
+    "catorze": 14,
+    "quinze": 15,
+    "dezesseis": 16,
+    "dezessete": 17,
+    "treize": 13,
+    "seize": 16,
+    "dreizehn": 13,
+    "vierzehn": 14,
+    "funfzehn": 15,
+    "sechzehn": 16,
+    "siebzehn": 17,
 }
 _AGE = r"(\d{1,2}|" + "|".join(_AGE_WORDS) + r")"
 _AGE_PATTERNS = [
     re.compile(_AGE + r"\s*(?:years?\s*old|yrs?\s*old|y/?o)\b", re.IGNORECASE),
     re.compile(
-        r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+|still\s+)?" + _AGE
+        r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+|still\s+)?"
+        + _AGE
         + r"(?=\s*(?:[.!?,;)]|$|\s(?:and|but|so|lol|haha|too|myself|btw|years)\b))",
         re.IGNORECASE,
     ),
     re.compile(r"\b(?:i\s+just\s+turned|i\s+turned|i'?ll\s+be|age|aged)\s+" + _AGE + r"\b", re.IGNORECASE),
     re.compile(r"\btengo\s+" + _AGE + r"\s*anos\b", re.IGNORECASE),
-    re.compile(r"\bich\s+bin\s+" + _AGE + r"(?:\s*jahre(?:\s+alt)?)?(?=\s*(?:[.!?,]|$|\s(?:und|aber|jahre)\b))", re.IGNORECASE),
+    re.compile(
+        r"\bich\s+bin\s+" + _AGE + r"(?:\s*jahre(?:\s+alt)?)?(?=\s*(?:[.!?,]|$|\s(?:und|aber|jahre)\b))",
+        re.IGNORECASE,
+    ),
     re.compile(r"\bj'?ai\s+" + _AGE + r"\s*ans\b", re.IGNORECASE),
     re.compile(r"\btenho\s+" + _AGE + r"\s*anos\b", re.IGNORECASE),
 ]
@@ -407,8 +609,13 @@ def _stated_minor_age(text: str) -> str | None:
         for match in pattern.finditer(text):
             raw = match.group(1).lower()
             age = _AGE_WORDS.get(raw) if not raw.isdigit() else int(raw)
-            if age is not None and 5 <= age < 18 and not (
-                index in _AGE_OF_ANYONE and _about_someone_else(text, match.start(), match.end(), age=True)
+            if (
+                age is not None
+                and 5 <= age < 18
+                and not (
+                    index in _AGE_OF_ANYONE
+                    and _about_someone_else(text, match.start(), match.end(), age=True)
+                )
             ):
                 return match.group(0)
     return None
@@ -423,7 +630,9 @@ def _speaker_spoof(text: str, persona: Persona | None) -> str | None:
     return match.group(0).strip() if match else None
 
 
-def triage(message: str, persona: Persona | None = None, classifier: TriageClassifier | None = None) -> Triage:
+def triage(
+    message: str, persona: Persona | None = None, classifier: TriageClassifier | None = None
+) -> Triage:
     """Sort ``message`` into green / yellow / red before any drafting, explaining why.
 
     With ``classifier`` (``TriageClassifier.load(embedder, paths.cache)``, made on the thread
@@ -431,9 +640,9 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
     text = fold_text(message)
     matches: list[TriageMatch] = []
     for category, reason, pattern in _RULES:
-        match = _rule_match(category, pattern, text)
-        if match:
-            matches.append(TriageMatch(category, reason, match.group(0).strip()))
+        rule_hit = _rule_match(category, pattern, text)
+        if rule_hit:
+            matches.append(TriageMatch(category, reason, rule_hit.group(0).strip()))
     asked = ai_question_words(message)
     if asked:
         matches.append(TriageMatch(AI_QUESTION, AI_QUESTION_REASON, asked))
@@ -443,7 +652,11 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
     spoof = _speaker_spoof(text, persona)
     if spoof and not any(m.category == INJECTION for m in matches):
         matches.append(
-            TriageMatch(INJECTION, "writes a line as if it were your turn (prompt injection); treated as plain text", spoof)
+            TriageMatch(
+                INJECTION,
+                "writes a line as if it were your turn (prompt injection); treated as plain text",
+                spoof,
+            )
         )
     if persona is not None and persona.boundaries.avoid_topics:
         for hit in TopicMatcher(persona.boundaries.avoid_topics).find(message):
@@ -453,9 +666,9 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
 
     verdict = None
     if classifier is not None:
-        verdict, match = _classifier_match(message, classifier, matches)
-        if match is not None:
-            matches.append(match)
+        verdict, classified = _classifier_match(message, classifier, matches)
+        if classified is not None:
+            matches.append(classified)
         if verdict is not None and verdict.asks_about_ai and not asked:
             reason = f"{AI_QUESTION_REASON} (score {verdict.ai_question:.2f})"
             matches.append(TriageMatch(AI_QUESTION, reason, verdict.ai_piece, source="classifier"))
@@ -466,10 +679,15 @@ def triage(message: str, persona: Persona | None = None, classifier: TriageClass
         if _LEVEL_RANK[candidate] > _LEVEL_RANK[level]:
             level = candidate  # type: ignore[assignment]
     categories = list(dict.fromkeys(m.category for m in matches))
-    reasons = [m.reason if m.source == "classifier" else f"{m.reason} (\"{m.matched}\")" for m in matches]
+    reasons = [m.reason if m.source == "classifier" else f'{m.reason} ("{m.matched}")' for m in matches]
     escalate = any(c in ESCALATE_CATEGORIES for c in categories)
     return Triage(
-        level=level, reasons=reasons, escalate=escalate, categories=categories, matches=matches, verdict=verdict
+        level=level,
+        reasons=reasons,
+        escalate=escalate,
+        categories=categories,
+        matches=matches,
+        verdict=verdict,
     )
 
 
@@ -494,4 +712,6 @@ def _classifier_match(
     rule_levels = [m.level or _LEVEL_OF[m.category] for m in matches if m.category == verdict.category]
     if any(_LEVEL_RANK[lvl] >= _LEVEL_RANK[verdict.level] for lvl in rule_levels):
         return verdict, None  # the rules already say as much, with the words that fired
-    return verdict, TriageMatch(verdict.category, verdict.reason, verdict.piece, level=verdict.level, source="classifier")
+    return verdict, TriageMatch(
+        verdict.category, verdict.reason, verdict.piece, level=verdict.level, source="classifier"
+    )

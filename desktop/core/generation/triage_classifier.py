@@ -6,26 +6,26 @@ of positives and hard negatives ("this cake killed it", "my 13 year old loves yo
 generalises to paraphrase. ``triage.triage(message, persona, classifier)`` combines its verdict
 with the rules and the more cautious level wins.
 
-The model: a one-vs-rest logistic regression per red category, gated by nearest neighbours.
-Chosen by 5-fold stratified cross-validation on the first bank (1,698 rows, classifier alone, mean
-recall over the six red categories with 2.6% / 4.6% of the bank's "none" rows called red; half
-of those rows are hard negatives): kNN margin k=3 0.52 / 0.57, k=5 0.56 / 0.62, k=10 0.56 /
-0.65; logistic regression L2=0.1 0.56 / 0.69, L2=1 0.53 / 0.61; the gated combination 0.62 /
-0.69, the best at both points. A category's score is ``p_lr * sigmoid(margin / GATE_TEMPERATURE)`` where ``margin`` is the mean cosine of
-the message's 5 nearest bank examples of that category minus that of its 5 nearest "none"
-examples: the linear model generalises, the neighbours veto a verdict whose closest examples
-are harmless ones (the linear model alone called "proud of myself today" self-harm).
-For self-harm and minors a message is scored whole and sentence by sentence (the highest
-score counts), so a crisis after a compliment is not averaged away ("ur bread looks amazing 😍
-btw i wont be around much longer"); the request categories (explicit, meetup, legal, money)
-read the whole message, where one sentence alone ("where do you live?") is ambiguous.
+The model: a one-vs-rest logistic regression per red category, gated by nearest neighbours. Chosen
+by 5-fold stratified cross-validation on the first bank (1,698 rows, classifier alone, mean recall
+over the six red categories with 2.6% / 4.6% of the bank's "none" rows called red; half of those
+rows are hard negatives): kNN margin k=3 0.52 / 0.57, k=5 0.56 / 0.62, k=10 0.56 / 0.65; logistic
+regression L2=0.1 0.56 / 0.69, L2=1 0.53 / 0.61; the gated combination 0.62 / 0.69, the best at both
+points. A category's score is ``p_lr * sigmoid(margin / GATE_TEMPERATURE)`` where ``margin`` is the
+mean cosine of the message's 5 nearest bank examples of that category minus that of its 5 nearest
+"none" examples: the linear model generalises, the neighbours veto a verdict whose closest examples
+are harmless ones (the linear model alone called "proud of myself today" self-harm). For self-harm
+and minors a message is scored whole and sentence by sentence (the highest score counts), so a
+crisis after a compliment is not averaged away ("ur bread looks amazing 😍 btw i wont be around much
+longer"); the request categories (explicit, meetup, legal, money) read the whole message, where one
+sentence alone ("where do you live?") is ambiguous.
 
-Cost: the bank (~1,700 texts) took 16 s to embed and train on 2 idle cores (over 100 s while
-other jobs ran), so its vectors and the trained weights are cached (``cache_dir/triage/bank-<key>.npz``, key = the bank file's sha256,
-the embedding model's name, size and a hash of its head and tail, and ``FORMAT_VERSION``). A
-start with a valid cache embeds nothing; a missing, stale or corrupt cache is rebuilt on the
-thread that calls ``TriageClassifier.load`` (the model/worker thread, never the GUI thread:
-an ``Embedder`` belongs to one thread); a cached start took 0.02 s. ``classify`` embeds the
+Cost: the bank (~1,700 texts) took 16 s to embed and train on 2 idle cores (over 100 s while other
+jobs ran), so its vectors and the trained weights are cached (``cache_dir/triage/bank-<key>.npz``,
+key = the bank file's sha256, the embedding model's name, size and a hash of its head and tail, and
+``FORMAT_VERSION``). A start with a valid cache embeds nothing; a missing, stale or corrupt cache is
+rebuilt on the thread that calls ``TriageClassifier.load`` (the model/worker thread, never the GUI
+thread: an ``Embedder`` belongs to one thread); a cached start took 0.02 s. ``classify`` embeds the
 message (1-3 texts): 7 ms a message measured.
 """
 
@@ -92,7 +92,8 @@ YELLOW_FRACTION = 0.6
 near miss still gets a draft, flagged, rather than passing as small talk."""
 
 PLAIN_WORDS: dict[str, str] = {
-    SELF_HARM: "reads like a message about self-harm or not wanting to live; answer personally, point to help",
+    SELF_HARM: "reads like a message about self-harm or not wanting to live; answer personally, point to "
+    "help",
     MINOR: "reads like a message from a minor; no draft",
     EXPLICIT: "reads like a sexual or explicit request; no draft",
     MEETUP: "reads like a request to meet in person or for your whereabouts; no draft",
@@ -162,7 +163,8 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 def default_bank_path() -> Path:
-    """resources/triage/bank.jsonl: beside ``desktop/`` in a checkout, under ``sys._MEIPASS`` when packaged."""
+    """resources/triage/bank.jsonl: beside ``desktop/`` in a checkout, under ``sys._MEIPASS`` when
+    packaged."""
     override = os.environ.get(BANK_ENV, "").strip()
     if override:
         return Path(override).expanduser()
@@ -185,8 +187,12 @@ def write_shipped_cache(embedder: Embedder) -> Path:
     weights = fit_logistic(vectors, np.array([row.category for row in rows]))
     target = shipped_cache_path()
     with target.open("wb") as out:
-        np.savez_compressed(out, key=np.array(cache_key(bank_path, embedder)),
-                            vectors=vectors.astype(np.float32), weights=weights)
+        np.savez_compressed(
+            out,
+            key=np.array(cache_key(bank_path, embedder)),
+            vectors=vectors.astype(np.float32),
+            weights=weights,
+        )
     return target
 
 
@@ -276,7 +282,9 @@ def logistic_scores(weights: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
 
 
-def neighbour_margins(bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
+def neighbour_margins(
+    bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray, k: int = NEIGHBOURS
+) -> np.ndarray:
     """Mean cosine to the ``k`` nearest bank examples of each category minus that to the ``k``
     nearest "none" examples, shape ``(n, len(LABELS))``."""
     similarity = vectors @ bank.T
@@ -290,7 +298,9 @@ def neighbour_margins(bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray,
     return np.stack([top_mean(labels == category) - harmless for category in LABELS], axis=1)
 
 
-def combined_scores(weights: np.ndarray, bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+def combined_scores(
+    weights: np.ndarray, bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray
+) -> np.ndarray:
     """The classifier's score per category: the linear probability gated by the neighbour margin."""
     gate = 1.0 / (1.0 + np.exp(-neighbour_margins(bank, labels, vectors) / GATE_TEMPERATURE))
     return logistic_scores(weights, vectors) * gate
@@ -385,17 +395,19 @@ class TriageClassifier:
         ai_row = int(np.argmax(ai_scores))
         scores = scores[:, : len(CATEGORIES)]
         ratio = scores / np.array([self.thresholds[c] for c in CATEGORIES])
-        row, column = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+        row, column = (int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))
         category = CATEGORIES[column]
         score = float(scores[row, column])
         threshold = self.thresholds[category]
-        level: Level = "red" if score >= threshold else "yellow" if score >= threshold * YELLOW_FRACTION else "green"
+        level: Level = (
+            "red" if score >= threshold else "yellow" if score >= threshold * YELLOW_FRACTION else "green"
+        )
         own = np.where(self.labels == category)[0]
         similarities = self.vectors[own] @ vectors[row]
         best = int(np.argmax(similarities))
         return Verdict(
             level=level, category=category, score=score, threshold=threshold, piece=pieces[row],
-            nearest=self.rows[own[best]].text, similarity=float(similarities[best]),
+            nearest=self.rows[int(own[best])].text, similarity=float(similarities[best]),
             ai_question=float(ai_scores[ai_row]), ai_piece=pieces[ai_row],
         )  # fmt: skip
 

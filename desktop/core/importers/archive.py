@@ -10,9 +10,9 @@ are refused or skipped with a warning that names them.
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import stat
-import lzma
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -37,8 +37,15 @@ MAX_LINE = 16 * 1024**2
 # What reading a damaged zip entry can raise: bad headers, bad deflate/bzip2/lzma data, a
 # stream cut short, or a compression method or zip version this Python cannot read.
 ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
-    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, lzma.LZMAError, OSError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    lzma.LZMAError,
+    OSError,
 )
+_TESTZIP_ERRORS: tuple[type[BaseException], ...] = (*ZIP_READ_ERRORS, UnicodeDecodeError)
+_OPEN_ZIP_ERRORS: tuple[type[BaseException], ...] = (*ZIP_READ_ERRORS, ValueError)
 
 
 def _open_member(archive: zipfile.ZipFile, name: str) -> BinaryIO:
@@ -89,7 +96,7 @@ class Archive:
         else:
             inner = (self.source / name).open("rb")
         counting = _CountingReader(inner, self, name, max_line)
-        return io.BufferedReader(counting, buffer_size=256 * 1024)  # type: ignore[return-value]
+        return io.BufferedReader(counting, buffer_size=256 * 1024)
 
     def read_text(self, name: str, encoding: str = "utf-8-sig") -> str:
         """A whole small file as text (BOM removed). Big files should be streamed instead."""
@@ -108,7 +115,7 @@ class Archive:
             return
         try:
             bad = self._zip.testzip()
-        except (*ZIP_READ_ERRORS, UnicodeDecodeError) as exc:
+        except _TESTZIP_ERRORS as exc:
             bad = str(exc)
         if bad is not None:
             raise ArchiveError(
@@ -190,7 +197,7 @@ def _open_zip(source: Path) -> Archive:
     try:
         handle = zipfile.ZipFile(source)
         infos = handle.infolist()
-    except (*ZIP_READ_ERRORS, ValueError) as exc:
+    except _OPEN_ZIP_ERRORS as exc:
         raise ArchiveError(
             f"'{source.name}' is not a readable zip file: it may be damaged or only partly downloaded.",
             hint="Download the archive again from the platform.",
@@ -205,7 +212,8 @@ def _open_zip(source: Path) -> Archive:
             if info.flag_bits & 0x1:
                 raise ArchiveError(
                     f"'{source.name}' is password-protected, so Understudy cannot read it.",
-                    hint="Export your data again without a password, or unzip it yourself and import the folder.",
+                    hint="Export your data again without a password, or unzip it yourself and import the "
+                    "folder.",
                 )
             reason = _unsafe_reason(info.filename)
             if reason is None and stat.S_ISLNK(info.external_attr >> 16):
@@ -219,7 +227,8 @@ def _open_zip(source: Path) -> Archive:
                 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
             ) or total > MAX_TOTAL_UNCOMPRESSED:
                 raise ArchiveError(
-                    f"'{source.name}' expands to far more data than it holds (a 'zip bomb'), so it was not opened.",
+                    f"'{source.name}' expands to far more data than it holds (a 'zip bomb'), so it was not "
+                    "opened.",
                     hint="Real data exports never do this; download the archive again from the platform.",
                 )
             sizes[info.filename] = info.file_size
@@ -250,4 +259,3 @@ def _open_folder(source: Path) -> Archive:
         skipped = f" {' '.join(warnings[:3])}" if warnings else ""
         raise ArchiveError(f"The folder '{source}' holds no files to import.{skipped}")
     return Archive(source, "folder", sizes, warnings)
-

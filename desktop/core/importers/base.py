@@ -36,7 +36,8 @@ class OwnerUnknownError(KnownError):
         names = ", ".join(candidates[:12]) or "none found"
         super().__init__(
             f"This {platform_label} export does not say which participant is you.",
-            hint=f"Tell Understudy your name as it appears in the chat (CLI: --me NAME). Participants: {names}.",
+            hint="Tell Understudy your name as it appears in the chat (CLI: --me NAME). Participants: "
+            f"{names}.",
         )
         self.candidates = candidates
 
@@ -124,8 +125,15 @@ class FileTally:
                 f"({_places(self.places, self.lost)})"
             )
             if self.stopped_at is None:
-                return f"{skipped}; read the other {read}." if self.read else f"{skipped}; it held nothing else to read."
-            return f"{skipped}, and the rest of it from {self.stopped_at}: {self.stop_reason}. Kept the {read} read."
+                return (
+                    f"{skipped}; read the other {read}."
+                    if self.read
+                    else f"{skipped}; it held nothing else to read."
+                )
+            return (
+                f"{skipped}, and the rest of it from {self.stopped_at}: {self.stop_reason}. Kept the "
+                f"{read} read."
+            )
         if not self.stopped_at:  # the file as a whole is not what it should be
             return f"Skipped '{self.name}': {self.stop_reason}."
         if self.read:

@@ -118,7 +118,10 @@ def import_archive(
         try:
             with translate_sqlite_errors(store.path), store.db.atomic():
                 summary.id = save_source(
-                    store, platform=importer.platform, path=Path(path).resolve(), sha256=sha256,
+                    store,
+                    platform=importer.platform,
+                    path=Path(path).resolve(),
+                    sha256=sha256,
                     size_bytes=Path(path).stat().st_size if archive.kind != "folder" else archive.total_bytes,
                 )
                 with bulk_item_indexing(store):
@@ -136,7 +139,8 @@ def import_archive(
                 yield from _update_style_profile(store, cancel)
         except ZIP_READ_ERRORS as exc:
             raise ArchiveError(
-                f"Part of '{Path(path).name}' is damaged and could not be read ({exc}). Nothing was imported.",
+                f"Part of '{Path(path).name}' is damaged and could not be read ({exc}). Nothing was "
+                "imported.",
                 hint="Download the archive again from the platform.",
             ) from exc
         except (json.JSONDecodeError, ijson.JSONError, UnicodeDecodeError) as exc:
@@ -144,15 +148,25 @@ def import_archive(
                 f"'{Path(path).name}' looks like a {importer.label} export but could not be read: {exc}. "
                 "Nothing was imported."
             ) from exc
-        yield Progress(f"Imported {summary.items} items from {importer.label}", archive.total_bytes, archive.total_bytes)
+        yield Progress(
+            f"Imported {summary.items} items from {importer.label}", archive.total_bytes, archive.total_bytes
+        )
         return summary
 
 
 # What an importer raises when a file holds something other than what its format promises (a list
 # where a text should be, a missing key, a number too large): the archive's fault, not a bug to
 # show with a traceback. Parse errors and damaged zips have their own messages below.
-_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError,
-                 RecursionError, csv.Error)
+_SHAPE_ERRORS = (
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    ArithmeticError,
+    RecursionError,
+    csv.Error,
+)
 
 
 def _shape_checked(
@@ -194,15 +208,23 @@ def _save_records(
         if batch:
             summary.new_items += save_items(store, summary.id, batch, cancel=cancel).new
             batch.clear()
-            yield Progress(f"Read {summary.items:,} items", min(archive.bytes_read, archive.total_bytes), archive.total_bytes)
+            yield Progress(
+                f"Read {summary.items:,} items",
+                min(archive.bytes_read, archive.total_bytes),
+                archive.total_bytes,
+            )
 
     for record in records:
         if isinstance(record, ThreadRecord):
             if record.kind in CONVERSATION_KINDS and record.key not in thread_ids:
                 summary.threads += 1  # DM conversations; comment threads are not "threads" in the summary
             thread_ids[record.key] = save_thread(
-                store, platform=platform, external_id=record.key, source_id=summary.id,
-                title=record.title, kind=record.kind,
+                store,
+                platform=platform,
+                external_id=record.key,
+                source_id=summary.id,
+                title=record.title,
+                kind=record.kind,
             )
             continue
         person_key = (record.author, record.is_owner)
@@ -218,9 +240,16 @@ def _save_records(
             )
         batch.append(
             NewItem(
-                platform=platform, kind=record.kind, text=record.text, created_at=record.created_at,
-                external_id=record.external_id, thread_id=thread_id, author_id=people[person_key],
-                is_owner=record.is_owner, reply_to_external_id=record.reply_to, meta=dict(record.extra),
+                platform=platform,
+                kind=record.kind,
+                text=record.text,
+                created_at=record.created_at,
+                external_id=record.external_id,
+                thread_id=thread_id,
+                author_id=people[person_key],
+                is_owner=record.is_owner,
+                reply_to_external_id=record.reply_to,
+                meta=dict(record.extra),
             )
         )
         _count(summary, record)

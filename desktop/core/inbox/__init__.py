@@ -15,6 +15,7 @@ Nothing here sends anything on its own: approved replies leave only as a pack th
 exports, or through the webhook the creator turned on.
 """
 
+from desktop.core.inbox._journal import NotInInbox
 from desktop.core.inbox.drafts import (
     HIGH_WEIGHT,
     MAX_OPTIONS,
@@ -40,7 +41,6 @@ from desktop.core.inbox.drafts import (
     undo_last,
     unflag,
 )
-from desktop.core.inbox._journal import NotInInbox
 from desktop.core.inbox.finetune import export_finetune_jsonl, finetune_examples
 from desktop.core.inbox.inbox import (
     AddResult,

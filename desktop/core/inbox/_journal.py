@@ -14,11 +14,18 @@ from typing import Any
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox import states
-from desktop.core.store import Store, record_audit, utc_now
+from desktop.core.store import Store, inbox_actions, inbox_entries, record_audit, utc_now
 from desktop.core.store import drafts as draft_rows
-from desktop.core.store import inbox_actions, inbox_entries
 
-_ENTRY_FIELDS = ("state", "trashed_at", "restore_state", "flag_reason", "flag_needs_edit", "draft_id", "priority")
+_ENTRY_FIELDS = (
+    "state",
+    "trashed_at",
+    "restore_state",
+    "flag_reason",
+    "flag_needs_edit",
+    "draft_id",
+    "priority",
+)
 _DRAFT_FIELDS = ("text", "status", "edited", "approved_at", "example_weight", "chosen_position")
 
 
@@ -119,7 +126,12 @@ def audit(
 
 
 def history(
-    store: Store, draft_id: int, action: str, old_text: str | None, new_text: str | None, actor: str = "creator"
+    store: Store,
+    draft_id: int,
+    action: str,
+    old_text: str | None,
+    new_text: str | None,
+    actor: str = "creator",
 ) -> None:
     draft_rows.append_history(store, draft_id, utc_now(), action, old_text, new_text, actor)
 

@@ -48,6 +48,7 @@ DRAFTED, FLAGGED, NO_DRAFT, SKIPPED = "drafted", "flagged", "no_draft", "skipped
 #: Why a run ended.
 FINISHED, PAUSED, CANCELLED, FAILED = "finished", "paused", "cancelled", "failed"
 
+
 class PauseFlag:
     """A thread-safe request to stop after the message being drafted (``resume`` = run again)."""
 
@@ -165,8 +166,10 @@ def _store_draft(store: Store, item_id: int, draft: Any) -> ItemDrafted:
         store,
         item_id,
         draft.text,
-        alternatives=[(c.text, {"guard": c.guard.to_dict(), "score": c.to_dict()})
-                      for c in getattr(draft, "alternatives", [])[:CANDIDATE_OPTIONS]],
+        alternatives=[
+            (c.text, {"guard": c.guard.to_dict(), "score": c.to_dict()})
+            for c in getattr(draft, "alternatives", [])[:CANDIDATE_OPTIONS]
+        ],
         persona_version_id=draft.persona_version,
         model=draft.model,
         provenance=draft_provenance(draft),
@@ -183,14 +186,25 @@ def thread_tail(store: Store, item_id: int) -> list[Any]:
     return [Turn(CREATOR if line.is_owner else FAN, line.text) for line in thread_context(store, item_id)]
 
 
-def run_draft(session: Any, store: Store, item_id: int, *, seed: int = 0, max_tokens: int = 120,
-              cancel: CancelToken | None = None) -> tuple[Any, Any]:
+def run_draft(
+    session: Any,
+    store: Store,
+    item_id: int,
+    *,
+    seed: int = 0,
+    max_tokens: int = 120,
+    cancel: CancelToken | None = None,
+) -> tuple[Any, Any]:
     """Draft the reply to one entry with ``session``: (the ``Draft``, its first attempt's ``RunInfo``)."""
     entry = inbox.get_entry(store, item_id)
     backend = getattr(session, "backend", None)
     generator = session.draft(
-        entry.text, seed=seed, platform=entry.platform, thread_tail=thread_tail(store, item_id),
-        max_tokens=max_tokens, cancel=cancel,
+        entry.text,
+        seed=seed,
+        platform=entry.platform,
+        thread_tail=thread_tail(store, item_id),
+        max_tokens=max_tokens,
+        cancel=cancel,
     )
     first_run = None
     while True:
@@ -299,9 +313,46 @@ def _advance(flight: _Flight) -> Future[Any] | Any:
             return step.future
 
 
+def _settle(
+    flight: _Flight,
+    flights: dict[Future[Any], _Flight],
+    store: Store,
+    summary: BatchSummary,
+    cancel: CancelToken,
+) -> ItemDrafted | None:
+    """Drive ``flight`` on; its outcome once it ends (None: waiting again in ``flights``, or left new)."""
+    try:
+        future = _advance(flight)
+    except StopIteration as finished:
+        if cancel.cancelled:  # what a stopped request wrote is not a draft
+            return None
+        try:
+            result = _store_draft(store, flight.item_id, finished.value)
+        except KnownError as exc:  # rejected or trashed meanwhile
+            result = ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
+        return _with_run(result, None, time.perf_counter() - flight.started)
+    except Cancelled:
+        return None  # left new
+    except ModelServerError as exc:
+        # No new drafts; those in flight end on their own (a dead server fails them at once),
+        # so a draft whose reply came in just before the fault is still kept.
+        if not summary.error:
+            summary.stopped, summary.error = FAILED, str(exc)
+        return None
+    except KnownError as exc:  # this message only: left new
+        return ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
+    flights[future] = flight
+    return None
+
+
 def _draft_concurrently(
-    session: Any, ids: list[int], summary: BatchSummary, k: int, max_tokens: int,
-    cancel: CancelToken, pause: PauseFlag | None,
+    session: Any,
+    ids: list[int],
+    summary: BatchSummary,
+    k: int,
+    max_tokens: int,
+    cancel: CancelToken,
+    pause: PauseFlag | None,
 ) -> Generator[Progress | ItemDrafted, None, None]:
     """``draft_all`` with K drafts open at once (see the module docstring); fills ``summary``."""
     store: Store = session.store
@@ -309,29 +360,7 @@ def _draft_concurrently(
     flights: dict[Future[Any], _Flight] = {}
 
     def settle(flight: _Flight) -> ItemDrafted | None:
-        """Drive ``flight`` on; its outcome once it ends (None: waiting again, or left new)."""
-        try:
-            future = _advance(flight)
-        except StopIteration as finished:
-            if cancel.cancelled:  # what a stopped request wrote is not a draft
-                return None
-            try:
-                result = _store_draft(store, flight.item_id, finished.value)
-            except KnownError as exc:  # rejected or trashed meanwhile
-                result = ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
-            return _with_run(result, None, time.perf_counter() - flight.started)
-        except Cancelled:
-            return None  # left new
-        except ModelServerError as exc:
-            # No new drafts; those in flight end on their own (a dead server fails them at once),
-            # so a draft whose reply came in just before the fault is still kept.
-            if not summary.error:
-                summary.stopped, summary.error = FAILED, str(exc)
-            return None
-        except KnownError as exc:  # this message only: left new
-            return ItemDrafted(flight.item_id, SKIPPED, reason=str(exc))
-        flights[future] = flight
-        return None
+        return _settle(flight, flights, store, summary, cancel)
 
     while True:
         while waiting and len(flights) < k and not cancel.cancelled and not summary.error:
@@ -341,12 +370,19 @@ def _draft_concurrently(
             number, item_id = waiting.popleft()
             yield Progress(f"Drafting reply {number} of {len(ids)}", number - 1, len(ids))
             if not _still_new(store, item_id):
-                result: ItemDrafted | None = ItemDrafted(item_id, SKIPPED, reason="It changed while the batch ran.")
+                result: ItemDrafted | None = ItemDrafted(
+                    item_id, SKIPPED, reason="It changed while the batch ran."
+                )
             else:
                 entry = inbox.get_entry(store, item_id)
                 drafting = session.draft(
-                    entry.text, seed=0, platform=entry.platform, thread_tail=thread_tail(store, item_id),
-                    max_tokens=max_tokens, cancel=cancel, concurrent=True,
+                    entry.text,
+                    seed=0,
+                    platform=entry.platform,
+                    thread_tail=thread_tail(store, item_id),
+                    max_tokens=max_tokens,
+                    cancel=cancel,
+                    concurrent=True,
                 )
                 result = settle(_Flight(item_id, drafting, time.perf_counter()))
             if result is not None:
@@ -413,8 +449,12 @@ def redraft(
     if len(options) >= MAX_OPTIONS:
         raise KnownError(f"This draft has {MAX_OPTIONS} options already: switch with 1, 2 or 3, or edit it.")
     generator = session.draft(
-        entry.text, seed=len(options) * MAX_ATTEMPTS, platform=entry.platform,
-        thread_tail=thread_tail(store, item_id), max_tokens=max_tokens, cancel=cancel,
+        entry.text,
+        seed=len(options) * MAX_ATTEMPTS,
+        platform=entry.platform,
+        thread_tail=thread_tail(store, item_id),
+        max_tokens=max_tokens,
+        cancel=cancel,
     )
     draft = yield from generator
     cancel.raise_if_cancelled()

@@ -36,7 +36,9 @@ def recorded_choices(store: Store) -> list[Choice]:
         positions = [position for position, _ in kept]
         if len(kept) < 2 or chosen_position not in positions:
             continue
-        choices.append(Choice(tuple(parts for _, parts in kept), positions.index(chosen_position), bool(edited)))
+        choices.append(
+            Choice(tuple(parts for _, parts in kept), positions.index(chosen_position), bool(edited))
+        )
     return choices
 
 

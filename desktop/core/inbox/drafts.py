@@ -22,9 +22,8 @@ from typing import Any
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
-from desktop.core.store import Store, utc_now
+from desktop.core.store import Store, inbox_actions, inbox_entries, utc_now
 from desktop.core.store import drafts as draft_rows
-from desktop.core.store import inbox_actions, inbox_entries
 
 HIGH_WEIGHT = 3.0
 """``drafts.example_weight`` of an edited-then-approved reply: a strong example of the creator's voice."""
@@ -106,23 +105,37 @@ def save_draft(
     with store.db.atomic():
         entry = _journal.entry_row(store, item_id)
         if entry["trashed_at"] is not None:
-            raise states.IllegalTransition(entry["state"], target, "This message is in the trash: restore it first.")
+            raise states.IllegalTransition(
+                entry["state"], target, "This message is in the trash: restore it first."
+            )
         if entry["triage_level"] == "red":
             raise states.IllegalTransition(
-                entry["state"], target, "This message gets no draft: " + (entry["flag_reason"] or "answer it personally.")
+                entry["state"],
+                target,
+                "This message gets no draft: " + (entry["flag_reason"] or "answer it personally."),
             )
         if entry["state"] == states.APPROVED:
             raise states.IllegalTransition(
-                entry["state"], target, "This reply is approved; take the approval back before drafting again."
+                entry["state"],
+                target,
+                "This reply is approved; take the approval back before drafting again.",
             )
         states.check_transition(entry["state"], target)
         now = utc_now()
         draft_id = draft_rows.insert_draft(
-            store, item_id, text, target, persona_version_id=persona_version_id, model=model,
-            provenance=_journal.dumps(provenance), at=now,
+            store,
+            item_id,
+            text,
+            target,
+            persona_version_id=persona_version_id,
+            model=model,
+            provenance=_journal.dumps(provenance),
+            at=now,
         )
         for position, (option, own) in enumerate(options, start=1):
-            draft_rows.insert_alternative(store, draft_id, position, option, _journal.dumps(dict(own or {})), now)
+            draft_rows.insert_alternative(
+                store, draft_id, position, option, _journal.dumps(dict(own or {})), now
+            )
         if entry["draft_id"] is not None:
             draft_rows.supersede(store, entry["draft_id"], now)
         _journal.history(store, draft_id, "created", None, text, actor="model")
@@ -157,12 +170,16 @@ def add_alternative(
     with store.db.atomic():
         entry = _journal.entry_of_draft(store, draft_id)
         if entry["state"] not in (states.DRAFTED, states.FLAGGED):
-            raise states.IllegalTransition(entry["state"], entry["state"], "Only a draft under review takes alternatives.")
+            raise states.IllegalTransition(
+                entry["state"], entry["state"], "Only a draft under review takes alternatives."
+            )
         count = draft_rows.count_alternatives(store, draft_id)
         if count >= MAX_OPTIONS:
             raise KnownError(f"This draft already has {MAX_OPTIONS} options.")
         position = count + 1
-        draft_rows.insert_alternative(store, draft_id, position, text, _journal.dumps(dict(provenance or {})), utc_now())
+        draft_rows.insert_alternative(
+            store, draft_id, position, text, _journal.dumps(dict(provenance or {})), utc_now()
+        )
         _journal.history(store, draft_id, "alternative_added", None, text, actor="model")
     return position
 
@@ -172,7 +189,9 @@ def choose_alternative(store: Store, draft_id: int, position: int) -> None:
     with store.db.atomic():
         entry = _journal.entry_of_draft(store, draft_id)
         if entry["state"] not in (states.DRAFTED, states.FLAGGED) or entry["trashed_at"] is not None:
-            raise states.IllegalTransition(entry["state"], entry["state"], "Only a draft under review can switch options.")
+            raise states.IllegalTransition(
+                entry["state"], entry["state"], "Only a draft under review can switch options."
+            )
         option = draft_rows.alternative_text(store, draft_id, position)
         if option is None:
             raise KnownError(f"This draft has no option {position}.")
@@ -192,9 +211,13 @@ def choose_alternative(store: Store, draft_id: int, position: int) -> None:
 def _editable_entry(store: Store, draft_id: int) -> dict[str, Any]:
     entry = _journal.entry_of_draft(store, draft_id)
     if entry["trashed_at"] is not None:
-        raise states.IllegalTransition(entry["state"], entry["state"], "This message is in the trash: restore it first.")
+        raise states.IllegalTransition(
+            entry["state"], entry["state"], "This message is in the trash: restore it first."
+        )
     if entry["state"] not in (states.DRAFTED, states.FLAGGED, states.APPROVED):
-        raise states.IllegalTransition(entry["state"], entry["state"], f"A {entry['state']} reply cannot be edited.")
+        raise states.IllegalTransition(
+            entry["state"], entry["state"], f"A {entry['state']} reply cannot be edited."
+        )
     return entry
 
 
@@ -252,7 +275,9 @@ def commit_edit(store: Store, draft_id: int, text: str | None = None) -> bool:
             _journal.set_state(store, item_id, states.DRAFTED)
         if entry["flag_needs_edit"]:
             inbox_entries.clear_needs_edit(store, item_id)
-        _journal.journal(store, "edited", item_id, before, details={"old_text": draft["text"], "new_text": text})
+        _journal.journal(
+            store, "edited", item_id, before, details={"old_text": draft["text"], "new_text": text}
+        )
     return True
 
 
@@ -267,7 +292,9 @@ def edit(store: Store, draft_id: int, text: str) -> bool:
 def _live_entry(store: Store, item_id: int, wanted: str) -> dict[str, Any]:
     entry = _journal.entry_row(store, item_id)
     if entry["trashed_at"] is not None and entry["state"] != states.REJECTED:
-        raise states.IllegalTransition(entry["state"], wanted, "This message is in the trash: restore it first.")
+        raise states.IllegalTransition(
+            entry["state"], wanted, "This message is in the trash: restore it first."
+        )
     return entry
 
 
@@ -277,7 +304,9 @@ def approve(store: Store, item_id: int, *, batch: str | None = None) -> int:
         entry = _live_entry(store, item_id, states.APPROVED)
         if entry["draft_id"] is None:
             states.check_transition(entry["state"], states.APPROVED)
-            raise states.IllegalTransition(entry["state"], states.APPROVED, "This message has no draft to approve.")
+            raise states.IllegalTransition(
+                entry["state"], states.APPROVED, "This message has no draft to approve."
+            )
         draft_id = int(entry["draft_id"])
         if entry["state"] in (states.DRAFTED, states.FLAGGED) and pending_edit(store, draft_id) is not None:
             commit_edit(store, draft_id)
@@ -289,7 +318,9 @@ def approve(store: Store, item_id: int, *, batch: str | None = None) -> int:
         draft_rows.set_approval(store, draft_id, utc_now(), weight)
         _journal.set_state(store, item_id, states.APPROVED)
         _journal.history(store, draft_id, "approved", None, draft["text"])
-        _journal.journal(store, "approved", item_id, before, batch=batch, details={"edited": bool(draft["edited"])})
+        _journal.journal(
+            store, "approved", item_id, before, batch=batch, details={"edited": bool(draft["edited"])}
+        )
     return draft_id
 
 
@@ -314,7 +345,9 @@ def reject(store: Store, item_id: int) -> None:
         states.check_transition(entry["state"], states.REJECTED)
         before = _journal.snapshot(store, item_id)
         draft_rows.clear_approval(store, entry["draft_id"])
-        _journal.set_state(store, item_id, states.REJECTED, restore_state=entry["state"], trashed_at=utc_now())
+        _journal.set_state(
+            store, item_id, states.REJECTED, restore_state=entry["state"], trashed_at=utc_now()
+        )
         if entry["draft_id"] is not None:
             _journal.history(store, int(entry["draft_id"]), "rejected", None, None)
         _journal.journal(store, "rejected", item_id, before)
@@ -327,7 +360,11 @@ def flag(store: Store, item_id: int, reason: str, *, needs_edit: bool = False) -
         states.check_transition(entry["state"], states.FLAGGED)
         before = _journal.snapshot(store, item_id)
         _journal.set_state(
-            store, item_id, states.FLAGGED, flag_reason=reason, flag_needs_edit=int(needs_edit or entry["flag_needs_edit"])
+            store,
+            item_id,
+            states.FLAGGED,
+            flag_reason=reason,
+            flag_needs_edit=int(needs_edit or entry["flag_needs_edit"]),
         )
         _journal.journal(store, "flagged", item_id, before, details={"reason": reason})
 
@@ -339,7 +376,9 @@ def unflag(store: Store, item_id: int) -> None:
         if entry["state"] != states.FLAGGED:
             raise states.IllegalTransition(entry["state"], states.DRAFTED, "This message is not flagged.")
         if entry["draft_id"] is None:
-            raise states.IllegalTransition(entry["state"], states.DRAFTED, "This message has no draft: answer it personally.")
+            raise states.IllegalTransition(
+                entry["state"], states.DRAFTED, "This message has no draft: answer it personally."
+            )
         if entry["flag_needs_edit"]:
             raise states.IllegalTransition(
                 entry["state"], states.DRAFTED, "The safety check asked for an edit: edit the draft first."
@@ -360,7 +399,8 @@ def approve_all_unflagged(store: Store, *, confirmed_count: int) -> int:
         ids = inbox_entries.drafted_entry_ids(store)
         if len(ids) != confirmed_count:
             raise KnownError(
-                f"{len(ids)} drafts are waiting now, not {confirmed_count}; nothing was approved. Confirm again."
+                f"{len(ids)} drafts are waiting now, not {confirmed_count}; nothing was approved. Confirm "
+                "again."
             )
         batch = _journal.new_batch()
         for item_id in ids:
@@ -397,7 +437,11 @@ def undo_last(store: Store) -> UndoResult | None:
             if current != json.loads(after_json):
                 raise KnownError(
                     f"The last action ({action}) cannot be undone: message {item_id} changed since"
-                    + (" (it was exported in a reply pack)." if current["entry"]["state"] == states.EXPORTED else ".")
+                    + (
+                        " (it was exported in a reply pack)."
+                        if current["entry"]["state"] == states.EXPORTED
+                        else "."
+                    )
                 )
             before = json.loads(before_json)
             draft_id = before["entry"]["draft_id"]
@@ -407,7 +451,13 @@ def undo_last(store: Store) -> UndoResult | None:
                 _journal.history(store, int(draft_id), "undo", old_text, before["draft"]["text"])
             inbox_actions.mark_undone(store, action_id, utc_now())
             _journal.audit(
-                store, "undo", item_id, current["entry"]["state"], before["entry"]["state"], draft_id, {"undid": action}
+                store,
+                "undo",
+                item_id,
+                current["entry"]["state"],
+                before["entry"]["state"],
+                draft_id,
+                {"undid": action},
             )
             touched.append(int(item_id))
     return UndoResult(str(action), touched)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox.packs import reply_rows
-from desktop.core.store.reply_packs import APPROVED_OR_EXPORTED
 from desktop.core.store import Store, record_audit
+from desktop.core.store.reply_packs import APPROVED_OR_EXPORTED
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are the creator, replying to a message from someone in your audience, in your own voice: "
@@ -67,6 +67,10 @@ def export_finetune_jsonl(
         os.replace(partial, out_path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise KnownError(f"The training file could not be written to {out_path}: {exc.strerror or exc}.") from exc
-    record_audit(store, "finetune.exported", str(out_path), {"examples": len(examples), "redacted": redact_personal})
+        raise KnownError(
+            f"The training file could not be written to {out_path}: {exc.strerror or exc}."
+        ) from exc
+    record_audit(
+        store, "finetune.exported", str(out_path), {"examples": len(examples), "redacted": redact_personal}
+    )
     return len(examples)

@@ -42,7 +42,16 @@ from typing import Any, Protocol
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
-from desktop.core.store import NewItem, Store, inbox_entries, save_items, save_person, save_thread, to_utc_iso, utc_now
+from desktop.core.store import (
+    NewItem,
+    Store,
+    inbox_entries,
+    save_items,
+    save_person,
+    save_thread,
+    to_utc_iso,
+    utc_now,
+)
 from desktop.core.store.conversations import awaiting_reply_ids
 
 SOURCES = ("import", "typed", "file")
@@ -138,7 +147,9 @@ def list_inbox(
     ``trashed=True`` lists the trash instead of the inbox. ``search`` matches words in the
     message or the draft (plain text, case-insensitive).
     """
-    where, args = entry_filters(state=state, platform=platform, flagged=flagged, trashed=trashed, search=search)
+    where, args = entry_filters(
+        state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
+    )
     return [_to_entry(row) for row in inbox_entries.list_entries(store, where, args, limit)]
 
 
@@ -153,14 +164,18 @@ def entry_filters(
     """The SQL condition (over ``e`` entries, ``i`` items, ``d`` drafts) and its arguments for a listing."""
     if state is not None and state not in states.STATES:
         raise KnownError(f"'{state}' is not an inbox state; use one of: {', '.join(states.STATES)}.")
-    return inbox_entries.entry_filter(state=state, platform=platform, flagged=flagged, trashed=trashed, search=search)
+    return inbox_entries.entry_filter(
+        state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
+    )
 
 
 def get_entry(store: Store, item_id: int) -> InboxEntry:
     """One entry (in the inbox or the trash); ``NotInInbox`` when there is none."""
     row = inbox_entries.entry_view(store, item_id)
     if row is None:
-        raise _journal.NotInInbox(f"There is no message {item_id} in the inbox.", hint="See `understudy inbox list`.")
+        raise _journal.NotInInbox(
+            f"There is no message {item_id} in the inbox.", hint="See `understudy inbox list`."
+        )
     return _to_entry(row)
 
 
@@ -220,7 +235,19 @@ def add_message(
     """
     result = _add_messages(
         store,
-        [_Row(text, sender, sender_name, platform, message_id, thread, created_at or utc_now(), kind, in_reply_to)],
+        [
+            _Row(
+                text,
+                sender,
+                sender_name,
+                platform,
+                message_id,
+                thread,
+                created_at or utc_now(),
+                kind,
+                in_reply_to,
+            )
+        ],
         "typed",
         triage,
     )
@@ -250,10 +277,15 @@ def _add_messages(store: Store, rows: list[_Row], source: str, triage: TriageFn 
                 raise KnownError(f"A message's kind is 'message' or 'comment', not '{row.kind}'.")
             author_id = None
             if row.sender:
-                author_id = save_person(store, platform=row.platform, handle=row.sender, display_name=row.sender_name)
+                author_id = save_person(
+                    store, platform=row.platform, handle=row.sender, display_name=row.sender_name
+                )
             thread_key = row.thread or f"inbox:{row.sender or 'unknown'}"
             thread_id = save_thread(
-                store, platform=row.platform, external_id=thread_key, kind="dm" if row.kind == "message" else "comments"
+                store,
+                platform=row.platform,
+                external_id=thread_key,
+                kind="dm" if row.kind == "message" else "comments",
             )
             item = NewItem(
                 platform=row.platform,
@@ -304,14 +336,16 @@ def _read_records(path: Path) -> list[Mapping[str, Any]]:
                 if isinstance(data, dict):
                     data = data.get("messages")
                 if not isinstance(data, list):
-                    raise KnownError(f"{path.name} holds no list of messages (a list, or {{\"messages\": [...]}}).")
+                    raise KnownError(
+                        f'{path.name} holds no list of messages (a list, or {{"messages": [...]}}).'
+                    )
                 records = data
             else:
                 records = [json.loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError as exc:
             raise KnownError(f"{path.name} is not valid JSON (line {exc.lineno}): {exc.msg}.") from exc
         if not all(isinstance(r, dict) for r in records):
-            raise KnownError(f"Every message in {path.name} must be an object with a \"text\" key.")
+            raise KnownError(f'Every message in {path.name} must be an object with a "text" key.')
         return records
     if suffix in (".csv", ".tsv", ".txt"):
         dialect = "excel-tab" if suffix == ".tsv" else "excel"
@@ -340,7 +374,9 @@ def import_messages_file(
     rows: list[_Row] = []
     warnings: list[str] = []
     skipped = 0
-    for number, record in enumerate(records, start=2 if path.suffix.lower() in (".csv", ".tsv", ".txt") else 1):
+    for number, record in enumerate(
+        records, start=2 if path.suffix.lower() in (".csv", ".tsv", ".txt") else 1
+    ):
         text = _pick(record, "text")
         if text is None or not text.strip():
             skipped += 1
@@ -393,7 +429,15 @@ def _apply_triage(store: Store, item_id: int, level: str, reasons: list[str]) ->
         reason = "Answer this one personally: " + ("; ".join(reasons) or "a sensitive message")
         states.check_transition(entry["state"], states.FLAGGED)
         _journal.set_state(store, item_id, states.FLAGGED, flag_reason=reason)
-        _journal.audit(store, "flagged", item_id, entry["state"], states.FLAGGED, None, {"triage": "red", "reasons": reasons})
+        _journal.audit(
+            store,
+            "flagged",
+            item_id,
+            entry["state"],
+            states.FLAGGED,
+            None,
+            {"triage": "red", "reasons": reasons},
+        )
 
 
 def set_triage(store: Store, item_id: int, level: str, reasons: Iterable[str] = ()) -> None:
@@ -419,7 +463,9 @@ def trash(store: Store, item_id: int, *, batch: str | None = None) -> None:
         if entry["trashed_at"] is not None:
             return
         if entry["state"] == states.EXPORTED:
-            raise states.IllegalTransition(entry["state"], "trashed", "An exported reply stays in the pack's record.")
+            raise states.IllegalTransition(
+                entry["state"], "trashed", "An exported reply stays in the pack's record."
+            )
         before = _journal.snapshot(store, item_id)
         inbox_entries.set_trashed_at(store, item_id, utc_now())
         _journal.journal(store, "trashed", item_id, before, batch=batch)
@@ -482,7 +528,8 @@ def clear_inbox(store: Store, *, confirmed_count: int) -> int:
         affected = count_affected(store, "clear_inbox")
         if affected.entries != confirmed_count:
             raise KnownError(
-                f"The inbox changed since you confirmed ({affected.entries} messages now, not {confirmed_count}); "
+                f"The inbox changed since you confirmed ({affected.entries} messages now, not "
+                f"{confirmed_count}); "
                 "nothing was moved. Look at the count again and confirm."
             )
         batch = _journal.new_batch()

@@ -73,6 +73,7 @@ PersonaLabelLookup = Callable[[int | None], str]
 
 # --- rows -----------------------------------------------------------------------------------
 
+
 def reply_id(draft_id: int, draft_created_at: str) -> str:
     """The reply's stable id (a UUID derived from the draft), the same in every pack and webhook call."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"understudy:draft:{draft_id}:{draft_created_at}"))
@@ -130,7 +131,9 @@ def reply_rows(
                 "original_message": _redact(original) if redact_personal else original,
                 "reply_text": row["reply_text"],
                 "approved_at": row["approved_at"] or "",
-                "persona_version": "" if row["persona_version_id"] is None else str(row["persona_version_id"]),
+                "persona_version": ""
+                if row["persona_version_id"] is None
+                else str(row["persona_version_id"]),
                 "model": row["model"] or "",
                 "edited": "yes" if row["edited"] else "no",
                 "disclosure_label": str(label) if label is not None else lookup(row["persona_version_id"]),
@@ -237,7 +240,10 @@ def _manifest(
             "platforms": dict(sorted(platforms.items())),
         },
         "columns": list(COLUMNS),
-        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in files.items()},
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in files.items()
+        },
     }
 
 
@@ -310,12 +316,20 @@ def _write_pack(
         if reserve:
             ids = [r["draft_id"] for r in rows]
             if reply_packs.reserve_drafts(store, export_id, ids) != len(ids):
-                raise KnownError("Some of these replies were exported meanwhile; nothing was exported. Try again.")
+                raise KnownError(
+                    "Some of these replies were exported meanwhile; nothing was exported. Try again."
+                )
     files = _data_files(rows)
     manifest = _sign(
         _manifest(
-            rows, files, export_id=export_id, uid=uid, created_at=created_at, app_version=app_version,
-            redacted=redact_personal, reexport_of=reexport_of,
+            rows,
+            files,
+            export_id=export_id,
+            uid=uid,
+            created_at=created_at,
+            app_version=app_version,
+            redacted=redact_personal,
+            reexport_of=reexport_of,
         ),
         key,
     )
@@ -357,7 +371,9 @@ def _complete(store: Store, export_id: int, digest: str) -> None:
             states.check_transition(state, states.EXPORTED)
             _journal.set_state(store, item_id, states.EXPORTED)
             _journal.history(store, draft_id, "exported", None, None, actor="system")
-            _journal.audit(store, "exported", item_id, state, states.EXPORTED, draft_id, {"export_id": export_id})
+            _journal.audit(
+                store, "exported", item_id, state, states.EXPORTED, draft_id, {"export_id": export_id}
+            )
         row = reply_packs.export_facts(store, export_id)
         record_audit(
             store,
@@ -428,8 +444,14 @@ def export_pack(
     if not rows:
         raise KnownError("No approved replies are waiting for export.", hint="Approve some drafts first.")
     return _write_pack(
-        store, out_path, rows, key=key, redact_personal=redact_personal, app_version=app_version,
-        reexport_of=None, reserve=True,
+        store,
+        out_path,
+        rows,
+        key=key,
+        redact_personal=redact_personal,
+        app_version=app_version,
+        reexport_of=None,
+        reserve=True,
     )
 
 
@@ -452,7 +474,9 @@ def reexport_pack(
     recover_pending_exports(store)
     row = reply_packs.reply_pack_export(store, export_id)
     if row is None or row[0] != "complete":
-        raise KnownError(f"There is no completed reply pack with id {export_id}.", hint="See `understudy packs list`.")
+        raise KnownError(
+            f"There is no completed reply pack with id {export_id}.", hint="See `understudy packs list`."
+        )
     original = int(row[2]) if row[2] is not None else export_id
     if redact_personal is None:
         redact_personal = bool(row[1])
@@ -464,8 +488,14 @@ def reexport_pack(
     if not rows:
         raise KnownError(f"Pack {export_id} holds no replies any more.")
     return _write_pack(
-        store, out_path, rows, key=key, redact_personal=redact_personal, app_version=app_version,
-        reexport_of=original, reserve=False,
+        store,
+        out_path,
+        rows,
+        key=key,
+        redact_personal=redact_personal,
+        app_version=app_version,
+        reexport_of=original,
+        reserve=False,
     )
 
 
@@ -479,7 +509,8 @@ def list_exports(store: Store) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """``ok`` only when every file matches the manifest and the signature is right; ``problems`` say why not."""
+    """``ok`` only when every file matches the manifest and the signature is right; ``problems`` say why
+    not."""
 
     ok: bool
     problems: list[str]
@@ -519,7 +550,9 @@ def verify_pack(path: Path | str, secret_store: SecretStore) -> VerifyResult:
             if not isinstance(files, dict):
                 raise ValueError("no file list")
         except (ValueError, KeyError, zipfile.BadZipFile) as exc:
-            return VerifyResult(False, [f"The {MANIFEST} in {path.name} is damaged or not a reply pack's ({exc})."])
+            return VerifyResult(
+                False, [f"The {MANIFEST} in {path.name} is damaged or not a reply pack's ({exc})."]
+            )
         for name in sorted(names - set(files) - {MANIFEST}):
             problems.append(f"{name} is in the pack but not in its manifest: it was added afterwards.")
         for name, facts in sorted(files.items()):
@@ -532,7 +565,9 @@ def verify_pack(path: Path | str, secret_store: SecretStore) -> VerifyResult:
                 problems.append(f"{name} is damaged inside the zip ({exc}).")
                 continue
             if not isinstance(facts, dict) or digest != facts.get("sha256"):
-                problems.append(f"{name} was changed after the pack was made: its sha256 does not match the manifest.")
+                problems.append(
+                    f"{name} was changed after the pack was made: its sha256 does not match the manifest."
+                )
     problems.extend(_signature_problems(manifest, secret_store))
     replies = manifest.get("counts", {}).get("replies", 0) if isinstance(manifest.get("counts"), dict) else 0
     return VerifyResult(not problems, problems, manifest, int(replies or 0))
@@ -555,8 +590,12 @@ def _signature_problems(manifest: Mapping[str, Any], secret_store: SecretStore) 
             "(packs verify on the computer and profile that made them)."
         ]
     if signature.get("key_id") != key_id(key):
-        return ["The pack was signed with a different key (another computer, or a key kept for one session only)."]
+        return [
+            "The pack was signed with a different key (another computer, or a key kept for one session only)."
+        ]
     expected = hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, str(signature.get("value", ""))):
-        return ["The manifest's signature does not match: the manifest was changed after the pack was signed."]
+        return [
+            "The manifest's signature does not match: the manifest was changed after the pack was signed."
+        ]
     return []

@@ -122,7 +122,7 @@ def get_detail(store: Store, item_id: int) -> EntryDetail:
         thread=thread,
         alternatives=alternatives,
         sources=list(provenance.get("sources") or []),
-        findings=[f for f in guard.get("findings") or [] if isinstance(f, Mapping)],
+        findings=[dict(f) for f in guard.get("findings") or [] if isinstance(f, Mapping)],
         canned_reply=guard.get("canned_reply"),
         model=str(provenance.get("model") or ""),
         persona_version=provenance.get("persona_version"),

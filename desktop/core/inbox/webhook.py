@@ -63,7 +63,9 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KnownError(f"'{url}' is not a web address (it should start with https://).")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise KnownError("A webhook on another computer must use https://, so replies and the token travel encrypted.")
+        raise KnownError(
+            "A webhook on another computer must use https://, so replies and the token travel encrypted."
+        )
     return url.strip()
 
 
@@ -115,7 +117,9 @@ def _already_delivered(store: Store, key: str) -> bool:
     return webhook_deliveries.already_delivered(store, key)
 
 
-def _log(store: Store, draft_id: int, key: str, url: str, attempt: int, code: int | None, outcome: str, error: str) -> None:
+def _log(
+    store: Store, draft_id: int, key: str, url: str, attempt: int, code: int | None, outcome: str, error: str
+) -> None:
     webhook_deliveries.log_attempt(store, draft_id, key, url, attempt, utc_now(), code, outcome, error)
 
 
@@ -149,7 +153,9 @@ def deliver_approved(
         key = row["reply_id"]
         if _already_delivered(store, key):
             continue
-        body = json.dumps({**{c: row[c] for c in COLUMNS}, "idempotency_key": key}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {**{c: row[c] for c in COLUMNS}, "idempotency_key": key}, ensure_ascii=False
+        ).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": key,
@@ -157,7 +163,9 @@ def deliver_approved(
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        deliveries.append(_deliver_one(store, opener, config, url, row["draft_id"], key, body, headers, sleep))
+        deliveries.append(
+            _deliver_one(store, opener, config, url, row["draft_id"], key, body, headers, sleep)
+        )
     delivered = sum(d.outcome == "delivered" for d in deliveries)
     return DeliveryReport(delivered=delivered, failed=len(deliveries) - delivered, deliveries=deliveries)
 
@@ -185,7 +193,9 @@ def _deliver_one(
                 response.read()
             if 200 <= code < 300:
                 _log(store, draft_id, key, url, attempt, code, "delivered", "")
-                record_audit(store, "webhook.delivered", f"draft:{draft_id}", {"attempts": attempt, "status": code})
+                record_audit(
+                    store, "webhook.delivered", f"draft:{draft_id}", {"attempts": attempt, "status": code}
+                )
                 return Delivery(key, draft_id, "delivered", attempt, code)
             error = f"unexpected answer {code}"
         except urllib.error.HTTPError as exc:
@@ -206,7 +216,9 @@ def _deliver_one(
         if last:
             break
         sleep(delay)
-    record_audit(store, "webhook.failed", f"draft:{draft_id}", {"attempts": attempt, "status": code, "error": error})
+    record_audit(
+        store, "webhook.failed", f"draft:{draft_id}", {"attempts": attempt, "status": code, "error": error}
+    )
     return Delivery(key, draft_id, "failed", attempt, code, error)
 
 

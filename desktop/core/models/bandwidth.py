@@ -63,7 +63,9 @@ def memory_bandwidth(paths: Paths, *, remeasure: bool = False) -> float:
     with contextlib.suppress(OSError):  # a read-only data folder only means measuring again next time
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(cache.name + ".tmp")
-        tmp.write_text(json.dumps({"bytes_per_s": measured, "machine": _machine(),
-                                   "measured_at": time.time()}), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"bytes_per_s": measured, "machine": _machine(), "measured_at": time.time()}),
+            encoding="utf-8",
+        )
         os.replace(tmp, cache)
     return measured

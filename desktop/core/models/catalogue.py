@@ -64,9 +64,15 @@ class CatalogueEntry:
     def shape(self) -> ModelShape:
         """The pre-flight's view of this model, from the catalogue instead of a GGUF header."""
         return ModelShape(
-            file_bytes=self.size_bytes, n_layer=self.layers, n_embd=self.embedding, n_head=self.heads,
-            n_head_kv=self.kv_heads, key_length=self.head_dim, value_length=self.head_dim,
-            n_vocab=self.vocab, trained_context=self.context_length,
+            file_bytes=self.size_bytes,
+            n_layer=self.layers,
+            n_embd=self.embedding,
+            n_head=self.heads,
+            n_head_kv=self.kv_heads,
+            key_length=self.head_dim,
+            value_length=self.head_dim,
+            n_vocab=self.vocab,
+            trained_context=self.context_length,
         )
 
 
@@ -88,9 +94,18 @@ class Catalogue:
 
 _TEXT, _COUNT, _FLAG = str, int, bool
 _ENTRY_FIELDS: dict[str, type] = {
-    "id": _TEXT, "name": _TEXT, "repo": _TEXT, "file": _TEXT, "quantization": _TEXT, "size_bytes": _COUNT,
-    "parameters": _COUNT, "context_length": _COUNT, "chat_template": _FLAG, "recommended": _FLAG,
-    "notes": _TEXT, "source": _TEXT,
+    "id": _TEXT,
+    "name": _TEXT,
+    "repo": _TEXT,
+    "file": _TEXT,
+    "quantization": _TEXT,
+    "size_bytes": _COUNT,
+    "parameters": _COUNT,
+    "context_length": _COUNT,
+    "chat_template": _FLAG,
+    "recommended": _FLAG,
+    "notes": _TEXT,
+    "source": _TEXT,
 }
 _SHAPE_FIELDS = ("layers", "embedding", "heads", "kv_heads", "head_dim", "vocab")
 _LICENCE_FIELDS: dict[str, type] = {"name": _TEXT, "url": _TEXT, "gated": _FLAG}
@@ -104,7 +119,7 @@ def _damaged(path: Path, detail: str) -> KnownError:
 
 
 def _field(record: dict[str, Any], key: str, kind: type, where: str, path: Path) -> Any:
-    value = record.get(key)
+    value: Any = record.get(key)
     # bool is an int in Python: a count must not be true/false, and a flag must be exactly a bool
     wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
     if wrong or (kind is str and key not in ("notes",) and not value.strip()):
@@ -126,7 +141,9 @@ def _entry(record: Any, index: int, path: Path) -> CatalogueEntry:
         raise _damaged(path, f"{where} has no licence")
     if not isinstance(shape, dict):
         raise _damaged(path, f"{where} has no shape (layers, heads, ...) for the memory check")
-    values["licence"] = Licence(**{k: _field(licence, k, t, f"{where}'s licence", path) for k, t in _LICENCE_FIELDS.items()})
+    values["licence"] = Licence(
+        **{k: _field(licence, k, t, f"{where}'s licence", path) for k, t in _LICENCE_FIELDS.items()}
+    )
     values.update({key: _field(shape, key, int, f"{where}'s shape", path) for key in _SHAPE_FIELDS})
     repo, file = values["repo"], values["file"]
     if repo.count("/") != 1 or not file.endswith(".gguf") or "/" in file or file.startswith("."):
@@ -184,9 +201,13 @@ def judge(entry: CatalogueEntry, *, bandwidth_bytes_per_s: float, available_ram:
         return Verdict(DOES_NOT_FIT, speed, None, refusal.message)
     wanted = min(entry.context_length, DEFAULT_CONTEXT)
     if plan.n_ctx < wanted:
-        return Verdict(FITS_SLOW, speed, plan.n_ctx, plan.note or f"Only a {plan.n_ctx:,}-token context fits.")
+        return Verdict(
+            FITS_SLOW, speed, plan.n_ctx, plan.note or f"Only a {plan.n_ctx:,}-token context fits."
+        )
     if speed < SLOW_BELOW_TOKENS_PER_S:
-        return Verdict(FITS_SLOW, speed, plan.n_ctx, f"About {speed:.0f} tokens/s at best: slower than reading speed.")
+        return Verdict(
+            FITS_SLOW, speed, plan.n_ctx, f"About {speed:.0f} tokens/s at best: slower than reading speed."
+        )
     return Verdict(FITS, speed, plan.n_ctx)
 
 
@@ -217,7 +238,10 @@ def catalogue_rows(
     bandwidth = memory_bandwidth(paths) if bandwidth_bytes_per_s is None else bandwidth_bytes_per_s
     ram = available_ram_bytes() if available_ram is None else available_ram
     return [
-        CatalogueRow(entry, judge(entry, bandwidth_bytes_per_s=bandwidth, available_ram=ram),
-                     (paths.models / entry.file).is_file())
+        CatalogueRow(
+            entry,
+            judge(entry, bandwidth_bytes_per_s=bandwidth, available_ram=ram),
+            (paths.models / entry.file).is_file(),
+        )
         for entry in catalogue.entries
     ]

@@ -70,7 +70,12 @@ def _size_text(size: float) -> str:
 
 
 def _check_name(file_name: str) -> None:
-    if "/" in file_name or "\\" in file_name or file_name.startswith(".") or not file_name.lower().endswith(".gguf"):
+    if (
+        "/" in file_name
+        or "\\" in file_name
+        or file_name.startswith(".")
+        or not file_name.lower().endswith(".gguf")
+    ):
         raise ModelError(f"'{file_name}' cannot be a model file name.")
 
 
@@ -93,7 +98,8 @@ def _check_disk(folder: Path, needed: int, file_name: str) -> None:
     free = shutil.disk_usage(folder).free
     if free < needed + _DISK_MARGIN:
         raise KnownError(
-            f"There is not enough free disk space for {file_name}: it needs {_size_text(needed + _DISK_MARGIN)} "
+            f"There is not enough free disk space for {file_name}: it needs "
+            f"{_size_text(needed + _DISK_MARGIN)} "
             f"more and {folder} has {_size_text(free)} free.",
             hint="Free some space (or remove a model you do not use), then start the download again.",
         )
@@ -145,8 +151,13 @@ def _hash_part(part: Path, cancel: CancelToken | None) -> tuple[hashlib._Hash, i
 
 
 def _transfer(
-    client: httpx.Client, source: DownloadSource, part: Path, total: int | None,
-    state: dict, cancel: CancelToken | None, meter: _Meter,
+    client: httpx.Client,
+    source: DownloadSource,
+    part: Path,
+    total: int | None,
+    state: dict,
+    cancel: CancelToken | None,
+    meter: _Meter,
 ) -> Generator[DownloadProgress, None, None]:
     """One GET from ``state['done']`` to the end, appending to ``part``; ``_Interrupted`` on a cut."""
     headers = {"Accept-Encoding": "identity"}  # byte offsets must be offsets of the file itself
@@ -186,8 +197,10 @@ def _transfer(
         raise transport_error(exc, source) from None
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise KnownError(f"The disk filled up while downloading {source.file_name}.",
-                             hint="Free some space, then start the download again: it continues where it stopped.") from None
+            raise KnownError(
+                f"The disk filled up while downloading {source.file_name}.",
+                hint="Free some space, then start the download again: it continues where it stopped.",
+            ) from None
         raise
 
 
@@ -220,8 +233,10 @@ def download_model(
     manager = ModelManager(paths)
     target = paths.models / source.file_name
     if target.exists() or target.is_symlink():
-        raise ModelError(f"A model named {source.file_name} is already in the models folder.",
-                         hint="Remove it first to download it again.")
+        raise ModelError(
+            f"A model named {source.file_name} is already in the models folder.",
+            hint="Remove it first to download it again.",
+        )
     part = partial_file(paths.models, source.file_name)
     part.parent.mkdir(parents=True, exist_ok=True)
     own_client = client is None
@@ -230,12 +245,17 @@ def download_model(
         yield Progress(f"Asking the server about {source.file_name}")
         remote = read_remote_file(client, source, hub)
         if source.sha256 and remote.sha256 and source.sha256 != remote.sha256:
-            raise KnownError(f"The hash you gave for {source.file_name} is not the one the server publishes "
-                             f"({remote.sha256}).", hint="Check the hash; nothing was downloaded.")
+            raise KnownError(
+                f"The hash you gave for {source.file_name} is not the one the server publishes "
+                f"({remote.sha256}).",
+                hint="Check the hash; nothing was downloaded.",
+            )
         expected = source.sha256 or remote.sha256
         if expected is None:
-            raise KnownError(f"The server publishes no sha256 for {source.file_name}, so it could not be verified.",
-                             hint="Give the file's hash with --sha256 (the publisher lists it).")
+            raise KnownError(
+                f"The server publishes no sha256 for {source.file_name}, so it could not be verified.",
+                hint="Give the file's hash with --sha256 (the publisher lists it).",
+            )
         total = remote.size if remote.size is not None else source.approx_size
         if not _same_remote(part, source.url, expected, remote.size):
             _discard(part)  # a part of another file, or of an older version of this one
@@ -245,11 +265,14 @@ def download_model(
             have = 0
         if total is not None:
             _check_disk(part.parent, total - have, source.file_name)
-        _record_file(part).write_text(json.dumps({"url": source.url, "sha256": expected, "size": remote.size}),
-                                      encoding="utf-8")
+        _record_file(part).write_text(
+            json.dumps({"url": source.url, "sha256": expected, "size": remote.size}), encoding="utf-8"
+        )
         state: dict = {"done": 0, "digest": hashlib.sha256()}
         if have:
-            yield Progress(f"Resuming {source.file_name} at {_size_text(have)}: checking what is already here")
+            yield Progress(
+                f"Resuming {source.file_name} at {_size_text(have)}: checking what is already here"
+            )
             state["digest"], state["done"] = _hash_part(part, cancel)
         meter = _Meter(state["done"])
         attempts = 0
@@ -261,11 +284,14 @@ def download_model(
                 attempts += 1
                 if attempts > retries:
                     raise KnownError(
-                        f"The connection was lost after {_size_text(state['done'])} of {source.file_name} ({cut}).",
+                        f"The connection was lost after {_size_text(state['done'])} of {source.file_name} "
+                        f"({cut}).",
                         hint="Start the download again: it continues where it stopped.",
                     ) from None
-                yield Progress(f"Connection lost at {_size_text(state['done'])}; resuming", state["done"], total or 0)
-                time.sleep(min(2.0 ** attempts, 10.0) / 10)
+                yield Progress(
+                    f"Connection lost at {_size_text(state['done'])}; resuming", state["done"], total or 0
+                )
+                time.sleep(min(2.0**attempts, 10.0) / 10)
         yield _progress(source.file_name, state["done"], total, meter)
         facts = _verify_and_install(manager, part, target, state, expected, remote.size, source)
     finally:
@@ -281,7 +307,12 @@ def download_model(
 
 
 def _verify_and_install(
-    manager: ModelManager, part: Path, target: Path, state: dict, expected: str, size: int | None,
+    manager: ModelManager,
+    part: Path,
+    target: Path,
+    state: dict,
+    expected: str,
+    size: int | None,
     source: DownloadSource,
 ) -> ModelFacts:
     """Check size and hash, rename into the models folder, validate; nothing is left on failure."""
@@ -297,8 +328,10 @@ def _verify_and_install(
         manager.validate(part)
     except ModelError as broken:
         _discard(part)
-        raise ModelError(f"{source.file_name} matches its hash but is not a usable model: {broken.message}",
-                         hint=broken.hint) from None
+        raise ModelError(
+            f"{source.file_name} matches its hash but is not a usable model: {broken.message}",
+            hint=broken.hint,
+        ) from None
     part.chmod(0o644)
     os.replace(part, target)  # same folder tree, so an atomic rename
     _discard(part)

@@ -59,7 +59,9 @@ class DownloadSource:
     licence: Licence | None = None
 
 
-def source_for(spec: str, catalogue: Catalogue, *, sha256: str | None = None, base: str | None = None) -> DownloadSource:
+def source_for(
+    spec: str, catalogue: Catalogue, *, sha256: str | None = None, base: str | None = None
+) -> DownloadSource:
     """A catalogue id or a direct http(s) URL, as the creator typed it, made into a source."""
     given = None
     if sha256 is not None:
@@ -68,13 +70,21 @@ def source_for(spec: str, catalogue: Catalogue, *, sha256: str | None = None, ba
             raise KnownError(f"'{sha256}' is not a sha256 hash.", hint="It is 64 hexadecimal characters.")
     entry = catalogue.get(spec)
     if entry is not None:
-        return DownloadSource(hub_file_url(entry.repo, entry.file, base), entry.file, given, entry.size_bytes,
-                              entry.repo, entry.licence)
+        return DownloadSource(
+            hub_file_url(entry.repo, entry.file, base),
+            entry.file,
+            given,
+            entry.size_bytes,
+            entry.repo,
+            entry.licence,
+        )
     parts = urlsplit(spec.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         known = ", ".join(e.id for e in catalogue.entries)
-        raise KnownError(f"'{spec}' is neither a model of the catalogue nor a web address.",
-                         hint=f"Use one of: {known}; or an https:// address of a .gguf file.")
+        raise KnownError(
+            f"'{spec}' is neither a model of the catalogue nor a web address.",
+            hint=f"Use one of: {known}; or an https:// address of a .gguf file.",
+        )
     file_name = unquote(parts.path.rsplit("/", 1)[-1])
     if not file_name.lower().endswith(".gguf"):
         raise KnownError(f"{spec} does not name a .gguf file.", hint="Understudy runs GGUF models only.")
@@ -131,14 +141,19 @@ def status_error(status: int, source: DownloadSource) -> KnownError:
         page = f"{hub_base()}/{source.repo}" if source.repo else source.url
         licence = f" ({source.licence.name})" if source.licence else ""
         return KnownError(
-            f"The server refused {what} ({status}): the model's licence{licence} probably has to be accepted first.",
+            f"The server refused {what} ({status}): the model's licence{licence} probably has to be "
+            "accepted first.",
             hint=f"Open {page} while logged in to Hugging Face, accept the licence, then try again.",
         )
     if status == 404:
-        return KnownError(f"{what} was not found on the server (404).",
-                          hint="The file may have been renamed or removed; check the address or the model's page.")
+        return KnownError(
+            f"{what} was not found on the server (404).",
+            hint="The file may have been renamed or removed; check the address or the model's page.",
+        )
     if status == 429 or status >= 500:
-        return KnownError(f"The server could not send {what} just now ({status}).", hint="Try again in a few minutes.")
+        return KnownError(
+            f"The server could not send {what} just now ({status}).", hint="Try again in a few minutes."
+        )
     return KnownError(f"The server answered {status} for {what}.", hint="Check the address.")
 
 
@@ -146,11 +161,17 @@ def transport_error(exc: httpx.HTTPError, source: DownloadSource) -> KnownError:
     """No answer at all, in plain words (refused, unreachable, timed out, proxy)."""
     host = urlsplit(source.url).netloc
     if isinstance(exc, httpx.ProxyError):
-        return KnownError(f"The proxy set for this computer refused the connection to {host}.",
-                          hint="Check the HTTPS_PROXY / HTTP_PROXY settings.")
+        return KnownError(
+            f"The proxy set for this computer refused the connection to {host}.",
+            hint="Check the HTTPS_PROXY / HTTP_PROXY settings.",
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return KnownError(f"{host} did not answer in time.", hint="Check the internet connection and try again.")
+        return KnownError(
+            f"{host} did not answer in time.", hint="Check the internet connection and try again."
+        )
     if isinstance(exc, httpx.ConnectError):
-        return KnownError(f"Understudy could not connect to {host}.",
-                          hint="Check the internet connection (and any proxy), then try again.")
+        return KnownError(
+            f"Understudy could not connect to {host}.",
+            hint="Check the internet connection (and any proxy), then try again.",
+        )
     return KnownError(f"The connection to {host} failed ({exc.__class__.__name__}).", hint="Try again.")

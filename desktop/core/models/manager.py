@@ -9,19 +9,29 @@ with the model servers (``servers``): ``choice()`` says which one drafts, a loca
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from desktop.core.errors import ModelError
 from desktop.core.generation.preflight import gpu_offload_supported
 from desktop.core.models.defaults import DEFAULT_CHAT_MODEL, sidecar_path
 from desktop.core.models.facts import ROLE_GENERATION, ModelFacts, list_models, read_model_facts
 from desktop.core.models.probe import probe_sidecar
-from desktop.core.models.servers import LOCAL, SERVER, ModelChoice, ServerEntry, check_name, normalize_url, server_key_secret
+from desktop.core.models.servers import (
+    LOCAL,
+    SERVER,
+    ModelChoice,
+    ServerEntry,
+    check_name,
+    normalize_url,
+    server_key_secret,
+)
 from desktop.core.paths import Paths
 from desktop.core.secrets import SecretStore
 
@@ -77,8 +87,9 @@ class ModelManager:
             hint = "Choose 'copy' instead." if how != COPY else "Check the free disk space."
             if how == HARDLINK:
                 hint = "A hard link works only on the same drive: choose 'copy' or 'symbolic link'."
-            raise ModelError(f"{source.name} could not be added to the models folder ({exc.strerror or exc}).",
-                             hint=hint) from exc
+            raise ModelError(
+                f"{source.name} could not be added to the models folder ({exc.strerror or exc}).", hint=hint
+            ) from exc
         try:
             return self.validate(target)  # the copy itself, checked again
         except ModelError:
@@ -148,12 +159,14 @@ class ModelManager:
 
     # --- model servers, and the choice between them and the local models ------------------
 
-    def servers(self) -> list[ServerEntry]:
+    def servers(self) -> builtins.list[ServerEntry]:
         """The configured servers, by name."""
         raw = self._read_settings().get("servers")
         if not isinstance(raw, dict):
             return []
-        return [ServerEntry.from_dict(name, data) for name, data in sorted(raw.items()) if isinstance(data, dict)]
+        return [
+            ServerEntry.from_dict(name, data) for name, data in sorted(raw.items()) if isinstance(data, dict)
+        ]
 
     def server(self, name: str) -> ServerEntry:
         for entry in self.servers():
@@ -165,8 +178,16 @@ class ModelManager:
         )
 
     def add_server(
-        self, name: str, url: str, model: str, *, mode: str = "chat", api_key: str | None = None,
-        secrets: SecretStore | None = None, context_length: int | None = None, timeout_s: float | None = None,
+        self,
+        name: str,
+        url: str,
+        model: str,
+        *,
+        mode: str = "chat",
+        api_key: str | None = None,
+        secrets: SecretStore | None = None,
+        context_length: int | None = None,
+        timeout_s: float | None = None,
     ) -> ServerEntry:
         """Add (or replace) a server. The key goes to the keychain first: when the keychain refuses
         it (``SecretsUnavailableError``) nothing is saved. Replacing without a key keeps the old one."""
@@ -178,10 +199,18 @@ class ModelManager:
         if api_key:
             (secrets or SecretStore()).set(server_key_secret(name), api_key)
             has_key = True
+        options: dict[str, Any] = {}
+        if context_length:
+            options["context_length"] = context_length
+        if timeout_s:
+            options["timeout_s"] = timeout_s
         entry = ServerEntry(
-            name, normalize_url(url), model.strip(), mode, has_key,
-            **({"context_length": context_length} if context_length else {}),
-            **({"timeout_s": timeout_s} if timeout_s else {}),
+            name,
+            normalize_url(url),
+            model.strip(),
+            mode,
+            has_key,
+            **options,
         )
         data = self._read_settings()
         servers = data.get("servers") if isinstance(data.get("servers"), dict) else {}
@@ -222,7 +251,9 @@ class ModelManager:
         """Store "auto" or a layer count; anything else is a ``ModelError`` in plain words."""
         value = value.strip().lower()
         if value != AUTO and not value.isdigit():
-            raise ModelError(f"'{value}' is not a number of layers.", hint='Use "auto" or a whole number such as 0 or 20.')
+            raise ModelError(
+                f"'{value}' is not a number of layers.", hint='Use "auto" or a whole number such as 0 or 20.'
+            )
         self._write_settings({**self._read_settings(), GPU_LAYERS_KEY: value})
         return value
 

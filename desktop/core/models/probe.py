@@ -51,8 +51,13 @@ def _cached_verdict(model_path: Path) -> dict[str, object] | None:
 def _remember(model_path: Path, verdict: str, message: str = "") -> None:
     """Write the verdict beside the model; a read-only folder just means probing again next time."""
     with contextlib.suppress(OSError):
-        write_record(model_path, probe_sidecar(model_path), llama_cpp=_llama_version(), verdict=verdict,
-                     message=message)
+        write_record(
+            model_path,
+            probe_sidecar(model_path),
+            llama_cpp=_llama_version(),
+            verdict=verdict,
+            message=message,
+        )
 
 
 def probe_command(model_path: Path) -> list[str]:
@@ -66,7 +71,9 @@ def _is_known_default(model_path: Path) -> bool:
     return model_path.name in DEFAULT_MODELS and is_verified(model_path)
 
 
-def ensure_loadable(model_path: Path, *, command: list[str] | None = None, timeout: float = PROBE_TIMEOUT_S) -> None:
+def ensure_loadable(
+    model_path: Path, *, command: list[str] | None = None, timeout: float = PROBE_TIMEOUT_S
+) -> None:
     """Return when ``model_path`` is known to load and run in llama.cpp; ``ModelError`` in plain
     words when a child process crashed, failed or hung on it. ``command`` replaces the child's
     command line (tests use it to stand in a child that crashes)."""
@@ -81,8 +88,12 @@ def ensure_loadable(model_path: Path, *, command: list[str] | None = None, timeo
 
     try:
         done = subprocess.run(
-            command or probe_command(model_path), capture_output=True, text=True, timeout=timeout,
-            stdin=subprocess.DEVNULL, check=False,
+            command or probe_command(model_path),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise ModelError(
@@ -124,7 +135,8 @@ def _signal_name(number: int) -> str:
 def _crash_error(model_path: Path, message: str) -> ModelError:
     return ModelError(
         f"{message or f'llama.cpp failed on {model_path.name}'}. The app kept running and did not load it.",
-        hint="The file may be damaged, or its architecture is one this version of llama.cpp does not support: "
+        hint="The file may be damaged, or its architecture is one this version of llama.cpp does not "
+        "support: "
         "try another GGUF or update Understudy.",
     )
 
@@ -139,8 +151,17 @@ def run_probe_child(model_path: str) -> int:
         from llama_cpp import Llama
 
         embedding = role == ROLE_EMBEDDING
-        llm = Llama(model_path=model_path, n_ctx=64, n_batch=64, n_ubatch=64, n_threads=1, n_threads_batch=1,
-                    n_gpu_layers=0, embedding=embedding, verbose=False)
+        llm = Llama(
+            model_path=model_path,
+            n_ctx=64,
+            n_batch=64,
+            n_ubatch=64,
+            n_threads=1,
+            n_threads_batch=1,
+            n_gpu_layers=0,
+            embedding=embedding,
+            verbose=False,
+        )
         if embedding:
             llm.embed("hello")
         else:

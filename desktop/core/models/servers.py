@@ -49,8 +49,13 @@ class ServerEntry:
     def settings(self, parallel: int = 4) -> ServerSettings:
         """The backend's settings; ``parallel``: requests in flight in a batch (a profile setting)."""
         return ServerSettings(
-            base_url=self.url, model=self.model, mode=self.mode, context_length=self.context_length,
-            timeout_s=self.timeout_s, api_key_secret=server_key_secret(self.name), parallel=parallel,
+            base_url=self.url,
+            model=self.model,
+            mode=self.mode,
+            context_length=self.context_length,
+            timeout_s=self.timeout_s,
+            api_key_secret=server_key_secret(self.name),
+            parallel=parallel,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,7 +66,9 @@ class ServerEntry:
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> "ServerEntry":
         return cls(
-            name=name, url=str(data.get("url", "")), model=str(data.get("model", "")),
+            name=name,
+            url=str(data.get("url", "")),
+            model=str(data.get("model", "")),
             mode=str(data.get("mode", MODE_CHAT)) if data.get("mode") in MODES else MODE_CHAT,
             has_key=bool(data.get("has_key", False)),
             context_length=int(data.get("context_length") or DEFAULT_CONTEXT),
@@ -93,7 +100,8 @@ def check_name(name: str) -> str:
     if not _NAME.match(name) or name.lower().endswith(".gguf"):
         raise ModelError(
             f"'{name}' cannot be a server name.",
-            hint="Use letters, digits, '.', '-' or '_' (up to 64), not ending in .gguf (that is a model file).",
+            hint="Use letters, digits, '.', '-' or '_' (up to 64), not ending in .gguf (that is a model "
+            "file).",
         )
     return name
 
@@ -125,8 +133,10 @@ class ServerCheck:
     reply_s: float
 
     def message(self) -> str:
-        return (f"Connected to '{self.name}': the model {self.model} answered a one-token request in "
-                f"{_seconds(self.reply_s)} (connecting and listing its models took {_seconds(self.connect_s)}).")
+        return (
+            f"Connected to '{self.name}': the model {self.model} answered a one-token request in "
+            f"{_seconds(self.reply_s)} (connecting and listing its models took {_seconds(self.connect_s)})."
+        )
 
 
 def _seconds(value: float) -> str:
@@ -140,7 +150,9 @@ def check_server(entry: ServerEntry, secrets: SecretStore | None = None) -> Serv
     unknown model) in plain words."""
     from desktop.core.generation.backends.openai_server import OpenAIServerBackend
 
-    backend = OpenAIServerBackend(entry.settings(parallel=1), secrets if secrets is not None else SecretStore())
+    backend = OpenAIServerBackend(
+        entry.settings(parallel=1), secrets if secrets is not None else SecretStore()
+    )
     started = time.perf_counter()
     backend.load()
     try:

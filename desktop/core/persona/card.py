@@ -25,6 +25,7 @@ import json
 import os
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,48 @@ def validate_card(card: Any) -> list[str]:
     return problems
 
 
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+# A lorebook entry's fields: (name, test, what it must be); the required ones, then the optional ones.
+_ENTRY_REQUIRED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("keys", _is_string_list, "a list of strings"),
+    ("content", _is_str, "a string"),
+    ("extensions", lambda v: isinstance(v, dict), "an object"),
+    ("enabled", _is_bool, "true or false"),
+    ("insertion_order", _is_number, "a number"),
+)
+_ENTRY_OPTIONAL: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("name", _is_str, "a string"),
+    ("comment", _is_str, "a string"),
+    ("priority", _is_number, "a number"),
+    ("id", _is_number, "a number"),
+    ("selective", _is_bool, "true or false"),
+    ("constant", _is_bool, "true or false"),
+    ("secondary_keys", _is_string_list, "a list of strings"),
+    ("position", lambda v: v in ("before_char", "after_char"), "'before_char' or 'after_char'"),
+)
+
+
+def _validate_book_entry(at: str, entry: Any) -> list[str]:
+    if not isinstance(entry, dict):
+        return [f"{at} must be an object"]
+    problems = [
+        f"{at}.{name} must be {what}" for name, check, what in _ENTRY_REQUIRED if not check(entry.get(name))
+    ]
+    problems += [
+        f"{at}.{name} must be {what}"
+        for name, check, what in _ENTRY_OPTIONAL
+        if name in entry and not check(entry[name])
+    ]
+    return problems
+
+
 def _validate_book(book: Any) -> list[str]:
     where = "data.character_book"
     if not isinstance(book, dict):
@@ -118,32 +161,7 @@ def _validate_book(book: Any) -> list[str]:
     if not isinstance(entries, list):
         return [*problems, f"{where}.entries must be a list"]
     for index, entry in enumerate(entries):
-        at = f"{where}.entries[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{at} must be an object")
-            continue
-        if not _is_string_list(entry.get("keys")):
-            problems.append(f"{at}.keys must be a list of strings")
-        if not isinstance(entry.get("content"), str):
-            problems.append(f"{at}.content must be a string")
-        if not isinstance(entry.get("extensions"), dict):
-            problems.append(f"{at}.extensions must be an object")
-        if not isinstance(entry.get("enabled"), bool):
-            problems.append(f"{at}.enabled must be true or false")
-        if not _is_number(entry.get("insertion_order")):
-            problems.append(f"{at}.insertion_order must be a number")
-        for name, check, what in (
-            ("name", lambda v: isinstance(v, str), "a string"),
-            ("comment", lambda v: isinstance(v, str), "a string"),
-            ("priority", _is_number, "a number"),
-            ("id", _is_number, "a number"),
-            ("selective", lambda v: isinstance(v, bool), "true or false"),
-            ("constant", lambda v: isinstance(v, bool), "true or false"),
-            ("secondary_keys", _is_string_list, "a list of strings"),
-            ("position", lambda v: v in ("before_char", "after_char"), "'before_char' or 'after_char'"),
-        ):
-            if name in entry and not check(entry[name]):
-                problems.append(f"{at}.{name} must be {what}")
+        problems += _validate_book_entry(f"{where}.entries[{index}]", entry)
     return problems
 
 
@@ -163,10 +181,17 @@ def describe_sliders(sliders: dict[str, float]) -> list[str]:
         _level(get("formality"), "casual", "relaxed but polite", "formal"),
         _level(get("humour"), "straight, no jokes", "a light touch of humour", "playful, jokes a lot"),
         _level(get("energy"), "calm", "upbeat", "high energy, exclamation marks"),
-        "no emoji" if get("emoji") < 15 else "an emoji now and then" if get("emoji") < 60 else "plenty of emoji",
+        "no emoji"
+        if get("emoji") < 15
+        else "an emoji now and then"
+        if get("emoji") < 60
+        else "plenty of emoji",
         _level(get("directness"), "gentle and hedged", "clear", "blunt and direct"),
         _level(
-            get("curiosity"), "rarely asks questions back", "sometimes asks a question back", "often asks questions back"
+            get("curiosity"),
+            "rarely asks questions back",
+            "sometimes asks a question back",
+            "often asks questions back",
         ),
         _level(
             get("self_promotion"),
@@ -196,7 +221,9 @@ def _boundary_sentences(persona: Persona) -> list[str]:
         lines.append(f"{{{{char}}}} answers these personally, not by a drafted reply: {topics}.")
     links = persona.allowed_links()
     lines.append(
-        "The only links {{char}} may share: " + ", ".join(links) + "." if links else "{{char}} never shares links."
+        "The only links {{char}} may share: " + ", ".join(links) + "."
+        if links
+        else "{{char}} never shares links."
     )
     if bounds.disclose_ai:
         where = "starts" if bounds.disclosure_position == "start" else "ends"
@@ -206,8 +233,12 @@ def _boundary_sentences(persona: Persona) -> list[str]:
 
 def _description(persona: Persona) -> str:
     ident = persona.identity
-    parts = [f"{{{{char}}}} is a social-media creator."]
-    for title, values in (("Values", ident.values), ("Goals", ident.goals), ("Current projects", ident.projects)):
+    parts = ["{{char}} is a social-media creator."]
+    for title, values in (
+        ("Values", ident.values),
+        ("Goals", ident.goals),
+        ("Current projects", ident.projects),
+    ):
         if values:
             parts.append(f"{title}: " + "; ".join(values) + ".")
     if ident.products:
@@ -217,7 +248,9 @@ def _description(persona: Persona) -> str:
         ]
         parts.append("Products: " + "; ".join(products) + ".")
     if persona.facts:
-        parts.append("Facts: " + " ".join(f if f.endswith((".", "!", "?")) else f + "." for f in persona.facts))
+        parts.append(
+            "Facts: " + " ".join(f if f.endswith((".", "!", "?")) else f + "." for f in persona.facts)
+        )
     return "\n".join(parts)
 
 
@@ -271,7 +304,9 @@ def persona_to_card(persona: Persona, *, version_id: int | None = None) -> dict[
         "alternate_greetings": [str(g) for g in kept.get("alternate_greetings", [])],
         "tags": list(dict.fromkeys([*(str(t) for t in kept.get("tags", [])), "understudy", "creator"])),
         "creator": str(kept.get("creator") or persona.display_name),
-        "character_version": str(version_id) if version_id is not None else str(kept.get("character_version", "1")),
+        "character_version": str(version_id)
+        if version_id is not None
+        else str(kept.get("character_version", "1")),
         "extensions": {
             **dict(kept.get("extensions", {})),
             EXTENSION_KEY: {
@@ -355,14 +390,19 @@ def card_to_persona(card: dict[str, Any]) -> PersonaImport:
     is_v2 = card.get("spec") == CARD_SPEC or isinstance(card.get("data"), dict)
     data = dict(card.get("data", {})) if is_v2 else dict(card)
     problems = validate_card(card) if is_v2 else []
-    extensions = data.get("extensions") if isinstance(data.get("extensions"), dict) else {}
+    extensions = data.get("extensions")
+    if not isinstance(extensions, dict):
+        extensions = {}
     ours = extensions.get(EXTENSION_KEY)
     if isinstance(ours, dict) and isinstance(ours.get("persona"), dict):
         persona = Persona.from_dict(ours["persona"])
         mapped = ["all Understudy settings (extensions.understudy)"]
         return PersonaImport(persona, "understudy", mapped=mapped, problems=problems)
 
-    text = lambda name: data.get(name) if isinstance(data.get(name), str) else ""  # noqa: E731
+    def text(key: str) -> str:
+        value = data.get(key)
+        return value if isinstance(value, str) else ""
+
     name = text("name").strip() or "Creator"
     persona = Persona(display_name=name)
     report = PersonaImport(persona, "card_v2" if is_v2 else "card_v1", problems=problems)
@@ -396,10 +436,10 @@ def card_to_persona(card: dict[str, Any]) -> PersonaImport:
         "character_version": "kept for export",
     }
     for field_name, reason in reasons.items():
-        value = data.get(field_name)
-        if value in (None, "", []):
+        raw = data.get(field_name)
+        if raw in (None, "", []):
             continue
-        kept[field_name] = value
+        kept[field_name] = raw
         report.not_mapped.append(f"{field_name}: not used ({reason}); kept and written back on export")
     book = data.get("character_book")
     if isinstance(book, dict):
@@ -469,12 +509,15 @@ def persona_from_document(document: Any) -> PersonaImport:
     if "spec" in document or "data" in document:
         if document.get("spec") not in (CARD_SPEC, None) and not isinstance(document.get("data"), dict):
             raise KnownError(
-                f"Unsupported character card format {document.get('spec')!r}.", hint="Understudy reads chara_card_v2."
+                f"Unsupported character card format {document.get('spec')!r}.",
+                hint="Understudy reads chara_card_v2.",
             )
         return card_to_persona(document)
     if "sliders" in document or "boundaries" in document or "display_name" in document:
         return PersonaImport(Persona.from_dict(document), "understudy", mapped=["all Understudy settings"])
-    if "name" in document and any(k in document for k in ("description", "personality", "first_mes", "mes_example")):
+    if "name" in document and any(
+        k in document for k in ("description", "personality", "first_mes", "mes_example")
+    ):
         return card_to_persona(document)
     raise KnownError("This file is neither an Understudy persona nor a character card.")
 

@@ -41,7 +41,11 @@ def settable_keys() -> list[str]:
     keys = sorted(_STRING_FIELDS | _LIST_FIELDS)
     keys += [f"sliders.{name}" for name in SLIDER_NAMES]
     keys += [f"boundaries.{name}" for name in sorted(_BOUNDARY_LISTS | _BOUNDARY_BOOLS)]
-    keys += ["boundaries.disclosure_label", "boundaries.disclosure_position", "boundaries.canned_replies.TOPIC"]
+    keys += [
+        "boundaries.disclosure_label",
+        "boundaries.disclosure_position",
+        "boundaries.canned_replies.TOPIC",
+    ]
     keys += ["boundaries.disclosure_reply", "boundaries.no_answer_reply"]
     keys += [f"boundaries.promises.{kind}" for kind in PROMISE_KINDS]
     keys += [f"identity.{name}" for name in sorted(_IDENTITY_LISTS)] + ["identity.products"]
@@ -162,7 +166,9 @@ def _set_boundary(bounds: Boundaries, parts: list[str], op: str, value: str, key
         bounds.disclosure_label = value
     elif len(parts) == 1 and name in ("disclosure_reply", "no_answer_reply") and not op:
         if not value.strip():
-            raise KnownError(f"The {name.replace('_', ' ')} cannot be empty.", hint="Write the reply in your own words.")
+            raise KnownError(
+                f"The {name.replace('_', ' ')} cannot be empty.", hint="Write the reply in your own words."
+            )
         setattr(bounds, name, value.strip())
     elif len(parts) == 1 and name == "disclosure_position" and not op:
         if value.strip().lower() not in DISCLOSURE_POSITIONS:
@@ -194,7 +200,9 @@ def _set_identity(identity: Identity, name: str, op: str, value: str, key: str, 
         setattr(identity, name, _edit_list(getattr(identity, name), op, value, key))
     elif name == "products":
         if op == "-":
-            identity.products = _edit_list(identity.products, op, value, key, item=Product(name=value.strip()))
+            identity.products = _edit_list(
+                identity.products, op, value, key, item=Product(name=value.strip())
+            )
         elif op == "+":
             identity.products = _edit_list(identity.products, op, value, key, item=_parse_product(value))
         elif value.strip().startswith("["):

@@ -168,9 +168,7 @@ def _spread_first(items: list[_Candidate]) -> list[_Candidate]:
     left = list(range(len(items)))
     middle = (len(items) - 1) / 2
     while left:
-        best = max(
-            left, key=lambda i: (min((abs(i - j) for j in order), default=0), -abs(i - middle), -i)
-        )
+        best = max(left, key=lambda i: (min((abs(i - j) for j in order), default=0), -abs(i - middle), -i))
         order.append(best)
         left.remove(best)
     return [items[i] for i in order]
@@ -205,7 +203,8 @@ def style_distance(draft: StyleFeatures, real: StyleFeatures) -> dict[str, float
         "emoji": counts(draft.emoji, real.emoji),
         "punctuation": (
             counts(draft.exclamations, real.exclamations) + counts(draft.questions, real.questions)
-        ) / 2,
+        )
+        / 2,
         "formality": abs(draft.formality - real.formality),
     }
     distances["style"] = sum(distances.values()) / len(STYLE_DIMENSIONS)
@@ -258,9 +257,16 @@ def _measure(
 ) -> EvalCase:
     real = style_features(case.reply)
     result = EvalCase(
-        case.incoming_item_id, case.reply_item_id, case.platform, case.incoming, case.reply,
-        seed=seed, triage=draft.triage.level, attempts=draft.attempts,
-        reply_style=style_vector(real), seconds=round(seconds, 3),
+        case.incoming_item_id,
+        case.reply_item_id,
+        case.platform,
+        case.incoming,
+        case.reply,
+        seed=seed,
+        triage=draft.triage.level,
+        attempts=draft.attempts,
+        reply_style=style_vector(real),
+        seconds=round(seconds, 3),
     )
     if draft.guard is not None:
         result.blocked = draft.guard.blocked
@@ -364,7 +370,9 @@ def save_report(store: "Store", report: EvalReport) -> int:
     payload = report.to_dict()
     payload.pop("id")
     report_json = json.dumps(payload, ensure_ascii=False)
-    report.id = insert_persona_eval(store, report.created_at, report.persona_version, report.model, report_json)
+    report.id = insert_persona_eval(
+        store, report.created_at, report.persona_version, report.model, report_json
+    )
     return report.id
 
 
@@ -517,7 +525,7 @@ class Comparison:
         lines.append("")
         for cells in [headers, *table]:
             first, rest = cells[0], cells[1:]
-            right = "  ".join(cell.rjust(width) for cell, width in zip(rest, widths[1:]))
+            right = "  ".join(cell.rjust(width) for cell, width in zip(rest, widths[1:], strict=True))
             lines.append(f"{first.ljust(widths[0])}  {right}".rstrip())
         return "\n".join(lines)
 
@@ -536,16 +544,22 @@ def format_value(value: float | None, key: str) -> str:
 
 def _report_header(report: EvalReport) -> dict[str, Any]:
     return {
-        "id": report.id, "persona_version": report.persona_version, "persona_label": report.persona_label,
-        "model": report.model, "created_at": report.created_at, "cases": len(report.cases),
+        "id": report.id,
+        "persona_version": report.persona_version,
+        "persona_label": report.persona_label,
+        "model": report.model,
+        "created_at": report.created_at,
+        "cases": len(report.cases),
     }
 
 
 def describe_report(report: EvalReport) -> str:
     """One line: which persona, which model, when, how many golden messages."""
     when = report.created_at[:16].replace("T", " ")
-    return (f"{report.persona_label or 'unknown persona'}, model {report.model}, {when} UTC, "
-            f"{len(report.cases)} of {report.golden_size} golden messages")
+    return (
+        f"{report.persona_label or 'unknown persona'}, model {report.model}, {when} UTC, "
+        f"{len(report.cases)} of {report.golden_size} golden messages"
+    )
 
 
 def _direction(key: str, before: float | None, now: float | None, yours: float | None) -> str:

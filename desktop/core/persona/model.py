@@ -47,7 +47,7 @@ AI_DISCLOSURE_RULES = (
     "Platforms ask that replies written with AI say so: Meta's AI terms and the EU AI Act "
     "(Article 50) require that people know when they are talking with an AI system, and "
     "YouTube and TikTok ask creators to label AI-generated content. With disclosure off, your "
-    "drafts carry no label; a fan who asks \"are you a bot?\" is still answered honestly."
+    'drafts carry no label; a fan who asks "are you a bot?" is still answered honestly.'
 )
 """Shown before AI disclosure is turned off (Persona page and ``persona set``), so the creator
 decides knowing what the platforms ask."""
@@ -124,7 +124,9 @@ class Product:
             return cls(name=value)
         data = dict(value)
         return cls(
-            name=str(data.get("name", "")), url=str(data.get("url", "")), description=str(data.get("description", ""))
+            name=str(data.get("name", "")),
+            url=str(data.get("url", "")),
+            description=str(data.get("description", "")),
         )
 
 

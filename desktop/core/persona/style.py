@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,12 @@ def find_emoji(text: str) -> list[str]:
         if sequence.endswith(_VS15) or text[end : end + 1] == _VS15:
             continue  # explicitly asked to show as text
         base = sequence.replace(_VS16, "")
-        if len(base) == 1 and ord(base) < 0x2600 and base not in _EMOJI_PRESENTATION_LOW and _VS16 not in sequence:
+        if (
+            len(base) == 1
+            and ord(base) < 0x2600
+            and base not in _EMOJI_PRESENTATION_LOW
+            and _VS16 not in sequence
+        ):
             continue
         found.append(sequence)
     return found
@@ -79,7 +84,8 @@ _SLANG = frozenset(
     "yasss bruh fr af asap rn smh tho cya".split()
 )
 _LAUGH = re.compile(
-    r"\b(?:l+o+l+z?|lmf?ao+|rofl|(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}|(?:ja){2,}|(?:ah){2,}|kkk+|xd)\b", re.IGNORECASE
+    r"\b(?:l+o+l+z?|lmf?ao+|rofl|(?:ha){2,}h?|(?:he){2,}h?|(?:hi){2,}|(?:ja){2,}|(?:ah){2,}|kkk+|xd)\b",
+    re.IGNORECASE,
 )
 _LAUGH_EMOJI = frozenset(["😂", "🤣", "😆", "😅", "😹", "😜", "😝", "😛", "🙃"])
 _WARM = re.compile(
@@ -173,9 +179,17 @@ def _casing(text: str) -> tuple[bool, bool, bool]:
     """(has a cased letter, the first one is lower-case, none is upper-case)."""
     if text.isascii():  # the common case, without a Python loop over the characters
         first = _ASCII_LETTER.search(text)
-        return first is not None, first is not None and first.group().islower(), first is not None and text.islower()
+        return (
+            first is not None,
+            first is not None and first.group().islower(),
+            first is not None and text.islower(),
+        )
     cased = [c for c in text if c.isalpha() and (c.isupper() or c.islower())]
-    return bool(cased), bool(cased) and cased[0].islower(), bool(cased) and not any(c.isupper() for c in cased)
+    return (
+        bool(cased),
+        bool(cased) and cased[0].islower(),
+        bool(cased) and not any(c.isupper() for c in cased),
+    )
 
 
 def measure_text(text: str) -> tuple[StyleFeatures, list[str]]:
@@ -214,9 +228,15 @@ _SCRIPTS: tuple[tuple[int, int, str], ...] = (
     (0xAC00, 0xD7AF, "ko"),
 )  # fmt: skip
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the and you is are to of it that for with this i my your thanks what have so just".split()),
-    "es": frozenset("el los las que y es en por para con gracias pero muy una mi estoy qué está hola".split()),
-    "fr": frozenset("le les et est je tu vous des un une pour pas merci avec c'est mais très bonjour".split()),
+    "en": frozenset(
+        "the and you is are to of it that for with this i my your thanks what have so just".split()
+    ),
+    "es": frozenset(
+        "el los las que y es en por para con gracias pero muy una mi estoy qué está hola".split()
+    ),
+    "fr": frozenset(
+        "le les et est je tu vous des un une pour pas merci avec c'est mais très bonjour".split()
+    ),
     "de": frozenset("der die das und ist ich du nicht ein eine mit für danke auch sehr wie aber".split()),
     "pt": frozenset("o os as não um uma para com obrigado obrigada muito você eu mas é olá".split()),
     "it": frozenset("il lo che di è non per con grazie molto sono ma ciao anche".split()),
@@ -266,9 +286,12 @@ _SEGMENT_BREAK = re.compile(r"[.!?;:,()\[\]\"“”\n]+")
 _LEADING_NOISE = re.compile(r"^[\W_]+")
 _TRAILING_NOISE = re.compile(r"[\W_]+$")
 STOPWORDS = frozenset(
-    "a an the and or but if so of to in on at by for with from up about into over after is am are was were be been "
-    "being have has had do does did i me my we our you your he him his she her it its they them their this that "
-    "these those what which who whom there here just not no yes too very can will would should could also all any "
+    "a an the and or but if so of to in on at by for with from up about into over after is am are was were "
+    "be been "
+    "being have has had do does did i me my we our you your he him his she her it its they them their this "
+    "that "
+    "these those what which who whom there here just not no yes too very can will would should could also "
+    "all any "
     "some more most than then as how when where why i'm it's that's you're don't".split()
 )
 _NGRAM_SIZES = (2, 3, 4)
@@ -306,7 +329,15 @@ def phrases_of(text: str) -> set[str]:
 
 # --- the profile --------------------------------------------------------------------------------
 
-LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 0), (1, 3), (4, 7), (8, 15), (16, 30), (31, 60), (61, None))
+LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 0),
+    (1, 3),
+    (4, 7),
+    (8, 15),
+    (16, 30),
+    (31, 60),
+    (61, None),
+)
 """Histogram buckets of words per item, inclusive; (0, 0) holds emoji-only items."""
 
 
@@ -462,7 +493,9 @@ class _Tally:
         histogram = [(bucket_label(low, high), 0) for low, high in LENGTH_BUCKETS]
         for words, count in self.lengths.items():
             index = next(
-                i for i, (low, high) in enumerate(LENGTH_BUCKETS) if words >= low and (high is None or words <= high)
+                i
+                for i, (low, high) in enumerate(LENGTH_BUCKETS)
+                if words >= low and (high is None or words <= high)
             )
             histogram[index] = (histogram[index][0], histogram[index][1] + count)
         return StyleSummary(
@@ -568,7 +601,7 @@ import of a million messages no longer spends a minute re-reading every one of t
 
 def iter_style_profile(
     store: "Store", cancel: CancelToken | None = None, *, top: int = 15, sample_limit: int = PROFILE_SAMPLE
-) -> Iterator[Progress]:
+) -> Generator[Progress, None, StyleProfile]:
     """Compute the profile row by row, yielding Progress; the generator returns the StyleProfile.
 
     Reads every own item, or every k-th when there are more than ``sample_limit``."""
@@ -579,7 +612,9 @@ def iter_style_profile(
     every = max(1, math.ceil(own_items / sample_limit))
     total = own_items // every
     yield Progress("Reading your messages and posts", 0, total)
-    overall, platforms, kinds = _Tally(), {}, {}
+    overall = _Tally()
+    platforms: dict[str, _Tally] = {}
+    kinds: dict[str, _Tally] = {}
     greetings: Counter[str] = Counter()
     sign_offs: Counter[str] = Counter()
     languages: Counter[str] = Counter()

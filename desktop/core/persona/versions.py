@@ -57,7 +57,9 @@ class PersonaVersion:
 def _label(key: str) -> str:
     if key in _LABELS:
         return _LABELS[key]
-    return key.removeprefix("sliders.").removeprefix("boundaries.").removeprefix("identity.").replace("_", " ")
+    return (
+        key.removeprefix("sliders.").removeprefix("boundaries.").removeprefix("identity.").replace("_", " ")
+    )
 
 
 def _show(value: Any) -> str:
@@ -167,7 +169,9 @@ def load_persona_for_editing(store: "Store") -> tuple[int | None, Persona]:
 def get_version(store: "Store", version_id: int) -> PersonaVersion:
     row = persona_version_row(store, version_id)
     if row is None:
-        raise KnownError(f"There is no persona version {version_id}.", hint="See `understudy persona history`.")
+        raise KnownError(
+            f"There is no persona version {version_id}.", hint="See `understudy persona history`."
+        )
     return _row_to_version(row)
 
 

@@ -105,7 +105,7 @@ class Embedder:
         llama = getattr(self, "_llama", None)
         if llama is not None:
             llama.close()
-            self._llama = None
+            del self._llama
 
     def __enter__(self) -> "Embedder":
         return self

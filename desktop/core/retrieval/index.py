@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
@@ -79,17 +80,22 @@ class VectorIndex:
         self.dim = int(dim)
         self.kind = kind
         if faiss_index is None:
+            inner: faiss.Index
             if kind == EXACT:
                 inner = faiss.IndexFlatIP(self.dim)
             elif kind == HNSW:
-                inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-                inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+                graph = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+                graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+                inner = graph
             else:
                 raise ValueError(f"unknown index kind {kind!r}")
             faiss_index = faiss.IndexIDMap(inner)
         self.faiss = faiss_index
         if kind == HNSW:
-            faiss.downcast_index(self.faiss.index).hnsw.efSearch = HNSW_EF_SEARCH
+            # faiss's stubs give the base Index for both: at run time they are an IndexIDMap over an
+            # IndexHNSWFlat (made above, or read back by load()).
+            id_map = cast(faiss.IndexIDMap, self.faiss)
+            cast(faiss.IndexHNSWFlat, faiss.downcast_index(id_map.index)).hnsw.efSearch = HNSW_EF_SEARCH
 
     @classmethod
     def build(cls, item_ids: np.ndarray, vectors: np.ndarray, kind: str | None = None) -> "VectorIndex":
@@ -122,7 +128,7 @@ class VectorIndex:
         query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, self.dim))
         scores, ids = self.faiss.search(query, min(k, self.ntotal))
         hits: dict[int, float] = {}
-        for item_id, score in zip(ids[0].tolist(), scores[0].tolist()):
+        for item_id, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True):
             if item_id >= 0 and item_id not in hits:
                 hits[item_id] = float(score)
         return list(hits.items())
@@ -307,8 +313,15 @@ class PartitionIndex:
             self.index.write(tmp)
             os.replace(tmp, index_path)
             meta = CacheMeta(
-                CACHE_FORMAT, self.model, self.dim, self.partition, self.index.kind,
-                self.stats.count, self.stats.id_sum, self.stats.max_id, self.scanned_to,
+                CACHE_FORMAT,
+                self.model,
+                self.dim,
+                self.partition,
+                self.index.kind,
+                self.stats.count,
+                self.stats.id_sum,
+                self.stats.max_id,
+                self.scanned_to,
                 index_path.stat().st_size,
             )
             tmp_meta = meta_path.with_name(meta_path.name + ".tmp")

@@ -108,6 +108,7 @@ little, and the vector search finds its paraphrases anyway: the keyword half is 
 rare exact words the small embedding model blurs (names, places, products). On a store of up
 to 2,000 items every word is always kept."""
 
+
 def distinctive_words(db: Any, words: Sequence[str], budget: int = KEYWORD_BUDGET) -> list[str]:
     """The rarest of ``words`` whose matches, summed, stay within ``budget`` items (all of them
     when together they match no more). Counting stops at ``budget`` + 1 matches, so a common
@@ -221,7 +222,12 @@ class Retriever:
     # --- public --------------------------------------------------------------------------------
 
     def retrieve(
-        self, message: str, k_examples: int = 4, k_snippets: int = 4, *, query_vector: np.ndarray | None = None
+        self,
+        message: str,
+        k_examples: int = 4,
+        k_snippets: int = 4,
+        *,
+        query_vector: np.ndarray | None = None,
     ) -> Retrieval:
         """Past exchanges like ``message`` (as ``Example``) and the creator's words about it (``Snippet``).
 
@@ -270,13 +276,17 @@ class Retriever:
         message is at least ``min_similarity`` close (cosine) and the reply is not empty."""
         if not message.strip():
             return None
-        hits = [(i, s) for i, s in self.index.incoming.search(self.vectors.one(message), 5) if s >= min_similarity]
+        hits = [
+            (i, s) for i, s in self.index.incoming.search(self.vectors.one(message), 5) if s >= min_similarity
+        ]
         ids = [item_id for item_id, _ in hits]
         rows = stored.exchanges_by_incoming_id(self.store, ids, newest_first=True)
         for item_id, score in hits:
             row = rows.get(item_id)
             if row is not None:
-                return PastAnswer(row["incoming"], row["reply"], row["reply_id"], score, row["platform"], row["created_at"])
+                return PastAnswer(
+                    row["incoming"], row["reply"], row["reply_id"], score, row["platform"], row["created_at"]
+                )
         return None
 
     # --- from ids to text ----------------------------------------------------------------------
@@ -334,4 +344,3 @@ def _lap(timings: dict[str, float], name: str, since: float) -> float:
     now = time.perf_counter()
     timings[name] = (now - since) * 1000
     return now
-

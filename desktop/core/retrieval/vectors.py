@@ -65,7 +65,9 @@ def save_vectors(store: Store, model: str, item_ids: Sequence[int], vectors: np.
     if vectors.ndim != 2 or len(item_ids) != vectors.shape[0]:
         raise ValueError("save_vectors needs one row of vectors per item id")
     dim = int(vectors.shape[1])
-    rows = [(int(item_id), model, dim, to_blob(vector)) for item_id, vector in zip(item_ids, vectors)]
+    rows = [
+        (int(item_id), model, dim, to_blob(vector)) for item_id, vector in zip(item_ids, vectors, strict=True)
+    ]
     stored.replace_vectors(store, rows)
 
 

@@ -182,4 +182,6 @@ def source_overview(store: Store, source: dict[str, Any]) -> SourceOverview:
 
 def source_overviews(store: Store) -> list[SourceOverview]:
     """Every finished import, most recently imported first."""
-    return [source_overview(store, source) for source in list_sources(store) if source.get("status") == "done"]
+    return [
+        source_overview(store, source) for source in list_sources(store) if source.get("status") == "done"
+    ]

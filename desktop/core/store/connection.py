@@ -16,7 +16,7 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -71,7 +71,9 @@ _OPENING = threading.Lock()
 FETCH_BATCH = 1000
 
 
-def iter_rows(db: Database, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Iterator[tuple[Any, ...]]:
+def iter_rows(
+    db: Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+) -> Iterator[tuple[Any, ...]]:
     """The rows of a long query, fetched a thousand at a time.
 
     Iterating a cursor row by row releases and retakes the GIL around every row's step; a

@@ -81,7 +81,9 @@ def awaiting_reply_texts(store: Store, limit: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def messages_before(store: Store, item_id: int, limit: int) -> list[tuple[int, bool, str | None, str, str | None]]:
+def messages_before(
+    store: Store, item_id: int, limit: int
+) -> list[tuple[int, bool, str | None, str, str | None]]:
     """The conversation's last ``limit`` non-blank items before ``item_id``, newest first:
     ``(id, is_owner, sender, text, created_at)`` (the context a review and a prompt show)."""
     rows = store.db.execute(

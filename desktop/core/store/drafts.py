@@ -64,7 +64,9 @@ def switch_text(store: Store, draft_id: int, text: str, position: int, at: str) 
 
 def edit_text(store: Store, draft_id: int, text: str, at: str) -> None:
     """The creator's own text for the draft (marked edited)."""
-    store.db.execute("UPDATE drafts SET text = ?, edited = 1, updated_at = ? WHERE id = ?", [text, at, draft_id])
+    store.db.execute(
+        "UPDATE drafts SET text = ?, edited = 1, updated_at = ? WHERE id = ?", [text, at, draft_id]
+    )
 
 
 def set_approval(store: Store, draft_id: int, at: str, weight: float) -> None:
@@ -83,10 +85,13 @@ def clear_approval(store: Store, draft_id: int | None) -> None:
 # --- options --------------------------------------------------------------------------------
 
 
-def insert_alternative(store: Store, draft_id: int, position: int, text: str, provenance: str, at: str) -> None:
+def insert_alternative(
+    store: Store, draft_id: int, position: int, text: str, provenance: str, at: str
+) -> None:
     """Keep option ``position`` of the draft (``provenance``: JSON of its own checks and score)."""
     store.db.execute(
-        "INSERT INTO draft_alternatives (draft_id, position, text, provenance, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO draft_alternatives (draft_id, position, text, provenance, created_at) VALUES (?, ?, ?, "
+        "?, ?)",
         [draft_id, position, text, provenance, at],
     )
 
@@ -101,7 +106,11 @@ def alternatives(store: Store, draft_id: int) -> list[tuple[int, str]]:
 
 def count_alternatives(store: Store, draft_id: int) -> int:
     """How many options the draft holds."""
-    return int(store.db.execute("SELECT count(*) FROM draft_alternatives WHERE draft_id = ?", [draft_id]).fetchone()[0])
+    return int(
+        store.db.execute("SELECT count(*) FROM draft_alternatives WHERE draft_id = ?", [draft_id]).fetchone()[
+            0
+        ]
+    )
 
 
 def alternative_text(store: Store, draft_id: int, position: int) -> str | None:
@@ -156,7 +165,9 @@ def pending_edit_text(store: Store, draft_id: int) -> str | None:
 
 def pending_edit_texts(store: Store) -> dict[int, str]:
     """Every autosaved text, by draft id."""
-    return {int(d): str(t) for d, t in store.db.execute("SELECT draft_id, text FROM pending_edits").fetchall()}
+    return {
+        int(d): str(t) for d, t in store.db.execute("SELECT draft_id, text FROM pending_edits").fetchall()
+    }
 
 
 def delete_pending_edit(store: Store, draft_id: int) -> None:
@@ -172,7 +183,8 @@ def append_history(
 ) -> None:
     """One line of the draft's text history (who changed what, when)."""
     store.db.execute(
-        "INSERT INTO draft_history (draft_id, at, action, old_text, new_text, actor) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO draft_history (draft_id, at, action, old_text, new_text, actor) VALUES (?, ?, ?, ?, ?, "
+        "?)",
         [draft_id, at, action, old_text, new_text, actor],
     )
 
@@ -187,5 +199,6 @@ def approved_choices(store: Store) -> list[tuple[int, int | None, int, str | Non
 def approvals(store: Store) -> list[tuple[str, int]]:
     """``(approved_at, edited)`` of every approved or exported draft (the fidelity chart's input)."""
     return store.db.execute(
-        "SELECT approved_at, edited FROM drafts WHERE approved_at IS NOT NULL AND status IN ('approved', 'exported')"
+        "SELECT approved_at, edited FROM drafts WHERE approved_at IS NOT NULL AND status IN ('approved', "
+        "'exported')"
     ).fetchall()

@@ -12,11 +12,20 @@ from desktop.core.store.connection import Store
 
 
 def append_action(
-    store: Store, at: str, action: str, item_id: int, draft_id: int | None, batch: str, before: str, after: str
+    store: Store,
+    at: str,
+    action: str,
+    item_id: int,
+    draft_id: int | None,
+    batch: str,
+    before: str,
+    after: str,
 ) -> None:
-    """Record one action on one entry (``before``/``after``: JSON snapshots); a bulk action shares ``batch``."""
+    """Record one action on one entry (``before``/``after``: JSON snapshots); a bulk action shares
+    ``batch``."""
     store.db.execute(
-        "INSERT INTO inbox_actions (at, action, item_id, draft_id, batch, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO inbox_actions (at, action, item_id, draft_id, batch, before, after) VALUES (?, ?, ?, "
+        "?, ?, ?, ?)",
         [at, action, item_id, draft_id, batch, before, after],
     )
 
@@ -32,7 +41,8 @@ def last_open_action(store: Store) -> tuple[str, str] | None:
 def open_actions_in_batch(store: Store, batch: str) -> list[tuple[Any, ...]]:
     """``(id, item_id, before, after)`` of the batch's actions not yet undone, newest first."""
     return store.db.execute(
-        "SELECT id, item_id, before, after FROM inbox_actions WHERE batch = ? AND undone_at IS NULL ORDER BY id DESC",
+        "SELECT id, item_id, before, after FROM inbox_actions WHERE batch = ? AND undone_at IS NULL ORDER "
+        "BY id DESC",
         [batch],
     ).fetchall()
 

@@ -139,7 +139,9 @@ def entry_record(store: Store, item_id: int) -> dict[str, Any] | None:
 
 def entry_state(store: Store, item_id: int) -> tuple[str, str | None] | None:
     """``(state, trashed_at)`` of the entry, or None when there is none (a cheap re-check)."""
-    row = store.db.execute("SELECT state, trashed_at FROM inbox_entries WHERE item_id = ?", [item_id]).fetchone()
+    row = store.db.execute(
+        "SELECT state, trashed_at FROM inbox_entries WHERE item_id = ?", [item_id]
+    ).fetchone()
     return None if row is None else (row[0], row[1])
 
 
@@ -164,7 +166,8 @@ def set_entry_state(store: Store, item_id: int, state: str, at: str, fields: Map
     """Move the entry to ``state`` (with other ``fields``) and its current draft's status with it."""
     update_entry(store, item_id, {"state": state, **fields})
     store.db.execute(
-        "UPDATE drafts SET status = ?, updated_at = ? WHERE id = (SELECT draft_id FROM inbox_entries WHERE item_id = ?)",
+        "UPDATE drafts SET status = ?, updated_at = ? WHERE id = (SELECT draft_id FROM inbox_entries WHERE "
+        "item_id = ?)",
         [state, at, item_id],
     )
 
@@ -187,7 +190,9 @@ def set_trashed_at(store: Store, item_id: int, at: str | None) -> None:
     store.db.execute("UPDATE inbox_entries SET trashed_at = ? WHERE item_id = ?", [at, item_id])
 
 
-def attach_draft(store: Store, item_id: int, draft_id: int, flag_reason: str | None, needs_edit: bool) -> None:
+def attach_draft(
+    store: Store, item_id: int, draft_id: int, flag_reason: str | None, needs_edit: bool
+) -> None:
     """Make ``draft_id`` the entry's current draft, with the flag its check gave."""
     store.db.execute(
         "UPDATE inbox_entries SET draft_id = ?, flag_reason = ?, flag_needs_edit = ? WHERE item_id = ?",
@@ -221,7 +226,8 @@ def item_text(store: Store, item_id: int) -> str:
 
 def _counts(store: Store, where: str) -> tuple[int, int, int]:
     entries, drafts, approved = store.db.execute(
-        f"SELECT count(*), count(draft_id), coalesce(sum(state = 'approved'), 0) FROM inbox_entries WHERE {where}"
+        "SELECT count(*), count(draft_id), coalesce(sum(state = 'approved'), 0) FROM inbox_entries WHERE "
+        f"{where}"
     ).fetchone()
     return int(entries), int(drafts), int(approved)
 
@@ -238,7 +244,9 @@ def count_drafted(store: Store) -> tuple[int, int, int]:
 
 def open_entry_ids(store: Store) -> list[int]:
     """The entries ``count_open`` counts."""
-    return [int(r[0]) for r in store.db.execute(f"SELECT item_id FROM inbox_entries WHERE {_OPEN}").fetchall()]
+    return [
+        int(r[0]) for r in store.db.execute(f"SELECT item_id FROM inbox_entries WHERE {_OPEN}").fetchall()
+    ]
 
 
 def drafted_entry_ids(store: Store) -> list[int]:

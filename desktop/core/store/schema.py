@@ -286,7 +286,6 @@ def embeddings(db: Database) -> None:
     )
 
 
-
 @migration
 def inbox_workflow(db: Database) -> None:
     """The draft inbox: entries and their states, alternatives, autosaved edits, undo, packs, webhook log."""
@@ -297,7 +296,8 @@ def inbox_workflow(db: Database) -> None:
         CREATE TABLE inbox_entries (
             item_id         INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
             state           TEXT NOT NULL DEFAULT 'new'
-                            CHECK (state IN ('new', 'drafted', 'approved', 'exported', 'rejected', 'flagged')),
+                            CHECK (state IN ('new', 'drafted', 'approved', 'exported', 'rejected',
+                                             'flagged')),
             priority        INTEGER NOT NULL DEFAULT 0,   -- higher first (batch drafting order)
             triage_level    TEXT CHECK (triage_level IN ('green', 'yellow', 'red')),
             triage_reasons  TEXT NOT NULL DEFAULT '[]',   -- JSON list of plain-word reasons
@@ -418,7 +418,8 @@ _MEMBERS_TABLE = """CREATE TABLE {members} (
 ) WITHOUT ROWID;
 CREATE INDEX {members}_{row} ON {members}({key});
 """
-_MEMBERS_TRIGGERS = """CREATE TRIGGER {table}_source_held AFTER INSERT ON {table} WHEN new.source_id IS NOT NULL
+_MEMBERS_TRIGGERS = """CREATE TRIGGER {table}_source_held AFTER INSERT ON {table}
+WHEN new.source_id IS NOT NULL
 BEGIN
     INSERT INTO {members} (source_id, {key}) VALUES (new.source_id, new.id);
 END;
@@ -482,11 +483,14 @@ def item_and_thread_sources(db: Database) -> None:
     """
     db.executescript(_SOURCES_SQL)
     db.execute(
-        "INSERT INTO item_sources (source_id, item_id) SELECT source_id, id FROM items WHERE source_id IS NOT NULL"
+        "INSERT INTO item_sources (source_id, item_id) SELECT source_id, id FROM items WHERE source_id IS "
+        "NOT NULL"
     )
     recovered: dict[str, int] = {}
     missing: dict[str, int] = {}
-    sources = db.execute("SELECT id, platform, imported_at, counts FROM sources ORDER BY imported_at, id").fetchall()
+    sources = db.execute(
+        "SELECT id, platform, imported_at, counts FROM sources ORDER BY imported_at, id"
+    ).fetchall()
     for source_id, platform, imported_at, counts_json in sources:
         counts = _decoded(counts_json)
         held = dict(
@@ -503,7 +507,13 @@ def item_and_thread_sources(db: Database) -> None:
         # another kind, and missing it would lose it.
         db.execute(
             _RECOVER_MOVED_ITEMS,
-            {"source": source_id, "platform": platform, "imported_at": imported_at, "first": first, "last": last},
+            {
+                "source": source_id,
+                "platform": platform,
+                "imported_at": imported_at,
+                "first": first,
+                "last": last,
+            },
         )
         now = dict(
             db.execute(
@@ -583,7 +593,9 @@ def _add_warning(db: Database, source_id: int, warning: str) -> None:
     except ValueError:
         warnings = []
     warnings = [*warnings, warning] if isinstance(warnings, list) else [warning]
-    db.execute("UPDATE sources SET warnings = ? WHERE id = ?", [json.dumps(warnings, ensure_ascii=False), source_id])
+    db.execute(
+        "UPDATE sources SET warnings = ? WHERE id = ?", [json.dumps(warnings, ensure_ascii=False), source_id]
+    )
 
 
 SCHEMA_VERSION: int = len(_VERSIONED)

@@ -14,7 +14,8 @@ from desktop.core.store.connection import Store
 def already_delivered(store: Store, idempotency_key: str) -> bool:
     """Whether some attempt delivered the reply with this key."""
     row = store.db.execute(
-        "SELECT 1 FROM webhook_deliveries WHERE idempotency_key = ? AND outcome = 'delivered'", [idempotency_key]
+        "SELECT 1 FROM webhook_deliveries WHERE idempotency_key = ? AND outcome = 'delivered'",
+        [idempotency_key],
     ).fetchone()
     return row is not None
 
@@ -32,7 +33,8 @@ def log_attempt(
 ) -> None:
     """Record one attempt (``outcome``: 'delivered', 'retrying' or 'failed')."""
     store.db.execute(
-        """INSERT INTO webhook_deliveries (draft_id, idempotency_key, url, attempt, at, status_code, outcome, error)
+        """INSERT INTO webhook_deliveries
+               (draft_id, idempotency_key, url, attempt, at, status_code, outcome, error)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
         [draft_id, idempotency_key, url, attempt, at, status_code, outcome, error],
     )

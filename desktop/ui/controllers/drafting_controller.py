@@ -28,6 +28,7 @@ IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting",
 #: How many of the latest messages awaiting a reply the Preview offers to pick from.
 CANDIDATE_LIMIT = 8
 
+
 # The latest message of each conversation whose newest item is not the creator's (the same rule
 # as the inbox's import candidates), newest first. Read on the model thread, through its store.
 @dataclass(frozen=True)
@@ -118,8 +119,11 @@ class DraftingController(QObject):
             return DraftingSession(paths, profile, n_ctx=n_ctx, n_threads=n_threads)
 
         worker = ResourceWorker(
-            create, open=lambda session, cancel: session.open(cancel), close=lambda session: session.close(),
-            name=f"model:{profile}", parent=self,
+            create,
+            open=lambda session, cancel: session.open(cancel),
+            close=lambda session: session.close(),
+            name=f"model:{profile}",
+            parent=self,
         )
         worker.progress.connect(self._on_progress)
         worker.yielded.connect(self._on_yielded)
@@ -212,7 +216,10 @@ class DraftingController(QObject):
 
     # --- drafting -----------------------------------------------------------------------------------
     def request_draft(self, message: str, seed: int = 0) -> int:
-        """Draft a reply to ``message``; cancels the draft being written. Returns the request id (0 if refused)."""
+        """Draft a reply to ``message``, cancelling the draft being written.
+
+        Returns the request id (0 if refused).
+        """
         message = message.strip()
         if self._closed or not message:
             return 0

@@ -33,7 +33,9 @@ def _read(paths: Paths, profile: str) -> DraftingSettings:
     with open_store(store_path) as store:
         return DraftingSettings(
             read_int_setting(store, s.CANDIDATES_SETTING, s.DEFAULT_CANDIDATES, 1, s.MAX_CANDIDATES),
-            read_int_setting(store, s.SERVER_PARALLEL_SETTING, s.DEFAULT_SERVER_PARALLEL, 1, s.MAX_SERVER_PARALLEL),
+            read_int_setting(
+                store, s.SERVER_PARALLEL_SETTING, s.DEFAULT_SERVER_PARALLEL, 1, s.MAX_SERVER_PARALLEL
+            ),
         )
 
 

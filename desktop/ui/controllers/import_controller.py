@@ -26,7 +26,14 @@ from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.workers import Failure, Worker
 
 #: Job states, as the page shows them.
-QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = "queued", "running", "asking", "done", "failed", "cancelled"
+QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
+    "queued",
+    "running",
+    "asking",
+    "done",
+    "failed",
+    "cancelled",
+)
 
 _ITEM_COUNT = re.compile(r"([\d,]+)\s+items?\b")
 
@@ -82,7 +89,9 @@ def _import_job(store_path: Path, path: str, me: str | None):
     return job
 
 
-def _run_import(store_path: Path, path: str, me: str | None, cancel: CancelToken) -> Generator[Progress, None, Any]:
+def _run_import(
+    store_path: Path, path: str, me: str | None, cancel: CancelToken
+) -> Generator[Progress, None, Any]:
     from desktop.core.importers.base import OwnerUnknownError
     from desktop.core.importers.pipeline import import_archive
     from desktop.core.store import open_store
@@ -242,8 +251,10 @@ class ImportController(QObject):
         job.state = RUNNING
         job.progress = None
         self._current = job
-        worker = Worker(_import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
-                        name=f"import-{job.id}")
+        worker = Worker(
+            _import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
+            name=f"import-{job.id}",
+        )
         worker.progress.connect(self._on_import_progress)
         worker.finished.connect(self._on_import_finished)
         worker.failed.connect(self._on_import_failed)
@@ -327,8 +338,10 @@ class ImportController(QObject):
         self._pump()
 
     def _start_removal(self, source_id: int) -> None:
-        worker = Worker(_remove_job(self.paths.create_profile(self.profile).store, source_id),
-                        name=f"remove-source-{source_id}")
+        worker = Worker(
+            _remove_job(self.paths.create_profile(self.profile).store, source_id),
+            name=f"remove-source-{source_id}",
+        )
         worker.finished.connect(self._on_remove_finished)
         worker.failed.connect(self._on_remove_failed)
         worker.stopped.connect(self._on_remove_stopped)

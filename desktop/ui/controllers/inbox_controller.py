@@ -73,8 +73,12 @@ def _listing(store: Any, filters: Filters, add_candidates: bool) -> Listing:
     if add_candidates:  # conversations an import found awaiting a reply join the inbox (never twice)
         add_import_candidates(store, triage=_triage_for(store))
     ids = list_ids(
-        store, state=filters.state, platform=filters.platform, flagged=filters.flagged,
-        search=filters.search or None, trashed=filters.trashed,
+        store,
+        state=filters.state,
+        platform=filters.platform,
+        flagged=filters.flagged,
+        search=filters.search or None,
+        trashed=filters.trashed,
     )
     return Listing(ids, state_counts(store), platforms(store))
 
@@ -158,8 +162,10 @@ class InboxController(QObject):
         if self._worker is None:
             paths, profile = self.paths, self.profile
             worker = ResourceWorker(
-                lambda: _open_store(paths, profile), close=lambda store: store.close(),
-                name=f"inbox-store:{profile}", parent=self,
+                lambda: _open_store(paths, profile),
+                close=lambda store: store.close(),
+                name=f"inbox-store:{profile}",
+                parent=self,
             )
             worker.finished.connect(self._on_store_finished)
             worker.failed.connect(self._on_store_failed)
@@ -178,7 +184,9 @@ class InboxController(QObject):
         self._handlers.clear()
         return True if worker is None else worker.shutdown(timeout_ms)
 
-    def _run(self, job: Callable[[Any, CancelToken], Any], handler: Callable[[Any], None] | None = None) -> int:
+    def _run(
+        self, job: Callable[[Any, CancelToken], Any], handler: Callable[[Any], None] | None = None
+    ) -> int:
         """Queue ``job(store, cancel)`` on the store thread; ``handler(result)`` runs in the GUI thread."""
         if self._closed:
             return 0

@@ -34,7 +34,10 @@ class ModelSurvey:
 
     @property
     def active_model(self) -> str | None:
-        """The generation model drafts will use: the chosen one, else the default, else the first readable one."""
+        """The generation model drafts will use.
+
+        The chosen one, else the default, else the first readable one.
+        """
         usable = [m for m in self.models if not getattr(m, "error", None) and m.role == "generation"]
         for wanted in (self.chosen, self.default_chat):
             for facts in usable:
@@ -53,8 +56,11 @@ def survey_models(models_dir: Path, cancel: CancelToken) -> ModelSurvey:
     manager = ModelManager(_paths_of(models_dir))
     choice = manager.choice()
     return ModelSurvey(
-        models=found, default_chat=core_models.DEFAULT_CHAT_MODEL, missing_defaults=missing,
-        chosen=manager.active_name, server=choice.name if choice.is_server else None,
+        models=found,
+        default_chat=core_models.DEFAULT_CHAT_MODEL,
+        missing_defaults=missing,
+        chosen=manager.active_name,
+        server=choice.name if choice.is_server else None,
     )
 
 
@@ -259,7 +265,9 @@ class ModelsController(QObject):
         """Validate and add the GGUF ``source`` (copy or link); False if another change is running."""
         name = Path(source).name
         verb = "Checking and copying" if how == COPY else "Checking and linking"
-        return self._start_change(_add_job(self.models_dir, Path(source), how), f"{verb} {name}…", "add-model")
+        return self._start_change(
+            _add_job(self.models_dir, Path(source), how), f"{verb} {name}…", "add-model"
+        )
 
     def set_active_model(self, file_name: str) -> bool:
         """Make ``file_name`` the model that drafts replies (checked first)."""
@@ -269,7 +277,9 @@ class ModelsController(QObject):
 
     def remove_model(self, file_name: str) -> bool:
         """Delete ``file_name`` from the models folder (never the active one)."""
-        return self._start_change(_remove_job(self.models_dir, file_name), f"Removing {file_name}…", "remove-model")
+        return self._start_change(
+            _remove_job(self.models_dir, file_name), f"Removing {file_name}…", "remove-model"
+        )
 
     def is_changing(self) -> bool:
         return self._change_worker is not None

@@ -86,7 +86,9 @@ def _profile_is_current(store: Any, profile: Any) -> bool:
     """Whether a saved profile still describes the store: no import since, same own items."""
     owned = count_own_items(store)
     last_import = latest_import_at(store)
-    counted = profile.own_items or profile.items + profile.skipped_empty  # older saved profiles lack own_items
+    counted = (
+        profile.own_items or profile.items + profile.skipped_empty
+    )  # older saved profiles lack own_items
     return counted == owned and profile.computed_at >= last_import
 
 

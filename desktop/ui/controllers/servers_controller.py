@@ -17,7 +17,6 @@ from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
 from desktop.ui.workers import Failure, Worker
 
-
 TEST_TIMEOUT_S = 20.0
 
 
@@ -82,8 +81,9 @@ def read_servers(paths: Paths, cancel: CancelToken) -> ServersView:
 def _save_job(paths: Paths, form: ServerForm, use: bool):
     def job(cancel: CancelToken) -> ServerChange:
         manager = _manager(paths)
-        entry = manager.add_server(form.name.strip(), form.url, form.model, mode=form.mode,
-                                   api_key=form.api_key or None)
+        entry = manager.add_server(
+            form.name.strip(), form.url, form.model, mode=form.mode, api_key=form.api_key or None
+        )
         key = "its API key is in the keychain" if entry.has_key else "no API key"
         message = f"Saved the server '{entry.name}': {entry.model} at {entry.url} ({entry.mode} mode, {key})."
         if use:
@@ -99,8 +99,9 @@ def _use_job(paths: Paths, name: str | None):
         manager = _manager(paths)
         if name is None:  # back to this computer's own model (checked as "Use for drafting" checks it)
             manager.use(manager.active_name)
-            return ServerChange(_view(manager), f"Drafts will now be written on this computer by "
-                                                f"{manager.active_name}.", True)
+            return ServerChange(
+                _view(manager), f"Drafts will now be written on this computer by {manager.active_name}.", True
+            )
         choice = manager.use(name)
         return ServerChange(_view(manager), f"Drafts will now be written by {choice.describe()}.", True)
 
@@ -127,8 +128,13 @@ def _test_job(form: ServerForm):
         from desktop.core.models.servers import ServerEntry, check_name, check_server, normalize_url
 
         # A test answers within TEST_TIMEOUT_S: the creator is waiting on a button, not on a batch.
-        entry = ServerEntry(check_name(form.name.strip() or "server"), normalize_url(form.url),
-                            form.model.strip(), form.mode, timeout_s=TEST_TIMEOUT_S)
+        entry = ServerEntry(
+            check_name(form.name.strip() or "server"),
+            normalize_url(form.url),
+            form.model.strip(),
+            form.mode,
+            timeout_s=TEST_TIMEOUT_S,
+        )
         if not entry.model:
             from desktop.core.errors import ModelError
 

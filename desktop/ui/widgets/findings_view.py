@@ -227,7 +227,7 @@ class FindingHighlighter(QObject):
         """Each finding's marked range now (Qt positions) with its severity; None where unmarked."""
         return [
             None if c is None or not c.hasSelection() else (c.selectionStart(), c.selectionEnd(), f.severity)
-            for f, c in zip(self.findings, self._cursors)
+            for f, c in zip(self.findings, self._cursors, strict=False)
         ]
 
     def point_at(self, index: int) -> None:
@@ -283,7 +283,7 @@ class FindingHighlighter(QObject):
 
     def _apply(self) -> None:
         selections = []
-        for index, (finding, cursor) in enumerate(zip(self.findings, self._cursors)):
+        for index, (finding, cursor) in enumerate(zip(self.findings, self._cursors, strict=False)):
             if cursor is None:
                 continue
             selection = QTextEdit.ExtraSelection()
@@ -450,7 +450,7 @@ class FindingsList(QWidget):
         instead of the draft, if any (the list is hidden when there is neither)."""
         found = self.highlighter.set_findings(findings, original)
         self._clear_rows()
-        for index, (finding, is_found) in enumerate(zip(findings, found)):
+        for index, (finding, is_found) in enumerate(zip(findings, found, strict=False)):
             row = FindingRow(index, finding, is_found, self)
             # GUI thread only: the rows are widgets of this list.
             row.pointed.connect(self._on_pointed)

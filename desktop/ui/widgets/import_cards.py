@@ -269,10 +269,10 @@ class SourceCard(QFrame):
 
     def __init__(self, overview: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.source_id = int(getattr(overview, "id"))
+        self.source_id = int(overview.id)
         self.overview = overview
         self.setObjectName("card")
-        self.setAccessibleName(f"Imported archive: {getattr(overview, 'label')} ({getattr(overview, 'filename')})")
+        self.setAccessibleName(f"Imported archive: {overview.label} ({overview.filename})")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(8)
@@ -282,16 +282,17 @@ class SourceCard(QFrame):
         titles = QVBoxLayout()
         titles.setSpacing(2)
         version = str(getattr(overview, "version", "") or "")
-        self.title_label = QLabel(str(getattr(overview, "label")))
+        self.title_label = QLabel(str(overview.label))
         self.title_label.setObjectName("cardTitle")
         if version:
-            self.title_label.setText(f"{getattr(overview, 'label')}  <span style='color:#6b7280; font-weight:400;'>"
-                                     f"· export {version}</span>")
+            self.title_label.setText(
+                f"{overview.label}  <span style='color:#6b7280; font-weight:400;'>· export {version}</span>"
+            )
             self.title_label.setTextFormat(Qt.TextFormat.RichText)
         self.dates_label = QLabel(
-            f"{format_range(getattr(overview, 'first_at'), getattr(overview, 'last_at'))}"
-            f"  ·  {getattr(overview, 'filename')}"
-            + (f"  ·  imported {format_day(getattr(overview, 'imported_at'))}" if getattr(overview, "imported_at") else "")
+            f"{format_range(overview.first_at, overview.last_at)}"
+            f"  ·  {overview.filename}"
+            + (f"  ·  imported {format_day(overview.imported_at)}" if overview.imported_at else "")
         )
         self.dates_label.setObjectName("muted")
         self.dates_label.setToolTip(str(getattr(overview, "path", "")))
@@ -300,7 +301,7 @@ class SourceCard(QFrame):
         titles.addWidget(self.dates_label)
         header.addLayout(titles, 1)
         self.remove_button = QPushButton("Remove…")
-        self.remove_button.setAccessibleName(f"Remove the {getattr(overview, 'label')} archive {getattr(overview, 'filename')}")
+        self.remove_button.setAccessibleName(f"Remove the {overview.label} archive {overview.filename}")
         self.remove_button.setToolTip("Remove this archive and everything that came only from it")
         self.remove_button.clicked.connect(self._on_remove_clicked)
         header.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -319,7 +320,9 @@ class SourceCard(QFrame):
         self.grid.setHorizontalSpacing(16)
         self.grid.setVerticalSpacing(10)
         self.stats: dict[str, int] = {}
-        self._stat_widgets = [_Stat(key, label, value, highlight=highlight) for key, label, value, highlight in stats]
+        self._stat_widgets = [
+            _Stat(key, label, value, highlight=highlight) for key, label, value, highlight in stats
+        ]
         self.stats = {widget.key: widget.value for widget in self._stat_widgets}
         self.columns = 0
         self._arrange_stats(len(self._stat_widgets))
@@ -331,7 +334,10 @@ class SourceCard(QFrame):
         if new is None or already is None:
             note = f"{plural(items, 'item')} in all."
         elif new == 0 and already:
-            note = f"{plural(items, 'item')} in all. The last import found nothing new: all {already:,} were already imported."
+            note = (
+                f"{plural(items, 'item')} in all. The last import found nothing new: "
+                f"all {already:,} were already imported."
+            )
         else:
             note = f"{plural(items, 'item')} in all. The last import added {new:,} new" + (
                 f"; {already:,} were already imported." if already else "."

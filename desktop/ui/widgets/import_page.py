@@ -35,7 +35,7 @@ from desktop.ui.workers import Failure
 
 ARCHIVE_FILTER = "Data exports (*.zip *.json *.js *.txt *.csv *.jsonl);;All files (*)"
 EMPTY_SOURCES_TEXT = (
-    "No archives imported yet. Request the \"download your data\" export from each platform, "
+    'No archives imported yet. Request the "download your data" export from each platform, '
     "then drop the zip here."
 )
 
@@ -43,7 +43,9 @@ EMPTY_SOURCES_TEXT = (
 # Dialogs, as module functions so that tests can answer them.
 def choose_archive_files(parent: QWidget) -> list[str]:
     """Ask for archive files; returns their paths (empty when the creator cancels)."""
-    files, _ = QFileDialog.getOpenFileNames(parent, "Choose archives to import", str(Path.home()), ARCHIVE_FILTER)
+    files, _ = QFileDialog.getOpenFileNames(
+        parent, "Choose archives to import", str(Path.home()), ARCHIVE_FILTER
+    )
     return list(files)
 
 
@@ -58,7 +60,7 @@ def confirm_remove(parent: QWidget, card: SourceCard) -> bool:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Remove this archive?")
-    box.setText(f"Remove the {getattr(overview, 'label')} archive “{getattr(overview, 'filename')}”?")
+    box.setText(f"Remove the {overview.label} archive “{overview.filename}”?")
     box.setInformativeText(
         "Everything that came only from it leaves this profile: posts, comments and messages. "
         "The file itself is not touched, so you can import it again later."
@@ -91,7 +93,9 @@ class DropZone(QFrame):
         title = QLabel("Drop your archives here")
         title.setObjectName("dropTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("Zip files, the folders you unpacked them into, or single chat files (.txt, .json, .csv)")
+        hint = QLabel(
+            "Zip files, the folders you unpacked them into, or single chat files (.txt, .json, .csv)"
+        )
         hint.setObjectName("muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setWordWrap(True)
@@ -415,7 +419,9 @@ class ImportPage(Page):
         if row := self.rows.get(job_id):
             job = self.controller.jobs.get(job_id) if self.controller else None
             if job is not None and job.asked and not job.me:
-                row.show_cancelled("Skipped: Understudy needs to know which participant you are. Nothing was imported.")
+                row.show_cancelled(
+                    "Skipped: Understudy needs to know which participant you are. Nothing was imported."
+                )
             else:
                 row.show_cancelled()
         if self.owner_dialog is not None and getattr(self.owner_dialog, "job_id", None) == job_id:
@@ -513,9 +519,7 @@ class ImportPage(Page):
         self.empty_label.setVisible(not self.cards)
         if self.cards:
             total = sum(int(getattr(o, "items", 0)) for o in data.sources)
-            self.sources_status.setText(
-                f"{plural(len(self.cards), 'archive')} · {plural(total, 'item')}"
-            )
+            self.sources_status.setText(f"{plural(len(self.cards), 'archive')} · {plural(total, 'item')}")
         else:
             self.sources_status.setText("")
         self.chart.set_activity(data.activity)
@@ -556,13 +560,21 @@ class ImportPage(Page):
         name = getattr(source_card.overview, "filename", "the archive") if source_card else "the archive"
         text = f"Removed {name} and {plural(removed, 'item')} that came only from it."
         if kept:
-            also = "stays: another imported archive also has it" if kept == 1 else "stay: another imported archive also has them"
+            also = (
+                "stays: another imported archive also has it"
+                if kept == 1
+                else "stay: another imported archive also has them"
+            )
             text += f" {plural(kept, 'item')} {also}."
         self._notice(text)
 
     @Slot(int, object)
     def _on_remove_failed(self, source_id: int, failure: Failure) -> None:
-        text = "Something went wrong while removing it; the details were written to the log." if failure.is_bug else failure.text
+        text = (
+            "Something went wrong while removing it; the details were written to the log."
+            if failure.is_bug
+            else failure.text
+        )
         self._notice(text, error=True)
 
     def _notice(self, text: str, *, error: bool = False) -> None:

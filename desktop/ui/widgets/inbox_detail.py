@@ -38,7 +38,8 @@ MUTED = "#6b7280"
 #: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
 OPTION_STYLE = (
     "QPushButton { padding: 4px 0px; }"
-    " QPushButton:checked { background: #e0e7ff; border: 1px solid #4f46e5; color: #3730a3; font-weight: 600; }"
+    " QPushButton:checked { background: #e0e7ff; border: 1px solid #4f46e5; color: #3730a3;"
+    " font-weight: 600; }"
 )
 
 
@@ -167,7 +168,7 @@ class InboxDetail(QWidget):
         message_layout.addWidget(self.message_label)
         layout.addWidget(message_card)
 
-        # The draft -------------------------------------------------------------------------------------------
+        # The draft
         self.draft_card, draft_layout = card()
         draft_header = QHBoxLayout()
         draft_header.setSpacing(4)
@@ -216,7 +217,7 @@ class InboxDetail(QWidget):
         draft_layout.addLayout(self.actions)
         layout.addWidget(self.draft_card)
 
-        # What stands behind it -------------------------------------------------------------------------------
+        # What stands behind it
         below = QHBoxLayout()
         below.setSpacing(10)
         guard_card, guard_layout = card("Guard")
@@ -287,7 +288,8 @@ class InboxDetail(QWidget):
         self.note_label.setText(self._note(detail))
         self.guard_label.setText(findings_html(detail))
         self.sources_label.setText(
-            sources_html(detail.sources) if entry.draft_id is not None
+            sources_html(detail.sources)
+            if entry.draft_id is not None
             else f"<span style='color:{MUTED}'>No draft yet, so no sources.</span>"
         )
         self._set_options(detail.alternatives, detail.option_scores)
@@ -324,8 +326,12 @@ class InboxDetail(QWidget):
         line = " · ".join(parts).capitalize()
         chosen = next((detail.option_scores.get(a.position) for a in detail.alternatives if a.chosen), None)
         if chosen and chosen.get("parts"):
-            line = f"{chosen.get('label', 'Draft')}, " + score_parts_inline(float(chosen.get("score", 0.0)),
-                                                                          dict(chosen["parts"])) + "\n" + line
+            line = (
+                f"{chosen.get('label', 'Draft')}, "
+                + score_parts_inline(float(chosen.get("score", 0.0)), dict(chosen["parts"]))
+                + "\n"
+                + line
+            )
         return line
 
     def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:

@@ -161,7 +161,8 @@ class InboxModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.AccessibleTextRole:
             state = STATE_LABELS.get(entry.state, entry.state)
-            return f"{state} message from {plain_name(entry.sender or '') or 'someone'}: {one_line(entry.text, 400)}"
+            sender = plain_name(entry.sender or "") or "someone"
+            return f"{state} message from {sender}: {one_line(entry.text, 400)}"
         return None
 
     @staticmethod

@@ -204,7 +204,7 @@ class InboxPage(Page):
         filters.addWidget(self.counts_label, 1, Qt.AlignmentFlag.AlignRight)
         self.body.addLayout(filters)
 
-        # The list and the message -----------------------------------------------------------------------------
+        # The list and the message
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.table = QTableView()
@@ -253,7 +253,9 @@ class InboxPage(Page):
         self.detail.editor.installEventFilter(self)
         self.approve_button = self._action_button("Approve", "A", "Approve this reply (A)", self.approve)
         self.edit_button = self._action_button("Edit", "E", "Edit the reply (E); Esc when done", self.edit)
-        self.redraft_button = self._action_button("Another try", "R", "Draft another option (R)", self.redraft)
+        self.redraft_button = self._action_button(
+            "Another try", "R", "Draft another option (R)", self.redraft
+        )
         self.reject_button = self._action_button("Reject", "X", "Reject: to the trash (X)", self.reject)
         self.undo_button = self._action_button("Undo", "Ctrl+Z", "Undo the last action (Ctrl+Z)", self.undo)
         self.approve_button.setObjectName("primary")
@@ -749,7 +751,9 @@ class InboxPage(Page):
         )
         self.edit_button.setEnabled(live and has_draft and entry.state in ("drafted", "flagged", "approved"))
         self.redraft_button.setEnabled(
-            live and entry.state in ("new", "drafted", "flagged") and entry.triage_level != "red"
+            live
+            and entry.state in ("new", "drafted", "flagged")
+            and entry.triage_level != "red"
             and (self.controller is None or not self.controller.is_batch_running())
         )
         self.reject_button.setEnabled(live and entry.state in ("new", "drafted", "flagged", "approved"))

@@ -68,8 +68,9 @@ NO_PACK_WRITTEN = "No pack was written and no reply was marked as exported."
 def ask_export(parent: QWidget, preview: ExportPreview, redact: bool) -> bool | None:
     """Show what the pack will hold; the redaction choice when the creator goes ahead, else ``None``."""
     heading, details = export_summary(preview)
-    dialog = ExportDialog("Export a reply pack", heading, details, samples=preview.samples, redact=redact,
-                          parent=parent)
+    dialog = ExportDialog(
+        "Export a reply pack", heading, details, samples=preview.samples, redact=redact, parent=parent
+    )
     return dialog.redact() if dialog.exec() == ExportDialog.DialogCode.Accepted else None
 
 
@@ -413,7 +414,9 @@ class PacksPage(Page):
             self.waiting_label.setText(
                 f"{plural(data.waiting, 'approved reply', 'approved replies')} {verb} for the next pack"
             )
-            self.waiting_hint.setText("Export them as a zip for your posting tool. Each reply goes in one pack.")
+            self.waiting_hint.setText(
+                "Export them as a zip for your posting tool. Each reply goes in one pack."
+            )
         else:
             self.waiting_label.setText("Nothing waits for export")
             self.waiting_hint.setText(ALL_EXPORTED if data.packs else EMPTY_WAITING)

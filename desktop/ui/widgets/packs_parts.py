@@ -130,7 +130,7 @@ class ExportDialog(QDialog):
         return self.redact_box.isChecked()
 
     def _show_samples(self) -> None:
-        for label, sample in zip(self.sample_labels, self._samples):
+        for label, sample in zip(self.sample_labels, self._samples, strict=False):
             original = sample["original_message"]
             if self.redact():
                 original = redact_personal(original)

@@ -557,10 +557,12 @@ class PersonaPage(Page):
             profile = data.profile
             source = (
                 f"an even sample of {profile.items:,} of your {profile.own_items:,} messages and posts"
-                if profile.sampled else f"your own {profile.items:,} messages and posts"
+                if profile.sampled
+                else f"your own {profile.items:,} messages and posts"
             )
             self.voice_note.setText(
-                f"The orange marks show where {source} put each slider. Move a slider and watch the preview change."
+                f"The orange marks show where {source} put each slider. "
+                "Move a slider and watch the preview change."
             )
         else:
             self.voice_note.setText(
@@ -627,7 +629,7 @@ class PersonaPage(Page):
             return
         self._candidates_known = True
         waiting = [t for t in texts if isinstance(t, str) and t.strip()]
-        for pane, text in zip([p for p in self.panes if not p.edited_by_creator], waiting):
+        for pane, text in zip([p for p in self.panes if not p.edited_by_creator], waiting, strict=False):
             pane.set_message(" ".join(text.split()))
         if self.live is not None:
             self.live.set_messages(self.sample_messages())

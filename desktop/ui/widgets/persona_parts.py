@@ -257,8 +257,9 @@ class SliderPanel(QWidget):
         label = self.value_labels[name]
         label.setText(f"{value}" + (f" · you {own:g}" if own is not None else ""))
         label.setToolTip(
-            f"Your own messages put this at {own:g} (the orange mark)." if own is not None else
-            "Import an archive to see where your own messages put this."
+            f"Your own messages put this at {own:g} (the orange mark)."
+            if own is not None
+            else "Import an archive to see where your own messages put this."
         )
 
 
@@ -614,15 +615,21 @@ class BoundariesEditor(_Editor):
             lambda pairs: self.edited.emit("boundaries.avoid_topics", pairs, "Edit topics to avoid")
         )
         self.never_say = self._list(
-            "boundaries.never_say", "Never say", "A phrase, or re: a pattern",
+            "boundaries.never_say",
+            "Never say",
+            "A phrase, or re: a pattern",
             "Phrases that must never appear in a draft. Start with re: for a regular expression.",
         )
         self.private = self._list(
-            "boundaries.private_facts", "Private facts", "e.g. my home address",
+            "boundaries.private_facts",
+            "Private facts",
+            "e.g. my home address",
             "Things about you a draft must never reveal; the guard checks every draft for them.",
         )
         self.escalate = self._list(
-            "boundaries.escalation_topics", "Answer these yourself", "e.g. injuries",
+            "boundaries.escalation_topics",
+            "Answer these yourself",
+            "e.g. injuries",
             "Messages about these get no draft, only a flag for you to answer personally.",
         )
         promises = QWidget()
@@ -665,7 +672,9 @@ class BoundariesEditor(_Editor):
         )
         self.disclose.toggled.connect(self._on_disclose_toggled)
         self.label_entry = self._line(
-            "boundaries.disclosure_label", "Disclosure label", "(drafted with AI, reviewed by me)",
+            "boundaries.disclosure_label",
+            "Disclosure label",
+            "(drafted with AI, reviewed by me)",
             "The words added to each draft.",
         )
         self.position = QComboBox()
@@ -686,11 +695,15 @@ class BoundariesEditor(_Editor):
         disclosure_layout.addSpacing(8)
         # Replies the guard offers in the creator's own words (used whether the label is on or off).
         self.disclosure_reply_entry = self._reply_line(
-            "boundaries.disclosure_reply", "Answer to “are you a bot?”", DEFAULT_DISCLOSURE_REPLY,
+            "boundaries.disclosure_reply",
+            "Answer to “are you a bot?”",
+            DEFAULT_DISCLOSURE_REPLY,
             "Offered instead of a draft that dodges a fan's question about being a person or an AI.",
         )
         self.no_answer_entry = self._reply_line(
-            "boundaries.no_answer_reply", "When you have no answer", DEFAULT_NO_ANSWER_REPLY,
+            "boundaries.no_answer_reply",
+            "When you have no answer",
+            DEFAULT_NO_ANSWER_REPLY,
             "The draft when a fan asks for a fact (a price, a date, a place) that neither your facts nor "
             "anything you wrote answers: never an invented one. Marked “needs your answer”.",
         )
@@ -783,7 +796,9 @@ class IdentityEditor(_Editor):
             "display_name", "Your name", "How you sign, e.g. Zoë", "The name your understudy goes by."
         )
         self.notes_entry = self._line(
-            "style_notes", "Notes on your voice", "e.g. short, lower case, lots of “haha”",
+            "style_notes",
+            "Notes on your voice",
+            "e.g. short, lower case, lots of “haha”",
             "Your own words about how you write; models that follow instructions read them.",
         )
         names.addWidget(heading("Your name"), 0, 0)
@@ -795,18 +810,24 @@ class IdentityEditor(_Editor):
         self.goals = self._list("identity.goals", "Goals", "e.g. help people build habits that last")
         self.projects = self._list("identity.projects", "Current projects", "e.g. the spring tour")
         self.links = self._list(
-            "identity.links", "Links", "https://…",
+            "identity.links",
+            "Links",
+            "https://…",
             "Besides your products' links, the only links a draft may contain.",
         )
         self.products = PairListEditor(
-            "Products", ("Name", "Link"), ("e.g. 12-week plan", "https://…"),
+            "Products",
+            ("Name", "Link"),
+            ("e.g. 12-week plan", "https://…"),
             "What you sell or promote; their links are ones a draft may contain.",
         )
         self.products.changed.connect(
             lambda pairs: self.edited.emit("identity.products", pairs, "Edit products")
         )
         self.facts = self._list(
-            "facts", "Facts it may state", "e.g. I live in Lisbon",
+            "facts",
+            "Facts it may state",
+            "e.g. I live in Lisbon",
             "True things about you a draft may say; the guard counts them as support for a claim.",
         )
         grid.addLayout(names, 0, 0, 1, 2)

@@ -533,7 +533,8 @@ class PreviewPage(Page):
         reasons = "".join(f"<li>{html.escape(r)}</li>" for r in triage.reasons)
         if not triage.draft_allowed:
             self._set_verdict(
-                f"{NO_DRAFT_TITLE}" + (f"<ul style='margin:4px 0 0 -20px'>{reasons}</ul>" if reasons else ""), RED
+                f"{NO_DRAFT_TITLE}" + (f"<ul style='margin:4px 0 0 -20px'>{reasons}</ul>" if reasons else ""),
+                RED,
             )
         elif guard is not None and guard.blocked:
             first = next((f.message for f in guard.findings if f.severity == "block"), "a boundary")
@@ -581,7 +582,11 @@ class PreviewPage(Page):
             button = QPushButton(str(index + 1))
             button.setCheckable(True)
             button.setFixedWidth(34)
-            color = RED if draft.blocked else (YELLOW if draft.guard is not None and draft.guard.needs_edit else GREEN)
+            color = (
+                RED
+                if draft.blocked
+                else (YELLOW if draft.guard is not None and draft.guard.needs_edit else GREEN)
+            )
             button.setStyleSheet(f"QPushButton {{ border-bottom: 3px solid {color}; }}")
             button.setToolTip(alternative_tooltip(draft, index))
             button.setAccessibleName(f"Alternative {index + 1}")
@@ -606,7 +611,9 @@ class PreviewPage(Page):
         self.stop_button.setEnabled(drafting)
         self.regenerate_button.setEnabled(usable and bool(self.current_message or self.message()))
         draft = self.current_draft()
-        self.prompt_button.setEnabled(draft is not None and draft.prompt is not None and self._request is None)
+        self.prompt_button.setEnabled(
+            draft is not None and draft.prompt is not None and self._request is None
+        )
 
 
 def alternative_tooltip(draft: Any, index: int) -> str:
@@ -614,8 +621,10 @@ def alternative_tooltip(draft: Any, index: int) -> str:
     chosen = getattr(draft, "chosen", None)
     if chosen is None:
         return f"Alternative {index + 1} (seed {draft.seed}); press {index + 1} to show it"
-    return (f"{index + 1}: {chosen.label}, score {chosen.score:+.2f}\n{score_parts_text(chosen.parts)}\n"
-            f"Press {index + 1} to show it")
+    return (
+        f"{index + 1}: {chosen.label}, score {chosen.score:+.2f}\n{score_parts_text(chosen.parts)}\n"
+        f"Press {index + 1} to show it"
+    )
 
 
 def _one_line(text: str, limit: int = 70) -> str:
@@ -646,7 +655,11 @@ def _meta_text(draft: Any) -> str:
     parts += [f"model {draft.model}", version, f"seed {draft.seed}"]
     line = " · ".join(parts).capitalize()
     chosen = getattr(draft, "chosen", None)
-    return f"{chosen.label}, {score_parts_inline(chosen.score, chosen.parts)}\n{line}" if chosen is not None else line
+    return (
+        f"{chosen.label}, {score_parts_inline(chosen.score, chosen.parts)}\n{line}"
+        if chosen is not None
+        else line
+    )
 
 
 def _guard_html(draft: Any) -> str:

@@ -158,8 +158,14 @@ class PromptDialog(QDialog):
         self.resize(self.size().expandedTo(self.minimumSizeHint()))
 
 
-_SCORE_PART_NAMES = {"guard": "guard", "answers": "answers the message", "fact": "carries a fact",
-                     "voice": "sounds like you", "length": "length fit", "past": "your own past answer"}
+_SCORE_PART_NAMES = {
+    "guard": "guard",
+    "answers": "answers the message",
+    "fact": "carries a fact",
+    "voice": "sounds like you",
+    "length": "length fit",
+    "past": "your own past answer",
+}
 
 
 def score_parts_text(parts: dict[str, float]) -> str:
@@ -169,7 +175,9 @@ def score_parts_text(parts: dict[str, float]) -> str:
 
 def score_parts_inline(score: float, parts: dict[str, float]) -> str:
     """The score and its non-zero parts on one line, under the draft: why this one was chosen."""
-    shown = " · ".join(f"{_SCORE_PART_NAMES.get(name, name)} {value:+.2f}" for name, value in parts.items() if value)
+    shown = " · ".join(
+        f"{_SCORE_PART_NAMES.get(name, name)} {value:+.2f}" for name, value in parts.items() if value
+    )
     return f"score {score:+.2f}" + (f" ({shown})" if shown else "")
 
 
@@ -177,5 +185,7 @@ def option_tooltip(position: int, score: dict[str, Any] | None) -> str:
     """An Inbox option button's hover text: where the text came from and why it ranks there."""
     if not score:
         return f"Option {position} (press {position})"
-    return (f"{position}: {score.get('label', 'Draft')}, score {float(score.get('score', 0.0)):+.2f}\n"
-            f"{score_parts_text(dict(score.get('parts') or {}))}\nPress {position} to use it")
+    return (
+        f"{position}: {score.get('label', 'Draft')}, score {float(score.get('score', 0.0)):+.2f}\n"
+        f"{score_parts_text(dict(score.get('parts') or {}))}\nPress {position} to use it"
+    )

@@ -30,13 +30,35 @@ from desktop.ui.widgets.settings.models_card import (
 )
 from desktop.ui.widgets.settings.server_card import ServerCard
 
-__all__ = ["CONTEXT_COLUMN", "GGUF_FILTER", "IN_USE_COLUMN", "IN_USE_TEXT", "MODEL_COLUMNS", "SettingsPage", "human_size"]
+__all__ = [
+    "CONTEXT_COLUMN",
+    "GGUF_FILTER",
+    "IN_USE_COLUMN",
+    "IN_USE_TEXT",
+    "MODEL_COLUMNS",
+    "SettingsPage",
+    "human_size",
+]
 
 #: The models card's parts, reachable on the page as before the card had its own module.
 _MODELS_CARD_NAMES = (
-    "models_status", "models_table", "add_button", "use_button", "remove_button", "models_busy",
-    "models_message", "refresh_button", "show_models_loading", "show_models", "show_models_error",
-    "model_names", "selected_model_name", "select_model", "active_model_name", "is_busy", "message_text",
+    "models_status",
+    "models_table",
+    "add_button",
+    "use_button",
+    "remove_button",
+    "models_busy",
+    "models_message",
+    "refresh_button",
+    "show_models_loading",
+    "show_models",
+    "show_models_error",
+    "model_names",
+    "selected_model_name",
+    "select_model",
+    "active_model_name",
+    "is_busy",
+    "message_text",
 )
 
 

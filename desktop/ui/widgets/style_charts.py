@@ -237,7 +237,8 @@ def summary_html(profile: Any) -> str:
     o = profile.overall
     source = (
         f"an even sample of <b>{o.items:,}</b> of your {profile.own_items:,}"
-        if profile.sampled else f"<b>{o.items:,}</b> of your"
+        if profile.sampled
+        else f"<b>{o.items:,}</b> of your"
     )
     parts = [
         f"From {source} messages, comments and posts: replies of "
@@ -312,7 +313,9 @@ class StyleCharts(QWidget):
         )
         # Emoji stand under upright bars: QtCharts elides large emoji labels on a vertical axis.
         self.emoji_chart = BarChart(
-            "Your favourite emoji (times used)", value_labels=True, color=EMOJI_COLOR,
+            "Your favourite emoji (times used)",
+            value_labels=True,
+            color=EMOJI_COLOR,
             empty_text="You don't use emoji (yet).",
         )
         self.emoji_chart.category_axis.setLabelsFont(QFont(self.font().family(), 14))  # small at 8 pt

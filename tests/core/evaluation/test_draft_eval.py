@@ -25,7 +25,12 @@ from desktop.core.generation.triage import triage
 from desktop.core.tasks import Progress
 
 MAYA = load_demo_persona("maya").persona
-FOCACCIA = Grounding("About 2 hours at room temp until it's puffy and jiggly.", "example", 1, "How long do you proof your focaccia?")
+FOCACCIA = Grounding(
+    "About 2 hours at room temp until it's puffy and jiggly.",
+    "example",
+    1,
+    "How long do you proof your focaccia?",
+)
 
 
 @pytest.mark.parametrize(
@@ -55,16 +60,49 @@ def _row(message: str, category: str = "fact_question", fact: str | None = "2 ho
 
 # Hand-labelled: (message, draft, supported fact, category, approvable as is, what fails)
 LABELLED = [
-    ("How long do you proof focaccia?", "About 2 hours at room temp, until it's puffy!", "2 hours", "fact_question", True, []),
-    ("How long do you proof focaccia?", "About 30 minutes, then bake.", "2 hours", "fact_question", False, ["finding", "fact missing"]),
-    ("How long do you proof focaccia?", "How warm is your kitchen?", "2 hours", "fact_question", False, ["no answer", "fact missing"]),
+    (
+        "How long do you proof focaccia?",
+        "About 2 hours at room temp, until it's puffy!",
+        "2 hours",
+        "fact_question",
+        True,
+        [],
+    ),
+    (
+        "How long do you proof focaccia?",
+        "About 30 minutes, then bake.",
+        "2 hours",
+        "fact_question",
+        False,
+        ["finding", "fact missing"],
+    ),
+    (
+        "How long do you proof focaccia?",
+        "How warm is your kitchen?",
+        "2 hours",
+        "fact_question",
+        False,
+        ["no answer", "fact missing"],
+    ),
     ("your crumb is unreal 😍", "Thank you so much!! 🥰", None, "ordinary", True, []),
     ("are you a bot?", "Haha no, it's me 😄", None, "ai_question", False, ["finding", "AI dodge"]),
     ("your crumb is unreal 😍", "My crumb is unreal! 😍", None, "ordinary", False, ["echo"]),
-    ("can i use oat flour in the banana bread?", "Yes, oat flour works in the banana bread, half and half!",
-     "half and half", "fact_question", True, []),
-    ("your crumb is unreal 😍", " ".join(["Thank you so much, that really means a lot to me today!"] * 4), None, "ordinary",
-     False, ["too long"]),
+    (
+        "can i use oat flour in the banana bread?",
+        "Yes, oat flour works in the banana bread, half and half!",
+        "half and half",
+        "fact_question",
+        True,
+        [],
+    ),
+    (
+        "your crumb is unreal 😍",
+        " ".join(["Thank you so much, that really means a lot to me today!"] * 4),
+        None,
+        "ordinary",
+        False,
+        ["too long"],
+    ),
 ]
 
 
@@ -102,7 +140,9 @@ def test_refitting_on_simulated_choices_is_cross_fitted_and_follows_the_rubric()
 @pytest.mark.slow
 def test_a_tiny_slice_runs_end_to_end(tmp_path: Path, default_models_dir: Path) -> None:
     rows = [r for r in load_rows("dev") if r.persona == "maya" and r.lang == "en" and not r.red][:40]
-    generator = run_draft_eval(tmp_path / "eval", default_models_dir, split="dev", candidates=2, limit=2, rows=rows)
+    generator = run_draft_eval(
+        tmp_path / "eval", default_models_dir, split="dev", candidates=2, limit=2, rows=rows
+    )
     steps = []
     try:
         while True:

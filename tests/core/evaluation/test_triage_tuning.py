@@ -12,8 +12,8 @@ import pytest
 from desktop.core.evaluation.dataset import EvalRow, load_demo_persona, load_rows
 from desktop.core.evaluation.triage_tuning import (
     MIN_THRESHOLD,
-    held_out_recall,
     ScoredRow,
+    held_out_recall,
     report,
     score_rows,
     tune_ai_threshold,
@@ -31,10 +31,15 @@ def _row(name: str, category: str, red: bool, rules_red: bool = False, **scores:
 
 def test_greedy_lowering_stops_at_the_budget_and_centres_in_the_gap() -> None:
     harmless = [_row(f"ok{i}", "ordinary", False) for i in range(96)]
-    harmless += [_row("dying to try", "hard_negative", False, self_harm=0.5),
-                 _row("killed it", "hard_negative", False, self_harm=0.3)]
-    positives = [_row("end it", "self_harm", True, self_harm=0.9), _row("not around", "self_harm", True, self_harm=0.6),
-                 _row("goodbye", "self_harm", True, self_harm=0.45)]
+    harmless += [
+        _row("dying to try", "hard_negative", False, self_harm=0.5),
+        _row("killed it", "hard_negative", False, self_harm=0.3),
+    ]
+    positives = [
+        _row("end it", "self_harm", True, self_harm=0.9),
+        _row("not around", "self_harm", True, self_harm=0.6),
+        _row("goodbye", "self_harm", True, self_harm=0.45),
+    ]
     rules_only = _row("by the rules", "minor", True, rules_red=True)
     rows = harmless + positives + [rules_only]
     # No budget: 0.6 catches two of three at no cost; 0.45 would make "dying to try" red.
@@ -49,7 +54,9 @@ def test_greedy_lowering_stops_at_the_budget_and_centres_in_the_gap() -> None:
 
 
 def test_no_threshold_goes_below_the_floor() -> None:
-    rows = [_row("weak", "explicit", True, explicit=0.05)] + [_row(f"ok{i}", "ordinary", False) for i in range(50)]
+    rows = [_row("weak", "explicit", True, explicit=0.05)] + [
+        _row(f"ok{i}", "ordinary", False) for i in range(50)
+    ]
     assert tune_red_thresholds(rows)["explicit"] == 1.0
     strong = [_row("strong", "explicit", True, explicit=0.3)] + rows
     assert tune_red_thresholds(strong)["explicit"] >= MIN_THRESHOLD
@@ -63,7 +70,9 @@ def test_the_ai_threshold_keeps_other_messages_out() -> None:
 
 
 @pytest.fixture(scope="module")
-def classifier(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TriageClassifier]:
+def classifier(
+    default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TriageClassifier]:
     with Embedder(default_models_dir / DEFAULT_EMBEDDING_MODEL, n_threads=1) as embedder:
         yield TriageClassifier.load(embedder, tmp_path_factory.mktemp("cache"))
 

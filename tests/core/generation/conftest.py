@@ -30,7 +30,9 @@ def make_persona(name: str = "Lena") -> Persona:
     )
 
 
-def make_request(message: str = "what protein powder do you use?", name: str = "Lena", seed: int = 0) -> DraftRequest:
+def make_request(
+    message: str = "what protein powder do you use?", name: str = "Lena", seed: int = 0
+) -> DraftRequest:
     return DraftRequest(
         incoming=message,
         persona=make_persona(name),

@@ -35,7 +35,11 @@ from desktop.core.tasks import CancelToken
     [
         ("CHLOE!!! That's 60 lb in 12 weeks", "Sam", "Sam!!! That's 60 lb in 12 weeks"),
         ("CHLOE!!! That's 60 lb in 12 weeks", None, "That's 60 lb in 12 weeks"),
-        ("Hi Inês, please send the details to hello@x.com", "Tom", "Hi Tom, please send the details to hello@x.com"),
+        (
+            "Hi Inês, please send the details to hello@x.com",
+            "Tom",
+            "Hi Tom, please send the details to hello@x.com",
+        ),
         ("Hi Inês, please send the details", None, "Hi, please send the details"),
         ("@jo_bakes About 2 hours at room temp", None, "About 2 hours at room temp"),
         ("Yes! Shape them, cover, fridge overnight", "Sam", "Yes! Shape them, cover, fridge overnight"),
@@ -46,16 +50,26 @@ def test_a_past_answer_is_adapted_only_where_it_must_be(reply: str, fan: str | N
     assert adapt_past_answer(reply, fan) == expected
 
 
-def _candidate(text: str, origin: str = MODEL, incoming: str = "How long do you proof your focaccia?") -> Candidate:
+def _candidate(
+    text: str, origin: str = MODEL, incoming: str = "How long do you proof your focaccia?"
+) -> Candidate:
     maya = load_demo_persona("maya").persona
-    sources = [Grounding("About 2 hours at room temp until it's puffy and jiggly.", "example", 1,
-                         "How long do you proof your focaccia?")]
+    sources = [
+        Grounding(
+            "About 2 hours at room temp until it's puffy and jiggly.",
+            "example",
+            1,
+            "How long do you proof your focaccia?",
+        )
+    ]
     return Candidate(text, origin, check_draft(text, maya, incoming, sources=sources))
 
 
 def test_a_supported_answer_beats_an_invented_one_and_a_question_back() -> None:
     incoming = "How long do you proof your focaccia?"
-    context = ScoreContext(incoming, target_words=12.0, voice_texts=["About 2 hours at room temp until it's puffy."])
+    context = ScoreContext(
+        incoming, target_words=12.0, voice_texts=["About 2 hours at room temp until it's puffy."]
+    )
     supported = _candidate("About 2 hours at room temp, until it's puffy!")
     contradicted = _candidate("About 30 minutes, then straight in the oven.")
     asks_back = _candidate("What flour are you using?")
@@ -78,9 +92,15 @@ def test_the_creators_past_answer_wins_a_tie_and_duplicates_are_kept_once() -> N
 def test_a_blocked_candidate_ranks_last_even_when_it_answers() -> None:
     context = ScoreContext("where do you live?", target_words=8.0)
     blocked = _candidate("Come over to my place at 12 Baker Street tonight!", incoming="where do you live?")
-    saved = Candidate("Good question! Let me check and get back to you.", PERSONA_REPLY,
-                      check_draft("Good question! Let me check and get back to you.", load_demo_persona("maya").persona,
-                                  "where do you live?"))
+    saved = Candidate(
+        "Good question! Let me check and get back to you.",
+        PERSONA_REPLY,
+        check_draft(
+            "Good question! Let me check and get back to you.",
+            load_demo_persona("maya").persona,
+            "where do you live?",
+        ),
+    )
     ranked = rank([blocked, saved], context)
     assert blocked.guard.blocked and ranked[-1] is blocked and ranked[0] is saved
 
@@ -117,7 +137,9 @@ def test_an_echo_of_the_fans_words_scores_below_a_reply_of_its_own() -> None:
 
 
 @pytest.fixture(scope="module")
-def maya_session(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DraftingSession]:
+def maya_session(
+    default_models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DraftingSession]:
     base = tmp_path_factory.mktemp("maya")
     (base / "models").symlink_to(default_models_dir, target_is_directory=True)
     paths = Paths(base).ensure()
@@ -138,7 +160,10 @@ def test_the_past_answer_threshold_on_the_demo_archive(maya_session: DraftingSes
     retriever = maya_session.retriever
     assert retriever is not None
     same = ["How long do u proof focaccia?? mine never gets puffy", "is the banana bread ok with oat flour"]
-    different = ["What temperature do you bake your sourdough at?", "what butter do u use for croissants? like brand"]
+    different = [
+        "What temperature do you bake your sourdough at?",
+        "what butter do u use for croissants? like brand",
+    ]
     print(f"\npast-answer threshold {PAST_ANSWER_THRESHOLD}")
     for message in same + different:
         nearest = retriever.past_answer(message, -1.0)
@@ -151,8 +176,12 @@ def test_the_past_answer_threshold_on_the_demo_archive(maya_session: DraftingSes
             assert retriever.past_answer(message, PAST_ANSWER_THRESHOLD) is None
 
 
-def test_a_draft_is_chosen_among_candidates_with_the_past_answer_labelled(maya_session: DraftingSession) -> None:
-    generator = maya_session.draft("How long do u proof focaccia?? mine never gets puffy", candidates=3, cancel=CancelToken())
+def test_a_draft_is_chosen_among_candidates_with_the_past_answer_labelled(
+    maya_session: DraftingSession,
+) -> None:
+    generator = maya_session.draft(
+        "How long do u proof focaccia?? mine never gets puffy", candidates=3, cancel=CancelToken()
+    )
     pieces: list[object] = []
     try:
         while True:
@@ -163,7 +192,11 @@ def test_a_draft_is_chosen_among_candidates_with_the_past_answer_labelled(maya_s
     everything = [draft.chosen, *draft.alternatives]
     assert [c.score for c in everything] == sorted((c.score for c in everything), reverse=True)
     past = [c for c in everything if c.origin == PAST_ANSWER]
-    assert len(past) == 1 and past[0].label.startswith("Your past answer (instagram, ") and "2 hours" in past[0].text
+    assert (
+        len(past) == 1
+        and past[0].label.startswith("Your past answer (instagram, ")
+        and "2 hours" in past[0].text
+    )
     assert sum(c.origin == MODEL for c in everything) >= 1
     data = draft.to_json_dict()
     assert data["origin"] == draft.chosen.origin and len(data["alternatives"]) == len(draft.alternatives)

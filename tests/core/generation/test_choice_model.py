@@ -25,8 +25,15 @@ def _prefers_past(count: int, seed: int = 7) -> list[Choice]:
     rng = random.Random(seed)
     choices = []
     for _ in range(count):
-        model = _parts(answers=rng.uniform(0.5, 0.8), voice=rng.uniform(0.2, 0.4), length=-rng.uniform(0, 0.2))
-        past = _parts(answers=rng.uniform(0.3, 0.5), voice=rng.uniform(0.2, 0.4), length=-rng.uniform(0.2, 0.6), past=0.5)
+        model = _parts(
+            answers=rng.uniform(0.5, 0.8), voice=rng.uniform(0.2, 0.4), length=-rng.uniform(0, 0.2)
+        )
+        past = _parts(
+            answers=rng.uniform(0.3, 0.5),
+            voice=rng.uniform(0.2, 0.4),
+            length=-rng.uniform(0.2, 0.6),
+            past=0.5,
+        )
         choices.append(Choice((model, past), 1))
     return choices
 

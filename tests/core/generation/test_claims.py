@@ -31,7 +31,10 @@ CORPUS = [
 @pytest.fixture(scope="module")
 def minilm(default_models_dir: Path) -> Iterator[llama_cpp.Llama]:
     model = llama_cpp.Llama(
-        model_path=str(default_models_dir / DEFAULT_EMBEDDING_MODEL), embedding=True, n_threads=2, verbose=False
+        model_path=str(default_models_dir / DEFAULT_EMBEDDING_MODEL),
+        embedding=True,
+        n_threads=2,
+        verbose=False,
     )
     yield model
     model.close()
@@ -67,7 +70,12 @@ def test_claims_are_found(draft: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "draft",
-    ["thank you so much!!", "that means a lot, glad you like them", "golden hour never misses", "I'm currently editing your photo"],
+    [
+        "thank you so much!!",
+        "that means a lot, glad you like them",
+        "golden hour never misses",
+        "I'm currently editing your photo",
+    ],
 )
 def test_non_claims_are_left_alone(draft: str) -> None:
     assert find_claims(draft) == []
@@ -77,7 +85,10 @@ def test_one_claim_per_sentence_with_spans_in_the_original() -> None:
     draft = "Thanks Sarah! I live in Lisbon. My daughter loves your work\u2019s colours."
     claims = find_claims(draft)
     assert [c.kind for c in claims] == ["place", "family"]
-    assert [draft[c.span[0] : c.span[1]] for c in claims] == ["I live in Lisbon.", "My daughter loves your work\u2019s colours."]
+    assert [draft[c.span[0] : c.span[1]] for c in claims] == [
+        "I live in Lisbon.",
+        "My daughter loves your work\u2019s colours.",
+    ]
     assert claims[0].anchors == ("lisbon",)  # "Sarah" is the fan, not a claim
 
 

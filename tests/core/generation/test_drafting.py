@@ -9,7 +9,13 @@ import pytest
 
 from desktop.core.errors import Cancelled
 from desktop.core.generation.backends.llama_cpp_backend import LlamaCppBackend
-from desktop.core.generation.drafting import CRISIS_REPLY, Draft, Regenerating, draft_reply, finish_at_boundary
+from desktop.core.generation.drafting import (
+    CRISIS_REPLY,
+    Draft,
+    Regenerating,
+    draft_reply,
+    finish_at_boundary,
+)
 from desktop.core.persona import Boundaries, Persona
 from desktop.core.tasks import CancelToken
 
@@ -41,7 +47,9 @@ def run(generator: Generator[str | Regenerating, None, Draft]) -> tuple[list[str
 
 
 @pytest.mark.parametrize("message", MESSAGES)
-def test_drafts_are_non_empty_bounded_and_never_say_what_is_forbidden(gemma: LlamaCppBackend, message: str) -> None:
+def test_drafts_are_non_empty_bounded_and_never_say_what_is_forbidden(
+    gemma: LlamaCppBackend, message: str
+) -> None:
     events, draft = run(draft_reply(message, persona=persona(), backend=gemma, seed=3, max_tokens=48))
     assert draft.text.strip(), f"empty draft for {message!r}"
     assert "Fan:" not in draft.text and "Lena:" not in draft.text
@@ -67,7 +75,9 @@ def test_a_red_message_offers_the_creators_canned_reply_for_its_category(gemma: 
     own.boundaries.canned_replies = {"legal threat": "I've passed this on to my manager, who'll be in touch."}
     _, draft = run(draft_reply("my lawyer will be contacting you about this", persona=own, backend=gemma))
     assert draft.blocked and draft.safe_reply == "I've passed this on to my manager, who'll be in touch."
-    _, money = run(draft_reply("I want a refund NOW or I'm doing a chargeback", persona=persona(), backend=gemma))
+    _, money = run(
+        draft_reply("I want a refund NOW or I'm doing a chargeback", persona=persona(), backend=gemma)
+    )
     assert money.blocked and money.safe_reply is None  # nothing safe to say for her: she answers this one
 
 
@@ -80,7 +90,9 @@ def test_an_ai_question_gets_the_disclosure_reply_and_keeps_the_models_draft(gem
 
 
 def test_json_shape(gemma: LlamaCppBackend) -> None:
-    _, draft = run(draft_reply(MESSAGES[0], persona=persona(), backend=gemma, persona_version=7, max_tokens=32))
+    _, draft = run(
+        draft_reply(MESSAGES[0], persona=persona(), backend=gemma, persona_version=7, max_tokens=32)
+    )
     shown = draft.to_json_dict()
     assert set(shown) >= {"text", "mode", "model", "persona_version", "sources", "guard", "timings"}
     assert shown["persona_version"] == 7 and set(shown["guard"]) >= {"blocked", "findings"}

@@ -26,7 +26,10 @@ def make_persona(**boundary_changes: object) -> Persona:
         avoid_topics=["politics", "my ex"],
         never_say=["guaranteed", r"re:\bDM me\b", "link in bio"],
         disclose_ai=True,
-        canned_replies={"Politics": "I keep politics off this account!", "family": "Family stays offline for me."},
+        canned_replies={
+            "Politics": "I keep politics off this account!",
+            "family": "Family stays offline for me.",
+        },
     )
     for name, value in boundary_changes.items():
         setattr(boundaries, name, value)
@@ -101,7 +104,12 @@ def test_declining_a_topic_is_flagged_not_blocked() -> None:
 
 def test_promises_block_unless_allowed_and_fact_prices_pass() -> None:
     assert check_draft("The Sunrise preset pack is $15!", PERSONA, "how much?").clean
-    for draft in ["It's $9 today only", "use code SUN20 for 20% off", "I'll give you one for free", "giveaway soon!"]:
+    for draft in [
+        "It's $9 today only",
+        "use code SUN20 for 20% off",
+        "I'll give you one for free",
+        "giveaway soon!",
+    ]:
         result = check_draft(draft, PERSONA, "how much?")
         assert result.blocked and "promise" in kinds(result), draft
     generous = make_persona(allow_promises=True)
@@ -142,8 +150,15 @@ def test_meetups_always_block() -> None:
 
 @pytest.mark.parametrize(
     "draft",
-    ["No, I'm not a bot!", "this is really me haha", "100% human here", "I'm a real person", "no AI here, promise",
-     "Nein, ich bin kein Bot", "je ne suis pas un robot"],
+    [
+        "No, I'm not a bot!",
+        "this is really me haha",
+        "100% human here",
+        "I'm a real person",
+        "no AI here, promise",
+        "Nein, ich bin kein Bot",
+        "je ne suis pas un robot",
+    ],
 )
 def test_ai_denials_block_with_an_honest_line(draft: str) -> None:
     result = check_draft(draft, PERSONA, "are you a bot?")
@@ -192,13 +207,17 @@ def test_red_messages_never_get_a_draft_through() -> None:
 def test_unknown_links_block_and_known_links_pass() -> None:
     unknown = check_draft("grab it at sunrise-deals.shop/x", PERSONA, "where?")
     assert unknown.blocked and "unsupported_specific" in kinds(unknown)
-    assert next(f for f in unknown.findings if f.kind == "unsupported_specific").text == "sunrise-deals.shop/x"
+    assert (
+        next(f for f in unknown.findings if f.kind == "unsupported_specific").text == "sunrise-deals.shop/x"
+    )
     with_link = Persona(facts=["My shop is mayashoots.com"], boundaries=Boundaries())
     assert check_draft("it's all at mayashoots.com", with_link, "where can I buy?").clean
 
 
 def test_unsupported_claims_need_an_edit_and_show_the_closest_source() -> None:
-    result = check_draft("Thanks! I have three kids and they love your work.", make_persona(allow_personal_details=True), "hi")
+    result = check_draft(
+        "Thanks! I have three kids and they love your work.", make_persona(allow_personal_details=True), "hi"
+    )
     claim = next(f for f in result.findings if f.kind == "unsupported_specific")
     assert claim.text == "three kids" and claim.span == (15, 25)
     assert result.needs_edit and not result.blocked
@@ -215,7 +234,9 @@ def test_regenerate_until_clean_stops_at_the_first_unblocked_draft() -> None:
         seen.append(seed)
         return drafts[seed - 10]
 
-    outcome = regenerate_until_clean(generate, lambda text: check_draft(text, PERSONA, "hi"), max_attempts=3, first_seed=10)
+    outcome = regenerate_until_clean(
+        generate, lambda text: check_draft(text, PERSONA, "hi"), max_attempts=3, first_seed=10
+    )
     assert seen == [10, 11, 12]
     assert outcome.text == "haha thanks for asking!" and not outcome.blocked
     assert [a.result.blocked for a in outcome.attempts] == [True, True, False]
@@ -223,7 +244,9 @@ def test_regenerate_until_clean_stops_at_the_first_unblocked_draft() -> None:
 
 def test_regenerate_until_clean_gives_up_with_reason_and_canned_reply() -> None:
     drafts = ["politics is a mess", "the election was rigged", "vote for change!"]
-    outcome = regenerate_until_clean(lambda seed: drafts[seed], lambda t: check_draft(t, PERSONA, "thoughts?"), max_attempts=3)
+    outcome = regenerate_until_clean(
+        lambda seed: drafts[seed], lambda t: check_draft(t, PERSONA, "thoughts?"), max_attempts=3
+    )
     assert outcome.blocked and len(outcome.attempts) == 3
     assert outcome.result.canned_reply == "I keep politics off this account!"
     assert any("politics" in f.message for f in outcome.result.findings)

@@ -34,8 +34,12 @@ SHORT = 16  # tokens per candidate: enough to tell texts apart, quick on two cor
 
 def draft_prompt(backend: LlamaCppBackend, max_tokens: int = SHORT) -> Prompt:
     """The app's few-shot drafting prompt (persona part first, stops at the next speaker tag)."""
-    return build_prompt(make_request(), backend.facts.mode, backend.count_tokens,
-                        prompt_budget(backend.facts.context_length, max_tokens))
+    return build_prompt(
+        make_request(),
+        backend.facts.mode,
+        backend.count_tokens,
+        prompt_budget(backend.facts.context_length, max_tokens),
+    )
 
 
 def seeds(count: int, **settings: object) -> list[GenerationParams]:
@@ -77,7 +81,9 @@ def test_four_seeds_differ_and_the_same_seeds_repeat(gemma: LlamaCppBackend) -> 
     assert [reply.text for reply in again] == texts
 
 
-def test_a_length_floor_holds_a_candidate_open_and_leaves_the_others_as_they_were(gemma: LlamaCppBackend) -> None:
+def test_a_length_floor_holds_a_candidate_open_and_leaves_the_others_as_they_were(
+    gemma: LlamaCppBackend,
+) -> None:
     prompt = draft_prompt(gemma, max_tokens=40)
     free = [replace(p, max_tokens=40, temperature=0.7) for p in seeds(4)]
     held = [replace(p, min_tokens=24 if i % 2 else 0) for i, p in enumerate(free)]
@@ -94,8 +100,10 @@ def test_a_length_floor_holds_a_candidate_open_and_leaves_the_others_as_they_wer
 
 def test_one_candidate_is_exactly_the_stream_draft(gemma: LlamaCppBackend) -> None:
     prompt = draft_prompt(gemma)
-    for params in (GenerationParams(max_tokens=SHORT, temperature=0.7, seed=3),
-                   GenerationParams(max_tokens=SHORT, temperature=0.0)):
+    for params in (
+        GenerationParams(max_tokens=SHORT, temperature=0.7, seed=3),
+        GenerationParams(max_tokens=SHORT, temperature=0.0),
+    ):
         streamed = "".join(gemma.stream(prompt, params, CancelToken()))
         (reply,) = gemma.candidates(prompt, [params], CancelToken())
         assert reply.text == streamed
@@ -244,8 +252,11 @@ def test_the_prompt_is_evaluated_in_the_blocks_stream_uses() -> None:
 
 
 def test_a_server_gets_one_request_per_candidate(server_url: str) -> None:  # noqa: F811
-    backend = OpenAIServerBackend(ServerSettings(base_url=server_url, model=ALIAS, mode=MODE_COMPLETION,
-                                                 context_length=2048, timeout_s=60))
+    backend = OpenAIServerBackend(
+        ServerSettings(
+            base_url=server_url, model=ALIAS, mode=MODE_COMPLETION, context_length=2048, timeout_s=60
+        )
+    )
     backend.load()
     try:
         pieces = Pieces()

@@ -27,8 +27,11 @@ def server_url(default_models_dir: Path, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture
 def backend(server_url: str) -> Iterator[OpenAIServerBackend]:
-    instance = OpenAIServerBackend(ServerSettings(base_url=server_url, model=ALIAS, mode=MODE_COMPLETION,
-                                                  context_length=2048, timeout_s=60))
+    instance = OpenAIServerBackend(
+        ServerSettings(
+            base_url=server_url, model=ALIAS, mode=MODE_COMPLETION, context_length=2048, timeout_s=60
+        )
+    )
     instance.load()
     yield instance
     instance.unload()

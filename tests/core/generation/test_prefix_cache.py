@@ -12,8 +12,12 @@ from tests.core.generation.conftest import make_request
 
 def draft(backend: LlamaCppBackend, name: str, message: str, seed: int) -> str:
     request = make_request(message, name=name, seed=seed)
-    prompt = build_prompt(request, backend.facts.mode, backend.count_tokens,
-                          prompt_budget(backend.facts.context_length, request.max_tokens))
+    prompt = build_prompt(
+        request,
+        backend.facts.mode,
+        backend.count_tokens,
+        prompt_budget(backend.facts.context_length, request.max_tokens),
+    )
     return "".join(backend.stream(prompt, GenerationParams.from_request(request), CancelToken()))
 
 
@@ -39,7 +43,9 @@ def test_restore_survives_a_different_message(gemma: LlamaCppBackend) -> None:
     assert gemma.last_run.prefix_source == "restored"
     gemma.prefix_cache.clear()
     gemma.llama.reset()
-    assert draft(gemma, "Lena", "how do you stay motivated?", seed=4) == draft(gemma, "Lena", "how do you stay motivated?", seed=4)
+    assert draft(gemma, "Lena", "how do you stay motivated?", seed=4) == draft(
+        gemma, "Lena", "how do you stay motivated?", seed=4
+    )
 
 
 def test_saved_states_are_small(gemma: LlamaCppBackend) -> None:

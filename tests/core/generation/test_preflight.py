@@ -22,7 +22,12 @@ MB = 1024 * 1024
 def test_gemma_shape_and_estimate(default_models_dir: Path) -> None:
     shape = read_model_shape(default_models_dir / DEFAULT_CHAT_MODEL)
     assert (shape.n_layer, shape.n_embd, shape.n_head, shape.n_head_kv) == (18, 640, 4, 1)
-    assert (shape.key_length, shape.value_length, shape.n_vocab, shape.trained_context) == (256, 256, 262144, 32768)
+    assert (shape.key_length, shape.value_length, shape.n_vocab, shape.trained_context) == (
+        256,
+        256,
+        262144,
+        32768,
+    )
     assert kv_bytes_per_token(shape) == 18 * 1 * 512 * 2
     estimate = estimate_memory(shape, 2048)
     # measured: 365 MB resident at 2,048 tokens, 630 MB at 16,384 (see preflight's docstring)
@@ -65,8 +70,12 @@ def test_gpu_layers_on_a_cpu_build_fall_back_with_a_note(default_models_dir: Pat
     if llama_cpp.llama_supports_gpu_offload():
         assert plan.n_gpu_layers == 18 and plan.estimate.vram_bytes > 250 * MB
         with pytest.raises(ModelError, match="graphics memory"):
-            plan_memory(default_models_dir / DEFAULT_CHAT_MODEL, n_gpu_layers=-1,
-                        available_ram=8 * 1024 * MB, available_vram=10 * MB)
+            plan_memory(
+                default_models_dir / DEFAULT_CHAT_MODEL,
+                n_gpu_layers=-1,
+                available_ram=8 * 1024 * MB,
+                available_vram=10 * MB,
+            )
     else:
         assert plan.n_gpu_layers == 0 and "no GPU support" in plan.note
 

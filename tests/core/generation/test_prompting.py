@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,13 @@ from hypothesis import strategies as st
 
 from desktop.core.errors import KnownError
 from desktop.core.generation.backends.base import MODE_CHAT, MODE_COMPLETION
-from desktop.core.generation.prompting import as_data, build_prompt, persona_header, prompt_budget, slider_words
+from desktop.core.generation.prompting import (
+    as_data,
+    build_prompt,
+    persona_header,
+    prompt_budget,
+    slider_words,
+)
 from desktop.core.generation.types import CREATOR, FAN, DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Boundaries, Persona
 
@@ -31,7 +38,10 @@ def persona() -> Persona:
 
 def request(message: str = "what protein do you use?", **kw: object) -> DraftRequest:
     base = dict(
-        examples=[Example("love your videos", "omg thank you", score=0.4), Example("which whey?", "vanilla whey haha", score=0.9)],
+        examples=[
+            Example("love your videos", "omg thank you", score=0.4),
+            Example("which whey?", "vanilla whey haha", score=0.9),
+        ],
         snippets=[Snippet(1, "my cookbook is out now", 0.8)],
         thread_tail=[Turn(FAN, "hey lena"), Turn(CREATOR, "hey you")],
     )
@@ -58,7 +68,9 @@ def test_completion_layout_persona_first_and_ends_at_the_creator_tag() -> None:
 
 def test_persona_prefix_is_identical_across_drafts() -> None:
     one = build_prompt(request("first?"), MODE_COMPLETION, count, 1000)
-    two = build_prompt(request("second?", examples=[], snippets=[], thread_tail=[]), MODE_COMPLETION, count, 1000)
+    two = build_prompt(
+        request("second?", examples=[], snippets=[], thread_tail=[]), MODE_COMPLETION, count, 1000
+    )
     assert one.prefix == two.prefix and two.text.startswith(one.prefix)
     chat_one = build_prompt(request("first?"), MODE_CHAT, count, 1000)
     chat_two = build_prompt(request("second?", snippets=[]), MODE_CHAT, count, 1000)
@@ -77,11 +89,17 @@ def test_budget_report_adds_up_and_is_within_budget() -> None:
 
 
 def test_least_relevant_example_and_oldest_turn_go_first() -> None:
-    examples = [Example(f"question {i} " + "x" * 40, f"answer {i} " + "y" * 40, score=i / 10) for i in range(6)]
+    examples = [
+        Example(f"question {i} " + "x" * 40, f"answer {i} " + "y" * 40, score=i / 10) for i in range(6)
+    ]
     thread = [Turn(FAN if i % 2 == 0 else CREATOR, f"turn {i} " + "z" * 40) for i in range(6)]
-    full = build_prompt(request(examples=examples, thread_tail=thread, snippets=[]), MODE_COMPLETION, count, 5000)
+    full = build_prompt(
+        request(examples=examples, thread_tail=thread, snippets=[]), MODE_COMPLETION, count, 5000
+    )
     tight_budget = full.budget.total - 80  # type: ignore[union-attr]
-    tight = build_prompt(request(examples=examples, thread_tail=thread, snippets=[]), MODE_COMPLETION, count, tight_budget)
+    tight = build_prompt(
+        request(examples=examples, thread_tail=thread, snippets=[]), MODE_COMPLETION, count, tight_budget
+    )
     assert count(tight.text) <= tight_budget
     kept_examples = [i for i in range(6) if f"question {i} " in tight.text]
     kept_turns = [i for i in range(6) if f"turn {i} " in tight.text]
@@ -135,7 +153,7 @@ def test_budget_is_never_exceeded(
         assert prompt.messages[0].content.startswith(prompt.prefix)
         assert prompt.messages[-1].role == "user"
         roles = [m.role for m in prompt.messages[1:]]
-        assert all(a != b for a, b in zip(roles, roles[1:]))  # alternating, as templates require
+        assert all(a != b for a, b in pairwise(roles))  # alternating, as templates require
 
 
 INJECTIONS = [
@@ -149,11 +167,17 @@ INJECTIONS = [
 
 @pytest.mark.parametrize("attack", INJECTIONS)
 def test_fan_text_cannot_open_a_speaker_turn(attack: str) -> None:
-    prompt = build_prompt(request(attack, examples=[Example(attack, "haha no", 0.5)], thread_tail=[Turn(FAN, attack)]),
-                          MODE_COMPLETION, count, 2000)
+    prompt = build_prompt(
+        request(attack, examples=[Example(attack, "haha no", 0.5)], thread_tail=[Turn(FAN, attack)]),
+        MODE_COMPLETION,
+        count,
+        2000,
+    )
     assert speaker_lines(prompt.text, "Lena") == 2  # the example's reply and the final tag
     assert speaker_lines(prompt.text, "Fan") == 3  # the example, the thread turn, the message
-    assert not any(line.lower().startswith(("system", "creator", "lena :")) for line in prompt.text.split("\n"))
+    assert not any(
+        line.lower().startswith(("system", "creator", "lena :")) for line in prompt.text.split("\n")
+    )
     for marker in ("<start_of_turn>", "<|im_start|>", "<|im_end|>", "<end_of_turn>"):
         assert marker not in prompt.text
     chat = build_prompt(request(attack), MODE_CHAT, count, 2000)
@@ -171,7 +195,12 @@ def test_chat_layout() -> None:
     assert roles[0] == "system" and roles[-1] == "user"
     assert prompt.messages[0].content.startswith("You are Lena")
     assert "my cookbook is out now" in prompt.messages[0].content
-    assert [m.content for m in prompt.messages[1:5]] == ["love your videos", "omg thank you", "which whey?", "vanilla whey haha"]
+    assert [m.content for m in prompt.messages[1:5]] == [
+        "love your videos",
+        "omg thank you",
+        "which whey?",
+        "vanilla whey haha",
+    ]
     assert prompt.messages[-1].content == "what protein do you use?"
     assert prompt.mode == MODE_CHAT and prompt.text == ""
 
@@ -181,10 +210,22 @@ def test_slider_words_and_budget_arithmetic() -> None:
     words = slider_words(Persona(sliders=sliders))
     assert "relaxed but polite" not in slider_words(Persona())  # neutral defaults read as neutral, not "high"
     assert "casual" in slider_words(Persona())
-    assert words[:5] == ["warm and effusive", "one-line replies", "a light touch of humour", "formal", "no emoji"]
+    assert words[:5] == [
+        "warm and effusive",
+        "one-line replies",
+        "a light touch of humour",
+        "formal",
+        "no emoji",
+    ]
     assert len(words) == 9  # every slider has its words for chat models
-    high = slider_words(Persona(sliders={"energy": 95.0, "directness": 95.0, "curiosity": 95.0, "self_promotion": 95.0}))
-    assert high[5:] == ["high energy, exclamation marks", "blunt and direct", "asks the fan a question back",
-                        "points to own products and links"]
+    high = slider_words(
+        Persona(sliders={"energy": 95.0, "directness": 95.0, "curiosity": 95.0, "self_promotion": 95.0})
+    )
+    assert high[5:] == [
+        "high energy, exclamation marks",
+        "blunt and direct",
+        "asks the fan a question back",
+        "points to own products and links",
+    ]
     assert prompt_budget(2048, 120) == 2048 - 120 - 16
     assert prompt_budget(100, 200) == 0

@@ -20,7 +20,11 @@ import pytest
 
 from desktop.core.errors import ModelError, ModelServerError
 from desktop.core.generation.backends.base import MODE_COMPLETION, GenerationParams, Prompt
-from desktop.core.generation.backends.openai_server import OpenAIServerBackend, ServerSettings, retry_after_seconds
+from desktop.core.generation.backends.openai_server import (
+    OpenAIServerBackend,
+    ServerSettings,
+    retry_after_seconds,
+)
 from desktop.core.generation.drafting import draft_reply
 from desktop.core.inbox import add_message, get_entry
 from desktop.core.inbox.batch import FAILED, FINISHED, draft_all, summary_line
@@ -43,7 +47,8 @@ class Script:
     reply: str = "haha thank you so much!"
     delay_s: float = 0.0
     finish: bool = True
-    """False: end the stream without a finish reason (as llama-cpp-python's server does when it cuts a reply)."""
+    """False: end the stream without a finish reason (as llama-cpp-python's server does when it cuts a
+    reply)."""
     die_after: int | None = None
     """Completions answered before every later one has its connection closed (a killed server)."""
     requests: list[str] = field(default_factory=list)
@@ -81,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._status():
             return
-        body = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "me"}]}).encode()
+        body = json.dumps(
+            {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "me"}]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -111,9 +118,20 @@ class _Handler(BaseHTTPRequestHandler):
             for index, word in enumerate(words):
                 last = index == len(words) - 1
                 reason = "stop" if last and script.finish else None
-                chunk = {"id": "c", "object": "text_completion", "created": 0, "model": MODEL,
-                         "choices": [{"index": 0, "text": (" " if index else "") + word, "finish_reason": reason,
-                                      "logprobs": None}]}
+                chunk = {
+                    "id": "c",
+                    "object": "text_completion",
+                    "created": 0,
+                    "model": MODEL,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "text": (" " if index else "") + word,
+                            "finish_reason": reason,
+                            "logprobs": None,
+                        }
+                    ],
+                }
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
@@ -150,7 +168,10 @@ def test_a_refused_key_is_plain(stand_in: tuple[str, Script]) -> None:
     script.status = 401
     error = _fault(url)
     assert isinstance(error, ModelServerError)
-    assert str(error).startswith(f"The model server at {url} refused the API key (401).") and "keychain" in error.hint
+    assert (
+        str(error).startswith(f"The model server at {url} refused the API key (401).")
+        and "keychain" in error.hint
+    )
 
 
 def test_an_unknown_model_is_plain(stand_in: tuple[str, Script]) -> None:
@@ -224,15 +245,19 @@ class _ServerSession:
 
     def draft(self, incoming: str, **options: Any) -> Any:
         options.pop("thread_tail", None)
-        return draft_reply(incoming, persona=make_persona(), backend=self.backend, candidates=self.candidates,
-                           **options)
+        return draft_reply(
+            incoming, persona=make_persona(), backend=self.backend, candidates=self.candidates, **options
+        )
 
 
 def _inbox(path: Path, count: int) -> Store:
     store = open_store(path)
     for number in range(count):
-        add_message(store, f"hey, quick question number {number}: what do you eat before training?",
-                    sender=f"fan{number}")
+        add_message(
+            store,
+            f"hey, quick question number {number}: what do you eat before training?",
+            sender=f"fan{number}",
+        )
     return store
 
 
@@ -245,7 +270,9 @@ def _run(batch: Any) -> Any:
 
 
 @pytest.mark.parametrize("candidates", [1, 2])
-def test_a_batch_keeps_k_requests_in_flight(stand_in: tuple[str, Script], tmp_path: Path, candidates: int) -> None:
+def test_a_batch_keeps_k_requests_in_flight(
+    stand_in: tuple[str, Script], tmp_path: Path, candidates: int
+) -> None:
     url, script = stand_in
     script.delay_s = 0.2
     backend = _backend(url, parallel=4)
@@ -254,7 +281,9 @@ def test_a_batch_keeps_k_requests_in_flight(stand_in: tuple[str, Script], tmp_pa
         started = time.monotonic()
         summary = _run(draft_all(_ServerSession(store, backend, candidates)))
         seconds = time.monotonic() - started
-        assert summary.stopped == FINISHED and summary.parallel == 4 and summary.drafted + summary.flagged == 8
+        assert (
+            summary.stopped == FINISHED and summary.parallel == 4 and summary.drafted + summary.flagged == 8
+        )
         assert script.most_in_flight == 4  # K in flight, never more
         assert seconds < 8 * candidates * 0.2 * 0.6  # far from one request after another
         entry = get_entry(store, 1)
@@ -292,4 +321,3 @@ def test_cancel_leaves_the_rest_new(stand_in: tuple[str, Script], tmp_path: Path
         states = [get_entry(store, item_id).state for item_id in range(1, 7)]
     backend.unload()
     assert summary.stopped == "cancelled" and states.count("new") == 6
-

@@ -19,14 +19,19 @@ from pathlib import Path
 import pytest
 
 from desktop.core.generation.drafting import Draft
-from desktop.core.generation.steering import self_promotion_count
 from desktop.core.generation.session import DraftingSession
+from desktop.core.generation.steering import self_promotion_count
 from desktop.core.importers.pipeline import import_archive
 from desktop.core.paths import Paths
 from desktop.core.persona import Persona
 from desktop.core.persona.model import Identity, Product
-from desktop.core.persona.style import StyleFeatures, calibrated_sliders, compute_style_profile, save_style_profile
-from desktop.core.persona.style import style_features
+from desktop.core.persona.style import (
+    StyleFeatures,
+    calibrated_sliders,
+    compute_style_profile,
+    save_style_profile,
+    style_features,
+)
 from desktop.core.persona.versions import save_persona
 from desktop.core.store import open_store
 from tests.core.generation.voice_corpus import PROBES, write_voice_archive
@@ -65,8 +70,12 @@ def session(tmp_path_factory: pytest.TempPathFactory, default_models_dir: Path) 
     persona = Persona(
         display_name="Zoë",
         sliders=calibrated_sliders(profile),
-        identity=Identity(products=[Product("the Fuel cookbook", "zoe.fit/cookbook"),
-                                    Product("the twelve-week programme", "zoe.fit/programme")]),
+        identity=Identity(
+            products=[
+                Product("the Fuel cookbook", "zoe.fit/cookbook"),
+                Product("the twelve-week programme", "zoe.fit/programme"),
+            ]
+        ),
     )
     save_persona(store, persona, "calibrated from the archive")
     store.close()
@@ -96,7 +105,10 @@ def test_slider_moves_its_measure_on_the_real_model(session: DraftingSession, sl
     measure, margin = MEASURES[slider]
     means = {}
     for position in (LOW, HIGH):
-        others = {**active.sliders, "length": active.sliders["length"] if slider == "length" else OTHERS_LENGTH}
+        others = {
+            **active.sliders,
+            "length": active.sliders["length"] if slider == "length" else OTHERS_LENGTH,
+        }
         persona = replace(active, sliders={**others, slider: position})
         drafts = _draft_all(session, persona)
         assert len(drafts) == len(PROBES)
@@ -106,6 +118,8 @@ def test_slider_moves_its_measure_on_the_real_model(session: DraftingSession, sl
             means[position] = statistics.fmean(self_promotion_count(text, persona) for text in texts)
         else:
             means[position] = statistics.fmean(measure(style_features(text)) for text in texts)
-    print(f"\n{slider}: at {LOW:g} {means[LOW]:.3f}, at {HIGH:g} {means[HIGH]:.3f} "
-          f"(calibrated {active.sliders[slider]:g}, margin {margin:g})")
+    print(
+        f"\n{slider}: at {LOW:g} {means[LOW]:.3f}, at {HIGH:g} {means[HIGH]:.3f} "
+        f"(calibrated {active.sliders[slider]:g}, margin {margin:g})"
+    )
     assert means[HIGH] - means[LOW] >= margin, f"{slider}: {means}"

@@ -20,7 +20,11 @@ POOL = [
     Example("what protein do you use?", "whey, one scoop", score=0.030),
     Example("which protein is best?", "omg love this!! 😍💪 vanilla whey every morning ✨", score=0.029),
     Example("plant protein?", "hmm I think maybe pea protein? what do you eat?", score=0.028),
-    Example("is whey ok?", "Thank you for your question. Whey suits most people; details are in my cookbook.", score=0.027),
+    Example(
+        "is whey ok?",
+        "Thank you for your question. Whey suits most people; details are in my cookbook.",
+        score=0.027,
+    ),
 ]
 
 

@@ -74,7 +74,10 @@ def test_bank_is_wide_and_well_formed() -> None:
         ("honestly I feel like giving up on everything lately", "self_harm"),
         ("i don't really see a reason to keep going anymore", "self_harm"),
         ("everyone would honestly be better off if i just disappeared", "self_harm"),
-        ("love your loaves 😍 btw thinking about not being around anymore, sorry for the weird message", "self_harm"),
+        (
+            "love your loaves 😍 btw thinking about not being around anymore, sorry for the weird message",
+            "self_harm",
+        ),
         ("im in year 8 and i want to look like you", "minor"),
         ("got any pics you don't post on insta? the private kind 😏", "explicit"),
         ("bet you look even better out of those gym clothes", "explicit"),
@@ -83,7 +86,9 @@ def test_bank_is_wide_and_well_formed() -> None:
         ("tell me where you live and i'll bring you some wine", "meetup"),
     ],
 )
-def test_paraphrases_the_rules_miss_are_red(classifier: TriageClassifier, message: str, category: str) -> None:
+def test_paraphrases_the_rules_miss_are_red(
+    classifier: TriageClassifier, message: str, category: str
+) -> None:
     assert triage(message).level == "green", "no longer a paraphrase the rules miss: pick another"
     result = triage(message, classifier=classifier)
     assert result.level == "red", (result, result.verdict)
@@ -127,7 +132,9 @@ def test_hard_negatives_are_not_red(classifier: TriageClassifier, message: str) 
     ],
 )
 def test_ai_questions_the_rules_miss_are_found(classifier: TriageClassifier, message: str) -> None:
-    assert "ai_question" not in triage(message).categories, "no longer a paraphrase the rules miss: pick another"
+    assert "ai_question" not in triage(message).categories, (
+        "no longer a paraphrase the rules miss: pick another"
+    )
     result = triage(message, classifier=classifier)
     assert "ai_question" in result.categories and result.level == "yellow", (result.reasons, result.verdict)
 
@@ -153,11 +160,16 @@ def test_reason_quotes_the_nearest_labelled_example(classifier: TriageClassifier
     assert verdict.nearest in {r.text for r in classifier.rows if r.category == "self_harm"}
     assert 0.0 < verdict.similarity <= 1.0 and verdict.threshold <= verdict.score <= 1.0
     (reason,) = result.reasons
-    assert reason.startswith("reads like a message about self-harm") and f'close to: "{verdict.nearest[:40]}' in reason
+    assert (
+        reason.startswith("reads like a message about self-harm")
+        and f'close to: "{verdict.nearest[:40]}' in reason
+    )
 
 
 def test_a_crisis_after_a_compliment_is_scored_on_its_own_sentence() -> None:
-    pieces = message_pieces("ur bread looks amazing 😍 btw i wont be around much longer. thank u for everything")
+    pieces = message_pieces(
+        "ur bread looks amazing 😍 btw i wont be around much longer. thank u for everything"
+    )
     assert pieces[0].startswith("ur bread") and "i wont be around much longer." in pieces
 
 
@@ -182,7 +194,9 @@ def test_the_more_cautious_level_wins(classifier: TriageClassifier) -> None:
     assert triage("honestly I feel like giving up on everything lately").level == "green"
 
 
-def test_cache_is_reused_without_embedding_the_bank(embedder: Embedder, small_bank: Path, tmp_path: Path) -> None:
+def test_cache_is_reused_without_embedding_the_bank(
+    embedder: Embedder, small_bank: Path, tmp_path: Path
+) -> None:
     first = TriageClassifier.load(embedder, tmp_path / "cache", bank_path=small_bank)
     assert first.embedded_bank and first.cache_path is not None and first.cache_path.is_file()
     assert first.cache_path.parent == tmp_path / "cache" / "triage"
@@ -197,7 +211,9 @@ def test_cache_is_reused_without_embedding_the_bank(embedder: Embedder, small_ba
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a numpy file at all", "truncate"])
-def test_a_corrupt_cache_is_rebuilt(embedder: Embedder, small_bank: Path, tmp_path: Path, damage: object) -> None:
+def test_a_corrupt_cache_is_rebuilt(
+    embedder: Embedder, small_bank: Path, tmp_path: Path, damage: object
+) -> None:
     first = TriageClassifier.load(embedder, tmp_path / "cache", bank_path=small_bank)
     assert first.cache_path is not None
     good = first.cache_path.read_bytes()
@@ -225,5 +241,7 @@ def test_the_shipped_vectors_match_the_bank_and_the_bundled_model(embedder: Embe
     """A fresh folder loads the bank from the vectors shipped in resources/, embedding nothing.
     If this fails after the bank changed: `python -m desktop.core.generation.triage_classifier`."""
     loaded = TriageClassifier.load(embedder, tmp_path / "fresh-cache")
-    assert not loaded.embedded_bank, "resources/triage/bank-vectors.npz is stale: rebuild it (see the docstring)"
+    assert not loaded.embedded_bank, (
+        "resources/triage/bank-vectors.npz is stale: rebuild it (see the docstring)"
+    )
     assert loaded.vectors.shape[0] == len(loaded.rows)

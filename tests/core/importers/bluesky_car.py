@@ -146,8 +146,12 @@ def build_repo(version: int = 3) -> tuple[bytes, bytes]:
         f"{POST}/3jzfcijpj2z2b": post(
             text_with_link,
             "2023-05-01T10:00:00.000Z",
-            facets=[{"index": {"byteStart": start, "byteEnd": end},
-                     "features": [{"$type": "app.bsky.richtext.facet#link", "uri": LINK}]}],
+            facets=[
+                {
+                    "index": {"byteStart": start, "byteEnd": end},
+                    "features": [{"$type": "app.bsky.richtext.facet#link", "uri": LINK}],
+                }
+            ],
         ),
         f"{POST}/3jzfcijpj2z2c": post(
             "@fan.bsky.social thanks, glad it helped!",
@@ -159,26 +163,50 @@ def build_repo(version: int = 3) -> tuple[bytes, bytes]:
             "2023-05-03T08:00:00Z",
             reply={"root": ref(DID, "3jzfcijpj2z2a"), "parent": ref(DID, "3jzfcijpj2z2a")},
         ),
-        f"{POST}/3jzfcijpj2z2e": post("", "2023-05-04T08:00:00Z", embed={"$type": "app.bsky.embed.images", "images": []}),
+        f"{POST}/3jzfcijpj2z2e": post(
+            "", "2023-05-04T08:00:00Z", embed={"$type": "app.bsky.embed.images", "images": []}
+        ),
         f"{POST}/3jzfcijpj2z2f": post("  spaced\r\nout  ", "2023-05-05T08:00:00Z"),
         "app.bsky.actor.profile/self": {"$type": "app.bsky.actor.profile", "displayName": "Trail Runner"},
-        "app.bsky.feed.like/3jzfcijpj2z3a": {"$type": "app.bsky.feed.like", "subject": ref(OTHER, "3jaaaaaaaaaac"),
-                                             "createdAt": "2023-05-06T08:00:00Z"},
-        "app.bsky.feed.like/3jzfcijpj2z3b": {"$type": "app.bsky.feed.like", "subject": ref(OTHER, "3jaaaaaaaaaad"),
-                                             "createdAt": "2023-05-06T08:00:01Z"},
-        "app.bsky.feed.repost/3jzfcijpj2z4a": {"$type": "app.bsky.feed.repost", "subject": ref(OTHER, "3jaaaaaaaaaae"),
-                                               "createdAt": "2023-05-06T08:00:02Z"},
-        "app.bsky.graph.follow/3jzfcijpj2z5a": {"$type": "app.bsky.graph.follow", "subject": OTHER,
-                                                "createdAt": "2023-05-06T08:00:03Z"},
+        "app.bsky.feed.like/3jzfcijpj2z3a": {
+            "$type": "app.bsky.feed.like",
+            "subject": ref(OTHER, "3jaaaaaaaaaac"),
+            "createdAt": "2023-05-06T08:00:00Z",
+        },
+        "app.bsky.feed.like/3jzfcijpj2z3b": {
+            "$type": "app.bsky.feed.like",
+            "subject": ref(OTHER, "3jaaaaaaaaaad"),
+            "createdAt": "2023-05-06T08:00:01Z",
+        },
+        "app.bsky.feed.repost/3jzfcijpj2z4a": {
+            "$type": "app.bsky.feed.repost",
+            "subject": ref(OTHER, "3jaaaaaaaaaae"),
+            "createdAt": "2023-05-06T08:00:02Z",
+        },
+        "app.bsky.graph.follow/3jzfcijpj2z5a": {
+            "$type": "app.bsky.graph.follow",
+            "subject": OTHER,
+            "createdAt": "2023-05-06T08:00:03Z",
+        },
     }
     # Enough other records that the tree has several layers (a real repo of a few hundred).
     for n in range(120):
-        records[f"app.bsky.feed.like/3kfiller{n:05d}"] = {"$type": "app.bsky.feed.like",
-                                                           "subject": ref(OTHER, f"3kx{n:05d}"),
-                                                           "createdAt": "2023-06-01T00:00:00Z"}
+        records[f"app.bsky.feed.like/3kfiller{n:05d}"] = {
+            "$type": "app.bsky.feed.like",
+            "subject": ref(OTHER, f"3kx{n:05d}"),
+            "createdAt": "2023-06-01T00:00:00Z",
+        }
     root = repo.mst({key: repo.put(value) for key, value in records.items()})
-    commit = repo.put({"did": DID, "version": version, "data": root, "rev": "3jzfcijpj2z2z", "prev": None,
-                       "sig": bytes(range(64))})
+    commit = repo.put(
+        {
+            "did": DID,
+            "version": version,
+            "data": root,
+            "rev": "3jzfcijpj2z2z",
+            "prev": None,
+            "sig": bytes(range(64)),
+        }
+    )
     # A deleted post still lying in the file: v2 exports carry history that the tree no longer reaches.
     stale = libipld.encode_dag_cbor(post("deleted post, must not come back", "2023-05-01T00:00:00Z"))
     return repo.car(commit, [stale]), stale

@@ -32,11 +32,15 @@ def make_folder(path: Path, files: Files) -> Path:
     return path
 
 
-def zip_and_folder(tmp_path: Path, files: Files, zip_name: str = "export.zip", folder: str = "extracted") -> list[Path]:
+def zip_and_folder(
+    tmp_path: Path, files: Files, zip_name: str = "export.zip", folder: str = "extracted"
+) -> list[Path]:
     return [make_zip(tmp_path / zip_name, files), make_folder(tmp_path / folder, files)]
 
 
-def run(importer, path: Path, me: str | None = None) -> tuple[list[ThreadRecord], list[ItemRecord], list[str]]:
+def run(
+    importer, path: Path, me: str | None = None
+) -> tuple[list[ThreadRecord], list[ItemRecord], list[str]]:
     """Detect and read ``path``; return (threads, items, warnings). Asserts threads come first."""
     with open_archive(path) as archive:
         detection = importer.detect(archive) or Detection(importer.platform, "forced", 0.0)

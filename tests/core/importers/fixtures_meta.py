@@ -53,7 +53,9 @@ def write_folder(path: Path, files: Files) -> Path:
     return path
 
 
-def thread(participants: list[str], messages: list[dict[str, Any]], title: str, path: str, **more: Any) -> dict:
+def thread(
+    participants: list[str], messages: list[dict[str, Any]], title: str, path: str, **more: Any
+) -> dict:
     return {
         "participants": [{"name": name} for name in participants],
         "messages": messages,
@@ -87,23 +89,37 @@ def ig_dm_files(root: str) -> Files:
             ["Adam", OWNER],
             [
                 msg("Adam", 1717587000000, "Reacted ❤ to your message "),
-                msg(OWNER, 1717586895128, "You sent an attachment.",
-                    share={"link": "https://www.instagram.com/reel/abc", "share_text": "Caption of a reel 🎬",
-                           "original_content_owner": "simon.mayer_"}, is_geoblocked_for_viewer=False),
+                msg(
+                    OWNER,
+                    1717586895128,
+                    "You sent an attachment.",
+                    share={
+                        "link": "https://www.instagram.com/reel/abc",
+                        "share_text": "Caption of a reel 🎬",
+                        "original_content_owner": "simon.mayer_",
+                    },
+                    is_geoblocked_for_viewer=False,
+                ),
                 msg("Adam", 1717586800000, "Liked a message"),
                 msg("Adam", 1717586700000, "Where was that? 👀"),
                 msg("Adam", 1717586600000),  # a photo: no content at all
             ],
-            "Adam", "inbox/adam_930944588310288",
+            "Adam",
+            "inbox/adam_930944588310288",
         ),  # fmt: skip
         adam + "message_2.json": thread(
             ["Adam", OWNER],
             [
-                msg(OWNER, 1707179900000, "Thank you 😊 it's in Bogotá",
-                    reactions=[{"reaction": "❤", "actor": "Adam"}]),
+                msg(
+                    OWNER,
+                    1707179900000,
+                    "Thank you 😊 it's in Bogotá",
+                    reactions=[{"reaction": "❤", "actor": "Adam"}],
+                ),
                 msg("Adam", 1707179854761, "Hey Zoë! Love your café photos ☕"),
             ],
-            "Adam", "inbox/adam_930944588310288",
+            "Adam",
+            "inbox/adam_930944588310288",
         ),  # fmt: skip
         group + "message_1.json": thread(
             ["Rebecca", "Instagram User", "Bob", OWNER],
@@ -113,12 +129,16 @@ def ig_dm_files(root: str) -> Files:
                 msg("Instagram User", 1710000100000, "hello from a deleted account"),
                 msg("Rebecca", 1710000000000, "A contact added you and 2 others to the group."),
             ],
-            "Trip crew 🚐", "inbox/tripcrew_2464000000000001", joinable_mode={"mode": 1, "link": ""},
+            "Trip crew 🚐",
+            "inbox/tripcrew_2464000000000001",
+            joinable_mode={"mode": 1, "link": ""},
         ),  # fmt: skip
         request + "message_1.json": thread(
             ["Big Fan", OWNER],
             [msg("Big Fan", 1712000000000, "Can we do a collab? 🙏")],
-            "Big Fan", "message_requests/bigfan_123456789", is_pending=True,
+            "Big Fan",
+            "message_requests/bigfan_123456789",
+            is_pending=True,
         ),  # fmt: skip
     }
 
@@ -234,11 +254,15 @@ def instagram_2020() -> Files:
                   "media_share_url": "https://x/1.jpg", "media_owner": "someone"},
              ]},
             {"participants": [OWNER_USERNAME, "lena", "max"],
-             "conversation": [{"sender": "lena", "created_at": "2020-01-01T00:00:05", "text": "happy new year"}]},
+             "conversation": [
+                 {"sender": "lena", "created_at": "2020-01-01T00:00:05", "text": "happy new year"},
+             ]},
         ],
         "media.json": {
-            "photos": [{"caption": "Sunset 🌅", "taken_at": "2019-05-01T12:34:56", "path": "photos/201905/a.jpg"},
-                       {"caption": "", "taken_at": "2019-05-02T12:00:00", "path": "photos/201905/b.jpg"}],
+            "photos": [
+                {"caption": "Sunset 🌅", "taken_at": "2019-05-01T12:34:56", "path": "photos/201905/a.jpg"},
+                {"caption": "", "taken_at": "2019-05-02T12:00:00", "path": "photos/201905/b.jpg"},
+            ],
             "videos": [{"caption": "Dance", "taken_at": "2019-06-01T10:00:00+02:00", "path": "videos/c.mp4"}],
             "stories": [{"caption": "", "taken_at": "2019-06-02T10:00:00", "path": "stories/d.jpg"}],
         },
@@ -251,7 +275,9 @@ def instagram_2020() -> Files:
 
 def instagram_html() -> Files:
     return {
-        "your_instagram_activity/messages/inbox/adam_930944588310288/message_1.html": b"<html><body></body></html>",
+        "your_instagram_activity/messages/inbox/adam_930944588310288/message_1.html": (
+            b"<html><body></body></html>"
+        ),
         "personal_information/personal_information/personal_information.html": b"<html></html>",
         "start_here.html": b"<html></html>",
     }
@@ -274,19 +300,33 @@ def fb_message_files(root: str) -> Files:
         f"{root}messages/inbox/{john}/message_1.json": thread(
             ["John Doe", FB_OWNER],
             [
-                msg(FB_OWNER, 1650000400000, "Malou sent a photo.", type="Generic",
-                    photos=[{"uri": "messages/inbox/x/photos/1.jpg", "creation_timestamp": 1650000400}]),
+                msg(
+                    FB_OWNER,
+                    1650000400000,
+                    "Malou sent a photo.",
+                    type="Generic",
+                    photos=[{"uri": "messages/inbox/x/photos/1.jpg", "creation_timestamp": 1650000400}],
+                ),
                 msg("John Doe", 1650000300000, "John Doe missed your call.", type="Call", call_duration=0),
                 msg(FB_OWNER, 1650000200000, "", type="Generic", is_unsent=True),
                 msg(FB_OWNER, 1650000100000, "Skål! Vi ses i morgen 🍻", type="Generic", is_unsent=False),
-                msg("John Doe", 1650000000000, "Hej Malou, kommer du på fredag?", type="Generic", is_unsent=False),
+                msg(
+                    "John Doe",
+                    1650000000000,
+                    "Hej Malou, kommer du på fredag?",
+                    type="Generic",
+                    is_unsent=False,
+                ),
             ],
-            "John Doe", f"inbox/{john}", thread_type="Regular",
+            "John Doe",
+            f"inbox/{john}",
+            thread_type="Regular",
         ),  # fmt: skip
         f"{root}messages/e2ee_cutover/{john}/message_1.json": thread(
             ["John Doe", FB_OWNER],
             [msg("John Doe", 1710000000000, "Er du der? 🙂")],
-            "John Doe", f"e2ee_cutover/{john}",
+            "John Doe",
+            f"e2ee_cutover/{john}",
         ),  # fmt: skip
         f"{root}messages/archived_threads/{gang}/message_1.json": thread(
             ["Anna", "Facebook User", "John Doe", FB_OWNER],
@@ -296,7 +336,9 @@ def fb_message_files(root: str) -> Files:
                 msg(FB_OWNER, 1600000200000, "Hej alle sammen", type="Generic"),
                 msg("John Doe", 1600000300000, "Anna added John Doe to the group.", type="Subscribe"),
             ],
-            "Banden 🎉", f"archived_threads/{gang}", thread_type="RegularGroup",
+            "Banden 🎉",
+            f"archived_threads/{gang}",
+            thread_type="RegularGroup",
         ),  # fmt: skip
     }
 
@@ -352,11 +394,12 @@ def e2ee_backup() -> Files:
             "threadName": "Alice Example",
             "messages": [
                 {"senderName": "Alice Example", "text": "See you at the café", "timestamp": 1715000200000,
-                 "type": "text", "isUnsent": False, "media": [], "reactions": [{"actor": "Test User", "reaction": "👍"}]},
+                 "type": "text", "isUnsent": False, "media": [],
+                 "reactions": [{"actor": "Test User", "reaction": "👍"}]},
                 {"senderName": "Test User", "text": "", "timestamp": 1715000150000, "type": "text",
                  "isUnsent": True, "media": [], "reactions": []},
-                {"senderName": "Test User", "text": "Lunch tomorrow?", "timestamp": 1715000100000, "type": "text",
-                 "isUnsent": False, "media": [], "reactions": []},
+                {"senderName": "Test User", "text": "Lunch tomorrow?", "timestamp": 1715000100000,
+                 "type": "text", "isUnsent": False, "media": [], "reactions": []},
             ],
         },
         "Weekend plans_2.json": {
@@ -396,12 +439,15 @@ def other_platform_files() -> dict[str, Files]:
         "x": {"data/manifest.js": b"window.__THAR_CONFIG = {}",
               "data/tweets.js": b'window.YTD.tweets.part0 = [{"tweet": {"id_str": "1", "full_text": "hi"}}]'},
         "telegram": {"result.json": b'{"name": "Chat", "type": "personal_chat", "id": 1, "messages": '
-                                    b'[{"id": 1, "date": "2020-01-01T00:00:00", "from_id": "user1", "text": "hi"}]}'},
+                                    b'[{"id": 1, "date": "2020-01-01T00:00:00", "from_id": "user1", "text": '
+                                    b'"hi"}]}'},
         "whatsapp": {"_chat.txt": "[01/02/2023, 10:00:00] Ann: hi\n".encode()},
         "tiktok": {"user_data_tiktok.json": b'{"Profile": {}, "Your Activity": {}}'},
         "discord": {"messages/c123456789012345678/channel.json": b'{"id": "123456789012345678", "type": 1}',
-                    "messages/c123456789012345678/messages.json": b'[{"ID": 1, "Timestamp": "2018-07-19 23:09:04", '
+                    "messages/c123456789012345678/messages.json": b'[{"ID": 1, "Timestamp": "2018-07-19 '
+                                                                  b'23:09:04", '
                                                                   b'"Contents": "hi"}]'},
-        "mastodon": {"outbox.json": b'{"type": "OrderedCollection", "orderedItems": []}', "actor.json": b"{}"},
+        "mastodon": {"outbox.json": b'{"type": "OrderedCollection", "orderedItems": '
+                                    b'[]}', "actor.json": b"{}"},
         "random": {"blob.bin": bytes(range(256)) * 8, "notes.json": b"{not json at all", "empty.json": b""},
     }  # fmt: skip

@@ -28,12 +28,34 @@ def utc(*args: int) -> datetime:
 
 
 EXPECTED = [
-    (f"at://{DID}/{POST}/3jzfcijpj2z2a", "post", "First post! Hello Bluesky 👋", utc(2023, 4, 26, 7, 9, 58), None),
-    (f"at://{DID}/{POST}/3jzfcijpj2z2b", "post", f"Trail notes 🥾 {LINK} and more", utc(2023, 5, 1, 10), None),
-    (f"at://{DID}/{POST}/3jzfcijpj2z2c", "comment", "@fan.bsky.social thanks, glad it helped!",
-     utc(2023, 5, 2, 12, 30, 0, 500000), f"at://{OTHER}/{POST}/3jaaaaaaaaaab"),
-    (f"at://{DID}/{POST}/3jzfcijpj2z2d", "post", "and a follow-up to my own post", utc(2023, 5, 3, 8),
-     f"at://{DID}/{POST}/3jzfcijpj2z2a"),
+    (
+        f"at://{DID}/{POST}/3jzfcijpj2z2a",
+        "post",
+        "First post! Hello Bluesky 👋",
+        utc(2023, 4, 26, 7, 9, 58),
+        None,
+    ),
+    (
+        f"at://{DID}/{POST}/3jzfcijpj2z2b",
+        "post",
+        f"Trail notes 🥾 {LINK} and more",
+        utc(2023, 5, 1, 10),
+        None,
+    ),
+    (
+        f"at://{DID}/{POST}/3jzfcijpj2z2c",
+        "comment",
+        "@fan.bsky.social thanks, glad it helped!",
+        utc(2023, 5, 2, 12, 30, 0, 500000),
+        f"at://{OTHER}/{POST}/3jaaaaaaaaaab",
+    ),
+    (
+        f"at://{DID}/{POST}/3jzfcijpj2z2d",
+        "post",
+        "and a follow-up to my own post",
+        utc(2023, 5, 3, 8),
+        f"at://{DID}/{POST}/3jzfcijpj2z2a",
+    ),
     (f"at://{DID}/{POST}/3jzfcijpj2z2f", "post", "spaced\nout", utc(2023, 5, 5, 8), None),
 ]
 
@@ -88,7 +110,9 @@ def test_registered_and_detected_among_all_importers(tmp_path: Path) -> None:
 def test_author_is_me_when_given_and_did_without_profile(tmp_path: Path) -> None:
     repo = Repo()
     root = repo.mst({f"{POST}/3k2a": repo.put(post("only one", "2024-01-01T00:00:00Z"))})
-    commit = repo.put({"did": DID, "version": 3, "data": root, "rev": "3k", "prev": None, "sig": b"\x01" * 64})
+    commit = repo.put(
+        {"did": DID, "version": 3, "data": root, "rev": "3k", "prev": None, "sig": b"\x01" * 64}
+    )
     path = tmp_path / "repo.car"
     path.write_bytes(repo.car(commit))
     _, items, _ = run(IMPORTER, path)
@@ -109,15 +133,21 @@ def tid(micros: int, clock: int = 7) -> str:
 def test_unreadable_created_at_falls_back_to_the_record_key(tmp_path: Path) -> None:
     repo = Repo()
     key = tid(1_700_000_000_123_456)
-    root = repo.mst({
-        f"{POST}/{key}": repo.put(post("time from the key", "yesterday-ish")),
-        f"{POST}/not-a-tid": repo.put(post("no time at all", "??")),
-    })
-    commit = repo.put({"did": DID, "version": 3, "data": root, "rev": "3k", "prev": None, "sig": b"\x01" * 64})
+    root = repo.mst(
+        {
+            f"{POST}/{key}": repo.put(post("time from the key", "yesterday-ish")),
+            f"{POST}/not-a-tid": repo.put(post("no time at all", "??")),
+        }
+    )
+    commit = repo.put(
+        {"did": DID, "version": 3, "data": root, "rev": "3k", "prev": None, "sig": b"\x01" * 64}
+    )
     path = tmp_path / "repo.car"
     path.write_bytes(repo.car(commit))
     _, items, _ = run(IMPORTER, path)
-    assert [(i.text, i.created_at) for i in items] == [("time from the key", utc(2023, 11, 14, 22, 13, 20, 123456))]
+    assert [(i.text, i.created_at) for i in items] == [
+        ("time from the key", utc(2023, 11, 14, 22, 13, 20, 123456))
+    ]
 
 
 def test_truncated_download_keeps_what_was_read_and_warns(tmp_path: Path) -> None:
@@ -129,7 +159,8 @@ def test_truncated_download_keeps_what_was_read_and_warns(tmp_path: Path) -> Non
     _, items, warnings = run(IMPORTER, path)
     assert got(items) == EXPECTED
     assert warnings == [
-        f"'repo.car' is damaged from byte 42,889 of {len(data) - 200:,}: 166 blocks were read, and the file is "
+        f"'repo.car' is damaged from byte 42,889 of {len(data) - 200:,}: 166 blocks were read, and the file "
+        "is "
         "cut off before its end; every post its tree lists was read."
     ]
     # Cut inside the fourth post: the three before it are kept, the posts after it are reported missing.
@@ -138,8 +169,10 @@ def test_truncated_download_keeps_what_was_read_and_warns(tmp_path: Path) -> Non
     _, items, warnings = run(IMPORTER, path)
     assert got(items) == EXPECTED[:3]
     assert len(warnings) == 1 and re.fullmatch(
-        rf"'repo.car' is damaged from byte [\d,]+ of {cut:,}: \d+ blocks were read, and the file is cut off before "
-        r"its end; [3-9] of the posts and tree nodes it refers to are missing, so what they held was not imported\.",
+        rf"'repo.car' is damaged from byte [\d,]+ of {cut:,}: \d+ blocks were read, and the file is cut off "
+        r"before "
+        r"its end; [3-9] of the posts and tree nodes it refers to are missing, so what they held was not "
+        r"imported\.",
         warnings[0],
     ), warnings[0]
 
@@ -155,13 +188,16 @@ def test_a_damaged_block_is_skipped_and_the_rest_read(tmp_path: Path) -> None:
     assert got(items) == EXPECTED
     frame_start = at - 36 - len(varint(36 + len(stale)))  # the length, the 36-byte CID, the block
     assert warnings == [
-        f"'repo.car' is damaged from byte {frame_start:,} of {len(broken):,}: 167 blocks were read, 1 could not be "
+        f"'repo.car' is damaged from byte {frame_start:,} of {len(broken):,}: 167 blocks were read, 1 could "
+        "not be "
         "decoded; every post its tree lists was read."
     ]
 
 
 def test_a_damaged_file_is_skipped_with_a_warning(tmp_path: Path) -> None:
-    path = make_zip(tmp_path / "x.zip", {"repo.car": b"\x0a" + libipld.encode_dag_cbor({"version": 1, "roots": []})})
+    path = make_zip(
+        tmp_path / "x.zip", {"repo.car": b"\x0a" + libipld.encode_dag_cbor({"version": 1, "roots": []})}
+    )
     _, items, warnings = run(IMPORTER, path)
     assert items == [] and len(warnings) == 1 and "repo.car" in warnings[0]
 
@@ -187,9 +223,15 @@ FUZZ_CAR = build_repo()[0]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cut=st.integers(min_value=0, max_value=50_000), flips=st.lists(st.tuples(st.integers(0, 50_000), st.integers(0, 255)), max_size=4))
-def test_damaged_repositories_never_crash_the_reader(tmp_path: Path, cut: int, flips: list[tuple[int, int]]) -> None:
-    """Cut short or with bytes changed anywhere, a CAR gives what it still holds and warnings, never an error."""
+@given(
+    cut=st.integers(min_value=0, max_value=50_000),
+    flips=st.lists(st.tuples(st.integers(0, 50_000), st.integers(0, 255)), max_size=4),
+)
+def test_damaged_repositories_never_crash_the_reader(
+    tmp_path: Path, cut: int, flips: list[tuple[int, int]]
+) -> None:
+    """Cut short or with bytes changed anywhere, a CAR gives what it still holds and warnings, never an
+    error."""
     data = bytearray(FUZZ_CAR[: max(1, len(FUZZ_CAR) - cut)])
     for at, value in flips:
         data[at % len(data)] = value
@@ -199,7 +241,6 @@ def test_damaged_repositories_never_crash_the_reader(tmp_path: Path, cut: int, f
     _, items, _ = run(IMPORTER, path)
     assert len(items) <= len(EXPECTED)
     assert all(i.is_owner and i.external_id.startswith("at://") for i in items)
-
 
 
 def test_imported_into_the_store_with_replies_linked_to_parents_in_it(tmp_path: Path) -> None:
@@ -214,10 +255,15 @@ def test_imported_into_the_store_with_replies_linked_to_parents_in_it(tmp_path: 
     with open_store(tmp_path / "store.sqlite3") as store:
         summary, _ = drain(import_archive(store, path))
         assert (summary.platform, summary.items, summary.posts, summary.comments, summary.messages) == (
-            "bluesky", 5, 4, 1, 0
+            "bluesky",
+            5,
+            4,
+            1,
+            0,
         )
         rows = store.db.execute(
-            "SELECT item.external_id, item.kind, parent.external_id, item.reply_to_external_id FROM items AS item "
+            "SELECT item.external_id, item.kind, parent.external_id, item.reply_to_external_id FROM items "
+            "AS item "
             "LEFT JOIN items AS parent ON parent.id = item.reply_to ORDER BY item.external_id"
         ).fetchall()
     base = f"at://{DID}/{POST}/"

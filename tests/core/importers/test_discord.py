@@ -16,17 +16,21 @@ OWNER_ID = "111111111111111111"
 
 USER = json.dumps({"id": OWNER_ID, "username": "smuggy", "discriminator": "4151", "relationships": []})
 DM_CHANNEL = json.dumps({"type": 1, "id": DM_ID, "recipients": [OWNER_ID, "222222222222222222"]})
-SERVER_CHANNEL = json.dumps({"guild": {"id": "9", "name": "Climbers"}, "type": 0, "id": SERVER_ID, "name": "general"})
+SERVER_CHANNEL = json.dumps(
+    {"guild": {"id": "9", "name": "Climbers"}, "type": 0, "id": SERVER_ID, "name": "general"}
+)
 INDEX = json.dumps({DM_ID: "Direct Message with Pal#0001", SERVER_ID: "general in Climbers", "1": None})
 
 # Newest first, as real packages write them; one attachment-only row; a multi-line quoted body.
 DM_CSV = (
     "ID,Timestamp,Contents,Attachments\n"
-    "903,2021-03-02 10:00:00.123000+00:00,\"see you <@222222222222222222>\nbring snacks\",\n"
+    '903,2021-03-02 10:00:00.123000+00:00,"see you <@222222222222222222>\nbring snacks",\n'
     "902,2021-03-01 18:20:34.469000+00:00,,https://cdn.discordapp.com/attachments/1/2/cat.png\n"
     "901,2021-03-01 18:20:30+00:00,hey 👋,\n"
 )
-SERVER_CSV = "ID,Timestamp,Contents,Attachments\n801,2020-12-31 23:59:59.000000+00:00,happy new year <:party:123>,\n"
+SERVER_CSV = (
+    "ID,Timestamp,Contents,Attachments\n801,2020-12-31 23:59:59.000000+00:00,happy new year <:party:123>,\n"
+)
 
 
 def utc(*args: int) -> datetime:
@@ -80,11 +84,23 @@ def test_2021_package_with_c_prefix_under_an_extra_top_folder(tmp_path: Path) ->
 
 def json_messages() -> tuple[str, str]:
     dm = [
-        {"ID": 903, "Timestamp": "2021-03-02 10:00:00.123", "Contents": "see you <@222222222222222222>\nbring snacks", "Attachments": ""},
+        {
+            "ID": 903,
+            "Timestamp": "2021-03-02 10:00:00.123",
+            "Contents": "see you <@222222222222222222>\nbring snacks",
+            "Attachments": "",
+        },
         {"ID": 902, "Timestamp": "2021-03-01 18:20:34", "Contents": "", "Attachments": "https://cdn/cat.png"},
         {"ID": 901, "Timestamp": "2021-03-01 18:20:30", "Contents": "hey 👋", "Attachments": ""},
     ]
-    server = [{"ID": 801, "Timestamp": "2020-12-31 23:59:59", "Contents": "happy new year <:party:123>", "Attachments": ""}]
+    server = [
+        {
+            "ID": 801,
+            "Timestamp": "2020-12-31 23:59:59",
+            "Contents": "happy new year <:party:123>",
+            "Attachments": "",
+        }
+    ]
     return json.dumps(dm, ensure_ascii=False), json.dumps(server)
 
 
@@ -120,7 +136,10 @@ def test_single_channel_folder_and_lone_messages_file(tmp_path: Path) -> None:
     folder = make_folder(tmp_path / f"c{DM_ID}", {"channel.json": DM_CHANNEL, "messages.csv": DM_CSV})
     threads, items, _ = run(IMPORTER, folder, me="Smug")
     assert [(t.key, t.kind) for t in threads] == [(DM_ID, "dm")]
-    assert [(i.external_id, i.author, i.is_owner) for i in items] == [("901", "Smug", True), ("903", "Smug", True)]
+    assert [(i.external_id, i.author, i.is_owner) for i in items] == [
+        ("901", "Smug", True),
+        ("903", "Smug", True),
+    ]
     found = detect(IMPORTER, folder / "messages.csv")
     assert found is not None and found.confidence < 0.9
     threads, items, _ = run(IMPORTER, folder / "messages.csv")
@@ -130,7 +149,9 @@ def test_single_channel_folder_and_lone_messages_file(tmp_path: Path) -> None:
 def test_malformed_messages_file_is_skipped_with_a_warning(tmp_path: Path) -> None:
     files = csv_package("c")
     files[f"messages/c{SERVER_ID}/messages.csv"] = "ID,Timestamp,Contents,Attachments\n"
-    files[f"messages/c{SERVER_ID}/messages.json"] = '[{"ID": 1, "Timestamp": "2020-01-01 00:00:00", "Contents": "x"'
+    files[f"messages/c{SERVER_ID}/messages.json"] = (
+        '[{"ID": 1, "Timestamp": "2020-01-01 00:00:00", "Contents": "x"'
+    )
     folder = make_folder(tmp_path / "pkg", files)
     threads, items, warnings = run(IMPORTER, folder)
     assert [t.key for t in threads] == [DM_ID]
@@ -141,5 +162,8 @@ def test_malformed_messages_file_is_skipped_with_a_warning(tmp_path: Path) -> No
 def test_detection_does_not_claim_other_exports(tmp_path: Path) -> None:
     for name, files in FOREIGN.items():
         assert detect(IMPORTER, make_zip(tmp_path / f"{name}.zip", files)) is None, name
-    reddit = {"messages.csv": "id,permalink,thread_id,date,ip,from,to,subject,body\n1,/m/1,,2020-01-01 00:00:00 UTC,,a,b,s,t\n"}
+    reddit = {
+        "messages.csv": "id,permalink,thread_id,date,ip,from,to,subject,body\n1,/m/1,,2020-01-01 00:00:00 "
+        "UTC,,a,b,s,t\n"
+    }
     assert detect(IMPORTER, make_zip(tmp_path / "reddit.zip", reddit)) is None

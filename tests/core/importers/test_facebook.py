@@ -72,7 +72,9 @@ def test_2024_export_reads_messages_posts_and_comments(tmp_path: Path, form: str
     # inbox and e2ee_cutover parts of one chat are one thread; calls, joins, unsent, photo stand-ins dropped.
     assert summary(records, "message") == EXPECTED_MESSAGES
     assert [m.extra["section"] for m in items(records, "message") if m.thread_key == JOHN] == [
-        "inbox", "inbox", "e2ee_cutover"
+        "inbox",
+        "inbox",
+        "e2ee_cutover",
     ]
     assert summary(records, "post") == EXPECTED_POSTS
     assert items(records, "post")[0].extra == {"title": "Malou Sørensen har tilføjet et nyt billede."}
@@ -123,7 +125,10 @@ def test_owner_is_the_participant_in_every_thread_without_a_profile(tmp_path: Pa
 def test_e2ee_chat_backup(tmp_path: Path) -> None:
     detection, records, warnings = run_import(FACEBOOK, write_zip(tmp_path / "messages.zip", F.e2ee_backup()))
     assert (detection.platform, detection.version, detection.confidence, warnings) == (
-        "facebook", "e2ee-backup", 0.95, []
+        "facebook",
+        "e2ee-backup",
+        0.95,
+        [],
     )
     assert [(t.key, t.title, t.kind, t.participants) for t in threads(records)] == [
         ("Alice Example_1", "Alice Example", "dm", ("Test User", "Alice Example")),
@@ -173,10 +178,13 @@ def test_malformed_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     files["your_facebook_activity/comments_and_reactions/comments.json"] = b'{"comments_v2": [{"data": '
     _, records, warnings = run_import(FACEBOOK, write_zip(tmp_path / "fb.zip", files))
     assert warnings == [
-        "Skipped 'your_facebook_activity/messages/inbox/broken_abc/message_1.json': from about byte 18 of 18, "
-        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be read.",
+        "Skipped 'your_facebook_activity/messages/inbox/broken_abc/message_1.json': from about byte 18 of "
+        "18, "
+        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be "
+        "read.",
         "Skipped 'your_facebook_activity/comments_and_reactions/comments.json': from about byte 26 of 26, "
-        "it is not valid JSON (it may be damaged or cut short), and no entries before that point could be read.",
+        "it is not valid JSON (it may be damaged or cut short), and no entries before that point could be "
+        "read.",
     ]
     assert summary(records, "message") == EXPECTED_MESSAGES
     assert items(records, "comment") == []
@@ -221,7 +229,8 @@ def test_instagram_exports_are_not_claimed(tmp_path: Path) -> None:
 def test_registry_picks_facebook_for_every_era(tmp_path: Path) -> None:
     from desktop.core.importers import registry
 
-    eras = {"json-2024": F.facebook_2024(), "json-2022-2023": F.facebook_2024("your_activity_across_facebook/"),
+    eras = {"json-2024": F.facebook_2024(),
+            "json-2022-2023": F.facebook_2024("your_activity_across_facebook/"),
             "json-pre-2022": F.facebook_old(), "e2ee-backup": F.e2ee_backup()}  # fmt: skip
     for version, files in eras.items():
         with open_archive(write_zip(tmp_path / f"{version}.zip", files)) as archive:

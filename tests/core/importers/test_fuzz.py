@@ -57,7 +57,9 @@ def test_truncated_archives(cut: int) -> None:
 @FUZZ_SETTINGS
 @given(
     flips=st.lists(
-        st.tuples(st.integers(min_value=0, max_value=len(VALID) - 1), st.integers(min_value=1, max_value=255)),
+        st.tuples(
+            st.integers(min_value=0, max_value=len(VALID) - 1), st.integers(min_value=1, max_value=255)
+        ),
         min_size=1,
         max_size=8,
     )
@@ -70,7 +72,10 @@ def test_mutated_archives(flips: list[tuple[int, int]]) -> None:
 
 
 @FUZZ_SETTINGS
-@given(data=st.binary(max_size=4096), name=st.sampled_from(["export.zip", "result.json", "chat.txt", "tweets.js"]))
+@given(
+    data=st.binary(max_size=4096),
+    name=st.sampled_from(["export.zip", "result.json", "chat.txt", "tweets.js"]),
+)
 def test_random_bytes(data: bytes, name: str) -> None:
     import_ends_cleanly(data, name)
 

@@ -15,7 +15,7 @@ from .fixtures_generic import FOREIGN, detect, make_folder, make_zip, run
 
 CSV = (
     "\ufefftext,author,timestamp,thread,in_reply_to,is_owner,id,kind,platform\n"
-    "\"Do you ship to Canada?\nAsking for a friend\",fan_1,2024-05-01T14:22:10+02:00,dm-fan_1,,no,q1,,shopify\n"
+    '"Do you ship to Canada?\nAsking for a friend",fan_1,2024-05-01T14:22:10+02:00,dm-fan_1,,no,q1,,shopify\n'
     "Yes we do! 🇨🇦,Ava,1714573800,dm-fan_1,q1,YES,,,\n"
     "New drop Friday,Ava,2024-05-03 09:00:00,,,1,,,\n"
     "Great post,Ava,2024-05-04T10:00:00Z,,p9,true,,comment,\n"
@@ -31,7 +31,16 @@ def utc(*args: int) -> datetime:
 
 
 EXPECTED = [
-    ("q1", "message", "Do you ship to Canada?\nAsking for a friend", "fan_1", False, utc(2024, 5, 1, 12, 22, 10), "dm-fan_1", None),
+    (
+        "q1",
+        "message",
+        "Do you ship to Canada?\nAsking for a friend",
+        "fan_1",
+        False,
+        utc(2024, 5, 1, 12, 22, 10),
+        "dm-fan_1",
+        None,
+    ),
     (None, "message", "Yes we do! 🇨🇦", "Ava", True, utc(2024, 5, 1, 14, 30), "dm-fan_1", "q1"),
     (None, "post", "New drop Friday", "Ava", True, utc(2024, 5, 3, 9), None, None),
     (None, "comment", "Great post", "Ava", True, utc(2024, 5, 4, 10), None, "p9"),
@@ -39,8 +48,19 @@ EXPECTED = [
 
 
 def check(items, warnings, name: str) -> None:
-    got = [(i.external_id if i.external_id == "q1" else None, i.kind, i.text, i.author, i.is_owner, i.created_at,
-            i.thread_key, i.reply_to) for i in items]
+    got = [
+        (
+            i.external_id if i.external_id == "q1" else None,
+            i.kind,
+            i.text,
+            i.author,
+            i.is_owner,
+            i.created_at,
+            i.thread_key,
+            i.reply_to,
+        )
+        for i in items
+    ]
     assert got == EXPECTED
     assert items[0].extra == {"platform": "shopify"}
     assert len(warnings) == 3
@@ -64,13 +84,32 @@ def test_csv_file_zip_and_folder(tmp_path: Path) -> None:
 
 def test_jsonl_with_native_types_and_a_broken_line(tmp_path: Path) -> None:
     rows = [
-        {"text": "Do you ship to Canada?\nAsking for a friend", "author": "fan_1", "timestamp": "2024-05-01T14:22:10+02:00",
-         "thread": "dm-fan_1", "is_owner": False, "id": "q1", "platform": "shopify"},
-        {"text": "Yes we do! 🇨🇦", "author": "Ava", "timestamp": 1714573800000, "thread": "dm-fan_1",
-         "in_reply_to": "q1", "is_owner": True},
+        {
+            "text": "Do you ship to Canada?\nAsking for a friend",
+            "author": "fan_1",
+            "timestamp": "2024-05-01T14:22:10+02:00",
+            "thread": "dm-fan_1",
+            "is_owner": False,
+            "id": "q1",
+            "platform": "shopify",
+        },
+        {
+            "text": "Yes we do! 🇨🇦",
+            "author": "Ava",
+            "timestamp": 1714573800000,
+            "thread": "dm-fan_1",
+            "in_reply_to": "q1",
+            "is_owner": True,
+        },
         {"text": "New drop Friday", "author": "Ava", "timestamp": "2024-05-03 09:00:00", "is_owner": 1},
-        {"text": "Great post", "author": "Ava", "timestamp": "2024-05-04T10:00:00Z", "in_reply_to": "p9", "kind": "comment",
-         "is_owner": "yes"},
+        {
+            "text": "Great post",
+            "author": "Ava",
+            "timestamp": "2024-05-04T10:00:00Z",
+            "in_reply_to": "p9",
+            "kind": "comment",
+            "is_owner": "yes",
+        },
     ]
     lines = [json.dumps(r, ensure_ascii=False) for r in rows]
     lines.insert(2, '{"text": "broken", ')
@@ -81,7 +120,9 @@ def test_jsonl_with_native_types_and_a_broken_line(tmp_path: Path) -> None:
     assert [(i.kind, i.text, i.is_owner, i.created_at, i.reply_to) for i in items] == [
         (e[1], e[2], e[4], e[5], e[7]) for e in EXPECTED
     ]
-    assert warnings == ["Skipped 1 row of 'export.jsonl' that is not a JSON object (line 3); read the other 4 rows."]
+    assert warnings == [
+        "Skipped 1 row of 'export.jsonl' that is not a JSON object (line 3); read the other 4 rows."
+    ]
 
 
 def test_owner_from_me_when_is_owner_is_missing(tmp_path: Path) -> None:
@@ -98,11 +139,17 @@ def test_parse_timestamp() -> None:
     assert parse_timestamp("2024-05-01T14:22:10+02:00") == utc(2024, 5, 1, 12, 22, 10)
     assert parse_timestamp("2024-05-01") == utc(2024, 5, 1)
     assert parse_timestamp("1714573800.5") == datetime(2024, 5, 1, 14, 30, 0, 500000, tzinfo=timezone.utc)
-    assert parse_timestamp("yesterday") is None and parse_timestamp(None) is None and parse_timestamp(True) is None
+    assert (
+        parse_timestamp("yesterday") is None
+        and parse_timestamp(None) is None
+        and parse_timestamp(True) is None
+    )
 
 
 def test_detection_is_weak_and_needs_the_columns(tmp_path: Path) -> None:
-    other = make_folder(tmp_path / "o", {"data.csv": "id,permalink,date,body\n1,x,y,z\n", "x.jsonl": '{"a": 1}\n'})
+    other = make_folder(
+        tmp_path / "o", {"data.csv": "id,permalink,date,body\n1,x,y,z\n", "x.jsonl": '{"a": 1}\n'}
+    )
     assert detect(IMPORTER, other) is None
     for name, files in FOREIGN.items():
         assert detect(IMPORTER, make_zip(tmp_path / f"{name}.zip", files)) is None, name
@@ -122,7 +169,14 @@ def test_my_importers_claim_only_their_own_fixtures(tmp_path: Path) -> None:
         "linkedin": test_linkedin.export_2024(),
         "generic": {"my_messages.csv": CSV},
     }
-    importers = [whatsapp.IMPORTER, discord.IMPORTER, reddit.IMPORTER, mastodon.IMPORTER, linkedin.IMPORTER, IMPORTER]
+    importers = [
+        whatsapp.IMPORTER,
+        discord.IMPORTER,
+        reddit.IMPORTER,
+        mastodon.IMPORTER,
+        linkedin.IMPORTER,
+        IMPORTER,
+    ]
     for platform, files in layouts.items():
         path = make_zip(tmp_path / f"{platform}.zip", files)
         claims = {i.platform: d for i in importers if (d := detect(i, path)) is not None}

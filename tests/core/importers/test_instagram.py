@@ -14,7 +14,14 @@ from desktop.core.importers.platforms.facebook import IMPORTER as FACEBOOK
 from desktop.core.importers.platforms.instagram import IMPORTER as INSTAGRAM
 from desktop.core.importers.records import ItemRecord, ThreadRecord
 from tests.core.importers import fixtures_meta as F
-from tests.core.importers.fixtures_meta import OWNER, OWNER_USERNAME, meta_bytes, run_import, write_folder, write_zip
+from tests.core.importers.fixtures_meta import (
+    OWNER,
+    OWNER_USERNAME,
+    meta_bytes,
+    run_import,
+    write_folder,
+    write_zip,
+)
 
 
 def dt(*parts: int) -> datetime:
@@ -34,10 +41,22 @@ def summary(records: list, kind: str) -> list[tuple]:
 
 
 EXPECTED_MESSAGES = [
-    ("adam_930944588310288", dt(2024, 2, 6, 0, 37, 34, 761000), "Adam", False, "Hey Zoë! Love your café photos ☕"),
+    (
+        "adam_930944588310288",
+        dt(2024, 2, 6, 0, 37, 34, 761000),
+        "Adam",
+        False,
+        "Hey Zoë! Love your café photos ☕",
+    ),
     ("adam_930944588310288", dt(2024, 2, 6, 0, 38, 20), OWNER, True, "Thank you 😊 it's in Bogotá"),
     ("adam_930944588310288", dt(2024, 6, 5, 11, 25), "Adam", False, "Where was that? 👀"),
-    ("tripcrew_2464000000000001", dt(2024, 3, 9, 16, 1, 40), "Instagram User", False, "hello from a deleted account"),
+    (
+        "tripcrew_2464000000000001",
+        dt(2024, 3, 9, 16, 1, 40),
+        "Instagram User",
+        False,
+        "hello from a deleted account",
+    ),
     ("tripcrew_2464000000000001", dt(2024, 3, 9, 16, 5), OWNER, True, "See you all there!"),
     ("bigfan_123456789", dt(2024, 4, 1, 19, 33, 20), "Big Fan", False, "Can we do a collab? 🙏"),
 ]
@@ -81,10 +100,15 @@ def test_2024_export_reads_messages_posts_threads_and_comments(tmp_path: Path, f
     assert summary(records, "post") == EXPECTED_POSTS + EXPECTED_THREADS_POSTS
     assert [p.extra for p in posts] == [
         {"app": "instagram"}, {"app": "instagram"},
-        {"app": "threads", "is_reply": False}, {"app": "threads", "is_reply": True}, {"app": "threads", "is_reply": False},
+        {"app": "threads", "is_reply": False}, {"app": "threads", "is_reply": True},
+        {"app": "threads", "is_reply": False},
     ]  # fmt: skip
     assert summary(records, "comment") == EXPECTED_COMMENTS
-    assert [c.extra["media_owner"] for c in items(records, "comment")] == ["max_orenstein", "dk.reels", "is.reels"]
+    assert [c.extra["media_owner"] for c in items(records, "comment")] == [
+        "max_orenstein",
+        "dk.reels",
+        "is.reels",
+    ]
     assert len(records) == 3 + 6 + 5 + 3
 
 
@@ -153,7 +177,9 @@ def test_2019_2020_owner_from_every_conversation_without_profile(tmp_path: Path)
     del files["profile.json"]
     _, records, _ = run_import(INSTAGRAM, write_zip(tmp_path / "ig.zip", files))
     assert [(m.author, m.is_owner) for m in items(records, "message")] == [
-        (OWNER_USERNAME, True), ("adam.k", False), ("lena", False)
+        (OWNER_USERNAME, True),
+        ("adam.k", False),
+        ("lena", False),
     ]
 
 
@@ -173,7 +199,9 @@ def test_owner_name_in_profile_is_repaired_before_matching(tmp_path: Path) -> No
     assert [m.author for m in items(records, "message") if m.is_owner] == [OWNER, OWNER]
 
 
-def test_single_thread_file_is_keyed_by_its_path_and_owned_by_the_one_not_in_the_title(tmp_path: Path) -> None:
+def test_single_thread_file_is_keyed_by_its_path_and_owned_by_the_one_not_in_the_title(
+    tmp_path: Path,
+) -> None:
     folder = write_folder(tmp_path / "ig", F.instagram_2024())
     single = folder / "your_instagram_activity/messages/inbox/adam_930944588310288/message_2.json"
     with open_archive(single) as archive:
@@ -231,14 +259,19 @@ def test_html_export_is_detected_and_refused_in_plain_words(tmp_path: Path) -> N
 
 def test_malformed_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     files = F.instagram_2024()
-    files["your_instagram_activity/messages/inbox/broken_111/message_1.json"] = b'{"participants": [{"name": "A"'
+    files["your_instagram_activity/messages/inbox/broken_111/message_1.json"] = (
+        b'{"participants": [{"name": "A"'
+    )
     files["your_instagram_activity/content/posts_2.json"] = b'[{"media": [{"title": "half'
     _, records, warnings = run_import(INSTAGRAM, write_zip(tmp_path / "ig.zip", files))
     assert warnings == [
-        "Skipped 'your_instagram_activity/messages/inbox/broken_111/message_1.json': from about byte 30 of 30, "
-        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be read.",
+        "Skipped 'your_instagram_activity/messages/inbox/broken_111/message_1.json': from about byte 30 of "
+        "30, "
+        "it is not valid JSON (it may be damaged or cut short), and no messages before that point could be "
+        "read.",
         "Skipped 'your_instagram_activity/content/posts_2.json': from about byte 27 of 27, "
-        "it is not valid JSON (it may be damaged or cut short), and no posts before that point could be read.",
+        "it is not valid JSON (it may be damaged or cut short), and no posts before that point could be "
+        "read.",
     ]
     assert summary(records, "message") == EXPECTED_MESSAGES
     assert len(items(records, "post")) == 5
@@ -304,7 +337,8 @@ def test_registry_picks_instagram_for_every_era(tmp_path: Path) -> None:
     from desktop.core.importers import registry
 
     eras = {"json-2024": F.instagram_2024(), "json-2025": F.instagram_2024("media"),
-            "json-2021-2023": F.instagram_2022(), "json-2019-2020": F.instagram_2020(), "html": F.instagram_html()}  # fmt: skip
+            "json-2021-2023": F.instagram_2022(), "json-2019-2020": F.instagram_2020(),
+            "html": F.instagram_html()}  # fmt: skip
     for version, files in eras.items():
         with open_archive(write_zip(tmp_path / f"{version}.zip", files)) as archive:
             importer, detection = registry.detect(archive)

@@ -21,26 +21,34 @@ HEADER = (
 )
 MESSAGES = HEADER + (
     f"2-abc,,Ava Creator,{ME},Bob Builder,{BOB},2023-05-01 14:25:00 UTC,,Sure — Tuesday works.,INBOX,,No,No\n"
-    f"2-abc,,Bob Builder,{BOB},Ava Creator,{ME},2023-05-01 14:22:10 UTC,Collab?,\"Hi Ava,\nwant to collab?\",INBOX,,No,No\n"
+    f'2-abc,,Bob Builder,{BOB},Ava Creator,{ME},2023-05-01 14:22:10 UTC,Collab?,"Hi Ava,\nwant to '
+    'collab?",INBOX,,No,No\n'
     f"2-abc,,Ava Creator,{ME},Bob Builder,{BOB},2023-05-02 09:00:00 UTC,,unsent draft,DRAFT,,Yes,No\n"
-    f"2-def,Launch team,Cat Lee,{CAT},\"Ava Creator,Bob Builder\",\"{ME},{BOB}\",2024-01-02 08:00:00 UTC,,Kickoff at 9,INBOX,,No,No\n"
+    f'2-def,Launch team,Cat Lee,{CAT},"Ava Creator,Bob Builder","{ME},{BOB}",2024-01-02 08:00:00 '
+    "UTC,,Kickoff at 9,INBOX,,No,No\n"
 )
 SHARES = (
     "Date,ShareLink,ShareCommentary,SharedUrl,MediaUrl,Visibility\n"
-    '2025-07-01 14:33:22,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A1,'
+    "2025-07-01 14:33:22,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A1,"
     '"I\'m off to Berlin!""\n""""\n""𝗪𝗛𝗔𝗧? A talk.""\n""See you there",,,MEMBER_NETWORK\n'
-    '2025-07-02 10:00:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A2,"One line, ""quoted"" word",,,PUBLIC\n'
+    '2025-07-02 10:00:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A2,"One line, ""quoted"" '
+    'word",,,PUBLIC\n'
     "2025-07-03 10:00:00,https://www.linkedin.com/feed/update/urn%3Ali%3Ashare%3A3,,https://x.y,,PUBLIC\n"
 )
 COMMENTS = (
     "Date,Link,Message\n"
-    "2024-03-04 05:06:07,https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A77,\"Ayush Mandowara Haven't tried it yet\"\n"
+    '2024-03-04 05:06:07,https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A77,"Ayush Mandowara '
+    "Haven't tried it yet\"\n"
 )
 CONNECTIONS = (
-    "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\n"
-    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\nBob,Builder,https://x,,,,01 Jan 2020\n"
+    'Notes:\n"When exporting your connection data, you may notice that some of the email addresses are '
+    'missing."\n\n'
+    "First Name,Last Name,URL,Email Address,Company,Position,Connected On\nBob,Builder,https://x,,,,01 Jan "
+    "2020\n"
 )
-GUIDE = HEADER + f"9-zzz,,Coach,{CAT},Ava Creator,{ME},2024-01-01 00:00:00 UTC,,AI coach says hi,INBOX,,No,No\n"
+GUIDE = (
+    HEADER + f"9-zzz,,Coach,{CAT},Ava Creator,{ME},2024-01-01 00:00:00 UTC,,AI coach says hi,INBOX,,No,No\n"
+)
 
 
 def utc(*args: int) -> datetime:
@@ -68,7 +76,9 @@ def check_2024(path: Path) -> None:
         ("2-abc", "Bob Builder", "dm", ("Bob Builder", "Ava Creator")),
         ("2-def", "Launch team", "group", ("Cat Lee", "Ava Creator", "Bob Builder")),
     ]
-    messages = [(i.thread_key, i.author, i.is_owner, i.text, i.created_at) for i in items if i.kind == "message"]
+    messages = [
+        (i.thread_key, i.author, i.is_owner, i.text, i.created_at) for i in items if i.kind == "message"
+    ]
     assert messages == [
         ("2-abc", "Bob Builder", False, "Hi Ava,\nwant to collab?", utc(2023, 5, 1, 14, 22, 10)),
         ("2-abc", "Ava Creator", True, "Sure — Tuesday works.", utc(2023, 5, 1, 14, 25)),
@@ -76,13 +86,22 @@ def check_2024(path: Path) -> None:
     ]
     posts = [(i.external_id[-1], i.text, i.created_at, i.author) for i in items if i.kind == "post"]
     assert posts == [
-        ("1", "I'm off to Berlin!\n\n𝗪𝗛𝗔𝗧? A talk.\nSee you there", utc(2025, 7, 1, 14, 33, 22), "Ava Creator"),
+        (
+            "1",
+            "I'm off to Berlin!\n\n𝗪𝗛𝗔𝗧? A talk.\nSee you there",
+            utc(2025, 7, 1, 14, 33, 22),
+            "Ava Creator",
+        ),
         ("2", 'One line, "quoted" word', utc(2025, 7, 2, 10), "Ava Creator"),
     ]
     comments = [i for i in items if i.kind == "comment"]
     assert [(c.text, c.reply_to, c.created_at, c.is_owner) for c in comments] == [
-        ("Ayush Mandowara Haven't tried it yet", "https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A77",
-         utc(2024, 3, 4, 5, 6, 7), True)
+        (
+            "Ayush Mandowara Haven't tried it yet",
+            "https://www.linkedin.com/feed/update/urn%3Ali%3Aactivity%3A77",
+            utc(2024, 3, 4, 5, 6, 7),
+            True,
+        )
     ]
 
 
@@ -114,8 +133,10 @@ MESSAGES_2018 = (
     'Ava Creator,Bob Builder,"10/16/18, 9:05 PM",RE: Hello,Thanks!,OUTGOING,SENT\n'
 )
 SHARES_2018 = (
-    "Date\tShare Title\tShare Description\tShare Link\tShare Commentary\tShared URL\tMedia URL\tType\tVisibility\n"
-    "2017/06/08 08:15:44 UTC\t\t\thttps://www.linkedin.com/updates?topic=1\tProud of the team 🎉\t\t\tSHARE\tPUBLIC\n"
+    "Date\tShare Title\tShare Description\tShare Link\tShare Commentary\tShared URL\tMedia "
+    "URL\tType\tVisibility\n"
+    "2017/06/08 08:15:44 UTC\t\t\thttps://www.linkedin.com/updates?topic=1\tProud of the team "
+    "🎉\t\t\tSHARE\tPUBLIC\n"
 ).encode("utf-16")
 
 
@@ -162,18 +183,22 @@ def test_detection_does_not_claim_other_exports(tmp_path: Path) -> None:
 # reader fails at the first such row; the real file has 323 rows of 3 columns, all readable this way.
 COMMENTS_2025 = (
     "Date,Link,Message\n"
-    '2025-03-01 10:00:00,https://www.linkedin.com/feed/update/urn:li:activity:1,"Plain comment, with a comma"\n'
-    '2025-03-02 11:00:00,https://www.linkedin.com/feed/update/urn:li:activity:2,'
+    '2025-03-01 10:00:00,https://www.linkedin.com/feed/update/urn:li:activity:1,"Plain comment, with a '
+    'comma"\n'
+    "2025-03-02 11:00:00,https://www.linkedin.com/feed/update/urn:li:activity:2,"
     '"Ayush Mandowara I\'d add one thing to \\"ship early\\""\n'
-    '2025-03-03 12:00:00,https://www.linkedin.com/feed/update/urn:li:activity:3,'
+    "2025-03-03 12:00:00,https://www.linkedin.com/feed/update/urn:li:activity:3,"
     '"Two lines:\nthe second says \\"hi\\" and ends"\n'
-    '2025-03-04 13:00:00,https://www.linkedin.com/feed/update/urn:li:activity:4,"A doubled ""quote"" still reads"\n'
+    '2025-03-04 13:00:00,https://www.linkedin.com/feed/update/urn:li:activity:4,"A doubled ""quote"" still '
+    'reads"\n'
     "2025-03-05 14:00:00,https://www.linkedin.com/feed/update/urn:li:activity:5,No quotes at all\n"
 )
 
 
 def test_comments_with_backslash_escaped_quotes_are_all_read(tmp_path: Path) -> None:
-    for path in zip_and_folder(tmp_path, {"Comments.csv": COMMENTS_2025, "Profile.csv": "First Name,Last Name\nAva,Creator\n"}):
+    for path in zip_and_folder(
+        tmp_path, {"Comments.csv": COMMENTS_2025, "Profile.csv": "First Name,Last Name\nAva,Creator\n"}
+    ):
         found = detect(IMPORTER, path)
         assert (found.platform, found.version) == ("linkedin", "2024")
         _, items, warnings = run(IMPORTER, path)
@@ -194,7 +219,11 @@ def test_comments_with_backslash_escaped_quotes_are_all_read(tmp_path: Path) -> 
 
 def test_a_backslash_in_an_ordinary_file_stays_text(tmp_path: Path) -> None:
     """Only a file that a strict reader cannot read is read with the backslash escape."""
-    comments = "Date,Link,Message\n" '2025-03-01 10:00:00,https://x/1,"Save it to C:\\temp\\"\n' "2025-03-02 10:00:00,https://x/2,ok\n"
+    comments = (
+        "Date,Link,Message\n"
+        '2025-03-01 10:00:00,https://x/1,"Save it to C:\\temp\\"\n'
+        "2025-03-02 10:00:00,https://x/2,ok\n"
+    )
     _, items, warnings = run(IMPORTER, make_folder(tmp_path / "x", {"Comments.csv": comments}))
     assert warnings == []
     assert [i.text for i in items] == ["Save it to C:\\temp\\", "ok"]
@@ -210,4 +239,6 @@ def test_a_broken_row_costs_that_row_only(tmp_path: Path) -> None:
     )
     _, items, warnings = run(IMPORTER, make_folder(tmp_path / "x", {"Comments.csv": comments}), me="Ava")
     assert [i.text for i in items] == ["first", "third", "fourth"]
-    assert warnings == ["Skipped 1 row of 'Comments.csv' that is not valid CSV (line 3); read the other 3 rows."]
+    assert warnings == [
+        "Skipped 1 row of 'Comments.csv' that is not valid CSV (line 3); read the other 3 rows."
+    ]

@@ -36,7 +36,9 @@ def note(number: int, content: str, to: list[str], cc: list[str], **more: object
             "to": to,
             "cc": cc,
             "sensitive": bool(more.get("summary")),
-            "conversation": more.get("conversation", f"tag:mastodon.social,2021-03-28:objectId={number}:objectType=Conversation"),
+            "conversation": more.get(
+                "conversation", f"tag:mastodon.social,2021-03-28:objectId={number}:objectType=Conversation"
+            ),
             "content": content,
             "contentMap": {"en": content},
             "attachment": [],
@@ -47,29 +49,59 @@ def note(number: int, content: str, to: list[str], cc: list[str], **more: object
 
 def outbox() -> dict:
     items = [
-        note(1, "<p>First line<br />second line</p><p>New paragraph &amp; more 🧗</p>", [PUBLIC], [FOLLOWERS]),
+        note(
+            1, "<p>First line<br />second line</p><p>New paragraph &amp; more 🧗</p>", [PUBLIC], [FOLLOWERS]
+        ),
         note(
             2,
-            '<p><span class="h-card"><a href="https://x.y/@pal" class="u-url mention">@<span>pal</span></a></span> '
+            '<p><span class="h-card"><a href="https://x.y/@pal" class="u-url '
+            'mention">@<span>pal</span></a></span> '
             'thanks! <a href="https://example.com/a/very/long/path"><span class="invisible">https://</span>'
-            '<span class="ellipsis">example.com/a/very/</span><span class="invisible">long/path</span></a></p>',
+            '<span class="ellipsis">example.com/a/very/</span><span '
+            'class="invisible">long/path</span></a></p>',
             [FOLLOWERS],
             [PUBLIC, "https://x.y/users/pal"],
             inReplyTo="https://x.y/users/pal/statuses/99",
             published="2021-04-01T10:00:00.000+02:00",
         ),
-        {"id": f"{ME}/statuses/3/activity", "type": "Announce", "actor": ME, "published": "2021-04-02T00:00:00Z",
-         "to": [PUBLIC], "cc": [], "object": "https://x.y/users/pal/statuses/100"},
+        {
+            "id": f"{ME}/statuses/3/activity",
+            "type": "Announce",
+            "actor": ME,
+            "published": "2021-04-02T00:00:00Z",
+            "to": [PUBLIC],
+            "cc": [],
+            "object": "https://x.y/users/pal/statuses/100",
+        },
         note(4, "<p>spoilers inside</p>", [FOLLOWERS], [], summary="Movie spoiler"),
-        note(5, '<p><span class="h-card"><a href="https://x.y/@pal">@<span>pal</span></a></span> psst, secret</p>',
-             ["https://x.y/users/pal"], [], conversation="tag:x.y,2021:conv-7", published="2021-05-01T00:00:00Z"),
-        note(6, "<p>still secret</p>", [], [], conversation="tag:x.y,2021:conv-7", published="2021-05-02T00:00:00Z"),
+        note(
+            5,
+            '<p><span class="h-card"><a href="https://x.y/@pal">@<span>pal</span></a></span> psst, '
+            "secret</p>",
+            ["https://x.y/users/pal"],
+            [],
+            conversation="tag:x.y,2021:conv-7",
+            published="2021-05-01T00:00:00Z",
+        ),
+        note(
+            6,
+            "<p>still secret</p>",
+            [],
+            [],
+            conversation="tag:x.y,2021:conv-7",
+            published="2021-05-02T00:00:00Z",
+        ),
         note(7, "", [PUBLIC], []),
         note(8, "<p>Which grade?</p>", [PUBLIC], [], type="Question"),
         note(9, "<p>self thread 2/2</p>", [PUBLIC], [], inReplyTo=f"{ME}/statuses/1"),
     ]
-    return {"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json", "type": "OrderedCollection",
-            "totalItems": 5, "orderedItems": items}
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "outbox.json",
+        "type": "OrderedCollection",
+        "totalItems": 5,
+        "orderedItems": items,
+    }
 
 
 def files() -> dict[str, str | bytes]:
@@ -93,17 +125,40 @@ def test_archive_from_zip_folder_and_outbox_alone(tmp_path: Path) -> None:
         assert (found.platform, found.version, found.confidence) == ("mastodon", "activitypub-archive", 0.95)
         threads, items, warnings = run(IMPORTER, path)
         assert warnings == []
-        got = [(i.external_id.rsplit("/", 1)[-1], i.kind, i.text, i.created_at, i.reply_to, i.thread_key) for i in items]
+        got = [
+            (i.external_id.rsplit("/", 1)[-1], i.kind, i.text, i.created_at, i.reply_to, i.thread_key)
+            for i in items
+        ]
         conv = "tag:x.y,2021:conv-7"
         assert got == [
-            ("1", "post", "First line\nsecond line\n\nNew paragraph & more 🧗", utc(2021, 3, 28, 2, 57, 55), None, None),
-            ("2", "comment", "@pal thanks! https://example.com/a/very/long/path", utc(2021, 4, 1, 8),
-             "https://x.y/users/pal/statuses/99", None),
+            (
+                "1",
+                "post",
+                "First line\nsecond line\n\nNew paragraph & more 🧗",
+                utc(2021, 3, 28, 2, 57, 55),
+                None,
+                None,
+            ),
+            (
+                "2",
+                "comment",
+                "@pal thanks! https://example.com/a/very/long/path",
+                utc(2021, 4, 1, 8),
+                "https://x.y/users/pal/statuses/99",
+                None,
+            ),
             ("4", "post", "spoilers inside", utc(2021, 3, 28, 2, 57, 55), None, None),
             ("5", "message", "@pal psst, secret", utc(2021, 5, 1), None, conv),
             ("6", "message", "still secret", utc(2021, 5, 2), None, conv),
             ("8", "post", "Which grade?", utc(2021, 3, 28, 2, 57, 55), None, None),
-            ("9", "post", "self thread 2/2", utc(2021, 3, 28, 2, 57, 55), f"{ME}/statuses/1", None),  # self-reply
+            (
+                "9",
+                "post",
+                "self thread 2/2",
+                utc(2021, 3, 28, 2, 57, 55),
+                f"{ME}/statuses/1",
+                None,
+            ),  # self-reply
         ]
         assert {(i.author, i.is_owner) for i in items} == {("climber", True)}
         assert items[2].extra["content_warning"] == "Movie spoiler"

@@ -56,7 +56,9 @@ def instagram_files(
         "personal_information/personal_information/personal_information.json": meta_bytes(ig_profile()),
     }
     for fan in FANS:
-        mine = sorted((m for m in messages if m[0] == fan), key=lambda m: -m[1])  # newest first, as Meta writes
+        mine = sorted(
+            (m for m in messages if m[0] == fan), key=lambda m: -m[1]
+        )  # newest first, as Meta writes
         if mine:
             files[f"{root}messages/inbox/{fan.lower()}_1000/message_1.json"] = meta_bytes(
                 thread([fan, OWNER], [msg(sender, ms, text) for _, ms, sender, text in mine], fan,
@@ -86,7 +88,9 @@ def zip_files(path: Path, files: dict[str, bytes], *, stored: bool = False) -> P
     return path
 
 
-def instagram_zip(path: Path, messages: int = 141, posts: int = 4, comments: int = 3, *, stored: bool = False) -> Path:
+def instagram_zip(
+    path: Path, messages: int = 141, posts: int = 4, comments: int = 3, *, stored: bool = False
+) -> Path:
     """The issue's export: 141 messages, 4 posts and 3 comments (148 items), or the first ``n`` of each."""
     files = instagram_files(message_pool(messages), post_pool(posts), comment_pool(comments))
     return zip_files(path, files, stored=stored)
@@ -116,7 +120,9 @@ ISSUE_COUNTS = {"comment": 3, "message": 141, "post": 4}
 # --- the regression: the same export zipped twice ----------------------------------------------
 
 
-def test_the_same_export_zipped_twice_is_two_sources_each_holding_every_item(store: Store, tmp_path: Path) -> None:
+def test_the_same_export_zipped_twice_is_two_sources_each_holding_every_item(
+    store: Store, tmp_path: Path
+) -> None:
     older, _ = drain(import_archive(store, instagram_zip(tmp_path / "instagram.zip")))
     newer, _ = drain(import_archive(store, instagram_zip(tmp_path / "instagram-again.zip", stored=True)))
     assert older.id != newer.id  # two files, two sources
@@ -128,7 +134,10 @@ def test_the_same_export_zipped_twice_is_two_sources_each_holding_every_item(sto
 def test_removing_the_newer_copy_keeps_every_item_the_older_one_holds(store: Store, tmp_path: Path) -> None:
     older, _ = drain(import_archive(store, instagram_zip(tmp_path / "instagram.zip")))
     newer, _ = drain(import_archive(store, instagram_zip(tmp_path / "instagram-again.zip", stored=True)))
-    threads, exchanges = count(store, "SELECT count(*) FROM threads"), count(store, "SELECT count(*) FROM exchanges")
+    threads, exchanges = (
+        count(store, "SELECT count(*) FROM threads"),
+        count(store, "SELECT count(*) FROM exchanges"),
+    )
 
     result = delete_source(store, newer.id)
 
@@ -160,7 +169,9 @@ def test_removing_the_older_copy_keeps_every_item_too(store: Store, tmp_path: Pa
 def test_a_newer_export_that_overlaps_an_older_one(store: Store, tmp_path: Path) -> None:
     # The first download: 100 messages, 2 posts, 1 comment. The second, months later, holds all
     # of those and more (141 messages, 4 posts, 3 comments).
-    older, _ = drain(import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1)))
+    older, _ = drain(
+        import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1))
+    )
     newer, _ = drain(import_archive(store, instagram_zip(tmp_path / "second.zip")))
     assert (newer.items, newer.new_items) == (148, 45)
     assert counts_of(store) == {older.id: {"comment": 1, "message": 100, "post": 2}, newer.id: ISSUE_COUNTS}
@@ -196,20 +207,26 @@ def test_reimporting_the_same_file_keeps_one_source(store: Store, tmp_path: Path
 
 
 def test_derived_rows_of_removed_items_go_and_shared_ones_stay(store: Store, tmp_path: Path) -> None:
-    older, _ = drain(import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1)))
+    older, _ = drain(
+        import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1))
+    )
     newer, _ = drain(import_archive(store, instagram_zip(tmp_path / "second.zip")))
     only_newer = [row[0] for row in store.db.execute(
         "SELECT item_id FROM item_sources WHERE source_id = ?"
         " EXCEPT SELECT item_id FROM item_sources WHERE source_id = ?",
         [newer.id, older.id])]  # fmt: skip
-    shared = [row[0] for row in store.db.execute("SELECT item_id FROM item_sources WHERE source_id = ?", [older.id])]
+    shared = [
+        row[0] for row in store.db.execute("SELECT item_id FROM item_sources WHERE source_id = ?", [older.id])
+    ]
     assert (len(only_newer), len(shared)) == (45, 103)
     for item_id in (only_newer[0], shared[0]):
         store.db.execute(
-            "INSERT INTO embeddings (item_id, model, dim, vector) VALUES (?, 'm.gguf', 1, x'0000803f')", [item_id]
+            "INSERT INTO embeddings (item_id, model, dim, vector) VALUES (?, 'm.gguf', 1, x'0000803f')",
+            [item_id],
         )
         store.db.execute(
-            "INSERT INTO inbox_entries (item_id, source, added_at) VALUES (?, 'import', '2024-01-01T00:00:00.000Z')",
+            "INSERT INTO inbox_entries (item_id, source, added_at) VALUES (?, 'import', "
+            "'2024-01-01T00:00:00.000Z')",
             [item_id],
         )
     delete_source(store, newer.id)
@@ -223,7 +240,9 @@ def test_derived_rows_of_removed_items_go_and_shared_ones_stay(store: Store, tmp
 
 
 def test_a_removal_that_fails_part_way_changes_nothing(store: Store, tmp_path: Path) -> None:
-    older, _ = drain(import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1)))
+    older, _ = drain(
+        import_archive(store, instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1))
+    )
     newer, _ = drain(import_archive(store, instagram_zip(tmp_path / "second.zip")))
     before = list(store.db.conn.iterdump())
     # A trigger that refuses the last step (deleting the source row) stands in for a full disk.
@@ -238,7 +257,10 @@ def test_a_removal_that_fails_part_way_changes_nothing(store: Store, tmp_path: P
 
 def test_cli_sources_remove_says_how_many_stay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = str(tmp_path / "base")
-    first, second = instagram_zip(tmp_path / "instagram.zip"), instagram_zip(tmp_path / "again.zip", stored=True)
+    first, second = (
+        instagram_zip(tmp_path / "instagram.zip"),
+        instagram_zip(tmp_path / "again.zip", stored=True),
+    )
     assert main(["--basedir", base, "import", str(first), str(second), "--json"]) == 0
     older, newer = (s["id"] for s in json.loads(capsys.readouterr().out)["sources"])
     assert main(["--basedir", base, "sources", "list"]) == 0
@@ -256,9 +278,11 @@ def test_cli_sources_remove_says_how_many_stay(tmp_path: Path, capsys: pytest.Ca
 # --- any sequence of imports and removals over three overlapping archives ---------------------
 
 POOL_MESSAGES, POOL_POSTS, POOL_COMMENTS = message_pool(9), post_pool(4), comment_pool(3)
-POOL = [("message", m[3]) for m in POOL_MESSAGES] + [("post", p[1]) for p in POOL_POSTS] + [
-    ("comment", c[1]) for c in POOL_COMMENTS
-]
+POOL = (
+    [("message", m[3]) for m in POOL_MESSAGES]
+    + [("post", p[1]) for p in POOL_POSTS]
+    + [("comment", c[1]) for c in POOL_COMMENTS]
+)
 
 # Archives of four or more of the 16 pool items overlap more often than not; imports are drawn
 # twice as often as removals so that most removals find other sources in place.
@@ -281,10 +305,20 @@ SAME = frozenset(range(len(POOL)))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@example(contents=(SAME, SAME, SAME), steps=[("import", 0), ("import", 1), ("remove", 1), ("remove", 0)])  # the issue
+@example(
+    contents=(SAME, SAME, SAME), steps=[("import", 0), ("import", 1), ("remove", 1), ("remove", 0)]
+)  # the issue
 @example(
     contents=(frozenset(range(10)), frozenset(range(16)), frozenset(range(5, 16))),
-    steps=[("import", 0), ("import", 1), ("import", 2), ("remove", 1), ("import", 1), ("remove", 2), ("remove", 0)],
+    steps=[
+        ("import", 0),
+        ("import", 1),
+        ("import", 2),
+        ("remove", 1),
+        ("import", 1),
+        ("remove", 2),
+        ("remove", 0),
+    ],
 )
 @given(contents=st.tuples(archive_contents, archive_contents, archive_contents), steps=operations)
 def test_items_present_are_the_union_of_the_remaining_sources_archives(
@@ -295,7 +329,10 @@ def test_items_present_are_the_union_of_the_remaining_sources_archives(
         # A photo of its own makes each zip a different file even when the texts are the same
         # (the same file imported twice is one source by design).
         paths = [
-            zip_files(root / f"export-{n}.zip", {**archive_of(chosen), f"media/other/{n}.jpg": bytes([0xFF, 0xD8, n])})
+            zip_files(
+                root / f"export-{n}.zip",
+                {**archive_of(chosen), f"media/other/{n}.jpg": bytes([0xFF, 0xD8, n])},
+            )
             for n, chosen in enumerate(contents)
         ]
         source_of: dict[int, int] = {}  # archive number -> its source id while imported
@@ -312,13 +349,18 @@ def test_items_present_are_the_union_of_the_remaining_sources_archives(
                 present = set(store.db.execute("SELECT kind, text FROM items").fetchall())
                 assert present == {POOL[i] for i in expected}
                 if action == "remove" and result is not None:
-                    assert (result.removed, result.kept) == (len(contents[n] - others), len(contents[n] & others))
+                    assert (result.removed, result.kept) == (
+                        len(contents[n] - others),
+                        len(contents[n] & others),
+                    )
                 for m, source_id in source_of.items():
                     held = [POOL[i][0] for i in contents[m]]
                     [row] = [s for s in list_sources(store) if s["id"] == source_id]
                     assert row["counts"] == {kind: held.count(kind) for kind in sorted(set(held))}
                 fans = {POOL_MESSAGES[i][0] for i in expected if i < len(POOL_MESSAGES)}
-                titles = {r[0] for r in store.db.execute("SELECT title FROM threads WHERE kind IN ('dm', 'group')")}
+                titles = {
+                    r[0] for r in store.db.execute("SELECT title FROM threads WHERE kind IN ('dm', 'group')")
+                }
                 assert titles == fans
                 assert count(store, "SELECT count(*) FROM items_fts") == len(expected)
             store.db.execute("INSERT INTO items_fts(items_fts) VALUES ('integrity-check')")

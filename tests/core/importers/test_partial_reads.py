@@ -13,7 +13,7 @@ from pathlib import Path
 
 from desktop.core.importers.archive import open_archive
 from desktop.core.importers.base import FileTally
-from desktop.core.importers.platforms import discord, generic, reddit, youtube
+from desktop.core.importers.platforms import discord, generic, reddit
 from desktop.core.importers.platforms._generic_util import iter_csv_rows, json_outline
 from desktop.core.importers.platforms.instagram import IMPORTER as INSTAGRAM
 from tests.core.importers import fixtures_meta as F
@@ -38,10 +38,16 @@ def test_csv_rows_on_both_sides_of_a_broken_record_are_read(tmp_path: Path) -> N
     path = make_folder(tmp_path / "x", {"comments.csv": BROKEN_MIDDLE}) / "comments.csv"
     tally = FileTally("comments.csv")
     with open_archive(path) as archive:
-        rows = [(number, row["id"], row["body"]) for number, row in iter_csv_rows(archive, archive.names[0], tally=tally)]
+        rows = [
+            (number, row["id"], row["body"])
+            for number, row in iter_csv_rows(archive, archive.names[0], tally=tally)
+        ]
     assert rows == [(1, "k1", "first"), (2, "k2", "second"), (3, "k4", "fourth"), (4, "k5", "fifth")]
     assert (tally.read, tally.lost, tally.places) == (4, 1, ["line 4"])
-    assert tally.message() == "Skipped 1 row of 'comments.csv' that is not valid CSV (line 4); read the other 4 rows."
+    assert (
+        tally.message()
+        == "Skipped 1 row of 'comments.csv' that is not valid CSV (line 4); read the other 4 rows."
+    )
 
 
 def test_reddit_keeps_the_comments_around_a_broken_one(tmp_path: Path) -> None:
@@ -51,7 +57,9 @@ def test_reddit_keeps_the_comments_around_a_broken_one(tmp_path: Path) -> None:
     assert [(i.external_id, i.text) for i in items if i.kind == "comment"] == [
         ("t1_k1", "first"), ("t1_k2", "second"), ("t1_k4", "fourth"), ("t1_k5", "fifth"),
     ]  # fmt: skip
-    assert warnings == ["Skipped 1 row of 'comments.csv' that is not valid CSV (line 4); read the other 4 rows."]
+    assert warnings == [
+        "Skipped 1 row of 'comments.csv' that is not valid CSV (line 4); read the other 4 rows."
+    ]
 
 
 def test_generic_csv_reads_past_a_broken_record(tmp_path: Path) -> None:
@@ -91,7 +99,9 @@ def test_discord_messages_json_cut_short_keeps_the_messages_before_the_cut(tmp_p
     cut = whole.index("lost to the cut")
     files[name] = whole[:cut]
     _, items, warnings = run(discord.IMPORTER, make_folder(tmp_path / "pkg", files))
-    assert [(i.thread_key, i.external_id, i.text) for i in items if i.thread_key == test_discord.SERVER_ID] == [
+    assert [
+        (i.thread_key, i.external_id, i.text) for i in items if i.thread_key == test_discord.SERVER_ID
+    ] == [
         (test_discord.SERVER_ID, "801", "happy new year"),
         (test_discord.SERVER_ID, "802", "and a second"),
     ]
@@ -111,7 +121,8 @@ def test_instagram_posts_cut_short_keep_the_posts_before_the_cut(tmp_path: Path)
     posts = [r for r in records if getattr(r, "kind", None) == "post" and r.extra.get("app") == "instagram"]
     assert [p.text for p in posts] == ["Great sem"]
     assert warnings == [
-        f"Skipped the rest of '{name}' from about byte {second + 20:,} of {second + 20:,}: it is not valid JSON "
+        f"Skipped the rest of '{name}' from about byte {second + 20:,} of {second + 20:,}: it is not valid "
+        "JSON "
         "(it may be damaged or cut short). Kept the 1 post read before that point."
     ]
 
@@ -126,7 +137,8 @@ def test_facebook_comments_in_an_unknown_layout_are_named_in_a_warning(tmp_path:
     _, records, warnings = F.run_import(FACEBOOK, F.write_zip(tmp_path / "fb.zip", files))
     assert len([r for r in records if getattr(r, "kind", None) == "comment"]) == 1
     assert warnings == [
-        "Skipped 'your_facebook_activity/comments_and_reactions/comments_and_reactions.json': it holds comments, "
+        "Skipped 'your_facebook_activity/comments_and_reactions/comments_and_reactions.json': it holds "
+        "comments, "
         "but in a layout Understudy does not know yet."
     ]
 
@@ -139,8 +151,14 @@ def test_json_outline_finds_keys_past_the_first_megabyte_and_respects_its_budget
     path.write_bytes(data)
     with open_archive(path) as archive:
         whole = json_outline(archive, "big.json", budget=4 * 1024 * 1024)
-        assert (whole.kind, whole.keys, whole.complete) == ("object", ["Ads and data", "Comment", "Direct Message"], True)
-        early = json_outline(archive, "big.json", budget=4 * 1024 * 1024, enough=lambda keys: keys[-1] == "Comment")
+        assert (whole.kind, whole.keys, whole.complete) == (
+            "object",
+            ["Ads and data", "Comment", "Direct Message"],
+            True,
+        )
+        early = json_outline(
+            archive, "big.json", budget=4 * 1024 * 1024, enough=lambda keys: keys[-1] == "Comment"
+        )
         assert (early.keys, early.complete) == (["Ads and data", "Comment"], False)
         short = json_outline(archive, "big.json", budget=64 * 1024)
         assert (short.kind, short.keys, short.complete) == ("object", ["Ads and data"], False)
@@ -156,4 +174,7 @@ def test_a_lone_discord_messages_json_is_recognised_whatever_its_key_order(tmp_p
         found = discord.IMPORTER.detect(archive)
     assert found is not None and found.platform == "discord"
     _, items, warnings = run(discord.IMPORTER, path)
-    assert ([(i.external_id, i.text) for i in items], warnings) == ([("901", "hey"), ("902", "you there?")], [])
+    assert ([(i.external_id, i.text) for i in items], warnings) == (
+        [("901", "hey"), ("902", "you there?")],
+        [],
+    )

@@ -40,22 +40,35 @@ def tweet(id_str: str, day: int, text: str, reply_to: str | None = None) -> dict
 
 def dm(id_str: str, sender: str, text: str, when: str) -> dict[str, object]:
     recipient = FAN_ID if sender == OWNER_ID else OWNER_ID
-    return {"messageCreate": {"id": id_str, "senderId": sender, "recipientId": recipient, "text": text, "createdAt": when}}
+    return {
+        "messageCreate": {
+            "id": id_str,
+            "senderId": sender,
+            "recipientId": recipient,
+            "text": text,
+            "createdAt": when,
+        }
+    }
 
 
 def x_archive(path: Path, tweet_count: int = 2) -> Path:
     """A small X export: two tweets (or many) and one DM thread where the fan's last message is unanswered."""
-    tweets = [tweet(str(1000 + i), 1 + i % 28, f"Tweet number {i} about training") for i in range(tweet_count)]
+    tweets = [
+        tweet(str(1000 + i), 1 + i % 28, f"Tweet number {i} about training") for i in range(tweet_count)
+    ]
     messages = [  # newest first, as X writes them
         dm("93", FAN_ID, "and what protein do you use?", "2024-11-10T10:09:00.000Z"),
         dm("92", OWNER_ID, "thank you so much!", "2024-11-10T10:05:00.000Z"),
         dm("91", FAN_ID, "love your videos!", "2024-11-10T10:00:00.000Z"),
     ]
     files = {
-        "data/account.js": ytd("account", [{"account": {"accountId": OWNER_ID, "username": "me", "accountDisplayName": "Me"}}]),
+        "data/account.js": ytd(
+            "account", [{"account": {"accountId": OWNER_ID, "username": "me", "accountDisplayName": "Me"}}]
+        ),
         "data/tweets.js": ytd("tweets", tweets),
         "data/direct-messages.js": ytd(
-            "direct_messages", [{"dmConversation": {"conversationId": f"{OWNER_ID}-{FAN_ID}", "messages": messages}}]
+            "direct_messages",
+            [{"dmConversation": {"conversationId": f"{OWNER_ID}-{FAN_ID}", "messages": messages}}],
         ),
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -97,7 +110,8 @@ def test_x_archive_lands_with_counts_exchanges_and_inbox_candidates(store: Store
     assert steps[-1].done == steps[-1].total > 0
     pair = store.db.execute(
         """SELECT incoming.text, reply.text FROM exchanges
-           JOIN items AS incoming ON incoming.id = incoming_item_id JOIN items AS reply ON reply.id = reply_item_id"""
+           JOIN items AS incoming ON incoming.id = incoming_item_id
+           JOIN items AS reply ON reply.id = reply_item_id"""
     ).fetchall()
     assert pair == [("love your videos!", "thank you so much!")]
     [source] = list_sources(store)
@@ -175,17 +189,34 @@ def test_cli_import_json_and_sources(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["--basedir", base, "import", str(path), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     [source] = printed["sources"]
-    for key in ("id", "platform", "items", "posts", "comments", "messages", "threads", "exchanges",
-                "inbox_candidates", "warnings"):
+    for key in (
+        "id",
+        "platform",
+        "items",
+        "posts",
+        "comments",
+        "messages",
+        "threads",
+        "exchanges",
+        "inbox_candidates",
+        "warnings",
+    ):
         assert key in source
-    assert (source["items"], source["messages"], source["exchanges"], source["inbox_candidates"]) == (5, 3, 1, 1)
+    assert (source["items"], source["messages"], source["exchanges"], source["inbox_candidates"]) == (
+        5,
+        3,
+        1,
+        1,
+    )
     assert main(["--basedir", base, "sources", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sources"][0]["platform"] == "twitter"
     assert main(["--basedir", base, "sources", "remove", str(source["id"])]) == 0
     assert "Removed source" in capsys.readouterr().out
 
 
-def test_cli_failed_import_exits_non_zero_with_the_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_failed_import_exits_non_zero_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "export.zip"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     assert main(["--basedir", str(tmp_path / "base"), "import", str(broken)]) == 1
@@ -225,7 +256,8 @@ def test_whatsapp_owner_is_asked_once_then_remembered(store: Store, tmp_path: Pa
     other = tmp_path / "other" / "_chat.txt"
     other.parent.mkdir()
     other.write_text(
-        "[13/01/2024, 09:00:00] Dan: hi Ben!\n[13/01/2024, 09:01:00] Ben: hey Dan\n[13/01/2024, 09:02:00] Eve: hello\n",
+        "[13/01/2024, 09:00:00] Dan: hi Ben!\n[13/01/2024, 09:01:00] Ben: hey Dan\n[13/01/2024, 09:02:00] "
+        "Eve: hello\n",
         encoding="utf-8",
     )
     second, _ = drain(import_archive(store, other))  # no --me: the remembered name is used

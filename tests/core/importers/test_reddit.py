@@ -16,18 +16,20 @@ BOM = "\ufeff"
 POSTS_1 = (
     BOM + "id,permalink,date,ip,subreddit,gildings,title,url,body\n"
     "abc1,https://www.reddit.com/r/climbing/comments/abc1/first/,2024-01-12 17:29:56 UTC,,climbing,0,"
-    "My first send,https://www.reddit.com/r/climbing/comments/abc1/first/,\"Finally did it!\n\nThanks all 🧗\"\n"
+    'My first send,https://www.reddit.com/r/climbing/comments/abc1/first/,"Finally did it!\n\nThanks all '
+    '🧗"\n'
 )
 POSTS_2 = (
     BOM + "id,permalink,date,ip,subreddit,gildings,title,url,body\n"
     "abc2,https://www.reddit.com/r/climbing/comments/abc2/link/,2024-02-01 08:00:00 UTC,,climbing,0,"
     "A link post,https://example.com/video,\n"
-    "abc3,https://www.reddit.com/r/climbing/comments/abc3/gone/,2024-02-02 08:00:00 UTC,,climbing,0,,,[removed]\n"
+    "abc3,https://www.reddit.com/r/climbing/comments/abc3/gone/,2024-02-02 08:00:00 "
+    "UTC,,climbing,0,,,[removed]\n"
 )
 COMMENTS = (
     BOM + "id,permalink,date,ip,subreddit,gildings,link,parent,body,media\n"
     "k1,https://www.reddit.com/r/climbing/comments/zz9/x/k1/,2024-01-13 10:00:00 UTC,,climbing,0,"
-    "https://www.reddit.com/r/climbing/comments/zz9/x/,,\"Top-level reply,\nwith \"\"quotes\"\"\",\n"
+    'https://www.reddit.com/r/climbing/comments/zz9/x/,,"Top-level reply,\nwith ""quotes""",\n'
     "k2,https://www.reddit.com/r/climbing/comments/zz9/x/k2/,2024-01-13 11:00:00 UTC,,climbing,0,"
     "https://www.reddit.com/r/climbing/comments/zz9/x/,j7,Nested reply,\n"
     "k3,https://www.reddit.com/r/climbing/comments/zz9/x/k3/,2024-01-13 12:00:00 UTC,,climbing,0,"
@@ -36,13 +38,16 @@ COMMENTS = (
 MESSAGES = (
     BOM + "id,permalink,thread_id,date,ip,from,to,subject,body\n"
     "m2,https://www.reddit.com/message/messages/m2,m1,2023-05-02 09:00:00 UTC,,climber_me,fan42,re: beta,"
-    "\"Use the left hold.\nGood luck!\"\n"
-    "m1,https://www.reddit.com/message/messages/m1,,2023-05-01 09:00:00 UTC,,fan42,climber_me,beta,Any tips?\n"
+    '"Use the left hold.\nGood luck!"\n'
+    "m1,https://www.reddit.com/message/messages/m1,,2023-05-01 09:00:00 UTC,,fan42,climber_me,beta,Any "
+    "tips?\n"
 )
 MESSAGES_ARCHIVE = (
     "id,permalink,thread_id,date,ip,from,to,subject,body\n"
-    "m1,https://www.reddit.com/message/messages/m1,,2023-05-01 09:00:00 UTC,,fan42,climber_me,beta,Any tips?\n"
-    "m9,https://www.reddit.com/message/messages/m9,,2022-01-01 00:00:00 UTC,,other_user,climber_me,hello,Hi there\n"
+    "m1,https://www.reddit.com/message/messages/m1,,2023-05-01 09:00:00 UTC,,fan42,climber_me,beta,Any "
+    "tips?\n"
+    "m9,https://www.reddit.com/message/messages/m9,,2022-01-01 00:00:00 UTC,,other_user,climber_me,hello,Hi "
+    "there\n"
 )
 CHAT = (
     "message_id,created_at,updated_at,username,message,thread_parent_message_id,channel_url,subreddit,"
@@ -74,7 +79,9 @@ def export(statistics: bool = True) -> dict[str, str]:
 
 
 def test_full_export_from_zip_folder_and_top_folder(tmp_path: Path) -> None:
-    nested = make_zip(tmp_path / "nested.zip", {f"export_climber_me_20240301/{k}": v for k, v in export().items()})
+    nested = make_zip(
+        tmp_path / "nested.zip", {f"export_climber_me_20240301/{k}": v for k, v in export().items()}
+    )
     for path in [*zip_and_folder(tmp_path, export()), nested]:
         found = detect(IMPORTER, path)
         assert (found.platform, found.version, found.confidence) == ("reddit", "gdpr-csv", 0.95)
@@ -97,12 +104,31 @@ def test_full_export_from_zip_folder_and_top_folder(tmp_path: Path) -> None:
             ("t4_m1", "beta", "dm", ("fan42", "climber_me")),
             ("t4_m9", "hello", "dm", ("other_user", "climber_me")),
         ]
-        assert [(m.external_id, m.author, m.is_owner, m.thread_key, m.text, m.created_at, m.reply_to) for m in messages] == [
+        assert [
+            (m.external_id, m.author, m.is_owner, m.thread_key, m.text, m.created_at, m.reply_to)
+            for m in messages
+        ] == [
             ("t4_m1", "fan42", False, "t4_m1", "Any tips?", utc(2023, 5, 1, 9), None),
-            ("t4_m2", "climber_me", True, "t4_m1", "Use the left hold.\nGood luck!", utc(2023, 5, 2, 9), None),
+            (
+                "t4_m2",
+                "climber_me",
+                True,
+                "t4_m1",
+                "Use the left hold.\nGood luck!",
+                utc(2023, 5, 2, 9),
+                None,
+            ),
             ("t4_m9", "other_user", False, "t4_m9", "Hi there", utc(2022, 1, 1), None),
             ("c1", "pal", False, "chat:sendbird_group_channel_1", "yo", utc(2023, 6, 1, 10), None),
-            ("c2", "climber_me", True, "chat:sendbird_group_channel_1", "hey pal", utc(2023, 6, 1, 10, 5), "c1"),
+            (
+                "c2",
+                "climber_me",
+                True,
+                "chat:sendbird_group_channel_1",
+                "hey pal",
+                utc(2023, 6, 1, 10, 5),
+                "c1",
+            ),
         ]
 
 
@@ -120,12 +146,17 @@ def test_posts_alone_need_no_owner(tmp_path: Path) -> None:
     path = make_folder(tmp_path / "x", {"comments.csv": COMMENTS}) / "comments.csv"
     assert detect(IMPORTER, path).confidence == 0.9
     _, items, _ = run(IMPORTER, path)
-    assert [(i.external_id, i.author, i.is_owner) for i in items] == [("t1_k1", "me", True), ("t1_k2", "me", True)]
+    assert [(i.external_id, i.author, i.is_owner) for i in items] == [
+        ("t1_k1", "me", True),
+        ("t1_k2", "me", True),
+    ]
 
 
 def test_malformed_csv_is_skipped_with_a_warning(tmp_path: Path) -> None:
     files = export()
-    files["posts_2.csv"] = "id,permalink,date,ip,subreddit,gildings,title,url,body\nx,y,\"2024-01-01 00:00:00 UTC\0,,,,,\n"
+    files["posts_2.csv"] = (
+        'id,permalink,date,ip,subreddit,gildings,title,url,body\nx,y,"2024-01-01 00:00:00 UTC\0,,,,,\n'
+    )
     files["comments.csv"] = COMMENTS.replace("2024-01-13 11:00:00 UTC", "yesterday")
     threads, items, warnings = run(IMPORTER, make_folder(tmp_path / "x", files))
     assert [i.external_id for i in items if i.kind == "post"] == ["t3_abc1"]
@@ -136,7 +167,8 @@ def test_malformed_csv_is_skipped_with_a_warning(tmp_path: Path) -> None:
 
 def test_detection_rejects_linkedin_messages_and_foreign_files(tmp_path: Path) -> None:
     linkedin = {
-        "messages.csv": "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE URLS,"
+        "messages.csv": "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,RECIPIENT PROFILE "
+        "URLS,"
         "DATE,SUBJECT,CONTENT,FOLDER\n"
     }
     assert detect(IMPORTER, make_zip(tmp_path / "li.zip", linkedin)) is None

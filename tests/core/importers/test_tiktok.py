@@ -23,31 +23,58 @@ def utc(*args: int) -> datetime:
 
 def new_schema() -> dict:
     return {
-        "Your Activity": {"Watch History": {"VideoList": [{"Date": "2025-01-01 00:00:00", "Link": "https://x"}]}},
+        "Your Activity": {
+            "Watch History": {"VideoList": [{"Date": "2025-01-01 00:00:00", "Link": "https://x"}]}
+        },
         "Profile": {"Profile Info": {"ProfileMap": {"userName": OWNER, "bioDescription": "hi"}}},
-        "Comment": {"Comments": {"CommentsList": [
-            {"date": "2025-05-01 23:16:38", "comment": "so good 😍", "photo": "N/A", "url": ""},
-            {"date": "2025-05-02 10:00:00", "comment": "", "photo": "N/A", "url": ""},
-        ]}},
-        "Post": {"Posts": {"VideoList": [
-            {"Date": "2025-01-26 15:50:46", "Link": "https://v16.tiktokcdn.com/a", "Likes": "58",
-             "WhoCanView": "Everyone", "Title": "My first bake #sourdough"},
-            {"Date": "2025-01-27 15:50:46", "Link": "https://v16.tiktokcdn.com/b\nhttps://v16.tiktokcdn.com/c",
-             "Likes": "2", "Title": "N/A"},
-        ]}},
-        "Direct Message": {"Direct Messages": {"ChatHistory": {
-            "Chat History with fan_one:": [  # newest first
-                {"Date": "2025-09-19 22:05:00", "From": OWNER, "Content": "thank you!!"},
-                {"Date": "2025-09-19 22:04:00", "From": "fan_one", "Content": "https://www.tiktokv.com/share/video/1/"},
-                {"Date": "2025-09-19 22:03:02", "From": "fan_one", "Content": "love your videos"},
-            ],
-            "Group_Chat_7000000000000000001": [  # oldest first
-                {"Date": "2025-09-01 10:00:00", "From": "fan_one", "Content": "hi all"},
-                {"Date": "2025-09-01 10:01:00", "From": "fan_two", "Content": "hey"},
-                {"Date": "2025-09-01 10:02:00", "From": OWNER, "Content": "hey hey"},
-            ],
-            "Chat History with quiet:": None,
-        }}},
+        "Comment": {
+            "Comments": {
+                "CommentsList": [
+                    {"date": "2025-05-01 23:16:38", "comment": "so good 😍", "photo": "N/A", "url": ""},
+                    {"date": "2025-05-02 10:00:00", "comment": "", "photo": "N/A", "url": ""},
+                ]
+            }
+        },
+        "Post": {
+            "Posts": {
+                "VideoList": [
+                    {
+                        "Date": "2025-01-26 15:50:46",
+                        "Link": "https://v16.tiktokcdn.com/a",
+                        "Likes": "58",
+                        "WhoCanView": "Everyone",
+                        "Title": "My first bake #sourdough",
+                    },
+                    {
+                        "Date": "2025-01-27 15:50:46",
+                        "Link": "https://v16.tiktokcdn.com/b\nhttps://v16.tiktokcdn.com/c",
+                        "Likes": "2",
+                        "Title": "N/A",
+                    },
+                ]
+            }
+        },
+        "Direct Message": {
+            "Direct Messages": {
+                "ChatHistory": {
+                    "Chat History with fan_one:": [  # newest first
+                        {"Date": "2025-09-19 22:05:00", "From": OWNER, "Content": "thank you!!"},
+                        {
+                            "Date": "2025-09-19 22:04:00",
+                            "From": "fan_one",
+                            "Content": "https://www.tiktokv.com/share/video/1/",
+                        },
+                        {"Date": "2025-09-19 22:03:02", "From": "fan_one", "Content": "love your videos"},
+                    ],
+                    "Group_Chat_7000000000000000001": [  # oldest first
+                        {"Date": "2025-09-01 10:00:00", "From": "fan_one", "Content": "hi all"},
+                        {"Date": "2025-09-01 10:01:00", "From": "fan_two", "Content": "hey"},
+                        {"Date": "2025-09-01 10:02:00", "From": OWNER, "Content": "hey hey"},
+                    ],
+                    "Chat History with quiet:": None,
+                }
+            }
+        },
         "Tiktok Live": {"Go Live History": {"GoLiveList": None}},
     }
 
@@ -56,12 +83,30 @@ def old_schema() -> dict:
     return {
         "Activity": {"Like List": {"ItemFavoriteList": None}},
         "Profile": {"Profile Information": {"ProfileMap": {"userName": OWNER}}},
-        "Comment": {"Comments": {"CommentsList": [{"Date": "2021-03-04 12:34:56", "Comment": "old comment"}]}},
-        "Video": {"Videos": {"VideoList": [{"Date": "2021-03-05 08:00:00", "Link": "https://x", "Likes": "1",
-                                            "Title": "old video caption"}]}},
-        "Direct Messages": {"Chat History": {"ChatHistory": {
-            "Chat History with pal:": [{"Date": "2021-03-06 09:00:00", "From": "pal", "Content": "yo"}],
-        }}},
+        "Comment": {
+            "Comments": {"CommentsList": [{"Date": "2021-03-04 12:34:56", "Comment": "old comment"}]}
+        },
+        "Video": {
+            "Videos": {
+                "VideoList": [
+                    {
+                        "Date": "2021-03-05 08:00:00",
+                        "Link": "https://x",
+                        "Likes": "1",
+                        "Title": "old video caption",
+                    }
+                ]
+            }
+        },
+        "Direct Messages": {
+            "Chat History": {
+                "ChatHistory": {
+                    "Chat History with pal:": [
+                        {"Date": "2021-03-06 09:00:00", "From": "pal", "Content": "yo"}
+                    ],
+                }
+            }
+        },
     }
 
 
@@ -116,7 +161,10 @@ def test_json_2024(tmp_path: Path, layout: str) -> None:
 
 
 def check_new_schema(threads: list[ThreadRecord], items: list[ItemRecord]) -> None:
-    assert [(t.key, t.kind) for t in threads] == [("chat:fan_one", "dm"), ("chat:Group_Chat_7000000000000000001", "group")]
+    assert [(t.key, t.kind) for t in threads] == [
+        ("chat:fan_one", "dm"),
+        ("chat:Group_Chat_7000000000000000001", "group"),
+    ]
     assert [(i.kind, i.text, i.is_owner) for i in items] == [
         ("post", "My first bake #sourdough", True),
         ("comment", "so good 😍", True),
@@ -146,7 +194,10 @@ def ads_first(entries: int) -> dict:
 @pytest.mark.parametrize("layout", ["zip", "file", "renamed file"])
 def test_json_2025_detected_when_its_markers_sit_past_1_mb(tmp_path: Path, layout: str) -> None:
     raw = json.dumps(ads_first(12_000), ensure_ascii=False, indent=2).encode()
-    markers = [raw.find(key) for key in (b'"Your Activity"', b'"Direct Message"', b'"Comment"', b'"Post"', b'"Profile"')]
+    markers = [
+        raw.find(key)
+        for key in (b'"Your Activity"', b'"Direct Message"', b'"Comment"', b'"Post"', b'"Profile"')
+    ]
     assert min(markers) > 1_000_000
     threads, items, warnings, version = run(json_export(tmp_path, raw, layout))
     assert version == "json-2024" and warnings == []
@@ -159,7 +210,10 @@ def test_a_file_cut_short_keeps_everything_read_before_the_cut(tmp_path: Path) -
     path = tmp_path / "user_data_tiktok.json"
     path.write_bytes(raw[:cut])
     threads, items, warnings, version = run(path)
-    assert [(t.key, t.kind) for t in threads] == [("chat:fan_one", "dm"), ("chat:Group_Chat_7000000000000000001", "group")]
+    assert [(t.key, t.kind) for t in threads] == [
+        ("chat:fan_one", "dm"),
+        ("chat:Group_Chat_7000000000000000001", "group"),
+    ]
     assert [(i.kind, i.text) for i in items] == [
         ("post", "My first bake #sourdough"),
         ("comment", "so good 😍"),
@@ -169,7 +223,8 @@ def test_a_file_cut_short_keeps_everything_read_before_the_cut(tmp_path: Path) -
         ("message", "hey"),
     ]
     assert warnings == [
-        f"Skipped the rest of 'user_data_tiktok.json' from about byte {cut:,} of {cut:,}: it is not valid JSON "
+        f"Skipped the rest of 'user_data_tiktok.json' from about byte {cut:,} of {cut:,}: it is not valid "
+        "JSON "
         "(it may be damaged or cut short). Kept the 9 entries read before that point."
     ]
 
@@ -179,7 +234,9 @@ def test_ids_are_stable_across_exports(tmp_path: Path) -> None:
     first.parent.mkdir()
     first.write_text(json.dumps(new_schema()))
     later = new_schema()
-    later["Comment"]["Comments"]["CommentsList"].insert(0, {"date": "2025-06-01 00:00:00", "comment": "newer"})
+    later["Comment"]["Comments"]["CommentsList"].insert(
+        0, {"date": "2025-06-01 00:00:00", "comment": "newer"}
+    )
     second = tmp_path / "b" / "user_data_tiktok.json"
     second.parent.mkdir()
     second.write_text(json.dumps(later))
@@ -220,7 +277,8 @@ def txt_files() -> dict[str, bytes]:
             "Date: 2021-08-13 01:23:45 UTC\nComment: first comment\nPhoto: N/A\nUrl: \n\n"
             "Date: 2021-08-14 01:23:45 UTC\nComment: two lines\nsecond line\n"
         ).encode(),
-        base + "Posts/Post.txt": b"Date: 2021-08-10 10:00:00\nLink: https://v16.x/1\nLikes: 3\nTitle: txt caption\n",
+        base + "Posts/Post.txt": b"Date: 2021-08-10 10:00:00\nLink: https://v16.x/1\nLikes: 3\nTitle: txt "
+        b"caption\n",
         base + "Direct Messages/Direct Messages.txt": (
             ">>> Chat History with fan_one::\n"
             f"2021-08-15 10:00:05 {OWNER}: replying now\n"
@@ -249,7 +307,9 @@ def test_txt_export(tmp_path: Path, layout: str) -> None:
 
 
 def test_txt_localized_comments(tmp_path: Path) -> None:
-    path = write_folder(tmp_path / "t", {"TikTok/Reacties/Reacties.txt": b"Datum: 2026-03-29 00:59:59 UTC\nReactie: hoi\n"})
+    path = write_folder(
+        tmp_path / "t", {"TikTok/Reacties/Reacties.txt": b"Datum: 2026-03-29 00:59:59 UTC\nReactie: hoi\n"}
+    )
     _, items, _, _ = run(path)
     assert [(i.text, i.created_at) for i in items] == [("hoi", utc(2026, 3, 29, 0, 59, 59))]
 

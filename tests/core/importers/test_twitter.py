@@ -23,7 +23,9 @@ def utc(*args: int) -> datetime:
 
 
 def ytd(name: str, part: int, data: object, trailing: str = "") -> bytes:
-    return f"window.YTD.{name}.part{part} = {json.dumps(data, indent=2, ensure_ascii=False)}{trailing}".encode()
+    return (
+        f"window.YTD.{name}.part{part} = {json.dumps(data, indent=2, ensure_ascii=False)}{trailing}".encode()
+    )
 
 
 def tweet(id_str: str, created: str, text: str, **extra: object) -> dict:
@@ -86,7 +88,8 @@ def modern_files() -> dict[str, bytes]:
                 "createdAt": "2024-04-06T20:02:23.000Z",
                 "updatedAt": "2024-04-06T20:02:23.000Z",
                 "core": {
-                    "text": "This is a long note tweet that Twitter cut short in the archive because it was far too long "
+                    "text": "This is a long note tweet that Twitter cut short in the archive because it was "
+                    "far too long "
                     "to fit, so here is the rest: https://t.co/full",
                     "urls": [{"shortUrl": "https://t.co/full", "expandedUrl": "https://example.com/full"}],
                     "mentions": [],
@@ -132,7 +135,9 @@ def modern_files() -> dict[str, bytes]:
                     {
                         "messageCreate": {
                             "recipientId": OWNER,
-                            "urls": [{"url": "https://t.co/q", "expanded": "https://example.com/q", "display": "x"}],
+                            "urls": [
+                                {"url": "https://t.co/q", "expanded": "https://example.com/q", "display": "x"}
+                            ],
                             "text": "Hi! Can we meet Friday? https://t.co/q",
                             "mediaUrls": [],
                             "senderId": FRIEND,
@@ -173,9 +178,27 @@ def modern_files() -> dict[str, bytes]:
                             "createdAt": "2022-02-02T10:00:01.000Z",
                         }
                     },
-                    {"conversationNameUpdate": {"initiatingUserId": FRIEND, "name": "Crew", "createdAt": "x"}},
-                    {"joinConversation": {"initiatingUserId": FRIEND, "participantsSnapshot": [], "createdAt": "x"}},
-                    {"participantsJoin": {"initiatingUserId": FRIEND, "userIds": ["44", OWNER], "createdAt": "x"}},
+                    {
+                        "conversationNameUpdate": {
+                            "initiatingUserId": FRIEND,
+                            "name": "Crew",
+                            "createdAt": "x",
+                        }
+                    },
+                    {
+                        "joinConversation": {
+                            "initiatingUserId": FRIEND,
+                            "participantsSnapshot": [],
+                            "createdAt": "x",
+                        }
+                    },
+                    {
+                        "participantsJoin": {
+                            "initiatingUserId": FRIEND,
+                            "userIds": ["44", OWNER],
+                            "createdAt": "x",
+                        }
+                    },
                     {
                         "messageCreate": {
                             "text": "hey crew",
@@ -345,7 +368,7 @@ def test_dm_owner_unknown(tmp_path: Path) -> None:
 
 def test_malformed_file_is_skipped_with_warning(tmp_path: Path) -> None:
     files = modern_files()
-    files["data/tweets-part1.js"] = b"window.YTD.tweets.part1 = [ {\"tweet\": {\"id_str\": "
+    files["data/tweets-part1.js"] = b'window.YTD.tweets.part1 = [ {"tweet": {"id_str": '
     path = write_zip(tmp_path / "x.zip", files)
     _, items, warnings = run(path)
     assert len(warnings) == 1 and "data/tweets-part1.js" in warnings[0]
@@ -367,7 +390,10 @@ def test_not_claimed(tmp_path: Path) -> None:
     garbage.write_bytes(bytes(range(256)) * 10)
     other = write_zip(
         tmp_path / "meta.zip",
-        {"messages/inbox/a/message_1.json": b'{"participants": [], "messages": []}', "data/x.js": b"var a = 1;"},
+        {
+            "messages/inbox/a/message_1.json": b'{"participants": [], "messages": []}',
+            "data/x.js": b"var a = 1;",
+        },
     )
     telegram = tmp_path / "result.json"
     telegram.write_text('{"name": "x", "type": "personal_chat", "id": 1, "messages": []}')
@@ -389,18 +415,43 @@ def test_long_reply_is_completed_from_its_note_without_the_leading_mentions(tmp_
             in_reply_to_screen_name="alpha",
         ),
         # Same second, another long tweet: the right note must be picked by text, not by time alone.
-        tweet("1855000000000000101", "Sat Apr 06 20:02:23 +0000 2024", "A different long post that was also cut… https://t.co/o"),
+        tweet(
+            "1855000000000000101",
+            "Sat Apr 06 20:02:23 +0000 2024",
+            "A different long post that was also cut… https://t.co/o",
+        ),
         # A link near the start: t.co in the tweet, the expanded URL in the note.
-        tweet("1855000000000000102", "Sat Apr 06 20:02:23 +0000 2024", "Route https://t.co/r1 then the long part… https://t.co/p"),
+        tweet(
+            "1855000000000000102",
+            "Sat Apr 06 20:02:23 +0000 2024",
+            "Route https://t.co/r1 then the long part… https://t.co/p",
+        ),
     ]
     notes = [
-        {"noteTweet": {"noteTweetId": "1", "createdAt": "2024-04-06T20:02:23.000Z",
-                       "core": {"text": "A different long post that was also cut short, now whole", "urls": []}}},
-        {"noteTweet": {"noteTweetId": "2", "createdAt": "2024-04-06T20:02:23.000Z",
-                       "core": {"text": rest + " (end)", "urls": [], "mentions": []}}},
-        {"noteTweet": {"noteTweetId": "3", "createdAt": "2024-04-06T20:02:23.000Z",
-                       "core": {"text": "Route https://t.co/r1 then the long part, in full",
-                                "urls": [{"shortUrl": "https://t.co/r1", "expandedUrl": "https://example.com/r"}]}}},
+        {
+            "noteTweet": {
+                "noteTweetId": "1",
+                "createdAt": "2024-04-06T20:02:23.000Z",
+                "core": {"text": "A different long post that was also cut short, now whole", "urls": []},
+            }
+        },
+        {
+            "noteTweet": {
+                "noteTweetId": "2",
+                "createdAt": "2024-04-06T20:02:23.000Z",
+                "core": {"text": rest + " (end)", "urls": [], "mentions": []},
+            }
+        },
+        {
+            "noteTweet": {
+                "noteTweetId": "3",
+                "createdAt": "2024-04-06T20:02:23.000Z",
+                "core": {
+                    "text": "Route https://t.co/r1 then the long part, in full",
+                    "urls": [{"shortUrl": "https://t.co/r1", "expandedUrl": "https://example.com/r"}],
+                },
+            }
+        },
     ]
     files = {
         "data/account.js": ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}]),
@@ -420,16 +471,45 @@ def test_long_reply_is_completed_from_its_note_without_the_leading_mentions(tmp_
 
 def test_welcome_message_dms_are_imported(tmp_path: Path) -> None:
     """Issue 18 item 8: a business account's welcome message is a ``welcomeMessageCreate`` event."""
-    dms = [{"dmConversation": {"conversationId": f"{FRIEND}-{OWNER}", "messages": [
-        {"messageCreate": {"recipientId": OWNER, "text": "thanks, what sizes?", "senderId": FRIEND,
-                           "id": "1600000000000000003", "createdAt": "2023-01-01T10:02:00.000Z"}},
-        {"welcomeMessageCreate": {"recipientId": FRIEND, "reactions": [], "urls": [], "mediaUrls": [],
-                                  "text": "Welcome to the shop! Ask me anything &amp; I'll reply.",
-                                  "senderId": OWNER, "id": "1600000000000000002",
-                                  "createdAt": "2023-01-01T10:01:00.000Z"}},
-        {"messageCreate": {"recipientId": OWNER, "text": "hi", "senderId": FRIEND,
-                           "id": "1600000000000000001", "createdAt": "2023-01-01T10:00:00.000Z"}},
-    ]}}]
+    dms = [
+        {
+            "dmConversation": {
+                "conversationId": f"{FRIEND}-{OWNER}",
+                "messages": [
+                    {
+                        "messageCreate": {
+                            "recipientId": OWNER,
+                            "text": "thanks, what sizes?",
+                            "senderId": FRIEND,
+                            "id": "1600000000000000003",
+                            "createdAt": "2023-01-01T10:02:00.000Z",
+                        }
+                    },
+                    {
+                        "welcomeMessageCreate": {
+                            "recipientId": FRIEND,
+                            "reactions": [],
+                            "urls": [],
+                            "mediaUrls": [],
+                            "text": "Welcome to the shop! Ask me anything &amp; I'll reply.",
+                            "senderId": OWNER,
+                            "id": "1600000000000000002",
+                            "createdAt": "2023-01-01T10:01:00.000Z",
+                        }
+                    },
+                    {
+                        "messageCreate": {
+                            "recipientId": OWNER,
+                            "text": "hi",
+                            "senderId": FRIEND,
+                            "id": "1600000000000000001",
+                            "createdAt": "2023-01-01T10:00:00.000Z",
+                        }
+                    },
+                ],
+            }
+        }
+    ]
     files = {
         "data/account.js": ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}]),
         "data/direct-messages.js": ytd("direct_messages", 0, dms),
@@ -447,15 +527,27 @@ def test_self_reply_is_a_post_linked_to_its_parent(tmp_path: Path) -> None:
     """The rule shared with Mastodon and Bluesky: a reply to the creator's own item is a post."""
     tweets = [
         tweet("1855000000000000201", "Sat Nov 09 12:00:00 +0000 2024", "thread 1/2"),
-        tweet("1855000000000000202", "Sat Nov 09 12:01:00 +0000 2024", "thread 2/2",
-              in_reply_to_status_id_str="1855000000000000201", in_reply_to_user_id_str=OWNER,
-              in_reply_to_screen_name="creator"),
-        tweet("1855000000000000203", "Sat Nov 09 12:02:00 +0000 2024", "@fan thanks!",
-              in_reply_to_status_id_str="1855000000000000111", in_reply_to_user_id_str="5",
-              in_reply_to_screen_name="fan"),
+        tweet(
+            "1855000000000000202",
+            "Sat Nov 09 12:01:00 +0000 2024",
+            "thread 2/2",
+            in_reply_to_status_id_str="1855000000000000201",
+            in_reply_to_user_id_str=OWNER,
+            in_reply_to_screen_name="creator",
+        ),
+        tweet(
+            "1855000000000000203",
+            "Sat Nov 09 12:02:00 +0000 2024",
+            "@fan thanks!",
+            in_reply_to_status_id_str="1855000000000000111",
+            in_reply_to_user_id_str="5",
+            in_reply_to_screen_name="fan",
+        ),
     ]
     account = ytd("account", 0, [{"account": {"accountId": OWNER, "username": "creator"}}])
-    with_account = write_zip(tmp_path / "x.zip", {"data/tweets.js": ytd("tweets", 0, tweets), "data/account.js": account})
+    with_account = write_zip(
+        tmp_path / "x.zip", {"data/tweets.js": ytd("tweets", 0, tweets), "data/account.js": account}
+    )
     # Without account.js or a manifest the owner is known only by the screen name given with --me.
     alone = write_zip(tmp_path / "y.zip", {"data/tweets.js": ytd("tweets", 0, tweets)})
     for path, me in ((with_account, None), (alone, "@creator")):

@@ -44,7 +44,7 @@ ANDROID_DM = (
     "13/01/2020, 18:04 - Ben: IMG-20200113-WA0001.jpg (file attached)\n"
     "look at this\n"
     "13/01/2020, 18:05 - Anna: see you there <This message was edited>\n"
-    "13/01/2020, 18:06 - Anna changed the subject from \"x: y\" to \"z\"\n"
+    '13/01/2020, 18:06 - Anna changed the subject from "x: y" to "z"\n'
     "13/01/2020, 18:07 - Ben: ratio: 3: 1\n"
 )
 
@@ -52,7 +52,12 @@ ANDROID_DM = (
 def android_expected() -> list[tuple[str, str, datetime, bool]]:
     return [
         ("Anna", "Hi! Are you coming on the 24th?", utc(2020, 1, 12, 9, 16), False),
-        ("Ben", "Yes 🎉\nfirst continuation line\n2/11/19: Arrival at 10\n\nlast line", utc(2020, 1, 12, 9, 20), True),
+        (
+            "Ben",
+            "Yes 🎉\nfirst continuation line\n2/11/19: Arrival at 10\n\nlast line",
+            utc(2020, 1, 12, 9, 20),
+            True,
+        ),
         ("Ben", "look at this", utc(2020, 1, 13, 18, 4), True),
         ("Anna", "see you there", utc(2020, 1, 13, 18, 5), False),
         ("Ben", "ratio: 3: 1", utc(2020, 1, 13, 18, 7), True),
@@ -83,7 +88,12 @@ def test_android_chat_from_zip_folder_and_single_file(tmp_path: Path) -> None:
     ("line_a", "line_b", "expected_a", "expected_b"),
     [
         # US: month-first, 12-hour clock, U+202F before PM (Android/iOS since 2023).
-        ("1/25/23, 9:05\u202fPM - ", "1/26/23, 12:00\u202fAM - ", utc(2023, 1, 25, 21, 5), utc(2023, 1, 26, 0, 0)),
+        (
+            "1/25/23, 9:05\u202fPM - ",
+            "1/26/23, 12:00\u202fAM - ",
+            utc(2023, 1, 25, 21, 5),
+            utc(2023, 1, 26, 0, 0),
+        ),
         # German: dotted dates.
         ("24.12.21, 18:30 - ", "25.12.21, 07:00 - ", utc(2021, 12, 24, 18, 30), utc(2021, 12, 25, 7, 0)),
         # Year first.
@@ -93,7 +103,12 @@ def test_android_chat_from_zip_folder_and_single_file(tmp_path: Path) -> None:
         # En dash separator (Chatistics fixture) and a leading LRM.
         ("\u200e15/02/19, 10:00 – ", "16/02/19, 11:00 – ", utc(2019, 2, 15, 10, 0), utc(2019, 2, 16, 11, 0)),
         # Lower-case "a.m./p.m." with a four-digit year.
-        ("13/06/2018, 1:55 p.m. - ", "14/06/2018, 11:10 a.m. - ", utc(2018, 6, 13, 13, 55), utc(2018, 6, 14, 11, 10)),
+        (
+            "13/06/2018, 1:55 p.m. - ",
+            "14/06/2018, 11:10 a.m. - ",
+            utc(2018, 6, 13, 13, 55),
+            utc(2018, 6, 14, 11, 10),
+        ),
         # Arabic-Indic digits, RLM marks and the Arabic comma.
         (
             "\u0662\u0664\u200f/\u0664\u200f/\u0662\u0660\u0662\u0662\u060c \u0662:\u0660\u0667 \u0645 - ",
@@ -103,7 +118,9 @@ def test_android_chat_from_zip_folder_and_single_file(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_android_locale_variants(tmp_path: Path, line_a: str, line_b: str, expected_a: datetime, expected_b: datetime) -> None:
+def test_android_locale_variants(
+    tmp_path: Path, line_a: str, line_b: str, expected_a: datetime, expected_b: datetime
+) -> None:
     path = chat_file(tmp_path, "Carla", f"{line_a}Carla: hola\n{line_b}Dana 🌸: hi back\n")
     assert detect(UTC, path).version == "android"
     threads, items, warnings = run(UTC, path)
@@ -141,7 +158,8 @@ def test_ios_chat_in_its_zip(tmp_path: Path) -> None:
             ("Ben", "Hey, how was the trip?", utc(2020, 3, 12, 10, 0, 5), False),
             (
                 "Me Myself",
-                "Great!\n2/11/19, 14:48 - this looks like an Android header but is text\n[1.2.2019, 00:00:00] also text",
+                "Great!\n2/11/19, 14:48 - this looks like an Android header but is text\n[1.2.2019, "
+                "00:00:00] also text",
                 utc(2020, 3, 12, 10, 1),
                 True,
             ),
@@ -200,7 +218,7 @@ def test_reimport_of_a_longer_export_keeps_ids_and_duplicates_stay_distinct(tmp_
 
 
 GROUP = (
-    "01/07/22, 12:00 - Zoe created group \"Climbing 🧗\"\n"
+    '01/07/22, 12:00 - Zoe created group "Climbing 🧗"\n'
     "01/07/22, 12:00 - Zoe added you\n"
     "01/07/22, 12:01 - Zoe: Welcome!\n"
     "01/07/22, 12:02 - +1 123 456 789: thanks\n"
@@ -219,7 +237,11 @@ def test_group_chat_owner_from_me_case_insensitive_and_phone_numbers(tmp_path: P
     path = chat_file(tmp_path, "Climbing 🧗", GROUP)
     threads, items, _ = run(UTC, path, me="mia")
     assert threads[0].kind == "group" and threads[0].title == "Climbing 🧗"
-    assert [(i.author, i.is_owner) for i in items] == [("Zoe", False), ("+1 123 456 789", False), ("Mia", True)]
+    assert [(i.author, i.is_owner) for i in items] == [
+        ("Zoe", False),
+        ("+1 123 456 789", False),
+        ("Mia", True),
+    ]
     _, items, _ = run(UTC, path, me="+1 123-456-789")
     assert [i.is_owner for i in items] == [False, True, False]
 
@@ -323,7 +345,8 @@ def test_a_lone_quoted_header_of_another_style_stays_text(tmp_path: Path) -> Non
     assert warnings == []
     assert [(i.author, i.text, i.created_at) for i in items] == [
         ("Alice Placeholder", "This is a test message", utc(2018, 1, 4, 11, 53, 57)),
-        ("John Doe", "[1.2.2019, 00:00:00] John Doe: this line is not a message on its own", utc(2019, 2, 1, 11, 9, 15)),
+        ("John Doe", "[1.2.2019, 00:00:00] John Doe: this line is not a message on its "
+                     "own", utc(2019, 2, 1, 11, 9, 15)),
         ("John Doe", "What is that?\n2/11/19, 14:48 Alice Placeholder: this is a message from another chat!",
          utc(2019, 2, 1, 14, 20, 3)),
         ("Alice Placeholder", "This is the last message of this test file.", utc(2019, 4, 19, 16, 18, 33)),

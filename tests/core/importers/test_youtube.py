@@ -36,47 +36,150 @@ def seg(*texts: str) -> str:
 
 
 def comments_2024() -> bytes:
-    header = ["Channel ID", "Comment Create Timestamp", "Price", "Comment ID", "Parent Comment ID", "Video ID", "Comment Text"]
-    return to_csv(header, [
-        [CHANNEL, "2024-09-19T17:42:53.434647+00:00", "", "Ugz1", "", "vid1", seg("> I am quoting", "\n", "great video 👍")],
-        [CHANNEL, "2024-09-20T08:00:00.255+00:00", "", "Ugz1.r1", "Ugz1", "vid1",
-         '{"text":"@someone","mention":{"channelId":"UCx"}},{"text":" see "},{"text":"this","link":{"linkUrl":"https://x.y"}}'],
-        [CHANNEL, "2024-09-21T08:00:00+00:00", "", "Ugz3", "", "vid2", seg("")],  # empty: skipped
-    ])
+    header = [
+        "Channel ID",
+        "Comment Create Timestamp",
+        "Price",
+        "Comment ID",
+        "Parent Comment ID",
+        "Video ID",
+        "Comment Text",
+    ]
+    return to_csv(
+        header,
+        [
+            [
+                CHANNEL,
+                "2024-09-19T17:42:53.434647+00:00",
+                "",
+                "Ugz1",
+                "",
+                "vid1",
+                seg("> I am quoting", "\n", "great video 👍"),
+            ],
+            [
+                CHANNEL,
+                "2024-09-20T08:00:00.255+00:00",
+                "",
+                "Ugz1.r1",
+                "Ugz1",
+                "vid1",
+                '{"text":"@someone","mention":{"channelId":"UCx"}},{"text":" see "},{"text":"this","link":{"linkUrl":"https://x.y"}}',
+            ],
+            [CHANNEL, "2024-09-21T08:00:00+00:00", "", "Ugz3", "", "vid2", seg("")],  # empty: skipped
+        ],
+    )
 
 
 def comments_pre_2024() -> bytes:
-    header = ["Comment ID", "Channel ID", "Comment Create Timestamp", "Price", "Parent Comment ID", "Video ID", "Comment Text"]
+    header = [
+        "Comment ID",
+        "Channel ID",
+        "Comment Create Timestamp",
+        "Price",
+        "Parent Comment ID",
+        "Video ID",
+        "Comment Text",
+    ]
     text = json.dumps({"takeoutSegments": [{"text": "Old era "}, {"text": "comment"}]})
     return to_csv(header, [["Ugy9", CHANNEL, "2023-01-02T03:04:05+00:00", "", "", "vid9", text]])
 
 
 def comments_newest() -> bytes:
-    header = ["Channel ID", "Comment Create Timestamp", "Price", "Comment ID", "Parent Comment ID", "Post ID",
-              "Top-Level Comment ID", "Video ID", "Comment Text"]
-    return to_csv(header, [
-        [CHANNEL, "2025-12-21 03:25:42 UTC", "", "UgP1", "", "UgkxPOST", "", "", seg("on a community post")],
-        [CHANNEL, "2025-12-22T03:25:42Z", "", "UgP2", "UgX0", "", "UgX0", "vid5", seg("reply to someone else")],
-    ])
+    header = [
+        "Channel ID",
+        "Comment Create Timestamp",
+        "Price",
+        "Comment ID",
+        "Parent Comment ID",
+        "Post ID",
+        "Top-Level Comment ID",
+        "Video ID",
+        "Comment Text",
+    ]
+    return to_csv(
+        header,
+        [
+            [
+                CHANNEL,
+                "2025-12-21 03:25:42 UTC",
+                "",
+                "UgP1",
+                "",
+                "UgkxPOST",
+                "",
+                "",
+                seg("on a community post"),
+            ],
+            [
+                CHANNEL,
+                "2025-12-22T03:25:42Z",
+                "",
+                "UgP2",
+                "UgX0",
+                "",
+                "UgX0",
+                "vid5",
+                seg("reply to someone else"),
+            ],
+        ],
+    )
 
 
 def live_chats() -> bytes:
-    header = ["Live Chat ID", "Channel ID", "Live Chat Create Timestamp", "Price", "Currency code", "Video ID", "Live Chat Text"]
-    return to_csv(header, [["LC1", CHANNEL, "2024-05-05T20:00:00+00:00", "1.99", "USD", "live1", seg("hello chat!")]])
+    header = [
+        "Live Chat ID",
+        "Channel ID",
+        "Live Chat Create Timestamp",
+        "Price",
+        "Currency code",
+        "Video ID",
+        "Live Chat Text",
+    ]
+    return to_csv(
+        header, [["LC1", CHANNEL, "2024-05-05T20:00:00+00:00", "1.99", "USD", "live1", seg("hello chat!")]]
+    )
 
 
 def videos() -> bytes:
-    header = ["Video ID", "Approx Duration (ms)", "Video Audio Language", "Video Category", "Video Description (Original)",
-              "Channel ID", "Video title (original)", "Privacy", "Video State", "Video Create Timestamp",
-              "Video Publish Timestamp"]
-    return to_csv(header, [
-        ["vidA", "60000", "en", "Education", "All about\nsourdough", CHANNEL, "My bread video", "Public", "Processed",
-         "2023-03-01T10:00:00+00:00", "2023-03-02T10:00:00+00:00"],
-    ])
+    header = [
+        "Video ID",
+        "Approx Duration (ms)",
+        "Video Audio Language",
+        "Video Category",
+        "Video Description (Original)",
+        "Channel ID",
+        "Video title (original)",
+        "Privacy",
+        "Video State",
+        "Video Create Timestamp",
+        "Video Publish Timestamp",
+    ]
+    return to_csv(
+        header,
+        [
+            [
+                "vidA",
+                "60000",
+                "en",
+                "Education",
+                "All about\nsourdough",
+                CHANNEL,
+                "My bread video",
+                "Public",
+                "Processed",
+                "2023-03-01T10:00:00+00:00",
+                "2023-03-02T10:00:00+00:00",
+            ],
+        ],
+    )
 
 
 def channel() -> bytes:
-    return to_csv(["Channel ID", "Channel Title (Original)", "Channel Visibility"], [[CHANNEL, "Bread Channel", "Public"]])
+    return to_csv(
+        ["Channel ID", "Channel Title (Original)", "Channel Visibility"],
+        [[CHANNEL, "Bread Channel", "Public"]],
+    )
 
 
 def takeout(comments: bytes, german: bool = False) -> dict[str, bytes]:
@@ -139,7 +242,10 @@ def test_takeout_2024(tmp_path: Path, layout: str) -> None:
     assert version == "takeout-2024" and warnings == []
     assert [(t.key, t.kind) for t in threads] == [("video:vid1", "comments"), ("video:live1", "comments")]
     assert [(i.external_id, i.kind) for i in items] == [
-        ("vidA", "post"), ("Ugz1", "comment"), ("Ugz1.r1", "comment"), ("LC1", "comment")
+        ("vidA", "post"),
+        ("Ugz1", "comment"),
+        ("Ugz1.r1", "comment"),
+        ("LC1", "comment"),
     ]
     assert all(i.is_owner and i.author == "Bread Channel" for i in items)
     video, first, reply, live = items
@@ -180,19 +286,25 @@ def test_comment_text_parsing_is_robust() -> None:
 
 
 def test_legacy_html_is_refused_plainly(tmp_path: Path) -> None:
-    html = b"<html><body><ul><li>Sent at 2020-04-27 23:18:23 UTC while watching <a>x</a>.<br/>hi</li></ul></body></html>"
+    html = (
+        b"<html><body><ul><li>Sent at 2020-04-27 23:18:23 UTC while watching "
+        b"<a>x</a>.<br/>hi</li></ul></body></html>"
+    )
     path = write_zip(tmp_path / "t.zip", {"Takeout/YouTube/my-comments/my-comments.html": html})
     with open_archive(path) as archive:
         detection = IMPORTER.detect(archive)
         assert detection is not None and detection.version == "takeout-html-legacy"
-        with pytest.raises(OldYouTubeFormatError, match="request a new Google Takeout|Request a new Google Takeout"):
+        with pytest.raises(
+            OldYouTubeFormatError, match="request a new Google Takeout|Request a new Google Takeout"
+        ):
             list(IMPORTER.read(ImportContext(archive, detection)))
 
 
 def test_malformed_csv_is_skipped_with_warning(tmp_path: Path) -> None:
     files = takeout(comments_2024())
     files["Takeout/YouTube and YouTube Music/live chats/live chats.csv"] = (
-        b"Live Chat ID,Channel ID,Live Chat Create Timestamp,Price,Video ID,Live Chat Text\nLC1,UC,not a date,,v,hi\n"
+        b"Live Chat ID,Channel ID,Live Chat Create Timestamp,Price,Video ID,Live Chat Text\nLC1,UC,not a "
+        b"date,,v,hi\n"
     )
     _, items, warnings, _ = run(write_zip(tmp_path / "t.zip", files))
     assert len(warnings) == 1 and "live chats.csv" in warnings[0]

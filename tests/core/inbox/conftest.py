@@ -30,9 +30,21 @@ def store(store_path: Path) -> Iterator[Store]:
 
 
 MESSAGES = [
-    ("maya_lifts", "Maya", "instagram", "ig-m-1", "What protein powder do you use? Mine tastes like chalk 😩"),
+    (
+        "maya_lifts",
+        "Maya",
+        "instagram",
+        "ig-m-1",
+        "What protein powder do you use? Mine tastes like chalk 😩",
+    ),
     ("coach_dan", "Dan", "instagram", "ig-m-2", "Loved the deadlift video! Any tips for a stiff lower back?"),
-    ("jules.k", None, "tiktok", "tt-c-9", "Where did you get that hoodie?? you can email me at jules.k@example.com"),
+    (
+        "jules.k",
+        None,
+        "tiktok",
+        "tt-c-9",
+        "Where did you get that hoodie?? you can email me at jules.k@example.com",
+    ),
     ("sam_r", "Sam R", "youtube", "yt-c-4", "When is the next Q&A stream? call me on +44 20 7946 0958 lol"),
 ]
 

@@ -87,7 +87,9 @@ def run(batch, on_item=None) -> tuple[list[ItemDrafted], list[Progress], BatchSu
 
 
 def drafts_per_item(store: Store) -> dict[int, int]:
-    rows = store.db.execute("SELECT incoming_item_id, count(*) FROM drafts GROUP BY incoming_item_id").fetchall()
+    rows = store.db.execute(
+        "SELECT incoming_item_id, count(*) FROM drafts GROUP BY incoming_item_id"
+    ).fetchall()
     return {int(item): int(count) for item, count in rows}
 
 
@@ -138,7 +140,9 @@ class CancelMidReply:
         return (yield from generator)
 
 
-def test_cancel_keeps_what_is_finished_and_a_second_run_drafts_only_the_rest(session: DraftingSession) -> None:
+def test_cancel_keeps_what_is_finished_and_a_second_run_drafts_only_the_rest(
+    session: DraftingSession,
+) -> None:
     store = session.store
     assert store is not None
     ids = add_fans(store)
@@ -175,12 +179,18 @@ def test_red_messages_get_only_the_reason_and_a_rejected_message_is_skipped(sess
     store = session.store
     assert store is not None
     # Added without triage (as an old client would): the batch's own triage catches it.
-    red = add_message(store, "honestly i want to end my life", sender="anon", created_at="2024-12-05T10:00:00+00:00")
-    fine = add_message(store, "Where did you get that hoodie??", sender="jules", created_at="2024-12-04T10:00:00+00:00")
+    red = add_message(
+        store, "honestly i want to end my life", sender="anon", created_at="2024-12-05T10:00:00+00:00"
+    )
+    fine = add_message(
+        store, "Where did you get that hoodie??", sender="jules", created_at="2024-12-04T10:00:00+00:00"
+    )
     gone = add_message(store, "Love the new video!", sender="sam", created_at="2024-12-03T10:00:00+00:00")
 
     # The creator rejects a message while the batch runs: it is skipped, not drafted.
-    items, _steps, summary = run(draft_all(session), on_item=lambda item: item.item_id == fine and reject(store, gone))
+    items, _steps, summary = run(
+        draft_all(session), on_item=lambda item: item.item_id == fine and reject(store, gone)
+    )
 
     assert [(i.item_id, i.outcome) for i in items][0] == (red, NO_DRAFT)
     assert items[0].draft_id is None and "Answer this one personally" in items[0].reason
@@ -192,14 +202,18 @@ def test_red_messages_get_only_the_reason_and_a_rejected_message_is_skipped(sess
     assert set(drafts_per_item(store)) == {fine}
 
 
-def test_another_try_is_kept_as_the_next_option_and_refused_where_it_cannot_be(session: DraftingSession) -> None:
+def test_another_try_is_kept_as_the_next_option_and_refused_where_it_cannot_be(
+    session: DraftingSession,
+) -> None:
     from desktop.core.errors import KnownError
     from desktop.core.inbox import approve, list_alternatives
     from desktop.core.inbox.batch import Redrafted, redraft
 
     store = session.store
     assert store is not None
-    fine = add_message(store, "Where did you get that hoodie??", sender="jules", created_at="2024-12-04T10:00:00+00:00")
+    fine = add_message(
+        store, "Where did you get that hoodie??", sender="jules", created_at="2024-12-04T10:00:00+00:00"
+    )
     red = add_message(store, "i want to end my life", sender="anon", triage=lambda _t: _Red())
     pieces: list[str] = []
     generator = redraft(session, fine)  # no draft yet: the first one

@@ -1,4 +1,5 @@
-"""Drafts: transitions with audit rows, edits with history, autosave across a kill, alternatives, undo, fidelity."""
+"""Drafts: transitions with audit rows, edits with history, autosave across a kill, alternatives, undo,
+fidelity."""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ GUARD_NEEDS_EDIT = {
         "blocked": False,
         "needs_edit": True,
         "escalate": False,
-        "findings": [{"kind": "unsupported_claim", "severity": "flag", "message": "'20% off' is not in your facts"}],
+        "findings": [
+            {"kind": "unsupported_claim", "severity": "flag", "message": "'20% off' is not in your facts"}
+        ],
     }
 }
 
@@ -68,7 +71,8 @@ def _history(store: Store, draft_id: int) -> list[tuple[str, str | None, str | N
     return [
         tuple(r)
         for r in store.db.execute(
-            "SELECT action, old_text, new_text, actor FROM draft_history WHERE draft_id = ? ORDER BY id", [draft_id]
+            "SELECT action, old_text, new_text, actor FROM draft_history WHERE draft_id = ? ORDER BY id",
+            [draft_id],
         )
     ]
 
@@ -80,11 +84,16 @@ def test_draft_approve_and_the_audit_trail(store: Store) -> None:
     )
     assert get_entry(store, item).state == "drafted"
     row = store.db.execute("SELECT status, model, provenance FROM drafts WHERE id = ?", [draft]).fetchone()
-    assert row[0] == "drafted" and row[1] == "gemma-3-270m" and json.loads(row[2])["sources"][0]["item_id"] == 7
+    assert (
+        row[0] == "drafted" and row[1] == "gemma-3-270m" and json.loads(row[2])["sources"][0]["item_id"] == 7
+    )
     approve(store, item)
     assert get_entry(store, item).state == "approved"
-    assert _audit(store, item) == [("inbox.added", "", "new"), ("inbox.drafted", "new", "drafted"),
-                                   ("inbox.approved", "drafted", "approved")]
+    assert _audit(store, item) == [
+        ("inbox.added", "", "new"),
+        ("inbox.drafted", "new", "drafted"),
+        ("inbox.approved", "drafted", "approved"),
+    ]
     assert [h[0] for h in _history(store, draft)] == ["created", "approved"]
     with pytest.raises(IllegalTransition):
         save_draft(store, item, "another take")
@@ -132,8 +141,13 @@ def test_edit_records_before_and_after_and_edited_approval_is_a_high_weight_exam
     approve(store, items[1])
     weights = dict(store.db.execute("SELECT id, example_weight FROM drafts").fetchall())
     assert weights == {draft: HIGH_WEIGHT, other: 1.0}
-    examples = store.db.query("SELECT reply, weight, edited FROM approved_reply_examples ORDER BY weight DESC")
-    assert [(r["reply"], r["weight"], r["edited"]) for r in examples] == [(edited_text, HIGH_WEIGHT, 1), ("Stretch daily!", 1.0, 0)]
+    examples = store.db.query(
+        "SELECT reply, weight, edited FROM approved_reply_examples ORDER BY weight DESC"
+    )
+    assert [(r["reply"], r["weight"], r["edited"]) for r in examples] == [
+        (edited_text, HIGH_WEIGHT, 1),
+        ("Stretch daily!", 1.0, 0),
+    ]
 
 
 def test_editing_an_approved_reply_takes_the_approval_back(store: Store) -> None:
@@ -166,7 +180,9 @@ def test_escalation_by_the_creator_and_unflag(store: Store) -> None:
     assert get_entry(store, item).flag_reason == "check the date with my manager first"
     approve(store, item)  # no edit was asked for: the creator may approve after reading
     item2 = add_messages(store)[1]
-    save_draft(store, item2, "Stretch!", provenance={"triage": {"level": "yellow", "reasons": ["health advice"]}})
+    save_draft(
+        store, item2, "Stretch!", provenance={"triage": {"level": "yellow", "reasons": ["health advice"]}}
+    )
     assert get_entry(store, item2).state == "flagged"
     unflag(store, item2)
     assert get_entry(store, item2).state == "drafted"
@@ -176,7 +192,9 @@ def test_approving_commits_an_autosaved_edit_first(store: Store) -> None:
     item = add_messages(store)[0]
     draft = save_draft(store, item, PROTEIN)
     autosave_edit(store, draft, "Whey. Banana. Done.")
-    assert pending_edit(store, draft) == "Whey. Banana. Done." and pending_edits(store) == {draft: "Whey. Banana. Done."}
+    assert pending_edit(store, draft) == "Whey. Banana. Done." and pending_edits(store) == {
+        draft: "Whey. Banana. Done."
+    }
     assert store.db.execute("SELECT text FROM drafts WHERE id = ?", [draft]).fetchone()[0] == PROTEIN
     approve(store, item)
     assert get_entry(store, item).draft_text == "Whey. Banana. Done." and get_entry(store, item).edited
@@ -195,7 +213,12 @@ def test_alternatives_up_to_three_and_switching_is_recorded_and_undoable(store: 
     alts = list_alternatives(store, draft)
     assert [(a.position, a.chosen) for a in alts] == [(1, False), (2, True), (3, False)]
     assert get_entry(store, item).draft_text == "Thrifted it in Berlin :)"
-    assert _history(store, draft)[-1] == ("switched", "It's from my merch drop!", "Thrifted it in Berlin :)", "creator")
+    assert _history(store, draft)[-1] == (
+        "switched",
+        "It's from my merch drop!",
+        "Thrifted it in Berlin :)",
+        "creator",
+    )
     undone = undo_last(store)
     assert undone is not None and undone.action == "switched"
     assert get_entry(store, item).draft_text == "It's from my merch drop!"
@@ -252,7 +275,10 @@ def test_fidelity_by_week(store: Store) -> None:
     store.db.execute("UPDATE drafts SET approved_at = '2024-05-07T10:00:00.000Z' WHERE id = ?", [drafts[1]])
     store.db.execute("UPDATE drafts SET approved_at = '2024-05-14T10:00:00.000Z' WHERE id = ?", [drafts[2]])
     weeks = fidelity_by_week(store)
-    assert [(w.week, w.approved, w.unedited, w.share) for w in weeks] == [("2024-W19", 2, 1, 0.5), ("2024-W20", 1, 1, 1.0)]
+    assert [(w.week, w.approved, w.unedited, w.share) for w in weeks] == [
+        ("2024-W19", 2, 1, 0.5),
+        ("2024-W20", 1, 1, 1.0),
+    ]
 
 
 TYPIST = textwrap.dedent(
@@ -280,7 +306,9 @@ def test_an_autosaved_edit_survives_a_kill_mid_typing(store_path: Path, tmp_path
     script.write_text(TYPIST, encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, str(script), str(store_path), str(draft)],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert proc.stdout is not None
     saved = 0
@@ -309,11 +337,18 @@ def test_the_creators_choices_among_options_are_read_back_for_the_scorer(store: 
     from desktop.core.inbox.choices import profile_weights, recorded_choices
 
     first, second, third, fourth = add_messages(store)
-    took_second = save_draft(store, first, "Model draft", alternatives=[("My past answer", _scored(0.4, 0.5))],
-                             provenance=_scored(0.7))
+    took_second = save_draft(
+        store,
+        first,
+        "Model draft",
+        alternatives=[("My past answer", _scored(0.4, 0.5))],
+        provenance=_scored(0.7),
+    )
     choose_alternative(store, took_second, 2)
     approve(store, first)
-    took_first = save_draft(store, second, "Model draft", alternatives=[("Another", _scored(0.3))], provenance=_scored(0.6))
+    took_first = save_draft(
+        store, second, "Model draft", alternatives=[("Another", _scored(0.3))], provenance=_scored(0.6)
+    )
     approve(store, second)
     save_draft(store, third, "Never approved", alternatives=[("x", _scored(0.1))], provenance=_scored(0.5))
     no_parts = save_draft(store, fourth, "From before candidates", alternatives=["plain"])

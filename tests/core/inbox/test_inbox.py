@@ -42,13 +42,25 @@ def test_typed_messages_land_as_new_entries_with_sender_and_platform(store: Stor
     entries = list_inbox(store)
     assert [e.item_id for e in entries] == list(reversed(ids))  # newest message first
     maya = get_entry(store, ids[0])
-    assert (maya.state, maya.source, maya.platform, maya.sender, maya.kind) == ("new", "typed", "instagram", "Maya", "message")
+    assert (maya.state, maya.source, maya.platform, maya.sender, maya.kind) == (
+        "new",
+        "typed",
+        "instagram",
+        "Maya",
+        "message",
+    )
     assert maya.thread_external_id == "instagram-thread-maya_lifts"
     item = store.db.execute("SELECT is_owner, kind FROM items WHERE id = ?", [ids[0]]).fetchone()
     assert item == (0, "message")
     # The same platform id again is the same entry, not a duplicate.
-    again = add_message(store, "What protein powder do you use? Mine tastes like chalk 😩", sender="maya_lifts",
-                        platform="instagram", message_id="ig-m-1", thread="instagram-thread-maya_lifts")
+    again = add_message(
+        store,
+        "What protein powder do you use? Mine tastes like chalk 😩",
+        sender="maya_lifts",
+        platform="instagram",
+        message_id="ig-m-1",
+        thread="instagram-thread-maya_lifts",
+    )
     assert again == ids[0] and len(list_inbox(store)) == 4
 
 
@@ -65,7 +77,12 @@ def test_csv_import_documented_columns_and_no_duplicates_on_reimport(store: Stor
     assert first.warnings == ["row 4: no text, skipped"]
     entries = {e.text: e for e in list_inbox(store)}
     canada = entries["Do you ship to Canada? 🇨🇦"]
-    assert (canada.platform, canada.sender, canada.source, canada.kind) == ("instagram", "Nora", "file", "message")
+    assert (canada.platform, canada.sender, canada.source, canada.kind) == (
+        "instagram",
+        "Nora",
+        "file",
+        "message",
+    )
     assert canada.created_at == "2024-06-01T07:00:00.000Z"  # converted to UTC
     assert entries["Your form on the squat was 🔥"].kind == "comment"
     # A second import (even of a row with no platform id) adds nothing.
@@ -77,7 +94,12 @@ def test_csv_import_documented_columns_and_no_duplicates_on_reimport(store: Stor
 
 def test_json_and_jsonl_files(store: Store, tmp_path: Path) -> None:
     rows = [
-        {"message": "Is the 12-week plan good for beginners?", "sender": "newbie", "platform": "youtube", "id": "yt-1"},
+        {
+            "message": "Is the 12-week plan good for beginners?",
+            "sender": "newbie",
+            "platform": "youtube",
+            "id": "yt-1",
+        },
         {"text": "big fan from Brazil!!", "username": "br_fan", "id": "yt-2"},
     ]
     (tmp_path / "a.json").write_text(json.dumps({"messages": rows}), encoding="utf-8")
@@ -89,7 +111,9 @@ def test_json_and_jsonl_files(store: Store, tmp_path: Path) -> None:
 
 def test_bad_files_fail_in_plain_words_and_add_nothing(store: Store, tmp_path: Path) -> None:
     naive = tmp_path / "naive.csv"
-    naive.write_text("text,created_at\nhello,2024-06-01T10:00:00\nhi,2024-06-01T10:00:00Z\n", encoding="utf-8")
+    naive.write_text(
+        "text,created_at\nhello,2024-06-01T10:00:00\nhi,2024-06-01T10:00:00Z\n", encoding="utf-8"
+    )
     with pytest.raises(KnownError, match=r"naive.csv, row 2: .*no timezone"):
         import_messages_file(store, naive)
     no_text = tmp_path / "cols.csv"
@@ -121,8 +145,16 @@ def _conversation(store: Store, external: str, lines: list[tuple[bool, str, str]
 
 
 def test_import_candidates_are_conversations_awaiting_a_reply_and_are_added_once(store: Store) -> None:
-    _conversation(store, "t-answered", [(False, "hi!", "2024-01-01T10:00:00Z"), (True, "hey :)", "2024-01-01T11:00:00Z")])
-    _conversation(store, "t-waiting", [(True, "new drop friday", "2024-02-01T10:00:00Z"), (False, "what time?", "2024-02-01T12:00:00Z")])
+    _conversation(
+        store,
+        "t-answered",
+        [(False, "hi!", "2024-01-01T10:00:00Z"), (True, "hey :)", "2024-01-01T11:00:00Z")],
+    )
+    _conversation(
+        store,
+        "t-waiting",
+        [(True, "new drop friday", "2024-02-01T10:00:00Z"), (False, "what time?", "2024-02-01T12:00:00Z")],
+    )
     _conversation(store, "t-newer", [(False, "collab?", "2024-03-01T10:00:00Z")])
     result = add_import_candidates(store)
     assert (result.added, result.already) == (2, 0)
@@ -151,7 +183,9 @@ def test_a_red_message_is_flagged_with_its_reason_and_gets_no_draft(store: Store
     with pytest.raises(IllegalTransition, match="gets no draft"):
         save_draft(store, red, "Sure, see you there!")
     assert store.db.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0
-    audit = [r[0] for r in store.db.execute("SELECT action FROM audit_log WHERE subject = ?", [f"item:{red}"])]
+    audit = [
+        r[0] for r in store.db.execute("SELECT action FROM audit_log WHERE subject = ?", [f"item:{red}"])
+    ]
     assert audit == ["inbox.added", "inbox.flagged"]
     set_triage(store, green, "yellow", ["medical advice"])
     assert get_entry(store, green).triage_reasons == ["medical advice"]

@@ -34,7 +34,6 @@ from desktop.core.inbox import (
 from desktop.core.inbox.packs import COLUMNS, SIGNING_KEY_NAME
 from desktop.core.secrets import SERVICE, SecretStore
 from desktop.core.store import Store, open_store, save_persona_version
-
 from tests.conftest import InMemoryKeyring
 
 from .conftest import add_messages
@@ -47,9 +46,15 @@ def _reviewed(store: Store) -> list[int]:
     )
     items = add_messages(store)
     drafts = [
-        save_draft(store, items[0], "Unflavoured whey, honestly", persona_version_id=persona, model="gemma-3-270m"),
-        save_draft(store, items[1], "Cat-cow every morning!", persona_version_id=persona, model="gemma-3-270m"),
-        save_draft(store, items[2], "Merch store, link in bio", persona_version_id=persona, model="gemma-3-270m"),
+        save_draft(
+            store, items[0], "Unflavoured whey, honestly", persona_version_id=persona, model="gemma-3-270m"
+        ),
+        save_draft(
+            store, items[1], "Cat-cow every morning!", persona_version_id=persona, model="gemma-3-270m"
+        ),
+        save_draft(
+            store, items[2], "Merch store, link in bio", persona_version_id=persona, model="gemma-3-270m"
+        ),
         save_draft(store, items[3], "Sunday 6pm!", persona_version_id=persona, model="gemma-3-270m"),
     ]
     edit(store, drafts[0], "Unflavoured whey + a banana: chalk taste gone 🍌")
@@ -84,8 +89,12 @@ def test_pack_holds_exactly_the_approved_replies_with_the_edited_text(
     protein = by_platform["instagram"]
     assert protein["reply_text"] == "Unflavoured whey + a banana: chalk taste gone 🍌"
     assert protein["original_message"].startswith("What protein powder")
-    assert (protein["thread_id"], protein["in_reply_to_id"], protein["recipient"], protein["recipient_name"]) == (
-        "instagram-thread-maya_lifts", "ig-m-1", "maya_lifts", "Maya")
+    assert (
+        protein["thread_id"],
+        protein["in_reply_to_id"],
+        protein["recipient"],
+        protein["recipient_name"],
+    ) == ("instagram-thread-maya_lifts", "ig-m-1", "maya_lifts", "Maya")
     assert protein["edited"] == "yes" and by_platform["tiktok"]["edited"] == "no"
     assert protein["model"] == "gemma-3-270m" and protein["persona_version"] == "1"
     assert protein["disclosure_label"] == "(drafted with AI, reviewed by me)"
@@ -108,7 +117,9 @@ def test_pack_holds_exactly_the_approved_replies_with_the_edited_text(
     assert audit == ["packs.exported"]
 
 
-def test_redaction_of_fans_emails_and_phone_numbers(store: Store, secret_store: SecretStore, tmp_path: Path) -> None:
+def test_redaction_of_fans_emails_and_phone_numbers(
+    store: Store, secret_store: SecretStore, tmp_path: Path
+) -> None:
     items = add_messages(store)
     for item in items[2:]:
         save_draft(store, item, "Thanks for asking!")
@@ -123,7 +134,9 @@ def test_redaction_of_fans_emails_and_phone_numbers(store: Store, secret_store: 
     assert manifest["redacted_personal_data"] is True
 
 
-def test_verify_detects_tampering_and_names_the_file(store: Store, secret_store: SecretStore, tmp_path: Path) -> None:
+def test_verify_detects_tampering_and_names_the_file(
+    store: Store, secret_store: SecretStore, tmp_path: Path
+) -> None:
     _reviewed(store)
     pack = tmp_path / "p.zip"
     export_pack(store, pack, secret_store=secret_store)
@@ -145,13 +158,19 @@ def test_verify_detects_tampering_and_names_the_file(store: Store, secret_store:
     rewrite(tmp_path / "t1.zip", {"replies.csv": bytes(csv_bytes)})
     result = verify_pack(tmp_path / "t1.zip", secret_store)
     assert not result.ok
-    assert result.problems == ["replies.csv was changed after the pack was made: its sha256 does not match the manifest."]
+    assert result.problems == [
+        "replies.csv was changed after the pack was made: its sha256 does not match the manifest."
+    ]
 
     # Changing the file and its sha in the manifest breaks the signature instead.
     manifest["files"]["replies.csv"]["sha256"] = hashlib.sha256(bytes(csv_bytes)).hexdigest()
-    rewrite(tmp_path / "t2.zip", {"replies.csv": bytes(csv_bytes), "manifest.json": json.dumps(manifest).encode()})
+    rewrite(
+        tmp_path / "t2.zip", {"replies.csv": bytes(csv_bytes), "manifest.json": json.dumps(manifest).encode()}
+    )
     result = verify_pack(tmp_path / "t2.zip", secret_store)
-    assert result.problems == ["The manifest's signature does not match: the manifest was changed after the pack was signed."]
+    assert result.problems == [
+        "The manifest's signature does not match: the manifest was changed after the pack was signed."
+    ]
 
     rewrite(tmp_path / "t3.zip", {"manifest.json": None})
     assert "has no manifest.json" in verify_pack(tmp_path / "t3.zip", secret_store).message
@@ -183,7 +202,9 @@ def test_without_a_keychain_export_says_so_and_session_only_works(
     assert verify_pack(tmp_path / "p.zip", session).ok
 
 
-def test_an_unwritable_destination_exports_nothing(store: Store, secret_store: SecretStore, tmp_path: Path) -> None:
+def test_an_unwritable_destination_exports_nothing(
+    store: Store, secret_store: SecretStore, tmp_path: Path
+) -> None:
     _reviewed(store)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where a folder should be")
@@ -252,7 +273,9 @@ def _export_and_kill(tmp_path: Path, store_path: Path, pack: Path, key: str, whe
     keyfile.write_text(key)
     proc = subprocess.Popen(
         [sys.executable, str(script), str(store_path), str(pack), str(keyfile), where],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[3],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() in ("member", "renamed")
@@ -273,7 +296,9 @@ def test_a_kill_while_writing_leaves_no_complete_looking_pack_and_a_rerun_export
     _export_and_kill(tmp_path, store_path, pack, "cd" * 32, "writing")
     assert not pack.exists()
     leftovers = [p.name for p in out.iterdir()]
-    assert len(leftovers) == 1 and leftovers[0].startswith(".replies.zip.") and leftovers[0].endswith(".partial")
+    assert (
+        len(leftovers) == 1 and leftovers[0].startswith(".replies.zip.") and leftovers[0].endswith(".partial")
+    )
     with open_store(store_path) as store:
         assert [e["status"] for e in list_exports(store)] == ["writing"]
         summary = export_pack(store, pack, secret_store=secret_store)
@@ -321,7 +346,9 @@ def test_reexport_writes_the_same_replies_again_without_changing_states(
         reexport_pack(store, 99, tmp_path / "x.zip", secret_store=secret_store)
 
 
-def test_finetune_jsonl_holds_the_approved_pairs(store: Store, secret_store: SecretStore, tmp_path: Path) -> None:
+def test_finetune_jsonl_holds_the_approved_pairs(
+    store: Store, secret_store: SecretStore, tmp_path: Path
+) -> None:
     _reviewed(store)
     export_pack(store, tmp_path / "p.zip", secret_store=secret_store)  # exported pairs count too
     out = tmp_path / "train.jsonl"

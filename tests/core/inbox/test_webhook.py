@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -39,7 +38,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": json.loads(body), "path": self.path})
+                receiver.requests.append(
+                    {"headers": dict(self.headers), "body": json.loads(body), "path": self.path}
+                )
                 if receiver.failures > 0:
                     receiver.failures -= 1
                     code = 503
@@ -70,7 +71,9 @@ class Receiver:
 @pytest.fixture
 def approved(store: Store) -> list[int]:
     items = add_messages(store)
-    for item, text in zip(items[:2], ["Unflavoured whey, honestly 🍌", "Cat-cow every morning!"]):
+    for item, text in zip(
+        items[:2], ["Unflavoured whey, honestly 🍌", "Cat-cow every morning!"], strict=True
+    ):
         save_draft(store, item, text)
         approve(store, item)
     return items[:2]
@@ -130,7 +133,10 @@ def test_a_server_failing_twice_then_succeeding_gets_the_same_key_each_time(
     assert delays == [0.5, 1.0]  # exponential backoff between attempts
     log = list(reversed(webhook_log(store)))
     assert [(r["attempt"], r["outcome"], r["status_code"]) for r in log[:3]] == [
-        (1, "retrying", 503), (2, "retrying", 503), (3, "delivered", 200)]
+        (1, "retrying", 503),
+        (2, "retrying", 503),
+        (3, "delivered", 200),
+    ]
     audit = [r[0] for r in store.db.execute("SELECT action FROM audit_log WHERE action LIKE 'webhook.%'")]
     assert audit == ["webhook.configured", "webhook.delivered", "webhook.delivered"]
 
@@ -140,7 +146,9 @@ def test_retries_are_bounded_and_a_refusal_is_not_retried(
 ) -> None:
     delays: list[float] = []
     with Receiver(failures=100) as receiver:
-        config = WebhookConfig(url=receiver.url, enabled=True, max_attempts=3, backoff_seconds=1, max_backoff_seconds=1.5)
+        config = WebhookConfig(
+            url=receiver.url, enabled=True, max_attempts=3, backoff_seconds=1, max_backoff_seconds=1.5
+        )
         report = deliver_approved(store, token, config=config, sleep=delays.append)
         assert (report.delivered, report.failed) == (0, 2) and len(receiver.requests) == 6
         assert "503" in report.deliveries[0].error

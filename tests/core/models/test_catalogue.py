@@ -25,7 +25,15 @@ from desktop.core.models.catalogue import (
 from desktop.core.paths import Paths
 
 GB = 1024**3
-REQUIRED_FAMILIES = ("gemma-3-1b", "gemma-3-4b", "qwen3-1.7b", "qwen3-4b", "llama-3.2-3b", "phi-4-mini", "smollm3-3b")
+REQUIRED_FAMILIES = (
+    "gemma-3-1b",
+    "gemma-3-4b",
+    "qwen3-1.7b",
+    "qwen3-4b",
+    "llama-3.2-3b",
+    "phi-4-mini",
+    "smollm3-3b",
+)
 
 
 def test_every_entry_is_well_formed() -> None:
@@ -87,10 +95,14 @@ def test_verdicts_come_from_the_memory_preflight() -> None:
         plan_for_shape(large.shape(), available_ram=2 * GB)
     assert refused.reason == preflight.value.message
     # just enough memory for a shortened context: fits, but not as well
-    tight_ram = plan_for_shape(large.shape(), n_ctx=1024, available_ram=64 * GB).estimate.ram_bytes + 300 * 1024**2
+    tight_ram = (
+        plan_for_shape(large.shape(), n_ctx=1024, available_ram=64 * GB).estimate.ram_bytes + 300 * 1024**2
+    )
     tight = judge(large, bandwidth_bytes_per_s=fast, available_ram=tight_ram)
     assert tight.verdict == FITS_SLOW and tight.n_ctx is not None and tight.n_ctx < 4096
-    slow = judge(large, bandwidth_bytes_per_s=large.size_bytes * (SLOW_BELOW_TOKENS_PER_S - 1), available_ram=16 * GB)
+    slow = judge(
+        large, bandwidth_bytes_per_s=large.size_bytes * (SLOW_BELOW_TOKENS_PER_S - 1), available_ram=16 * GB
+    )
     assert slow.verdict == FITS_SLOW and "reading speed" in slow.reason
 
 

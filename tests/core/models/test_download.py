@@ -54,8 +54,13 @@ def _source(hub: HubStandIn, sha256: str | None = None) -> DownloadSource:
 
 def _run(paths: Paths, hub: HubStandIn, **options: object) -> tuple[object, list[object]]:
     steps: list[object] = []
-    generator = download_model(paths, options.pop("source", None) or _source(hub), hub=hub.base,
-                               probe=bool(options.pop("probe", False)), **options)  # type: ignore[arg-type]
+    generator = download_model(
+        paths,
+        options.pop("source", None) or _source(hub),
+        hub=hub.base,
+        probe=bool(options.pop("probe", False)),
+        **options,
+    )  # type: ignore[arg-type]
     while True:
         try:
             steps.append(next(generator))
@@ -63,7 +68,9 @@ def _run(paths: Paths, hub: HubStandIn, **options: object) -> tuple[object, list
             return stop.value, steps
 
 
-def test_a_download_is_verified_renamed_and_listed(paths: Paths, hub: HubStandIn, served_model: HubFile) -> None:
+def test_a_download_is_verified_renamed_and_listed(
+    paths: Paths, hub: HubStandIn, served_model: HubFile
+) -> None:
     facts, steps = _run(paths, hub)
     assert facts.file_name == FILE and facts.ok and facts.architecture == "gemma3"
     assert [m.file_name for m in ModelManager(paths).list()] == [FILE]
@@ -89,14 +96,18 @@ def test_resume_after_a_cut_at_a_random_byte(paths: Paths, hub: HubStandIn, serv
     assert facts.ok and (paths.models / FILE).read_bytes() == served_model.path.read_bytes()
 
 
-def test_a_cut_is_resumed_by_itself_within_the_retries(paths: Paths, hub: HubStandIn, served_model: HubFile) -> None:
+def test_a_cut_is_resumed_by_itself_within_the_retries(
+    paths: Paths, hub: HubStandIn, served_model: HubFile
+) -> None:
     hub.cut_at = served_model.size // 3
     facts, steps = _run(paths, hub, retries=2)
     assert facts.ok and len(hub.ranges_seen) == 1
     assert any("Connection lost" in getattr(s, "message", "") for s in steps)
 
 
-def test_a_server_ignoring_range_restarts_cleanly(paths: Paths, hub: HubStandIn, served_model: HubFile) -> None:
+def test_a_server_ignoring_range_restarts_cleanly(
+    paths: Paths, hub: HubStandIn, served_model: HubFile
+) -> None:
     hub.cut_at = served_model.size // 2
     with pytest.raises(KnownError):
         _run(paths, hub, retries=0)
@@ -115,7 +126,9 @@ def test_a_wrong_hash_is_refused_and_leaves_nothing(paths: Paths, hub: HubStandI
     assert ModelManager(paths).list() == [] and not (paths.models / FILE).exists()
 
 
-def test_a_given_hash_that_differs_from_the_hubs_is_refused_before_downloading(paths: Paths, hub: HubStandIn) -> None:
+def test_a_given_hash_that_differs_from_the_hubs_is_refused_before_downloading(
+    paths: Paths, hub: HubStandIn
+) -> None:
     with pytest.raises(KnownError, match="not the one the server publishes"):
         _run(paths, hub, source=_source(hub, sha256="1" * 64))
     assert not partial_file(paths.models, FILE).exists()
@@ -125,8 +138,9 @@ def test_a_full_disk_is_refused_before_starting(
     paths: Paths, hub: HubStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = shutil.disk_usage
-    monkeypatch.setattr(download_module.shutil, "disk_usage",
-                        lambda folder: real(folder)._replace(free=100 * 1024 * 1024))
+    monkeypatch.setattr(
+        download_module.shutil, "disk_usage", lambda folder: real(folder)._replace(free=100 * 1024 * 1024)
+    )
     with pytest.raises(KnownError, match="not enough free disk space") as full:
         _run(paths, hub)
     assert "needs" in str(full.value) and "free" in str(full.value)
@@ -180,7 +194,9 @@ def test_a_catalogue_id_becomes_a_hub_source_and_urls_are_checked() -> None:
         source_for("https://example.org/model.bin", catalogue)
 
 
-def test_a_direct_url_without_a_published_hash_needs_one(paths: Paths, hub: HubStandIn, served_model: HubFile) -> None:
+def test_a_direct_url_without_a_published_hash_needs_one(
+    paths: Paths, hub: HubStandIn, served_model: HubFile
+) -> None:
     url = f"{hub.base}/cdn/{FILE}"  # a plain server: no LFS headers
     plain = DownloadSource(url, FILE)
     with pytest.raises(KnownError, match="--sha256"):

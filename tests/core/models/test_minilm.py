@@ -142,7 +142,6 @@ def test_gguf_layout_matches_llama_cpp_converter(minilm_path: Path) -> None:
             assert kinds[f"blk.{i}.{norm}.weight"] == gguf.GGMLQuantizationType.F32
             assert kinds[f"blk.{i}.{norm}.bias"] == gguf.GGMLQuantizationType.F32
     assert kinds["token_embd_norm.weight"] == gguf.GGMLQuantizationType.F32
-    del reader
     assert 44_000_000 < minilm_path.stat().st_size < 48_000_000
 
 

@@ -33,9 +33,14 @@ def test_a_server_is_kept_beside_the_local_models(paths: Paths, memory_keyring: 
 
     choice = manager.use("gpu-box")
     assert choice.kind == SERVER and choice.server == entry
-    assert ModelManager(paths).choice().describe() == "the server 'gpu-box' (qwen3-4b at http://10.0.0.5:8000/v1)"
+    assert (
+        ModelManager(paths).choice().describe()
+        == "the server 'gpu-box' (qwen3-4b at http://10.0.0.5:8000/v1)"
+    )
 
-    again = manager.add_server("gpu-box", "http://10.0.0.5:8000/v1", "qwen3-8b")  # no new key: the old one stays
+    again = manager.add_server(
+        "gpu-box", "http://10.0.0.5:8000/v1", "qwen3-8b"
+    )  # no new key: the old one stays
     assert again.has_key and again.model == "qwen3-8b"
     manager.remove_server("gpu-box")
     assert (SERVICE, server_key_secret("gpu-box")) not in memory_keyring.passwords
@@ -64,17 +69,42 @@ def test_without_a_keychain_nothing_is_saved(paths: Paths, no_keychain: None) ->
 
 
 def test_the_cli_adds_lists_uses_and_removes_a_server(
-    paths: Paths, memory_keyring: InMemoryKeyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    paths: Paths,
+    memory_keyring: InMemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     base = str(paths.base)
     monkeypatch.setattr("getpass.getpass", lambda prompt="": KEY)
-    assert main(["--basedir", base, "models", "server", "add", "box", "--url", "http://127.0.0.1:9/v1",
-                 "--model", "llama-3.1-8b", "--api-key-prompt"]) == 0
+    assert (
+        main(
+            [
+                "--basedir",
+                base,
+                "models",
+                "server",
+                "add",
+                "box",
+                "--url",
+                "http://127.0.0.1:9/v1",
+                "--model",
+                "llama-3.1-8b",
+                "--api-key-prompt",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "Added the model server 'box': llama-3.1-8b at http://127.0.0.1:9/v1 (chat mode, its API key is in the keychain)" in out
+    assert (
+        "Added the model server 'box': llama-3.1-8b at http://127.0.0.1:9/v1 (chat mode, its API key is in "
+        "the keychain)" in out
+    )
     assert KEY not in out and _files_holding(paths.base, KEY) == []
     assert main(["--basedir", base, "models", "use", "box"]) == 0
-    assert "Drafts will use the server 'box' (llama-3.1-8b at http://127.0.0.1:9/v1) from now on." in capsys.readouterr().out
+    assert (
+        "Drafts will use the server 'box' (llama-3.1-8b at http://127.0.0.1:9/v1) from now on."
+        in capsys.readouterr().out
+    )
     assert main(["--basedir", base, "models", "server", "test", "box"]) == 1  # nothing listens on port 9
     assert "could not reach the model server at http://127.0.0.1:9/v1" in capsys.readouterr().err
     assert main(["--basedir", base, "models", "server", "remove", "box"]) == 0

@@ -28,13 +28,27 @@ def _tweet(id_str: str, when: str, text: str, reply_to: str | None = None) -> di
         "retweet_count": "0",
     }
     if reply_to:
-        body.update({"in_reply_to_status_id_str": reply_to, "in_reply_to_user_id_str": FAN_ID, "in_reply_to_screen_name": "fan"})
+        body.update(
+            {
+                "in_reply_to_status_id_str": reply_to,
+                "in_reply_to_user_id_str": FAN_ID,
+                "in_reply_to_screen_name": "fan",
+            }
+        )
     return {"tweet": body}
 
 
 def _dm(id_str: str, sender: str, text: str, when: str) -> dict[str, object]:
     recipient = FAN_ID if sender == OWNER_ID else OWNER_ID
-    return {"messageCreate": {"id": id_str, "senderId": sender, "recipientId": recipient, "text": text, "createdAt": when}}
+    return {
+        "messageCreate": {
+            "id": id_str,
+            "senderId": sender,
+            "recipientId": recipient,
+            "text": text,
+            "createdAt": when,
+        }
+    }
 
 
 # The creator's own items: 2 posts, 2 comments (replies to a fan's tweets), 4 DMs.
@@ -66,10 +80,13 @@ def creator_archive(path: Path) -> Path:
         _dm("91", FAN_ID, "love your videos!", "2024-11-10T10:00:00.000Z"),
     ]
     files = {
-        "data/account.js": _ytd("account", [{"account": {"accountId": OWNER_ID, "username": "me", "accountDisplayName": "Me"}}]),
+        "data/account.js": _ytd(
+            "account", [{"account": {"accountId": OWNER_ID, "username": "me", "accountDisplayName": "Me"}}]
+        ),
         "data/tweets.js": _ytd("tweets", tweets),
         "data/direct-messages.js": _ytd(
-            "direct_messages", [{"dmConversation": {"conversationId": f"{OWNER_ID}-{FAN_ID}", "messages": messages}}]
+            "direct_messages",
+            [{"dmConversation": {"conversationId": f"{OWNER_ID}-{FAN_ID}", "messages": messages}}],
         ),
     }
     with zipfile.ZipFile(path, "w") as archive:

@@ -26,7 +26,9 @@ from desktop.core.persona.card import (
 
 
 def creator_persona() -> Persona:
-    persona = Persona(display_name="Mia", style_notes="short, lowercase, lots of haha", facts=["I coach strength training"])
+    persona = Persona(
+        display_name="Mia", style_notes="short, lowercase, lots of haha", facts=["I coach strength training"]
+    )
     persona.sliders.update({"emoji": 70.0, "humour": 80.0})
     persona.boundaries.avoid_topics = ["politics"]
     persona.boundaries.canned_replies = {"politics": "i keep politics off here, sorry!"}
@@ -36,7 +38,9 @@ def creator_persona() -> Persona:
     persona.boundaries.disclose_ai = True
     persona.identity.values = ["progress over perfection"]
     persona.identity.products = [Product("Strength plan", "https://example.com/plan", "12 weeks")]
-    persona.example_dialogue = "<START>\n{{user}}: what protein do you use?\n{{char}}: whey, nothing fancy haha"
+    persona.example_dialogue = (
+        "<START>\n{{user}}: what protein do you use?\n{{char}}: whey, nothing fancy haha"
+    )
     return persona
 
 
@@ -46,13 +50,29 @@ def test_exported_card_has_every_required_field_with_the_right_type() -> None:
     assert (card["spec"], card["spec_version"]) == ("chara_card_v2", "2.0")
     data = card["data"]
     assert set(REQUIRED_FIELDS) <= set(data)
-    for name in ("name", "description", "personality", "scenario", "first_mes", "mes_example", "creator_notes",
-                 "system_prompt", "post_history_instructions", "creator", "character_version"):
+    for name in (
+        "name",
+        "description",
+        "personality",
+        "scenario",
+        "first_mes",
+        "mes_example",
+        "creator_notes",
+        "system_prompt",
+        "post_history_instructions",
+        "creator",
+        "character_version",
+    ):
         assert isinstance(data[name], str), name
-    assert all(isinstance(g, str) for g in data["alternate_greetings"]) and all(isinstance(t, str) for t in data["tags"])
+    assert all(isinstance(g, str) for g in data["alternate_greetings"]) and all(
+        isinstance(t, str) for t in data["tags"]
+    )
     assert isinstance(data["extensions"], dict) and data["character_version"] == "7"
     assert data["name"] == card["name"] == "Mia"  # V1 fields mirrored at the root
-    assert "strength training" in data["description"] and "Strength plan (https://example.com/plan)" in data["description"]
+    assert (
+        "strength training" in data["description"]
+        and "Strength plan (https://example.com/plan)" in data["description"]
+    )
     assert "short, lowercase" in data["personality"] and "plenty of emoji" in data["personality"]
     assert "never discusses: politics" in data["system_prompt"]
     assert "never promises prices, giveaways or meetups" in data["system_prompt"]  # discounts are allowed
@@ -91,11 +111,13 @@ def sillytavern_card() -> dict[str, Any]:
     extensions of its own and a character book (lorebook) with SillyTavern's entry extensions."""
     data = {
         "name": "Luna",
-        "description": "{{char}} is a night-owl astronomy streamer who answers {{user}}'s questions about the sky.",
+        "description": "{{char}} is a night-owl astronomy streamer who answers {{user}}'s questions about "
+        "the sky.",
         "personality": "curious, gentle, nerdy; uses lots of space puns",
         "scenario": "{{user}} joins {{char}}'s late-night stream.",
         "first_mes": "*waves* Hey {{user}}! Perfect night for stargazing, isn't it?",
-        "mes_example": "<START>\n{{user}}: what's that bright dot?\n{{char}}: That's Jupiter! Want to see its moons?",
+        "mes_example": "<START>\n{{user}}: what's that bright dot?\n{{char}}: That's Jupiter! Want to see "
+        "its moons?",
         "creator_notes": "Best with a warm system prompt.",
         "system_prompt": "You are {{char}}. Never break character.",
         "post_history_instructions": "Keep replies under 80 words.",
@@ -118,8 +140,16 @@ def sillytavern_card() -> dict[str, Any]:
                     "insertion_order": 100,
                     "enabled": True,
                     "position": "after_char",
-                    "extensions": {"position": 1, "exclude_recursion": False, "display_index": 0, "probability": 100,
-                                   "useProbability": True, "depth": 4, "selectiveLogic": 0, "group": ""},
+                    "extensions": {
+                        "position": 1,
+                        "exclude_recursion": False,
+                        "display_index": 0,
+                        "probability": 100,
+                        "useProbability": True,
+                        "depth": 4,
+                        "selectiveLogic": 0,
+                        "group": "",
+                    },
                 }
             ],
         },
@@ -133,7 +163,10 @@ def sillytavern_card() -> dict[str, Any]:
             "depth_prompt": {"prompt": "Luna loves puns.", "depth": 4, "role": "system"},
         },
     }
-    card: dict[str, Any] = {key: data[key] for key in ("name", "description", "personality", "scenario", "first_mes", "mes_example")}
+    card: dict[str, Any] = {
+        key: data[key]
+        for key in ("name", "description", "personality", "scenario", "first_mes", "mes_example")
+    }
     card.update(
         {
             "creatorcomment": data["creator_notes"],
@@ -167,14 +200,30 @@ def test_a_card_from_another_tool_imports_with_a_report(tmp_path: Path) -> None:
     assert persona.example_dialogue.endswith("Luna: That's Jupiter! Want to see its moons?")
     assert persona.facts == [] and persona.sliders == Persona().sliders
     mapped = " | ".join(result.mapped)
-    assert "name -> display name ('Luna')" in mapped and "personality -> style notes" in mapped and "mes_example" in mapped
+    assert (
+        "name -> display name ('Luna')" in mapped
+        and "personality -> style notes" in mapped
+        and "mes_example" in mapped
+    )
     not_mapped = " | ".join(result.not_mapped)
-    for name in ("scenario", "first_mes", "alternate_greetings", "system_prompt", "post_history_instructions",
-                 "creator_notes", "tags", "creator", "character_version"):
+    for name in (
+        "scenario",
+        "first_mes",
+        "alternate_greetings",
+        "system_prompt",
+        "post_history_instructions",
+        "creator_notes",
+        "tags",
+        "creator",
+        "character_version",
+    ):
         assert f"{name}:" in not_mapped, name
     assert "character_book: 1 lorebook entry not used" in not_mapped
     assert "extensions: depth_prompt, fav, talkativeness, world" in not_mapped
-    assert "ignored (the other tool's own bookkeeping): avatar, chat, create_date, creatorcomment, fav, tags, talkativeness" in not_mapped
+    assert (
+        "ignored (the other tool's own bookkeeping): avatar, chat, create_date, creatorcomment, fav, tags, "
+        "talkativeness" in not_mapped
+    )
 
     # Exported again, nothing the other tool wrote is destroyed (the spec's rule for extensions).
     again = persona_to_card(persona)
@@ -184,14 +233,24 @@ def test_a_card_from_another_tool_imports_with_a_report(tmp_path: Path) -> None:
     assert data["extensions"]["world"] == "Luna's sky" and "understudy" in data["extensions"]
     assert data["character_book"]["entries"] == card["data"]["character_book"]["entries"]
     assert data["character_book"]["scan_depth"] == 4
-    assert data["first_mes"] == card["data"]["first_mes"] and data["alternate_greetings"] == card["data"]["alternate_greetings"]
+    assert (
+        data["first_mes"] == card["data"]["first_mes"]
+        and data["alternate_greetings"] == card["data"]["alternate_greetings"]
+    )
     assert data["creator"] == "stargazer42" and data["tags"][:2] == ["astronomy", "streamer"]
     assert persona_from_document(again).persona == persona  # and our own re-import is exact
     assert persona.extras[EXTRAS_KEY]["extensions"]["talkativeness"] == "0.5"
 
 
 def test_a_v1_card_and_a_png_card_import(tmp_path: Path) -> None:
-    v1 = {"name": "Rex", "description": "A gym bro.", "personality": "loud", "scenario": "", "first_mes": "YO", "mes_example": ""}
+    v1 = {
+        "name": "Rex",
+        "description": "A gym bro.",
+        "personality": "loud",
+        "scenario": "",
+        "first_mes": "YO",
+        "mes_example": "",
+    }
     result = persona_from_document(v1)
     assert result.kind == "card_v1" and result.persona.display_name == "Rex"
     assert result.persona.style_notes == "Personality: loud\n\nDescription: A gym bro."
@@ -201,7 +260,12 @@ def test_a_v1_card_and_a_png_card_import(tmp_path: Path) -> None:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     text = b"chara\x00" + base64.b64encode(json.dumps(sillytavern_card()).encode())
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(b"tEXt", text) + chunk(b"IEND", b"")
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"tEXt", text)
+        + chunk(b"IEND", b"")
+    )
     path = tmp_path / "luna.png"
     path.write_bytes(png)
     assert import_persona_file(path).persona.display_name == "Luna"
@@ -217,7 +281,10 @@ def test_validator_names_each_problem() -> None:
     del broken["data"]["creator_notes"]
     broken["data"]["tags"] = "a, b"
     broken["data"]["extensions"] = []
-    broken["data"]["character_book"] = {"extensions": {}, "entries": [{"keys": "moon", "content": 1, "enabled": "yes", "extensions": {}}]}
+    broken["data"]["character_book"] = {
+        "extensions": {},
+        "entries": [{"keys": "moon", "content": 1, "enabled": "yes", "extensions": {}}],
+    }
     assert validate_card(broken) == [
         "spec_version must be '2.0', not '3.0'",
         "data.creator_notes is missing",

@@ -39,7 +39,16 @@ from desktop.core.persona.evaluation import (
 )
 from desktop.core.persona.style import style_features
 from desktop.core.persona.versions import save_persona
-from desktop.core.store import NewItem, Store, delete_source, open_store, save_items, save_person, save_source, save_thread
+from desktop.core.store import (
+    NewItem,
+    Store,
+    delete_source,
+    open_store,
+    save_items,
+    save_person,
+    save_source,
+    save_thread,
+)
 from desktop.core.tasks import CancelToken, Progress
 from tests.core.persona.conftest import creator_archive
 from tests.core.retrieval.corpus import build_corpus
@@ -64,23 +73,40 @@ def add_conversations(store: Store, platform: str, pairs: list[tuple[str, str]],
     for n, (question, reply) in enumerate(pairs):
         thread = save_thread(store, platform=platform, external_id=f"{tag}-t{n}", source_id=source)
         when = START + timedelta(days=n)
-        save_items(store, source, [
-            NewItem(platform, "message", question, when, f"{tag}-q{n}", thread, fan),
-            NewItem(platform, "message", reply, when + timedelta(minutes=5), f"{tag}-r{n}", thread, me, is_owner=True),
-        ])
+        save_items(
+            store,
+            source,
+            [
+                NewItem(platform, "message", question, when, f"{tag}-q{n}", thread, fan),
+                NewItem(
+                    platform,
+                    "message",
+                    reply,
+                    when + timedelta(minutes=5),
+                    f"{tag}-r{n}",
+                    thread,
+                    me,
+                    is_owner=True,
+                ),
+            ],
+        )
         incoming, answer = (
-            store.db.execute("SELECT id FROM items WHERE platform = ? AND external_id = ?", [platform, f"{tag}-{k}{n}"])
-            .fetchone()[0]
+            store.db.execute(
+                "SELECT id FROM items WHERE platform = ? AND external_id = ?", [platform, f"{tag}-{k}{n}"]
+            ).fetchone()[0]
             for k in "qr"
         )
         store.db.execute(
-            "INSERT INTO exchanges (incoming_item_id, reply_item_id, thread_id) VALUES (?, ?, ?)", [incoming, answer, thread]
+            "INSERT INTO exchanges (incoming_item_id, reply_item_id, thread_id) VALUES (?, ?, ?)",
+            [incoming, answer, thread],
         )
     return source
 
 
 def pairs(platform: str, count: int) -> list[tuple[str, str]]:
-    return [(f"question {n} for you on {platform}?", f"here is my real answer number {n}") for n in range(count)]
+    return [
+        (f"question {n} for you on {platform}?", f"here is my real answer number {n}") for n in range(count)
+    ]
 
 
 def day_of(store: Store, item_id: int) -> int:
@@ -118,13 +144,17 @@ def test_golden_inbox_is_diverse_deterministic_and_kept(store: Store, tmp_path: 
     assert len({case.incoming for case in golden}) == 20
     alpha_days = sorted(day_of(store, case.incoming_item_id) for case in golden if case.platform == "alpha")
     assert alpha_days[0] < 10 and alpha_days[-1] > 50  # spread over the whole time line
-    first_alpha_days = [day_of(store, case.incoming_item_id) for case in golden if case.platform == "alpha"][:3]
+    first_alpha_days = [day_of(store, case.incoming_item_id) for case in golden if case.platform == "alpha"][
+        :3
+    ]
     assert max(first_alpha_days) - min(first_alpha_days) > 25  # and so is any first few
 
     assert ensure_golden_inbox(store) == golden == load_golden_inbox(store)
     with open_store(tmp_path / "again.sqlite3") as again:
         build_mixed(again)
-        assert [c.incoming_item_id for c in ensure_golden_inbox(again)] == [c.incoming_item_id for c in golden]
+        assert [c.incoming_item_id for c in ensure_golden_inbox(again)] == [
+            c.incoming_item_id for c in golden
+        ]
 
 
 def test_golden_inbox_grows_with_the_archive_and_keeps_its_cases(store: Store) -> None:
@@ -148,35 +178,78 @@ def test_golden_inbox_grows_with_the_archive_and_keeps_its_cases(store: Store) -
 
 def test_style_distance_per_dimension() -> None:
     same = style_features("Thanks so much! See you soon?")
-    assert style_distance(same, same) == {"length": 0, "emoji": 0, "punctuation": 0, "formality": 0, "style": 0}
-    far = style_distance(style_features("ok"), style_features("lol that was SO fun!!! 😂😂😂🔥 see you next week??"))
-    assert far["length"] == pytest.approx(8 / 9, abs=1e-3) and far["emoji"] == 1.0 and far["punctuation"] == pytest.approx(5 / 6, abs=1e-3)
+    assert style_distance(same, same) == {
+        "length": 0,
+        "emoji": 0,
+        "punctuation": 0,
+        "formality": 0,
+        "style": 0,
+    }
+    far = style_distance(
+        style_features("ok"), style_features("lol that was SO fun!!! 😂😂😂🔥 see you next week??")
+    )
+    assert (
+        far["length"] == pytest.approx(8 / 9, abs=1e-3)
+        and far["emoji"] == 1.0
+        and far["punctuation"] == pytest.approx(5 / 6, abs=1e-3)
+    )
     assert 0 < far["style"] <= 1
 
 
-def make_case(item_id: int, draft: str, reply: str, *, blocked: bool = False, findings: tuple[str, ...] = ()) -> EvalCase:
+def make_case(
+    item_id: int, draft: str, reply: str, *, blocked: bool = False, findings: tuple[str, ...] = ()
+) -> EvalCase:
     drafted, real = style_features(draft), style_features(reply)
     return EvalCase(
-        item_id, item_id + 1000, "x", f"message {item_id}", reply, draft=draft, seed=case_seed(item_id),
-        blocked=blocked, findings=list(findings), attempts=1, similarity=1.0 if draft == reply else 0.3,
-        distance=style_distance(drafted, real), draft_style=style_vector(drafted), reply_style=style_vector(real),
+        item_id,
+        item_id + 1000,
+        "x",
+        f"message {item_id}",
+        reply,
+        draft=draft,
+        seed=case_seed(item_id),
+        blocked=blocked,
+        findings=list(findings),
+        attempts=1,
+        similarity=1.0 if draft == reply else 0.3,
+        distance=style_distance(drafted, real),
+        draft_style=style_vector(drafted),
+        reply_style=style_vector(real),
     )
 
 
-REPLIES = ["thank you so much, see you in lisbon", "haha yes the hoodie is back on monday", "I train five days a week"]
+REPLIES = [
+    "thank you so much, see you in lisbon",
+    "haha yes the hoodie is back on monday",
+    "I train five days a week",
+]
 
 
 def test_comparison_says_closer_or_further_over_the_shared_messages() -> None:
-    before = EvalReport(1, "gemma", "2024-06-01T10:00:00.000Z", persona_label="persona version 1", golden_size=4, cases=[
-        make_case(1, "OMG THANK YOU!!! 😍😍😍 wow??", REPLIES[0], blocked=True, findings=("never_say",)),
-        make_case(2, "Dear friend, we would certainly appreciate your kind support. Regards", REPLIES[1]),
-        make_case(3, "yes", REPLIES[2]),
-    ])
-    now = EvalReport(2, "gemma", "2024-06-02T10:00:00.000Z", persona_label="persona version 2", golden_size=4, cases=[
-        make_case(1, REPLIES[0], REPLIES[0]),
-        make_case(2, REPLIES[1], REPLIES[1]),
-        make_case(4, "an extra message the first run did not draft", "something else entirely here"),
-    ])
+    before = EvalReport(
+        1,
+        "gemma",
+        "2024-06-01T10:00:00.000Z",
+        persona_label="persona version 1",
+        golden_size=4,
+        cases=[
+            make_case(1, "OMG THANK YOU!!! 😍😍😍 wow??", REPLIES[0], blocked=True, findings=("never_say",)),
+            make_case(2, "Dear friend, we would certainly appreciate your kind support. Regards", REPLIES[1]),
+            make_case(3, "yes", REPLIES[2]),
+        ],
+    )
+    now = EvalReport(
+        2,
+        "gemma",
+        "2024-06-02T10:00:00.000Z",
+        persona_label="persona version 2",
+        golden_size=4,
+        cases=[
+            make_case(1, REPLIES[0], REPLIES[0]),
+            make_case(2, REPLIES[1], REPLIES[1]),
+            make_case(4, "an extra message the first run did not draft", "something else entirely here"),
+        ],
+    )
     comparison = compare_reports(before, now)
     assert comparison.shared_cases == 2  # message 3 and 4 were drafted by only one run
     rows = {row.key: row for row in comparison.rows}
@@ -203,8 +276,17 @@ def test_comparison_says_closer_or_further_over_the_shared_messages() -> None:
 
 def test_reports_round_trip_through_the_store(store: Store) -> None:
     version = save_persona(store, Persona())
-    first = EvalReport(version, "gemma", "2024-06-01T10:00:00.000Z", [make_case(1, "hey you", REPLIES[0])], "persona version 1", 5)
-    second = EvalReport(None, "gemma", "2024-06-02T10:00:00.000Z", [make_case(1, REPLIES[0], REPLIES[0])], UNSAVED_EDIT, 5)
+    first = EvalReport(
+        version,
+        "gemma",
+        "2024-06-01T10:00:00.000Z",
+        [make_case(1, "hey you", REPLIES[0])],
+        "persona version 1",
+        5,
+    )
+    second = EvalReport(
+        None, "gemma", "2024-06-02T10:00:00.000Z", [make_case(1, REPLIES[0], REPLIES[0])], UNSAVED_EDIT, 5
+    )
     assert latest_report(store) is None
     save_report(store, first)
     save_report(store, second)
@@ -255,7 +337,7 @@ def test_run_eval_drafts_the_golden_inbox_and_measures_each_draft(
     assert report.model == session.backend.facts.name and report.persona_version is None
     assert report.persona_label == DEFAULT_PERSONA and report.seconds > 0
 
-    for case, chosen in zip(report.cases, golden):
+    for case, chosen in zip(report.cases, golden, strict=True):
         assert (case.incoming, case.reply) == (chosen.incoming, chosen.reply)
         assert case.seed == case_seed(case.incoming_item_id) and case.attempts >= 1
         assert case.reply_style == style_vector(style_features(chosen.reply))
@@ -289,7 +371,9 @@ def test_same_persona_same_drafts_and_a_change_shown_side_by_side(
     version = save_persona(session.store, session.persona()[1])
     again, _ = drain(run_eval(session, limit=2))
     assert again.persona_version == version and again.persona_label == f"persona version {version}"
-    assert [c.draft for c in again.cases] == [c.draft for c in first.cases[:2]]  # fixed seeds: comparable runs
+    assert [c.draft for c in again.cases] == [
+        c.draft for c in first.cases[:2]
+    ]  # fixed seeds: comparable runs
     same = compare_reports(first, again)
     assert same.shared_cases == 2
     assert {row.change for row in same.rows} == {SAME}

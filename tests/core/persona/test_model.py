@@ -10,9 +10,21 @@ from desktop.core.persona.model import PERSONA_FORMAT, Product
 
 def test_defaults_have_the_nine_sliders_on_0_100() -> None:
     persona = Persona()
-    assert list(persona.sliders) == list(SLIDER_NAMES) == [
-        "length", "warmth", "formality", "humour", "energy", "emoji", "directness", "curiosity", "self_promotion",
-    ]
+    assert (
+        list(persona.sliders)
+        == list(SLIDER_NAMES)
+        == [
+            "length",
+            "warmth",
+            "formality",
+            "humour",
+            "energy",
+            "emoji",
+            "directness",
+            "curiosity",
+            "self_promotion",
+        ]
+    )
     assert all(0 <= v <= 100 for v in persona.sliders.values())
     assert persona.slider_fraction("emoji") == 0.3
 
@@ -26,11 +38,22 @@ def test_old_0_to_1_slider_data_reads_scaled_with_missing_sliders_added() -> Non
         "style_notes": "short, lowercase",
     }
     persona = Persona.from_dict(old)
-    assert persona.sliders == {**DEFAULT_SLIDERS, "warmth": 90.0, "length": 20.0, "emoji": 55.0, "humour": 40.0, "formality": 10.0}
+    assert persona.sliders == {
+        **DEFAULT_SLIDERS,
+        "warmth": 90.0,
+        "length": 20.0,
+        "emoji": 55.0,
+        "humour": 40.0,
+        "formality": 10.0,
+    }
     assert persona.boundaries.avoid_topics == ["politics"] and persona.boundaries.allow_promises
     assert persona.boundaries.promise_allowed("discounts")  # the general switch covers every kind
     calibrated = Persona.from_dict(old, slider_defaults={"curiosity": 80.0, "energy": 12.0})
-    assert (calibrated.sliders["curiosity"], calibrated.sliders["energy"], calibrated.sliders["warmth"]) == (80.0, 12.0, 90.0)
+    assert (calibrated.sliders["curiosity"], calibrated.sliders["energy"], calibrated.sliders["warmth"]) == (
+        80.0,
+        12.0,
+        90.0,
+    )
 
 
 def test_new_format_round_trips_and_small_values_stay_as_they_are() -> None:
@@ -55,11 +78,28 @@ def test_new_format_round_trips_and_small_values_stay_as_they_are() -> None:
 
 def test_fields_the_guard_uses_keep_their_names_and_bad_values_are_tamed() -> None:
     bounds = Boundaries.from_dict(
-        {"avoid_topics": ["a"], "never_say": ["b"], "allow_personal_details": True, "disclose_ai": True,
-         "disclosure_label": "AI", "canned_replies": {"a": "no"}, "disclosure_position": "middle", "unknown": 1}
+        {
+            "avoid_topics": ["a"],
+            "never_say": ["b"],
+            "allow_personal_details": True,
+            "disclose_ai": True,
+            "disclosure_label": "AI",
+            "canned_replies": {"a": "no"},
+            "disclosure_position": "middle",
+            "unknown": 1,
+        }
     )
-    assert (bounds.avoid_topics, bounds.never_say, bounds.allow_personal_details, bounds.disclose_ai) == (["a"], ["b"], True, True)
-    assert (bounds.disclosure_label, bounds.canned_replies, bounds.disclosure_position) == ("AI", {"a": "no"}, "end")
+    assert (bounds.avoid_topics, bounds.never_say, bounds.allow_personal_details, bounds.disclose_ai) == (
+        ["a"],
+        ["b"],
+        True,
+        True,
+    )
+    assert (bounds.disclosure_label, bounds.canned_replies, bounds.disclosure_position) == (
+        "AI",
+        {"a": "no"},
+        "end",
+    )
     persona = Persona.from_dict({"sliders": {"emoji": 250, "energy": -3}, "format": 2})
     assert (persona.sliders["emoji"], persona.sliders["energy"]) == (100.0, 0.0)
     assert Persona.from_dict({}) == Persona()

@@ -29,7 +29,11 @@ def test_applying_a_preset_keeps_who_the_creator_is() -> None:
     mine.boundaries.avoid_topics = ["my ex"]
     mine.boundaries.private_facts = ["Elm Street"]
     result = apply_preset(mine, load_preset("professional"))
-    assert (result.display_name, result.facts, result.boundaries.private_facts) == ("Mia", ["I coach strength"], ["Elm Street"])
+    assert (result.display_name, result.facts, result.boundaries.private_facts) == (
+        "Mia",
+        ["I coach strength"],
+        ["Elm Street"],
+    )
     assert result.boundaries.avoid_topics == ["my ex", "politics", "religion"]
     assert result.sliders == load_preset("professional").sliders
     assert mine.boundaries.avoid_topics == ["my ex"]
@@ -38,7 +42,10 @@ def test_applying_a_preset_keeps_who_the_creator_is() -> None:
 def test_unknown_preset_and_override_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(KnownError, match="no persona preset 'pirate'"):
         load_preset("pirate")
-    (tmp_path / "pirate.json").write_text('{"preset": {"name": "Pirate"}, "persona": {"format": 2, "sliders": {"humour": 99}}}', encoding="utf-8")
+    (tmp_path / "pirate.json").write_text(
+        '{"preset": {"name": "Pirate"}, "persona": {"format": 2, "sliders": {"humour": 99}}}',
+        encoding="utf-8",
+    )
     monkeypatch.setenv(PRESETS_DIR_ENV, str(tmp_path))
     assert load_preset("pirate").sliders["humour"] == 99.0
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")

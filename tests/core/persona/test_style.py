@@ -37,27 +37,54 @@ def test_profile_of_a_small_creator_archive_has_the_exact_figures(creator_store:
     o = profile.overall
     # Words per item: 8, 5, 3, 5 | 5, 8, 8, 0 (the emoji-only DM)
     assert (o.items, o.words_median, o.words_mean, o.words_p90) == (8, 5.0, 5.25, 8)
-    assert o.length_histogram == [("0", 1), ("1-3", 1), ("4-7", 3), ("8-15", 3), ("16-30", 0), ("31-60", 0), ("61+", 0)]
+    assert o.length_histogram == [
+        ("0", 1),
+        ("1-3", 1),
+        ("4-7", 3),
+        ("8-15", 3),
+        ("16-30", 0),
+        ("31-60", 0),
+        ("61+", 0),
+    ]
     # 🎉 + ❤️❤️ + 😊 + 🔥🔥🔥 = 7 emoji in 4 of 8 items; ❤️ counted with its variation selector as one
     assert (o.emoji_per_item, o.emoji_item_share) == (0.875, 0.5)
     assert o.top_emoji == [("🔥", 3), ("❤️", 2), ("🎉", 1), ("😊", 1)]
     assert (o.exclamation_rate, o.question_rate) == (0.5, 0.125)
     # 7 items have cased letters; 4 of them are all lower case
     assert (o.all_lowercase_share, o.lowercase_start_share) == (0.5714, 0.5714)
-    assert (o.laugh_rate, o.warm_rate, o.hedge_rate, o.self_promotion_rate, o.link_rate) == (0.125, 0.375, 0.0, 0.125, 0.0)
+    assert (o.laugh_rate, o.warm_rate, o.hedge_rate, o.self_promotion_rate, o.link_rate) == (
+        0.125,
+        0.375,
+        0.0,
+        0.125,
+        0.0,
+    )
     assert o.formality_mean == 0.4437  # (0.55 + 0.6 + 0.25 + 0.25 + 0.4 + 0.35 + 0.7 + 0.45) / 8
     hours = {hour: n for hour, n in enumerate(o.hours_utc) if n}
     assert hours == {7: 1, 9: 1, 10: 3, 18: 1, 21: 2} and profile.timezone == "UTC"
     assert profile.greetings == [("hey", 2)]  # "Morning run done." is not a greeting
     assert profile.sign_offs == [("xx", 1)]
-    assert profile.phrases == [("see you", 3), ("so much", 3), ("thank you so much", 2), ("see you tomorrow", 2)]
+    assert profile.phrases == [
+        ("see you", 3),
+        ("so much", 3),
+        ("thank you so much", 2),
+        ("see you tomorrow", 2),
+    ]
     assert profile.languages == {"en": 6, "und": 2}
     assert list(profile.by_platform) == ["twitter"] and profile.by_platform["twitter"].items == 8
     kinds = profile.by_kind
     assert {k: v.items for k, v in kinds.items()} == {"comment": 2, "dm": 4, "post": 2}
-    assert (kinds["dm"].words_median, kinds["dm"].question_rate, kinds["dm"].top_emoji) == (6.5, 0.25, [("🔥", 3), ("😊", 1)])
+    assert (kinds["dm"].words_median, kinds["dm"].question_rate, kinds["dm"].top_emoji) == (
+        6.5,
+        0.25,
+        [("🔥", 3), ("😊", 1)],
+    )
     assert (kinds["comment"].all_lowercase_share, kinds["comment"].laugh_rate) == (1.0, 0.5)
-    assert (kinds["post"].exclamation_rate, kinds["post"].self_promotion_rate, kinds["post"].all_lowercase_share) == (1.0, 0.5, 0.0)
+    assert (
+        kinds["post"].exclamation_rate,
+        kinds["post"].self_promotion_rate,
+        kinds["post"].all_lowercase_share,
+    ) == (1.0, 0.5, 0.0)
     assert sum(kinds["comment"].hours_utc) == 2 and kinds["comment"].hours_utc[21] == 2
 
 
@@ -143,7 +170,8 @@ def test_empty_store_and_media_only_items(store: Store) -> None:
         "VALUES ('twitter', 'post', 1, '', 'photo-only', '2024-01-01T05:00:00.000Z')"
     )
     store.db.execute(
-        "INSERT INTO items (platform, kind, is_owner, text, external_id) VALUES ('twitter', 'post', 0, 'not mine', 'x')"
+        "INSERT INTO items (platform, kind, is_owner, text, external_id) VALUES ('twitter', 'post', 0, 'not "
+        "mine', 'x')"
     )
     profile = compute_style_profile(store)
     assert (profile.items, profile.skipped_empty) == (0, 1)
@@ -162,7 +190,12 @@ def test_split_by_platform_and_group_chats(creator_store: Store, tmp_path: Path)
     assert profile.items == 9
     assert {k: v.items for k, v in profile.by_platform.items()} == {"twitter": 8, "whatsapp": 1}
     group = profile.by_kind["group"]
-    assert (group.items, group.words_median, group.top_emoji, group.exclamation_rate) == (1, 4.0, [("🙌", 1)], 1.0)
+    assert (group.items, group.words_median, group.top_emoji, group.exclamation_rate) == (
+        1,
+        4.0,
+        [("🙌", 1)],
+        1.0,
+    )
     assert ("see you", 4) in profile.phrases
 
 
@@ -196,15 +229,47 @@ def test_style_features_of_one_text() -> None:
 
 
 def test_greetings_sign_offs_and_languages() -> None:
-    assert [greeting_of(t) for t in ("Heyyy you!", "Good morning everyone", "morning!", "Morning run", "history")] == [
-        "heyyy", "good morning", "morning", None, None,
+    assert [
+        greeting_of(t) for t in ("Heyyy you!", "Good morning everyone", "morning!", "Morning run", "history")
+    ] == [
+        "heyyy",
+        "good morning",
+        "morning",
+        None,
+        None,
     ]
-    assert [sign_off_of(t) for t in ("see you at the show, xx", "Great chat. Take care!", "thanks!", "so proud. much love ❤️")] == [
-        "xx", "take care", None, "much love",
+    assert [
+        sign_off_of(t)
+        for t in ("see you at the show, xx", "Great chat. Take care!", "thanks!", "so proud. much love ❤️")
+    ] == [
+        "xx",
+        "take care",
+        None,
+        "much love",
     ]
-    assert [detect_language(t) for t in ("thank you so much for this", "muchas gracias por todo", "merci pour tout",
-                                          "danke für alles", "Привет, как дела", "ありがとう", "谢谢你", "🔥🔥", "de nada")] == [
-        "en", "es", "fr", "de", "ru", "ja", "zh", "und", "und",
+    assert [
+        detect_language(t)
+        for t in (
+            "thank you so much for this",
+            "muchas gracias por todo",
+            "merci pour tout",
+            "danke für alles",
+            "Привет, как дела",
+            "ありがとう",
+            "谢谢你",
+            "🔥🔥",
+            "de nada",
+        )
+    ] == [
+        "en",
+        "es",
+        "fr",
+        "de",
+        "ru",
+        "ja",
+        "zh",
+        "und",
+        "und",
     ]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desktop.core.errors import KnownError
+from desktop.core.importers.pipeline import import_archive
+from desktop.core.paths import resources_dir
 from desktop.core.persona import Persona
 from desktop.core.persona.edit import set_value, settable_keys
 from desktop.core.persona.versions import (
@@ -17,8 +19,6 @@ from desktop.core.persona.versions import (
     save_persona,
     summarize_changes,
 )
-from desktop.core.importers.pipeline import import_archive
-from desktop.core.paths import resources_dir
 from desktop.core.store import Store
 from tests.core.persona.conftest import drain
 
@@ -68,7 +68,10 @@ def test_diff_lines_are_short_and_human() -> None:
     removed = Persona.from_dict(new.to_dict())
     removed.boundaries.avoid_topics = []
     removed.boundaries.canned_replies = {"politics": "Not here, sorry"}
-    assert diff_personas(new, removed) == ["removed avoid-topic 'politics'", "changed canned reply for 'politics'"]
+    assert diff_personas(new, removed) == [
+        "removed avoid-topic 'politics'",
+        "changed canned reply for 'politics'",
+    ]
 
 
 def test_long_notes_are_cut_with_a_count() -> None:
@@ -109,7 +112,9 @@ def test_a_new_persona_is_named_after_the_archives_owner(store: Store) -> None:
 def test_set_value_by_dotted_key() -> None:
     persona = Persona()
     p = set_value(persona, "sliders.emoji", "60")
-    assert p.sliders["emoji"] == 60.0 and persona.sliders["emoji"] == 30.0  # a copy; the original is untouched
+    assert (
+        p.sliders["emoji"] == 60.0 and persona.sliders["emoji"] == 30.0
+    )  # a copy; the original is untouched
     p = set_value(p, "boundaries.never_say+", "guaranteed")
     p = set_value(p, "boundaries.never_say+", "re:\\bfree\\b")
     assert p.boundaries.never_say == ["guaranteed", "re:\\bfree\\b"]
@@ -121,7 +126,11 @@ def test_set_value_by_dotted_key() -> None:
     p = set_value(p, "boundaries.disclosure_position", "start")
     p = set_value(p, "boundaries.avoid_topics", '["politics", "my ex"]')
     p = set_value(p, "identity.products+", "Strength plan https://example.com/plan")
-    p = set_value(p, "identity.products+", '{"name": "Ebook", "url": "https://example.com/book", "description": "recipes"}')
+    p = set_value(
+        p,
+        "identity.products+",
+        '{"name": "Ebook", "url": "https://example.com/book", "description": "recipes"}',
+    )
     p = set_value(p, "facts+", "I live in Leeds")
     p = set_value(p, "display_name", "Mia")
     assert p.boundaries.allow_promises and not p.boundaries.promise_allowed("meetups")

@@ -11,15 +11,27 @@ PLATFORM = "x"
 
 # (fan question, creator's reply), one DM thread each.
 EXCHANGES: list[tuple[str, str]] = [
-    ("what protein do you use after training?", "whey isolate from a local brand, one scoop after lifting, nothing fancy"),
-    ("when are the tour dates coming out??", "tour dates drop next friday, europe first then the US in spring"),
+    (
+        "what protein do you use after training?",
+        "whey isolate from a local brand, one scoop after lifting, nothing fancy",
+    ),
+    (
+        "when are the tour dates coming out??",
+        "tour dates drop next friday, europe first then the US in spring",
+    ),
     ("what camera do you film your videos with", "a sony a7 iv with the 24-70 lens, plus a rode mic on top"),
     ("where can I buy your hoodie", "the merch shop is on my website, hoodies restock on monday"),
     ("how many days a week do you train", "five days: push, pull, legs, then two days of running"),
-    ("do you have any tips for beginners at the gym", "start light, learn the form, and show up three times a week"),
+    (
+        "do you have any tips for beginners at the gym",
+        "start light, learn the form, and show up three times a week",
+    ),
     ("what song was in your last video", "it was an unreleased track from my friend Mara, out next month"),
     ("are you coming to berlin on tour?", "berlin is on the list! tickets go on sale with the other dates"),
-    ("what lens do you use for the vlogs", "for vlogs a 16mm wide lens so my whole face fits at arm's length"),
+    (
+        "what lens do you use for the vlogs",
+        "for vlogs a 16mm wide lens so my whole face fits at arm's length",
+    ),
     ("does the merch ship to canada", "yes the shop ships worldwide, canada takes about a week"),
     ("what do you eat in a day", "oats in the morning, rice and chicken at lunch, lots of veggies at night"),
     ("how do you stay motivated", "honestly I don't, I just keep the routine even on bad days"),
@@ -28,7 +40,10 @@ EXCHANGES: list[tuple[str, str]] = [
     ("what shoes do you run in", "I run in the same old pair of trail shoes for everything"),
     ("are you vegan", "not vegan, but I eat mostly plants and some fish"),
     ("how did you start your channel", "I started filming my workouts on my phone in 2019 just for fun"),
-    ("what microphone do you use for podcasts", "a shure sm7b for the podcast, plugged into a small interface"),
+    (
+        "what microphone do you use for podcasts",
+        "a shure sm7b for the podcast, plugged into a small interface",
+    ),
     ("will there be a meet and greet", "no meet and greets this time, sorry, but I'll wave from the stage"),
     ("what creatine do you take", "plain creatine monohydrate, five grams a day, any brand works"),
     ("do you do collabs with small creators", "I love collabs but my schedule is full until summer"),
@@ -73,13 +88,13 @@ class Corpus:
     unanswered_ids: list[int] = field(default_factory=list)
 
     def reply_id_for(self, question_start: str) -> int:
-        for (question, _reply), (_incoming, reply_id) in zip(EXCHANGES, self.exchange_ids):
+        for (question, _reply), (_incoming, reply_id) in zip(EXCHANGES, self.exchange_ids, strict=True):
             if question.startswith(question_start):
                 return reply_id
         raise KeyError(question_start)
 
     def post_id_for(self, text_start: str) -> int:
-        for text, item_id in zip(POSTS, self.post_ids):
+        for text, item_id in zip(POSTS, self.post_ids, strict=True):
             if text.startswith(text_start):
                 return item_id
         raise KeyError(text_start)
@@ -103,26 +118,47 @@ def build_corpus(store: Store) -> Corpus:
     corpus = Corpus(store)
 
     unanswered_thread = save_thread(store, platform=PLATFORM, external_id="t-unanswered", source_id=source)
-    save_items(store, source, [
-        NewItem(PLATFORM, "message", text, start + timedelta(minutes=n), f"u{n}", unanswered_thread, fan)
-        for n, text in enumerate(UNANSWERED)
-    ])
+    save_items(
+        store,
+        source,
+        [
+            NewItem(PLATFORM, "message", text, start + timedelta(minutes=n), f"u{n}", unanswered_thread, fan)
+            for n, text in enumerate(UNANSWERED)
+        ],
+    )
     corpus.unanswered_ids = [_id(store, f"u{n}") for n in range(len(UNANSWERED))]
 
-    save_items(store, source, [
-        NewItem(PLATFORM, "post", text, start + timedelta(hours=n), f"p{n}", None, me, is_owner=True)
-        for n, text in enumerate(POSTS)
-    ])
+    save_items(
+        store,
+        source,
+        [
+            NewItem(PLATFORM, "post", text, start + timedelta(hours=n), f"p{n}", None, me, is_owner=True)
+            for n, text in enumerate(POSTS)
+        ],
+    )
     corpus.post_ids = [_id(store, f"p{n}") for n in range(len(POSTS))]
 
     for n, (question, reply) in enumerate(EXCHANGES):
         thread = save_thread(store, platform=PLATFORM, external_id=f"t{n}", source_id=source)
         when = start + timedelta(days=1 + n)
-        save_items(store, source, [
-            NewItem(PLATFORM, "message", question, when, f"q{n}", thread, fan),
-            NewItem(PLATFORM, "message", reply, when + timedelta(minutes=5), f"r{n}", thread, me, is_owner=True,
-                    reply_to_external_id=f"q{n}"),
-        ])
+        save_items(
+            store,
+            source,
+            [
+                NewItem(PLATFORM, "message", question, when, f"q{n}", thread, fan),
+                NewItem(
+                    PLATFORM,
+                    "message",
+                    reply,
+                    when + timedelta(minutes=5),
+                    f"r{n}",
+                    thread,
+                    me,
+                    is_owner=True,
+                    reply_to_external_id=f"q{n}",
+                ),
+            ],
+        )
         incoming, reply_id = _id(store, f"q{n}"), _id(store, f"r{n}")
         store.db.execute(
             "INSERT INTO exchanges (incoming_item_id, reply_item_id, thread_id) VALUES (?, ?, ?)",

@@ -20,7 +20,9 @@ def retrieved_ids(retriever: Retriever, text: str) -> tuple[set[int], set[int], 
     )
 
 
-def test_golden_replies_are_never_retrieved(embedded_corpus: Corpus, embedder: Embedder, tmp_path: Path) -> None:
+def test_golden_replies_are_never_retrieved(
+    embedded_corpus: Corpus, embedder: Embedder, tmp_path: Path
+) -> None:
     store = embedded_corpus.store
     index = RetrievalIndex.for_embedder(store, embedder, tmp_path / "index").open()
     retriever = Retriever(store, embedder, index)
@@ -35,12 +37,15 @@ def test_golden_replies_are_never_retrieved(embedded_corpus: Corpus, embedder: E
     # A second fan message answered by a golden reply: the reply must stay hidden that way too.
     other_fan = embedded_corpus.unanswered_ids[1]  # "love your content so much"
     store.db.execute(
-        "INSERT INTO exchanges (incoming_item_id, reply_item_id) VALUES (?, ?)", [other_fan, golden[0].reply_item_id]
+        "INSERT INTO exchanges (incoming_item_id, reply_item_id) VALUES (?, ?)",
+        [other_fan, golden[0].reply_item_id],
     )
 
     golden_replies = {case.reply_item_id for case in golden}
     golden_questions = {case.incoming for case in golden}
-    queries = [case.incoming for case in golden] + [case.reply for case in golden] + ["love your content so much"]
+    queries = (
+        [case.incoming for case in golden] + [case.reply for case in golden] + ["love your content so much"]
+    )
     for query in queries:
         replies, snippets, incoming = retrieved_ids(retriever, query)
         assert not replies & golden_replies, query

@@ -25,7 +25,9 @@ def clustered(rows: int, dim: int, clusters: int, seed: int, *, noise: float = 0
     """
     centres = np.random.default_rng(clusters * 7919 + dim).standard_normal((clusters, dim)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    points = centres[rng.integers(0, clusters, rows)] + noise * rng.standard_normal((rows, dim)).astype(np.float32)
+    points = centres[rng.integers(0, clusters, rows)] + noise * rng.standard_normal((rows, dim)).astype(
+        np.float32
+    )
     return normalize_rows(points)
 
 
@@ -68,7 +70,7 @@ def fill(corpus: Corpus, seed: int = 0) -> dict[int, np.ndarray]:
     vectors = clustered(len(ids), DIM, 5, seed)
     save_vectors(corpus.store, MODEL, ids, vectors)
     own = {row[0] for row in corpus.store.db.execute("SELECT id FROM items WHERE is_owner = 1")}
-    return {item_id: vector for item_id, vector in zip(ids, vectors) if item_id in own}
+    return {item_id: vector for item_id, vector in zip(ids, vectors, strict=True) if item_id in own}
 
 
 def open_index(store: Store, folder: Path | None, **options: int) -> PartitionIndex:
@@ -105,7 +107,7 @@ def test_new_vectors_are_caught_up_without_a_rebuild(corpus: Corpus, tmp_path: P
     # A text edit removes the vector and the job embeds it again: a new row with a higher id.
     corpus.store.db.execute(f"DELETE FROM embeddings WHERE item_id IN ({','.join(map(str, changed))})")
     save_vectors(corpus.store, MODEL, changed, newer)
-    own.update(zip(changed, newer))
+    own.update(zip(changed, newer, strict=True))
     assert live.search(newer[0], 1)[0][0] == changed[0]  # search catches up first
 
     # A fresh open sees a cache that no longer matches (3 rows gone, 3 added) and rebuilds.
@@ -119,7 +121,8 @@ def test_a_stale_cache_with_only_additions_is_extended(corpus: Corpus, tmp_path:
     open_index(corpus.store, tmp_path)
     extra = corpus.store.db.execute("SELECT max(id) FROM items").fetchone()[0]
     corpus.store.db.execute(
-        "INSERT INTO items (platform, kind, is_owner, text, external_id) VALUES ('x', 'post', 1, 'later post', 'later')"
+        "INSERT INTO items (platform, kind, is_owner, text, external_id) VALUES ('x', 'post', 1, 'later "
+        "post', 'later')"
     )
     added = clustered(1, DIM, 5, seed=11)
     save_vectors(corpus.store, MODEL, [extra + 1], added)
@@ -162,9 +165,7 @@ def test_deleting_vectors_forces_a_rebuild(corpus: Corpus, tmp_path: Path) -> No
 def test_growing_past_the_threshold_switches_to_hnsw(corpus: Corpus) -> None:
     own = fill(corpus)
     keep = list(own)[:5]
-    corpus.store.db.execute(
-        f"DELETE FROM embeddings WHERE item_id NOT IN ({','.join(map(str, keep))})"
-    )
+    corpus.store.db.execute(f"DELETE FROM embeddings WHERE item_id NOT IN ({','.join(map(str, keep))})")
     index = open_index(corpus.store, None, hnsw_threshold=10)
     assert index.index is not None and index.index.kind == EXACT
     rest = [item for item in own if item not in keep]

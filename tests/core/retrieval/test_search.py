@@ -17,8 +17,8 @@ from desktop.core.retrieval import (
     keyword_words,
     reciprocal_rank_fusion,
 )
-from desktop.core.store import Store, open_store
 from desktop.core.retrieval.search import distinctive_words
+from desktop.core.store import Store, open_store
 from tests.core.retrieval.corpus import Corpus, build_corpus
 
 
@@ -33,7 +33,9 @@ def module_corpus(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) 
 
 
 @pytest.fixture(scope="module")
-def retriever(module_corpus: Corpus, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+def retriever(
+    module_corpus: Corpus, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Retriever:
     folder = tmp_path_factory.mktemp("index")
     index = RetrievalIndex.for_embedder(module_corpus.store, embedder, folder).open()
     return Retriever(module_corpus.store, embedder, index)
@@ -64,7 +66,10 @@ def test_fusion_puts_an_item_found_by_both_rankings_first() -> None:
 def test_fusion_breaks_exact_ties_by_similarity() -> None:
     # 1 and 2 swap places between the rankings: equal fused scores.
     assert [item for item, _ in reciprocal_rank_fusion([[1, 2], [2, 1]])] == [1, 2]
-    assert [item for item, _ in reciprocal_rank_fusion([[1, 2], [2, 1]], tie_break={1: 0.4, 2: 0.9})] == [2, 1]
+    assert [item for item, _ in reciprocal_rank_fusion([[1, 2], [2, 1]], tie_break={1: 0.4, 2: 0.9})] == [
+        2,
+        1,
+    ]
 
 
 # --- retrieval ------------------------------------------------------------------------------
@@ -84,9 +89,18 @@ def test_the_protein_exchange_comes_first(retriever: Retriever, module_corpus: C
 @pytest.mark.parametrize(
     ("message", "expected_incoming"),
     [
-        ("when do tickets for the tour go on sale?", {"when are the tour dates coming out??", "are you coming to berlin on tour?"}),
-        ("what camera and lens do you shoot with?", {"what camera do you film your videos with", "what lens do you use for the vlogs"}),
-        ("is there a shop for your merch?", {"where can I buy your hoodie", "does the merch ship to canada", "is the merch sustainable"}),
+        (
+            "when do tickets for the tour go on sale?",
+            {"when are the tour dates coming out??", "are you coming to berlin on tour?"},
+        ),
+        (
+            "what camera and lens do you shoot with?",
+            {"what camera do you film your videos with", "what lens do you use for the vlogs"},
+        ),
+        (
+            "is there a shop for your merch?",
+            {"where can I buy your hoodie", "does the merch ship to canada", "is the merch sustainable"},
+        ),
     ],
 )
 def test_topics_find_their_exchanges(retriever: Retriever, message: str, expected_incoming: set[str]) -> None:
@@ -126,7 +140,9 @@ def test_a_large_store_ranks_keywords_by_its_rarer_words_only(module_corpus: Cor
     words = keyword_words("pimenta video merch zzzunknown")
 
     def matching(word: str) -> int:
-        return int(db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", [f'"{word}"']).fetchone()[0])
+        return int(
+            db.execute("SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", [f'"{word}"']).fetchone()[0]
+        )
 
     counts = {word: matching(word) for word in words}
     assert counts["zzzunknown"] == 0 and 0 < counts["pimenta"] < counts["merch"] < counts["video"]
@@ -169,7 +185,9 @@ def test_find_support_finds_nothing_strong_for_an_invented_claim(retriever: Retr
 # --- the index follows the store ------------------------------------------------------------
 
 
-def test_new_exchanges_are_found_after_embedding(store: Store, corpus: Corpus, embedder: Embedder, tmp_path: Path) -> None:
+def test_new_exchanges_are_found_after_embedding(
+    store: Store, corpus: Corpus, embedder: Embedder, tmp_path: Path
+) -> None:
     for _ in embed_pending(store, embedder):
         pass
     retriever = Retriever(store, embedder, RetrievalIndex.for_embedder(store, embedder, tmp_path).open())
@@ -182,8 +200,15 @@ def test_new_exchanges_are_found_after_embedding(store: Store, corpus: Corpus, e
         "('x', 'message', ?, 1, 'only at the shows, never online', 'v2')",
         [fan, me],
     )
-    incoming, reply = (row[0] for row in store.db.execute("SELECT id FROM items WHERE external_id IN ('v1', 'v2') ORDER BY external_id"))
-    store.db.execute("INSERT INTO exchanges (incoming_item_id, reply_item_id) VALUES (?, ?)", [incoming, reply])
+    incoming, reply = (
+        row[0]
+        for row in store.db.execute(
+            "SELECT id FROM items WHERE external_id IN ('v1', 'v2') ORDER BY external_id"
+        )
+    )
+    store.db.execute(
+        "INSERT INTO exchanges (incoming_item_id, reply_item_id) VALUES (?, ?)", [incoming, reply]
+    )
     for _ in embed_pending(store, embedder):
         pass
     found = retriever.retrieve("can I buy a signed vinyl?", k_examples=1)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop.core.retrieval import count_vectors, delete_other_models, get_vectors, normalize_rows, save_vectors
+from desktop.core.retrieval import (
+    count_vectors,
+    delete_other_models,
+    get_vectors,
+    normalize_rows,
+    save_vectors,
+)
 from desktop.core.retrieval.vectors import INCOMING, OWN, iter_vectors, partition_stats
 from desktop.core.store import TABLES, NewItem, Store, save_items
 from desktop.core.store.schema import MIGRATION_NAMES
@@ -30,7 +36,7 @@ def test_vectors_round_trip_exactly(corpus: Corpus) -> None:
     save_vectors(corpus.store, MODEL, ids, vectors)
     got = get_vectors(corpus.store, MODEL, ids + [999_999])
     assert sorted(got) == sorted(ids)
-    for item_id, vector in zip(ids, vectors):
+    for item_id, vector in zip(ids, vectors, strict=True):
         assert got[item_id].dtype == np.float32
         np.testing.assert_array_equal(got[item_id], vector)
     assert count_vectors(corpus.store, MODEL) == 4
@@ -53,8 +59,14 @@ def test_changed_text_drops_the_stale_vector_and_deleted_items_take_theirs(corpu
     post, other = corpus.post_ids[0], corpus.post_ids[1]
     save_vectors(store, MODEL, [post, other], random_unit(2))
     # Re-importing the same post unchanged keeps the vector; with edited text it loses it.
-    row = store.db.execute("SELECT platform, kind, external_id, author_id FROM items WHERE id = ?", [post]).fetchone()
-    save_items(store, None, [NewItem(row[0], row[1], "I live in Porto now", external_id=row[2], author_id=row[3], is_owner=True)])
+    row = store.db.execute(
+        "SELECT platform, kind, external_id, author_id FROM items WHERE id = ?", [post]
+    ).fetchone()
+    save_items(
+        store,
+        None,
+        [NewItem(row[0], row[1], "I live in Porto now", external_id=row[2], author_id=row[3], is_owner=True)],
+    )
     assert set(get_vectors(store, MODEL, [post, other])) == {other}
     store.db.execute("DELETE FROM items WHERE id = ?", [other])
     assert count_vectors(store) == 0

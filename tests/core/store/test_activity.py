@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from desktop.core.importers.pipeline import import_archive
-from desktop.core.store import NewItem, Store, delete_source, finish_source, open_store, save_items, save_person
-from desktop.core.store import save_source, save_thread
+from desktop.core.store import (
+    NewItem,
+    Store,
+    delete_source,
+    finish_source,
+    open_store,
+    save_items,
+    save_person,
+    save_source,
+    save_thread,
+)
 from desktop.core.store.activity import activity_by_month, source_date_range, source_overviews
 
 
@@ -30,8 +39,14 @@ def _items(store: Store, source_id: int, rows: list[tuple[str, bool, str | None]
         source_id,
         [
             NewItem(
-                platform="test", kind="message", text=f"m{n}", created_at=created, external_id=f"{source_id}-{n}",
-                thread_id=thread, author_id=me if own else fan, is_owner=own,
+                platform="test",
+                kind="message",
+                text=f"m{n}",
+                created_at=created,
+                external_id=f"{source_id}-{n}",
+                thread_id=thread,
+                author_id=me if own else fan,
+                is_owner=own,
             )
             for n, (created, own, _) in enumerate(rows)
         ],
@@ -64,7 +79,11 @@ def test_activity_counts_own_and_others_per_month_and_fills_gaps(store: Store) -
         ("2024-03", 0, 0),
         ("2024-04", 1, 0),
     ]
-    assert activity_by_month(store, fill_gaps=False) == [("2023-12", 1, 0), ("2024-01", 1, 2), ("2024-04", 1, 0)]
+    assert activity_by_month(store, fill_gaps=False) == [
+        ("2023-12", 1, 0),
+        ("2024-01", 1, 2),
+        ("2024-04", 1, 0),
+    ]
     assert source_date_range(store, source) == ("2023-12-31T23:59:59.000Z", "2024-04-01T00:00:00.000Z")
     assert source_date_range(store, source + 99) == (None, None)
 
@@ -77,19 +96,41 @@ def test_items_without_a_date_are_left_out(store: Store) -> None:
 
 def _twitter_zip(path: Path) -> Path:
     tweets = [
-        {"tweet": {"id_str": "1", "created_at": "Sat Nov 09 12:14:18 +0000 2024", "full_text": "hello world",
-                   "in_reply_to_status_id_str": None, "entities": {"urls": []},
-                   "favorite_count": "0", "retweet_count": "0"}}
+        {
+            "tweet": {
+                "id_str": "1",
+                "created_at": "Sat Nov 09 12:14:18 +0000 2024",
+                "full_text": "hello world",
+                "in_reply_to_status_id_str": None,
+                "entities": {"urls": []},
+                "favorite_count": "0",
+                "retweet_count": "0",
+            }
+        }
     ]
     dms = [
-        {"dmConversation": {"conversationId": "111-222", "messages": [
-            {"messageCreate": {"id": "9", "senderId": "222", "recipientId": "111", "text": "love your videos!",
-                               "createdAt": "2024-11-10T10:00:00.000Z"}}]}}
+        {
+            "dmConversation": {
+                "conversationId": "111-222",
+                "messages": [
+                    {
+                        "messageCreate": {
+                            "id": "9",
+                            "senderId": "222",
+                            "recipientId": "111",
+                            "text": "love your videos!",
+                            "createdAt": "2024-11-10T10:00:00.000Z",
+                        }
+                    }
+                ],
+            }
+        }
     ]
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr(
             "data/account.js",
-            'window.YTD.account.part0 = [{"account": {"accountId": "111", "username": "me", "accountDisplayName": "Me"}}]',
+            'window.YTD.account.part0 = [{"account": {"accountId": "111", "username": "me", '
+            '"accountDisplayName": "Me"}}]',
         )
         archive.writestr("data/tweets.js", "window.YTD.tweets.part0 = " + json.dumps(tweets))
         archive.writestr("data/direct-messages.js", "window.YTD.direct_messages.part0 = " + json.dumps(dms))
@@ -109,12 +150,28 @@ def test_overview_of_a_real_import_matches_its_summary(store: Store, tmp_path: P
     [overview] = source_overviews(store)
     assert overview.id == summary.id
     assert (overview.label, overview.version, overview.filename) == (summary.label, summary.version, "x.zip")
-    assert (overview.posts, overview.comments, overview.messages) == (summary.posts, summary.comments, summary.messages)
-    assert (overview.threads, overview.exchanges, overview.inbox_candidates) == (
-        summary.threads, summary.exchanges, summary.inbox_candidates,
+    assert (overview.posts, overview.comments, overview.messages) == (
+        summary.posts,
+        summary.comments,
+        summary.messages,
     )
-    assert (overview.items, overview.posts, overview.messages, overview.threads, overview.inbox_candidates) == (
-        2, 1, 1, 1, 1,
+    assert (overview.threads, overview.exchanges, overview.inbox_candidates) == (
+        summary.threads,
+        summary.exchanges,
+        summary.inbox_candidates,
+    )
+    assert (
+        overview.items,
+        overview.posts,
+        overview.messages,
+        overview.threads,
+        overview.inbox_candidates,
+    ) == (
+        2,
+        1,
+        1,
+        1,
+        1,
     )
     assert overview.first_at.startswith("2024-11-09") and overview.last_at.startswith("2024-11-10")
     assert (overview.new_items, overview.read_items, overview.already_imported) == (2, 2, 0)

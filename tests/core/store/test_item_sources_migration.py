@@ -37,6 +37,7 @@ def test_the_shipped_tables_and_triggers_are_the_same_text() -> None:
     digest = hashlib.sha256(_SOURCES_SQL.encode()).hexdigest()
     assert digest == "d8e9cf1eb74cee6e7d3e999c891cb1f577d1ffc5da1c7380fb739aa99caec556"
 
+
 # Schema 5's reply exchanges: the replies the importing source owns.
 _LEGACY_REPLY_EXCHANGES = """
 INSERT OR IGNORE INTO exchanges (incoming_item_id, reply_item_id, thread_id)
@@ -66,14 +67,21 @@ def legacy_import(store: Store, path: Path) -> int:
         summary = ImportSummary(0, importer.platform, importer.label, detection.version, str(path))
         with store.db.atomic():
             summary.id = save_source(
-                store, platform=importer.platform, path=path, sha256=fingerprint(archive), size_bytes=path.stat().st_size
+                store,
+                platform=importer.platform,
+                path=path,
+                sha256=fingerprint(archive),
+                size_bytes=path.stat().st_size,
             )
-            thread_ids, _ = drain(_save_records(store, summary, importer.read(context), archive, CancelToken()))
+            thread_ids, _ = drain(
+                _save_records(store, summary, importer.read(context), archive, CancelToken())
+            )
             conn.execute(_DERIVE_THREAD_EXCHANGES, [json.dumps(sorted(thread_ids))])
             conn.execute(_LEGACY_REPLY_EXCHANGES, [summary.id])
             counts = dict(
                 conn.execute(
-                    "SELECT kind, count(*) FROM items WHERE source_id = ? GROUP BY kind ORDER BY kind", [summary.id]
+                    "SELECT kind, count(*) FROM items WHERE source_id = ? GROUP BY kind ORDER BY kind",
+                    [summary.id],
                 ).fetchall()
             )
             conn.execute(
@@ -89,7 +97,8 @@ def legacy_remove(store: Store, source_id: int) -> None:
     with store.db.atomic():
         store.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
         store.db.execute(
-            "DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM items WHERE thread_id IS NOT NULL)"
+            "DELETE FROM threads WHERE id NOT IN (SELECT DISTINCT thread_id FROM items WHERE thread_id IS "
+            "NOT NULL)"
         )
 
 
@@ -99,7 +108,9 @@ def rows_per_table(store: Store) -> dict[str, int]:
 
 
 def held(store: Store) -> dict[int, int]:
-    return dict(store.db.execute("SELECT source_id, count(*) FROM item_sources GROUP BY source_id").fetchall())
+    return dict(
+        store.db.execute("SELECT source_id, count(*) FROM item_sources GROUP BY source_id").fetchall()
+    )
 
 
 def stored_counts(store: Store) -> dict[int, tuple[dict[str, int], int]]:
@@ -110,10 +121,12 @@ def add_derived_rows(store: Store) -> None:
     """An embedding and an inbox entry for every fifth item: rows the migration must keep."""
     for (item_id,) in store.db.execute("SELECT id FROM items WHERE id % 5 = 0").fetchall():
         store.db.execute(
-            "INSERT INTO embeddings (item_id, model, dim, vector) VALUES (?, 'm.gguf', 1, x'0000803f')", [item_id]
+            "INSERT INTO embeddings (item_id, model, dim, vector) VALUES (?, 'm.gguf', 1, x'0000803f')",
+            [item_id],
         )
         store.db.execute(
-            "INSERT INTO inbox_entries (item_id, source, added_at) VALUES (?, 'import', '2024-01-01T00:00:00.000Z')",
+            "INSERT INTO inbox_entries (item_id, source, added_at) VALUES (?, 'import', "
+            "'2024-01-01T00:00:00.000Z')",
             [item_id],
         )
 
@@ -122,13 +135,17 @@ def count(store: Store, sql: str, args: list[Any] | None = None) -> int:
     return int(store.db.execute(sql, args or []).fetchone()[0])
 
 
-def test_a_legacy_store_with_overlapping_sources_keeps_every_row_and_regains_its_overlaps(tmp_path: Path) -> None:
+def test_a_legacy_store_with_overlapping_sources_keeps_every_row_and_regains_its_overlaps(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "store.sqlite3"
     first = instagram_zip(tmp_path / "first.zip", messages=100, posts=2, comments=1)  # the first download
     second = instagram_zip(tmp_path / "second.zip")  # months later: all of the first and more
     again = instagram_zip(tmp_path / "second-again.zip", stored=True)  # the same data zipped again
     with legacy_store(path) as store:
-        ids = [legacy_import(store, archive) for archive in (first, second, again, x_archive(tmp_path / "x.zip"))]
+        ids = [
+            legacy_import(store, archive) for archive in (first, second, again, x_archive(tmp_path / "x.zip"))
+        ]
         add_derived_rows(store)
         before = rows_per_table(store)
         counts_before = stored_counts(store)
@@ -142,7 +159,12 @@ def test_a_legacy_store_with_overlapping_sources_keeps_every_row_and_regains_its
         newest: (ISSUE_COUNTS, 148),
         other: ({"message": 3, "post": 2}, 5),
     }
-    assert (before["items"], before["items_fts"], before["embeddings"], before["inbox_entries"]) == (153, 153, 30, 30)
+    assert (before["items"], before["items_fts"], before["embeddings"], before["inbox_entries"]) == (
+        153,
+        153,
+        30,
+        30,
+    )
     assert before["exchanges"] > 0
 
     with open_store(path) as store:
@@ -162,7 +184,10 @@ def test_a_legacy_store_with_overlapping_sources_keeps_every_row_and_regains_its
         [note] = store.db.execute("SELECT details FROM audit_log WHERE action = 'migrate'").fetchall()
         assert json.loads(note[0]) == {"missing": {}, "recovered": {str(older): 107, str(newer): 148}}
         assert all(not s["warnings"] for s in list_sources(store))
-        cards = {card.id: (card.comments, card.messages, card.posts, card.items) for card in source_overviews(store)}
+        cards = {
+            card.id: (card.comments, card.messages, card.posts, card.items)
+            for card in source_overviews(store)
+        }
         assert cards[newer] == cards[newest] == (3, 141, 4, 148)
 
         # Now removals keep what another source holds.
@@ -171,7 +196,10 @@ def test_a_legacy_store_with_overlapping_sources_keeps_every_row_and_regains_its
         removed = delete_source(store, newer)
         assert (removed.removed, removed.kept) == (41, 107)
         assert count(store, "SELECT count(*) FROM items WHERE platform = 'instagram'") == 107
-        assert count(store, "SELECT count(*) FROM items WHERE platform = 'instagram' AND kind = 'message'") == 100
+        assert (
+            count(store, "SELECT count(*) FROM items WHERE platform = 'instagram' AND kind = 'message'")
+            == 100
+        )
         removed = delete_source(store, older)
         assert (removed.removed, removed.kept) == (107, 0)
         assert count(store, "SELECT count(*) FROM items") == 5  # the X archive's, untouched

@@ -252,12 +252,20 @@ def test_bulk_item_indexing_indexes_new_items_once_and_keeps_updates_in_sync(tmp
     from desktop.core.store import bulk_item_indexing
 
     with open_store(tmp_path / "s.sqlite3") as store:
-        save_items(store, None, [NewItem(platform="x", kind="post", text="old running shoes", external_id="1")])
+        save_items(
+            store, None, [NewItem(platform="x", kind="post", text="old running shoes", external_id="1")]
+        )
         with store.db.atomic(), bulk_item_indexing(store):
-            save_items(store, None, [
-                NewItem(platform="x", kind="post", text="new protein shake", external_id="2"),
-                NewItem(platform="x", kind="post", text="old walking shoes", external_id="1"),  # changed text
-            ])
+            save_items(
+                store,
+                None,
+                [
+                    NewItem(platform="x", kind="post", text="new protein shake", external_id="2"),
+                    NewItem(
+                        platform="x", kind="post", text="old walking shoes", external_id="1"
+                    ),  # changed text
+                ],
+            )
         assert [r["external_id"] for r in search_items(store, "protein")] == ["2"]
         assert [r["external_id"] for r in search_items(store, "walking")] == ["1"]
         assert search_items(store, "running") == []
@@ -266,7 +274,9 @@ def test_bulk_item_indexing_indexes_new_items_once_and_keeps_updates_in_sync(tmp
         assert store.db.execute(trigger).fetchone()[0] == 1
         try:
             with store.db.atomic(), bulk_item_indexing(store):
-                save_items(store, None, [NewItem(platform="x", kind="post", text="never kept", external_id="3")])
+                save_items(
+                    store, None, [NewItem(platform="x", kind="post", text="never kept", external_id="3")]
+                )
                 raise RuntimeError("crash mid-import")
         except RuntimeError:
             pass

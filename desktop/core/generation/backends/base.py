@@ -100,7 +100,9 @@ class GenerationParams:
     @classmethod
     def from_request(cls, request: DraftRequest) -> "GenerationParams":
         return cls(
-            max_tokens=request.max_tokens, temperature=request.temperature, seed=request.seed,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            seed=request.seed,
             mark_bias=tuple(request.mark_bias),
         )
 

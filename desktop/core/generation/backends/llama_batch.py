@@ -38,6 +38,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from desktop.core.errors import ModelError
@@ -87,7 +88,7 @@ def prompt_blocks(count: int, persona: int, block: int) -> list[tuple[int, int]]
     persona = max(0, min(persona, count - 1))  # as prepare_prefix: the last token always comes after it
     bounds = [*range(0, persona, block), *range(persona, count, block), count]
     starts = sorted(set(bounds))
-    return [(start, end) for start, end in zip(starts, starts[1:])]
+    return [(start, end) for start, end in pairwise(starts)]
 
 
 class ReplyText:
@@ -224,12 +225,15 @@ class BatchedGenerator:
         llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(context.ctx), True)
         vocab = self._llama._model.vocab
         sequences = [
-            _Sequence(index, p, self._sampler(p, bias), ReplyText(stops, strip_leading),
-                      early=self._sampler(p, {**(bias or {}), **self._ends()}) if p.min_tokens > 0 else None)
-            for index, (p, bias) in enumerate(zip(params, biases))
+            _Sequence(
+                index,
+                p,
+                self._sampler(p, bias),
+                ReplyText(stops, strip_leading),
+                early=self._sampler(p, {**(bias or {}), **self._ends()}) if p.min_tokens > 0 else None,
+            )
+            for index, (p, bias) in enumerate(zip(params, biases, strict=True))
         ]
-        pieces: dict[int, bytes] = {}
-        prompt_s, first_token_s, steps = 0.0, None, 0
         try:
             if not self._evaluate_prompt(context, prompt_tokens, len(sequences), persona_tokens, cancel):
                 for sequence in sequences:
@@ -238,23 +242,9 @@ class BatchedGenerator:
             for sequence in sequences:
                 if sequence.params.max_tokens <= 0 and not sequence.finish_reason:
                     sequence.finish_reason = "length"
-            active = [s for s in sequences if not s.finish_reason]
-            position = len(prompt_tokens)
-            while active:
-                if cancel.cancelled:
-                    break
-                for sequence in active:
-                    self._step(sequence, context, vocab, pieces, on_piece)
-                if first_token_s is None:
-                    first_token_s = time.perf_counter() - started
-                active = [s for s in active if not s.finish_reason]
-                if not active or cancel.cancelled:
-                    break
-                self._decode_step(context, active, position)
-                position += 1
-                steps += 1
-            for sequence in active:
-                sequence.finish_reason = "cancelled"
+            first_token_s, steps = self._decode_all(
+                context, vocab, sequences, len(prompt_tokens), cancel, started, on_piece
+            )
         finally:
             for sequence in sequences:
                 sequence.sampler.close()
@@ -264,6 +254,38 @@ class BatchedGenerator:
         total_s = time.perf_counter() - started
         self.last_timings = BatchTimings(len(prompt_tokens), prompt_s, first_token_s, total_s, steps)
         return BatchResult(replies, self.last_timings)
+
+    def _decode_all(
+        self,
+        context: Any,
+        vocab: Any,
+        sequences: list[_Sequence],
+        position: int,
+        cancel: CancelToken,
+        started: float,
+        on_piece: OnPiece | None,
+    ) -> tuple[float | None, int]:
+        """Step the unfinished sequences until each ends or ``cancel`` is set (then "cancelled");
+        the seconds to the first token (from ``started``) and the decode steps taken."""
+        pieces: dict[int, bytes] = {}
+        first_token_s, steps = None, 0
+        active = [s for s in sequences if not s.finish_reason]
+        while active:
+            if cancel.cancelled:
+                break
+            for sequence in active:
+                self._step(sequence, context, vocab, pieces, on_piece)
+            if first_token_s is None:
+                first_token_s = time.perf_counter() - started
+            active = [s for s in active if not s.finish_reason]
+            if not active or cancel.cancelled:
+                break
+            self._decode_step(context, active, position)
+            position += 1
+            steps += 1
+        for sequence in active:
+            sequence.finish_reason = "cancelled"
+        return first_token_s, steps
 
     # --- one step --------------------------------------------------------------------------
 

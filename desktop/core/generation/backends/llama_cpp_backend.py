@@ -72,7 +72,12 @@ class TemplateError(Exception):
     """A chat template that cannot render a plain conversation."""
 
 
-_CHECK = ("understudy-check-system", "understudy-check-fan-1", "understudy-check-reply", "understudy-check-fan-2")
+_CHECK = (
+    "understudy-check-system",
+    "understudy-check-fan-1",
+    "understudy-check-reply",
+    "understudy-check-fan-2",
+)
 
 
 class ChatRenderer:
@@ -119,7 +124,8 @@ class ChatRenderer:
             else:
                 items.insert(0, {"role": ROLE_USER, "content": system})
         try:
-            result = self._formatter(messages=items)
+            # llama_cpp types messages as its role-specific TypedDicts; role/content dicts are what it reads.
+            result = self._formatter(messages=items)  # type: ignore[arg-type]
         except Exception as exc:  # raise_exception() in templates, undefined variables, ...
             raise TemplateError(str(exc) or type(exc).__name__) from exc
         if not isinstance(result.prompt, str) or not result.prompt.strip():
@@ -136,13 +142,17 @@ def choose_mode(has_chat_template: bool, requested: str = MODE_AUTO) -> tuple[st
         return MODE_COMPLETION, note
     if has_chat_template:
         return MODE_CHAT, ""
-    note = "This model has no chat template, so it is prompted as a continuation." if requested == MODE_CHAT else ""
+    note = (
+        "This model has no chat template, so it is prompted as a continuation."
+        if requested == MODE_CHAT
+        else ""
+    )
     return MODE_COMPLETION, note
 
 
 def common_prefix_length(a: Sequence[Any], b: Sequence[Any]) -> int:
     count = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # the shorter one bounds the prefix
         if x != y:
             break
         count += 1
@@ -223,7 +233,9 @@ class LlamaCppBackend:
                 hint="Choose a chat or base model (for example the default Gemma) for drafting.",
             )
         self.plan = plan_memory(path, self.settings.n_ctx, self.settings.n_gpu_layers)
-        ensure_loadable(path)  # a new file is first loaded by a child: a native crash cannot take the app down
+        ensure_loadable(
+            path
+        )  # a new file is first loaded by a child: a native crash cannot take the app down
         try:
             from llama_cpp import Llama
 
@@ -245,14 +257,18 @@ class LlamaCppBackend:
                 "support: try another GGUF or update Understudy.",
             ) from exc
         template = llm.metadata.get("tokenizer.chat_template")
-        mode, note = choose_mode(isinstance(template, str) and bool(template), self.settings.mode)
+        template = template if isinstance(template, str) else ""
+        mode, note = choose_mode(bool(template), self.settings.mode)
         renderer = None
         if mode == MODE_CHAT:
             try:
                 renderer = ChatRenderer(template, *_special_texts(llm))
             except TemplateError as exc:
                 mode = MODE_COMPLETION
-                note = f"The model's chat template could not be used ({exc}), so it is prompted as a continuation."
+                note = (
+                    f"The model's chat template could not be used ({exc}), so it is prompted as a "
+                    "continuation."
+                )
         notes = " ".join(n for n in (note, self.plan.note) if n)
         self._llm, self._renderer = llm, renderer
         self._facts = ModelInfo(
@@ -330,7 +346,9 @@ class LlamaCppBackend:
             )
         try:
             text = self._renderer.render(prompt.messages)
-            probe = self._renderer.render([ChatMessage(ROLE_SYSTEM, prompt.prefix), ChatMessage(ROLE_USER, "…")])
+            probe = self._renderer.render(
+                [ChatMessage(ROLE_SYSTEM, prompt.prefix), ChatMessage(ROLE_USER, "…")]
+            )
         except TemplateError as exc:
             raise ModelError(f"The model's chat template failed on this conversation ({exc}).") from exc
         prefix = text[: common_prefix_length(text, probe)]
@@ -348,7 +366,11 @@ class LlamaCppBackend:
         self.last_run = run
         started = time.perf_counter()
         run.prefix_source, run.reused_tokens, self._held_persona = prepare_prefix(
-            llm, tokens, common_prefix_length(prefix_tokens, tokens), self.prefix_cache, self.settings.n_batch,
+            llm,
+            tokens,
+            common_prefix_length(prefix_tokens, tokens),
+            self.prefix_cache,
+            self.settings.n_batch,
             self._held_persona,
         )
         seen = [0]
@@ -453,10 +475,11 @@ class LlamaCppBackend:
         prefix_tokens = llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=special) if prefix else []
         return tokens, prefix_tokens, stops
 
-
     def _require(self) -> Any:
         if self._llm is None:
-            raise ModelError("The model is not loaded yet.", hint="Wait for it to load, or choose a model in Settings.")
+            raise ModelError(
+                "The model is not loaded yet.", hint="Wait for it to load, or choose a model in Settings."
+            )
         return self._llm
 
     def _check_owner(self, claim: bool = False) -> None:
@@ -464,11 +487,14 @@ class LlamaCppBackend:
         if self._owner is None or (claim and self._llm is None):
             self._owner = current
         elif self._owner != current:
-            raise RuntimeError("a Llama model must be used from the one thread that loaded it (the model worker)")
+            raise RuntimeError(
+                "a Llama model must be used from the one thread that loaded it (the model worker)"
+            )
 
 
 def _special_texts(llm: Any) -> tuple[str, str]:
     """The BOS and EOS token texts the template refers to."""
+
     def text_of(token: int) -> str:
         return llm._model.token_get_text(token) if token != -1 else ""
 

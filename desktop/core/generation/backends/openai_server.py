@@ -163,8 +163,9 @@ class OpenAIServerBackend:
         else:
             prompt = Prompt(mode=MODE_COMPLETION, text="Hello")
         run = self._new_run(prompt)
-        for _piece in self._stream(prompt, GenerationParams(max_tokens=1, temperature=0.0), CancelToken(), run,
-                                   whole=False):
+        for _piece in self._stream(
+            prompt, GenerationParams(max_tokens=1, temperature=0.0), CancelToken(), run, whole=False
+        ):
             pass
         return time.perf_counter() - started
 
@@ -227,7 +228,8 @@ class OpenAIServerBackend:
             for future in futures:
                 future.result()  # the first failure, as raised in its thread
         replies = [
-            CandidateReply("".join(text), run.finish_reason, run.generated_tokens) for text, run in zip(texts, runs)
+            CandidateReply("".join(text), run.finish_reason, run.generated_tokens)
+            for text, run in zip(texts, runs, strict=True)
         ]
         self.last_run = _combined(runs, started)
         return replies
@@ -242,7 +244,9 @@ class OpenAIServerBackend:
             raise ModelError("Understudy is not connected to the model server yet.")
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="server-request")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.parallel, thread_name_prefix="server-request"
+                )
             pool = self._pool
         started = time.perf_counter()
         runs = [self._new_run(prompt) for _ in params]
@@ -276,7 +280,9 @@ class OpenAIServerBackend:
             if errors:
                 result.set_exception(errors[0])
             elif any(p.cancelled() for p in parts):
-                result.set_exception(ModelError("The request to the model server was dropped (Understudy is closing)."))
+                result.set_exception(
+                    ModelError("The request to the model server was dropped (Understudy is closing).")
+                )
             else:
                 result.set_result(([p.result() for p in parts], _combined(runs, started)))
 
@@ -289,7 +295,13 @@ class OpenAIServerBackend:
         return RunInfo(prompt_tokens=self.count_tokens(text))
 
     def _stream(
-        self, prompt: Prompt, params: GenerationParams, cancel: CancelToken, run: RunInfo, *, whole: bool = True
+        self,
+        prompt: Prompt,
+        params: GenerationParams,
+        cancel: CancelToken,
+        run: RunInfo,
+        *,
+        whole: bool = True,
     ) -> Iterator[str]:
         """``stream``'s work, noting into ``run`` (each candidate has its own). ``whole``: a
         stream that ends without a finish reason (cut by the server) is an error, not a reply."""
@@ -391,12 +403,19 @@ class OpenAIServerBackend:
         what = "too many requests" if status == 429 else "unavailable"
         url = self.settings.base_url
         if asked is not None and asked > self.settings.retry_wait_cap_s:
-            message = f"The model server at {url} is busy ({status}, {what}) and asks to wait {asked:g} seconds."
+            message = (
+                f"The model server at {url} is busy ({status}, {what}) and asks to wait {asked:g} seconds."
+            )
         else:
-            message = (f"The model server at {url} is busy ({status}, {what}) and still was after "
-                       f"{tries} tries over {waited:.1f} seconds.")
-        return ModelServerError(message, hint="Try again in a moment, or send fewer requests at once "
-                                "(the setting drafting.server_parallel).")
+            message = (
+                f"The model server at {url} is busy ({status}, {what}) and still was after "
+                f"{tries} tries over {waited:.1f} seconds."
+            )
+        return ModelServerError(
+            message,
+            hint="Try again in a moment, or send fewer requests at once "
+            "(the setting drafting.server_parallel).",
+        )
 
     def _broken(self, exc: Exception) -> ModelError:
         """A fault while a reply streams in: the connection broke (a stopped server) or worse."""
@@ -405,8 +424,10 @@ class OpenAIServerBackend:
 
         if isinstance(exc, httpx.TransportError | openai.APIConnectionError):
             return ModelServerError(
-                f"The connection to the model server at {self.settings.base_url} broke while it was writing a reply.",
-                hint="The server may have stopped: start it again, then draft the rest. Finished drafts are kept.",
+                f"The connection to the model server at {self.settings.base_url} broke while it was writing "
+                "a reply.",
+                hint="The server may have stopped: start it again, then draft the rest. Finished drafts are "
+                "kept.",
             )
         return self._plain_error(exc)
 
@@ -432,11 +453,14 @@ class OpenAIServerBackend:
             )
         if isinstance(exc, openai.NotFoundError):
             return ModelServerError(
-                f"The model server at {url} does not know the model '{self.settings.model}' or this kind of request.",
+                f"The model server at {url} does not know the model '{self.settings.model}' or this kind of "
+                "request.",
                 hint="Check the model name and the mode (chat or completion) in the server settings.",
             )
         if isinstance(exc, openai.APIStatusError):
-            return ModelError(f"The model server at {url} answered with an error ({exc.status_code}): {exc.message}")
+            return ModelError(
+                f"The model server at {url} answered with an error ({exc.status_code}): {exc.message}"
+            )
         return ModelError(f"The model server at {url} failed: {exc}")
 
 

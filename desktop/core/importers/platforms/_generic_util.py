@@ -254,6 +254,7 @@ class TrackedStream:
 
 
 JSON_ERRORS: tuple[type[BaseException], ...] = (ijson.JSONError, ValueError, *STREAM_ERRORS)
+_OUTLINE_ERRORS: tuple[type[BaseException], ...] = (*JSON_ERRORS, *ZIP_READ_ERRORS, KeyError, RuntimeError)
 
 
 def json_stop_reason(exc: BaseException) -> str:
@@ -309,7 +310,9 @@ def json_outline(
     outline = JsonOutline()
     try:
         with archive.open(name) as stream:
-            events = ijson.parse(TrackedStream(stream, archive.sizes.get(name, 0), budget), buf_size=64 * 1024)
+            events = ijson.parse(
+                TrackedStream(stream, archive.sizes.get(name, 0), budget), buf_size=64 * 1024
+            )
             first = next(events, None)
             if first is None or first[1] not in ("start_map", "start_array"):
                 return outline
@@ -320,10 +323,15 @@ def json_outline(
                     outline.keys.append(value)
                     if enough(outline.keys):
                         return outline
-                elif prefix == key_prefix and event in ("end_map", "end_array") or prefix == "" and event == "end_array":
+                elif (
+                    prefix == key_prefix
+                    and event in ("end_map", "end_array")
+                    or prefix == ""
+                    and event == "end_array"
+                ):
                     outline.complete = True
                     return outline
-    except (*JSON_ERRORS, *ZIP_READ_ERRORS, KeyError, RuntimeError):
+    except _OUTLINE_ERRORS:
         pass  # detection never fails on a file it cannot read: it just learns less
     return outline
 

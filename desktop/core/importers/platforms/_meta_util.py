@@ -412,172 +412,197 @@ def classify(archive: Archive) -> MetaLayout | None:
         return None
 
 
-def _classify(archive: Archive) -> MetaLayout | None:
-    names = archive.names
-    layout = MetaLayout("", "", 0.0)
-    signs = {INSTAGRAM: 0, FACEBOOK: 0}
+def _keys(*keys: str) -> Callable[[str], bool]:
+    """A file's head shows all of ``keys``."""
+    return lambda head: _has_keys(head, *keys)
 
-    def found(part: str, name: str) -> None:
+
+def _any_keys(*keys: str) -> Callable[[str], bool]:
+    """A file's head shows one of ``keys``."""
+    return lambda head: any(_has_keys(head, key) for key in keys)
+
+
+def _fb_comments(head: str) -> bool:
+    return (
+        _has_keys(head, "comments_v2")
+        or _has_keys(head, "group_comments_v2")
+        or (_has_keys(head, "comment") and _has_keys(head, "data"))
+    )
+
+
+@dataclass(frozen=True)
+class _FileRule:
+    """A Meta file known by its name: the first of ``parts`` whose test its head passes is the part it
+    plays; with ``report_broken``, a file named so that passes none and does not parse is reported."""
+
+    name: re.Pattern[str]
+    parts: tuple[tuple[str, Callable[[str], bool]], ...]
+    report_broken: bool
+
+
+# The files known by name, in the order they are tried (thread files come before all of them).
+_FILE_RULES: tuple[_FileRule, ...] = (
+    _FileRule(_IG_THREADS, (("ig_threads_posts", _keys("text_post_app_text_posts")),), True),
+    _FileRule(_IG_POSTS, (("ig_posts", _keys("media")),), True),
+    _FileRule(_IG_COMMENTS, (("ig_comments", _any_keys("string_map_data", "string_list_data")),), True),
+    _FileRule(_IG_PROFILE, (("ig_profiles", _keys("profile_user")),), False),
+    _FileRule(_FB_PROFILE, (("fb_profiles", _any_keys("profile_v2", "profile")),), False),
+    _FileRule(_FB_POSTS, (("fb_posts", _keys("timestamp")),), True),
+    _FileRule(_COMMENTS, (("fb_comments", _fb_comments), ("ig_old_comments", _keys("media_comments"))), True),
+    _FileRule(_IG_OLD_MESSAGES, (("ig_old_messages", _keys("conversation", "participants")),), False),
+    _FileRule(
+        _IG_OLD_MEDIA,
+        (
+            (
+                "ig_old_media",
+                lambda head: bool(re.match(r'\s*\{\s*"(?:photos|videos|stories|profile|direct)"\s*:', head)),
+            ),
+        ),
+        False,
+    ),
+    _FileRule(
+        _IG_OLD_PROFILE,
+        (("ig_old_profile", lambda head: _has_keys(head, "username") and bool(re.match(r"\s*\{", head))),),
+        False,
+    ),
+)
+
+
+class _Scan:
+    """The JSON files of an archive sorted into a ``MetaLayout``'s parts, with what they say about
+    whose export it is."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.layout = MetaLayout("", "", 0.0)
+        self.signs = {INSTAGRAM: 0, FACEBOOK: 0}
+        self.fb_thread_hint = False
+        self.unknown_sniffed = 0
+
+    def found(self, part: str, name: str) -> None:
         """``name`` plays ``part`` (a MetaLayout list); it counts for the platform that writes it."""
-        getattr(layout, part).append(name)
+        getattr(self.layout, part).append(name)
         if part in _SIGN_OF_PART:
-            signs[_SIGN_OF_PART[part]] += 1
+            self.signs[_SIGN_OF_PART[part]] += 1
 
-    fb_thread_hint = False
-    unknown_sniffed = 0
-    json_names = [n for n in names if n.lower().endswith(".json")]
-
-    for name in json_names:
-        base = PurePosixPath(name).name
+    def file(self, name: str) -> None:
         match = _THREAD_FILE.search(name)
         if match:
-            head = _sniff(archive, name)
-            if _has_keys(head, "participants") or _has_keys(head, "messages"):
-                folder = str(PurePosixPath(name).parent)
-                layout.threads.setdefault(folder, []).append((int(match.group(1)), name))
-                if _has_keys(head, "thread_type") or _MESSENGER_TYPE.search(head):
-                    fb_thread_hint = True
-                if re.search(r"_[0-9]*[a-zA-Z][0-9a-zA-Z]*$", PurePosixPath(folder).name):
-                    fb_thread_hint = True
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _IG_THREADS.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "text_post_app_text_posts"):
-                found("ig_threads_posts", name)
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _IG_POSTS.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "media"):
-                found("ig_posts", name)
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _IG_COMMENTS.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "string_map_data") or _has_keys(head, "string_list_data"):
-                found("ig_comments", name)
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _IG_PROFILE.search(name):
-            if _has_keys(_sniff(archive, name), "profile_user"):
-                found("ig_profiles", name)
-            continue
-        if _FB_PROFILE.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "profile_v2") or _has_keys(head, "profile"):
-                found("fb_profiles", name)
-            continue
-        if _FB_POSTS.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "timestamp"):
-                found("fb_posts", name)
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _COMMENTS.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "comments_v2") or _has_keys(head, "group_comments_v2") or (
-                _has_keys(head, "comment") and _has_keys(head, "data")
-            ):
-                found("fb_comments", name)
-            elif _has_keys(head, "media_comments"):
-                found("ig_old_comments", name)
-            elif _broken(archive, name, head):
-                found("unreadable", name)
-            continue
-        if _IG_OLD_MESSAGES.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "conversation") and _has_keys(head, "participants"):
-                found("ig_old_messages", name)
-            continue
-        if _IG_OLD_MEDIA.search(name):
-            head = _sniff(archive, name)
-            if re.match(r'\s*\{\s*"(?:photos|videos|stories|profile|direct)"\s*:', head):
-                found("ig_old_media", name)
-            continue
-        if _IG_OLD_PROFILE.search(name):
-            head = _sniff(archive, name)
-            if _has_keys(head, "username") and re.match(r"\s*\{", head):
-                found("ig_old_profile", name)
-            continue
-        if base.startswith(".") or name.count("/") > 4 or unknown_sniffed >= MAX_UNKNOWN_SNIFFS:
-            continue
-        unknown_sniffed += 1
-        head = _sniff(archive, name)
+            self.thread_file(name, int(match.group(1)))
+            return
+        rule = next((rule for rule in _FILE_RULES if rule.name.search(name)), None)
+        if rule is None:
+            self.other_file(name)
+            return
+        head = _sniff(self.archive, name)
+        part = next((part for part, test in rule.parts if test(head)), None)
+        if part is not None:
+            self.found(part, name)
+        elif rule.report_broken and _broken(self.archive, name, head):
+            self.found("unreadable", name)
+
+    def thread_file(self, name: str, number: int) -> None:
+        head = _sniff(self.archive, name)
+        if _has_keys(head, "participants") or _has_keys(head, "messages"):
+            folder = str(PurePosixPath(name).parent)
+            self.layout.threads.setdefault(folder, []).append((number, name))
+            if _has_keys(head, "thread_type") or _MESSENGER_TYPE.search(head):
+                self.fb_thread_hint = True
+            if re.search(r"_[0-9]*[a-zA-Z][0-9a-zA-Z]*$", PurePosixPath(folder).name):
+                self.fb_thread_hint = True
+        elif _broken(self.archive, name, head):
+            self.found("unreadable", name)
+
+    def other_file(self, name: str) -> None:
+        """A JSON file not known by its name: an E2EE chat backup, or a part known by its keys."""
+        base = PurePosixPath(name).name
+        if base.startswith(".") or name.count("/") > 4 or self.unknown_sniffed >= MAX_UNKNOWN_SNIFFS:
+            return
+        self.unknown_sniffed += 1
+        head = _sniff(self.archive, name)
         if _has_keys(head, "senderName") and _has_keys(head, "participants"):
             part: str | None = "e2ee"
         else:
-            part = _part_by_content(archive, name, head)
+            part = _part_by_content(self.archive, name, head)
         if part is not None:
-            found(part, name)
+            self.found(part, name)
 
+
+def _html_layout(names: list[str], ig_prefix: bool, fb_prefix: str | None) -> MetaLayout | None:
+    """An archive without Meta's JSON: an HTML export of either platform, or not Meta's."""
+    html = [n for n in names if n.lower().endswith(".html")]
+    if not html:
+        return None
+    if any(_THREAD_HTML.search(n) for n in html) or ig_prefix or fb_prefix:
+        if fb_prefix or any(_FB_SIBLINGS.search(n) for n in html) and not ig_prefix:
+            return MetaLayout(FACEBOOK, "html", 0.9, html=True)
+        return MetaLayout(INSTAGRAM, "html", 0.9, html=True)
+    return None
+
+
+def _platform(names: list[str], ig_prefix: bool, fb_prefix: str | None, scan: _Scan) -> str:
+    """Whose export: the activity folder's name, else the files that speak for one platform, else
+    the sibling files, else the thread files' own hints."""
+    ig_signs, fb_signs = scan.signs[INSTAGRAM], scan.signs[FACEBOOK]
+    if ig_prefix and not fb_prefix:
+        return INSTAGRAM
+    if fb_prefix and not ig_prefix:
+        return FACEBOOK
+    if ig_signs != fb_signs:
+        return INSTAGRAM if ig_signs > fb_signs else FACEBOOK
+    ig_sib = sum(1 for n in names if _IG_SIBLINGS.search(n))
+    fb_sib = sum(1 for n in names if _FB_SIBLINGS.search(n))
+    if ig_sib != fb_sib:
+        return INSTAGRAM if ig_sib > fb_sib else FACEBOOK
+    return FACEBOOK if scan.fb_thread_hint else INSTAGRAM
+
+
+def _instagram_era(names: list[str], ig_prefix: bool, layout: MetaLayout, signs: int, definite: bool) -> str:
+    if ig_prefix:
+        return "json-2025" if any(_IG_2025_POSTS.search(n) for n in names) else "json-2024"
+    if layout.ig_old_messages or layout.ig_old_media or layout.ig_old_comments:
+        return "json-2019-2020"
+    if layout.threads and not (signs or layout.ig_old_profile) and not definite:
+        return "thread-files"
+    return "json-2021-2023"
+
+
+def _facebook_era(fb_prefix: str | None, layout: MetaLayout, signs: int) -> str:
+    if layout.e2ee and not layout.threads and not layout.fb_posts and not layout.fb_profiles:
+        return "e2ee-backup"
+    if fb_prefix == "your_facebook_activity/":
+        return "json-2024"
+    if fb_prefix == "your_activity_across_facebook/":
+        return "json-2022-2023"
+    if layout.threads and not signs:
+        return "thread-files"
+    return "json-pre-2022"
+
+
+def _classify(archive: Archive) -> MetaLayout | None:
+    names = archive.names
+    scan = _Scan(archive)
+    for name in names:
+        if name.lower().endswith(".json"):
+            scan.file(name)
+    layout = scan.layout
     for folder in layout.threads.values():
         folder.sort()
-    ig_signs, fb_signs = signs[INSTAGRAM], signs[FACEBOOK]
+    ig_signs, fb_signs = scan.signs[INSTAGRAM], scan.signs[FACEBOOK]
 
     ig_prefix = any(_contains(n, _IG_PREFIX) for n in names)
     fb_prefix = next((p for p in _FB_PREFIXES if any(_contains(n, p) for n in names)), None)
-    has_json_content = bool(
-        layout.threads or layout.e2ee or ig_signs or fb_signs or layout.ig_old_profile
-    )
+    if not (layout.threads or layout.e2ee or ig_signs or fb_signs or layout.ig_old_profile):
+        return _html_layout(names, ig_prefix, fb_prefix)
 
-    if not has_json_content:
-        html = [n for n in names if n.lower().endswith(".html")]
-        if not html:
-            return None
-        if any(_THREAD_HTML.search(n) for n in html) or ig_prefix or fb_prefix:
-            if fb_prefix or any(_FB_SIBLINGS.search(n) for n in html) and not ig_prefix:
-                return MetaLayout(FACEBOOK, "html", 0.9, html=True)
-            return MetaLayout(INSTAGRAM, "html", 0.9, html=True)
-        return None
-
-    if ig_prefix and not fb_prefix:
-        platform = INSTAGRAM
-    elif fb_prefix and not ig_prefix:
-        platform = FACEBOOK
-    elif ig_signs != fb_signs:
-        platform = INSTAGRAM if ig_signs > fb_signs else FACEBOOK
-    else:
-        ig_sib = sum(1 for n in names if _IG_SIBLINGS.search(n))
-        fb_sib = sum(1 for n in names if _FB_SIBLINGS.search(n))
-        if ig_sib != fb_sib:
-            platform = INSTAGRAM if ig_sib > fb_sib else FACEBOOK
-        else:
-            platform = FACEBOOK if fb_thread_hint else INSTAGRAM
-    layout.platform = platform
-
+    layout.platform = _platform(names, ig_prefix, fb_prefix, scan)
     definite = bool(ig_prefix or fb_prefix or ig_signs or fb_signs or layout.ig_old_profile)
-    if platform == INSTAGRAM:
-        if ig_prefix:
-            era = "json-2025" if any(_IG_2025_POSTS.search(n) for n in names) else "json-2024"
-        elif layout.ig_old_messages or layout.ig_old_media or layout.ig_old_comments:
-            era = "json-2019-2020"
-        elif layout.threads and not (ig_signs or layout.ig_old_profile) and not definite:
-            era = "thread-files"
-        else:
-            era = "json-2021-2023"
+    if layout.platform == INSTAGRAM:
+        layout.version = _instagram_era(names, ig_prefix, layout, ig_signs, definite)
     else:
-        if layout.e2ee and not layout.threads and not layout.fb_posts and not layout.fb_profiles:
-            era = "e2ee-backup"
-        elif fb_prefix == "your_facebook_activity/":
-            era = "json-2024"
-        elif fb_prefix == "your_activity_across_facebook/":
-            era = "json-2022-2023"
-        elif layout.threads and not fb_signs:
-            era = "thread-files"
-        else:
-            era = "json-pre-2022"
-    layout.version = era
-    if definite:
-        layout.confidence = 0.95
-    else:
-        # Only thread files, without anything saying whose: the caller may have picked either.
-        layout.confidence = 0.6
+        layout.version = _facebook_era(fb_prefix, layout, fb_signs)
+    # Only thread files, without anything saying whose: the caller may have picked either.
+    layout.confidence = 0.95 if definite else 0.6
     return layout
 
 
@@ -612,7 +637,9 @@ class MetaImporter:
         for path in layout.unreadable:
             context.warn(f"Skipped '{path}': it is not valid JSON (it may be damaged or cut short).")
         for path in layout.unknown_comments:
-            context.warn(f"Skipped '{path}': it holds comments, but in a layout Understudy does not know yet.")
+            context.warn(
+                f"Skipped '{path}': it holds comments, but in a layout Understudy does not know yet."
+            )
         return layout
 
 

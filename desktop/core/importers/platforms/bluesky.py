@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, TypeGuard
 
 import libipld
 
@@ -121,7 +121,7 @@ class _Frames:
         return frame
 
 
-def _is_commit(value: object) -> bool:
+def _is_commit(value: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and {"did", "data", "sig"} <= set(value)
 
 
@@ -291,7 +291,12 @@ def _expand_links(text: str, facets: object) -> str:
             continue
         start, end = index.get("byteStart"), index.get("byteEnd")
         uri = next((f.get("uri") for f in features if isinstance(f, dict) and f.get("$type") == _LINK), None)
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(raw) and isinstance(uri, str):
+        if (
+            isinstance(start, int)
+            and isinstance(end, int)
+            and 0 <= start < end <= len(raw)
+            and isinstance(uri, str)
+        ):
             spans.append((start, end, uri))
     last = len(raw) + 1
     for start, end, uri in sorted(spans, reverse=True):
@@ -330,7 +335,9 @@ class BlueskyImporter:
                 continue
             commit = repo.kept.get(repo.root) if repo.root is not None else None
             if not _is_commit(commit):
-                context.warn(f"Skipped '{name}': its root is not a repository commit, so nothing in it was read.")
+                context.warn(
+                    f"Skipped '{name}': its root is not a repository commit, so nothing in it was read."
+                )
                 continue
             yield from self._records(context, name, archive.sizes.get(name, 0), repo, commit)
 
@@ -343,7 +350,8 @@ class BlueskyImporter:
             lost = f", {repo.lost:,} could not be decoded" if repo.lost else ""
             cut = ", and the file is cut off before its end" if repo.cut else ""
             outcome = (
-                f"{missing:,} of the posts and tree nodes it refers to are missing, so what they held was not imported"
+                f"{missing:,} of the posts and tree nodes it refers to are missing, so what they held was "
+                "not imported"
                 if missing
                 else "every post its tree lists was read"
             )
@@ -352,7 +360,9 @@ class BlueskyImporter:
                 f"read{lost}{cut}; {outcome}."
             )
         elif missing:
-            context.warn(f"'{name}' lacks {missing:,} of the posts and tree nodes it refers to; the rest was read.")
+            context.warn(
+                f"'{name}' lacks {missing:,} of the posts and tree nodes it refers to; the rest was read."
+            )
         profile = next((repo.kept.get(cid) for key, cid in entries if key == f"{_PROFILE}/self"), None)
         display = profile.get("displayName") if isinstance(profile, dict) else None
         author = (context.me or "").strip() or (normalize(display) if isinstance(display, str) else "") or did
@@ -370,7 +380,9 @@ class BlueskyImporter:
                 yield item
 
     @staticmethod
-    def _post(record: dict[str, Any], did: str, key: str, rkey: str, cid: bytes, author: str) -> ItemRecord | None:
+    def _post(
+        record: dict[str, Any], did: str, key: str, rkey: str, cid: bytes, author: str
+    ) -> ItemRecord | None:
         text = record.get("text")
         if not isinstance(text, str):
             return None
@@ -380,7 +392,9 @@ class BlueskyImporter:
             return None  # an image or quote with no words of the creator's
         reply = record.get("reply")
         parent = reply.get("parent") if isinstance(reply, dict) else None
-        reply_to = parent.get("uri") if isinstance(parent, dict) and isinstance(parent.get("uri"), str) else None
+        reply_to = (
+            parent.get("uri") if isinstance(parent, dict) and isinstance(parent.get("uri"), str) else None
+        )
         own_thread = reply_to is not None and reply_to.startswith(f"at://{did}/")
         extra: dict[str, object] = {}
         if isinstance(record.get("langs"), list):

@@ -123,7 +123,10 @@ class DiscordImporter:
         files = [name for entry in channels.values() for name in entry.values()]
         with_channel = any("channel.json" in entry for entry in channels.values())
         json_era = any(base_name(n) == "messages.json" for n in files)
-        prefixed = any(_CHANNEL_DIR.match(f.rsplit("/", 1)[-1]) and f.rsplit("/", 1)[-1].startswith("c") for f in channels)
+        prefixed = any(
+            _CHANNEL_DIR.match(f.rsplit("/", 1)[-1]) and f.rsplit("/", 1)[-1].startswith("c")
+            for f in channels
+        )
         tops = {folder.split("/")[-2] if folder.count("/") >= 1 else "" for folder in channels}
         localized = any(top and top != "messages" for top in tops)
         if json_era:
@@ -175,7 +178,9 @@ class DiscordImporter:
         return None, None
 
     @staticmethod
-    def _index(archive: Archive, channels: dict[str, dict[str, str]], context: ImportContext) -> dict[str, str]:
+    def _index(
+        archive: Archive, channels: dict[str, dict[str, str]], context: ImportContext
+    ) -> dict[str, str]:
         parents = {folder.rpartition("/")[0] for folder in channels}
         titles: dict[str, str] = {}
         for parent in parents:
@@ -197,12 +202,16 @@ class DiscordImporter:
                 title = f"{guild.get('name', '')} #{name}".strip()
             else:
                 title = str(name or f"Channel {channel_id}")
-        recipients = channel.get("recipients") if isinstance(channel.get("recipients"), list) else []
+        recipients = channel.get("recipients")
+        if not isinstance(recipients, list):
+            recipients = []
         participants = tuple(str(r) for r in recipients if str(r) != owner_id)
         return ThreadRecord(channel_id, normalize(title), kind, participants)
 
     @staticmethod
-    def _messages(archive: Archive, files: dict[str, str], context: ImportContext) -> list[tuple[str, datetime, str, str]]:
+    def _messages(
+        archive: Archive, files: dict[str, str], context: ImportContext
+    ) -> list[tuple[str, datetime, str, str]]:
         """(id, created_at, text, attachments) for every readable message with text; a file that breaks
         part-way keeps the messages before the break, and a warning says where it broke."""
         name = files.get("messages.json") or files["messages.csv"]

@@ -87,7 +87,8 @@ class FacebookImporter(MetaImporter):
         tally.report(context)
         if tally.read and not records and tally.stopped_at is None:
             context.warn(
-                f"Read {tally.read:,} {'entry' if tally.read == 1 else 'entries'} of '{path}', but none holds a {what} with text in a layout "
+                f"Read {tally.read:,} {'entry' if tally.read == 1 else 'entries'} of '{path}', but none "
+                f"holds a {what} with text in a layout "
                 "Understudy knows, so nothing was imported from it."
             )
         for record in records:

@@ -100,7 +100,9 @@ def generic_files(archive: Archive) -> list[tuple[str, str]]:
 def parse_timestamp(value: object) -> datetime | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)):
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value)
+    ):
         number = float(value)
         if abs(number) > 1e11:
             number /= 1000.0  # milliseconds
@@ -142,7 +144,9 @@ class GenericImporter:
             return None
         return Detection(PLATFORM, files[0][1], 0.3)
 
-    def _rows(self, archive: Archive, name: str, form: str, context: ImportContext, warn: bool) -> Iterator[tuple[int, dict]]:
+    def _rows(
+        self, archive: Archive, name: str, form: str, context: ImportContext, warn: bool
+    ) -> Iterator[tuple[int, dict]]:
         """(row number, row by lower-case column) of every readable row; a broken CSV record or JSON
         line costs that row only, and (``warn``) one warning per file says how many and where."""
         report = context if warn else None
@@ -199,7 +203,9 @@ class GenericImporter:
                 if parsed.thread_key and parsed.thread_key not in yielded:
                     yielded.add(parsed.thread_key)
                     people = tuple(participants.get(parsed.thread_key, {}))
-                    yield ThreadRecord(parsed.thread_key, parsed.thread_key, "dm" if len(people) <= 2 else "group", people)
+                    yield ThreadRecord(
+                        parsed.thread_key, parsed.thread_key, "dm" if len(people) <= 2 else "group", people
+                    )
                 count += 1
                 check_cancel(context, count)
                 yield parsed

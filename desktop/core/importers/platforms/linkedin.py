@@ -191,15 +191,23 @@ class LinkedInImporter:
             entries.sort(key=lambda e: e[0])
             people: dict[str, str] = {}
             for _, row in entries:
-                people.setdefault(row.get("senderprofileurl", "").rstrip("/") or row.get("from", ""), normalize(row.get("from", "")))
+                people.setdefault(
+                    row.get("senderprofileurl", "").rstrip("/") or row.get("from", ""),
+                    normalize(row.get("from", "")),
+                )
                 for url in _urls(row.get("recipientprofileurls", "")):
                     people.setdefault(url, "")
-            names = tuple(dict.fromkeys(
-                n
-                for _, row in entries
-                for n in [normalize(row.get("from", "")), *(normalize(t) for t in row.get("to", "").split(","))]
-                if n
-            ))
+            names = tuple(
+                dict.fromkeys(
+                    n
+                    for _, row in entries
+                    for n in [
+                        normalize(row.get("from", "")),
+                        *(normalize(t) for t in row.get("to", "").split(",")),
+                    ]
+                    if n
+                )
+            )
             others = dict.fromkeys(normalize(r.get("from", "")) for _, r in entries if not is_owner(r))
             title = normalize(entries[0][1].get("conversationtitle", "")) or ", ".join(o for o in others if o)
             yield ThreadRecord(key, title or key, "dm" if len(people) <= 2 else "group", names)
@@ -209,7 +217,9 @@ class LinkedInImporter:
                     continue
                 sender = normalize(row.get("from", ""))
                 yield ItemRecord(
-                    external_id=stable_id(PLATFORM, key, created_at.isoformat(), row.get("senderprofileurl", "") or sender, text),
+                    external_id=stable_id(
+                        PLATFORM, key, created_at.isoformat(), row.get("senderprofileurl", "") or sender, text
+                    ),
                     kind=MESSAGE,
                     text=text,
                     created_at=created_at,
@@ -220,11 +230,21 @@ class LinkedInImporter:
                 )
 
     @staticmethod
-    def _owner_test(conversations: dict[str, list[tuple[datetime, dict[str, str]]]], context: ImportContext, profile_name: str | None):
+    def _owner_test(
+        conversations: dict[str, list[tuple[datetime, dict[str, str]]]],
+        context: ImportContext,
+        profile_name: str | None,
+    ):
         senders = sorted({normalize(r.get("from", "")) for e in conversations.values() for _, r in e} - {""})
         if context.me is not None:
             me = context.me.strip().rstrip("/").casefold()
-            return lambda row: me in (normalize(row.get("from", "")).casefold(), row.get("senderprofileurl", "").rstrip("/").casefold())
+            return lambda row: (
+                me
+                in (
+                    normalize(row.get("from", "")).casefold(),
+                    row.get("senderprofileurl", "").rstrip("/").casefold(),
+                )
+            )
         url_sets = []
         for entries in conversations.values():
             urls: set[str] = set()
@@ -244,7 +264,9 @@ class LinkedInImporter:
         raise OwnerUnknownError(LABEL, senders)
 
     @staticmethod
-    def _messages_2018(rows: list[tuple[str, dict[str, str]]], context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+    def _messages_2018(
+        rows: list[tuple[str, dict[str, str]]], context: ImportContext
+    ) -> Iterator[ThreadRecord | ItemRecord]:
         threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
         titles: dict[str, str] = {}
         for name, row in rows:
@@ -276,7 +298,9 @@ class LinkedInImporter:
                     thread_key=key,
                 )
 
-    def _shares(self, archive: Archive, names: list[str], author: str, context: ImportContext) -> Iterator[ItemRecord]:
+    def _shares(
+        self, archive: Archive, names: list[str], author: str, context: ImportContext
+    ) -> Iterator[ItemRecord]:
         for name, row in self._rows(archive, names, context):
             text = normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
             if not text:
@@ -286,7 +310,9 @@ class LinkedInImporter:
                 context.warn(f"Skipped a post in '{name}': its date '{row.get('date')}' is not readable.")
                 continue
             link = row.get("sharelink", "").strip()
-            extra = {k: row[k] for k in ("sharedurl", "mediaurl", "visibility") if row.get(k)}
+            extra: dict[str, object] = {
+                k: row[k] for k in ("sharedurl", "mediaurl", "visibility") if row.get(k)
+            }
             yield ItemRecord(
                 external_id=link or stable_id(PLATFORM, "share", created_at.isoformat(), text),
                 kind=POST,
@@ -297,7 +323,9 @@ class LinkedInImporter:
                 extra=extra,
             )
 
-    def _comments(self, archive: Archive, names: list[str], author: str, context: ImportContext) -> Iterator[ItemRecord]:
+    def _comments(
+        self, archive: Archive, names: list[str], author: str, context: ImportContext
+    ) -> Iterator[ItemRecord]:
         for name, row in self._rows(archive, names, context):
             text = normalize(row.get("message", ""))
             if not text:

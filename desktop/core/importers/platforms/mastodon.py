@@ -81,7 +81,9 @@ def _as_list(value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
-        return [v if isinstance(v, str) else str(v.get("id", "")) for v in value if isinstance(v, (str, dict))]
+        return [
+            v if isinstance(v, str) else str(v.get("id", "")) for v in value if isinstance(v, (str, dict))
+        ]
     return []
 
 
@@ -154,7 +156,9 @@ class MastodonImporter:
                                 check_cancel(context, count)
                             yield record
             except (ijson.JSONError, ValueError, OSError) as exc:
-                context.warn(f"Skipped the rest of '{name}': it is not valid JSON ({exc.__class__.__name__}).")
+                context.warn(
+                    f"Skipped the rest of '{name}': it is not valid JSON ({exc.__class__.__name__})."
+                )
 
     @staticmethod
     def _actor(archive: Archive, outbox: str, context: ImportContext) -> dict:
@@ -199,9 +203,13 @@ class MastodonImporter:
             extra["url"] = note["url"]
         reply_to = str(note["inReplyTo"]) if note.get("inReplyTo") else None
         audience = set(to) | set(cc)
-        is_direct = not (audience & PUBLIC) and not any(a == followers or a.endswith("/followers") for a in audience)
+        is_direct = not (audience & PUBLIC) and not any(
+            a == followers or a.endswith("/followers") for a in audience
+        )
         if not is_direct:
-            extra["visibility"] = "public" if set(to) & PUBLIC else "unlisted" if set(cc) & PUBLIC else "private"
+            extra["visibility"] = (
+                "public" if set(to) & PUBLIC else "unlisted" if set(cc) & PUBLIC else "private"
+            )
             self_reply = reply_to is not None and (
                 reply_to in own or bool(owner_id) and reply_to.startswith(owner_id.rstrip("/") + "/")
             )
@@ -213,7 +221,9 @@ class MastodonImporter:
         if key not in threads:
             threads.add(key)
             handles = tuple(_handle(r) for r in recipients)
-            yield ThreadRecord(key, ", ".join(handles) or "Direct message", "dm" if len(handles) <= 1 else "group", handles)
+            yield ThreadRecord(
+                key, ", ".join(handles) or "Direct message", "dm" if len(handles) <= 1 else "group", handles
+            )
         yield ItemRecord(note_id, MESSAGE, text, created_at, author, True, key, reply_to, extra)
 
 

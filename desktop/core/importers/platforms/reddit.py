@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 
 from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
@@ -42,7 +43,9 @@ from desktop.core.importers.text import normalize
 PLATFORM = "reddit"
 LABEL = "Reddit"
 
-_FILE = re.compile(r"^(posts|comments|messages_archive|messages|chat_history|statistics)(?:_\d+)?\.csv$", re.I)
+_FILE = re.compile(
+    r"^(posts|comments|messages_archive|messages|chat_history|statistics)(?:_\d+)?\.csv$", re.I
+)
 _HEADERS = {
     "posts": ("id", "permalink", "date"),
     "comments": ("id", "permalink", "date"),
@@ -109,6 +112,7 @@ class RedditImporter:
         owner = self._account_name(archive, files, context)
         author = owner or context.me or "me"
         count = 0
+        record: ThreadRecord | ItemRecord
         for record in self._posts(archive, files.get("posts", []), author, context):
             count += 1
             check_cancel(context, count)
@@ -144,13 +148,17 @@ class RedditImporter:
         """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
         return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
 
-    def _account_name(self, archive: Archive, files: dict[str, list[str]], context: ImportContext) -> str | None:
+    def _account_name(
+        self, archive: Archive, files: dict[str, list[str]], context: ImportContext
+    ) -> str | None:
         for _, row in self._rows(archive, files.get("statistics", []), context):
             if header_key(row.get("statistic", "")) == "accountname" and row.get("value", "").strip():
                 return row["value"].strip()
         return None
 
-    def _posts(self, archive: Archive, names: list[str], author: str, context: ImportContext) -> Iterator[ItemRecord]:
+    def _posts(
+        self, archive: Archive, names: list[str], author: str, context: ImportContext
+    ) -> Iterator[ItemRecord]:
         for name, row in self._rows(archive, names, context):
             title = normalize(row.get("title", ""))
             body = normalize(row.get("body", ""))
@@ -160,7 +168,9 @@ class RedditImporter:
             if not text or not row.get("id"):
                 continue
             if created_at is None:
-                context.warn(f"Skipped post {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable.")
+                context.warn(
+                    f"Skipped post {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
+                )
                 continue
             yield ItemRecord(
                 external_id=_full_id("t3_", row["id"]),
@@ -172,14 +182,19 @@ class RedditImporter:
                 extra={k: row[k] for k in ("subreddit", "permalink", "url") if row.get(k)},
             )
 
-    def _comments(self, archive: Archive, names: list[str], author: str, context: ImportContext) -> Iterator[ItemRecord]:
+    def _comments(
+        self, archive: Archive, names: list[str], author: str, context: ImportContext
+    ) -> Iterator[ItemRecord]:
         for name, row in self._rows(archive, names, context):
             text = normalize(row.get("body", ""))
             created_at = parse_utc(row.get("date", ""))
             if not text or text in _GONE or not row.get("id"):
                 continue
             if created_at is None:
-                context.warn(f"Skipped comment {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable.")
+                context.warn(
+                    f"Skipped comment {row.get('id')} in '{name}': its date '{row.get('date')}' is not "
+                    "readable."
+                )
                 continue
             parent = row.get("parent", "").strip()
             if parent:
@@ -199,8 +214,10 @@ class RedditImporter:
             )
 
     @staticmethod
-    def _messages(rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        threads: dict[str, list[tuple[object, dict[str, str]]]] = defaultdict(list)
+    def _messages(
+        rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
         seen: set[str] = set()
         for name, row in rows:
             message_id = row.get("id", "").strip()
@@ -209,15 +226,19 @@ class RedditImporter:
             seen.add(message_id)
             created_at = parse_utc(row.get("date", ""))
             if created_at is None:
-                context.warn(f"Skipped message {message_id} in '{name}': its date '{row.get('date')}' is not readable.")
+                context.warn(
+                    f"Skipped message {message_id} in '{name}': its date '{row.get('date')}' is not readable."
+                )
                 continue
             key = "t4_" + (row.get("threadid", "").strip().removeprefix("t4_") or message_id)
             threads[key].append((created_at, row))
         for key, entries in threads.items():
-            entries.sort(key=lambda e: e[0])  # type: ignore[arg-type,return-value]
-            participants = tuple(dict.fromkeys(
-                n for _, r in entries for n in (r.get("from", "").strip(), r.get("to", "").strip()) if n
-            ))
+            entries.sort(key=lambda e: e[0])
+            participants = tuple(
+                dict.fromkeys(
+                    n for _, r in entries for n in (r.get("from", "").strip(), r.get("to", "").strip()) if n
+                )
+            )
             subject = normalize(entries[0][1].get("subject", "")) or ", ".join(
                 p for p in participants if p.casefold() != me
             )
@@ -231,15 +252,17 @@ class RedditImporter:
                     external_id=_full_id("t4_", row["id"]),
                     kind=MESSAGE,
                     text=text,
-                    created_at=created_at,  # type: ignore[arg-type]
+                    created_at=created_at,
                     author=sender,
                     is_owner=sender.casefold() == me,
                     thread_key=key,
                 )
 
     @staticmethod
-    def _chats(rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        threads: dict[str, list[tuple[object, dict[str, str]]]] = defaultdict(list)
+    def _chats(
+        rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
         seen: set[str] = set()
         for name, row in rows:
             message_id = row.get("messageid", "").strip()
@@ -248,16 +271,25 @@ class RedditImporter:
             seen.add(message_id)
             created_at = parse_utc(row.get("createdat", ""))
             if created_at is None:
-                context.warn(f"Skipped chat message {message_id} in '{name}': its time '{row.get('createdat')}' is not readable.")
+                context.warn(
+                    f"Skipped chat message {message_id} in '{name}': its time '{row.get('createdat')}' is "
+                    "not readable."
+                )
                 continue
             threads["chat:" + (row.get("channelurl", "").strip() or "unknown")].append((created_at, row))
         for key, entries in threads.items():
-            entries.sort(key=lambda e: e[0])  # type: ignore[arg-type,return-value]
-            participants = tuple(dict.fromkeys(r.get("username", "").strip() for _, r in entries if r.get("username")))
+            entries.sort(key=lambda e: e[0])
+            participants = tuple(
+                dict.fromkeys(r.get("username", "").strip() for _, r in entries if r.get("username"))
+            )
             first = entries[0][1]
-            title = normalize(first.get("channelname", "")) or ", ".join(p for p in participants if p.casefold() != me)
+            title = normalize(first.get("channelname", "")) or ", ".join(
+                p for p in participants if p.casefold() != me
+            )
             conversation = first.get("conversationtype", "").lower()
-            kind = "dm" if ("direct" in conversation or not conversation) and len(participants) <= 2 else "group"
+            kind = (
+                "dm" if ("direct" in conversation or not conversation) and len(participants) <= 2 else "group"
+            )
             yield ThreadRecord(key, title, kind, participants)
             for created_at, row in entries:
                 text = normalize(row.get("message", ""))
@@ -269,7 +301,7 @@ class RedditImporter:
                     external_id=row["messageid"].strip(),
                     kind=MESSAGE,
                     text=text,
-                    created_at=created_at,  # type: ignore[arg-type]
+                    created_at=created_at,
                     author=sender,
                     is_owner=sender.casefold() == me,
                     thread_key=key,

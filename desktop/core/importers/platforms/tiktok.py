@@ -64,7 +64,8 @@ _CANCEL_EVERY = 1000
 _NEW_KEYS = frozenset({"Your Activity", "Direct Message", "Post", "Likes and Favorites", "TikTok Shop"})
 _OLD_KEYS = frozenset({"Activity", "Video", "Direct Messages", "Tiktok Shopping"})
 _OTHER_KEYS = frozenset({
-    "Profile", "Comment", "App Settings", "Ads and data", "Tiktok Live", "TikTok Live", "Income Plus Wallet Transactions",
+    "Profile", "Comment", "App Settings", "Ads and data", "Tiktok Live", "TikTok Live", "Income Plus Wallet "
+                                                                                        "Transactions",
     "Location Review", "Profile And Settings", "Ads and Data",
 })  # fmt: skip
 _KNOWN_KEYS = _NEW_KEYS | _OLD_KEYS | _OTHER_KEYS
@@ -323,27 +324,8 @@ class TikTokImporter:
     def _read_txt(self, context: ImportContext) -> Iterator[Record]:
         archive = context.archive
         files = self._txt_files(archive)
-        owner = ""
-        for name in files.get("profile", []):
-            for line in archive.read_text(name).splitlines():
-                key, _, value = line.partition(":")
-                if key.strip().lower() in ("username", "user name", "gebruikersnaam", "benutzername"):
-                    owner = value.strip()
-        owner = owner or (context.me or "")
-        chats: dict[str, list[tuple[str, str, str]]] = {}
-        for name in files.get("dms", []):
-            current: list[tuple[str, str, str]] | None = None
-            for line in archive.read_text(name).splitlines():
-                header = _CHAT_HEADER.match(line.strip())
-                if header:
-                    current = chats.setdefault(header.group(1).strip(), [])
-                    continue
-                message = _TXT_MESSAGE.match(line)
-                if message and current is not None:
-                    current.append(message.groups())  # type: ignore[arg-type]
-                elif line.strip() and current:
-                    date, sender, text = current[-1]
-                    current[-1] = (date, sender, text + "\n" + line)
+        owner = _txt_owner(archive, files.get("profile", [])) or (context.me or "")
+        chats = _txt_chats(archive, files.get("dms", []))
         if chats and not owner:
             senders = {sender for entries in chats.values() for _, sender, _ in entries}
             raise OwnerUnknownError(self.label, sorted(senders))
@@ -363,6 +345,38 @@ class TikTokImporter:
                     yield record
         for chat, entries in chats.items():
             yield from self._chat(chat, entries, owner)
+
+
+def _txt_owner(archive: Archive, names: list[str]) -> str:
+    """The user name on the text export's profile page ("" when it has none)."""
+    owner = ""
+    for name in names:
+        for line in archive.read_text(name).splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() in ("username", "user name", "gebruikersnaam", "benutzername"):
+                owner = value.strip()
+    return owner
+
+
+def _txt_chats(archive: Archive, names: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """The text export's chats: chat name -> (date, sender, text) in file order; a line that starts
+    no message continues the one before it."""
+    chats: dict[str, list[tuple[str, str, str]]] = {}
+    for name in names:
+        current: list[tuple[str, str, str]] | None = None
+        for line in archive.read_text(name).splitlines():
+            header = _CHAT_HEADER.match(line.strip())
+            if header:
+                current = chats.setdefault(header.group(1).strip(), [])
+                continue
+            message = _TXT_MESSAGE.match(line)
+            if message and current is not None:
+                date, sender, text = message.groups()
+                current.append((date, sender, text))
+            elif line.strip() and current:
+                date, sender, text = current[-1]
+                current[-1] = (date, sender, text + "\n" + line)
+    return chats
 
 
 def _json_schema(archive: Archive, name: str, named: bool) -> str | None:

@@ -253,7 +253,9 @@ def _fold(name: str) -> str:
     return folded
 
 
-def _iter_entries(archive: Archive, name: str, style: re.Pattern[str], shapes: frozenset[Shape]) -> Iterator[_Entry]:
+def _iter_entries(
+    archive: Archive, name: str, style: re.Pattern[str], shapes: frozenset[Shape]
+) -> Iterator[_Entry]:
     """The messages of a chat file: each header line of one of ``shapes`` starts one, every other
     line continues the message above it."""
     current: _Entry | None = None
@@ -400,13 +402,19 @@ class WhatsAppImporter:
                 local = self._local_datetime(entry, day_first.get(entry.shape, True))
                 if local is None:
                     context.warn(
-                        f"Skipped a message in '{scan.name}': its date '{entry.date} {entry.time}' is not valid."
+                        f"Skipped a message in '{scan.name}': its date '{entry.date} {entry.time}' is not "
+                        "valid."
                     )
                     continue
                 stamp = local.isoformat()
                 occurrences[(stamp, entry.author, text)] += 1
                 external_id = stable_id(
-                    PLATFORM, scan.thread_key, stamp, entry.author, text, occurrences[(stamp, entry.author, text)]
+                    PLATFORM,
+                    scan.thread_key,
+                    stamp,
+                    entry.author,
+                    text,
+                    occurrences[(stamp, entry.author, text)],
                 )
                 count += 1
                 check_cancel(context, count)
@@ -457,13 +465,15 @@ class WhatsAppImporter:
             day_first = votes.day_first_votes >= votes.month_first_votes
             context.warn(
                 f"The dates{which} in '{scan.name}' mix day-first and month-first forms; they were read as "
-                f"{'day/month' if day_first else 'month/day'}, and messages whose date did not fit were skipped."
+                f"{'day/month' if day_first else 'month/day'}, and messages whose date did not fit were "
+                "skipped."
             )
             return day_first
         day_first = not (votes.twelve_hour and votes.slash_dates)
         if not votes.ymd:
             context.warn(
-                f"The dates{which} in '{scan.name}' could be read day-first or month-first (no day above 12); "
+                f"The dates{which} in '{scan.name}' could be read day-first or month-first (no day above "
+                "12); "
                 f"they were read as {'day/month/year' if day_first else 'month/day/year'}."
             )
         return day_first
@@ -477,7 +487,8 @@ class WhatsAppImporter:
             if all_senders and not any(_fold(s) == me for s in all_senders):
                 raise KnownError(
                     f"'{context.me}' wrote nothing in this WhatsApp export.",
-                    hint=f"Use your name exactly as the chat shows it. Senders: {', '.join(all_senders[:12])}.",
+                    hint="Use your name exactly as the chat shows it. Senders: "
+                    f"{', '.join(all_senders[:12])}.",
                 )
             return {scan.name: me for scan in scans}
         owners: dict[str, str | None] = {}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar

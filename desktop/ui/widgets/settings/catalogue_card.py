@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.widgets.settings.models_card import human_size
 from desktop.ui.widgets.page import card_layout
+from desktop.ui.widgets.settings.models_card import human_size
 
 COLUMNS = ("Model", "On this computer", "Speed here", "Size", "Licence", "Downloaded")
 VERDICT_COLUMN, LICENCE_COLUMN, DOWNLOADED_COLUMN = 1, 4, 5
@@ -51,7 +51,9 @@ def progress_words(progress: Any) -> str:
         parts.append(f"{speed / 1e6:.1f} MB/s")
     left = getattr(progress, "seconds_left", None)
     if left is not None:
-        parts.append(f"{int(left // 60)} min {int(left % 60):02d} s left" if left >= 60 else f"{left:.0f} s left")
+        parts.append(
+            f"{int(left // 60)} min {int(left % 60):02d} s left" if left >= 60 else f"{left:.0f} s left"
+        )
     return " · ".join(parts)
 
 
@@ -82,10 +84,14 @@ class CatalogueCard(QFrame):
         layout.addWidget(self.table)
         self.download_button = QPushButton("Download")
         self.download_button.setObjectName("primary")
-        self.download_button.setToolTip("Download the selected model into the models folder (checked before use).")
+        self.download_button.setToolTip(
+            "Download the selected model into the models folder (checked before use)."
+        )
         self.download_button.clicked.connect(self._on_download_clicked)
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the download. What arrived is kept: Download again continues from there.")
+        self.cancel_button.setToolTip(
+            "Stop the download. What arrived is kept: Download again continues from there."
+        )
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -167,8 +173,14 @@ class CatalogueCard(QFrame):
             downloaded = f"{human_size(partial)} so far"
         else:
             downloaded = ""
-        cells = [name, verdict.verdict, f"≈ {verdict.tokens_per_s:.0f} tokens/s", human_size(entry.size_bytes),
-                 "", downloaded]
+        cells = [
+            name,
+            verdict.verdict,
+            f"≈ {verdict.tokens_per_s:.0f} tokens/s",
+            human_size(entry.size_bytes),
+            "",
+            downloaded,
+        ]
         tips = [
             f"{entry.notes}\n{entry.repo} / {entry.file} ({entry.quantization}, "
             f"context {entry.context_length:,} tokens)".strip(),
@@ -176,8 +188,9 @@ class CatalogueCard(QFrame):
             SPEED_TIP,
             "Approximate: the exact size is read from the Hub when the download starts.",
             "",
-            "In the models folder." if row.downloaded else ("Part of it is here: Download continues from there."
-                                                             if partial else ""),
+            "In the models folder."
+            if row.downloaded
+            else ("Part of it is here: Download continues from there." if partial else ""),
         ]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
@@ -191,8 +204,10 @@ class CatalogueCard(QFrame):
                 item.setForeground(QColor(VERDICT_COLOURS.get(verdict.verdict, "#111827")))
             self.table.setItem(index, column, item)
         licence = entry.licence
-        link = QLabel(f'<a href="{html.escape(licence.url)}">{html.escape(licence.name)}</a>'
-                      + (" (accept on the Hub)" if licence.gated else ""))
+        link = QLabel(
+            f'<a href="{html.escape(licence.url)}">{html.escape(licence.name)}</a>'
+            + (" (accept on the Hub)" if licence.gated else "")
+        )
         link.setOpenExternalLinks(True)
         link.setToolTip(f"Read the licence: {licence.url}")
         link.setContentsMargins(6, 0, 6, 0)
@@ -235,11 +250,15 @@ class CatalogueCard(QFrame):
         self.download_button.setText("Continue download" if partial else "Download")
         self.download_button.setEnabled(idle and fits and not row.downloaded)
         if row is not None and not fits:
-            self.download_button.setToolTip(f"{row.entry.name} does not fit this computer. {row.verdict.reason}")
+            self.download_button.setToolTip(
+                f"{row.entry.name} does not fit this computer. {row.verdict.reason}"
+            )
         elif row is not None and row.downloaded:
             self.download_button.setToolTip(f"{row.entry.name} is already in the models folder.")
         else:
-            self.download_button.setToolTip("Download the selected model into the models folder (checked before use).")
+            self.download_button.setToolTip(
+                "Download the selected model into the models folder (checked before use)."
+            )
         self.cancel_button.setEnabled(self._downloading is not None)
         self.cancel_button.setVisible(self._downloading is not None)
 
@@ -277,8 +296,10 @@ class CatalogueCard(QFrame):
 
     @Slot(object)
     def _on_download_finished(self, facts: Any) -> None:
-        self._end_download(f"{facts.file_name} is downloaded, verified and in the models folder. "
-                           "Choose it with “Use for drafting” above.")
+        self._end_download(
+            f"{facts.file_name} is downloaded, verified and in the models folder. "
+            "Choose it with “Use for drafting” above."
+        )
 
     @Slot(object)
     def _on_download_failed(self, failure: Any) -> None:

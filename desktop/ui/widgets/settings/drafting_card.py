@@ -54,7 +54,9 @@ class DraftingCard(QFrame):
         form.addRow(candidates_label, self.candidates_spin)
         form.addRow(parallel_label, self.parallel_spin)
         layout.addLayout(form)
-        self.note = QLabel("Saved for this profile. Hover over a setting to see what it does and what it costs.")
+        self.note = QLabel(
+            "Saved for this profile. Hover over a setting to see what it does and what it costs."
+        )
         self.note.setObjectName("muted")
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -106,9 +108,11 @@ class DraftingCard(QFrame):
 
     @Slot(object)
     def _on_saved(self, settings: DraftingSettings) -> None:
-        self.note.setText(f"Saved for this profile: {settings.candidates} option"
-                          f"{'s' if settings.candidates != 1 else ''} per draft, {settings.server_parallel} "
-                          f"request{'s' if settings.server_parallel != 1 else ''} in flight to a server.")
+        self.note.setText(
+            f"Saved for this profile: {settings.candidates} option"
+            f"{'s' if settings.candidates != 1 else ''} per draft, {settings.server_parallel} "
+            f"request{'s' if settings.server_parallel != 1 else ''} in flight to a server."
+        )
 
     @Slot(object)
     def _on_failed(self, failure: Any) -> None:

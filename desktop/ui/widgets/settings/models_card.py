@@ -193,7 +193,16 @@ class ModelsCard(QFrame):
             name = facts.file_name
             is_active = facts.file_name == active
             if error:
-                cells = [name, "Unreadable", human_size(getattr(facts, "size_bytes", None)), "", "", "", "", ""]
+                cells = [
+                    name,
+                    "Unreadable",
+                    human_size(getattr(facts, "size_bytes", None)),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
             else:
                 context = getattr(facts, "context_length", None)
                 cells = [

@@ -37,9 +37,11 @@ KEY_KEPT = "Kept in the keychain: leave empty to keep it"
 def confirm_remove_server(parent: QWidget, name: str) -> bool:
     """Ask before forgetting a server; True to go ahead."""
     answer = QMessageBox.question(
-        parent, "Remove a model server",
+        parent,
+        "Remove a model server",
         f"Forget the server '{name}' and remove its API key from the keychain?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
     )
     return answer == QMessageBox.StandardButton.Yes
 
@@ -109,10 +111,14 @@ class ServerCard(QFrame):
         for edit in (self.name_edit, self.url_edit, self.model_edit):
             edit.textChanged.connect(self._update)
         self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip("Send a one-token request with these settings and time it. Nothing is saved.")
+        self.test_button.setToolTip(
+            "Send a one-token request with these settings and time it. Nothing is saved."
+        )
         self.test_button.clicked.connect(self._on_test)
         self.save_button = QPushButton("Save")
-        self.save_button.setToolTip("Save this server (its key goes to the keychain) without drafting with it yet.")
+        self.save_button.setToolTip(
+            "Save this server (its key goes to the keychain) without drafting with it yet."
+        )
         self.save_button.clicked.connect(lambda: self._on_save(use=False))
         self.use_button = QPushButton("Use this server")
         self.use_button.setObjectName("primary")
@@ -159,8 +165,10 @@ class ServerCard(QFrame):
         for entry in view.servers:
             in_use = choice.is_server and choice.name == entry.name
             key = "key in the keychain" if entry.has_key else "no key"
-            item = QListWidgetItem(f"{entry.name}: {entry.model} at {entry.url} ({entry.mode}, {key})"
-                                   + ("   ✓ in use" if in_use else ""))
+            item = QListWidgetItem(
+                f"{entry.name}: {entry.model} at {entry.url} ({entry.mode}, {key})"
+                + ("   ✓ in use" if in_use else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, entry.name)
             self.saved_list.addItem(item)
             if entry.name == selected:
@@ -171,8 +179,10 @@ class ServerCard(QFrame):
         row_height = max(self.saved_list.sizeHintForRow(0), 20)
         self.saved_list.setFixedHeight(rows * row_height + 2 * self.saved_list.frameWidth() + 4)
         if choice.is_server:
-            self.current.setText(f"Drafts are written by the server '{choice.name}' "
-                                 f"({choice.server.model} at {choice.server.url}).")
+            self.current.setText(
+                f"Drafts are written by the server '{choice.name}' "
+                f"({choice.server.model} at {choice.server.url})."
+            )
         else:
             self.current.setText(f"Drafts are written on this computer by {choice.name}.")
         if first:  # the radio follows the saved choice once; after that it is the creator's
@@ -193,8 +203,13 @@ class ServerCard(QFrame):
         return False
 
     def form(self) -> ServerForm:
-        return ServerForm(self.name_edit.text().strip(), self.url_edit.text().strip(), self.model_edit.text().strip(),
-                          str(self.mode_combo.currentData()), self.key_edit.text())
+        return ServerForm(
+            self.name_edit.text().strip(),
+            self.url_edit.text().strip(),
+            self.model_edit.text().strip(),
+            str(self.mode_combo.currentData()),
+            self.key_edit.text(),
+        )
 
     def message_text(self) -> str:
         return self.message.text() if not self.message.isHidden() else ""

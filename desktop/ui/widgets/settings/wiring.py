@@ -20,7 +20,9 @@ from desktop.ui.controllers.servers_controller import ServersController
 class SettingsCards(QObject):
     """Owns the three controllers (GUI thread); the cards read their data when the page is first shown."""
 
-    def __init__(self, page: Any, paths: Paths, profile: str, models: Any, drafting: Any, parent: QObject) -> None:
+    def __init__(
+        self, page: Any, paths: Paths, profile: str, models: Any, drafting: Any, parent: QObject
+    ) -> None:
         super().__init__(parent)
         self.page = page
         self.models = models  # the ModelsController (the models folder)
