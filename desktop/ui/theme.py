@@ -13,9 +13,24 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+# The palette the widgets share (Tailwind's grey, indigo, red, amber and green steps), so that a
+# colour is named once here rather than written as a hex string in each widget file.
 ACCENT = "#4f46e5"
+ACCENT_DARK = "#3730a3"
+ACCENT_SOFT = "#e0e7ff"
 ICON_COLOR = "#4b5563"
-ICON_SELECTED_COLOR = "#3730a3"
+ICON_SELECTED_COLOR = ACCENT_DARK
+TEXT = "#111827"
+TEXT_MUTED = "#6b7280"
+ERROR_COLOR = "#b91c1c"
+WARNING_COLOR = "#b45309"
+WARNING_MARK = "#f59e0b"
+OK_COLOR = "#047857"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``'1 post'``, ``'1,204 posts'``."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def _resource_text(*parts: str) -> str:

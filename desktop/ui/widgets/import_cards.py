@@ -21,18 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.tasks import Progress
+from desktop.ui.theme import ERROR_COLOR, OK_COLOR, plural
 from desktop.ui.workers import Failure
 
-ERROR_COLOR = "#b91c1c"
 #: Below this width (pixels) a card shows its numbers in two rows.
 NARROW_CARD = 620
-OK_COLOR = "#047857"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """``'1 post'``, ``'1,204 posts'``."""
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def format_elapsed(ms: int) -> str:

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from desktop.core.tasks import Progress
 from desktop.ui import page_infos
 from desktop.ui.controllers.import_controller import ImportController, OwnerNeeded, PageData
+from desktop.ui.theme import ERROR_COLOR, plural
 from desktop.ui.widgets.activity_chart import ActivityChart
-from desktop.ui.widgets.import_cards import ERROR_COLOR, ImportRow, SourceCard, plural
+from desktop.ui.widgets.import_cards import ImportRow, SourceCard
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 

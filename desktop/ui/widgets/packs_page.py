@@ -41,7 +41,7 @@ from desktop.ui.controllers.packs_controller import (
     PacksData,
     WebhookView,
 )
-from desktop.ui.widgets.import_cards import plural
+from desktop.ui.theme import plural
 from desktop.ui.widgets.packs_parts import (
     DeliveryLog,
     ExportDialog,

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.inbox.redact import redact_personal
 from desktop.ui.controllers.packs_controller import ExportPreview, PackRow
-from desktop.ui.widgets.import_cards import ERROR_COLOR, OK_COLOR, plural
+from desktop.ui.theme import ERROR_COLOR, OK_COLOR, plural
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MUTED_COLOR = "#6b7280"
