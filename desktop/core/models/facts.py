@@ -10,6 +10,7 @@ from __future__ import annotations
 import mmap
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,23 @@ class _ArrayInfo:
 
 
 def _read_header(path: Path) -> _Header:
+    """The file's parsed header, read once per (path, size, modification time).
+
+    Loading a model asks for it three times (facts, memory pre-flight, metadata), and each
+    parse walks the whole vocabulary in Python (about 65 ms for Gemma's 262k tokens): time
+    in which the GUI thread waits for the GIL (ARCHITECTURE.md, Traps). A changed file is a
+    new key, so a replaced or regrown file is read again.
+    """
+    stat = path.stat()
+    return _read_header_of(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _read_header_of(path_name: str, size: int, mtime_ns: int) -> _Header:
+    return _parse_header(Path(path_name))
+
+
+def _parse_header(path: Path) -> _Header:
     """Parse a GGUF header (metadata + tensor table) without reading arrays or weights.
 
     gguf.GGUFReader parses every array into NumPy objects: 13 s for Gemma's 262k-token
@@ -326,6 +344,6 @@ def read_metadata(path: Path) -> dict[str, Any]:
     """
     read_model_facts(path)
     try:
-        return _read_header(Path(path)).metadata
+        return dict(_read_header(Path(path)).metadata)
     except (_Damaged, OSError, ValueError, OverflowError, RecursionError, struct.error) as exc:
         raise _broken(Path(path), "its header is damaged or the file is cut short") from exc
