@@ -206,7 +206,7 @@ def test_bug_fails_and_logs_traceback(qtbot, caplog: pytest.LogCaptureFixture) -
         yield Progress("about to break")
         return {}["missing"]
 
-    with caplog.at_level("ERROR", logger="desktop.ui.workers"):
+    with caplog.at_level("ERROR", logger="desktop.ui.workers_thread"):
         recorder = run_to_end(qtbot, Worker(job, name="breaker"))
     assert recorder.outcome == "failed"
     assert recorder.failure is not None and recorder.failure.is_bug
@@ -461,7 +461,7 @@ def test_job_errors_are_reported_and_the_thread_keeps_serving(
     def known(r, cancel):
         raise KnownError("The model file is missing.", hint="Set it up again.")
 
-    with caplog.at_level("ERROR", logger="desktop.ui.workers"):
+    with caplog.at_level("ERROR", logger="desktop.ui.workers_thread"):
         bad = worker.submit(known)
         bug = worker.submit(lambda r, cancel: {}["missing"])
         fine = worker.submit(lambda r, cancel: "plain result")
@@ -544,4 +544,78 @@ def test_resource_tokens_are_batched(qtbot) -> None:
     qtbot.waitUntil(lambda: job in recorder.outcomes)
     assert recorder.items[job] == list(range(20_000))
     assert sum(1 for e in recorder.events if e == ("yielded", job)) < 200
+    assert worker.shutdown(5000)
+
+
+def test_a_newer_request_with_the_same_key_cancels_the_running_one(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002), key="draft")
+    other = worker.submit(lambda r, cancel: r.count(cancel, 2), key="search")
+    qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
+    newer = worker.submit(lambda r, cancel: r.count(cancel, 2), key="draft")
+    qtbot.waitUntil(lambda: newer in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[slow] == ("cancelled", None)
+    assert len(recorder.items[slow]) < 1000
+    # Another key, and the newer request itself, are left alone.
+    assert recorder.outcomes[other] == ("finished", "counted 2")
+    assert recorder.outcomes[newer] == ("finished", "counted 2")
+    assert worker.active_jobs() == []
+    assert worker.shutdown(5000)
+
+
+def test_a_newer_request_with_the_same_key_replaces_a_queued_one(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    release = threading.Event()
+    busy = worker.submit(lambda r, cancel: release.wait(5))  # holds the thread; no key
+    older = worker.submit(lambda r, cancel: r.count(cancel, 1), key=("read", 1))
+    newer = worker.submit(lambda r, cancel: r.count(cancel, 3), key=("read", 1))
+    release.set()
+    qtbot.waitUntil(lambda: newer in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[busy] == ("finished", True)  # a job without a key is not replaced
+    assert recorder.outcomes[older] == ("cancelled", None)
+    assert recorder.outcomes[newer] == ("finished", "counted 3")
+    assert made[0].calls == ["count 3"]  # the replaced request never ran
+    # Once ended, a key is forgotten: the next request with it cancels nothing.
+    again = worker.submit(lambda r, cancel: r.count(cancel, 1), key=("read", 1))
+    qtbot.waitUntil(lambda: again in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[again] == ("finished", "counted 1")
+    assert worker.shutdown(5000)
+
+
+def test_a_keyed_request_after_shutdown_ends_cancelled(qtbot) -> None:
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    recorder = ResourceRecorder(worker)
+    worker.start()
+    qtbot.waitUntil(worker.is_open)
+    assert worker.shutdown(5000)
+    late = worker.submit(lambda r, cancel: r.count(cancel, 1), key="draft")
+    qtbot.waitUntil(lambda: late in recorder.outcomes)
+    assert recorder.outcomes[late] == ("cancelled", None)
+    assert made[0].calls == []
+
+
+def test_a_plain_result_after_cancel_stands_for_a_worker_not_for_a_resource_job(qtbot) -> None:
+    # A Worker's plain function that returns after its cancel still reports its result (the
+    # work was done); a ResourceWorker's job ends cancelled (the caller asked for a newer one).
+    def cancelled_midway(cancel: CancelToken) -> str:
+        cancel.cancel()
+        return "done anyway"
+
+    recorder = run_to_end(qtbot, Worker(cancelled_midway))
+    assert recorder.outcome == "finished" and recorder.result == "done anyway"
+
+    made: list[ThreadBound] = []
+    worker = resource_worker(made)
+    resource_recorder = ResourceRecorder(worker)
+    worker.start()
+    job = worker.submit(lambda r, cancel: cancelled_midway(cancel))
+    qtbot.waitUntil(lambda: job in resource_recorder.outcomes)
+    assert resource_recorder.outcomes[job] == ("cancelled", None)
     assert worker.shutdown(5000)
