@@ -76,7 +76,7 @@ class _ThreadOwner(QObject):
     """
 
     stopped = Signal()
-    _ID_IN_SIGNALS = True
+    _ID_IN_SIGNALS: bool
 
     def __init__(self, runner: JobThread, name: str, interval_ms: int, parent: QObject | None) -> None:
         super().__init__(parent)
@@ -297,6 +297,7 @@ class ResourceWorker(_ThreadOwner):
     finished = Signal(int, object)
     failed = Signal(int, object)
     cancelled = Signal(int)
+    _ID_IN_SIGNALS = True
     opened = Signal()
 
     def __init__(
@@ -316,7 +317,6 @@ class ResourceWorker(_ThreadOwner):
         self._keys: dict[int, Hashable] = {}
         self._is_open = False
 
-    # --- control (GUI thread) -------------------------------------------------------------------
     def submit(self, job: ResourceJob, *, key: Hashable | None = None) -> int:
         """Queue ``job(resource, cancel)``; returns its id (its outcome arrives as a signal).
 

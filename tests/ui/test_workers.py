@@ -407,11 +407,17 @@ def resource_worker(made: list[ThreadBound], **kwargs) -> ResourceWorker:
     return ResourceWorker(create, open=lambda r, cancel: r.open(cancel), close=lambda r: r.close(), **kwargs)
 
 
-def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
+def started_resource_worker(**kwargs) -> tuple[list[ThreadBound], ResourceWorker, ResourceRecorder]:
+    """A started resource worker on a ``ThreadBound``, recorded from before its start."""
     made: list[ThreadBound] = []
-    worker = resource_worker(made, name="owner")
+    worker = resource_worker(made, **kwargs)
     recorder = ResourceRecorder(worker)
     worker.start()
+    return made, worker, recorder
+
+
+def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
+    made, worker, recorder = started_resource_worker(name="owner")
     qtbot.waitUntil(lambda: ("opened", -1) in recorder.events)
     assert worker.is_open()
     assert [p.message for _job, p in recorder.progress][-1] == "loaded"
@@ -433,10 +439,7 @@ def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
 
 
 def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002))
     qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
     # "The latest request wins": cancel what runs, then submit; the new job never waits for the old one's end.
@@ -453,10 +456,7 @@ def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
 def test_job_errors_are_reported_and_the_thread_keeps_serving(
     qtbot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made, name="owner")
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker(name="owner")
 
     def known(r, cancel):
         raise KnownError("The model file is missing.", hint="Set it up again.")
@@ -496,10 +496,7 @@ def test_failed_opening_ends_the_thread_and_closes_what_was_made(qtbot) -> None:
 
 
 def test_shutdown_mid_job_cancels_closes_and_joins(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     closed_generator = threading.Event()
 
     def endless(r: ThreadBound, cancel: CancelToken):
@@ -536,10 +533,7 @@ def test_stop_all_also_stops_resource_workers(qtbot) -> None:
 
 
 def test_resource_tokens_are_batched(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made, interval_ms=40)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker(interval_ms=40)
     job = worker.submit(lambda r, cancel: r.count(cancel, 20_000))
     qtbot.waitUntil(lambda: job in recorder.outcomes)
     assert recorder.items[job] == list(range(20_000))
@@ -548,10 +542,7 @@ def test_resource_tokens_are_batched(qtbot) -> None:
 
 
 def test_a_newer_request_with_the_same_key_cancels_the_running_one(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002), key="draft")
     other = worker.submit(lambda r, cancel: r.count(cancel, 2), key="search")
     qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
@@ -567,10 +558,7 @@ def test_a_newer_request_with_the_same_key_cancels_the_running_one(qtbot) -> Non
 
 
 def test_a_newer_request_with_the_same_key_replaces_a_queued_one(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     release = threading.Event()
     busy = worker.submit(lambda r, cancel: release.wait(5))  # holds the thread; no key
     older = worker.submit(lambda r, cancel: r.count(cancel, 1), key=("read", 1))
@@ -589,10 +577,7 @@ def test_a_newer_request_with_the_same_key_replaces_a_queued_one(qtbot) -> None:
 
 
 def test_a_keyed_request_after_shutdown_ends_cancelled(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     qtbot.waitUntil(worker.is_open)
     assert worker.shutdown(5000)
     late = worker.submit(lambda r, cancel: r.count(cancel, 1), key="draft")
@@ -611,10 +596,7 @@ def test_a_plain_result_after_cancel_stands_for_a_worker_not_for_a_resource_job(
     recorder = run_to_end(qtbot, Worker(cancelled_midway))
     assert recorder.outcome == "finished" and recorder.result == "done anyway"
 
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    resource_recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, resource_recorder = started_resource_worker()
     job = worker.submit(lambda r, cancel: cancelled_midway(cancel))
     qtbot.waitUntil(lambda: job in resource_recorder.outcomes)
     assert resource_recorder.outcomes[job] == ("cancelled", None)
