@@ -206,7 +206,7 @@ def test_bug_fails_and_logs_traceback(qtbot, caplog: pytest.LogCaptureFixture) -
         yield Progress("about to break")
         return {}["missing"]
 
-    with caplog.at_level("ERROR", logger="desktop.ui.workers"):
+    with caplog.at_level("ERROR", logger="desktop.ui.workers_thread"):
         recorder = run_to_end(qtbot, Worker(job, name="breaker"))
     assert recorder.outcome == "failed"
     assert recorder.failure is not None and recorder.failure.is_bug
@@ -407,11 +407,17 @@ def resource_worker(made: list[ThreadBound], **kwargs) -> ResourceWorker:
     return ResourceWorker(create, open=lambda r, cancel: r.open(cancel), close=lambda r: r.close(), **kwargs)
 
 
-def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
+def started_resource_worker(**kwargs) -> tuple[list[ThreadBound], ResourceWorker, ResourceRecorder]:
+    """A started resource worker on a ``ThreadBound``, recorded from before its start."""
     made: list[ThreadBound] = []
-    worker = resource_worker(made, name="owner")
+    worker = resource_worker(made, **kwargs)
     recorder = ResourceRecorder(worker)
     worker.start()
+    return made, worker, recorder
+
+
+def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
+    made, worker, recorder = started_resource_worker(name="owner")
     qtbot.waitUntil(lambda: ("opened", -1) in recorder.events)
     assert worker.is_open()
     assert [p.message for _job, p in recorder.progress][-1] == "loaded"
@@ -433,10 +439,7 @@ def test_resource_opens_runs_jobs_and_closes_on_its_own_thread(qtbot) -> None:
 
 
 def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002))
     qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
     # "The latest request wins": cancel what runs, then submit; the new job never waits for the old one's end.
@@ -453,15 +456,12 @@ def test_cancel_the_running_job_then_the_next_one_runs(qtbot) -> None:
 def test_job_errors_are_reported_and_the_thread_keeps_serving(
     qtbot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made, name="owner")
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker(name="owner")
 
     def known(r, cancel):
         raise KnownError("The model file is missing.", hint="Set it up again.")
 
-    with caplog.at_level("ERROR", logger="desktop.ui.workers"):
+    with caplog.at_level("ERROR", logger="desktop.ui.workers_thread"):
         bad = worker.submit(known)
         bug = worker.submit(lambda r, cancel: {}["missing"])
         fine = worker.submit(lambda r, cancel: "plain result")
@@ -496,10 +496,7 @@ def test_failed_opening_ends_the_thread_and_closes_what_was_made(qtbot) -> None:
 
 
 def test_shutdown_mid_job_cancels_closes_and_joins(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker()
     closed_generator = threading.Event()
 
     def endless(r: ThreadBound, cancel: CancelToken):
@@ -536,12 +533,71 @@ def test_stop_all_also_stops_resource_workers(qtbot) -> None:
 
 
 def test_resource_tokens_are_batched(qtbot) -> None:
-    made: list[ThreadBound] = []
-    worker = resource_worker(made, interval_ms=40)
-    recorder = ResourceRecorder(worker)
-    worker.start()
+    made, worker, recorder = started_resource_worker(interval_ms=40)
     job = worker.submit(lambda r, cancel: r.count(cancel, 20_000))
     qtbot.waitUntil(lambda: job in recorder.outcomes)
     assert recorder.items[job] == list(range(20_000))
     assert sum(1 for e in recorder.events if e == ("yielded", job)) < 200
+    assert worker.shutdown(5000)
+
+
+def test_a_newer_request_with_the_same_key_cancels_the_running_one(qtbot) -> None:
+    made, worker, recorder = started_resource_worker()
+    slow = worker.submit(lambda r, cancel: r.count(cancel, 100_000, delay=0.002), key="draft")
+    other = worker.submit(lambda r, cancel: r.count(cancel, 2), key="search")
+    qtbot.waitUntil(lambda: len(recorder.items.get(slow, [])) >= 3)
+    newer = worker.submit(lambda r, cancel: r.count(cancel, 2), key="draft")
+    qtbot.waitUntil(lambda: newer in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[slow] == ("cancelled", None)
+    assert len(recorder.items[slow]) < 1000
+    # Another key, and the newer request itself, are left alone.
+    assert recorder.outcomes[other] == ("finished", "counted 2")
+    assert recorder.outcomes[newer] == ("finished", "counted 2")
+    assert worker.active_jobs() == []
+    assert worker.shutdown(5000)
+
+
+def test_a_newer_request_with_the_same_key_replaces_a_queued_one(qtbot) -> None:
+    made, worker, recorder = started_resource_worker()
+    release = threading.Event()
+    busy = worker.submit(lambda r, cancel: release.wait(5))  # holds the thread; no key
+    older = worker.submit(lambda r, cancel: r.count(cancel, 1), key=("read", 1))
+    newer = worker.submit(lambda r, cancel: r.count(cancel, 3), key=("read", 1))
+    release.set()
+    qtbot.waitUntil(lambda: newer in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[busy] == ("finished", True)  # a job without a key is not replaced
+    assert recorder.outcomes[older] == ("cancelled", None)
+    assert recorder.outcomes[newer] == ("finished", "counted 3")
+    assert made[0].calls == ["count 3"]  # the replaced request never ran
+    # Once ended, a key is forgotten: the next request with it cancels nothing.
+    again = worker.submit(lambda r, cancel: r.count(cancel, 1), key=("read", 1))
+    qtbot.waitUntil(lambda: again in recorder.outcomes, timeout=5000)
+    assert recorder.outcomes[again] == ("finished", "counted 1")
+    assert worker.shutdown(5000)
+
+
+def test_a_keyed_request_after_shutdown_ends_cancelled(qtbot) -> None:
+    made, worker, recorder = started_resource_worker()
+    qtbot.waitUntil(worker.is_open)
+    assert worker.shutdown(5000)
+    late = worker.submit(lambda r, cancel: r.count(cancel, 1), key="draft")
+    qtbot.waitUntil(lambda: late in recorder.outcomes)
+    assert recorder.outcomes[late] == ("cancelled", None)
+    assert made[0].calls == []
+
+
+def test_a_plain_result_after_cancel_stands_for_a_worker_not_for_a_resource_job(qtbot) -> None:
+    # A Worker's plain function that returns after its cancel still reports its result (the
+    # work was done); a ResourceWorker's job ends cancelled (the caller asked for a newer one).
+    def cancelled_midway(cancel: CancelToken) -> str:
+        cancel.cancel()
+        return "done anyway"
+
+    recorder = run_to_end(qtbot, Worker(cancelled_midway))
+    assert recorder.outcome == "finished" and recorder.result == "done anyway"
+
+    made, worker, resource_recorder = started_resource_worker()
+    job = worker.submit(lambda r, cancel: cancelled_midway(cancel))
+    qtbot.waitUntil(lambda: job in resource_recorder.outcomes)
+    assert resource_recorder.outcomes[job] == ("cancelled", None)
     assert worker.shutdown(5000)
