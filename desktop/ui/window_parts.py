@@ -5,6 +5,7 @@ tells the window it has painted once (its cue to build the pages)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
@@ -15,6 +16,7 @@ from desktop.ui.page_infos import PageInfo
 from desktop.ui.widgets.page import PAGE_MARGIN
 
 SIDEBAR_WIDTH = 200
+_Box = TypeVar("_Box", QHBoxLayout, QVBoxLayout)
 
 
 def sidebar_list(pages: Sequence[PageInfo]) -> QListWidget:
@@ -54,13 +56,19 @@ def sidebar_panel(sidebar: QListWidget) -> QWidget:
     return panel
 
 
+def _host(name: str, layout_type: type[_Box]) -> tuple[QWidget, _Box]:
+    """A widget named ``name`` with a box layout that has no margins or spacing of its own."""
+    widget = QWidget()
+    widget.setObjectName(name)
+    layout = layout_type(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    return widget, layout
+
+
 def page_column(banner: QWidget, pages: QWidget) -> QWidget:
     """The right column: ``banner`` (the model set-up) above ``pages``."""
-    content = QWidget()
-    content.setObjectName("pageHost")
-    content_layout = QVBoxLayout(content)
-    content_layout.setContentsMargins(0, 0, 0, 0)
-    content_layout.setSpacing(0)
+    content, content_layout = _host("pageHost", QVBoxLayout)
     banner_row = QHBoxLayout()
     banner_row.setContentsMargins(PAGE_MARGIN, 16, PAGE_MARGIN, 0)
     banner_row.addWidget(banner)
@@ -71,11 +79,7 @@ def page_column(banner: QWidget, pages: QWidget) -> QWidget:
 
 def shell(left: QWidget, right: QWidget) -> QWidget:
     """The two columns side by side (what the first-run welcome covers)."""
-    widget = QWidget()
-    widget.setObjectName("shell")
-    layout = QHBoxLayout(widget)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
+    widget, layout = _host("shell", QHBoxLayout)
     layout.addWidget(left)
     layout.addWidget(right, 1)
     return widget

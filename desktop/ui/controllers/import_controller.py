@@ -13,6 +13,7 @@ When an export does not say who the creator is (a WhatsApp chat), the job return
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.core.paths import Paths
-from desktop.core.tasks import Progress
+from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
 from desktop.ui.workers import Failure, Worker
 
@@ -101,6 +102,26 @@ class ImportController(QObject):
     def store_path(self) -> Path:
         return self.paths.profile(self.profile).store
 
+    def _worker(
+        self,
+        job: Callable[[CancelToken], Any],
+        name: str,
+        finished: Callable[[Any], None],
+        failed: Callable[[Failure], None],
+        stopped: Callable[[], None],
+    ) -> Worker:
+        """A worker for ``job``, its ends connected to these slots (bound methods of this object,
+        which lives in the GUI thread: ARCHITECTURE.md, Traps)."""
+        worker = Worker(job, name=name)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
+        worker.stopped.connect(stopped)
+        return worker
+
+    def _keep_if_bug(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
+
     # --- imports ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[int]:
         """Queue archives (zips, folders, single files); returns their job ids."""
@@ -178,15 +199,15 @@ class ImportController(QObject):
         job.state = RUNNING
         job.progress = None
         self._current = job
-        worker = Worker(
+        worker = self._worker(
             import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
-            name=f"import-{job.id}",
+            f"import-{job.id}",
+            self._on_import_finished,
+            self._on_import_failed,
+            self._on_import_stopped,
         )
         worker.progress.connect(self._on_import_progress)
-        worker.finished.connect(self._on_import_finished)
-        worker.failed.connect(self._on_import_failed)
         worker.cancelled.connect(self._on_import_cancelled)
-        worker.stopped.connect(self._on_import_stopped)
         self._import_worker = worker
         self.import_started.emit(job.id)
         worker.start()
@@ -244,8 +265,7 @@ class ImportController(QObject):
         self._pump()
 
     def _end_failed(self, job: ImportJob, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         job.state = FAILED
         job.failure = failure
         if self._current is job:
@@ -265,13 +285,13 @@ class ImportController(QObject):
         self._pump()
 
     def _start_removal(self, source_id: int) -> None:
-        worker = Worker(
+        worker = self._worker(
             remove_job(self.paths.create_profile(self.profile).store, source_id),
-            name=f"remove-source-{source_id}",
+            f"remove-source-{source_id}",
+            self._on_remove_finished,
+            self._on_remove_failed,
+            self._on_remove_stopped,
         )
-        worker.finished.connect(self._on_remove_finished)
-        worker.failed.connect(self._on_remove_failed)
-        worker.stopped.connect(self._on_remove_stopped)
         self._remove_worker = worker
         self._removing = source_id
         worker.start()
@@ -284,8 +304,7 @@ class ImportController(QObject):
 
     @Slot(object)
     def _on_remove_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         if self._removing is not None:
             self.remove_failed.emit(self._removing, failure)
         self.refresh()
@@ -304,10 +323,13 @@ class ImportController(QObject):
         if self._load_worker is not None:
             self._load_again = True
             return
-        worker = Worker(load_job(self.store_path), name="load-import-page")
-        worker.finished.connect(self._on_load_finished)
-        worker.failed.connect(self._on_load_failed)
-        worker.stopped.connect(self._on_load_stopped)
+        worker = self._worker(
+            load_job(self.store_path),
+            "load-import-page",
+            self._on_load_finished,
+            self._on_load_failed,
+            self._on_load_stopped,
+        )
         self._load_worker = worker
         self.data_loading.emit()
         worker.start()
@@ -322,8 +344,7 @@ class ImportController(QObject):
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         self.data_failed.emit(failure)
 
     @Slot()

@@ -16,8 +16,6 @@ import html
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QEnterEvent,
-    QFocusEvent,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -261,21 +259,15 @@ class FindingRow(QFrame):
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             self.setToolTip("Click to select these words in the reply")
 
-    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 (Qt API)
-        super().enterEvent(event)
-        self.pointed.emit(self.index, True)
-
-    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
-        super().leaveEvent(event)
-        self.pointed.emit(self.index, False)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
-        super().focusInEvent(event)
-        self.pointed.emit(self.index, True)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
-        super().focusOutEvent(event)
-        self.pointed.emit(self.index, False)
+    def event(self, event: QEvent) -> bool:
+        # Pointing at the row (the mouse over it, or the focus on it) points at its words.
+        handled = super().event(event)
+        kind = event.type()
+        if kind in (QEvent.Type.Enter, QEvent.Type.FocusIn):
+            self.pointed.emit(self.index, True)
+        elif kind in (QEvent.Type.Leave, QEvent.Type.FocusOut):
+            self.pointed.emit(self.index, False)
+        return handled
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         if event.button() == Qt.MouseButton.LeftButton:

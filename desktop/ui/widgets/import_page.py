@@ -116,7 +116,7 @@ class ImportPage(Page):
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
+        self._ticker.timeout.connect(self.imports_section.tick)
 
     @property
     def rows(self) -> dict[int, ImportRow]:
@@ -132,18 +132,22 @@ class ImportPage(Page):
     def attach(self, controller: ImportController) -> None:
         """Show and drive ``controller``'s imports (its signals arrive in the GUI thread)."""
         self.controller = controller
-        controller.import_queued.connect(self._on_import_queued)
-        controller.import_started.connect(self._on_import_started)
-        controller.import_progress.connect(self._on_import_progress)
-        controller.import_finished.connect(self._on_import_finished)
-        controller.import_failed.connect(self._on_import_failed)
-        controller.import_cancelled.connect(self._on_import_cancelled)
-        controller.owner_needed.connect(self._on_owner_needed)
-        controller.data_loading.connect(self._on_data_loading)
-        controller.data_loaded.connect(self._on_data_loaded)
-        controller.data_failed.connect(self._on_data_failed)
-        controller.source_removed.connect(self._on_source_removed)
-        controller.remove_failed.connect(self._on_remove_failed)
+        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
+        for signal, slot in (
+            (controller.import_queued, self._on_import_queued),
+            (controller.import_started, self._on_import_started),
+            (controller.import_progress, self._on_import_progress),
+            (controller.import_finished, self._on_import_finished),
+            (controller.import_failed, self._on_import_failed),
+            (controller.import_cancelled, self._on_import_cancelled),
+            (controller.owner_needed, self._on_owner_needed),
+            (controller.data_loading, self._on_data_loading),
+            (controller.data_loaded, self._on_data_loaded),
+            (controller.data_failed, self._on_data_failed),
+            (controller.source_removed, self._on_source_removed),
+            (controller.remove_failed, self._on_remove_failed),
+        ):
+            signal.connect(slot)
         if self.isVisible():
             self._load_once()
 
@@ -189,7 +193,7 @@ class ImportPage(Page):
     def _on_import_queued(self, job_id: int, path: str) -> None:
         row = self.imports_section.add_row(job_id, Path(path).name or path, path)
         row.cancel_requested.connect(self._on_row_cancel)
-        row.dismiss_requested.connect(self._on_row_dismiss)
+        row.dismiss_requested.connect(self.imports_section.remove_row)
 
     @Slot(int)
     def _on_import_started(self, job_id: int) -> None:
@@ -240,17 +244,9 @@ class ImportPage(Page):
         if self.controller is not None:
             self.controller.cancel(job_id)
 
-    @Slot(int)
-    def _on_row_dismiss(self, job_id: int) -> None:
-        self.imports_section.remove_row(job_id)
-
     @Slot()
     def clear_finished(self) -> None:
         self.imports_section.clear_finished()
-
-    @Slot()
-    def _tick(self) -> None:
-        self.imports_section.tick()
 
     # --- asking who the creator is ------------------------------------------------------------------------
     @Slot(int, object)

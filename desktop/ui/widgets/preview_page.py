@@ -120,16 +120,20 @@ class PreviewPage(Page):
     def attach(self, controller: DraftingController) -> None:
         """Show what ``controller`` does and send it the creator's requests."""
         self.controller = controller
-        controller.state_changed.connect(self._on_state_changed)
-        controller.loading_progress.connect(self._on_loading_progress)
-        controller.load_failed.connect(self._on_load_failed)
-        controller.draft_started.connect(self._on_draft_started)
-        controller.draft_text.connect(self._on_draft_text)
-        controller.regenerating.connect(self._on_regenerating)
-        controller.draft_finished.connect(self._on_draft_finished)
-        controller.draft_cancelled.connect(self._on_draft_cancelled)
-        controller.draft_failed.connect(self._on_draft_failed)
-        controller.candidates_loaded.connect(self._on_candidates_loaded)
+        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
+        for signal, slot in (
+            (controller.state_changed, self._on_state_changed),
+            (controller.loading_progress, self._on_loading_progress),
+            (controller.load_failed, self._on_load_failed),
+            (controller.draft_started, self._on_draft_started),
+            (controller.draft_text, self._on_draft_text),
+            (controller.regenerating, self._on_regenerating),
+            (controller.draft_finished, self._on_draft_finished),
+            (controller.draft_cancelled, self._on_draft_cancelled),
+            (controller.draft_failed, self._on_draft_failed),
+            (controller.candidates_loaded, self._on_candidates_loaded),
+        ):
+            signal.connect(slot)
         self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
@@ -252,17 +256,15 @@ class PreviewPage(Page):
             self.current_message = request.message
             self.current_index = -1
         self.reply_view.clear()
-        self._clear_findings()
-        self.draft_card.set_verdict("")
-        self.meta_label.setText(f"Writing (seed {request.seed})…")
-        self.guard_label.setText("Checking when the draft is done…")
-        self.sources_label.setText("Looking through your past replies and posts…")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._show_notes(
+            f"Writing (seed {request.seed})…",
+            "Checking when the draft is done…",
+            "Looking through your past replies and posts…",
+        )
 
     @Slot(int, str)
     def _on_draft_text(self, request_id: int, text: str) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return  # a cancelled request's last words
         self._streamed += text
         cursor = self.reply_view.textCursor()
@@ -272,7 +274,7 @@ class PreviewPage(Page):
 
     @Slot(int, object)
     def _on_regenerating(self, request_id: int, regenerating: Any) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._streamed = ""
         self.reply_view.clear()
@@ -285,7 +287,7 @@ class PreviewPage(Page):
 
     @Slot(int, object)
     def _on_draft_finished(self, request_id: int, draft: Any) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         request, self._request = self._request, None
         try:
@@ -300,33 +302,27 @@ class PreviewPage(Page):
         self.current_message = request.message
         self.current_index = max(0, min(first_new, len(drafts) - len(views)))
         self._show_draft(draft)
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._refresh_controls()
 
     @Slot(int)
     def _on_draft_cancelled(self, request_id: int) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._request = None
-        self.meta_label.setText("Stopped. Nothing was kept from that draft.")
-        self.guard_label.setText("Stopped before the guard could check it.")
-        self._clear_findings()
-        self.sources_label.setText("")
-        self.draft_card.set_verdict("")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._show_notes(
+            "Stopped. Nothing was kept from that draft.", "Stopped before the guard could check it.", ""
+        )
 
     @Slot(int, object)
     def _on_draft_failed(self, request_id: int, failure: Failure) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._request = None
         self.reply_view.clear()
         self._clear_findings()
         self.draft_card.set_verdict(f"The draft could not be written. {failure.text}", ERROR_COLOR)
         self.meta_label.setText("")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._refresh_controls()
 
     # --- showing a draft ---------------------------------------------------------------------------------
     def _show_empty(self) -> None:
@@ -351,6 +347,15 @@ class PreviewPage(Page):
         chosen = getattr(draft, "chosen", None)
         self.meta_label.setToolTip(score_parts_text(chosen.parts) if chosen is not None else "")
 
+    def _show_notes(self, meta: str, guard: str, sources: str) -> None:
+        """No draft to show: what is happening instead, under the draft and in the side cards."""
+        self._clear_findings()
+        self.draft_card.set_verdict("")
+        self.meta_label.setText(meta)
+        self.guard_label.setText(guard)
+        self.sources_label.setText(sources)
+        self._refresh_controls()
+
     def _clear_findings(self) -> None:
         self.findings_list.clear()
         self.answer_badge.hide()
@@ -358,6 +363,14 @@ class PreviewPage(Page):
     def _refresh_alternative_buttons(self) -> None:
         drafts = self.alternatives.get(self.current_message, [])
         self.draft_card.show_alternatives(drafts, self.current_index, enabled=self._request is None)
+
+    def _is_current(self, request_id: int) -> bool:
+        """Whether ``request_id`` is the draft being written (not a stopped one's late signal)."""
+        return self._request is not None and request_id == self._request.id
+
+    def _refresh_controls(self) -> None:
+        self._refresh_alternative_buttons()
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         state = self.controller.state if self.controller is not None else None

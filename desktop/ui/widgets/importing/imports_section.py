@@ -3,6 +3,7 @@ with "Clear finished"."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.ui.widgets.importing.import_row import ImportRow
@@ -40,6 +41,7 @@ class ImportsSection(QWidget):
         self.update_clear_button()
         return row
 
+    @Slot(int)
     def remove_row(self, job_id: int) -> None:
         row = self.rows.pop(job_id, None)
         if row is not None:
@@ -48,6 +50,7 @@ class ImportsSection(QWidget):
         self.setVisible(bool(self.rows))
         self.update_clear_button()
 
+    @Slot()
     def clear_finished(self) -> None:
         for job_id in [job_id for job_id, row in self.rows.items() if not row.is_active()]:
             self.remove_row(job_id)
@@ -58,6 +61,7 @@ class ImportsSection(QWidget):
     def update_clear_button(self) -> None:
         self.clear_button.setVisible(any(not row.is_active() for row in self.rows.values()))
 
+    @Slot()
     def tick(self) -> None:
         for row in self.rows.values():
             row.tick()
