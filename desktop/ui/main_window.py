@@ -16,27 +16,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
-from desktop import APP_NAME, __version__
+from desktop import APP_NAME
 from desktop.core.paths import Paths
 from desktop.ui import theme
 from desktop.ui.page_infos import PAGE_INFOS
 from desktop.ui.widgets.first_run import FirstRunPage
 from desktop.ui.widgets.model_setup import ModelSetupBanner
-from desktop.ui.widgets.page import PAGE_MARGIN, Page, PendingPage
+from desktop.ui.widgets.page import Page, PendingPage
+from desktop.ui.window_parts import FirstPaintWatch, page_column, shell, sidebar_list, sidebar_panel
 
 if TYPE_CHECKING:  # the pages and controllers are imported by MainWindow._build, after the first paint
     from desktop.core.tasks import Progress
@@ -109,57 +100,11 @@ class MainWindow(QMainWindow):
         for index, info in enumerate(PAGE_INFOS):
             self.stack.addWidget(PendingPage(info) if index == start_page else QWidget())
 
-        # Sidebar -------------------------------------------------------------------------------
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("sidebar")
-        self.sidebar.setAccessibleName("Pages")
-        self.sidebar.setIconSize(theme.ICON_SIZE)
-        self.sidebar.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for number, page in enumerate(PAGE_INFOS, start=1):
-            item = QListWidgetItem(theme.icon(page.icon_name), page.label)
-            item.setToolTip(f"{page.title}  (Ctrl+{number})")
-            item.setSizeHint(QSize(0, 40))
-            self.sidebar.addItem(item)
+        # Sidebar, and the model set-up banner above the pages ---------------------------------------
+        self.sidebar = sidebar_list(PAGE_INFOS)
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row_changed)
-
-        sidebar_panel = QWidget()
-        sidebar_panel.setObjectName("sidebarPanel")
-        sidebar_panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        sidebar_panel.setFixedWidth(200)
-        side = QVBoxLayout(sidebar_panel)
-        side.setContentsMargins(12, 18, 12, 8)
-        side.setSpacing(4)
-        brand = QLabel(APP_NAME)
-        brand.setObjectName("brand")
-        side.addWidget(brand)
-        side.addWidget(self.sidebar, 1)
-        footer = QLabel(f"Version {__version__} · works offline")
-        footer.setObjectName("sidebarFooter")
-        footer.setWordWrap(True)
-        side.addWidget(footer)
-
-        # Model set-up banner above the pages ---------------------------------------------------------
         self.setup_banner = ModelSetupBanner()
-        content = QWidget()
-        content.setObjectName("pageHost")
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.setSpacing(0)
-        banner_row = QHBoxLayout()
-        banner_row.setContentsMargins(PAGE_MARGIN, 16, PAGE_MARGIN, 0)
-        banner_row.addWidget(self.setup_banner)
-        content_layout.addLayout(banner_row)
-        content_layout.addWidget(self.stack, 1)
-
-        self.shell = QWidget()
-        self.shell.setObjectName("shell")
-        shell_layout = QHBoxLayout(self.shell)
-        shell_layout.setContentsMargins(0, 0, 0, 0)
-        shell_layout.setSpacing(0)
-        shell_layout.addWidget(sidebar_panel)
-        shell_layout.addWidget(content, 1)
+        self.shell = shell(sidebar_panel(self.sidebar), page_column(self.setup_banner, self.stack))
 
         # First run over everything (built only for a creator who has not seen it) -------------------
         self.first_run: FirstRunPage | None = None
@@ -187,7 +132,7 @@ class MainWindow(QMainWindow):
 
         self._restore(start_page)
         # The pages are built right after the first paint (or when first reached for, see __getattr__).
-        self._first_paint_watch = _FirstPaintWatch(self, self._build_soon)
+        self._first_paint_watch = FirstPaintWatch(self, self._build_soon)
 
     def __getattr__(self, name: str) -> Any:
         """A page or controller asked for before ``_build`` has run: build them all now."""
@@ -429,19 +374,3 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_keychain_failed(self, failure: Failure) -> None:
         self.settings_page.show_keychain_error(failure.text)
-
-
-class _FirstPaintWatch(QObject):
-    """Calls ``then`` once, just after ``window`` has painted for the first time."""
-
-    def __init__(self, window: QWidget, then: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.then = then
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if watched is self.window and event.type() == QEvent.Type.Paint:
-            self.window.removeEventFilter(self)
-            self.then()
-        return False

@@ -22,7 +22,8 @@ from desktop.ui import theme, workers
 from desktop.ui.controllers.drafting_controller import DRAFTING, READY, DraftingController
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets import preview_page as preview_module
-from desktop.ui.widgets.preview_page import NO_DRAFT_TITLE, PreviewPage
+from desktop.ui.widgets.preview.draft_text import NO_DRAFT_TITLE
+from desktop.ui.widgets.preview_page import PreviewPage
 from tests.core.importers.test_pipeline import x_archive
 from tests.ui.conftest import mark_welcome_seen
 

@@ -13,16 +13,16 @@ When an export does not say who the creator is (a WhatsApp chat), the job return
 from __future__ import annotations
 
 import re
-from collections.abc import Generator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.core.errors import Cancelled
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
 from desktop.ui.workers import Failure, Worker
 
 #: Job states, as the page shows them.
@@ -44,22 +44,6 @@ def items_in(progress: Progress) -> int | None:
     return int(match.group(1).replace(",", "")) if match else None
 
 
-@dataclass(frozen=True)
-class OwnerNeeded:
-    """An import stopped before writing anything because the creator must say who they are."""
-
-    message: str
-    candidates: list[str]
-
-
-@dataclass(frozen=True)
-class PageData:
-    """What the Import page shows from the store: the source cards and the activity chart."""
-
-    sources: list[Any] = field(default_factory=list)  # desktop.core.store.activity.SourceOverview
-    activity: list[tuple[str, int, int]] = field(default_factory=list)
-
-
 @dataclass
 class ImportJob:
     """One archive the creator asked to import."""
@@ -77,62 +61,6 @@ class ImportJob:
     @property
     def name(self) -> str:
         return Path(self.path).name or self.path
-
-
-# --- jobs (run on worker threads; they import the core lazily to keep start-up light) ----------
-
-
-def _import_job(store_path: Path, path: str, me: str | None):
-    def job(cancel: CancelToken) -> Generator[Progress, None, Any]:
-        return _run_import(store_path, path, me, cancel)
-
-    return job
-
-
-def _run_import(
-    store_path: Path, path: str, me: str | None, cancel: CancelToken
-) -> Generator[Progress, None, Any]:
-    from desktop.core.importers.base import OwnerUnknownError
-    from desktop.core.importers.pipeline import import_archive
-    from desktop.core.store import open_store
-
-    store = open_store(store_path)  # opened here, on the worker thread, and closed here
-    try:
-        return (yield from import_archive(store, path, me=me, cancel=cancel))
-    except OwnerUnknownError as exc:
-        return OwnerNeeded(exc.message, list(exc.candidates))
-    finally:
-        store.close()
-
-
-def _load_job(store_path: Path):
-    def job(cancel: CancelToken) -> PageData:
-        from desktop.core.store import open_store
-        from desktop.core.store.activity import activity_by_month, source_overviews
-
-        if not store_path.exists():
-            return PageData()  # nothing imported yet: do not create a store just to look
-        with open_store(store_path) as store:
-            sources = source_overviews(store)
-            if cancel.cancelled:
-                raise Cancelled()
-            return PageData(sources, activity_by_month(store))
-
-    return job
-
-
-def _remove_job(store_path: Path, source_id: int):
-    def job(cancel: CancelToken) -> Any:  # a desktop.core.store.RemovalResult
-        from desktop.core.errors import KnownError
-        from desktop.core.store import delete_source, open_store
-
-        with open_store(store_path) as store:
-            try:
-                return delete_source(store, source_id)
-            except KeyError:
-                raise KnownError("That archive was already removed.") from None
-
-    return job
 
 
 class ImportController(QObject):
@@ -173,6 +101,26 @@ class ImportController(QObject):
     @property
     def store_path(self) -> Path:
         return self.paths.profile(self.profile).store
+
+    def _worker(
+        self,
+        job: Callable[[CancelToken], Any],
+        name: str,
+        finished: Callable[[Any], None],
+        failed: Callable[[Failure], None],
+        stopped: Callable[[], None],
+    ) -> Worker:
+        """A worker for ``job``, its ends connected to these slots (bound methods of this object,
+        which lives in the GUI thread: ARCHITECTURE.md, Traps)."""
+        worker = Worker(job, name=name)
+        worker.finished.connect(finished)
+        worker.failed.connect(failed)
+        worker.stopped.connect(stopped)
+        return worker
+
+    def _keep_if_bug(self, failure: Failure) -> None:
+        if failure.is_bug:
+            self.bugs.append(failure)
 
     # --- imports ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[int]:
@@ -251,15 +199,15 @@ class ImportController(QObject):
         job.state = RUNNING
         job.progress = None
         self._current = job
-        worker = Worker(
-            _import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
-            name=f"import-{job.id}",
+        worker = self._worker(
+            import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
+            f"import-{job.id}",
+            self._on_import_finished,
+            self._on_import_failed,
+            self._on_import_stopped,
         )
         worker.progress.connect(self._on_import_progress)
-        worker.finished.connect(self._on_import_finished)
-        worker.failed.connect(self._on_import_failed)
         worker.cancelled.connect(self._on_import_cancelled)
-        worker.stopped.connect(self._on_import_stopped)
         self._import_worker = worker
         self.import_started.emit(job.id)
         worker.start()
@@ -317,8 +265,7 @@ class ImportController(QObject):
         self._pump()
 
     def _end_failed(self, job: ImportJob, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         job.state = FAILED
         job.failure = failure
         if self._current is job:
@@ -338,13 +285,13 @@ class ImportController(QObject):
         self._pump()
 
     def _start_removal(self, source_id: int) -> None:
-        worker = Worker(
-            _remove_job(self.paths.create_profile(self.profile).store, source_id),
-            name=f"remove-source-{source_id}",
+        worker = self._worker(
+            remove_job(self.paths.create_profile(self.profile).store, source_id),
+            f"remove-source-{source_id}",
+            self._on_remove_finished,
+            self._on_remove_failed,
+            self._on_remove_stopped,
         )
-        worker.finished.connect(self._on_remove_finished)
-        worker.failed.connect(self._on_remove_failed)
-        worker.stopped.connect(self._on_remove_stopped)
         self._remove_worker = worker
         self._removing = source_id
         worker.start()
@@ -357,8 +304,7 @@ class ImportController(QObject):
 
     @Slot(object)
     def _on_remove_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         if self._removing is not None:
             self.remove_failed.emit(self._removing, failure)
         self.refresh()
@@ -377,10 +323,13 @@ class ImportController(QObject):
         if self._load_worker is not None:
             self._load_again = True
             return
-        worker = Worker(_load_job(self.store_path), name="load-import-page")
-        worker.finished.connect(self._on_load_finished)
-        worker.failed.connect(self._on_load_failed)
-        worker.stopped.connect(self._on_load_stopped)
+        worker = self._worker(
+            load_job(self.store_path),
+            "load-import-page",
+            self._on_load_finished,
+            self._on_load_failed,
+            self._on_load_stopped,
+        )
         self._load_worker = worker
         self.data_loading.emit()
         worker.start()
@@ -395,8 +344,7 @@ class ImportController(QObject):
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
+        self._keep_if_bug(failure)
         self.data_failed.emit(failure)
 
     @Slot()

@@ -9,36 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QWidget
 
 from desktop.core.tasks import Progress
 from desktop.ui import page_infos
-from desktop.ui.controllers.import_controller import ImportController, OwnerNeeded, PageData
-from desktop.ui.theme import ERROR_COLOR, plural
+from desktop.ui.controllers.import_controller import ImportController
+from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData
+from desktop.ui.theme import plural
 from desktop.ui.widgets.activity_chart import ActivityChart
-from desktop.ui.widgets.import_cards import ImportRow, SourceCard
+from desktop.ui.widgets.importing.drop_zone import DropZone
+from desktop.ui.widgets.importing.import_row import ImportRow
+from desktop.ui.widgets.importing.imports_section import ImportsSection
+from desktop.ui.widgets.importing.owner_dialog import OwnerDialog
+from desktop.ui.widgets.importing.source_card import SourceCard
+from desktop.ui.widgets.importing.sources_section import SourcesSection
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 
 ARCHIVE_FILTER = "Data exports (*.zip *.json *.js *.txt *.csv *.jsonl);;All files (*)"
-EMPTY_SOURCES_TEXT = (
-    'No archives imported yet. Request the "download your data" export from each platform, '
-    "then drop the zip here."
-)
 
 
 # Dialogs, as module functions so that tests can answer them.
@@ -73,163 +62,6 @@ def confirm_remove(parent: QWidget, card: SourceCard) -> bool:
     return box.clickedButton() is remove
 
 
-class DropZone(QFrame):
-    """A dashed area that accepts dropped files and folders and reports their local paths."""
-
-    archives_dropped = Signal(list)  # list[str]: local paths
-    choose_files_requested = Signal()
-    choose_folder_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("dropZone")
-        self.setAcceptDrops(True)
-        self.setMinimumHeight(170)
-        self.setProperty("dragActive", False)
-        self.setAccessibleName("Drop archives here")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(6)
-        layout.addStretch(1)
-        title = QLabel("Drop your archives here")
-        title.setObjectName("dropTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(
-            "Zip files, the folders you unpacked them into, or single chat files (.txt, .json, .csv)"
-        )
-        hint.setObjectName("muted")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(10)
-        self.choose_files_button = QPushButton("Choose archives…")
-        self.choose_files_button.setObjectName("primary")
-        self.choose_files_button.setAccessibleName("Choose archives to import")
-        self.choose_files_button.setToolTip("Choose zip or chat files to import (Ctrl+O)")
-        self.choose_files_button.clicked.connect(self.choose_files_requested)
-        self.choose_folder_button = QPushButton("Choose a folder…")
-        self.choose_folder_button.setAccessibleName("Choose an unpacked archive folder to import")
-        self.choose_folder_button.setToolTip("Choose a folder you unpacked an archive into")
-        self.choose_folder_button.clicked.connect(self.choose_folder_requested)
-        buttons.addStretch(1)
-        buttons.addWidget(self.choose_files_button)
-        buttons.addWidget(self.choose_folder_button)
-        buttons.addStretch(1)
-        self.status = QLabel("")
-        self.status.setObjectName("muted")
-        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status.setWordWrap(True)
-        self.status.hide()
-        layout.addWidget(title)
-        layout.addWidget(hint)
-        layout.addSpacing(6)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
-
-    def _set_drag_active(self, active: bool) -> None:
-        self.setProperty("dragActive", active)
-        self.style().unpolish(self)
-        self.style().polish(self)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
-        if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-            self._set_drag_active(True)
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 (Qt API)
-        self._set_drag_active(False)
-        super().dragLeaveEvent(event)
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
-        self._set_drag_active(False)
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.show_received(paths)
-        self.archives_dropped.emit(paths)
-
-    def show_received(self, paths: list[str]) -> None:
-        names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
-        self.status.setText(f"Received: {names}")
-        self.status.show()
-
-
-class OwnerDialog(QDialog):
-    """Asks once which participant of a chat export is the creator: a list, or their name typed."""
-
-    def __init__(self, archive_name: str, need: OwnerNeeded, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Which one is you?")
-        self.setAccessibleName("Which participant is you?")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        intro = QLabel(
-            f"{need.message} Understudy needs to know which messages in “{archive_name}” are yours, "
-            "so it learns from your replies and not from anyone else's. It will remember your answer "
-            "for later imports from the same app."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        self.candidates = QListWidget(self)  # parented now: sizing a parentless widget sizes a window
-        self.candidates.setAccessibleName("Participants in the chat")
-        self.candidates.addItems(need.candidates)
-        self.candidates.setVisible(bool(need.candidates))
-        rows = max(2, min(len(need.candidates), 8))
-        self.candidates.setFixedHeight(rows * (self.candidates.fontMetrics().height() + 6) + 8)
-        # No participant is preselected: the creator must pick one (a wrong guess mislabels every message).
-        self.candidates.setCurrentRow(-1)
-        self.candidates.itemSelectionChanged.connect(self._on_candidate_chosen)
-        self.candidates.itemDoubleClicked.connect(self.accept)
-        layout.addWidget(self.candidates)
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Or type your name exactly as it appears in the chat")
-        self.name_edit.setAccessibleName("Your name in the chat")
-        self.name_edit.textChanged.connect(self._on_text_changed)
-        layout.addWidget(self.name_edit)
-        self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton("This is me", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setAccessibleName("Import with this name as me")
-        self.skip_button = self.buttons.addButton("Skip this archive", QDialogButtonBox.ButtonRole.RejectRole)
-        self.skip_button.setAccessibleName("Skip importing this archive")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.ok_button.setEnabled(False)
-        self.name_edit.setFocus()
-        # Size the dialog before it is shown: a window that gets its size limits only once shown
-        # makes some platforms (the offscreen one among them) warn about size hints.
-        layout.activate()
-        self.adjustSize()
-
-    def name(self) -> str:
-        return self.name_edit.text().strip()
-
-    def choose(self, name: str) -> None:
-        """Pick ``name`` (a listed participant or any text), as the creator would."""
-        matches = self.candidates.findItems(name, Qt.MatchFlag.MatchExactly)
-        if matches:
-            matches[0].setSelected(True)
-        self.name_edit.setText(name)
-
-    def _on_candidate_chosen(self) -> None:
-        selected = self.candidates.selectedItems()
-        if selected:
-            self.name_edit.setText(selected[0].text())
-
-    def _on_text_changed(self, text: str) -> None:
-        self.ok_button.setEnabled(bool(text.strip()))
-
-    def accept(self) -> None:
-        if self.name():
-            super().accept()
-
-
 class ImportPage(Page):
     info = page_infos.IMPORT
 
@@ -239,8 +71,6 @@ class ImportPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller: ImportController | None = None
-        self.rows: dict[int, ImportRow] = {}
-        self.cards: list[SourceCard] = []
         self.data: PageData | None = None
         self.owner_dialog: OwnerDialog | None = None
         self._loaded_once = False
@@ -251,51 +81,16 @@ class ImportPage(Page):
         self.drop_zone.choose_folder_requested.connect(self.choose_folder)
         self.body.addWidget(self.drop_zone)
 
-        # Imports in progress (and finished this session) ------------------------------------------
-        self.imports_section = QWidget()
-        section = QVBoxLayout(self.imports_section)
-        section.setContentsMargins(0, 0, 0, 0)
-        section.setSpacing(8)
-        header = QHBoxLayout()
-        imports_title = QLabel("Imports")
-        imports_title.setObjectName("cardTitle")
-        self.clear_button = QPushButton("Clear finished")
-        self.clear_button.setAccessibleName("Clear the finished imports from the list")
-        self.clear_button.clicked.connect(self.clear_finished)
-        header.addWidget(imports_title)
-        header.addStretch(1)
-        header.addWidget(self.clear_button)
-        section.addLayout(header)
-        self.rows_layout = QVBoxLayout()
-        self.rows_layout.setSpacing(8)
-        section.addLayout(self.rows_layout)
-        self.imports_section.hide()
+        # Imports in progress (and finished this session), then the imported archives ---------------
+        self.imports_section = ImportsSection()
+        self.clear_button = self.imports_section.clear_button
         self.body.addWidget(self.imports_section)
-
-        # Imported archives -------------------------------------------------------------------------
-        sources_header = QHBoxLayout()
-        sources_title = QLabel("Your archives")
-        sources_title.setObjectName("cardTitle")
-        self.sources_status = QLabel("")
-        self.sources_status.setObjectName("muted")
-        self.sources_status.setWordWrap(True)
-        self.sources_status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        sources_header.addWidget(sources_title)
-        sources_header.addWidget(self.sources_status, 1)
+        self.sources_section = SourcesSection()
+        self.sources_status = self.sources_section.sources_status
+        self.empty_label = self.sources_section.empty_label
+        self.notice_label = self.sources_section.notice_label
         self.body.addSpacing(6)
-        self.body.addLayout(sources_header)
-        self.empty_label = QLabel("Loading your archives…")
-        self.empty_label.setObjectName("muted")
-        self.empty_label.setWordWrap(True)
-        self.body.addWidget(self.empty_label)
-        self.notice_label = QLabel("")
-        self.notice_label.setObjectName("muted")
-        self.notice_label.setWordWrap(True)
-        self.notice_label.hide()
-        self.body.addWidget(self.notice_label)
-        self.cards_layout = QVBoxLayout()
-        self.cards_layout.setSpacing(10)
-        self.body.addLayout(self.cards_layout)
+        self.body.addWidget(self.sources_section)
 
         # Activity chart --------------------------------------------------------------------------------
         chart_card, chart_layout = card("Your activity over time")
@@ -321,24 +116,38 @@ class ImportPage(Page):
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._tick)
+        self._ticker.timeout.connect(self.imports_section.tick)
+
+    @property
+    def rows(self) -> dict[int, ImportRow]:
+        """The import rows by job id."""
+        return self.imports_section.rows
+
+    @property
+    def cards(self) -> list[SourceCard]:
+        """The imported archives' cards, in the store's order."""
+        return self.sources_section.cards
 
     # --- wiring -------------------------------------------------------------------------------------
     def attach(self, controller: ImportController) -> None:
         """Show and drive ``controller``'s imports (its signals arrive in the GUI thread)."""
         self.controller = controller
-        controller.import_queued.connect(self._on_import_queued)
-        controller.import_started.connect(self._on_import_started)
-        controller.import_progress.connect(self._on_import_progress)
-        controller.import_finished.connect(self._on_import_finished)
-        controller.import_failed.connect(self._on_import_failed)
-        controller.import_cancelled.connect(self._on_import_cancelled)
-        controller.owner_needed.connect(self._on_owner_needed)
-        controller.data_loading.connect(self._on_data_loading)
-        controller.data_loaded.connect(self._on_data_loaded)
-        controller.data_failed.connect(self._on_data_failed)
-        controller.source_removed.connect(self._on_source_removed)
-        controller.remove_failed.connect(self._on_remove_failed)
+        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
+        for signal, slot in (
+            (controller.import_queued, self._on_import_queued),
+            (controller.import_started, self._on_import_started),
+            (controller.import_progress, self._on_import_progress),
+            (controller.import_finished, self._on_import_finished),
+            (controller.import_failed, self._on_import_failed),
+            (controller.import_cancelled, self._on_import_cancelled),
+            (controller.owner_needed, self._on_owner_needed),
+            (controller.data_loading, self._on_data_loading),
+            (controller.data_loaded, self._on_data_loaded),
+            (controller.data_failed, self._on_data_failed),
+            (controller.source_removed, self._on_source_removed),
+            (controller.remove_failed, self._on_remove_failed),
+        ):
+            signal.connect(slot)
         if self.isVisible():
             self._load_once()
 
@@ -382,13 +191,9 @@ class ImportPage(Page):
     # --- import rows ------------------------------------------------------------------------------------
     @Slot(int, str)
     def _on_import_queued(self, job_id: int, path: str) -> None:
-        row = ImportRow(job_id, Path(path).name or path, path)
+        row = self.imports_section.add_row(job_id, Path(path).name or path, path)
         row.cancel_requested.connect(self._on_row_cancel)
-        row.dismiss_requested.connect(self._on_row_dismiss)
-        self.rows[job_id] = row
-        self.rows_layout.addWidget(row)
-        self.imports_section.show()
-        self._update_clear_button()
+        row.dismiss_requested.connect(self.imports_section.remove_row)
 
     @Slot(int)
     def _on_import_started(self, job_id: int) -> None:
@@ -430,39 +235,18 @@ class ImportPage(Page):
         self._after_row_ended()
 
     def _after_row_ended(self) -> None:
-        if not any(row.state == "running" for row in self.rows.values()):
+        if not self.imports_section.any_running():
             self._ticker.stop()
-        self._update_clear_button()
+        self.imports_section.update_clear_button()
 
     @Slot(int)
     def _on_row_cancel(self, job_id: int) -> None:
         if self.controller is not None:
             self.controller.cancel(job_id)
 
-    @Slot(int)
-    def _on_row_dismiss(self, job_id: int) -> None:
-        self._remove_row(job_id)
-
-    def _remove_row(self, job_id: int) -> None:
-        row = self.rows.pop(job_id, None)
-        if row is not None:
-            self.rows_layout.removeWidget(row)
-            row.deleteLater()
-        self.imports_section.setVisible(bool(self.rows))
-        self._update_clear_button()
-
     @Slot()
     def clear_finished(self) -> None:
-        for job_id in [job_id for job_id, row in self.rows.items() if not row.is_active()]:
-            self._remove_row(job_id)
-
-    def _update_clear_button(self) -> None:
-        self.clear_button.setVisible(any(not row.is_active() for row in self.rows.values()))
-
-    @Slot()
-    def _tick(self) -> None:
-        for row in self.rows.values():
-            row.tick()
+        self.imports_section.clear_finished()
 
     # --- asking who the creator is ------------------------------------------------------------------------
     @Slot(int, object)
@@ -500,29 +284,13 @@ class ImportPage(Page):
     @Slot()
     def _on_data_loading(self) -> None:
         if self.data is None:
-            self.empty_label.setText("Loading your archives…")
-            self.empty_label.show()
+            self.sources_section.show_loading()
 
     @Slot(object)
     def _on_data_loaded(self, data: PageData) -> None:
         self.data = data
-        for old in self.cards:
-            self.cards_layout.removeWidget(old)
-            old.deleteLater()
-        self.cards = []
-        for overview in data.sources:
-            source_card = SourceCard(overview)
+        for source_card in self.sources_section.show_sources(data.sources):
             source_card.remove_requested.connect(self._on_remove_requested)
-            self.cards_layout.addWidget(source_card)
-            self.cards.append(source_card)
-        self.empty_label.setText(EMPTY_SOURCES_TEXT)
-        self.empty_label.setStyleSheet("")
-        self.empty_label.setVisible(not self.cards)
-        if self.cards:
-            total = sum(int(getattr(o, "items", 0)) for o in data.sources)
-            self.sources_status.setText(f"{plural(len(self.cards), 'archive')} · {plural(total, 'item')}")
-        else:
-            self.sources_status.setText("")
         self.chart.set_activity(data.activity)
         self.chart_caption.setVisible(bool(data.activity))
         self.chart_caption.setText(
@@ -536,12 +304,10 @@ class ImportPage(Page):
             if failure.is_bug
             else failure.text
         )
-        self.empty_label.setText(text)
-        self.empty_label.setStyleSheet(f"color: {ERROR_COLOR};")
-        self.empty_label.show()
+        self.sources_section.show_failed(text)
 
     def card_for(self, source_id: int) -> SourceCard | None:
-        return next((c for c in self.cards if c.source_id == source_id), None)
+        return self.sources_section.card_for(source_id)
 
     @Slot(int)
     def _on_remove_requested(self, source_id: int) -> None:
@@ -579,6 +345,4 @@ class ImportPage(Page):
         self._notice(text, error=True)
 
     def _notice(self, text: str, *, error: bool = False) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setStyleSheet(f"color: {ERROR_COLOR};" if error else "")
-        self.notice_label.setVisible(bool(text))
+        self.sources_section.notice(text, error=error)

@@ -5,27 +5,16 @@ time the page is shown) and runs the drafts. Connect the two with ``PreviewPage.
 
 The drafts made for one message are kept as alternatives (one per seed) so the creator can
 compare them (1/2/3 or Alt+Left/Right), each with its own guard result. Nothing is saved.
+The cards are in ``desktop.ui.widgets.preview``; this module keeps the page's state and wiring.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent, QTextCursor
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from desktop.ui import page_infos
 from desktop.ui.controllers.drafting_controller import (
@@ -36,52 +25,24 @@ from desktop.ui.controllers.drafting_controller import (
     DraftingController,
     DraftRequest,
 )
-from desktop.ui.widgets.findings_view import (
-    FindingHighlighter,
-    FindingsList,
-    has_needs_answer,
-    needs_answer_badge,
-    shown_findings,
-)
-from desktop.ui.widgets.page import Page, card
-from desktop.ui.widgets.preview_parts import (
-    GREEN,
-    RED,
-    YELLOW,
-    BudgetMeter,
-    PromptDialog,
-    budget_legend,
-    score_parts_inline,
-    score_parts_text,
-)
+from desktop.ui.theme import ERROR_COLOR, WARNING_COLOR
+from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
+from desktop.ui.widgets.page import Page
+from desktop.ui.widgets.preview.draft_card import DraftCard
+from desktop.ui.widgets.preview.draft_text import meta_text, verdict
+from desktop.ui.widgets.preview.guard_card import GuardCard, guard_html
+from desktop.ui.widgets.preview.message_card import MessageCard
+from desktop.ui.widgets.preview.sources_card import SourcesCard, sources_html
+from desktop.ui.widgets.preview.status_row import ModelStatusRow
+from desktop.ui.widgets.preview_parts import PromptDialog, score_parts_text
 from desktop.ui.workers import Failure
 
-#: Messages to try when the store has none awaiting a reply (and beside those that do).
-SAMPLE_MESSAGES = [
-    "Love your videos! What protein do you use?",
-    "When is your next tour date?",
-    "Are you a bot?",
-    "Can I get a discount code?",
-    "What's your address? I'd love to send you a gift.",
-]
-PICK_PROMPT = "Pick a message to try…"
 MAX_ALTERNATIVES = 9
-NO_DRAFT_TITLE = "No draft: this message needs you"
 
 
 def show_prompt_dialog(parent: QWidget, prompt: Any) -> None:
     """Open the prompt inspector (a module function so that tests can look without a modal loop)."""
     PromptDialog(prompt, parent).open()
-
-
-def _banner_style(color: str) -> str:
-    # Qt's 8-digit hex colours are #AARRGGBB, so the tints are written as rgba().
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return (
-        f"QLabel {{ color: {color}; background: rgba({red}, {green}, {blue}, 20);"
-        f" border: 1px solid rgba({red}, {green}, {blue}, 90);"
-        " border-radius: 8px; padding: 8px 10px; font-weight: 600; }"
-    )
 
 
 class PreviewPage(Page):
@@ -98,170 +59,49 @@ class PreviewPage(Page):
         self._streamed = ""
         self._candidates: list[str] = []
 
-        # Status: loading / ready / failed with Retry ------------------------------------------------
-        self.status_row = QFrame()
-        status = QHBoxLayout(self.status_row)
-        status.setContentsMargins(0, 0, 0, 0)
-        status.setSpacing(10)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(120)
-        self.busy.setMaximumHeight(8)
-        self.busy.setAccessibleName("Working")
-        self.status_label = QLabel("The model loads when you first open this page.")
-        self.status_label.setObjectName("muted")
-        self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("Model status")
-        self.retry_button = QPushButton("Retry")
-        self.retry_button.setAccessibleName("Try loading the model again")
-        self.retry_button.clicked.connect(self._on_retry)
-        self.retry_button.hide()
-        status.addWidget(self.busy, 0, Qt.AlignmentFlag.AlignVCenter)
-        status.addWidget(self.status_label, 1)
-        status.addWidget(self.retry_button)
-        self.busy.hide()
+        # The status line, the message, then the draft (left) and what stands behind it (right).
+        self.status_row = ModelStatusRow()
+        self.message_card = MessageCard()
+        self.draft_card = DraftCard()
+        self.guard_card = GuardCard(self.draft_card.highlighter)
+        self.sources_card = SourcesCard()
         self.body.addWidget(self.status_row)
-
-        # The message ------------------------------------------------------------------------------------
-        message_card, message_layout = card("Message")
-        self.message_edit = QPlainTextEdit()
-        self.message_edit.setPlaceholderText("Type a message a fan might send, or pick one below…")
-        self.message_edit.setAccessibleName("Message to reply to")
-        self.message_edit.setTabChangesFocus(True)
-        self.message_edit.setFixedHeight(72)
-        self.message_edit.textChanged.connect(self._update_buttons)
-        message_layout.addWidget(self.message_edit)
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        self.samples = QComboBox()
-        self.samples.setAccessibleName("Messages to try")
-        self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.samples.setMinimumContentsLength(28)
-        self.samples.activated.connect(self._on_sample_chosen)
-        self._fill_samples()
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop writing (Esc)")
-        self.stop_button.setAccessibleName("Stop the draft")
-        self.stop_button.clicked.connect(self.stop)
-        self.regenerate_button = QPushButton("Try another")
-        self.regenerate_button.setToolTip("Draft again with a new seed, keeping this one to compare (Ctrl+R)")
-        self.regenerate_button.setAccessibleName("Regenerate with a new seed")
-        self.regenerate_button.clicked.connect(self.regenerate)
-        self.draft_button = QPushButton("Draft reply")
-        self.draft_button.setObjectName("primary")
-        self.draft_button.setToolTip("Draft a reply (Ctrl+Enter)")
-        self.draft_button.setAccessibleName("Draft a reply")
-        self.draft_button.clicked.connect(self.draft)
-        actions.addWidget(self.samples, 1)
-        actions.addStretch(0)
-        actions.addWidget(self.stop_button)
-        actions.addWidget(self.regenerate_button)
-        actions.addWidget(self.draft_button)
-        message_layout.addLayout(actions)
-        self.body.addWidget(message_card)
-
-        # The draft (left) and what stands behind it (right) -------------------------------------------
+        self.body.addWidget(self.message_card)
         columns = QHBoxLayout()
         columns.setSpacing(14)
-        self.draft_card, draft_layout = card()
-        header = QHBoxLayout()
-        header.setSpacing(6)
-        heading = QLabel("Draft")
-        heading.setObjectName("cardTitle")
-        header.addWidget(heading)
-        self.answer_badge = needs_answer_badge()
-        header.addWidget(self.answer_badge)
-        header.addStretch(1)
-        self.alternatives_label = QLabel("")
-        self.alternatives_label.setObjectName("muted")
-        header.addWidget(self.alternatives_label)
-        self.previous_button = QPushButton("‹")
-        self.previous_button.setToolTip("Previous alternative (Alt+Left, or 1-9)")
-        self.previous_button.setAccessibleName("Previous alternative")
-        self.previous_button.setFixedWidth(32)
-        self.previous_button.clicked.connect(lambda: self.select_alternative(self.current_index - 1))
-        header.addWidget(self.previous_button)
-        self.alternative_row = QHBoxLayout()
-        self.alternative_row.setSpacing(4)
-        header.addLayout(self.alternative_row)
-        self.alternative_group = QButtonGroup(self)
-        self.alternative_group.setExclusive(True)
-        self.alternative_group.idClicked.connect(self.select_alternative)
-        self.next_button = QPushButton("›")
-        self.next_button.setToolTip("Next alternative (Alt+Right)")
-        self.next_button.setAccessibleName("Next alternative")
-        self.next_button.setFixedWidth(32)
-        self.next_button.clicked.connect(lambda: self.select_alternative(self.current_index + 1))
-        header.addWidget(self.next_button)
-        draft_layout.addLayout(header)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
-        self.verdict.setAccessibleName("Guard verdict")
-        self.verdict.hide()
-        draft_layout.addWidget(self.verdict)
-        self.reply_view = QPlainTextEdit()
-        self.reply_view.setReadOnly(True)
-        self.reply_view.setAccessibleName("Drafted reply")
-        self.reply_view.setPlaceholderText("The reply appears here as it is written.")
-        self.reply_view.setMinimumHeight(96)
-        self.reply_view.installEventFilter(self)
-        # The guard's flagged words are marked in the reply (red: blocks it, amber: check it).
-        self.highlighter = FindingHighlighter(self.reply_view)
-        draft_layout.addWidget(self.reply_view, 1)
-        self.meta_label = QLabel("")
-        self.meta_label.setObjectName("muted")
-        self.meta_label.setWordWrap(True)
-        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        draft_layout.addWidget(self.meta_label)
-        budget_row = QHBoxLayout()
-        budget_row.setSpacing(10)
-        budget_caption = QLabel("Prompt")
-        budget_caption.setObjectName("muted")
-        self.budget_meter = BudgetMeter()
-        self.prompt_button = QPushButton("Show prompt…")
-        self.prompt_button.setToolTip("See the exact prompt sent to the model")
-        self.prompt_button.setAccessibleName("Show the exact prompt")
-        self.prompt_button.clicked.connect(self.show_prompt)
-        budget_row.addWidget(budget_caption)
-        budget_row.addWidget(self.budget_meter, 1)
-        budget_row.addWidget(self.prompt_button)
-        draft_layout.addLayout(budget_row)
-        self.budget_legend = QLabel("")
-        self.budget_legend.setObjectName("muted")
-        self.budget_legend.setTextFormat(Qt.TextFormat.RichText)
-        self.budget_legend.setWordWrap(True)
-        draft_layout.addWidget(self.budget_legend)
         columns.addWidget(self.draft_card, 3)
-
         side = QVBoxLayout()
         side.setSpacing(14)
-        guard_card, guard_layout = card("Guard")
-        self.guard_label = QLabel("The guard checks every draft before you see it.")
-        self.guard_label.setObjectName("muted")
-        self.guard_label.setWordWrap(True)
-        self.guard_label.setTextFormat(Qt.TextFormat.RichText)
-        self.guard_label.setAccessibleName("Guard findings")
-        self.guard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        guard_layout.addWidget(self.guard_label)
-        self.findings_list = FindingsList(self.highlighter)
-        guard_layout.addWidget(self.findings_list)
-        sources_card, sources_layout = card("Sources")
-        self.sources_label = QLabel("The past replies and posts a draft drew on appear here.")
-        self.sources_label.setObjectName("muted")
-        self.sources_label.setWordWrap(True)
-        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
-        self.sources_label.setAccessibleName("Sources used")
-        self.sources_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        sources_layout.addWidget(self.sources_label)
-        side.addWidget(guard_card)
-        side.addWidget(sources_card)
+        side.addWidget(self.guard_card)
+        side.addWidget(self.sources_card)
         side.addStretch(1)
         columns.addLayout(side, 2)
         self.body.addLayout(columns)
 
-        # Shortcuts (GUI thread only, so lambdas are safe here) ------------------------------------------
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        # The widgets the page drives, by the names the tests and the window reach for.
+        self.busy, self.status_label = self.status_row.busy, self.status_row.label
+        self.message_edit, self.samples = self.message_card.message_edit, self.message_card.samples
+        self.stop_button, self.draft_button = self.message_card.stop_button, self.message_card.draft_button
+        self.regenerate_button = self.message_card.regenerate_button
+        card = self.draft_card
+        self.answer_badge, self.verdict, self.reply_view = card.answer_badge, card.verdict, card.reply_view
+        self.meta_label, self.prompt_button = card.meta_label, card.prompt_button
+        self.budget_legend, self.alternative_group = card.budget_legend, card.alternative_group
+        self.guard_label, self.findings_list = self.guard_card.label, self.guard_card.findings_list
+        self.sources_label = self.sources_card.label
+
+        # GUI thread only (these are widgets of this page), so lambdas are safe here.
+        self.status_row.retry_button.clicked.connect(self._on_retry)
+        self.message_edit.textChanged.connect(self._update_buttons)
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.draft_button.clicked.connect(self.draft)
+        card.previous_button.clicked.connect(lambda: self.select_alternative(self.current_index - 1))
+        card.next_button.clicked.connect(lambda: self.select_alternative(self.current_index + 1))
+        self.alternative_group.idClicked.connect(self.select_alternative)
+        self.prompt_button.clicked.connect(self.show_prompt)
+        self.reply_view.installEventFilter(self)
+
         self.shortcuts: list[QShortcut] = []
         for keys, slot in (
             ("Ctrl+Return", self.draft),
@@ -270,7 +110,7 @@ class PreviewPage(Page):
             ("Ctrl+R", self.regenerate),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(context)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
             self.shortcuts.append(shortcut)
         self._show_empty()
@@ -280,16 +120,20 @@ class PreviewPage(Page):
     def attach(self, controller: DraftingController) -> None:
         """Show what ``controller`` does and send it the creator's requests."""
         self.controller = controller
-        controller.state_changed.connect(self._on_state_changed)
-        controller.loading_progress.connect(self._on_loading_progress)
-        controller.load_failed.connect(self._on_load_failed)
-        controller.draft_started.connect(self._on_draft_started)
-        controller.draft_text.connect(self._on_draft_text)
-        controller.regenerating.connect(self._on_regenerating)
-        controller.draft_finished.connect(self._on_draft_finished)
-        controller.draft_cancelled.connect(self._on_draft_cancelled)
-        controller.draft_failed.connect(self._on_draft_failed)
-        controller.candidates_loaded.connect(self._on_candidates_loaded)
+        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
+        for signal, slot in (
+            (controller.state_changed, self._on_state_changed),
+            (controller.loading_progress, self._on_loading_progress),
+            (controller.load_failed, self._on_load_failed),
+            (controller.draft_started, self._on_draft_started),
+            (controller.draft_text, self._on_draft_text),
+            (controller.regenerating, self._on_regenerating),
+            (controller.draft_finished, self._on_draft_finished),
+            (controller.draft_cancelled, self._on_draft_cancelled),
+            (controller.draft_failed, self._on_draft_failed),
+            (controller.candidates_loaded, self._on_candidates_loaded),
+        ):
+            signal.connect(slot)
         self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
@@ -324,7 +168,7 @@ class PreviewPage(Page):
 
     # --- actions -------------------------------------------------------------------------------------
     def message(self) -> str:
-        return self.message_edit.toPlainText().strip()
+        return self.message_card.message()
 
     @Slot()
     def draft(self) -> None:
@@ -379,40 +223,15 @@ class PreviewPage(Page):
     @Slot()
     def _on_retry(self) -> None:
         if self.controller is not None:
-            self.retry_button.hide()
+            self.status_row.retry_button.hide()
             self.controller.start()
-
-    @Slot(int)
-    def _on_sample_chosen(self, index: int) -> None:
-        text = self.samples.itemData(index)
-        if isinstance(text, str) and text:
-            self.message_edit.setPlainText(text)
-            self.message_edit.setFocus()
-        self.samples.setCurrentIndex(0)
-
-    def _fill_samples(self) -> None:
-        self.samples.clear()
-        self.samples.addItem(PICK_PROMPT, None)
-        if self._candidates:
-            for text in self._candidates:
-                self.samples.addItem(f"Awaiting you: {_one_line(text)}", text)
-            self.samples.insertSeparator(self.samples.count())
-        for text in SAMPLE_MESSAGES:
-            self.samples.addItem(f"Sample: {text}", text)
 
     # --- controller signals ----------------------------------------------------------------------------
     @Slot(str)
     def _on_state_changed(self, state: str) -> None:
-        self.busy.setVisible(state in (LOADING, DRAFTING))
-        self.retry_button.setVisible(state == FAILED)
-        if state == LOADING:
-            self.status_label.setText("Loading the model…")
-        elif state == READY:
-            self.status_label.setText("Ready. Type or pick a message, then draft a reply (Ctrl+Enter).")
-            if self.controller is not None and not self._candidates:
-                self.controller.load_candidates()
-        elif state == DRAFTING:
-            self.status_label.setText("Writing a reply… (Esc stops)")
+        self.status_row.show_state(state)
+        if state == READY and self.controller is not None and not self._candidates:
+            self.controller.load_candidates()
         self._update_buttons()
 
     @Slot(str)
@@ -421,15 +240,13 @@ class PreviewPage(Page):
 
     @Slot(object)
     def _on_load_failed(self, failure: Failure) -> None:
-        self.busy.hide()
-        self.status_label.setText(f"The model could not be loaded. {failure.text}")
-        self.retry_button.show()
+        self.status_row.show_failed(failure.text)
         self._update_buttons()
 
     @Slot(list)
     def _on_candidates_loaded(self, texts: list) -> None:
         self._candidates = [t for t in texts if isinstance(t, str)]
-        self._fill_samples()
+        self.message_card.fill_samples(self._candidates)
 
     @Slot(object)
     def _on_draft_started(self, request: DraftRequest) -> None:
@@ -439,17 +256,15 @@ class PreviewPage(Page):
             self.current_message = request.message
             self.current_index = -1
         self.reply_view.clear()
-        self._clear_findings()
-        self._set_verdict("")
-        self.meta_label.setText(f"Writing (seed {request.seed})…")
-        self.guard_label.setText("Checking when the draft is done…")
-        self.sources_label.setText("Looking through your past replies and posts…")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._show_notes(
+            f"Writing (seed {request.seed})…",
+            "Checking when the draft is done…",
+            "Looking through your past replies and posts…",
+        )
 
     @Slot(int, str)
     def _on_draft_text(self, request_id: int, text: str) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return  # a cancelled request's last words
         self._streamed += text
         cursor = self.reply_view.textCursor()
@@ -459,20 +274,20 @@ class PreviewPage(Page):
 
     @Slot(int, object)
     def _on_regenerating(self, request_id: int, regenerating: Any) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._streamed = ""
         self.reply_view.clear()
         self._clear_findings()
-        self._set_verdict(
+        self.draft_card.set_verdict(
             f"The guard sent that attempt back ({regenerating.reason}); trying again "
             f"(attempt {regenerating.attempt})…",
-            YELLOW,
+            WARNING_COLOR,
         )
 
     @Slot(int, object)
     def _on_draft_finished(self, request_id: int, draft: Any) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         request, self._request = self._request, None
         try:
@@ -487,38 +302,31 @@ class PreviewPage(Page):
         self.current_message = request.message
         self.current_index = max(0, min(first_new, len(drafts) - len(views)))
         self._show_draft(draft)
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._refresh_controls()
 
     @Slot(int)
     def _on_draft_cancelled(self, request_id: int) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._request = None
-        self.meta_label.setText("Stopped. Nothing was kept from that draft.")
-        self.guard_label.setText("Stopped before the guard could check it.")
-        self._clear_findings()
-        self.sources_label.setText("")
-        self._set_verdict("")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._show_notes(
+            "Stopped. Nothing was kept from that draft.", "Stopped before the guard could check it.", ""
+        )
 
     @Slot(int, object)
     def _on_draft_failed(self, request_id: int, failure: Failure) -> None:
-        if self._request is None or request_id != self._request.id:
+        if not self._is_current(request_id):
             return
         self._request = None
         self.reply_view.clear()
         self._clear_findings()
-        self._set_verdict(f"The draft could not be written. {failure.text}", RED)
+        self.draft_card.set_verdict(f"The draft could not be written. {failure.text}", ERROR_COLOR)
         self.meta_label.setText("")
-        self._refresh_alternative_buttons()
-        self._update_buttons()
+        self._refresh_controls()
 
-    # --- showing a draft -------------------------------------------------------------------------------
+    # --- showing a draft ---------------------------------------------------------------------------------
     def _show_empty(self) -> None:
-        self.budget_meter.set_budget(None)
-        self.budget_legend.setText("")
+        self.draft_card.show_budget(None)
         self.meta_label.setText("")
 
     def _show_draft(self, draft: Any) -> None:
@@ -528,80 +336,41 @@ class PreviewPage(Page):
         findings = shown_findings(guard.findings) if guard is not None and triage.draft_allowed else []
         # The flagged words are marked in the reply; the list beside it says why, and from what source.
         self.findings_list.show_findings(findings, offered=guard.canned_reply if guard is not None else None)
-        needs_answer = has_needs_answer(findings)
-        self.answer_badge.setVisible(needs_answer)
-        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in triage.reasons)
-        if not triage.draft_allowed:
-            self._set_verdict(
-                f"{NO_DRAFT_TITLE}" + (f"<ul style='margin:4px 0 0 -20px'>{reasons}</ul>" if reasons else ""),
-                RED,
-            )
-        elif guard is not None and guard.blocked:
-            first = next((f.message for f in guard.findings if f.severity == "block"), "a boundary")
-            self._set_verdict(f"Blocked: {html.escape(first.rstrip('.'))}. Write this one yourself.", RED)
-        elif needs_answer:
-            self._set_verdict(
-                "Needs your answer: nothing you wrote answers this, so the draft says you will check. "
-                "Add the answer, or send it as it is.",
-                YELLOW,
-            )
-        elif guard is not None and guard.needs_edit:
-            self._set_verdict("Needs an edit before it could be sent: see the guard's flags.", YELLOW)
-        elif triage.level == "yellow":
-            self._set_verdict("Read this one carefully: " + html.escape("; ".join(triage.reasons)), YELLOW)
-        else:
-            self._set_verdict("Looks fine: nothing flagged.", GREEN)
-        self.guard_label.setText(_guard_html(draft))
-        self.sources_label.setText(_sources_html(draft.sources))
+        self.answer_badge.setVisible(has_needs_answer(findings))
+        self.draft_card.set_verdict(*verdict(draft, findings))
+        self.guard_label.setText(guard_html(draft))
+        self.sources_label.setText(sources_html(draft.sources))
         prompt = draft.prompt
-        budget = getattr(prompt, "budget", None)
-        self.budget_meter.set_budget(budget)
-        self.budget_legend.setText(budget_legend(budget))
+        self.draft_card.show_budget(getattr(prompt, "budget", None))
         self.prompt_button.setEnabled(prompt is not None)
-        self.meta_label.setText(_meta_text(draft))
+        self.meta_label.setText(meta_text(draft))
         chosen = getattr(draft, "chosen", None)
         self.meta_label.setToolTip(score_parts_text(chosen.parts) if chosen is not None else "")
+
+    def _show_notes(self, meta: str, guard: str, sources: str) -> None:
+        """No draft to show: what is happening instead, under the draft and in the side cards."""
+        self._clear_findings()
+        self.draft_card.set_verdict("")
+        self.meta_label.setText(meta)
+        self.guard_label.setText(guard)
+        self.sources_label.setText(sources)
+        self._refresh_controls()
 
     def _clear_findings(self) -> None:
         self.findings_list.clear()
         self.answer_badge.hide()
 
-    def _set_verdict(self, text: str, color: str = GREEN) -> None:
-        self.verdict.setVisible(bool(text))
-        self.verdict.setText(text)
-        self.verdict.setStyleSheet(_banner_style(color) if text else "")
-
     def _refresh_alternative_buttons(self) -> None:
-        for button in self.alternative_group.buttons():
-            self.alternative_group.removeButton(button)
-            self.alternative_row.removeWidget(button)
-            button.hide()  # gone at once, not only when the deferred delete runs
-            button.deleteLater()
         drafts = self.alternatives.get(self.current_message, [])
-        for index, draft in enumerate(drafts):
-            button = QPushButton(str(index + 1))
-            button.setCheckable(True)
-            button.setFixedWidth(34)
-            color = (
-                RED
-                if draft.blocked
-                else (YELLOW if draft.guard is not None and draft.guard.needs_edit else GREEN)
-            )
-            button.setStyleSheet(f"QPushButton {{ border-bottom: 3px solid {color}; }}")
-            button.setToolTip(alternative_tooltip(draft, index))
-            button.setAccessibleName(f"Alternative {index + 1}")
-            button.setChecked(index == self.current_index)
-            button.setEnabled(self._request is None)
-            self.alternative_group.addButton(button, index)
-            self.alternative_row.addWidget(button)
-        count = len(drafts)
-        self.alternatives_label.setText(
-            f"{self.current_index + 1} of {count}" if count > 1 and self.current_index >= 0 else ""
-        )
-        self.previous_button.setVisible(count > 1)
-        self.next_button.setVisible(count > 1)
-        self.previous_button.setEnabled(self._request is None and self.current_index > 0)
-        self.next_button.setEnabled(self._request is None and self.current_index < count - 1)
+        self.draft_card.show_alternatives(drafts, self.current_index, enabled=self._request is None)
+
+    def _is_current(self, request_id: int) -> bool:
+        """Whether ``request_id`` is the draft being written (not a stopped one's late signal)."""
+        return self._request is not None and request_id == self._request.id
+
+    def _refresh_controls(self) -> None:
+        self._refresh_alternative_buttons()
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         state = self.controller.state if self.controller is not None else None
@@ -614,88 +383,3 @@ class PreviewPage(Page):
         self.prompt_button.setEnabled(
             draft is not None and draft.prompt is not None and self._request is None
         )
-
-
-def alternative_tooltip(draft: Any, index: int) -> str:
-    """What the numbered button says on hover: where the text came from and why it ranks there."""
-    chosen = getattr(draft, "chosen", None)
-    if chosen is None:
-        return f"Alternative {index + 1} (seed {draft.seed}); press {index + 1} to show it"
-    return (
-        f"{index + 1}: {chosen.label}, score {chosen.score:+.2f}\n{score_parts_text(chosen.parts)}\n"
-        f"Press {index + 1} to show it"
-    )
-
-
-def _one_line(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
-
-
-def _meta_text(draft: Any) -> str:
-    timings = draft.timings or {}
-    parts = []
-    if "first_token_ms" in timings:
-        parts.append(f"first word after {_ms(timings['first_token_ms'])}")
-    if "total_ms" in timings:
-        parts.append(f"{_ms(timings['total_ms'])} in all")
-    if "tokens" in timings:
-        parts.append(f"{int(timings['tokens'])} tokens")
-    if "retrieve_ms" in timings:
-        parts.append(f"search {_ms(timings['retrieve_ms'])}")
-    if draft.attempts > 1:
-        parts.append(f"{draft.attempts} attempts")
-    version = f"persona v{draft.persona_version}" if draft.persona_version else "default persona"
-    parts += [f"model {draft.model}", version, f"seed {draft.seed}"]
-    line = " · ".join(parts).capitalize()
-    chosen = getattr(draft, "chosen", None)
-    return (
-        f"{chosen.label}, {score_parts_inline(chosen.score, chosen.parts)}\n{line}"
-        if chosen is not None
-        else line
-    )
-
-
-def _guard_html(draft: Any) -> str:
-    triage = draft.triage
-    level_color = {"green": GREEN, "yellow": YELLOW, "red": RED}.get(triage.level, GREEN)
-    rows = [
-        f"<p style='margin:0'><b style='color:{level_color}'>Triage: {html.escape(triage.level)}</b>"
-        + (f" — {html.escape('; '.join(triage.reasons))}" if triage.reasons else "")
-        + "</p>"
-    ]
-    guard = draft.guard
-    if not triage.draft_allowed:
-        rows.append(f"<p style='color:{RED}'><b>{NO_DRAFT_TITLE}.</b> Answer it yourself.</p>")
-        safe = getattr(draft, "safe_reply", None)
-        if safe:
-            rows.append(f"<p><b>A reply you could send:</b> {html.escape(safe)}</p>")
-    elif guard is not None:
-        if guard.blocked:
-            attempts = f"{draft.attempts} attempt{'s' if draft.attempts != 1 else ''}"
-            rows.append(f"<p style='color:{RED}'><b>Blocked</b> after {attempts}.</p>")
-        elif guard.needs_edit:
-            rows.append(f"<p style='color:{YELLOW}'><b>Needs an edit</b> before it could be approved.</p>")
-        # The findings themselves are listed below this summary (``FindingsList``), linked to the marks.
-        if not guard.findings:
-            rows.append(f"<p style='color:{GREEN}'>No findings: nothing unsupported or off-limits.</p>")
-    return "".join(rows)
-
-
-def _sources_html(sources: list[Any]) -> str:
-    if not sources:
-        return "<span style='color:#6b7280'>No sources: nothing you wrote matched this message.</span>"
-    items = []
-    for source in sources:
-        kind = "past reply" if source.role == "example" else "your post"
-        items.append(
-            f"<li><span style='color:#6b7280'>{kind} · {source.score:.2f}</span><br>"
-            f"{html.escape(_one_line(source.text, 160))}</li>"
-        )
-    return "<ol style='margin:0 0 0 -20px'>" + "".join(items) + "</ol>"

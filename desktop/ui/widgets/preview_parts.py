@@ -17,18 +17,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED, WARNING_COLOR, WARNING_MARK
+
 #: Colours of the prompt's parts in the budget meter (and its legend).
 PART_COLORS = {
     "persona": "#6366f1",
     "examples": "#0ea5e9",
     "snippets": "#14b8a6",
-    "thread": "#f59e0b",
+    "thread": WARNING_MARK,
     "message": "#ec4899",
     "format": "#9ca3af",
 }
 FREE_COLOR = "#e5e7eb"
 
-GREEN, YELLOW, RED = "#047857", "#b45309", "#b91c1c"
+GREEN, YELLOW, RED = OK_COLOR, WARNING_COLOR, ERROR_COLOR  # the names the Inbox imports
 SEVERITY_COLORS = {"block": RED, "edit": YELLOW, "warn": YELLOW, "flag": YELLOW, "info": "#4b5563"}
 
 
@@ -75,7 +77,7 @@ class BudgetMeter(QWidget):
         painter.setClipRect(rect)
         for name, tokens in self._parts:
             width = rect.width() * tokens / total
-            painter.setBrush(QColor(PART_COLORS.get(name, "#6b7280")))
+            painter.setBrush(QColor(PART_COLORS.get(name, TEXT_MUTED)))
             painter.drawRect(QRectF(x, rect.top(), width, rect.height()))
             x += width
         painter.end()
@@ -86,7 +88,7 @@ def budget_legend(budget: Any) -> str:
     if budget is None:
         return ""
     pieces = [
-        f'<span style="color:{PART_COLORS.get(name, "#6b7280")}">■</span> {html.escape(name)} {tokens}'
+        f'<span style="color:{PART_COLORS.get(name, TEXT_MUTED)}">■</span> {html.escape(name)} {tokens}'
         for name, tokens in budget_parts(budget)
     ]
     used = int(getattr(budget, "total", 0) or sum(t for _n, t in budget_parts(budget)))

@@ -1,0 +1,129 @@
+"""The Preview page's draft card: the reply as it is written, the guard's verdict above it, the
+numbered alternatives to compare, and under it the timings and the prompt's token budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
+
+from desktop.ui.theme import OK_COLOR
+from desktop.ui.widgets.findings_view import FindingHighlighter, needs_answer_badge
+from desktop.ui.widgets.page import card_layout
+from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip, banner_style
+from desktop.ui.widgets.preview_parts import BudgetMeter, budget_legend
+
+
+def _muted_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("muted")
+    return label
+
+
+def _arrow_button(text: str, tooltip: str, name: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tooltip)
+    button.setAccessibleName(name)
+    button.setFixedWidth(32)
+    return button
+
+
+class DraftCard(QFrame):
+    """The draft and what is known about it; the page fills it and connects its buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        draft_layout = card_layout(self)
+        header = QHBoxLayout()
+        header.setSpacing(6)
+        heading = QLabel("Draft")
+        heading.setObjectName("cardTitle")
+        header.addWidget(heading)
+        self.answer_badge = needs_answer_badge()
+        header.addWidget(self.answer_badge)
+        header.addStretch(1)
+        self.alternatives_label = _muted_label()
+        header.addWidget(self.alternatives_label)
+        self.previous_button = _arrow_button(
+            "‹", "Previous alternative (Alt+Left, or 1-9)", "Previous alternative"
+        )
+        header.addWidget(self.previous_button)
+        self.alternative_row = QHBoxLayout()
+        self.alternative_row.setSpacing(4)
+        header.addLayout(self.alternative_row)
+        self.alternative_group = QButtonGroup(self)
+        self.alternative_group.setExclusive(True)
+        self.next_button = _arrow_button("›", "Next alternative (Alt+Right)", "Next alternative")
+        header.addWidget(self.next_button)
+        draft_layout.addLayout(header)
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName("Guard verdict")
+        self.verdict.hide()
+        draft_layout.addWidget(self.verdict)
+        self.reply_view = QPlainTextEdit()
+        self.reply_view.setReadOnly(True)
+        self.reply_view.setAccessibleName("Drafted reply")
+        self.reply_view.setPlaceholderText("The reply appears here as it is written.")
+        self.reply_view.setMinimumHeight(96)
+        # The guard's flagged words are marked in the reply (red: blocks it, amber: check it).
+        self.highlighter = FindingHighlighter(self.reply_view)
+        draft_layout.addWidget(self.reply_view, 1)
+        self.meta_label = _muted_label()
+        self.meta_label.setWordWrap(True)
+        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        draft_layout.addWidget(self.meta_label)
+        budget_row = QHBoxLayout()
+        budget_row.setSpacing(10)
+        budget_caption = QLabel("Prompt")
+        budget_caption.setObjectName("muted")
+        self.budget_meter = BudgetMeter()
+        self.prompt_button = QPushButton("Show prompt…")
+        self.prompt_button.setToolTip("See the exact prompt sent to the model")
+        self.prompt_button.setAccessibleName("Show the exact prompt")
+        budget_row.addWidget(budget_caption)
+        budget_row.addWidget(self.budget_meter, 1)
+        budget_row.addWidget(self.prompt_button)
+        draft_layout.addLayout(budget_row)
+        self.budget_legend = _muted_label()
+        self.budget_legend.setTextFormat(Qt.TextFormat.RichText)
+        self.budget_legend.setWordWrap(True)
+        draft_layout.addWidget(self.budget_legend)
+
+    def set_verdict(self, text: str, color: str = OK_COLOR) -> None:
+        """The tinted line above the draft ("" hides it)."""
+        self.verdict.setVisible(bool(text))
+        self.verdict.setText(text)
+        self.verdict.setStyleSheet(banner_style(color) if text else "")
+
+    def show_budget(self, budget: Any) -> None:
+        """The prompt's token budget, as the meter and its legend (None: empty)."""
+        self.budget_meter.set_budget(budget)
+        self.budget_legend.setText(budget_legend(budget))
+
+    def show_alternatives(self, drafts: list[Any], current: int, *, enabled: bool) -> None:
+        """One numbered button per draft (``current`` checked), "2 of 3" and the arrows;
+        ``enabled`` is False while a draft is being written."""
+        for button in self.alternative_group.buttons():
+            self.alternative_group.removeButton(button)
+            self.alternative_row.removeWidget(button)
+            button.hide()  # gone at once, not only when the deferred delete runs
+            button.deleteLater()
+        for index, draft in enumerate(drafts):
+            button = QPushButton(str(index + 1))
+            button.setCheckable(True)
+            button.setFixedWidth(34)
+            button.setStyleSheet(f"QPushButton {{ border-bottom: 3px solid {alternative_color(draft)}; }}")
+            button.setToolTip(alternative_tooltip(draft, index))
+            button.setAccessibleName(f"Alternative {index + 1}")
+            button.setChecked(index == current)
+            button.setEnabled(enabled)
+            self.alternative_group.addButton(button, index)
+            self.alternative_row.addWidget(button)
+        count = len(drafts)
+        self.alternatives_label.setText(f"{current + 1} of {count}" if count > 1 and current >= 0 else "")
+        self.previous_button.setVisible(count > 1)
+        self.next_button.setVisible(count > 1)
+        self.previous_button.setEnabled(enabled and current > 0)
+        self.next_button.setEnabled(enabled and current < count - 1)
