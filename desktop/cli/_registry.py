@@ -1,6 +1,6 @@
 """The register the commands are declared in, and the parser built from it.
 
-Each noun module declares its commands where it defines them: ``@command("sources", "remove",
+Each noun module declares its commands where it defines them: ``@command("sources remove",
 help=..., arguments=[arg(...)])`` above the function that runs it, and ``group(...)`` for a
 level of sub-commands. The order of declaration is the order `--help` lists them in. A noun
 whose module is not imported (``desktop/cli/__init__.py`` imports only the nouns a command line
@@ -33,6 +33,14 @@ def arg(*names: str, **options: Any) -> Argument:
     return Argument(names, options)
 
 
+def flag(name: str, help: str) -> Argument:
+    """An option that is on or off (``store_true``)."""
+    return arg(name, action="store_true", help=help)
+
+
+JSON_LIST = flag("--json", "print a machine-readable list")
+
+
 @dataclass(frozen=True)
 class Command:
     """A command line's last word: what runs, and its help and arguments."""
@@ -57,20 +65,22 @@ DECLARED: dict[Words, Command | Group] = {}
 
 
 def command(
-    *words: str, help: str | None = None, description: str | None = None, arguments: Sequence[Argument] = ()
+    words: str, *, help: str | None = None, description: str | None = None, arguments: Sequence[Argument] = ()
 ) -> Callable[[Run], Run]:
-    """Declare the function below as the command ``understudy WORDS...``."""
+    """Declare the function below as the command ``understudy WORDS`` (e.g. ``"models server add"``)."""
 
     def register(run: Run) -> Run:
-        DECLARED[words] = Command(words, run, help, description, tuple(arguments))
+        key = tuple(words.split())
+        DECLARED[key] = Command(key, run, help, description, tuple(arguments))
         return run
 
     return register
 
 
-def group(*words: str, help: str | None = None, metavar: str = "ACTION") -> None:
-    """Declare ``understudy WORDS...`` as a level whose sub-commands are declared after it."""
-    DECLARED[words] = Group(words, help, metavar)
+def group(words: str, *, help: str | None = None, metavar: str = "ACTION") -> None:
+    """Declare ``understudy WORDS`` as a level whose sub-commands are declared after it."""
+    key = tuple(words.split())
+    DECLARED[key] = Group(key, help, metavar)
 
 
 def commands() -> dict[Words, Command]:

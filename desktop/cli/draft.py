@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import arg, command, flag
 from desktop.cli._support import drain, print_json
 from desktop.core.errors import KnownError
 from desktop.core.generation.session import DraftingSession
@@ -18,7 +18,7 @@ from desktop.core.tasks import CancelToken
         arg("message", help="the incoming message, in quotes"),
         arg("--platform", metavar="ID", help="where the message came from (e.g. instagram)"),
         arg("--seed", type=int, default=0, help="another seed gives another draft"),
-        arg("--json", action="store_true", help="print the draft with its sources, guard and timings"),
+        flag("--json", "print the draft with its sources, guard and timings"),
         arg(
             "--candidates",
             type=int,

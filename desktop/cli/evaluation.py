@@ -7,10 +7,11 @@ Named ``evaluation`` so it does not shadow the built-in ``eval``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.cli._registry import arg, command, group
+from desktop.cli._registry import arg, command, flag, group
 from desktop.cli._support import check_limit, drain, print_json
 from desktop.core.errors import KnownError
 from desktop.core.evaluation.dataset import load_demo_persona, load_rows
@@ -33,7 +34,7 @@ from desktop.core.tasks import CancelToken
 
 # The options every run over the labelled set takes: output, half, size, persona.
 LABELLED_SET = (
-    arg("--json", action="store_true", help="print the tables and every row as JSON"),
+    flag("--json", "print the tables and every row as JSON"),
     arg("--split", choices=("dev", "test"), help="one half of the set (default: both)"),
     arg("--limit", type=int, metavar="N", help="draft at most N messages per persona"),
     arg("--persona", choices=("maya", "coach", "photographer"), help="one demo persona only"),
@@ -43,8 +44,7 @@ group("eval", metavar="WHAT")
 
 
 @command(
-    "eval",
-    "guard",
+    "eval guard",
     help="triage every labelled message and check the guard on real drafts of the active model",
     description="Runs triage on every labelled fan message (resources/eval/guard) and the guard on real "
     "drafts of the active model for the demo personas, in throw-away profiles. Prints, per category and "
@@ -52,36 +52,18 @@ group("eval", metavar="WHAT")
     "unflagged, contradictions missed, false flags on fine drafts, AI-honesty misses.",
     arguments=[
         *LABELLED_SET,
-        arg("--triage-only", action="store_true", help="skip the drafts (triage alone takes seconds)"),
+        flag("--triage-only", "skip the drafts (triage alone takes seconds)"),
     ],
 )
 def cmd_eval_guard(paths: Paths, args: argparse.Namespace) -> int:
     """Triage and the guard on the labelled set; the creator's own profiles are not touched."""
-    model, rows = _labelled_set_run(paths, args)
-    with temporary_base() as base:
-        result = drain(
-            run_guard_eval(
-                Path(base) / "eval",
-                paths.models,
-                split=args.split,
-                limit=args.limit,
-                drafts=not args.triage_only,
-                choice=model,
-                rows=rows,
-                cancel=CancelToken(),
-            ),
-            quiet=args.json,
-        )
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        print(format_guard_report(result))
-    return 0
+    return _run_on_labelled_set(
+        paths, args, run_guard_eval, format_guard_report, limit=args.limit, drafts=not args.triage_only
+    )
 
 
 @command(
-    "eval",
-    "drafts",
+    "eval drafts",
     help="draft the labelled messages and count how many could be approved as they are",
     description="Drafts the non-red labelled fan messages (resources/eval/guard) for the three demo "
     "personas with "
@@ -99,31 +81,13 @@ def cmd_eval_drafts(paths: Paths, args: argparse.Namespace) -> int:
     """The approval rubric on real drafts; the creator's own profiles are not touched."""
     if not 1 <= args.candidates <= 8:
         raise KnownError("--candidates must be between 1 and 8.")
-    model, rows = _labelled_set_run(paths, args)
-    with temporary_base() as base:
-        result = drain(
-            run_draft_eval(
-                Path(base) / "eval",
-                paths.models,
-                split=args.split,
-                candidates=args.candidates,
-                limit=args.limit,
-                choice=model,
-                rows=rows,
-                cancel=CancelToken(),
-            ),
-            quiet=args.json,
-        )
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        print(format_draft_report(result))
-    return 0
+    return _run_on_labelled_set(
+        paths, args, run_draft_eval, format_draft_report, candidates=args.candidates, limit=args.limit
+    )
 
 
 @command(
-    "eval",
-    "tune-triage",
+    "eval tune-triage",
     help="choose the triage classifier's thresholds on the development half (prints them)",
     description="Scores the development half's English messages with the rules and the classifier, and "
     "prints the thresholds the documented procedure chooses (desktop/core/evaluation/triage_tuning.py), "
@@ -152,10 +116,34 @@ def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-def _labelled_set_run(paths: Paths, args: argparse.Namespace) -> tuple[Any, list[Any]]:
-    """The model choice (a local file or a server) and the labelled rows an eval run over the set
-    takes (its shared options)."""
+def _run_on_labelled_set(
+    paths: Paths,
+    args: argparse.Namespace,
+    run: Callable[..., Any],
+    format_report: Callable[[Any], str],
+    **options: Any,
+) -> int:
+    """One eval run over the labelled set (its shared options: half, size, persona, --json), in a
+    throw-away base folder, with the model drafts use (a local file or a server)."""
     check_limit(args.limit)
     paths.ensure()
     model = ModelManager(paths).choice()
-    return model, [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
+    rows = [row for row in load_rows(args.split) if args.persona in (None, row.persona)]
+    with temporary_base() as base:
+        result = drain(
+            run(
+                Path(base) / "eval",
+                paths.models,
+                split=args.split,
+                choice=model,
+                rows=rows,
+                cancel=CancelToken(),
+                **options,
+            ),
+            quiet=args.json,
+        )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(format_report(result))
+    return 0

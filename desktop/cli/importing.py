@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from desktop import APP_NAME
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import arg, command, flag
 from desktop.cli._support import drain, open_profile_store, print_json
 from desktop.core.errors import KnownError
 from desktop.core.importers.pipeline import import_archive
@@ -23,7 +23,7 @@ from desktop.core.tasks import CancelToken
         arg("paths", nargs="+", metavar="PATH", help="archives to import"),
         arg("--me", metavar="NAME", help="your name in chats whose export does not say (WhatsApp)"),
         arg("--platform", metavar="ID", help="force the format when detection is ambiguous"),
-        arg("--json", action="store_true", help="print a machine-readable summary"),
+        flag("--json", "print a machine-readable summary"),
     ],
 )
 def cmd_import(paths: Paths, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import JSON_LIST, arg, command, flag
 from desktop.cli._support import (
     check_limit,
     ctrl_c_cancels,
@@ -44,8 +44,7 @@ MESSAGE_ID = arg("id", type=int, help="the message id shown by `inbox list`")
 
 
 @command(
-    "inbox",
-    "add",
+    "inbox add",
     help="add a message you typed or pasted",
     arguments=[
         arg("text", help="the message"),
@@ -72,8 +71,7 @@ def cmd_inbox_add(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "inbox",
-    "import",
+    "inbox import",
     help="add incoming messages from a CSV/JSON file, or the imported conversations awaiting a reply",
     description="Columns (CSV header or JSON keys): text (required), from, from_name, platform, id, "
     "thread, "
@@ -81,11 +79,7 @@ def cmd_inbox_add(paths: Paths, args: argparse.Namespace) -> int:
     "Re-importing a file adds nothing twice.",
     arguments=[
         arg("file", nargs="?", help="a .csv, .json or .jsonl file of incoming messages"),
-        arg(
-            "--candidates",
-            action="store_true",
-            help="add the conversations from imported archives awaiting your reply",
-        ),
+        flag("--candidates", "add the conversations from imported archives awaiting your reply"),
         arg("--platform", metavar="P", help="the platform for rows that do not name one"),
     ],
 )
@@ -114,8 +108,7 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "inbox",
-    "list",
+    "inbox list",
     help="list the inbox (or the trash)",
     arguments=[
         arg(
@@ -123,8 +116,8 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
             metavar="S",
             help="only this state: new, drafted, flagged, approved, exported, rejected",
         ),
-        arg("--trash", action="store_true", help="list the trash instead"),
-        arg("--json", action="store_true", help="print a machine-readable list"),
+        flag("--trash", "list the trash instead"),
+        JSON_LIST,
     ],
 )
 def cmd_inbox_list(paths: Paths, args: argparse.Namespace) -> int:
@@ -137,7 +130,7 @@ def cmd_inbox_list(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("inbox", "approve", help="approve the message's draft", arguments=[MESSAGE_ID])
+@command("inbox approve", help="approve the message's draft", arguments=[MESSAGE_ID])
 def cmd_inbox_approve(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         approve(store, args.id)
@@ -145,7 +138,7 @@ def cmd_inbox_approve(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("inbox", "reject", help="reject the message (it goes to the trash)", arguments=[MESSAGE_ID])
+@command("inbox reject", help="reject the message (it goes to the trash)", arguments=[MESSAGE_ID])
 def cmd_inbox_reject(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         reject(store, args.id)
@@ -156,7 +149,7 @@ def cmd_inbox_reject(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("inbox", "restore", help="bring a message back from the trash", arguments=[MESSAGE_ID])
+@command("inbox restore", help="bring a message back from the trash", arguments=[MESSAGE_ID])
 def cmd_inbox_restore(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         state = restore(store, args.id)
@@ -165,8 +158,7 @@ def cmd_inbox_restore(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "inbox",
-    "edit",
+    "inbox edit",
     help="replace the draft's text",
     arguments=[MESSAGE_ID, arg("text", help="the new reply")],
 )
@@ -179,7 +171,7 @@ def cmd_inbox_edit(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("inbox", "undo", help="undo the last inbox action")
+@command("inbox undo", help="undo the last inbox action")
 def cmd_inbox_undo(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         result = undo_last(store)
@@ -191,14 +183,13 @@ def cmd_inbox_undo(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "inbox",
-    "draft-all",
+    "inbox draft-all",
     help="draft a reply to every new message, in priority order (Ctrl+C stops, keeping what is done)",
     description="Drafts every message in state 'new', highest priority first, then newest first. "
     "Each draft is saved as it finishes; running it again continues with what is left.",
     arguments=[
         arg("--limit", type=int, metavar="N", help="draft at most N messages"),
-        arg("--json", action="store_true", help="print each result and the summary as JSON"),
+        flag("--json", "print each result and the summary as JSON"),
     ],
 )
 def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:

@@ -22,8 +22,7 @@ from desktop.core.tasks import CancelToken, Progress
 
 
 @command(
-    "models",
-    "catalogue",
+    "models catalogue",
     help="curated models to download: size, whether each fits this computer, its speed here",
 )
 def cmd_models_catalogue(paths: Paths, args: argparse.Namespace) -> int:
@@ -51,8 +50,7 @@ def cmd_models_catalogue(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "download",
+    "models download",
     help="download a model (resumable, sha256-verified): the only command that goes online",
     arguments=[
         arg("model", metavar="ID|URL", help="an id from `models catalogue`, or an https:// .gguf address"),

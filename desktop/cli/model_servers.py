@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from desktop.cli._registry import arg, command, group
+from desktop.cli._registry import arg, command, flag, group
 from desktop.core.errors import KnownError
 from desktop.core.models.manager import ModelManager
 from desktop.core.models.servers import check_server
@@ -17,13 +17,11 @@ from desktop.core.paths import Paths
 
 SERVER_NAME = arg("name", help="the server's name, as `models list` shows it")
 
-group("models", "server", help="draft with an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)")
+group("models server", help="draft with an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)")
 
 
 @command(
-    "models",
-    "server",
-    "add",
+    "models server add",
     help="add (or change) a model server",
     arguments=[
         arg("name", help="a short name for it, e.g. gpu-box"),
@@ -35,11 +33,7 @@ group("models", "server", help="draft with an OpenAI-compatible server (llama.cp
             default="chat",
             help="chat for instruct models (default), completion for base models without a chat template",
         ),
-        arg(
-            "--api-key-prompt",
-            action="store_true",
-            help="ask for an API key (typed without echo, kept in the system keychain)",
-        ),
+        flag("--api-key-prompt", "ask for an API key (typed without echo, kept in the system keychain)"),
         arg("--context", type=int, metavar="TOKENS", help="the served context length (default 4096)"),
         arg("--timeout", type=float, metavar="SECONDS", help="how long to wait for an answer (default 60)"),
     ],
@@ -72,9 +66,7 @@ def cmd_models_server_add(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "server",
-    "test",
+    "models server test",
     help="send a one-token request and show the time it took",
     arguments=[SERVER_NAME],
 )
@@ -85,7 +77,7 @@ def cmd_models_server_test(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("models", "server", "remove", help="forget a model server and its key", arguments=[SERVER_NAME])
+@command("models server remove", help="forget a model server and its key", arguments=[SERVER_NAME])
 def cmd_models_server_remove(paths: Paths, args: argparse.Namespace) -> int:
     manager = ModelManager(paths)
     was_chosen = manager.choice().name == args.name and manager.choice().is_server

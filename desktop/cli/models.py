@@ -18,7 +18,7 @@ from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
 
 
-@command("models", "list", help="show the models with size, quantization, architecture, context and template")
+@command("models list", help="show the models with size, quantization, architecture, context and template")
 def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
     drain(ensure_default_models(paths.models, CancelToken()))
     rows = []
@@ -58,7 +58,7 @@ def cmd_models_list(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("models", "setup", help="put the bundled default models into the models folder (no network)")
+@command("models setup", help="put the bundled default models into the models folder (no network)")
 def cmd_models_setup(paths: Paths, args: argparse.Namespace) -> int:
     drain(ensure_default_models(paths.models, CancelToken()))
     print(f"The default models are ready in {paths.models}.")
@@ -66,8 +66,7 @@ def cmd_models_setup(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "add",
+    "models add",
     help="add a GGUF model file (checked first)",
     arguments=[
         arg("path", help="the .gguf file"),
@@ -90,8 +89,7 @@ def cmd_models_add(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "remove",
+    "models remove",
     help="remove a model from the models folder",
     arguments=[arg("name", help="the model's file name, as `models list` shows it")],
 )
@@ -102,8 +100,7 @@ def cmd_models_remove(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "use",
+    "models use",
     help="draft with this model or model server from now on",
     arguments=[arg("name", help="a model's file name or a server's name, as `models list` shows it")],
 )
@@ -114,8 +111,7 @@ def cmd_models_use(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "models",
-    "gpu",
+    "models gpu",
     help="show or set the layers offloaded to a GPU",
     arguments=[
         arg("layers", nargs="?", help='"auto" (all, where this llama.cpp build has GPU support) or a number')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import JSON_LIST, arg, command, flag
 from desktop.cli._support import open_profile_store, print_json, print_table
 from desktop.core.errors import KnownError, SecretsUnavailableError
 from desktop.core.inbox import (
@@ -20,20 +20,18 @@ from desktop.core.inbox import (
 from desktop.core.paths import Paths
 from desktop.core.secrets import SecretStore
 
-REDACT = arg("--redact", action="store_true", help="remove emails and phone numbers from fans' messages")
+REDACT = flag("--redact", "remove emails and phone numbers from fans' messages")
 
 
 @command(
-    "packs",
-    "export",
+    "packs export",
     help="write the approved, not yet exported replies to a signed zip",
     arguments=[
         arg("out", metavar="OUT.zip", help="the pack to write"),
         REDACT,
-        arg(
+        flag(
             "--session-key",
-            action="store_true",
-            help="without a system keychain: sign with a key kept for this run only (the pack cannot be "
+            "without a system keychain: sign with a key kept for this run only (the pack cannot be "
             "verified later)",
         ),
     ],
@@ -60,8 +58,7 @@ def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "packs",
-    "verify",
+    "packs verify",
     help="check a pack's checksums and signature",
     arguments=[arg("pack", metavar="PACK.zip", help="the pack to check")],
 )
@@ -76,12 +73,7 @@ def cmd_packs_verify(paths: Paths, args: argparse.Namespace) -> int:
     return 1
 
 
-@command(
-    "packs",
-    "list",
-    help="the packs exported so far",
-    arguments=[arg("--json", action="store_true", help="print a machine-readable list")],
-)
+@command("packs list", help="the packs exported so far", arguments=[JSON_LIST])
 def cmd_packs_list(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         exports = list_exports(store)
@@ -107,8 +99,7 @@ def cmd_packs_list(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "packs",
-    "reexport",
+    "packs reexport",
     help="write an earlier pack's replies again (nothing changes state)",
     arguments=[
         arg("id", type=int, help="the pack id shown by `packs list`"),
@@ -126,8 +117,7 @@ def cmd_packs_reexport(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "packs",
-    "finetune",
+    "packs finetune",
     help="write approved (message, reply) pairs as chat-format JSONL for fine-tuning",
     arguments=[arg("out", metavar="OUT.jsonl", help="the file to write"), REDACT],
 )

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import JSON_LIST, arg, command, flag
 from desktop.cli._support import check_limit, drain, open_profile_store, print_json, print_table
 from desktop.core.paths import Paths
 from desktop.core.persona.card import export_persona, import_persona_file
@@ -32,14 +32,11 @@ from desktop.core.persona.versions import (
 )
 from desktop.core.tasks import CancelToken
 
-JSON_LIST = arg("--json", action="store_true", help="print a machine-readable list")
-
 
 @command(
-    "persona",
-    "show",
+    "persona show",
     help="the active persona version",
-    arguments=[arg("--json", action="store_true", help="print the persona as JSON")],
+    arguments=[flag("--json", "print the persona as JSON")],
 )
 def cmd_persona_show(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
@@ -53,8 +50,7 @@ def cmd_persona_show(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "set",
+    "persona set",
     help="change one setting and save a new version",
     description="Change one setting and save a new version. Examples: `sliders.emoji 60`, "
     "`boundaries.never_say+ guaranteed` (KEY+ appends to a list, KEY- removes), "
@@ -63,7 +59,7 @@ def cmd_persona_show(paths: Paths, args: argparse.Namespace) -> int:
     arguments=[
         arg("key", help="the setting, e.g. sliders.emoji or boundaries.never_say+"),
         arg("value", help="the new value (a list also takes a JSON list)"),
-        arg("--yes", action="store_true", help="confirm turning AI disclosure off"),
+        flag("--yes", "confirm turning AI disclosure off"),
     ],
 )
 def cmd_persona_set(paths: Paths, args: argparse.Namespace) -> int:
@@ -85,8 +81,7 @@ def cmd_persona_set(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "export",
+    "persona export",
     help="write the persona to a file (JSON, or a Character Card V2)",
     arguments=[
         arg("file", help="the file to write"),
@@ -112,8 +107,7 @@ def cmd_persona_export(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "import",
+    "persona import",
     help="read a persona (Understudy JSON or a character card) as a new version",
     arguments=[arg("file", help="a .json persona or character card, or a PNG card")],
 )
@@ -131,7 +125,7 @@ def cmd_persona_import(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("persona", "history", help="every saved version with its changes", arguments=[JSON_LIST])
+@command("persona history", help="every saved version with its changes", arguments=[JSON_LIST])
 def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         versions = list_versions(store)
@@ -156,8 +150,7 @@ def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "restore",
+    "persona restore",
     help="make an earlier version active again (saved as a new version)",
     arguments=[arg("version", type=int, help="the version id shown by `persona history`")],
 )
@@ -173,8 +166,7 @@ def cmd_persona_restore(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "presets",
+    "persona presets",
     help="list the presets, or start over from one",
     arguments=[arg("name", nargs="?", help="a preset to apply (keeps your name, facts and products)")],
 )
@@ -194,10 +186,9 @@ def cmd_persona_presets(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "profile",
+    "persona profile",
     help="compute the style profile from your own messages and posts",
-    arguments=[arg("--json", action="store_true", help="print the profile as JSON")],
+    arguments=[flag("--json", "print the profile as JSON")],
 )
 def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
@@ -216,14 +207,13 @@ def cmd_persona_profile(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "persona",
-    "eval",
+    "persona eval",
     help="draft your golden inbox (real messages you answered) and compare with your real replies",
     description="Drafts the golden inbox, real messages you answered held out of the examples, with the "
     "active persona, and measures each draft against what you actually wrote: style (length, emoji, "
     "punctuation, formality), meaning, and the guard's findings. Shown beside the previous run.",
     arguments=[
-        arg("--json", action="store_true", help="print the report and comparison as JSON"),
+        flag("--json", "print the report and comparison as JSON"),
         arg("--limit", type=int, metavar="N", help="draft only the first N golden messages"),
     ],
 )

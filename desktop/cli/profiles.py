@@ -10,7 +10,7 @@ from desktop.core.paths import DEFAULT_PROFILE, Paths
 from desktop.core.store import open_store
 
 
-@command("profiles", "list", help="show the profiles")
+@command("profiles list", help="show the profiles")
 def cmd_profiles_list(paths: Paths, args: argparse.Namespace) -> int:
     names = paths.list_profiles()
     if not names:
@@ -21,8 +21,7 @@ def cmd_profiles_list(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "profiles",
-    "create",
+    "profiles create",
     help="create a profile with its own store",
     arguments=[arg("name", help="the new profile's name")],
 )

@@ -9,7 +9,7 @@ from desktop.core.paths import Paths
 from desktop.core.secrets import keyring_status
 
 
-@command("secrets", "status", help="say whether a system keychain is available")
+@command("secrets status", help="say whether a system keychain is available")
 def cmd_secrets_status(paths: Paths, args: argparse.Namespace) -> int:
     status = keyring_status()
     print(status.message)

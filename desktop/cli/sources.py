@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli._registry import arg, command
+from desktop.cli._registry import JSON_LIST, arg, command
 from desktop.cli._support import open_profile_store, print_json
 from desktop.core.errors import KnownError
 from desktop.core.paths import Paths
 from desktop.core.store import delete_source, list_sources
 
 
-@command(
-    "sources",
-    "list",
-    help="every import with counts and warnings",
-    arguments=[arg("--json", action="store_true", help="print a machine-readable list")],
-)
+@command("sources list", help="every import with counts and warnings", arguments=[JSON_LIST])
 def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         sources = list_sources(store)
@@ -37,8 +32,7 @@ def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
 
 
 @command(
-    "sources",
-    "remove",
+    "sources remove",
     help="remove one import and the items no other import holds",
     arguments=[arg("id", type=int, help="the source id shown by `sources list`")],
 )

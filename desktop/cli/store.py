@@ -11,7 +11,7 @@ from desktop.core.paths import Paths
 from desktop.core.store import open_store, store_summary
 
 
-@command("store", "info", help="schema version, file size and row counts")
+@command("store info", help="schema version, file size and row counts")
 def cmd_store_info(paths: Paths, args: argparse.Namespace) -> int:
     profile = paths.profile(args.profile)
     if not profile.store.exists():
