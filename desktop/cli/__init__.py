@@ -55,7 +55,7 @@ def run_command(paths: Paths, args: argparse.Namespace) -> int:
     names and drafts, and an escape sequence in one must not drive the creator's terminal.
     """
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = TerminalSafeStream(stdout), TerminalSafeStream(stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = TerminalSafeStream(stdout), TerminalSafeStream(stderr)
     try:
         return int(args.run(paths, args))
     except KnownError as error:

@@ -172,8 +172,8 @@ def cmd_persona_restore(paths: Paths, args: argparse.Namespace) -> int:
 )
 def cmd_persona_presets(paths: Paths, args: argparse.Namespace) -> int:
     if not args.name:
-        for preset in list_presets():
-            print(f"{preset.id:<16} {preset.name}: {preset.description}")
+        for entry in list_presets():
+            print(f"{entry.id:<16} {entry.name}: {entry.description}")
         return 0
     preset = load_preset(args.name)
     with open_profile_store(paths, args) as store:
