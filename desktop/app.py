@@ -6,7 +6,7 @@ import logging
 import sys
 
 from desktop import APP_NAME
-from desktop.cli import build_parser, run_command
+from desktop.cli import parse_args, run_command
 from desktop.core.errors import KnownError
 from desktop.core.models.bundled import link_bundled_models_at_start
 from desktop.core.models.probe import PROBE_FLAG, run_probe_child
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == [PROBE_FLAG] and len(argv) == 2:
         # The child that loads a new model before the app does (models.probe): nothing else runs.
         return run_probe_child(argv[1])
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         paths = Paths.resolve(args.basedir).ensure()
     except KnownError as error:

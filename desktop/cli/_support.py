@@ -1,0 +1,78 @@
+"""What the noun modules' commands share: running a core generator, printing tables and JSON,
+opening the profile's store, checking a count option, and Ctrl+C that stops work gently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from desktop.core.errors import KnownError
+from desktop.core.paths import Paths
+from desktop.core.store import Store, open_store
+from desktop.core.tasks import CancelToken, Progress
+
+
+def drain(steps: Iterator[Any], *, quiet: bool = False, show: Callable[[Any], None] | None = None) -> Any:
+    """Run a core generator to its end and return its result. Each step it yields goes to ``show``;
+    without one, a ``Progress`` is printed to stderr (unless ``quiet``)."""
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if show is not None:
+            show(step)
+        elif not quiet and isinstance(step, Progress):
+            counter = f" ({step.done}/{step.total})" if step.total else ""
+            print(f"{step.message}{counter}", file=sys.stderr, flush=True)
+
+
+def format_size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def open_profile_store(paths: Paths, args: argparse.Namespace) -> Store:
+    """The store of the profile the command line names (created if new)."""
+    return open_store(paths.create_profile(args.profile).store)
+
+
+def check_limit(limit: int | None) -> None:
+    if limit is not None and limit < 1:
+        raise KnownError("--limit must be 1 or more.")
+
+
+@contextmanager
+def ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C sets ``cancel`` (the work stops at its next step, keeping what is done);
+    a second one interrupts at once."""
+
+    def on_interrupt(_signum: int, _frame: Any) -> None:
+        cancel.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
