@@ -24,7 +24,8 @@ from desktop.core.persona.versions import list_versions, load_active_persona
 from desktop.core.store import open_store
 from desktop.ui import theme
 from desktop.ui.controllers.drafting_controller import READY
-from desktop.ui.controllers.persona_controller import PREVIEW_DELAY_MS, PREVIEW_MAX_TOKENS, UNSAVED_FILE
+from desktop.ui.controllers.live_preview import PREVIEW_DELAY_MS, PREVIEW_MAX_TOKENS
+from desktop.ui.controllers.persona_controller import UNSAVED_FILE
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets.persona_page import PersonaPage
 from tests.core.importers.fixtures_meta import instagram_2024, write_zip

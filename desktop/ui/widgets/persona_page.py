@@ -37,13 +37,9 @@ from desktop.core.persona.versions import diff_personas
 from desktop.core.tasks import Progress
 from desktop.ui import page_infos
 from desktop.ui.controllers.drafting_controller import DRAFTING, FAILED, LOADING, READY, DraftingController
-from desktop.ui.controllers.persona_controller import (
-    LivePreview,
-    PersonaController,
-    PersonaState,
-    ProfileData,
-    Saved,
-)
+from desktop.ui.controllers.live_preview import LivePreview
+from desktop.ui.controllers.persona_controller import PersonaController
+from desktop.ui.controllers.persona_jobs import PersonaState, ProfileData, Saved
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.persona_parts import (
     BoundariesEditor,
