@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 
 from desktop.core.persona.model import Persona
 from desktop.core.tasks import CancelToken
@@ -219,20 +219,20 @@ class LivePreview(QObject):
 
     @Slot(int, object)
     def _on_job_finished(self, job_id: int, draft: Any) -> None:
-        if job_id != self._job:
-            return
-        index = self._job_index
-        if self._job_ended():
-            self.draft_finished.emit(index, draft)
-            self._next()
+        self._on_job_done(job_id, self.draft_finished, draft)
 
     @Slot(int, object)
     def _on_job_failed(self, job_id: int, failure: Failure) -> None:
+        self._on_job_done(job_id, self.draft_failed, failure)
+
+    def _on_job_done(self, job_id: int, signal: SignalInstance, outcome: Any) -> None:
+        """The preview's job ended with ``outcome``: report it on ``signal`` (unless it was
+        cancelled) and draft the next sample."""
         if job_id != self._job:
             return
         index = self._job_index
         if self._job_ended():
-            self.draft_failed.emit(index, failure)
+            signal.emit(index, outcome)
             self._next()
 
     @Slot(int)

@@ -102,16 +102,14 @@ class PersonaController(QObject):
         if self._read is not None:
             # One read at a time, the newest result only; a full load also covers a profile refresh
             # (and a load in flight is never dropped for a mere refresh: it runs again instead).
-            running = self._read.property("kind")
+            running = self._read.property("what")
             self._read_again = "load" if "load" in (kind, self._read_again, running) else kind
             return
         job = load_job(self.store_path, self.unsaved_path) if kind == "load" else profile_job(self.store_path)
-        worker = _worker(job, f"persona-{kind}", self._on_read_failed, self._on_read_stopped)
-        worker.setProperty("kind", kind)
-        worker.progress.connect(self.loading)
-        worker.finished.connect(self._on_read_finished)
-        self._read = worker
-        worker.start()
+        self._read = _worker(job, f"persona-{kind}", kind, self._on_read_failed, self._on_read_stopped)
+        self._read.progress.connect(self.loading)
+        self._read.finished.connect(self._on_read_finished)
+        self._read.start()
         self.busy_changed.emit(True)
 
     @Slot(object)
@@ -126,7 +124,7 @@ class PersonaController(QObject):
     @Slot(object)
     def _on_read_failed(self, failure: Failure) -> None:
         self._note(failure)
-        kind = self._read.property("kind") if self._read is not None else "load"
+        kind = self._read.property("what") if self._read is not None else "load"
         self.failed.emit("reading your persona" if kind == "load" else "reading your style", failure)
 
     @Slot()
@@ -162,11 +160,9 @@ class PersonaController(QObject):
         if self._write is not None or not self._writes or self._closed:
             return
         what, job = self._writes.pop(0)
-        worker = _worker(job, "persona-write", self._on_write_failed, self._on_write_stopped)
-        worker.setProperty("what", what)
-        worker.finished.connect(self._on_write_finished)
-        self._write = worker
-        worker.start()
+        self._write = _worker(job, "persona-write", what, self._on_write_failed, self._on_write_stopped)
+        self._write.finished.connect(self._on_write_finished)
+        self._write.start()
         self.busy_changed.emit(True)
 
     @Slot(object)
@@ -203,7 +199,9 @@ class PersonaController(QObject):
             return  # the running write calls back here when it ends
         (persona,), self._recovery_pending = self._recovery_pending, None
         job = recovery_job(self.unsaved_path, persona)
-        self._recovery = _worker(job, "persona-recovery", self._on_recovery_failed, self._on_recovery_stopped)
+        self._recovery = _worker(
+            job, "persona-recovery", "", self._on_recovery_failed, self._on_recovery_stopped
+        )
         self._recovery.start()
 
     @Slot(object)
@@ -242,10 +240,12 @@ class PersonaController(QObject):
 
 
 def _worker(
-    job: Job, name: str, on_failed: Callable[[Failure], None], on_stopped: Callable[[], None]
+    job: Job, name: str, what: str, on_failed: Callable[[Failure], None], on_stopped: Callable[[], None]
 ) -> Worker:
-    """A worker for ``job`` (not started yet) whose failures and end go to the controller's slots."""
+    """A worker for ``job`` (not started yet) whose failures and end go to the controller's slots;
+    its property ``what`` says what it is doing (a read's kind, a write's words)."""
     worker = Worker(job, name=name)
+    worker.setProperty("what", what)
     worker.failed.connect(on_failed)
     worker.stopped.connect(on_stopped)
     return worker
