@@ -82,12 +82,10 @@ class PersonaPage(Page):
         columns.setSpacing(14)
         editor_card, editor_layout = card()
         self.tabs = PersonaTabs()
-        self.sliders, self.boundaries, self.identity = (
-            self.tabs.sliders,
-            self.tabs.boundaries,
-            self.tabs.identity,
-        )
-        self.versions, self.voice_check = self.tabs.versions, self.tabs.voice_check
+        # The editors by name: the page wires each one to the working persona.
+        tabs = self.tabs
+        self.sliders, self.boundaries, self.identity = tabs.sliders, tabs.boundaries, tabs.identity
+        self.versions, self.voice_check = tabs.versions, tabs.voice_check
         self.sliders.slider_moved.connect(self._on_slider_moved)
         self.sliders.slider_released.connect(self._on_slider_released)
         self.boundaries.edited.connect(self._on_field_edited)

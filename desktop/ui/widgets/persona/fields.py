@@ -1,5 +1,6 @@
-"""What the Persona page's editors share: one persona field set from an edit, the headings,
-quiet setters that show a value without reporting it as an edit, and the wrapped reply field.
+"""What the Persona page's cards and editors share: one persona field set from an edit
+(``apply_field``), the small widgets they are built of (headings, grey notes, buttons, row
+tables, the wrapped reply field), and quiet setters that show a value without reporting an edit.
 """
 
 from __future__ import annotations
