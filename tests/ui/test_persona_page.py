@@ -24,7 +24,8 @@ from desktop.core.persona.versions import list_versions, load_active_persona
 from desktop.core.store import open_store
 from desktop.ui import theme
 from desktop.ui.controllers.drafting_controller import READY
-from desktop.ui.controllers.persona_controller import PREVIEW_DELAY_MS, PREVIEW_MAX_TOKENS, UNSAVED_FILE
+from desktop.ui.controllers.live_preview import PREVIEW_DELAY_MS, PREVIEW_MAX_TOKENS
+from desktop.ui.controllers.persona_controller import UNSAVED_FILE
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets.persona_page import PersonaPage
 from tests.core.importers.fixtures_meta import instagram_2024, write_zip
@@ -68,7 +69,7 @@ class GuiThreadSpy:
 
     def __init__(self, page: PersonaPage) -> None:
         self.threads: set[QThread] = set()
-        controller, live = page.controller, page.live
+        controller, live = page.controller, page.preview.live
         for signal in (
             controller.loading, controller.loaded, controller.profile_loaded, controller.saved,
             controller.failed,
@@ -105,13 +106,13 @@ def window(shared, qtbot) -> Iterator[MainWindow]:
     page = window.persona_page
     qtbot.waitUntil(lambda: page.loaded, timeout=TIMEOUT)
     yield window
-    page.live_check.setChecked(False)
+    page.preview.live_check.setChecked(False)
     qtbot.waitUntil(lambda: not page._writes, timeout=TIMEOUT)
 
 
 def editing(page: PersonaPage) -> PersonaPage:
     """The page with the live preview paused: editing tests need no model."""
-    page.live_check.setChecked(False)
+    page.preview.live_check.setChecked(False)
     return page
 
 
@@ -168,7 +169,7 @@ def test_a_drag_is_one_undo_step_and_key_nudges_merge(window, qtbot) -> None:
     drag(qtbot, page, "emoji", 20, 40, 60, 85)
     assert page.persona.sliders["emoji"] == 85.0
     assert page.undo_stack.count() == steps + 1
-    assert page.unsaved_label.isVisible() and "emoji" in page.status_label.text()
+    assert page.action_bar.unsaved_label.isVisible() and "emoji" in page.action_bar.status_label.text()
     page.undo_stack.undo()
     assert page.persona.sliders["emoji"] == start and page.sliders.value("emoji") == round(start)
     page.undo_stack.redo()
@@ -245,7 +246,7 @@ def test_save_makes_a_version_whose_note_is_the_diff(shared, window, qtbot) -> N
     page.tabs.setCurrentIndex(1)
     page.boundaries.never_say.entry.setText("trust me")
     page.boundaries.never_say.add_button.click()
-    assert page.save_button.isEnabled()
+    assert page.action_bar.save_button.isEnabled()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     page.tabs.setFocus()
@@ -259,8 +260,8 @@ def test_save_makes_a_version_whose_note_is_the_diff(shared, window, qtbot) -> N
     assert page.versions.version_ids() == [v.id for v in versions]
     assert page.versions.table.item(0, 0).text() == f"{newest.id}  (in use)"
     assert page.versions.table.item(0, 2).text() == newest.note
-    assert not page.unsaved_label.isVisible() and not page.save_button.isEnabled()
-    assert f"version {newest.id}" in page.status_label.text()
+    assert not page.action_bar.unsaved_label.isVisible() and not page.action_bar.save_button.isEnabled()
+    assert f"version {newest.id}" in page.action_bar.status_label.text()
     assert not (paths.profile("default").root / UNSAVED_FILE).exists()  # nothing unsaved to keep
     # Saving again with nothing changed makes no version.
     page.save()
@@ -288,7 +289,8 @@ def test_restore_makes_an_old_version_active_and_undo_brings_back_the_screen(sha
         active_id, active = load_active_persona(store)
     assert active.to_dict() == first.persona.to_dict()
     assert page.version_id == active_id and page.persona.to_dict() == first.persona.to_dict()
-    assert not page.is_dirty() and f"Version {first.id} is in use again" in page.status_label.text()
+    assert not page.is_dirty()
+    assert f"Version {first.id} is in use again" in page.action_bar.status_label.text()
     assert "restored version" in store_versions(paths)[0].note
     page.undo_stack.undo()  # what was on screen before the restore, unsaved
     assert page.persona.to_dict() == on_screen and page.is_dirty()
@@ -301,21 +303,21 @@ def test_presets_apply_as_one_undoable_step_and_reset_to_my_style(window, qtbot)
     page = editing(window.persona_page)
     preset = next(p for p in list_presets() if p.id == "dry_humour")
     before = page.persona.to_dict()
-    index = page.preset_combo.findText(preset.name)
+    index = page.action_bar.preset_combo.findText(preset.name)
     assert index > 0
-    page.preset_combo.setCurrentIndex(index)
-    page.preset_combo.activated.emit(index)
+    page.action_bar.preset_combo.setCurrentIndex(index)
+    page.action_bar.preset_combo.activated.emit(index)
     assert page.persona.sliders == preset.persona.sliders
     assert set(preset.persona.boundaries.never_say) <= set(page.persona.boundaries.never_say)
-    assert page.preset_combo.currentIndex() == 0  # back to the prompt
+    assert page.action_bar.preset_combo.currentIndex() == 0  # back to the prompt
     assert {n: page.sliders.value(n) for n in page.persona.sliders} == {
         n: round(v) for n, v in preset.persona.sliders.items()
     }
     page.undo_stack.undo()
     assert page.persona.to_dict() == before
-    page.reset_button.click()
+    page.action_bar.reset_button.click()
     assert page.persona.sliders == page.calibrated
-    assert not page.reset_button.isEnabled()
+    assert not page.action_bar.reset_button.isEnabled()
     page.undo_stack.undo()
     assert page.persona.to_dict() == before
 
@@ -324,11 +326,11 @@ def test_the_live_preview_drafts_with_the_real_model_and_a_change_cancels_the_ru
     shared, window, qtbot
 ) -> None:
     page = window.persona_page
-    live, drafting = page.live, window.drafting
+    live, drafting = page.preview.live, window.drafting
     qtbot.waitUntil(lambda: drafting.state == READY, timeout=LOAD_TIMEOUT)
     # The samples come from the creator's own inbox: messages awaiting a reply.
-    qtbot.waitUntil(lambda: page._candidates_known, timeout=DRAFT_TIMEOUT)
-    assert "and what protein do you use?" in page.sample_messages()
+    qtbot.waitUntil(lambda: page.preview.candidates_known, timeout=DRAFT_TIMEOUT)
+    assert "and what protein do you use?" in page.preview.sample_messages()
     # Preview jobs are never queued behind each other: count them at every submission.
     alive_at_submit: list[int] = []
     real_submit = drafting.run_session_job
@@ -347,10 +349,10 @@ def test_the_live_preview_drafts_with_the_real_model_and_a_change_cancels_the_ru
     live.draft_finished.connect(lambda index, _draft: finished.append((len(rounds), index)))
     live.max_tokens = 40  # the mechanism is under test here, not the length of the replies
     try:
-        page.live_check.setChecked(True)  # the re-enabled preview drafts the three samples
+        page.preview.live_check.setChecked(True)  # the re-enabled preview drafts the three samples
         qtbot.waitUntil(lambda: not live.is_busy() and len(finished) == 3, timeout=LOAD_TIMEOUT)
         assert finished == [(1, 0), (1, 1), (1, 2)]
-        for pane in page.panes:
+        for pane in page.preview.panes:
             assert "word" in pane.meta_label.text() or "needs you" in pane.reply_label.text()
         save(window, "preview")
 
@@ -376,7 +378,7 @@ def test_the_live_preview_drafts_with_the_real_model_and_a_change_cancels_the_ru
     finally:
         live.max_tokens = PREVIEW_MAX_TOKENS
         drafting.run_session_job = real_submit
-        page.live_check.setChecked(False)
+        page.preview.live_check.setChecked(False)
         page.discard_changes()
 
 
@@ -411,7 +413,7 @@ def test_empty_profile_shows_a_friendly_empty_state_and_unsaved_edits_survive_a_
     charts = page.style_charts
     assert not charts.has_data() and charts.empty.isVisible()
     assert "import" in charts.empty_title.text().lower()
-    assert not page.reset_button.isEnabled()  # nothing to calibrate from
+    assert not page.action_bar.reset_button.isEnabled()  # nothing to calibrate from
     assert not paths.profile("default").store.exists()  # looking created no store
     drag(qtbot, page, "emoji", 77)
     page.tabs.setCurrentIndex(1)
@@ -428,7 +430,7 @@ def test_empty_profile_shows_a_friendly_empty_state_and_unsaved_edits_survive_a_
     qtbot.waitUntil(lambda: page.loaded, timeout=TIMEOUT)
     assert page.persona.sliders["emoji"] == 77.0 and page.sliders.value("emoji") == 77
     assert page.persona.boundaries.private_facts == ["my street"]
-    assert page.is_dirty() and "back" in page.status_label.text()
+    assert page.is_dirty() and "back" in page.action_bar.status_label.text()
     page.save()
     qtbot.waitUntil(lambda: not page._writes and not page.is_dirty(), timeout=TIMEOUT)
     versions = store_versions(paths)

@@ -45,7 +45,7 @@ def window(
     window.resize(1280, 900)
     window.show()
     window.show_page(PERSONA_INDEX)
-    window.persona_page.live_check.setChecked(False)  # the preview is not under test here
+    window.persona_page.preview.live_check.setChecked(False)  # the preview is not under test here
     yield window
     window.close()
     window.deleteLater()

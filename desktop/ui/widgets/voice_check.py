@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -43,13 +42,15 @@ from desktop.core.persona.evaluation import (
 )
 from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.controllers.drafting_controller import DraftingController
+from desktop.ui.theme import ERROR_COLOR
+from desktop.ui.widgets.persona.fields import button, muted
 from desktop.ui.workers import Failure
 
 AFTER_SAVE_LIMIT = 8
 """Golden messages drafted by the automatic check after a save (the full set on demand): a
 quick answer while the creator is still looking; compared over the messages both runs drafted."""
 COLUMNS = ("Measure", "Yours", "Before", "Now", "Change")
-_GOOD, _BAD = QColor("#15803d"), QColor("#b91c1c")
+_GOOD, _BAD = QColor("#15803d"), QColor(ERROR_COLOR)
 # For the guard's counts fewer is better; for the rest "closer" is.
 _CHANGE_COLOURS = {CLOSER: _GOOD, FURTHER: _BAD, FEWER: _GOOD, MORE: _BAD}
 
@@ -89,20 +90,19 @@ class VoiceCheck(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.setSpacing(8)
-        intro = QLabel(
+        intro = muted(
             "Drafts replies to real messages you answered yourself (held out, never used as examples) "
-            "and compares them with what you actually wrote. It runs after every save."
+            "and compares them with what you actually wrote. It runs after every save.",
+            wrap=True,
         )
-        intro.setObjectName("muted")
-        intro.setWordWrap(True)
         layout.addWidget(intro)
         row = QHBoxLayout()
-        self.run_button = QPushButton("Check my voice")
-        self.run_button.setToolTip("Draft the held-out messages with the saved persona and compare (F6)")
-        self.run_button.clicked.connect(self.run_full)
-        self.cancel_button = QPushButton("Stop")
-        self.cancel_button.setToolTip("Stop the voice check; nothing is saved")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.run_button = button(
+            "Check my voice",
+            "Draft the held-out messages with the saved persona and compare (F6)",
+            clicked=self.run_full,
+        )
+        self.cancel_button = button("Stop", "Stop the voice check; nothing is saved", clicked=self.cancel)
         self.cancel_button.hide()
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
@@ -132,11 +132,14 @@ class VoiceCheck(QWidget):
     # --- wiring -----------------------------------------------------------------------------------------
     def attach(self, drafting: DraftingController) -> None:
         self.drafting = drafting
-        drafting.job_progress.connect(self._on_progress)
-        drafting.job_finished.connect(self._on_finished)
-        drafting.job_failed.connect(self._on_failed)
-        drafting.job_cancelled.connect(self._on_cancelled)
-        drafting.state_changed.connect(self._on_drafting_state)
+        for signal, slot in (
+            (drafting.job_progress, self._on_progress),
+            (drafting.job_finished, self._on_finished),
+            (drafting.job_failed, self._on_failed),
+            (drafting.job_cancelled, self._on_cancelled),
+            (drafting.state_changed, self._on_drafting_state),
+        ):
+            signal.connect(slot)
 
     def is_running(self) -> bool:
         return bool(self.job_id)
