@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
 
@@ -58,7 +58,7 @@ def muted_label(text: str = "") -> QLabel:
     return label
 
 
-def button(text: str, tip: str, slot: Callable[[], Any]) -> QPushButton:
+def button(text: str, tip: str, slot: Callable[[], Any] | SignalInstance) -> QPushButton:
     """A push button with its tooltip, running ``slot`` when clicked."""
     push = QPushButton(text)
     push.setToolTip(tip)
@@ -74,7 +74,9 @@ def set_primary(push: QPushButton, primary: bool) -> None:
         push.style().polish(push)
 
 
-def window_shortcut(parent: QWidget, keys: QKeySequence | str, slot: Any) -> QShortcut:
+def window_shortcut(
+    parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str, slot: Any
+) -> QShortcut:
     """A window-wide shortcut; one of a hidden page never fires: only while ``parent`` shows."""
     shortcut = QShortcut(QKeySequence(keys), parent)
     shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
