@@ -196,31 +196,23 @@ class InboxDrafting(QObject):
 
     @Slot(int, object)
     def _on_job_finished(self, job_id: int, result: object) -> None:
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit(getattr(result, "stopped", "finished"), result)
-            self.reload_wanted.emit()
-        elif job_id in self._redraft_jobs:
-            item_id = self._redraft_jobs.pop(job_id)
-            self.redraft_ended.emit(item_id, str(getattr(result, "message", "")))
+        how = getattr(result, "stopped", "finished")
+        self._job_ended(job_id, how, result, str(getattr(result, "message", "")))
 
     @Slot(int, object)
     def _on_job_failed(self, job_id: int, failure: Failure) -> None:
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("failed", failure)
-            self.reload_wanted.emit()
-        elif job_id in self._redraft_jobs:
-            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), failure.text)
+        self._job_ended(job_id, "failed", failure, failure.text)
 
     @Slot(int)
     def _on_job_cancelled(self, job_id: int) -> None:
+        self._job_ended(job_id, "cancelled", None, "Stopped; the draft is unchanged.")
+
+    def _job_ended(self, job_id: int, how: str, result: object, redraft_note: str) -> None:
+        """The batch goes idle (``batch_ended``, then the list reloads), or the try says how it went."""
         if job_id == self._batch_job:
             self._batch_job = 0
             self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("cancelled", None)
+            self.batch_ended.emit(how, result)
             self.reload_wanted.emit()
         elif job_id in self._redraft_jobs:
-            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), "Stopped; the draft is unchanged.")
+            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), redraft_note)

@@ -6,8 +6,9 @@ Two threads do the work, and the controller (GUI thread) relays what they report
   and every creator action (approve, edit autosave, reject, undo, ...). One thread keeps the
   actions in the order they were made: an approve followed at once by Ctrl+Z undoes that approve.
 * The drafting controller's model thread (``run_session_job``): batch drafting (``draft_all``)
-  and another try for one message (``redraft``). Those write their drafts through the
-  session's own store connection (WAL lets both connections work side by side).
+  and another try for one message (``redraft``), handed there by ``InboxDrafting``
+  (``inbox_batch``). Those write their drafts through the session's own store connection (WAL
+  lets both connections work side by side).
 
 The page never touches the store or the model; it calls the methods here and listens to the signals.
 """

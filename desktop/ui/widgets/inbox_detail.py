@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -126,6 +127,19 @@ def sources_html(sources: list[Any]) -> str:
     return "<ol style='margin:0 0 0 -20px'>" + "".join(items) + "</ol>"
 
 
+def _rich_card(title: str, name: str) -> tuple[QFrame, QLabel]:
+    """A card holding one selectable rich-text label (the guard's summary, the sources)."""
+    frame, layout = card(title)
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAccessibleName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addWidget(label)
+    layout.addStretch(1)
+    return frame, label
+
+
 class InboxDetail(QWidget):
     """The selected message and its draft. ``option_chosen(int)``: a 1-based option button was clicked."""
 
@@ -220,22 +234,8 @@ class InboxDetail(QWidget):
         # What stands behind it
         below = QHBoxLayout()
         below.setSpacing(10)
-        guard_card, guard_layout = card("Guard")
-        self.guard_label = QLabel("")
-        self.guard_label.setWordWrap(True)
-        self.guard_label.setTextFormat(Qt.TextFormat.RichText)
-        self.guard_label.setAccessibleName("Guard findings")
-        self.guard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        guard_layout.addWidget(self.guard_label)
-        guard_layout.addStretch(1)
-        sources_card, sources_layout = card("Sources")
-        self.sources_label = QLabel("")
-        self.sources_label.setWordWrap(True)
-        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
-        self.sources_label.setAccessibleName("Sources the draft used")
-        self.sources_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        sources_layout.addWidget(self.sources_label)
-        sources_layout.addStretch(1)
+        guard_card, self.guard_label = _rich_card("Guard", "Guard findings")
+        sources_card, self.sources_label = _rich_card("Sources", "Sources the draft used")
         below.addWidget(guard_card, 1)
         below.addWidget(sources_card, 1)
         layout.addLayout(below)
