@@ -22,6 +22,7 @@ from desktop.core.paths import Paths
 from desktop.core.store import Store, open_store
 from desktop.ui.main_window import MainWindow
 from desktop.ui.widgets import inbox_page as inbox_page_module
+from desktop.ui.widgets.inbox.dialogs import approve_all_question
 from desktop.ui.widgets.inbox_model import ID_ROLE, LOADING, MESSAGE, STATE, InboxModel
 from desktop.ui.widgets.inbox_page import InboxPage
 from tests.core.importers.test_pipeline import x_archive
@@ -134,7 +135,10 @@ def key(
 
 def wait_detail(qtbot, page: InboxPage, item_id: int) -> None:
     qtbot.waitUntil(
-        lambda: page.detail.detail is not None and page.detail.detail.entry.item_id == item_id, timeout=WAIT
+        lambda: (
+            page.message.detail.detail is not None and page.message.detail.detail.entry.item_id == item_id
+        ),
+        timeout=WAIT,
     )
 
 
@@ -149,7 +153,7 @@ def open_inbox(qtbot, open_window, paths: Paths) -> tuple[MainWindow, InboxPage]
     qtbot.waitActive(window)
     window.show_page(INBOX_INDEX)
     page = window.inbox_page
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.current_id is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.message.current_id is not None, timeout=WAIT)
     return window, page
 
 
@@ -160,11 +164,11 @@ def test_a_review_of_ten_messages_by_keyboard_alone(qtbot, open_window, paths: P
     window, page = open_inbox(qtbot, open_window, paths)
     assert page.model.ids() == order and page.table.hasFocus()
     wait_detail(qtbot, page, order[0])
-    assert len(page.detail.option_group.buttons()) == 2
+    assert len(page.message.detail.option_group.buttons()) == 2
 
     # 2 picks the second option, 1 the first again.
     key(qtbot, page, "2")
-    qtbot.waitUntil(lambda: page.detail.editor.toPlainText() == "Aww thank you 💛", timeout=WAIT)
+    qtbot.waitUntil(lambda: page.message.detail.editor.toPlainText() == "Aww thank you 💛", timeout=WAIT)
     # A approves it and moves on to the next message.
     key(qtbot, page, "A")
     wait_state(qtbot, store_path, order[0], "approved")
@@ -176,7 +180,7 @@ def test_a_review_of_ten_messages_by_keyboard_alone(qtbot, open_window, paths: P
     key(qtbot, page, "J")
     key(qtbot, page, "K")
     wait_detail(qtbot, page, order[2])
-    assert page.current_id == order[2]  # fan7: the guard asked for an edit
+    assert page.message.current_id == order[2]  # fan7: the guard asked for an edit
 
     # A refuses a draft the guard wants edited, in plain words.
     key(qtbot, page, "A")
@@ -185,14 +189,18 @@ def test_a_review_of_ten_messages_by_keyboard_alone(qtbot, open_window, paths: P
 
     # E edits: typed text is autosaved as it is typed, Esc saves it as the draft; then A approves.
     key(qtbot, page, "E")
-    assert page.editing and page.detail.editor.hasFocus() and not page.detail.editor.isReadOnly()
-    page.detail.editor.selectAll()
-    qtbot.keyClicks(page.detail.editor, "Discount codes are in my bio")
-    draft_id = page.detail.detail.entry.draft_id
+    assert (
+        page.message.editing
+        and page.message.detail.editor.hasFocus()
+        and not page.message.detail.editor.isReadOnly()
+    )
+    page.message.detail.editor.selectAll()
+    qtbot.keyClicks(page.message.detail.editor, "Discount codes are in my bio")
+    draft_id = page.message.detail.detail.entry.draft_id
     qtbot.waitUntil(lambda: _pending(store_path, draft_id) == "Discount codes are in my bio", timeout=WAIT)
     assert state_of(store_path, order[2]).draft_text == "Use code FIT20 for 20% off!"  # not committed yet
     key(qtbot, page, "Escape")
-    assert not page.editing and page.table.hasFocus()
+    assert not page.message.editing and page.table.hasFocus()
     qtbot.waitUntil(lambda: state_of(store_path, order[2]).edited, timeout=WAIT)
     wait_detail(qtbot, page, order[2])
     key(qtbot, page, "A")
@@ -215,7 +223,7 @@ def test_a_review_of_ten_messages_by_keyboard_alone(qtbot, open_window, paths: P
     for _ in range(10):
         key(qtbot, page, "J")
     wait_detail(qtbot, page, order[9])
-    assert page.current_id == order[-1]
+    assert page.message.current_id == order[-1]
     key(qtbot, page, "A")
     qtbot.waitUntil(lambda: "no draft" in page.status_label.text().lower(), timeout=WAIT)
     assert state_of(store_path, order[9]).state == "new"
@@ -244,19 +252,19 @@ def test_approve_all_unflagged_asks_first_with_the_count(
 
     def answer(yes: bool):  # the creator reads the question, then answers
         def confirm(_parent: Any, count: int) -> bool:
-            asked.append(inbox_page_module.approve_all_question(count)[0])
+            asked.append(approve_all_question(count)[0])
             return yes
 
         return confirm
 
     monkeypatch.setattr(inbox_page_module, "confirm_approve_all", answer(False))
-    page.approve_all_button.click()
+    page.batch.approve_all_button.click()
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT)
     assert asked == ["Approve 8 drafted replies?"]  # 9 drafts, one of them flagged
     assert state_of(store_path, order[1]).state == "drafted"
 
     monkeypatch.setattr(inbox_page_module, "confirm_approve_all", answer(True))
-    page.approve_all_button.click()
+    page.batch.approve_all_button.click()
     qtbot.waitUntil(lambda: "Approved 8 replies" in page.status_label.text(), timeout=WAIT)
     with open_store(store_path) as store:
         states = [get_entry(store, i).state for i in order]
@@ -274,12 +282,12 @@ def test_an_edit_being_typed_is_there_after_a_restart(qtbot, open_window, paths:
     window, page = open_inbox(qtbot, open_window, paths)
     wait_detail(qtbot, page, order[0])
     key(qtbot, page, "E")
-    qtbot.keyClicks(page.detail.editor, " See you")
-    draft_id = page.detail.detail.entry.draft_id
+    qtbot.keyClicks(page.message.detail.editor, " See you")
+    draft_id = page.message.detail.detail.entry.draft_id
     qtbot.waitUntil(
         lambda: _pending(store_path, draft_id) == "Thanks so much! See you", timeout=WAIT
     )  # as typed
-    qtbot.keyClicks(page.detail.editor, " Sunday")
+    qtbot.keyClicks(page.message.detail.editor, " Sunday")
     # The window closes mid-edit, before the next autosave was due: what was typed is kept, not committed.
     window.close()
     assert _pending(store_path, draft_id) == "Thanks so much! See you Sunday"
@@ -288,8 +296,8 @@ def test_an_edit_being_typed_is_there_after_a_restart(qtbot, open_window, paths:
     # ...and the next window shows the typed text, ready to go on or to approve.
     _again, page = open_inbox(qtbot, open_window, paths)
     wait_detail(qtbot, page, order[0])
-    assert page.detail.editor.toPlainText() == "Thanks so much! See you Sunday"
-    assert "kept" in page.detail.note_label.text()
+    assert page.message.detail.editor.toPlainText() == "Thanks so much! See you Sunday"
+    assert "kept" in page.message.detail.note_label.text()
     key(qtbot, page, "A")  # approving commits the kept edit first
     wait_state(qtbot, store_path, order[0], "approved")
     assert state_of(store_path, order[0]).draft_text == "Thanks so much! See you Sunday"
@@ -308,22 +316,24 @@ def test_filters_and_search_narrow_the_list(qtbot, open_window, paths: Paths) ->
         )
     _window, page = open_inbox(qtbot, open_window, paths)
     assert page.model.rowCount() == 11
-    assert [page.platform_combo.itemText(i) for i in range(page.platform_combo.count())][1:] == [
+    assert [
+        page.filter_bar.platform_combo.itemText(i) for i in range(page.filter_bar.platform_combo.count())
+    ][1:] == [
         "instagram",
         "tiktok",
     ]
-    page.platform_combo.setCurrentText("tiktok")
+    page.filter_bar.platform_combo.setCurrentText("tiktok")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
-    page.platform_combo.setCurrentIndex(0)
-    page.flagged_check.setChecked(True)
+    page.filter_bar.platform_combo.setCurrentIndex(0)
+    page.filter_bar.flagged_check.setChecked(True)
     qtbot.waitUntil(lambda: page.model.ids() == [order[2]], timeout=WAIT)
-    page.flagged_check.setChecked(False)
-    page.state_combo.setCurrentText("New")
+    page.filter_bar.flagged_check.setChecked(False)
+    page.filter_bar.state_combo.setCurrentText("New")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT)
-    page.state_combo.setCurrentIndex(0)
+    page.filter_bar.state_combo.setCurrentIndex(0)
     key(qtbot, page, "F", Qt.KeyboardModifier.ControlModifier)
-    assert page.search_edit.hasFocus()
-    qtbot.keyClicks(page.search_edit, "number 4")
+    assert page.filter_bar.search_edit.hasFocus()
+    qtbot.keyClicks(page.filter_bar.search_edit, "number 4")
     qtbot.waitUntil(lambda: page.model.ids() == [order[5]], timeout=WAIT)
     key(qtbot, page, "Return")  # back to the list, the match selected
     assert page.table.hasFocus()
@@ -419,7 +429,7 @@ def test_the_flagged_words_are_marked_listed_with_their_source_and_follow_an_edi
 
     window, page = open_inbox(qtbot, open_window, paths)
     wait_detail(qtbot, page, priced)
-    detail, editor = page.detail, page.detail.editor
+    detail, editor = page.message.detail, page.message.detail.editor
     amber = HIGHLIGHT_COLORS["flag"][0]
     assert _marks(editor) == [("$45", amber), ("7/21", amber)]
     texts = detail.findings_list.texts()
@@ -433,7 +443,7 @@ def test_the_flagged_words_are_marked_listed_with_their_source_and_follow_an_edi
 
     # E edits: the text stays editable, and the marks follow the words as the creator types before them.
     key(qtbot, page, "E")
-    assert page.editing and not editor.isReadOnly()
+    assert page.message.editing and not editor.isReadOnly()
     editor.moveCursor(editor.textCursor().MoveOperation.Start)
     qtbot.keyClicks(editor, "Hi Ana! ")
     assert _words(editor) == ["$45", "7/21"]
@@ -494,30 +504,32 @@ def test_draft_all_from_the_page_with_pause_resume_and_another_try(
     paths, ids = drafting_profile(tmp_path / "base", default_models_dir)
     window, page = open_inbox(qtbot, open_window, paths)
     qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=WAIT)  # the import's unanswered DM joined
-    assert page.draft_all_button.text() == "Draft all new (4)"
+    assert page.batch.draft_all_button.text() == "Draft all new (4)"
     finished: list[Any] = []
     ended: list[tuple[str, Any]] = []
     window.inbox.batch_item.connect(finished.append)
     window.inbox.batch_ended.connect(lambda how, result: ended.append((how, result)))
 
     # Draft all; pause as soon as the first draft is stored: the run stops after that one.
-    page.draft_all_button.click()
+    page.batch.draft_all_button.click()
     qtbot.waitUntil(lambda: bool(finished), timeout=LOAD_TIMEOUT)
-    page.pause_button.click()
+    page.batch.pause_button.click()
     qtbot.waitUntil(lambda: bool(ended), timeout=DRAFT_TIMEOUT)
     how, summary = ended[-1]
     assert how == "paused" and summary.remaining == 4 - len(finished)
-    assert page.draft_all_button.text().startswith("Resume (") and page.draft_all_button.isEnabled()
+    assert (
+        page.batch.draft_all_button.text().startswith("Resume (") and page.batch.draft_all_button.isEnabled()
+    )
     first = finished[0].item_id
     row = page.model.row_of(first)
     qtbot.waitUntil(lambda: page.model.index(row, STATE).data() in ("Drafted", "Flagged"), timeout=WAIT)
 
     # Resume: the rest is drafted, nothing twice; the progress bar shows each step.
-    page.draft_all_button.click()
+    page.batch.draft_all_button.click()
     qtbot.waitUntil(lambda: len(ended) == 2, timeout=DRAFT_TIMEOUT)
     assert ended[-1][0] == "finished" and ended[-1][1].remaining == 0
     assert sorted(i.item_id for i in finished) == sorted(set(page.model.ids()))
-    assert "Done:" in page.batch_label.text() and not page.progress.isVisible()
+    assert "Done:" in page.batch.batch_label.text() and not page.batch.progress.isVisible()
     with open_store(paths.profile("default").store) as store:
         counts = [r[0] for r in store.db.execute("SELECT count(*) FROM drafts GROUP BY incoming_item_id")]
     assert counts == [1, 1, 1, 1]
@@ -526,12 +538,14 @@ def test_draft_all_from_the_page_with_pause_resume_and_another_try(
     target = next(i.item_id for i in finished if i.outcome == "drafted")
     page.select_row(page.model.row_of(target))
     wait_detail(qtbot, page, target)
-    qtbot.waitUntil(lambda: page.detail.editor.toPlainText().strip() != "", timeout=WAIT)
-    first_text = page.detail.editor.toPlainText()
-    options = len(page.detail.detail.alternatives) or 1  # the chosen candidate and the next best, if any
+    qtbot.waitUntil(lambda: page.message.detail.editor.toPlainText().strip() != "", timeout=WAIT)
+    first_text = page.message.detail.editor.toPlainText()
+    options = (
+        len(page.message.detail.detail.alternatives) or 1
+    )  # the chosen candidate and the next best, if any
     page.table.setFocus()
     key(qtbot, page, "R")
-    qtbot.waitUntil(lambda: page._streaming is None, timeout=DRAFT_TIMEOUT)
+    qtbot.waitUntil(lambda: page.message.streaming is None, timeout=DRAFT_TIMEOUT)
     # The outcome is in the status line; the detail reloads after it (wait for that, not a stale one).
     kept = f"Option {options + 1}"
     qtbot.waitUntil(
@@ -540,15 +554,15 @@ def test_draft_all_from_the_page_with_pause_resume_and_another_try(
     if kept in page.status_label.text():  # kept (a try the guard flags is not)
         qtbot.waitUntil(
             lambda: (
-                page.detail.detail is not None
-                and page.detail.detail.entry.item_id == target
-                and len(page.detail.detail.alternatives) == options + 1
+                page.message.detail.detail is not None
+                and page.message.detail.detail.entry.item_id == target
+                and len(page.message.detail.detail.alternatives) == options + 1
             ),
             timeout=WAIT,
         )
         save_shot(window, "options")
         key(qtbot, page, "1")
-        qtbot.waitUntil(lambda: page.detail.editor.toPlainText() == first_text, timeout=WAIT)
+        qtbot.waitUntil(lambda: page.message.detail.editor.toPlainText() == first_text, timeout=WAIT)
     else:
         assert "not kept" in page.status_label.text()
     page.select_row(0)
@@ -566,12 +580,12 @@ def test_cancel_stops_draft_all_and_keeps_what_finished(
     finished: list[Any] = []
     window.inbox.batch_item.connect(finished.append)
     window.inbox.batch_ended.connect(lambda how, _result: ended.append(how))
-    page.draft_all_button.click()
+    page.batch.draft_all_button.click()
     qtbot.waitUntil(lambda: bool(finished), timeout=LOAD_TIMEOUT)
-    page.cancel_button.click()
+    page.batch.cancel_button.click()
     qtbot.waitUntil(lambda: bool(ended), timeout=DRAFT_TIMEOUT)
     assert ended == ["cancelled"] or ended == ["finished"]  # it may have finished before the click landed
-    assert "kept" in page.batch_label.text() or "Done" in page.batch_label.text()
+    assert "kept" in page.batch.batch_label.text() or "Done" in page.batch.batch_label.text()
     with open_store(paths.profile("default").store) as store:
         drafted = store.db.execute("SELECT count(DISTINCT incoming_item_id), count(*) FROM drafts").fetchone()
         new = store.db.execute("SELECT count(*) FROM inbox_entries WHERE state = 'new'").fetchone()[0]

@@ -3,7 +3,7 @@
 Inbox items are created and approved through the core inbox API; the page exports, verifies,
 re-exports and writes the fine-tuning file through ``PacksController``'s threads, and the
 webhook is exercised against an HTTP server on loopback started by the test. Only the file and
-confirmation dialogs are answered by replacing the page's module-level dialog functions.
+confirmation dialogs are answered by replacing the functions of ``widgets/packs/dialogs.py``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from desktop.core.inbox.webhook import TOKEN_SECRET
 from desktop.core.paths import Paths
 from desktop.core.secrets import SERVICE, SecretStore
 from desktop.core.store import open_store
-from desktop.ui.controllers.packs_controller import ExportPreview
+from desktop.ui.controllers.packs_jobs import ExportPreview
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets import packs_page as packs_page_module
+from desktop.ui.widgets.packs import dialogs as packs_dialogs
+from desktop.ui.widgets.packs.export_dialog import ExportDialog, export_summary
 from desktop.ui.widgets.packs_page import PacksPage
-from desktop.ui.widgets.packs_parts import ExportDialog, export_summary
 from tests.conftest import InMemoryKeyring
 
 TIMEOUT = 30_000  # generous: the machine is shared with other test runs
@@ -118,11 +118,11 @@ class Dialogs:
         self.session_only_answer = True
         self.session_only_asked: list[str] = []
         self.finetune_counts: list[int] = []
-        monkeypatch.setattr(packs_page_module, "ask_export", self._ask_export)
-        monkeypatch.setattr(packs_page_module, "ask_finetune", self._ask_finetune)
-        monkeypatch.setattr(packs_page_module, "choose_save_path", self._choose_save_path)
-        monkeypatch.setattr(packs_page_module, "confirm_reexport", lambda parent, pack: self.reexport_answer)
-        monkeypatch.setattr(packs_page_module, "ask_session_only", self._ask_session_only)
+        monkeypatch.setattr(packs_dialogs, "ask_export", self._ask_export)
+        monkeypatch.setattr(packs_dialogs, "ask_finetune", self._ask_finetune)
+        monkeypatch.setattr(packs_dialogs, "choose_save_path", self._choose_save_path)
+        monkeypatch.setattr(packs_dialogs, "confirm_reexport", lambda parent, pack: self.reexport_answer)
+        monkeypatch.setattr(packs_dialogs, "ask_session_only", self._ask_session_only)
 
     def _ask_export(self, parent: Any, preview: ExportPreview, redact: bool) -> bool | None:
         self.previews.append(preview)
@@ -162,7 +162,7 @@ def show_packs_page(qtbot, window: MainWindow) -> PacksPage:
     page = window.packs_page
     assert page.isVisible()
     # The first look has ended before a test creates the store (two first opens of a new store collide).
-    qtbot.waitUntil(lambda: page._loaded and not page.controller.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.loaded and not page.controller.is_busy(), timeout=TIMEOUT)
     return page
 
 
@@ -170,7 +170,7 @@ def loaded(qtbot, page: PacksPage, waiting: int) -> None:
     """Refresh and wait until the page shows ``waiting`` approved replies."""
     page.controller.refresh()
     qtbot.waitUntil(
-        lambda: page._loaded and page.data.waiting == waiting and not page.controller.is_busy(),
+        lambda: page.loaded and page.data.waiting == waiting and not page.controller.is_busy(),
         timeout=TIMEOUT,
     )
 
@@ -186,30 +186,36 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 def export_with_ctrl_e(qtbot, page: PacksPage, dialogs: Dialogs, out: Path) -> None:
     dialogs.save_paths.append(out)
     press(qtbot, page, Qt.Key.Key_E, CTRL)
-    qtbot.waitUntil(lambda: page.export_message.property("kind") in ("ok", "error"), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: page.export_card.export_message.property("kind") in ("ok", "error"), timeout=TIMEOUT
+    )
 
 
 # --- empty states --------------------------------------------------------------------------------------
 
 
 def test_empty_page_tells_the_creator_to_approve_drafts_first(qtbot, page: PacksPage, paths: Paths) -> None:
-    qtbot.waitUntil(lambda: page._loaded, timeout=TIMEOUT)
-    assert page.waiting_label.text() == "Nothing waits for export"
-    assert "Approve drafts in the Inbox first" in page.waiting_hint.text()
-    assert page.inbox_button.isVisible()
-    assert not page.export_button.isEnabled() and not page.finetune_button.isEnabled()
-    assert page.packs_empty.isVisible() and not page.table.isVisible()
-    assert page.log_empty.text() == "Nothing sent yet." and page.log_empty.isVisible()
-    assert not page.enabled_box.isChecked() and page.url_field.text() == ""  # the connector is off by default
-    assert not page.send_button.isEnabled()
+    qtbot.waitUntil(lambda: page.loaded, timeout=TIMEOUT)
+    assert page.export_card.waiting_label.text() == "Nothing waits for export"
+    assert "Approve drafts in the Inbox first" in page.export_card.waiting_hint.text()
+    assert page.export_card.inbox_button.isVisible()
+    assert not page.export_card.export_button.isEnabled() and not page.export_card.finetune_button.isEnabled()
+    assert page.pack_list.packs_empty.isVisible() and not page.pack_list.table.isVisible()
+    assert (
+        page.webhook_card.log_empty.text() == "Nothing sent yet." and page.webhook_card.log_empty.isVisible()
+    )
+    assert (
+        not page.webhook_card.enabled_box.isChecked() and page.webhook_card.url_field.text() == ""
+    )  # the connector is off by default
+    assert not page.webhook_card.send_button.isEnabled()
     assert not store_path(paths).exists()  # looking does not create a store
     window = page.window()
-    qtbot.mouseClick(page.inbox_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.export_card.inbox_button, Qt.MouseButton.LeftButton)
     assert window.current_page() is window.inbox_page  # "Go to the Inbox" goes there
     show_packs_page(qtbot, window)
     press(qtbot, page, Qt.Key.Key_E, CTRL)  # the shortcut explains instead of doing nothing
-    assert "Nothing to export yet" in page.export_message.text()
-    assert "Approve drafts in the Inbox first" in page.export_message.text()
+    assert "Nothing to export yet" in page.export_card.export_message.text()
+    assert "Approve drafts in the Inbox first" in page.export_card.export_message.text()
 
 
 # --- exporting ---------------------------------------------------------------------------------------------
@@ -220,8 +226,8 @@ def test_ctrl_e_shows_what_goes_in_then_writes_a_signed_pack(
 ) -> None:
     items = review(paths)
     loaded(qtbot, page, waiting=3)
-    assert page.waiting_label.text() == "3 approved replies wait for the next pack"
-    assert page.export_button.isEnabled() and not page.inbox_button.isVisible()
+    assert page.export_card.waiting_label.text() == "3 approved replies wait for the next pack"
+    assert page.export_card.export_button.isEnabled() and not page.export_card.inbox_button.isVisible()
 
     out = tmp_path / "packs" / "may.zip"
     out.parent.mkdir()
@@ -233,10 +239,13 @@ def test_ctrl_e_shows_what_goes_in_then_writes_a_signed_pack(
     assert preview.platforms == {"Instagram": 1, "TikTok": 1, "YouTube": 1}
     assert [s["reply_text"] for s in preview.samples][0] == EDITED
     assert dialogs.suggested[0].suffix == ".zip"
-    assert page.export_message.property("kind") == "ok", page.export_message.text()
-    assert "Pack 1 written to" in page.export_message.text() and "3 replies" in page.export_message.text()
-    assert "1 edited by you" in page.export_message.text()
-    assert page.show_written_button.isVisible()
+    assert page.export_card.export_message.property("kind") == "ok", page.export_card.export_message.text()
+    assert (
+        "Pack 1 written to" in page.export_card.export_message.text()
+        and "3 replies" in page.export_card.export_message.text()
+    )
+    assert "1 edited by you" in page.export_card.export_message.text()
+    assert page.export_card.show_written_button.isVisible()
 
     rows, manifest = read_pack(out)
     assert sorted(r["reply_text"] for r in rows) == sorted([EDITED, REPLIES[2], REPLIES[3]])
@@ -251,15 +260,17 @@ def test_ctrl_e_shows_what_goes_in_then_writes_a_signed_pack(
     assert states_of(paths, items) == ["exported", "rejected", "exported", "exported"]
 
     # The page now lists the pack and nothing waits: a second Ctrl+E exports nothing twice.
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.data.waiting == 0, timeout=TIMEOUT)
-    assert page.table.item(0, 2).text() == "3" and page.table.item(0, 3).text() == "may.zip"
-    assert page.table.item(0, 4).text() == "Yes"
-    assert "emails and phones removed" in page.table.item(0, 5).text()
-    assert page.waiting_label.text() == "Nothing waits for export"
-    assert "Every approved reply is in a pack" in page.waiting_hint.text()
-    assert not page.export_button.isEnabled()
+    qtbot.waitUntil(lambda: page.pack_list.table.rowCount() == 1 and page.data.waiting == 0, timeout=TIMEOUT)
+    assert (
+        page.pack_list.table.item(0, 2).text() == "3" and page.pack_list.table.item(0, 3).text() == "may.zip"
+    )
+    assert page.pack_list.table.item(0, 4).text() == "Yes"
+    assert "emails and phones removed" in page.pack_list.table.item(0, 5).text()
+    assert page.export_card.waiting_label.text() == "Nothing waits for export"
+    assert "Every approved reply is in a pack" in page.export_card.waiting_hint.text()
+    assert not page.export_card.export_button.isEnabled()
     press(qtbot, page, Qt.Key.Key_E, CTRL)
-    assert "Nothing to export yet" in page.export_message.text()
+    assert "Nothing to export yet" in page.export_card.export_message.text()
     assert len(dialogs.previews) == 1
 
 
@@ -284,7 +295,7 @@ def test_closing_the_preview_exports_nothing(qtbot, page: PacksPage, paths: Path
     qtbot.waitUntil(lambda: len(dialogs.previews) == 1, timeout=TIMEOUT)
     assert dialogs.suggested == []  # no file was even asked for
     loaded(qtbot, page, waiting=3)
-    assert page.table.rowCount() == 0
+    assert page.pack_list.table.rowCount() == 0
 
 
 def test_a_cancelled_export_leaves_no_pack_and_says_so(
@@ -297,19 +308,19 @@ def test_a_cancelled_export_leaves_no_pack_and_says_so(
     page.controller.store_worker.submit(lambda _holder, _cancel: release.wait(TIMEOUT / 1000))
     out = tmp_path / "cancelled.zip"
     page.export_to(str(out), redact=True)
-    assert page.progress_row.isVisible() and page.controller.is_exporting()
-    assert not page.export_button.isEnabled()
+    assert page.export_card.progress_row.isVisible() and page.controller.is_exporting()
+    assert not page.export_card.export_button.isEnabled()
     press(qtbot, page, Qt.Key.Key_Escape)
     release.set()
     qtbot.waitUntil(lambda: not page.controller.is_exporting(), timeout=TIMEOUT)
-    assert page.export_message.text() == (
+    assert page.export_card.export_message.text() == (
         "Export cancelled. No pack was written and no reply was marked as exported."
     )
-    assert not page.progress_row.isVisible()
+    assert not page.export_card.progress_row.isVisible()
     assert not out.exists() and not list(tmp_path.glob(".*partial"))
     assert states_of(paths, items) == ["approved", "rejected", "approved", "approved"]
     loaded(qtbot, page, waiting=3)
-    assert page.table.rowCount() == 0
+    assert page.pack_list.table.rowCount() == 0
 
 
 def test_a_failed_export_leaves_no_pack_and_says_why(
@@ -319,13 +330,13 @@ def test_a_failed_export_leaves_no_pack_and_says_why(
     loaded(qtbot, page, waiting=3)
     out = tmp_path / "no such folder" / "pack.zip"
     page.export_to(str(out), redact=True)
-    qtbot.waitUntil(lambda: page.export_message.property("kind") == "error", timeout=TIMEOUT)
-    text = page.export_message.text()
+    qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "error", timeout=TIMEOUT)
+    text = page.export_card.export_message.text()
     assert text.startswith("The pack could not be exported.")
     assert "does not exist" in text and "nothing was exported" in text
-    assert not out.exists() and not page.progress_row.isVisible()
+    assert not out.exists() and not page.export_card.progress_row.isVisible()
     assert states_of(paths, items) == ["approved", "rejected", "approved", "approved"]
-    assert page.export_button.isEnabled()
+    assert page.export_card.export_button.isEnabled()
 
 
 def test_without_a_keychain_the_creator_may_sign_for_this_session_only(
@@ -334,10 +345,10 @@ def test_without_a_keychain_the_creator_may_sign_for_this_session_only(
     page = show_packs_page(qtbot, open_window(paths))
     review(paths)
     loaded(qtbot, page, waiting=3)
-    assert "No system keychain" in page.hook_message.text()  # said plainly, up front
+    assert "No system keychain" in page.webhook_card.hook_message.text()  # said plainly, up front
     out = tmp_path / "session.zip"
     page.export_to(str(out), redact=True)
-    qtbot.waitUntil(lambda: page.export_message.property("kind") == "ok", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "ok", timeout=TIMEOUT)
     assert len(dialogs.session_only_asked) == 1 and "keychain" in dialogs.session_only_asked[0]
     assert verify_pack(out, page.controller.secrets).ok  # signed with the session's key
 
@@ -362,31 +373,31 @@ def test_verify_a_good_pack_and_a_tampered_one(
     loaded(qtbot, page, waiting=3)
     out = tmp_path / "checked.zip"
     export_with_ctrl_e(qtbot, page, dialogs, out)
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=TIMEOUT)
-    assert page.table.selected_pack().id == 1 and page.verify_button.isEnabled()
+    qtbot.waitUntil(lambda: page.pack_list.table.rowCount() == 1, timeout=TIMEOUT)
+    assert page.pack_list.table.selected_pack().id == 1 and page.pack_list.verify_button.isEnabled()
 
     press(qtbot, page, Qt.Key.Key_V, CTRL_SHIFT)
-    qtbot.waitUntil(lambda: page.verify_message.property("kind") == "ok", timeout=TIMEOUT)
-    assert page.verify_message.text().startswith("✓ Signature valid: checked.zip.")
-    assert "3 replies" in page.verify_message.text()
+    qtbot.waitUntil(lambda: page.pack_list.verify_message.property("kind") == "ok", timeout=TIMEOUT)
+    assert page.pack_list.verify_message.text().startswith("✓ Signature valid: checked.zip.")
+    assert "3 replies" in page.pack_list.verify_message.text()
 
     # Someone edits a reply inside the zip after export.
     with zipfile.ZipFile(out) as archive:
         changed = archive.read("replies.csv").replace(b"Sunday 6pm!", b"Sunday 9pm!")
     tamper(out, "replies.csv", changed)
-    page.table.setFocus()
-    press(qtbot, page.table, Qt.Key.Key_Return)  # Enter on the selected pack checks it too
-    qtbot.waitUntil(lambda: page.verify_message.property("kind") == "error", timeout=TIMEOUT)
-    text = page.verify_message.text()
+    page.pack_list.table.setFocus()
+    press(qtbot, page.pack_list.table, Qt.Key.Key_Return)  # Enter on the selected pack checks it too
+    qtbot.waitUntil(lambda: page.pack_list.verify_message.property("kind") == "error", timeout=TIMEOUT)
+    text = page.pack_list.verify_message.text()
     assert text.startswith("✗ checked.zip did not pass the check.")
     assert "replies.csv was changed after the pack was made" in text
 
     # A file that is gone: the list says so, and Verify and Show in folder wait for a re-export.
     out.unlink()
     loaded(qtbot, page, waiting=0)
-    assert page.table.item(0, 4).text() == "Missing"
-    assert not page.verify_button.isEnabled() and not page.folder_button.isEnabled()
-    assert page.reexport_button.isEnabled()
+    assert page.pack_list.table.item(0, 4).text() == "Missing"
+    assert not page.pack_list.verify_button.isEnabled() and not page.pack_list.folder_button.isEnabled()
+    assert page.pack_list.reexport_button.isEnabled()
 
 
 def test_reexport_rewrites_the_same_replies_and_exports_nothing_twice(
@@ -404,10 +415,10 @@ def test_reexport_rewrites_the_same_replies_and_exports_nothing_twice(
     again = tmp_path / "again.zip"
     dialogs.save_paths.append(again)
     press(qtbot, page, Qt.Key.Key_R, CTRL)
-    qtbot.waitUntil(lambda: "again to" in page.export_message.text(), timeout=TIMEOUT)
-    assert page.export_message.property("kind") == "ok"
+    qtbot.waitUntil(lambda: "again to" in page.export_card.export_message.text(), timeout=TIMEOUT)
+    assert page.export_card.export_message.property("kind") == "ok"
     assert dialogs.suggested[-1].name == "first-again.zip"
-    text = page.export_message.text()
+    text = page.export_card.export_message.text()
     assert text.startswith("✓ Wrote pack 1 again to")
     assert "nothing new" in text and "no reply changed state" in text
 
@@ -416,8 +427,8 @@ def test_reexport_rewrites_the_same_replies_and_exports_nothing_twice(
     assert manifest["reexport_of"] == 1 and manifest["redacted_personal_data"] is True
     assert verify_pack(again, SecretStore()).ok
     assert states_of(paths, [newer]) == ["approved"]  # still waiting for the next pack
-    qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=TIMEOUT)
-    assert page.table.item(0, 5).text().startswith("copy of pack 1")
+    qtbot.waitUntil(lambda: page.pack_list.table.rowCount() == 2, timeout=TIMEOUT)
+    assert page.pack_list.table.item(0, 5).text().startswith("copy of pack 1")
     assert page.data.waiting == 1
 
 
@@ -427,7 +438,7 @@ def test_declining_the_reexport_writes_nothing(
     review(paths)
     loaded(qtbot, page, waiting=3)
     export_with_ctrl_e(qtbot, page, dialogs, tmp_path / "one.zip")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.pack_list.table.rowCount() == 1, timeout=TIMEOUT)
     dialogs.reexport_answer = False
     press(qtbot, page, Qt.Key.Key_R, CTRL)
     assert len(dialogs.suggested) == 1  # only the first export asked for a file
@@ -454,12 +465,12 @@ def test_show_in_folder_opens_the_packs_folder(
     folder = tmp_path / "exports"
     folder.mkdir()
     export_with_ctrl_e(qtbot, page, dialogs, folder / "p.zip")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.pack_list.table.rowCount() == 1, timeout=TIMEOUT)
     catcher = UrlCatcher()
     QDesktopServices.setUrlHandler("file", catcher, "open")
     try:
         press(qtbot, page, Qt.Key.Key_O, CTRL_SHIFT)
-        qtbot.mouseClick(page.show_written_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(page.export_card.show_written_button, Qt.MouseButton.LeftButton)
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(url.toLocalFile()) for url in catcher.urls] == [folder, folder]
@@ -473,13 +484,13 @@ def test_export_for_fine_tuning_writes_chat_jsonl(
 ) -> None:
     items = review(paths)
     loaded(qtbot, page, waiting=3)
-    assert page.finetune_button.isEnabled()
+    assert page.export_card.finetune_button.isEnabled()
     out = tmp_path / "train.jsonl"
     dialogs.save_paths.append(out)
     press(qtbot, page, Qt.Key.Key_E, CTRL_SHIFT)
-    qtbot.waitUntil(lambda: page.export_message.property("kind") == "ok", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "ok", timeout=TIMEOUT)
     assert dialogs.finetune_counts == [3]
-    assert "3 approved (message, reply) pairs" in page.export_message.text()
+    assert "3 approved (message, reply) pairs" in page.export_card.export_message.text()
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(lines) == 3
     assert all([m["role"] for m in line["messages"]] == ["system", "user", "assistant"] for line in lines)
@@ -536,43 +547,45 @@ def test_webhook_token_goes_to_the_keychain_only_and_replies_are_delivered(
     loaded(qtbot, page, waiting=3)
     token = "tok-5b1f-secret-token"
     with Receiver() as receiver:
-        qtbot.keyClicks(page.url_field, receiver.url)
-        qtbot.keyClicks(page.token_field, token)
-        page.enabled_box.setChecked(True)
-        qtbot.mouseClick(page.save_hook_button, Qt.MouseButton.LeftButton)
-        assert page.token_field.text() == ""  # never left on screen
-        qtbot.waitUntil(lambda: page.hook_message.property("kind") == "ok", timeout=TIMEOUT)
-        assert "The connector is on" in page.hook_message.text()
+        qtbot.keyClicks(page.webhook_card.url_field, receiver.url)
+        qtbot.keyClicks(page.webhook_card.token_field, token)
+        page.webhook_card.enabled_box.setChecked(True)
+        qtbot.mouseClick(page.webhook_card.save_hook_button, Qt.MouseButton.LeftButton)
+        assert page.webhook_card.token_field.text() == ""  # never left on screen
+        qtbot.waitUntil(lambda: page.webhook_card.hook_message.property("kind") == "ok", timeout=TIMEOUT)
+        assert "The connector is on" in page.webhook_card.hook_message.text()
         assert memory_keyring.passwords[(SERVICE, TOKEN_SECRET)] == token
-        assert "saved in your keychain" in page.token_field.placeholderText()
-        assert page.forget_token_button.isEnabled() and page.send_button.isEnabled()
+        assert "saved in your keychain" in page.webhook_card.token_field.placeholderText()
+        assert page.webhook_card.forget_token_button.isEnabled() and page.webhook_card.send_button.isEnabled()
         assert files_containing(paths.base, token) == []  # not in the store, its WAL, nor the settings file
 
-        qtbot.mouseClick(page.send_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "Sent 3 replies" in page.hook_message.text(), timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: page.log_table.rowCount() == 3, timeout=TIMEOUT)
+        qtbot.mouseClick(page.webhook_card.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Sent 3 replies" in page.webhook_card.hook_message.text(), timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: page.webhook_card.log_table.rowCount() == 3, timeout=TIMEOUT)
         assert len(receiver.requests) == 3
         assert {r["headers"]["Authorization"] for r in receiver.requests} == {f"Bearer {token}"}
         assert {r["body"]["reply_text"] for r in receiver.requests} == {EDITED, REPLIES[2], REPLIES[3]}
         assert all(r["headers"]["Idempotency-Key"] == r["body"]["idempotency_key"] for r in receiver.requests)
-        results = {page.log_table.item(row, 3).text() for row in range(3)}
+        results = {page.webhook_card.log_table.item(row, 3).text() for row in range(3)}
         assert results == {"Delivered (200)"}
-        replies = {page.log_table.item(row, 1).text() for row in range(3)}
+        replies = {page.webhook_card.log_table.item(row, 1).text() for row in range(3)}
         assert "To Sam R: Sunday 6pm!" in replies
 
         # Sending again sends nothing twice.
-        qtbot.mouseClick(page.send_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "Nothing new to send" in page.hook_message.text(), timeout=TIMEOUT)
+        qtbot.mouseClick(page.webhook_card.send_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: "Nothing new to send" in page.webhook_card.hook_message.text(), timeout=TIMEOUT
+        )
         assert len(receiver.requests) == 3
 
     # Off again, and the token removed from the keychain.
-    page.enabled_box.setChecked(False)
-    qtbot.mouseClick(page.save_hook_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "connector is off" in page.hook_message.text(), timeout=TIMEOUT)
-    assert not page.send_button.isEnabled()
-    qtbot.mouseClick(page.forget_token_button, Qt.MouseButton.LeftButton)
+    page.webhook_card.enabled_box.setChecked(False)
+    qtbot.mouseClick(page.webhook_card.save_hook_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "connector is off" in page.webhook_card.hook_message.text(), timeout=TIMEOUT)
+    assert not page.webhook_card.send_button.isEnabled()
+    qtbot.mouseClick(page.webhook_card.forget_token_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: (SERVICE, TOKEN_SECRET) not in memory_keyring.passwords, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: not page.forget_token_button.isEnabled(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not page.webhook_card.forget_token_button.isEnabled(), timeout=TIMEOUT)
 
 
 def free_loopback_port() -> int:
@@ -592,33 +605,36 @@ def test_sending_to_an_unreachable_webhook_can_be_stopped_and_is_logged(
 ) -> None:
     review(paths)
     loaded(qtbot, page, waiting=3)
-    page.url_field.setText(f"http://127.0.0.1:{free_loopback_port()}/hook")
-    page.enabled_box.setChecked(True)
-    qtbot.mouseClick(page.save_hook_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.send_button.isEnabled(), timeout=TIMEOUT)
-    qtbot.mouseClick(page.send_button, Qt.MouseButton.LeftButton)
-    assert page.stop_send_button.isVisible() and not page.send_button.isVisible()
+    page.webhook_card.url_field.setText(f"http://127.0.0.1:{free_loopback_port()}/hook")
+    page.webhook_card.enabled_box.setChecked(True)
+    qtbot.mouseClick(page.webhook_card.save_hook_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.webhook_card.send_button.isEnabled(), timeout=TIMEOUT)
+    qtbot.mouseClick(page.webhook_card.send_button, Qt.MouseButton.LeftButton)
+    assert page.webhook_card.stop_send_button.isVisible() and not page.webhook_card.send_button.isVisible()
     # The first attempt is refused; the connector then waits before retrying: Esc stops it there.
     qtbot.waitUntil(lambda: attempts_logged(paths) >= 1, timeout=TIMEOUT)
     press(qtbot, page, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: "Sending stopped" in page.hook_message.text(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: page.log_table.rowCount() >= 1 and page.send_button.isVisible(), timeout=TIMEOUT)
-    assert page.log_table.item(0, 3).text() == "Will retry (not reachable)"
-    assert "could not reach the webhook" in page.log_table.item(0, 3).toolTip()
-    assert page.log_table.item(0, 1).text().startswith("To ")
+    qtbot.waitUntil(lambda: "Sending stopped" in page.webhook_card.hook_message.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: page.webhook_card.log_table.rowCount() >= 1 and page.webhook_card.send_button.isVisible(),
+        timeout=TIMEOUT,
+    )
+    assert page.webhook_card.log_table.item(0, 3).text() == "Will retry (not reachable)"
+    assert "could not reach the webhook" in page.webhook_card.log_table.item(0, 3).toolTip()
+    assert page.webhook_card.log_table.item(0, 1).text().startswith("To ")
 
 
 def test_a_webhook_off_this_computer_must_use_https(qtbot, page: PacksPage, paths: Paths) -> None:
     review(paths)
     loaded(qtbot, page, waiting=3)
-    qtbot.keyClicks(page.url_field, "http://example.com/hook")
-    page.enabled_box.setChecked(True)
-    page.url_field.setFocus()
-    press(qtbot, page.url_field, Qt.Key.Key_Return)  # Enter saves
-    qtbot.waitUntil(lambda: page.hook_message.property("kind") == "error", timeout=TIMEOUT)
-    assert "must use https://" in page.hook_message.text()
+    qtbot.keyClicks(page.webhook_card.url_field, "http://example.com/hook")
+    page.webhook_card.enabled_box.setChecked(True)
+    page.webhook_card.url_field.setFocus()
+    press(qtbot, page.webhook_card.url_field, Qt.Key.Key_Return)  # Enter saves
+    qtbot.waitUntil(lambda: page.webhook_card.hook_message.property("kind") == "error", timeout=TIMEOUT)
+    assert "must use https://" in page.webhook_card.hook_message.text()
     loaded(qtbot, page, waiting=3)
-    assert not page.data.webhook.enabled and not page.send_button.isEnabled()
+    assert not page.data.webhook.enabled and not page.webhook_card.send_button.isEnabled()
 
 
 # --- pieces -------------------------------------------------------------------------------------------
@@ -661,7 +677,7 @@ def test_main_window_wires_the_packs_page(
     qtbot.keyClick(window, Qt.Key.Key_5, CTRL)
     assert window.current_page() is window.packs_page
     qtbot.waitUntil(lambda: window.packs_page.data.waiting == 3, timeout=TIMEOUT)
-    qtbot.mouseClick(window.packs_page.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(dialogs.previews) == 1 and not window.packs_page._asking, timeout=TIMEOUT)
+    qtbot.mouseClick(window.packs_page.export_card.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(dialogs.previews) == 1 and not window.packs_page.asking, timeout=TIMEOUT)
     assert dialogs.previews[0].count == 3
-    assert not window.packs_page.inbox_button.isVisible()  # offered only when nothing waits
+    assert not window.packs_page.export_card.inbox_button.isVisible()  # offered only when nothing waits

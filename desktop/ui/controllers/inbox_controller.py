@@ -6,8 +6,9 @@ Two threads do the work, and the controller (GUI thread) relays what they report
   and every creator action (approve, edit autosave, reject, undo, ...). One thread keeps the
   actions in the order they were made: an approve followed at once by Ctrl+Z undoes that approve.
 * The drafting controller's model thread (``run_session_job``): batch drafting (``draft_all``)
-  and another try for one message (``redraft``). Those write their drafts through the
-  session's own store connection (WAL lets both connections work side by side).
+  and another try for one message (``redraft``), handed there by ``InboxDrafting``
+  (``inbox_batch``). Those write their drafts through the session's own store connection (WAL
+  lets both connections work side by side).
 
 The page never touches the store or the model; it calls the methods here and listens to the signals.
 """
@@ -15,72 +16,16 @@ The page never touches the store or the model; it calls the methods here and lis
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.core.paths import Paths
-from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
+from desktop.core.tasks import CancelToken
+from desktop.ui.controllers.drafting_controller import DraftingController
+from desktop.ui.controllers.inbox_batch import InboxDrafting
+from desktop.ui.controllers.inbox_jobs import Filters, Listing, listing, open_profile_store
 from desktop.ui.workers import Failure, ResourceWorker
-
-#: Batch drafting states, as the page shows them.
-BATCH_IDLE, BATCH_WAITING, BATCH_RUNNING, BATCH_PAUSING = "idle", "waiting", "running", "pausing"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The list's filters (``None``: any)."""
-
-    state: str | None = None
-    platform: str | None = None
-    flagged: bool | None = None
-    search: str = ""
-    trashed: bool = False
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One reload of the list: the ids in order, counts per state, the platforms to filter by."""
-
-    ids: list[int]
-    counts: dict[str, int]
-    platforms: list[str]
-
-
-# --- store jobs (run on the store thread; the core is imported lazily to keep start-up light) -----------
-
-
-def _open_store(paths: Paths, profile: str) -> Any:
-    from desktop.core.store import open_store
-
-    return open_store(paths.create_profile(profile).store)
-
-
-def _triage_for(store: Any) -> Callable[[str], Any]:
-    from desktop.core.generation.triage import triage
-    from desktop.core.persona.versions import load_active_persona
-
-    _, persona = load_active_persona(store)
-    return lambda text: triage(text, persona)
-
-
-def _listing(store: Any, filters: Filters, add_candidates: bool) -> Listing:
-    from desktop.core.inbox import add_import_candidates
-    from desktop.core.inbox.review import list_ids, platforms, state_counts
-
-    if add_candidates:  # conversations an import found awaiting a reply join the inbox (never twice)
-        add_import_candidates(store, triage=_triage_for(store))
-    ids = list_ids(
-        store,
-        state=filters.state,
-        platform=filters.platform,
-        flagged=filters.flagged,
-        search=filters.search or None,
-        trashed=filters.trashed,
-    )
-    return Listing(ids, state_counts(store), platforms(store))
 
 
 class InboxController(QObject):
@@ -135,34 +80,30 @@ class InboxController(QObject):
         self.profile = profile
         self.drafting = drafting
         self.filters = Filters()
-        self.batch_state = BATCH_IDLE
         self._worker: ResourceWorker | None = None
         #: store job id -> what to do with its result (in the GUI thread).
         self._handlers: dict[int, Callable[[Any], None]] = {}
         self._list_job = 0
         self._detail_job = 0
         self._candidates_added = False
-        self._pause: Any = None  # desktop.core.inbox.batch.PauseFlag of the running batch
-        self._batch_job = 0
-        self._redraft_jobs: dict[int, int] = {}  # model job id -> item id
-        self._waiting_redraft: int | None = None
         self._closed = False
-        if drafting is not None:
-            drafting.state_changed.connect(self._on_model_state)
-            drafting.loading_progress.connect(self._on_model_loading)
-            drafting.load_failed.connect(self._on_model_failed)
-            drafting.job_yielded.connect(self._on_job_yielded)
-            drafting.job_progress.connect(self._on_job_progress)
-            drafting.job_finished.connect(self._on_job_finished)
-            drafting.job_failed.connect(self._on_job_failed)
-            drafting.job_cancelled.connect(self._on_job_cancelled)
+        # Drafting on the model thread; its signals are this controller's.
+        self.batch = InboxDrafting(drafting, self)
+        self.batch.batch_state_changed.connect(self.batch_state_changed)
+        self.batch.batch_progress.connect(self.batch_progress)
+        self.batch.batch_item.connect(self.batch_item)
+        self.batch.batch_ended.connect(self.batch_ended)
+        self.batch.redraft_text.connect(self.redraft_text)
+        self.batch.redraft_ended.connect(self.redraft_ended)
+        self.batch.model_status.connect(self.model_status)
+        self.batch.reload_wanted.connect(self.reload)
 
     # --- life cycle --------------------------------------------------------------------------------------
     def _store_worker(self) -> ResourceWorker:
         if self._worker is None:
             paths, profile = self.paths, self.profile
             worker = ResourceWorker(
-                lambda: _open_store(paths, profile),
+                lambda: open_profile_store(paths, profile),
                 close=lambda store: store.close(),
                 name=f"inbox-store:{profile}",
                 parent=self,
@@ -178,8 +119,7 @@ class InboxController(QObject):
         """Stop a running batch and close the store on its thread (from the window's closeEvent)."""
         self.closing.emit()  # same thread: the page saves the text being typed before the store closes
         self._closed = True
-        if self.drafting is not None and self._batch_job:
-            self.drafting.cancel_session_job(self._batch_job)
+        self.batch.shutdown()
         worker, self._worker = self._worker, None
         self._handlers.clear()
         return True if worker is None else worker.shutdown(timeout_ms)
@@ -213,7 +153,7 @@ class InboxController(QObject):
     def reload(self, *, add_candidates: bool = False) -> None:
         filters = self.filters
         self._list_job = self._run(
-            lambda store, _cancel: _listing(store, filters, add_candidates), self._deliver_listing
+            lambda store, _cancel: listing(store, filters, add_candidates), self._deliver_listing
         )
 
     def _deliver_listing(self, listing: Listing) -> None:
@@ -298,7 +238,7 @@ class InboxController(QObject):
         from desktop.core.inbox import autosave_edit
 
         try:
-            with _open_store(self.paths, self.profile) as store:
+            with open_profile_store(self.paths, self.profile) as store:
                 autosave_edit(store, draft_id, text)
         except KnownError:
             pass  # the draft changed meanwhile (e.g. rejected): there is nothing to keep it for
@@ -373,164 +313,26 @@ class InboxController(QObject):
         if self._is_current_store():
             self._handlers.pop(job_id, None)
 
-    # --- drafting on the model thread --------------------------------------------------------------------
+    # --- drafting on the model thread (``InboxDrafting``) -----------------------------------------------
+    @property
+    def batch_state(self) -> str:
+        return self.batch.batch_state
+
     def is_batch_running(self) -> bool:
-        return self.batch_state != BATCH_IDLE
+        return self.batch.is_batch_running()
 
     def draft_all(self) -> None:
         """Draft every new message in priority order (loads the model first if needed)."""
-        if self.drafting is None or self.batch_state != BATCH_IDLE or self._closed:
-            return
-        from desktop.core.inbox.batch import PauseFlag
-
-        self._pause = PauseFlag()
-        if not self.drafting.is_ready():
-            self._set_batch_state(BATCH_WAITING)
-            self.drafting.start()
-            return
-        self._submit_batch()
-
-    def _submit_batch(self) -> None:
-        from desktop.core.inbox.batch import draft_all
-
-        assert self.drafting is not None
-        pause, max_tokens = self._pause, self.drafting.max_tokens
-
-        def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
-            return draft_all(session, cancel=cancel, pause=pause, max_tokens=max_tokens)
-
-        self._batch_job = self.drafting.run_session_job(job)
-        self._set_batch_state(BATCH_RUNNING if self._batch_job else BATCH_IDLE)
-        if not self._batch_job:
-            self.batch_ended.emit("failed", Failure("The model is not ready; try again in a moment."))
+        self.batch.draft_all()
 
     def pause_batch(self) -> None:
         """Finish the reply being written, then stop; ``draft_all`` again resumes with what is left."""
-        if self._pause is not None and self.batch_state == BATCH_RUNNING:
-            self._pause.pause()
-            self._set_batch_state(BATCH_PAUSING)
+        self.batch.pause_batch()
 
     def cancel_batch(self) -> None:
         """Stop now (within a token); finished drafts are kept."""
-        if self.batch_state == BATCH_WAITING:
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("cancelled", None)
-        elif self._batch_job and self.drafting is not None:
-            self.drafting.cancel_session_job(self._batch_job)
+        self.batch.cancel_batch()
 
     def redraft(self, item_id: int) -> None:
         """Another try for one message (R): streamed through ``redraft_text``, kept as the next option."""
-        if self.drafting is None or self._closed:
-            return
-        if self.batch_state != BATCH_IDLE:
-            self.redraft_ended.emit(item_id, "Drafting all is running: pause it first, then press R.")
-            return
-        if self._redraft_jobs or self._waiting_redraft is not None:
-            return  # one try at a time
-        if not self.drafting.is_ready():
-            self._waiting_redraft = item_id
-            self.drafting.start()
-            return
-        self._submit_redraft(item_id)
-
-    def _submit_redraft(self, item_id: int) -> None:
-        from desktop.core.inbox.batch import redraft
-
-        assert self.drafting is not None
-        max_tokens = self.drafting.max_tokens
-
-        def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
-            return redraft(session, item_id, max_tokens=max_tokens, cancel=cancel)
-
-        job_id = self.drafting.run_session_job(job)
-        if job_id:
-            self._redraft_jobs[job_id] = item_id
-        else:
-            self.redraft_ended.emit(item_id, "The model is not ready; try again in a moment.")
-
-    def _set_batch_state(self, state: str) -> None:
-        if state != self.batch_state:
-            self.batch_state = state
-            self.batch_state_changed.emit(state)
-
-    @Slot(str)
-    def _on_model_state(self, state: str) -> None:
-        if state == READY:
-            self.model_status.emit("The model is ready.")
-            if self.batch_state == BATCH_WAITING:
-                self._submit_batch()
-            if self._waiting_redraft is not None:
-                item_id, self._waiting_redraft = self._waiting_redraft, None
-                self._submit_redraft(item_id)
-        elif state == FAILED:
-            self.model_status.emit("The model could not be loaded.")
-
-    @Slot(str)
-    def _on_model_loading(self, text: str) -> None:
-        self.model_status.emit(f"Loading the model… {text}")
-
-    @Slot(object)
-    def _on_model_failed(self, failure: Failure) -> None:
-        if self.batch_state == BATCH_WAITING:
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("failed", failure)
-        if self._waiting_redraft is not None:
-            item_id, self._waiting_redraft = self._waiting_redraft, None
-            self.redraft_ended.emit(item_id, f"The model could not be loaded. {failure.text}")
-
-    @Slot(int, list)
-    def _on_job_yielded(self, job_id: int, items: list) -> None:
-        from desktop.core.generation.drafting import Regenerating
-        from desktop.core.inbox.batch import ItemDrafted
-
-        if job_id == self._batch_job:
-            for item in items:
-                if isinstance(item, ItemDrafted):
-                    self.batch_item.emit(item)
-        elif job_id in self._redraft_jobs:
-            item_id = self._redraft_jobs[job_id]
-            text: list[str] = []
-            for item in items:
-                if isinstance(item, Regenerating):
-                    text = []
-                    self.redraft_text.emit(item_id, "")
-                elif isinstance(item, str):
-                    text.append(item)
-            if text:
-                self.redraft_text.emit(item_id, "".join(text))
-
-    @Slot(int, object)
-    def _on_job_progress(self, job_id: int, progress: Progress) -> None:
-        if job_id == self._batch_job:
-            self.batch_progress.emit(progress)
-
-    @Slot(int, object)
-    def _on_job_finished(self, job_id: int, result: object) -> None:
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit(getattr(result, "stopped", "finished"), result)
-            self.reload()
-        elif job_id in self._redraft_jobs:
-            item_id = self._redraft_jobs.pop(job_id)
-            self.redraft_ended.emit(item_id, str(getattr(result, "message", "")))
-
-    @Slot(int, object)
-    def _on_job_failed(self, job_id: int, failure: Failure) -> None:
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("failed", failure)
-            self.reload()
-        elif job_id in self._redraft_jobs:
-            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), failure.text)
-
-    @Slot(int)
-    def _on_job_cancelled(self, job_id: int) -> None:
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit("cancelled", None)
-            self.reload()
-        elif job_id in self._redraft_jobs:
-            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), "Stopped; the draft is unchanged.")
+        self.batch.redraft(item_id)

@@ -1,7 +1,7 @@
 """The right side of the Inbox: a message with its conversation, the draft, its options, guard and sources.
 
 It only shows what it is given (an ``EntryDetail``) and reports what the creator does to the
-draft's text; the Inbox page decides what happens (see ``inbox_page``).
+draft's text; the Inbox page decides what happens (see ``inbox/message_pane``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.display_text import for_display, isolated, plain_name
+from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
 from desktop.ui.widgets.findings_view import (
     FindingHighlighter,
     FindingsList,
@@ -34,11 +36,10 @@ from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
 from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip, score_parts_inline
 
-MUTED = "#6b7280"
 #: Narrow buttons (the theme's padding would hide the digit); the chosen option stands out.
 OPTION_STYLE = (
     "QPushButton { padding: 4px 0px; }"
-    " QPushButton:checked { background: #e0e7ff; border: 1px solid #4f46e5; color: #3730a3;"
+    f" QPushButton:checked {{ background: {ACCENT_SOFT}; border: 1px solid {ACCENT}; color: {ACCENT_DARK};"
     " font-weight: 600; }"
 )
 
@@ -67,7 +68,7 @@ def thread_html(lines: list[Any], sender: str | None, limit: int = THREAD_LINE_L
     rows = []
     for line in lines:
         who = "You" if line.is_owner else (plain_name(line.sender or sender or "") or "Them")
-        color = "#3730a3" if line.is_owner else MUTED
+        color = ACCENT_DARK if line.is_owner else TEXT_MUTED
         rows.append(
             f"<p style='margin:0 0 4px 0'><b style='color:{color}'>{html.escape(who)}:</b> "
             f"<span style='color:#374151'>{html.escape(isolated(for_display(line.text, limit)))}</span></p>"
@@ -79,7 +80,7 @@ def findings_html(detail: Any) -> str:
     """The guard card's summary; the findings themselves are listed under it (``FindingsList``)."""
     entry = detail.entry
     if not detail.findings and entry.draft_id is None:
-        return f"<span style='color:{MUTED}'>The guard checks each draft when it is written.</span>"
+        return f"<span style='color:{TEXT_MUTED}'>The guard checks each draft when it is written.</span>"
     if not detail.findings:
         return f"<span style='color:{GREEN}'>No findings: nothing unsupported or off-limits.</span>"
     count = len(detail.findings)
@@ -113,17 +114,30 @@ def original_text(detail: Any) -> str | None:
 
 def sources_html(sources: list[Any]) -> str:
     if not sources:
-        return f"<span style='color:{MUTED}'>No sources: nothing you wrote matched this message.</span>"
+        return f"<span style='color:{TEXT_MUTED}'>No sources: nothing you wrote matched this message.</span>"
     items = []
     for source in sources[:6]:
         kind = "past reply" if source.get("role") == "example" else "your post"
         text = " ".join(str(source.get("text", "")).split())
         text = text if len(text) <= 160 else text[:159] + "…"
         items.append(
-            f"<li><span style='color:{MUTED}'>{kind} · {float(source.get('score', 0)):.2f}</span><br>"
+            f"<li><span style='color:{TEXT_MUTED}'>{kind} · {float(source.get('score', 0)):.2f}</span><br>"
             f"{html.escape(text)}</li>"
         )
     return "<ol style='margin:0 0 0 -20px'>" + "".join(items) + "</ol>"
+
+
+def _rich_card(title: str, name: str) -> tuple[QFrame, QLabel]:
+    """A card holding one selectable rich-text label (the guard's summary, the sources)."""
+    frame, layout = card(title)
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setAccessibleName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addWidget(label)
+    layout.addStretch(1)
+    return frame, label
 
 
 class InboxDetail(QWidget):
@@ -220,22 +234,8 @@ class InboxDetail(QWidget):
         # What stands behind it
         below = QHBoxLayout()
         below.setSpacing(10)
-        guard_card, guard_layout = card("Guard")
-        self.guard_label = QLabel("")
-        self.guard_label.setWordWrap(True)
-        self.guard_label.setTextFormat(Qt.TextFormat.RichText)
-        self.guard_label.setAccessibleName("Guard findings")
-        self.guard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        guard_layout.addWidget(self.guard_label)
-        guard_layout.addStretch(1)
-        sources_card, sources_layout = card("Sources")
-        self.sources_label = QLabel("")
-        self.sources_label.setWordWrap(True)
-        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
-        self.sources_label.setAccessibleName("Sources the draft used")
-        self.sources_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        sources_layout.addWidget(self.sources_label)
-        sources_layout.addStretch(1)
+        guard_card, self.guard_label = _rich_card("Guard", "Guard findings")
+        sources_card, self.sources_label = _rich_card("Sources", "Sources the draft used")
         below.addWidget(guard_card, 1)
         below.addWidget(sources_card, 1)
         layout.addLayout(below)
@@ -267,7 +267,7 @@ class InboxDetail(QWidget):
         label = STATE_LABELS.get(entry.state, entry.state)
         if entry.trashed_at and entry.state != "rejected":
             label = "In the trash"
-        color = STATE_COLORS.get(entry.state, MUTED)
+        color = STATE_COLORS.get(entry.state, TEXT_MUTED)
         self.state_label.setText(f"<b style='color:{color}'>{html.escape(label)}</b>")
         thread = thread_html(detail.thread, entry.sender)
         self.thread_label.setText(thread)
@@ -290,7 +290,7 @@ class InboxDetail(QWidget):
         self.sources_label.setText(
             sources_html(detail.sources)
             if entry.draft_id is not None
-            else f"<span style='color:{MUTED}'>No draft yet, so no sources.</span>"
+            else f"<span style='color:{TEXT_MUTED}'>No draft yet, so no sources.</span>"
         )
         self._set_options(detail.alternatives, detail.option_scores)
 

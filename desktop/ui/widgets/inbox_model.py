@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from desktop.core.display_text import plain_name
+from desktop.ui.theme import ACCENT, ERROR_COLOR, TEXT_MUTED, WARNING_COLOR
 
 #: Column order.
 STATE, SENDER, PLATFORM, MESSAGE = range(4)
@@ -35,12 +36,12 @@ STATE_LABELS = {
     "rejected": "Rejected",
 }
 STATE_COLORS = {
-    "new": "#6b7280",
-    "drafted": "#4f46e5",
-    "flagged": "#b45309",
+    "new": TEXT_MUTED,
+    "drafted": ACCENT,
+    "flagged": WARNING_COLOR,
     "approved": "#15803d",
     "exported": "#0f766e",
-    "rejected": "#b91c1c",
+    "rejected": ERROR_COLOR,
 }
 
 Index = QModelIndex | QPersistentModelIndex

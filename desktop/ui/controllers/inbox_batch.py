@@ -1,0 +1,218 @@
+"""Drafting from the Inbox on the model thread: "Draft all" (pause, resume, cancel) and another try.
+
+``InboxDrafting`` (GUI thread) hands the jobs to the drafting controller's model thread
+(``run_session_job``), loading the model first when needed, and turns what the thread reports
+into the Inbox's signals. The drafts are written through the session's own store connection
+(WAL lets it work beside the inbox's store thread). ``InboxController`` owns one and relays its
+signals to the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
+from desktop.ui.workers import Failure
+
+#: Batch drafting states, as the page shows them.
+BATCH_IDLE, BATCH_WAITING, BATCH_RUNNING, BATCH_PAUSING = "idle", "waiting", "running", "pausing"
+
+
+class InboxDrafting(QObject):
+    """Batch drafting and another try for one message, with ``drafting``'s model (GUI thread).
+
+    Signals: ``batch_state_changed(str)``, ``batch_progress(object)``, ``batch_item(object)``,
+    ``batch_ended(str, object)``, ``redraft_text(int, str)``, ``redraft_ended(int, str)``,
+    ``model_status(str)`` (as ``InboxController`` documents them), and ``reload_wanted()`` when a
+    batch ended and the list should show its drafts.
+    """
+
+    batch_state_changed = Signal(str)
+    batch_progress = Signal(object)
+    batch_item = Signal(object)
+    batch_ended = Signal(str, object)
+    redraft_text = Signal(int, str)
+    redraft_ended = Signal(int, str)
+    model_status = Signal(str)
+    reload_wanted = Signal()
+
+    def __init__(self, drafting: DraftingController | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.drafting = drafting
+        self.batch_state = BATCH_IDLE
+        self._pause: Any = None  # desktop.core.inbox.batch.PauseFlag of the running batch
+        self._batch_job = 0
+        self._redraft_jobs: dict[int, int] = {}  # model job id -> item id
+        self._waiting_redraft: int | None = None
+        self._closed = False
+        if drafting is not None:
+            drafting.state_changed.connect(self._on_model_state)
+            drafting.loading_progress.connect(self._on_model_loading)
+            drafting.load_failed.connect(self._on_model_failed)
+            drafting.job_yielded.connect(self._on_job_yielded)
+            drafting.job_progress.connect(self._on_job_progress)
+            drafting.job_finished.connect(self._on_job_finished)
+            drafting.job_failed.connect(self._on_job_failed)
+            drafting.job_cancelled.connect(self._on_job_cancelled)
+
+    def shutdown(self) -> None:
+        """The window is closing: stop a running batch (within a token); start nothing new."""
+        self._closed = True
+        if self.drafting is not None and self._batch_job:
+            self.drafting.cancel_session_job(self._batch_job)
+
+    def is_batch_running(self) -> bool:
+        return self.batch_state != BATCH_IDLE
+
+    def draft_all(self) -> None:
+        """Draft every new message in priority order (loads the model first if needed)."""
+        if self.drafting is None or self.batch_state != BATCH_IDLE or self._closed:
+            return
+        from desktop.core.inbox.batch import PauseFlag
+
+        self._pause = PauseFlag()
+        if not self.drafting.is_ready():
+            self._set_batch_state(BATCH_WAITING)
+            self.drafting.start()
+            return
+        self._submit_batch()
+
+    def _submit_batch(self) -> None:
+        from desktop.core.inbox.batch import draft_all
+
+        assert self.drafting is not None
+        pause, max_tokens = self._pause, self.drafting.max_tokens
+
+        def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
+            return draft_all(session, cancel=cancel, pause=pause, max_tokens=max_tokens)
+
+        self._batch_job = self.drafting.run_session_job(job)
+        self._set_batch_state(BATCH_RUNNING if self._batch_job else BATCH_IDLE)
+        if not self._batch_job:
+            self.batch_ended.emit("failed", Failure("The model is not ready; try again in a moment."))
+
+    def pause_batch(self) -> None:
+        """Finish the reply being written, then stop; ``draft_all`` again resumes with what is left."""
+        if self._pause is not None and self.batch_state == BATCH_RUNNING:
+            self._pause.pause()
+            self._set_batch_state(BATCH_PAUSING)
+
+    def cancel_batch(self) -> None:
+        """Stop now (within a token); finished drafts are kept."""
+        if self.batch_state == BATCH_WAITING:
+            self._set_batch_state(BATCH_IDLE)
+            self.batch_ended.emit("cancelled", None)
+        elif self._batch_job and self.drafting is not None:
+            self.drafting.cancel_session_job(self._batch_job)
+
+    def redraft(self, item_id: int) -> None:
+        """Another try for one message (R): streamed through ``redraft_text``, kept as the next option."""
+        if self.drafting is None or self._closed:
+            return
+        if self.batch_state != BATCH_IDLE:
+            self.redraft_ended.emit(item_id, "Drafting all is running: pause it first, then press R.")
+            return
+        if self._redraft_jobs or self._waiting_redraft is not None:
+            return  # one try at a time
+        if not self.drafting.is_ready():
+            self._waiting_redraft = item_id
+            self.drafting.start()
+            return
+        self._submit_redraft(item_id)
+
+    def _submit_redraft(self, item_id: int) -> None:
+        from desktop.core.inbox.batch import redraft
+
+        assert self.drafting is not None
+        max_tokens = self.drafting.max_tokens
+
+        def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
+            return redraft(session, item_id, max_tokens=max_tokens, cancel=cancel)
+
+        job_id = self.drafting.run_session_job(job)
+        if job_id:
+            self._redraft_jobs[job_id] = item_id
+        else:
+            self.redraft_ended.emit(item_id, "The model is not ready; try again in a moment.")
+
+    def _set_batch_state(self, state: str) -> None:
+        if state != self.batch_state:
+            self.batch_state = state
+            self.batch_state_changed.emit(state)
+
+    @Slot(str)
+    def _on_model_state(self, state: str) -> None:
+        if state == READY:
+            self.model_status.emit("The model is ready.")
+            if self.batch_state == BATCH_WAITING:
+                self._submit_batch()
+            if self._waiting_redraft is not None:
+                item_id, self._waiting_redraft = self._waiting_redraft, None
+                self._submit_redraft(item_id)
+        elif state == FAILED:
+            self.model_status.emit("The model could not be loaded.")
+
+    @Slot(str)
+    def _on_model_loading(self, text: str) -> None:
+        self.model_status.emit(f"Loading the model… {text}")
+
+    @Slot(object)
+    def _on_model_failed(self, failure: Failure) -> None:
+        if self.batch_state == BATCH_WAITING:
+            self._set_batch_state(BATCH_IDLE)
+            self.batch_ended.emit("failed", failure)
+        if self._waiting_redraft is not None:
+            item_id, self._waiting_redraft = self._waiting_redraft, None
+            self.redraft_ended.emit(item_id, f"The model could not be loaded. {failure.text}")
+
+    @Slot(int, list)
+    def _on_job_yielded(self, job_id: int, items: list) -> None:
+        from desktop.core.generation.drafting import Regenerating
+        from desktop.core.inbox.batch import ItemDrafted
+
+        if job_id == self._batch_job:
+            for item in items:
+                if isinstance(item, ItemDrafted):
+                    self.batch_item.emit(item)
+        elif job_id in self._redraft_jobs:
+            item_id = self._redraft_jobs[job_id]
+            text: list[str] = []
+            for item in items:
+                if isinstance(item, Regenerating):
+                    text = []
+                    self.redraft_text.emit(item_id, "")
+                elif isinstance(item, str):
+                    text.append(item)
+            if text:
+                self.redraft_text.emit(item_id, "".join(text))
+
+    @Slot(int, object)
+    def _on_job_progress(self, job_id: int, progress: Progress) -> None:
+        if job_id == self._batch_job:
+            self.batch_progress.emit(progress)
+
+    @Slot(int, object)
+    def _on_job_finished(self, job_id: int, result: object) -> None:
+        how = getattr(result, "stopped", "finished")
+        self._job_ended(job_id, how, result, str(getattr(result, "message", "")))
+
+    @Slot(int, object)
+    def _on_job_failed(self, job_id: int, failure: Failure) -> None:
+        self._job_ended(job_id, "failed", failure, failure.text)
+
+    @Slot(int)
+    def _on_job_cancelled(self, job_id: int) -> None:
+        self._job_ended(job_id, "cancelled", None, "Stopped; the draft is unchanged.")
+
+    def _job_ended(self, job_id: int, how: str, result: object, redraft_note: str) -> None:
+        """The batch goes idle (``batch_ended``, then the list reloads), or the try says how it went."""
+        if job_id == self._batch_job:
+            self._batch_job = 0
+            self._set_batch_state(BATCH_IDLE)
+            self.batch_ended.emit(how, result)
+            self.reload_wanted.emit()
+        elif job_id in self._redraft_jobs:
+            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), redraft_note)

@@ -1,0 +1,131 @@
+"""Small helpers the Packs page's cards share: message lines, buttons, dates, table heights."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
+
+from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_local(stamp: str) -> str:
+    """``'2024-11-10T14:02:03.000Z'`` as ``'10 Nov 2024, 15:02'`` in the computer's time zone."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}"
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    """One line of at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def set_message(label: QLabel, text: str, kind: str = "") -> None:
+    """Show ``text`` in ``label``: ``kind`` 'ok' (green), 'error' (red) or '' (muted); empty text hides it."""
+    color = {"ok": OK_COLOR, "error": ERROR_COLOR}.get(kind, TEXT_MUTED)
+    label.setStyleSheet(f"color: {color};")
+    label.setProperty("kind", kind)
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def message_label(name: str) -> QLabel:
+    """A card's message line (hidden until ``set_message`` gives it text; its text can be copied)."""
+    label = QLabel("")
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def muted_label(text: str = "") -> QLabel:
+    """Grey, wrapping text: hints and empty states."""
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    return label
+
+
+def button(text: str, tip: str, slot: Callable[[], Any] | SignalInstance) -> QPushButton:
+    """A push button with its tooltip, running ``slot`` when clicked."""
+    push = QPushButton(text)
+    push.setToolTip(tip)
+    push.clicked.connect(slot)
+    return push
+
+
+def set_primary(push: QPushButton, primary: bool) -> None:
+    """Give ``push`` the accent look of the page's next step (or take it away)."""
+    if (push.objectName() == "primary") != primary:
+        push.setObjectName("primary" if primary else "")
+        push.style().unpolish(push)
+        push.style().polish(push)
+
+
+def window_shortcut(
+    parent: QWidget, keys: QKeySequence | QKeySequence.StandardKey | str, slot: Any
+) -> QShortcut:
+    """A window-wide shortcut; one of a hidden page never fires: only while ``parent`` shows."""
+    shortcut = QShortcut(QKeySequence(keys), parent)
+    shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    shortcut.activated.connect(slot)
+    return shortcut
+
+
+def fit_rows(table: QTableWidget, rows: int, *, least: int = 3, most: int = 8) -> None:
+    """Make ``table`` as tall as its rows (``least`` to ``most``): no blank box under a short list."""
+    shown = max(least, min(rows, most))
+    rows_height = shown * table.verticalHeader().defaultSectionSize()
+    header_height = table.horizontalHeader().sizeHint().height()
+    table.setFixedHeight(header_height + rows_height + 2 * table.frameWidth() + 2)
+
+
+class ListTable(QTableWidget):
+    """A read-only list of rows (the packs, the delivery log): whole rows, no grid, as tall as its rows."""
+
+    def __init__(
+        self, columns: tuple[str, ...], name: str, stretch: int, most: int, parent: QWidget | None
+    ) -> None:
+        super().__init__(0, len(columns), parent)
+        self.most = most
+        self.setHorizontalHeaderLabels(columns)
+        self.setAccessibleName(name)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table for the buttons below it
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        fit_rows(self, 0, most=most)
+
+    def set_row_count(self, rows: int) -> None:
+        """Resize to ``rows`` rows (filled by the caller), the table's height following."""
+        self.setRowCount(rows)
+        fit_rows(self, rows, most=self.most)
+
+
+def with_suffix(path: str, suffix: str) -> str:
+    """``path``, with ``suffix`` added when the creator typed a name without one."""
+    return path if Path(path).suffix else path + suffix
+
+
+def default_folder() -> Path:
+    """Where the first save dialog opens: Documents when there is one, else home."""
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.home()
