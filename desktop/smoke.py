@@ -88,9 +88,9 @@ def run_smoke_pipeline(
     paths: Paths, cancel: CancelToken | None = None
 ) -> Generator[Progress, None, SmokeReport]:
     """Import, draft, approve, export, verify (see the module docstring); yields progress."""
+    from desktop.core.actions import import_into_profile
     from desktop.core.generation.session import DraftingSession
-    from desktop.core.importers.pipeline import import_archive
-    from desktop.core.inbox import add_import_candidates, export_pack, verify_pack
+    from desktop.core.inbox import export_pack, verify_pack
     from desktop.core.store import open_store
 
     cancel = cancel or CancelToken()
@@ -102,8 +102,8 @@ def run_smoke_pipeline(
 
     yield Progress(f"Importing {archive.name}")
     with report.step("import"), open_store(profile.store) as store:
-        summary = yield from import_archive(store, archive, cancel=cancel)
-        waiting = add_import_candidates(store).received
+        imported = yield from import_into_profile(store, archive, cancel=cancel)
+        summary, waiting = imported.summary, imported.inbox.received
         if summary.items == 0 or waiting == 0:
             raise SmokeFailure(f"import: the demo gave {summary.items} items, {waiting} to answer.")
         report.done(f"imported {summary.items} items from {summary.label}; {waiting} conversations wait")

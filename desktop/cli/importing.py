@@ -11,8 +11,8 @@ import sys
 from desktop import APP_NAME
 from desktop.cli._registry import arg, command, flag
 from desktop.cli._support import drain, open_profile_store, print_json
+from desktop.core.actions import import_into_profile
 from desktop.core.errors import KnownError
-from desktop.core.importers.pipeline import import_archive
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
 
@@ -33,8 +33,8 @@ def cmd_import(paths: Paths, args: argparse.Namespace) -> int:
         for path in args.paths:
             try:
                 summary = drain(
-                    import_archive(store, path, me=args.me, platform=args.platform, cancel=CancelToken())
-                )
+                    import_into_profile(store, path, me=args.me, platform=args.platform, cancel=CancelToken())
+                ).summary
             except KnownError as error:
                 failures += 1
                 print(f"{APP_NAME}: {path}: {error}", file=sys.stderr)

@@ -19,11 +19,10 @@ from desktop.cli._support import (
     print_json,
     print_table,
 )
+from desktop.core.actions import sync_inbox, triage_for
 from desktop.core.errors import KnownError
-from desktop.core.generation.triage import triage
 from desktop.core.inbox import (
     InboxEntry,
-    add_import_candidates,
     add_message,
     approve,
     edit,
@@ -36,7 +35,6 @@ from desktop.core.inbox import (
 )
 from desktop.core.inbox.batch import ItemDrafted, draft_all, summary_line
 from desktop.core.paths import Paths
-from desktop.core.persona.versions import load_active_persona
 from desktop.core.store import Store
 from desktop.core.tasks import CancelToken, Progress
 
@@ -61,7 +59,7 @@ def cmd_inbox_add(paths: Paths, args: argparse.Namespace) -> int:
             sender=args.sender,
             platform=args.platform,
             thread=args.thread,
-            triage=_triage_for(store),
+            triage=triage_for(store),
         )
         entry = get_entry(store, item_id)
     print(
@@ -89,9 +87,9 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
             "Name a file of messages, or use --candidates.", hint="See `understudy inbox import --help`."
         )
     with open_profile_store(paths, args) as store:
-        triage = _triage_for(store)
+        triage = triage_for(store)
         if args.candidates:
-            result = add_import_candidates(store, triage=triage)
+            result = sync_inbox(store)
             print(
                 f"Conversations awaiting your reply: {result.added} added, {result.already} already in the "
                 "inbox."
@@ -122,6 +120,7 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
 )
 def cmd_inbox_list(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
+        sync_inbox(store)  # what imports found awaiting a reply, as the Inbox page shows it
         entries = list_inbox(store, state=args.state, trashed=args.trash)
     if args.json:
         print_json({"entries": [e.as_dict() for e in entries]})
@@ -224,12 +223,6 @@ def cmd_inbox_draft_all(paths: Paths, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return {"cancelled": 130, "failed": 1}.get(summary.stopped, 0)
-
-
-def _triage_for(store: Store) -> Any:
-    """The generation's triage with the active persona (red messages get no draft, only the reason)."""
-    _, persona = load_active_persona(store)
-    return lambda text: triage(text, persona)
 
 
 def _draft_of(store: Store, item_id: int) -> int:

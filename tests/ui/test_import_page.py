@@ -159,19 +159,19 @@ def test_empty_profile_shows_friendly_empty_states(qtbot, open_window, paths: Pa
 def test_dropping_an_archive_imports_it_with_a_summary_card(
     qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
 ) -> None:
-    from desktop.core.importers import pipeline
+    from desktop.core.actions import importing  # the action both front ends run
 
     archive = twitter_zip(tmp_path / "twitter-2024.zip")
     window, page = open_import_page(qtbot, open_window, paths)
     gui_thread = QApplication.instance().thread()
     import_threads: list[QThread] = []
-    real_import = pipeline.import_archive
+    real_import = importing.import_archive
 
     def spy(*args, **kwargs):
         import_threads.append(QThread.currentThread())
         return (yield from real_import(*args, **kwargs))
 
-    monkeypatch.setattr(pipeline, "import_archive", spy)
+    monkeypatch.setattr(importing, "import_archive", spy)
     drop(qtbot, page, archive)
     assert "twitter-2024.zip" in page.drop_zone.status.text()
     row = only_row(page)
@@ -297,13 +297,13 @@ def test_an_unknown_file_lists_what_is_supported(qtbot, open_window, paths: Path
 def test_a_bug_shows_something_went_wrong_with_details(
     qtbot, open_window, paths: Paths, tmp_path: Path, monkeypatch
 ) -> None:
-    from desktop.core.importers import pipeline
+    from desktop.core.actions import importing  # the action both front ends run
 
     def broken(*args, **kwargs):
         raise RuntimeError("the importer tripped over its own feet")
         yield  # a generator, like the real one
 
-    monkeypatch.setattr(pipeline, "import_archive", broken)
+    monkeypatch.setattr(importing, "import_archive", broken)
     window, page = open_import_page(qtbot, open_window, paths)
     drop(qtbot, page, twitter_zip(tmp_path / "x.zip"))
     wait_idle(qtbot, window)

@@ -73,8 +73,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 class TriageLike(Protocol):
     """What a triage function returns (``desktop.core.generation.triage.Triage`` fits)."""
 
-    level: str
-    reasons: list[str]
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def reasons(self) -> list[str]: ...
 
 
 TriageFn = Callable[[str], TriageLike]

@@ -237,11 +237,12 @@ class ImportController(QObject):
             job.state = ASKING
             self.owner_needed.emit(job.id, result)
             return
+        summary = result.summary  # a desktop.core.actions.ImportOutcome
         job.state = DONE
-        job.summary = result
-        job.items = getattr(result, "items", job.items)
+        job.summary = summary
+        job.items = summary.items
         self._current = None
-        self.import_finished.emit(job.id, result)
+        self.import_finished.emit(job.id, summary)
         self.refresh()
 
     @Slot(object)

@@ -43,13 +43,13 @@ def import_job(store_path: Path, path: str, me: str | None):
 def _run_import(
     store_path: Path, path: str, me: str | None, cancel: CancelToken
 ) -> Generator[Progress, None, Any]:
+    from desktop.core.actions import import_into_profile
     from desktop.core.importers.base import OwnerUnknownError
-    from desktop.core.importers.pipeline import import_archive
     from desktop.core.store import open_store
 
     store = open_store(store_path)  # opened here, on the worker thread, and closed here
     try:
-        return (yield from import_archive(store, path, me=me, cancel=cancel))
+        return (yield from import_into_profile(store, path, me=me, cancel=cancel))
     except OwnerUnknownError as exc:
         return OwnerNeeded(exc.message, list(exc.candidates))
     finally:
@@ -78,12 +78,13 @@ def remove_job(store_path: Path, source_id: int):
     """Remove an imported archive and what came only from it."""
 
     def job(cancel: CancelToken) -> Any:  # a desktop.core.store.RemovalResult
+        from desktop.core.actions import remove_source
         from desktop.core.errors import KnownError
-        from desktop.core.store import delete_source, open_store
+        from desktop.core.store import open_store
 
         with open_store(store_path) as store:
             try:
-                return delete_source(store, source_id)
+                return remove_source(store, source_id).removal
             except KeyError:
                 raise KnownError("That archive was already removed.") from None
 

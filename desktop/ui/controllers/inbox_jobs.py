@@ -41,20 +41,18 @@ def open_profile_store(paths: Paths, profile: str) -> Any:
 
 def triage_for(store: Any) -> Callable[[str], Any]:
     """Triage with the active persona's rules, for messages that join the inbox."""
-    from desktop.core.generation.triage import triage
-    from desktop.core.persona.versions import load_active_persona
+    from desktop.core import actions
 
-    _, persona = load_active_persona(store)
-    return lambda text: triage(text, persona)
+    return actions.triage_for(store)
 
 
 def listing(store: Any, filters: Filters, add_candidates: bool) -> Listing:
     """The list for ``filters``; ``add_candidates`` first adds what imports found awaiting a reply."""
-    from desktop.core.inbox import add_import_candidates
+    from desktop.core.actions import sync_inbox
     from desktop.core.inbox.review import list_ids, platforms, state_counts
 
     if add_candidates:  # conversations an import found awaiting a reply join the inbox (never twice)
-        add_import_candidates(store, triage=triage_for(store))
+        sync_inbox(store)
     ids = list_ids(
         store,
         state=filters.state,
