@@ -6,6 +6,7 @@ an installed wheel and a frozen build (the packaging must include ``*.qss`` and 
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 
@@ -26,6 +27,18 @@ ERROR_COLOR = "#b91c1c"
 WARNING_COLOR = "#b45309"
 WARNING_MARK = "#f59e0b"
 OK_COLOR = "#047857"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_local(stamp: str) -> str:
+    """``'2024-11-10T14:02:03.000Z'`` as ``'10 Nov 2024, 15:02'`` in the computer's time zone."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return stamp
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}"
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:

@@ -104,7 +104,7 @@ def format_table(rows: list[Row]) -> str:
     def render(cells: tuple[str, ...]) -> str:
         return "  ".join(
             c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
         ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)

@@ -63,7 +63,7 @@ def fit_weights(choices: Sequence[Choice], *, iterations: int = 50) -> dict[str,
     for _ in range(iterations):
         gradient = PRIOR_STRENGTH * (w - prior)
         hessian = PRIOR_STRENGTH * np.eye(len(PARTS))
-        for x, choice, weight in zip(matrices, data, sample, strict=True):
+        for x, choice, weight in zip(matrices, data, sample, strict=False):
             logits = x @ w
             p = np.exp(logits - logits.max())
             p /= p.sum()
@@ -74,7 +74,7 @@ def fit_weights(choices: Sequence[Choice], *, iterations: int = 50) -> dict[str,
         w -= step
         if float(np.max(np.abs(step))) < 1e-6:
             break
-    return {part: round(float(value), 4) for part, value in zip(PARTS, w, strict=True)}
+    return {part: round(float(value), 4) for part, value in zip(PARTS, w, strict=False)}
 
 
 def learned_weights(choices: Sequence[Choice]) -> dict[str, float] | None:

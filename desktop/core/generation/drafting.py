@@ -316,7 +316,7 @@ def _choose(
             draft.timings["first_token_ms"] = run.first_token_s * 1000
         draft.timings["tokens"] = float(run.generated_tokens if run is not None else 0)
         pool = list(own)
-        for text, param in zip(texts, params, strict=True):
+        for text, param in zip(texts, params, strict=False):
             text = trim_to_length(text, persona)
             result = check(text)
             pool.append(Candidate(text, MODEL, result, seed=param.seed))

@@ -525,7 +525,7 @@ class Comparison:
         lines.append("")
         for cells in [headers, *table]:
             first, rest = cells[0], cells[1:]
-            right = "  ".join(cell.rjust(width) for cell, width in zip(rest, widths[1:], strict=True))
+            right = "  ".join(cell.rjust(width) for cell, width in zip(rest, widths[1:], strict=False))
             lines.append(f"{first.ljust(widths[0])}  {right}".rstrip())
         return "\n".join(lines)
 

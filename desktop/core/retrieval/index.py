@@ -128,7 +128,7 @@ class VectorIndex:
         query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, self.dim))
         scores, ids = self.faiss.search(query, min(k, self.ntotal))
         hits: dict[int, float] = {}
-        for item_id, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True):
+        for item_id, score in zip(ids[0].tolist(), scores[0].tolist(), strict=False):
             if item_id >= 0 and item_id not in hits:
                 hits[item_id] = float(score)
         return list(hits.items())

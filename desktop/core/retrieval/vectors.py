@@ -66,7 +66,8 @@ def save_vectors(store: Store, model: str, item_ids: Sequence[int], vectors: np.
         raise ValueError("save_vectors needs one row of vectors per item id")
     dim = int(vectors.shape[1])
     rows = [
-        (int(item_id), model, dim, to_blob(vector)) for item_id, vector in zip(item_ids, vectors, strict=True)
+        (int(item_id), model, dim, to_blob(vector))
+        for item_id, vector in zip(item_ids, vectors, strict=False)
     ]
     stored.replace_vectors(store, rows)
 

@@ -7,19 +7,20 @@ from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QResizeEvent
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-OWN_COLOR = "#4f46e5"
+from desktop.ui.theme import ACCENT, MONTHS
+
+OWN_COLOR = ACCENT
 OTHERS_COLOR = "#c7d2fe"
 #: Beyond this many months, bars are per year (a bar per month would be unreadable).
 MAX_MONTH_BARS = 36
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 EMPTY_TEXT = "Your activity over time will appear here once an archive is imported."
 
 
 def month_label(month: str, *, short: bool = False) -> str:
     """``'2024-11'`` as ``'Nov 2024'`` (``short``: ``"Nov '24"``, for crowded axes)."""
-    name = _MONTHS[int(month[5:7]) - 1]
+    name = MONTHS[int(month[5:7]) - 1]
     return f"{name} '{month[2:4]}" if short else f"{name} {month[:4]}"
 
 

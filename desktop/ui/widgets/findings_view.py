@@ -35,10 +35,6 @@ from desktop.ui.widgets.findings.shown import (
     utf16_offset,
 )
 
-# The Inbox's detail view imports these two from here.
-from desktop.ui.widgets.findings.shown import has_needs_answer as has_needs_answer
-from desktop.ui.widgets.findings.shown import shown_findings as shown_findings
-
 #: severity -> (fill, fill while pointed at, underline and tag colour).
 HIGHLIGHT_COLORS = {
     "block": ("#fecaca", "#fca5a5", ERROR_COLOR),

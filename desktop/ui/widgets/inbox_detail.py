@@ -25,13 +25,8 @@ from PySide6.QtWidgets import (
 
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
-from desktop.ui.widgets.findings_view import (
-    FindingHighlighter,
-    FindingsList,
-    has_needs_answer,
-    needs_answer_badge,
-    shown_findings,
-)
+from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
+from desktop.ui.widgets.findings_view import FindingHighlighter, FindingsList, needs_answer_badge
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
 from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip, score_parts_inline

@@ -72,7 +72,7 @@ class Receiver:
 def approved(store: Store) -> list[int]:
     items = add_messages(store)
     for item, text in zip(
-        items[:2], ["Unflavoured whey, honestly 🍌", "Cat-cow every morning!"], strict=True
+        items[:2], ["Unflavoured whey, honestly 🍌", "Cat-cow every morning!"], strict=False
     ):
         save_draft(store, item, text)
         approve(store, item)

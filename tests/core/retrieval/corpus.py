@@ -88,13 +88,13 @@ class Corpus:
     unanswered_ids: list[int] = field(default_factory=list)
 
     def reply_id_for(self, question_start: str) -> int:
-        for (question, _reply), (_incoming, reply_id) in zip(EXCHANGES, self.exchange_ids, strict=True):
+        for (question, _reply), (_incoming, reply_id) in zip(EXCHANGES, self.exchange_ids, strict=False):
             if question.startswith(question_start):
                 return reply_id
         raise KeyError(question_start)
 
     def post_id_for(self, text_start: str) -> int:
-        for text, item_id in zip(POSTS, self.post_ids, strict=True):
+        for text, item_id in zip(POSTS, self.post_ids, strict=False):
             if text.startswith(text_start):
                 return item_id
         raise KeyError(text_start)

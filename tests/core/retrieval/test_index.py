@@ -70,7 +70,7 @@ def fill(corpus: Corpus, seed: int = 0) -> dict[int, np.ndarray]:
     vectors = clustered(len(ids), DIM, 5, seed)
     save_vectors(corpus.store, MODEL, ids, vectors)
     own = {row[0] for row in corpus.store.db.execute("SELECT id FROM items WHERE is_owner = 1")}
-    return {item_id: vector for item_id, vector in zip(ids, vectors, strict=True) if item_id in own}
+    return {item_id: vector for item_id, vector in zip(ids, vectors, strict=False) if item_id in own}
 
 
 def open_index(store: Store, folder: Path | None, **options: int) -> PartitionIndex:
@@ -107,7 +107,7 @@ def test_new_vectors_are_caught_up_without_a_rebuild(corpus: Corpus, tmp_path: P
     # A text edit removes the vector and the job embeds it again: a new row with a higher id.
     corpus.store.db.execute(f"DELETE FROM embeddings WHERE item_id IN ({','.join(map(str, changed))})")
     save_vectors(corpus.store, MODEL, changed, newer)
-    own.update(zip(changed, newer, strict=True))
+    own.update(zip(changed, newer, strict=False))
     assert live.search(newer[0], 1)[0][0] == changed[0]  # search catches up first
 
     # A fresh open sees a cache that no longer matches (3 rows gone, 3 added) and rebuilds.

@@ -232,7 +232,7 @@ class BatchedGenerator:
                 ReplyText(stops, strip_leading),
                 early=self._sampler(p, {**(bias or {}), **self._ends()}) if p.min_tokens > 0 else None,
             )
-            for index, (p, bias) in enumerate(zip(params, biases, strict=True))
+            for index, (p, bias) in enumerate(zip(params, biases, strict=False))
         ]
         try:
             if not self._evaluate_prompt(context, prompt_tokens, len(sequences), persona_tokens, cancel):

@@ -229,7 +229,7 @@ class OpenAIServerBackend:
                 future.result()  # the first failure, as raised in its thread
         replies = [
             CandidateReply("".join(text), run.finish_reason, run.generated_tokens)
-            for text, run in zip(texts, runs, strict=True)
+            for text, run in zip(texts, runs, strict=False)
         ]
         self.last_run = _combined(runs, started)
         return replies

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.theme import TEXT, TEXT_MUTED, WARNING_COLOR, plural
+from desktop.ui.theme import MONTHS, TEXT, TEXT_MUTED, WARNING_COLOR, plural
 
 #: Below this width (pixels) a card shows its numbers in two rows.
 NARROW_CARD = 620
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _parse(stamp: str | None) -> datetime | None:
@@ -37,7 +36,7 @@ def _parse(stamp: str | None) -> datetime | None:
 def format_day(stamp: str | None) -> str:
     """``'2024-11-09T12:14:18.000Z'`` as ``'9 Nov 2024'`` (empty when unknown)."""
     moment = _parse(stamp)
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}" if moment else ""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}" if moment else ""
 
 
 def format_range(first: str | None, last: str | None) -> str:

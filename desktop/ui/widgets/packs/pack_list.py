@@ -10,12 +10,11 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QTableWidgetItem, QWidget
 
 from desktop.ui.controllers.packs_jobs import PackRow
-from desktop.ui.theme import ERROR_COLOR, plural
+from desktop.ui.theme import ERROR_COLOR, format_local, plural
 from desktop.ui.widgets.packs import dialogs
 from desktop.ui.widgets.packs.common import (
     ListTable,
     button,
-    format_local,
     message_label,
     muted_label,
     set_message,

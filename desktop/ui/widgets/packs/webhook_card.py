@@ -19,11 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.controllers.packs_jobs import WebhookView
-from desktop.ui.theme import ERROR_COLOR, OK_COLOR, plural
+from desktop.ui.theme import ERROR_COLOR, OK_COLOR, format_local, plural
 from desktop.ui.widgets.packs.common import (
     ListTable,
     button,
-    format_local,
     message_label,
     muted_label,
     set_message,

@@ -42,7 +42,7 @@ class PersonaTabs(QTabWidget):
         for page, (title, tip) in zip(
             (voice, self.boundaries, self.identity, self.versions, self.voice_check),
             TABS,
-            strict=True,
+            strict=False,
         ):
             self.setTabToolTip(self.addTab(page, title), tip)
         self.currentChanged.connect(self._fit_tab)

@@ -6,7 +6,6 @@ Undo away.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -19,19 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.theme import OK_COLOR
+from desktop.ui.theme import OK_COLOR, format_local
 from desktop.ui.widgets.persona.fields import button, muted, rows_table
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_saved_at(stamp: str) -> str:
-    """``'2024-11-10T14:02:03.000Z'`` as ``'10 Nov 2024, 14:02'`` in local time."""
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone()
-    except ValueError:
-        return stamp
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}"
 
 
 class VersionsList(QWidget):
@@ -84,7 +72,7 @@ class VersionsList(QWidget):
             active = version.id == active_id
             cells = [
                 f"{version.id}  (in use)" if active else str(version.id),
-                format_saved_at(version.created_at),
+                format_local(version.created_at),
                 version.note,
             ]
             for column, text in enumerate(cells):
