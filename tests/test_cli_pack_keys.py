@@ -141,3 +141,29 @@ def test_without_a_system_keychain_a_passphrase_keeps_keys_across_restarts(
     assert "encrypted file protected by your passphrase" in capsys.readouterr().out
     for secret in (b"tok-kept", b"webhook"):
         assert secret not in secrets_file.read_bytes()
+
+
+def test_secrets_passphrase_is_asked_without_echo_and_can_be_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_keychain: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.cli.secrets as secrets_cli
+
+    base = tmp_path / "headless"
+    answers = ["first passphrase", "first passphrase"]
+    monkeypatch.setattr(secrets_cli, "ask_passphrase", lambda prompt: answers.pop(0))
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    assert _run(base, "secrets", "passphrase") == 0 and answers == []
+    assert _run(base, "secrets", "passphrase") == 1
+    assert "already exists" in capsys.readouterr().err
+    SecretStore().set("webhook:token", "tok-1")
+    lock_secret_file()
+    answers.extend(["first passphrase", "second passphrase", "second passphrase typo"])
+    assert _run(base, "secrets", "passphrase", "--change") == 1
+    assert "differ; nothing was changed" in capsys.readouterr().err
+    answers.extend(["first passphrase", "second passphrase", "second passphrase"])
+    assert _run(base, "secrets", "passphrase", "--change") == 0
+    from desktop.core.secret_file import SecretFile
+
+    assert (
+        SecretFile.open(Paths.resolve(base).secrets_file, "second passphrase").get("webhook:token") == "tok-1"
+    )
