@@ -118,6 +118,15 @@ def memory_keyring() -> Iterator[InMemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def no_unlocked_secret_file() -> Iterator[None]:
+    """A secrets file a test unlocked is locked again after it (the unlock is process-wide)."""
+    from desktop.core.secrets import lock_secret_file
+
+    yield
+    lock_secret_file()
+
+
 @pytest.fixture
 def no_keychain() -> Iterator[None]:
     """A machine with no keychain, as headless Linux is."""

@@ -1,10 +1,12 @@
 """What the noun modules' commands share: running a core generator, printing tables and JSON,
-opening the profile's store, checking a count option, and Ctrl+C that stops work gently.
+opening the profile's store, the secret store (unlocking the encrypted secrets file where the
+system has no keychain), checking a count option, and Ctrl+C that stops work gently.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import signal
 import sys
@@ -14,6 +16,14 @@ from typing import Any
 
 from desktop.core.errors import KnownError
 from desktop.core.paths import Paths
+from desktop.core.secrets import (
+    PASSPHRASE_ENV,
+    SecretStore,
+    passphrase_from_environment,
+    system_keychain_available,
+    unlock_secret_file,
+    unlocked_secret_file,
+)
 from desktop.core.store import Store, open_store
 from desktop.core.tasks import CancelToken, Progress
 
@@ -55,6 +65,28 @@ def print_json(data: Any) -> None:
 def open_profile_store(paths: Paths, args: argparse.Namespace) -> Store:
     """The store of the profile the command line names (created if new)."""
     return open_store(paths.create_profile(args.profile).store)
+
+
+def ask_passphrase(prompt: str) -> str:
+    """A passphrase typed without echo; scripts give it in the environment instead."""
+    if not sys.stdin.isatty():
+        raise KnownError(
+            "The secrets file needs its passphrase, and there is no terminal to ask it on.",
+            hint=f"Set {PASSPHRASE_ENV} for scripts.",
+        )
+    return getpass.getpass(prompt)
+
+
+def cli_secret_store(paths: Paths, *, session_only: bool = False, ask: bool = True) -> SecretStore:
+    """The secret store a command uses. Where the system has no keychain and the encrypted secrets
+    file exists, it is unlocked first: the passphrase from the environment, else asked (``ask``)."""
+    if unlocked_secret_file() is None and not system_keychain_available() and paths.secrets_file.exists():
+        passphrase = passphrase_from_environment()
+        if passphrase is None and ask:
+            passphrase = ask_passphrase(f"Passphrase of {paths.secrets_file}: ")
+        if passphrase is not None:
+            unlock_secret_file(paths.secrets_file, passphrase)
+    return SecretStore(session_only=session_only)
 
 
 def check_limit(limit: int | None) -> None:

@@ -1,5 +1,6 @@
-"""`understudy packs export|verify|list|reexport|finetune`: the signed reply packs approved replies
-leave in, and the approved pairs as fine-tuning data."""
+"""`understudy packs export|verify|key|list|reexport|finetune`: the signed reply packs approved replies
+leave in, the profile's public key that anyone can check them with, and the approved pairs as
+fine-tuning data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import sys
 
 from desktop.cli._registry import JSON_LIST, arg, command, flag
-from desktop.cli._support import open_profile_store, print_json, print_table
+from desktop.cli._support import cli_secret_store, open_profile_store, print_json, print_table
 from desktop.core.errors import KnownError, SecretsUnavailableError
 from desktop.core.inbox import (
     export_finetune_jsonl,
@@ -17,8 +18,16 @@ from desktop.core.inbox import (
     verify_pack,
     waiting_count,
 )
+from desktop.core.inbox.signing import (
+    PublicKey,
+    parse_fingerprint,
+    profile_public_key,
+    read_public_key_file,
+    show_fingerprint,
+    signing_key,
+)
 from desktop.core.paths import Paths
-from desktop.core.secrets import SecretStore
+from desktop.core.store import open_store
 
 REDACT = flag("--redact", "remove emails and phone numbers from fans' messages")
 
@@ -31,8 +40,8 @@ REDACT = flag("--redact", "remove emails and phone numbers from fans' messages")
         REDACT,
         flag(
             "--session-key",
-            "without a system keychain: sign with a key kept for this run only (the pack cannot be "
-            "verified later)",
+            "without a system keychain: sign with a key made for this run only (not the profile's: "
+            "the pack verifies as signed by an unknown key)",
         ),
     ],
 )
@@ -42,12 +51,14 @@ def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
             summary = export_pack(
                 store,
                 args.out,
-                secret_store=SecretStore(session_only=args.session_key),
+                secret_store=cli_secret_store(paths, session_only=args.session_key),
                 redact_personal=args.redact,
             )
         except SecretsUnavailableError as error:
             raise KnownError(
-                str(error), hint="Add --session-key to sign this pack with a key kept for this run only."
+                str(error),
+                hint="Run `understudy secrets passphrase` to keep the signing key in an encrypted file, or "
+                "add --session-key to sign this pack with a key made for this run only.",
             ) from error
     print(
         f"Wrote {summary.path}: {summary.replies} replies ({summary.edited} edited)"
@@ -57,20 +68,84 @@ def cmd_packs_export(paths: Paths, args: argparse.Namespace) -> int:
     return 0
 
 
+def _expected_key(text: str | None) -> PublicKey | str | None:
+    if text is None:
+        return None
+    fingerprint = parse_fingerprint(text)
+    if fingerprint is not None:
+        return fingerprint
+    return read_public_key_file(text)
+
+
+def _own_public_key(paths: Paths, args: argparse.Namespace) -> PublicKey | None:
+    store_path = paths.profile(args.profile).store
+    if not store_path.exists():
+        return None  # verifying makes no profile
+    with open_store(store_path) as store:
+        return profile_public_key(store)
+
+
 @command(
     "packs verify",
-    help="check a pack's checksums and signature",
-    arguments=[arg("pack", metavar="PACK.zip", help="the pack to check")],
+    help="check a pack's checksums and signature (exit status 0: verified; 1: not; 3: intact but signed "
+    "by a key that is not this profile's and none was given)",
+    arguments=[
+        arg("pack", metavar="PACK.zip", help="the pack to check"),
+        arg(
+            "--key",
+            metavar="FILE|FINGERPRINT",
+            help="the creator's public key (a file from `packs key --export`) or its fingerprint: the pack "
+            "must be signed by it",
+        ),
+    ],
 )
 def cmd_packs_verify(paths: Paths, args: argparse.Namespace) -> int:
-    result = verify_pack(args.pack, SecretStore())
+    expected = _expected_key(args.key)
+    result = verify_pack(
+        args.pack,
+        cli_secret_store(paths, ask=False),  # only a format 1 pack needs it
+        expected=expected,
+        own_key=None if expected is not None else _own_public_key(paths, args),
+    )
     if result.ok:
         print(f"{args.pack}: {result.message}")
-        return 0
+        return 0 if result.trusted else 3
     print(f"{args.pack}: NOT VERIFIED", file=sys.stderr)
     for problem in result.problems:
         print(f"  {problem}", file=sys.stderr)
     return 1
+
+
+@command(
+    "packs key",
+    help="print the fingerprint of this profile's signing key (made if new) and write its public key",
+    arguments=[
+        arg("--export", metavar="FILE", help="write the public key (PEM) to FILE for whoever verifies")
+    ],
+)
+def cmd_packs_key(paths: Paths, args: argparse.Namespace) -> int:
+    with open_profile_store(paths, args) as store:
+        public = profile_public_key(store)
+        if public is None:
+            try:
+                public = signing_key(store, cli_secret_store(paths)).public
+            except SecretsUnavailableError as error:
+                raise KnownError(
+                    str(error),
+                    hint="Run `understudy secrets passphrase` to keep the key in an encrypted file.",
+                ) from error
+    print(f"Fingerprint: {show_fingerprint(public.fingerprint)}")
+    print(f"Public key (Ed25519, base64): {public.base64}")
+    if args.export:
+        try:
+            with open(args.export, "x", encoding="ascii") as out:
+                out.write(public.pem())
+        except FileExistsError as exc:
+            raise KnownError(f"{args.export} already exists; choose another name.") from exc
+        except OSError as exc:
+            raise KnownError(f"{args.export} could not be written: {exc.strerror or exc}.") from exc
+        print(f"Wrote the public key to {args.export}: `understudy packs verify PACK --key {args.export}`.")
+    return 0
 
 
 @command("packs list", help="the packs exported so far", arguments=[JSON_LIST])
@@ -108,7 +183,7 @@ def cmd_packs_list(paths: Paths, args: argparse.Namespace) -> int:
 )
 def cmd_packs_reexport(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
-        summary = reexport_pack(store, args.id, args.out, secret_store=SecretStore())
+        summary = reexport_pack(store, args.id, args.out, secret_store=cli_secret_store(paths))
     print(
         f"Wrote {summary.path} again: the {summary.replies} replies of pack {args.id} (nothing changed "
         "state)."

@@ -7,6 +7,7 @@ tests, benchmarks and a portable install never touch the creator's real home.
 Layout under the base::
 
     settings.ini          app-wide settings (window state, active profile, ...)
+    secrets.enc           only without a system keychain: secrets encrypted with the creator's passphrase
     models/               GGUF models: the defaults and any the creator adds
     cache/                derived data that can be rebuilt
     logs/
@@ -74,6 +75,11 @@ class Paths:
     @property
     def settings_file(self) -> Path:
         return self.base / "settings.ini"
+
+    @property
+    def secrets_file(self) -> Path:
+        """The encrypted secrets file, used only where the system has no keychain."""
+        return self.base / "secrets.enc"
 
     @property
     def models(self) -> Path:

@@ -37,7 +37,7 @@ from desktop.core.inbox import (
     save_draft,
     verify_pack,
 )
-from desktop.core.inbox.packs import SIGNING_KEY_NAME
+from desktop.core.inbox.signing import private_key_name, signing_key
 from desktop.core.persona.model import Persona
 from desktop.core.persona.versions import list_versions, save_persona
 from desktop.core.secrets import SecretStore
@@ -399,12 +399,12 @@ def test_kill_9_at_20_points_of_pack_export(tmp_path: Path, memory_keyring: InMe
     store_path = tmp_path / "store.sqlite3"
     out = tmp_path / "packs"
     out.mkdir()
-    key = "ab" * 32
+    secret_store = SecretStore()
+    with open_store(store_path) as store:  # the profile's key pair exists before the first export
+        key = secret_store.get(private_key_name(signing_key(store, secret_store).public.fingerprint))
+    assert key is not None
     keyfile = tmp_path / "key.txt"
     keyfile.write_text(key)
-    secret_store = SecretStore()
-    secret_store.set(SIGNING_KEY_NAME, key)
-    open_store(store_path).close()
     rng = random.Random(int(os.environ.get("UNDERSTUDY_KILL_SEED", "9")))
     for number, delay in enumerate(kill_points(rng, 2.0)):
         run_and_kill(EXPORTER, [str(store_path), str(out), str(keyfile), str(number)], delay)

@@ -33,7 +33,7 @@ from desktop.app import main
 from desktop.core.errors import ModelError
 from desktop.core.generation.backends.openai_server import API_KEY_SECRET, OpenAIServerBackend, ServerSettings
 from desktop.core.inbox import add_message, approve, save_draft
-from desktop.core.inbox.packs import SIGNING_KEY_NAME
+from desktop.core.inbox.signing import private_key_name, profile_public_key
 from desktop.core.inbox.webhook import TOKEN_SECRET, WebhookConfig, deliver_approved, save_webhook_config
 from desktop.core.paths import Paths
 from desktop.core.secrets import SecretStore
@@ -135,7 +135,10 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
 
     assert attempts == [], f"something tried to connect: {attempts}"
 
-    signing_key = keychain.get(SIGNING_KEY_NAME)
+    with open_store(paths.profile().store) as store:
+        public = profile_public_key(store)
+    assert public is not None, "the export made a key pair; the profile holds its public key"
+    signing_key = keychain.get(private_key_name(public.fingerprint))
     assert signing_key, "the export made a signing key, in the keychain"
     searched = _files_to_search(base, pack)
     searched["printed output"] = (printed.out + printed.err).encode()

@@ -25,7 +25,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.inbox import add_message, approve, edit, get_entry, reject, save_draft, verify_pack
-from desktop.core.inbox.packs import SIGNING_KEY_NAME
+from desktop.core.inbox.signing import private_key_name, profile_public_key
 from desktop.core.inbox.webhook import TOKEN_SECRET
 from desktop.core.paths import Paths
 from desktop.core.secrets import SERVICE, SecretStore
@@ -98,7 +98,7 @@ def states_of(paths: Paths, items: list[int]) -> list[str]:
 
 def read_pack(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == ["manifest.json", "replies.csv", "replies.jsonl"]
+        assert sorted(archive.namelist()) == ["manifest.json", "manifest.sig", "replies.csv", "replies.jsonl"]
         rows = [json.loads(line) for line in archive.read("replies.jsonl").decode().splitlines()]
         csv_rows = list(csv.DictReader(io.StringIO(archive.read("replies.csv").decode(), newline="")))
         manifest = json.loads(archive.read("manifest.json"))
@@ -115,14 +115,16 @@ class Dialogs:
         self.suggested: list[Path] = []
         self.redact: bool | None = True
         self.reexport_answer = True
-        self.session_only_answer = True
+        self.keychain_choice = packs_dialogs.SESSION_ONLY
         self.session_only_asked: list[str] = []
+        self.passphrases: list[str] = []
         self.finetune_counts: list[int] = []
         monkeypatch.setattr(packs_dialogs, "ask_export", self._ask_export)
         monkeypatch.setattr(packs_dialogs, "ask_finetune", self._ask_finetune)
         monkeypatch.setattr(packs_dialogs, "choose_save_path", self._choose_save_path)
         monkeypatch.setattr(packs_dialogs, "confirm_reexport", lambda parent, pack: self.reexport_answer)
-        monkeypatch.setattr(packs_dialogs, "ask_session_only", self._ask_session_only)
+        monkeypatch.setattr(packs_dialogs, "ask_keychain_choice", self._ask_keychain_choice)
+        monkeypatch.setattr(packs_dialogs, "ask_passphrase", lambda parent, create: self.passphrases.pop(0))
 
     def _ask_export(self, parent: Any, preview: ExportPreview, redact: bool) -> bool | None:
         self.previews.append(preview)
@@ -136,9 +138,9 @@ class Dialogs:
         self.suggested.append(suggested)
         return str(self.save_paths.pop(0)) if self.save_paths else ""
 
-    def _ask_session_only(self, parent: Any, message: str) -> bool:
+    def _ask_keychain_choice(self, parent: Any, message: str, file_exists: bool) -> str:
         self.session_only_asked.append(message)
-        return self.session_only_answer
+        return self.keychain_choice
 
 
 @pytest.fixture
@@ -254,8 +256,10 @@ def test_ctrl_e_shows_what_goes_in_then_writes_a_signed_pack(
     assert by_platform["tiktok"]["original_message"].endswith("email me at [email removed]")
     assert "[phone removed]" in by_platform["youtube"]["original_message"]
     assert manifest["redacted_personal_data"] is True and manifest["counts"]["replies"] == 3
-    assert verify_pack(out, SecretStore()).ok
-    assert (SERVICE, SIGNING_KEY_NAME) in memory_keyring.passwords
+    with open_store(store_path(paths)) as store:
+        public = profile_public_key(store)
+    assert public is not None and verify_pack(out, own_key=public).trusted
+    assert (SERVICE, private_key_name(public.fingerprint)) in memory_keyring.passwords
     assert not list(out.parent.glob(".*partial"))
     assert states_of(paths, items) == ["exported", "rejected", "exported", "exported"]
 
@@ -351,6 +355,53 @@ def test_without_a_keychain_the_creator_may_sign_for_this_session_only(
     qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "ok", timeout=TIMEOUT)
     assert len(dialogs.session_only_asked) == 1 and "keychain" in dialogs.session_only_asked[0]
     assert verify_pack(out, page.controller.secrets).ok  # signed with the session's key
+
+
+def test_without_a_keychain_a_passphrase_keeps_the_signing_key_in_the_encrypted_file(
+    qtbot, open_window, paths: Paths, dialogs: Dialogs, tmp_path: Path, no_keychain: None
+) -> None:
+    page = show_packs_page(qtbot, open_window(paths))
+    review(paths)
+    loaded(qtbot, page, waiting=3)
+    dialogs.keychain_choice = packs_dialogs.PASSPHRASE
+    dialogs.passphrases.append("a long passphrase")
+    out = tmp_path / "kept.zip"
+    page.export_to(str(out), redact=True)
+    qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "ok", timeout=TIMEOUT)
+    assert len(dialogs.session_only_asked) == 1 and paths.secrets_file.is_file()
+    with open_store(store_path(paths)) as store:
+        public = profile_public_key(store)
+    assert public is not None and verify_pack(out, own_key=public).trusted  # the profile's own key
+    qtbot.waitUntil(lambda: page.key_card.fingerprint != "", timeout=TIMEOUT)
+    assert page.key_card.fingerprint.replace(" ", "") == public.fingerprint
+
+
+def test_the_key_card_shows_the_fingerprint_copies_it_and_exports_the_public_key(
+    qtbot, page: PacksPage, paths: Paths, dialogs: Dialogs, tmp_path: Path
+) -> None:
+    review(paths)
+    loaded(qtbot, page, waiting=3)
+    assert "No key yet" in page.key_card.fingerprint_label.text()
+    assert not page.key_card.copy_button.isEnabled()
+    dialogs.save_paths.append(tmp_path / "me")
+    qtbot.mouseClick(page.key_card.export_button, Qt.MouseButton.LeftButton)
+    key_file = tmp_path / "me.pem"
+    qtbot.waitUntil(lambda: page.key_card.key_message.property("kind") == "ok", timeout=TIMEOUT)
+    assert key_file.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    qtbot.waitUntil(lambda: page.key_card.copy_button.isEnabled(), timeout=TIMEOUT)
+    with open_store(store_path(paths)) as store:
+        public = profile_public_key(store)
+    assert public is not None
+    assert public.fingerprint[:4] in page.key_card.fingerprint_label.text()
+    qtbot.mouseClick(page.key_card.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text().replace(" ", "") == public.fingerprint
+    # A pack exported now verifies with the exported file alone.
+    out = tmp_path / "p.zip"
+    page.export_to(str(out), redact=True)
+    qtbot.waitUntil(lambda: page.export_card.export_message.property("kind") == "ok", timeout=TIMEOUT)
+    from desktop.core.inbox.signing import read_public_key_file
+
+    assert verify_pack(out, expected=read_public_key_file(key_file)).ok
 
 
 # --- the list: verify, re-export, show in folder ---------------------------------------------------------

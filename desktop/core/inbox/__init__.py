@@ -7,7 +7,8 @@
 * ``batch``: drafting every new message in priority order through one model session (pause,
   cancel, resume), and another try for one message.
 * ``review``: what the review screen reads (ids for a filtered list, rows by id, one entry in full).
-* ``packs``: signed reply-pack export, re-export and verification.
+* ``packs``: signed reply-pack export and re-export; ``pack_verify``: checking a pack anywhere;
+  ``signing``: the profile's Ed25519 key pair (packs and webhook deliveries).
 * ``finetune``: chat-format JSONL of approved pairs. ``redact``: emails and phone numbers out.
 * ``webhook``: the optional connector (off by default).
 
@@ -58,14 +59,13 @@ from desktop.core.inbox.inbox import (
     set_triage,
     trash,
 )
+from desktop.core.inbox.pack_verify import VerifyResult, verify_pack
 from desktop.core.inbox.packs import (
     PackSummary,
-    VerifyResult,
     export_pack,
     list_exports,
     recover_pending_exports,
     reexport_pack,
-    verify_pack,
     waiting_count,
 )
 from desktop.core.inbox.redact import redact_personal

@@ -1,11 +1,13 @@
 """Reply packs: approved replies leave Understudy only as a signed zip the creator hands to a posting tool.
 
-A pack holds ``replies.jsonl`` and ``replies.csv`` (the same rows; columns in ``COLUMNS``) and
-``manifest.json``: format, counts, created_at, app version, the sha256 of each file, and an
-HMAC-SHA256 signature over the rest of the manifest. The signing key is generated on the first
-export and lives in the OS keychain (``SecretStore``, name ``SIGNING_KEY_NAME``); without a
+A pack holds ``replies.jsonl`` and ``replies.csv`` (the same rows; columns in ``COLUMNS``),
+``manifest.json`` (format, counts, created_at, app version, the sha256 of each file, and the
+profile's Ed25519 public key with its fingerprint) and ``manifest.sig``: the Ed25519 signature
+of the exact bytes of ``manifest.json``, in base64. Anyone with the public key can check a pack
+(docs/REPLY_PACK.md); the key pair is the profile's (``desktop.core.inbox.signing``). Without a
 keychain ``SecretsUnavailableError`` says so in plain words and the caller may choose a
-``SecretStore(session_only=True)`` (packs signed with a session key verify only in that session).
+``SecretStore(session_only=True)`` (its packs are signed by a key made for that session).
+Format version 1 packs (an HMAC in the manifest) still verify where their HMAC key exists.
 
 Crash safety, in three steps:
 
@@ -22,13 +24,12 @@ is abandoned and its replies are free again. So nothing is exported twice, and n
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
-import hmac
 import io
 import json
 import os
-import secrets as _secrets
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
@@ -40,17 +41,19 @@ from desktop import APP_NAME, __version__
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
 from desktop.core.inbox.redact import redact_personal as _redact
+from desktop.core.inbox.signing import ALGORITHM, PublicKey, SigningKey, signing_key
 from desktop.core.secrets import SecretStore
 from desktop.core.store import Store, record_audit, reply_packs, utc_now
 
 PACK_FORMAT = "understudy-reply-pack"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Where format version 1 packs kept their HMAC key (still read to verify them).
 SIGNING_KEY_NAME = "reply-packs:signing-key"
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 JSONL = "replies.jsonl"
 CSV = "replies.csv"
 DATA_FILES = (JSONL, CSV)
-_MAX_MEMBER_BYTES = 512 * 1024 * 1024
 
 COLUMNS: tuple[str, ...] = (
     "reply_id",  # stable per reply: the posting tool's (and the webhook's) idempotency key
@@ -147,42 +150,6 @@ def waiting_count(store: Store) -> int:
     return reply_packs.waiting_count(store)
 
 
-# --- signing --------------------------------------------------------------------------------
-
-
-def signing_key(secret_store: SecretStore, *, create: bool = True) -> bytes | None:
-    """The pack-signing key from the keychain, made on first use (``create``).
-
-    Raises ``SecretsUnavailableError`` (plain words) when there is no keychain and the creator
-    did not choose a session-only ``SecretStore``.
-    """
-    value = secret_store.get(SIGNING_KEY_NAME)
-    if value is None:
-        if not create:
-            return None
-        value = _secrets.token_hex(32)
-        secret_store.set(SIGNING_KEY_NAME, value)
-    return bytes.fromhex(value)
-
-
-def key_id(key: bytes) -> str:
-    return hashlib.sha256(b"understudy-pack-key:" + key).hexdigest()[:16]
-
-
-def _canonical(manifest: Mapping[str, Any]) -> bytes:
-    body = {k: v for k, v in manifest.items() if k != "signature"}
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def _sign(manifest: dict[str, Any], key: bytes) -> dict[str, Any]:
-    manifest["signature"] = {
-        "algorithm": "HMAC-SHA256",
-        "key_id": key_id(key),
-        "value": hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest(),
-    }
-    return manifest
-
-
 # --- writing --------------------------------------------------------------------------------
 
 
@@ -221,6 +188,7 @@ def _manifest(
     app_version: str,
     redacted: bool,
     reexport_of: int | None,
+    public_key: PublicKey,
 ) -> dict[str, Any]:
     platforms: dict[str, int] = {}
     for r in rows:
@@ -243,6 +211,11 @@ def _manifest(
         "files": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
             for name, data in files.items()
+        },
+        "signing_key": {
+            "algorithm": ALGORITHM,
+            "public_key": public_key.base64,
+            "fingerprint": public_key.fingerprint,
         },
     }
 
@@ -301,7 +274,7 @@ def _write_pack(
     out_path: Path,
     rows: list[dict[str, Any]],
     *,
-    key: bytes,
+    key: SigningKey,
     redact_personal: bool,
     app_version: str,
     reexport_of: int | None,
@@ -320,20 +293,20 @@ def _write_pack(
                     "Some of these replies were exported meanwhile; nothing was exported. Try again."
                 )
     files = _data_files(rows)
-    manifest = _sign(
-        _manifest(
-            rows,
-            files,
-            export_id=export_id,
-            uid=uid,
-            created_at=created_at,
-            app_version=app_version,
-            redacted=redact_personal,
-            reexport_of=reexport_of,
-        ),
-        key,
+    manifest = _manifest(
+        rows,
+        files,
+        export_id=export_id,
+        uid=uid,
+        created_at=created_at,
+        app_version=app_version,
+        redacted=redact_personal,
+        reexport_of=reexport_of,
+        public_key=key.public,
     )
-    members = {**files, MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")}
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    signature = base64.b64encode(key.sign(manifest_bytes)) + b"\n"
+    members = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
     try:
         digest = _write_zip_atomically(out_path, uid, members)
     except BaseException as exc:
@@ -436,8 +409,7 @@ def export_pack(
     """
     out_path = _check_destination(Path(out_path), overwrite)
     recover_pending_exports(store)
-    key = signing_key(secret_store)
-    assert key is not None
+    key = signing_key(store, secret_store)
     rows = reply_rows(
         store, reply_packs.WAITING_FOR_EXPORT, redact_personal=redact_personal, persona_label=persona_label
     )
@@ -480,8 +452,7 @@ def reexport_pack(
     original = int(row[2]) if row[2] is not None else export_id
     if redact_personal is None:
         redact_personal = bool(row[1])
-    key = signing_key(secret_store)
-    assert key is not None
+    key = signing_key(store, secret_store)
     rows = reply_rows(
         store, reply_packs.IN_EXPORT, [original], redact_personal=redact_personal, persona_label=persona_label
     )
@@ -502,100 +473,3 @@ def reexport_pack(
 def list_exports(store: Store) -> list[dict[str, Any]]:
     """Every reply pack, newest first (completed, abandoned and re-exports)."""
     return reply_packs.list_reply_packs(store)
-
-
-# --- verifying ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """``ok`` only when every file matches the manifest and the signature is right; ``problems`` say why
-    not."""
-
-    ok: bool
-    problems: list[str]
-    manifest: dict[str, Any] | None = None
-    replies: int = 0
-
-    @property
-    def message(self) -> str:
-        if self.ok:
-            return f"The pack is intact and signed by this computer's key: {self.replies} replies."
-        return " ".join(self.problems)
-
-
-def verify_pack(path: Path | str, secret_store: SecretStore) -> VerifyResult:
-    """Check a reply pack: every file's sha256 against the manifest, then the manifest's signature."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return VerifyResult(False, [f"{path} cannot be read: {exc.strerror or exc}."])
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return VerifyResult(False, [f"{path.name} is not a zip file, so it is not a complete reply pack."])
-    problems: list[str] = []
-    with archive:
-        names = set(archive.namelist())
-        if MANIFEST not in names:
-            return VerifyResult(
-                False, [f"{path.name} has no {MANIFEST}: it is incomplete or not an Understudy reply pack."]
-            )
-        try:
-            manifest = json.loads(_read_member(archive, MANIFEST))
-            if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
-                raise ValueError("not a reply pack manifest")
-            files = manifest["files"]
-            if not isinstance(files, dict):
-                raise ValueError("no file list")
-        except (ValueError, KeyError, zipfile.BadZipFile) as exc:
-            return VerifyResult(
-                False, [f"The {MANIFEST} in {path.name} is damaged or not a reply pack's ({exc})."]
-            )
-        for name in sorted(names - set(files) - {MANIFEST}):
-            problems.append(f"{name} is in the pack but not in its manifest: it was added afterwards.")
-        for name, facts in sorted(files.items()):
-            if name not in names:
-                problems.append(f"{name} is missing from the pack.")
-                continue
-            try:
-                digest = hashlib.sha256(_read_member(archive, name)).hexdigest()
-            except (zipfile.BadZipFile, ValueError) as exc:
-                problems.append(f"{name} is damaged inside the zip ({exc}).")
-                continue
-            if not isinstance(facts, dict) or digest != facts.get("sha256"):
-                problems.append(
-                    f"{name} was changed after the pack was made: its sha256 does not match the manifest."
-                )
-    problems.extend(_signature_problems(manifest, secret_store))
-    replies = manifest.get("counts", {}).get("replies", 0) if isinstance(manifest.get("counts"), dict) else 0
-    return VerifyResult(not problems, problems, manifest, int(replies or 0))
-
-
-def _read_member(archive: zipfile.ZipFile, name: str) -> bytes:
-    if archive.getinfo(name).file_size > _MAX_MEMBER_BYTES:
-        raise ValueError(f"{name} is implausibly large")
-    return archive.read(name)
-
-
-def _signature_problems(manifest: Mapping[str, Any], secret_store: SecretStore) -> list[str]:
-    signature = manifest.get("signature")
-    if not isinstance(signature, dict) or signature.get("algorithm") != "HMAC-SHA256":
-        return ["The manifest has no signature, so its origin cannot be checked."]
-    key = signing_key(secret_store, create=False)
-    if key is None:
-        return [
-            "The signature cannot be checked: this computer's keychain holds no reply-pack key "
-            "(packs verify on the computer and profile that made them)."
-        ]
-    if signature.get("key_id") != key_id(key):
-        return [
-            "The pack was signed with a different key (another computer, or a key kept for one session only)."
-        ]
-    expected = hmac.new(key, _canonical(manifest), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, str(signature.get("value", ""))):
-        return [
-            "The manifest's signature does not match: the manifest was changed after the pack was signed."
-        ]
-    return []

@@ -6,6 +6,10 @@
 * Requests go to the configured URL only: no proxy from the environment, no redirects followed.
 * Each reply carries an ``Idempotency-Key`` header (its ``reply_id``, the same on every retry
   and every later run), so a receiver can drop duplicates.
+* Each body is signed with the profile's Ed25519 key (``desktop.core.inbox.signing``, the key
+  that signs reply packs): ``SIGNATURE_HEADER`` holds the signature of the exact body bytes
+  (base64) and ``FINGERPRINT_HEADER`` the key's fingerprint; docs/REPLY_PACK.md shows a
+  receiver how to check them.
 * Retries: connection failures, timeouts, 408, 429 and 5xx are retried with exponential
   backoff (bounded by ``max_attempts`` and ``max_backoff_seconds``; a 429's ``Retry-After`` is
   honoured up to that bound). Other answers fail at once.
@@ -15,6 +19,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import time
@@ -28,6 +33,7 @@ from typing import Any
 from desktop import APP_NAME, __version__
 from desktop.core.errors import KnownError
 from desktop.core.inbox.packs import COLUMNS, reply_rows
+from desktop.core.inbox.signing import signing_key
 from desktop.core.secrets import SecretStore
 from desktop.core.store import Store, record_audit, utc_now, webhook_deliveries
 from desktop.core.store.reply_packs import APPROVED_OR_EXPORTED
@@ -35,6 +41,8 @@ from desktop.core.store.settings import read_setting, write_setting
 
 WEBHOOK_SETTING = "inbox.webhook"
 TOKEN_SECRET = "webhook:token"
+SIGNATURE_HEADER = "X-Understudy-Signature"
+FINGERPRINT_HEADER = "X-Understudy-Key-Fingerprint"
 _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -140,7 +148,8 @@ def deliver_approved(
 ) -> DeliveryReport:
     """POST every approved (or exported) reply not yet delivered; returns what happened to each.
 
-    Raises ``KnownError`` when the connector is off or has no URL.
+    Raises ``KnownError`` when the connector is off or has no URL, and ``SecretsUnavailableError``
+    when there is no keychain for the signing key (as an export does).
     """
     config = config or load_webhook_config(store)
     if not config.enabled:
@@ -149,17 +158,24 @@ def deliver_approved(
     token = secret_store.get(TOKEN_SECRET)
     opener = _opener()
     deliveries: list[Delivery] = []
-    for row in reply_rows(store, APPROVED_OR_EXPORTED):
+    pending = [
+        row
+        for row in reply_rows(store, APPROVED_OR_EXPORTED)
+        if not _already_delivered(store, row["reply_id"])
+    ]
+    signer = signing_key(store, secret_store) if pending else None
+    for row in pending:
         key = row["reply_id"]
-        if _already_delivered(store, key):
-            continue
         body = json.dumps(
             {**{c: row[c] for c in COLUMNS}, "idempotency_key": key}, ensure_ascii=False
         ).encode()
+        assert signer is not None
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": key,
             "User-Agent": f"{APP_NAME}/{__version__}",
+            SIGNATURE_HEADER: base64.b64encode(signer.sign(body)).decode("ascii"),
+            FINGERPRINT_HEADER: signer.public.fingerprint,
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"

@@ -44,9 +44,11 @@ class PacksController(QObject):
     * ``webhook_saved(object)``: a ``WebhookView``; ``delivery_started()``; ``delivered(object)`` (a
       ``DeliveryReport``); ``delivery_cancelled()``.
     * ``keychain_missing(str, str)``: what was being done and why it could not keep the secret; call
-      ``use_session_secrets()`` and ask again to keep secrets for this session only.
+      ``unlock_secrets(...)`` (the encrypted secrets file) or ``use_session_secrets()`` and ask again.
+    * ``secrets_unlocked(str)``: the secrets file is open (for the action named); ``public_key_exported(str,
+      str)``: the file written and the key's fingerprint.
     * ``failed(str, object)``: what was being done ('load', 'export', 'reexport', 'finetune',
-      'verify', 'webhook', 'deliver') and a ``Failure``.
+      'verify', 'webhook', 'deliver', 'key', 'unlock') and a ``Failure``.
     """
 
     loaded = Signal(object)
@@ -64,6 +66,8 @@ class PacksController(QObject):
     delivered = Signal(object)
     delivery_cancelled = Signal()
     keychain_missing = Signal(str, str)
+    secrets_unlocked = Signal(str)
+    public_key_exported = Signal(str, str)
     failed = Signal(str, object)
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
@@ -80,6 +84,9 @@ class PacksController(QObject):
         self._export_job: int | None = None
         self._verify_workers: set[Worker] = set()
         self._delivery: Worker | None = None
+        self._unlocking: Worker | None = None
+        #: The profile's public key (base64) as last loaded: a verified pack says whether it signed it.
+        self.own_public_key = ""
         self._closed = False
         #: Failures that were bugs (for the smoke test and logs).
         self.bugs: list[Failure] = []
@@ -168,12 +175,13 @@ class PacksController(QObject):
         if self._load_job is not None:
             self._load_again = True
             return
-        secrets = self.secrets
+        secrets, secrets_file = self.secrets, self.paths.secrets_file
         self._load_job = self._submit(
-            "load", lambda holder, _cancel: jobs.load_data(holder, secrets), self._on_loaded
+            "load", lambda holder, _cancel: jobs.load_data(holder, secrets, secrets_file), self._on_loaded
         )
 
     def _on_loaded(self, data: PacksData) -> None:
+        self.own_public_key = data.public_key
         if not self._load_again:  # a newer load follows: show only the latest
             self.loaded.emit(data)
 
@@ -247,9 +255,9 @@ class PacksController(QObject):
         """Check a pack file's checksums and signature (``verified``)."""
         if self._closed:
             return
-        secrets = self.secrets
+        secrets, own_key = self.secrets, self.own_public_key
         target = str(path)
-        worker = Worker(lambda _cancel: jobs.verify(target, secrets), name="verify-pack")
+        worker = Worker(lambda _cancel: jobs.verify(target, secrets, own_key), name="verify-pack")
         worker.finished.connect(self._on_verified)
         worker.failed.connect(self._on_verify_failed)
         worker.stopped.connect(self._on_verify_stopped)
@@ -319,14 +327,57 @@ class PacksController(QObject):
         self._delivery = None
         self.refresh()  # the log grew
 
-    # --- secrets -----------------------------------------------------------------------------------
+    # --- the signing key and secrets --------------------------------------------------------------
+    def export_public_key(self, out: str | Path) -> None:
+        """Write the profile's public key (made if new) to ``out``: ``public_key_exported``."""
+        secrets, path = self.secrets, Path(out)
+        self._submit(
+            "key",
+            lambda holder, _cancel: jobs.export_public_key(holder, path, secrets),
+            self._on_public_key_exported,
+        )
+
+    def _on_public_key_exported(self, result: tuple[str, str]) -> None:
+        self.public_key_exported.emit(*result)
+        self.refresh()  # the fingerprint shows once the key exists
+
     def use_session_secrets(self) -> None:
         """The creator chose to keep keys and tokens for this session only (no keychain on this computer)."""
         self.secrets = SecretStore(session_only=True)
 
+    def unlock_secrets(self, passphrase: str, *, create: bool, action: str) -> None:
+        """Open (``create``: make) the secrets file off the GUI thread (scrypt takes a moment)."""
+        if self._closed or self._unlocking is not None:
+            return
+        path = self.paths.secrets_file
+
+        def job(_cancel: CancelToken) -> str:
+            jobs.unlock_secrets(path, passphrase, create)
+            return action
+
+        worker = Worker(job, name="unlock-secrets")
+        worker.finished.connect(self._on_unlocked)
+        worker.failed.connect(self._on_unlock_failed)
+        worker.stopped.connect(self._on_unlock_stopped)
+        self._unlocking = worker
+        worker.start()
+
+    @Slot(object)
+    def _on_unlocked(self, action: str) -> None:
+        self.secrets = SecretStore()  # the unlocked file keeps what a session-only store would have lost
+        self.secrets_unlocked.emit(action)
+
+    @Slot(object)
+    def _on_unlock_failed(self, failure: Failure) -> None:
+        self._report("unlock", failure)
+
+    @Slot()
+    def _on_unlock_stopped(self) -> None:
+        self._unlocking = None
+
     # --- shutdown ----------------------------------------------------------------------------------
     def is_busy(self) -> bool:
-        return bool(self._jobs) or self._delivery is not None or bool(self._verify_workers)
+        return bool(self._jobs or self._verify_workers) or (self._delivery or self._unlocking) is not None
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Stop every thread (window closing); False if one would not stop in time.
@@ -340,7 +391,7 @@ class PacksController(QObject):
         stopped = True
         if self._delivery is not None:
             stopped = self._delivery.cancel_and_wait(timeout_ms) and stopped
-        for worker in list(self._verify_workers):
+        for worker in [*self._verify_workers, *([self._unlocking] if self._unlocking else [])]:
             stopped = worker.wait(timeout_ms) and stopped
         if self.store_worker is not None:
             stopped = self.store_worker.shutdown(timeout_ms) and stopped

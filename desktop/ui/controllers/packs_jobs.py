@@ -69,6 +69,12 @@ class PacksData:
     log: list[dict[str, Any]] = field(default_factory=list)
     #: Exports interrupted by a crash and settled now: (pack id, 'completed' | 'abandoned').
     settled: list[tuple[int, str]] = field(default_factory=list)
+    #: The profile's public signing key (base64) and its fingerprint (in groups of four); empty before the
+    #: first pack.
+    public_key: str = ""
+    fingerprint: str = ""
+    #: Whether the encrypted secrets file exists (asked for its passphrase, or offered to make one).
+    secrets_file_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,12 +171,13 @@ def _webhook_view(store: Any, secrets: SecretStore) -> WebhookView:
     return WebhookView(config.url, config.enabled, has_token, note)
 
 
-def load_data(holder: StoreHolder, secrets: SecretStore) -> PacksData:
+def load_data(holder: StoreHolder, secrets: SecretStore, secrets_file: Path) -> PacksData:
     from desktop.core.inbox import list_exports, recover_pending_exports, waiting_count
+    from desktop.core.inbox.signing import profile_public_key, show_fingerprint
     from desktop.core.store.reply_packs import count_approved_pairs
 
-    if not holder.exists():
-        return PacksData()  # nothing imported or typed in yet: do not create a store just to look
+    if not holder.exists():  # nothing imported or typed in yet: do not create a store just to look
+        return PacksData(secrets_file_exists=secrets_file.exists())
     store = holder.get()
     # A pack interrupted by a crash is settled before the list is shown: never shown as complete unless it is.
     settled = recover_pending_exports(store)
@@ -188,6 +195,7 @@ def load_data(holder: StoreHolder, secrets: SecretStore) -> PacksData:
         if row["status"] == "complete"
     ]
 
+    public = profile_public_key(store)
     return PacksData(
         waiting=waiting_count(store),
         approved_pairs=count_approved_pairs(store),
@@ -195,6 +203,9 @@ def load_data(holder: StoreHolder, secrets: SecretStore) -> PacksData:
         webhook=_webhook_view(store, secrets),
         log=_log_with_replies(store),
         settled=settled,
+        public_key=public.base64 if public else "",
+        fingerprint=show_fingerprint(public.fingerprint) if public else "",
+        secrets_file_exists=secrets_file.exists(),
     )
 
 
@@ -312,7 +323,32 @@ def deliver(store_path: Path, secrets: SecretStore, cancel: CancelToken) -> Any:
         return deliver_approved(store, secrets, sleep=wait)
 
 
-def verify(path: str, secrets: SecretStore) -> tuple[str, Any]:
+def verify(path: str, secrets: SecretStore, own_key: str) -> tuple[str, Any]:
+    """Check a pack; ``own_key``: the profile's public key (base64), to say whether it signed it."""
     from desktop.core.inbox import verify_pack
+    from desktop.core.inbox.signing import PublicKey
 
-    return (path, verify_pack(path, secrets))
+    return (path, verify_pack(path, secrets, own_key=PublicKey.from_base64(own_key) if own_key else None))
+
+
+def export_public_key(holder: StoreHolder, out: Path, secrets: SecretStore) -> Any:
+    """Write the profile's public key (PEM) to ``out``, making the key pair if it has none yet;
+    returns ``(path, fingerprint)`` (the fingerprint in groups of four)."""
+    from desktop.core.inbox.signing import profile_public_key, show_fingerprint, signing_key
+
+    store = holder.get()
+    public = profile_public_key(store)
+    if public is None:
+        try:
+            public = signing_key(store, secrets).public
+        except SecretsUnavailableError as exc:
+            return KeychainMissing(exc.message)
+    out.write_text(public.pem(), encoding="ascii")
+    return (str(out), show_fingerprint(public.fingerprint))
+
+
+def unlock_secrets(path: Path, passphrase: str, create: bool) -> None:
+    """Open (or make) the encrypted secrets file: from now on this session keeps secrets there."""
+    from desktop.core.secrets import unlock_secret_file
+
+    unlock_secret_file(path, passphrase, create=create)

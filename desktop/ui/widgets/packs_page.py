@@ -2,10 +2,10 @@
 
 The page shows how many approved replies wait for the next pack, exports them (after showing what
 will go in, with the choice to remove fans' emails and phone numbers), lists the packs exported
-so far (Verify, Re-export, Show in folder), writes the fine-tuning file, and holds the optional
-webhook connector (off by default; its token goes to the keychain only) with its delivery log.
-One card each, under ``widgets/packs/``; the page holds what they share and routes the
-controller's signals to them.
+so far (Verify, Re-export, Show in folder), shows the signing key's fingerprint (Copy, Export public
+key), writes the fine-tuning file, and holds the optional webhook connector (off by default; its
+token goes to the keychain only) with its delivery log. One card each, under ``widgets/packs/``;
+the page holds what they share and routes the controller's signals to them.
 
 Everything that touches the store, the keychain or a file runs on ``PacksController``'s threads;
 connect the two with ``PacksPage.attach(controller)``. The page refreshes each time it is shown,
@@ -14,6 +14,7 @@ so replies approved in the Inbox meanwhile are counted.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from desktop.ui.controllers.packs_jobs import PacksData
 from desktop.ui.widgets.packs import dialogs
 from desktop.ui.widgets.packs.common import default_folder, window_shortcut, with_suffix
 from desktop.ui.widgets.packs.export_card import NO_PACK_WRITTEN, ExportCard
+from desktop.ui.widgets.packs.key_card import KeyCard
 from desktop.ui.widgets.packs.pack_list import PackListCard
 from desktop.ui.widgets.packs.webhook_card import WebhookCard
 from desktop.ui.widgets.page import Page
@@ -48,13 +50,14 @@ class PacksPage(Page):
         self.folder_chosen = False
         self.loaded = False
         self.asking = False  # a dialog of an export or the fine-tuning file is (about to be) open
-        # action -> what to run again once the creator lets secrets be kept for this session only
+        # action -> what to run again once the creator gives a passphrase or chooses this session only
         self.retry: dict[str, Any] = {}
 
         self.export_card = ExportCard(self)
         self.pack_list = PackListCard(self, self.export_card)
+        self.key_card = KeyCard(self)
         self.webhook_card = WebhookCard(self)
-        for card in (self.export_card, self.pack_list, self.webhook_card):
+        for card in (self.export_card, self.pack_list, self.key_card, self.webhook_card):
             self.body.addWidget(card)
 
         exporting, packs = self.export_card, self.pack_list
@@ -89,6 +92,8 @@ class PacksPage(Page):
         controller.delivered.connect(hook.on_delivered)
         controller.delivery_cancelled.connect(hook.on_delivery_cancelled)
         controller.keychain_missing.connect(self._on_keychain_missing)
+        controller.secrets_unlocked.connect(self._on_secrets_unlocked)
+        controller.public_key_exported.connect(self.key_card.on_key_exported)
         controller.failed.connect(self._on_failed)
         if self.isVisible():
             controller.refresh()
@@ -111,6 +116,7 @@ class PacksPage(Page):
     def update_buttons(self) -> None:
         self.export_card.update_buttons()
         self.pack_list.update_buttons()
+        self.key_card.update_buttons()
         self.webhook_card.update_buttons()
 
     @Slot(object)
@@ -123,6 +129,7 @@ class PacksPage(Page):
             folder = next((Path(p.path).parent for p in data.packs if Path(p.path).parent.is_dir()), None)
             self.last_folder = folder or self.last_folder
         self.pack_list.show_packs(data.packs)
+        self.key_card.show_key(data)
         self.webhook_card.show_webhook(data.webhook, update_fields=first)
         self.webhook_card.show_log(data.log)
         self.export_card.show_settled(data.settled)
@@ -157,10 +164,30 @@ class PacksPage(Page):
         retry = self.retry.pop(action, None)
         if action == "export":
             self.export_card.say(f"{message} {NO_PACK_WRITTEN}", "error")
-        if self.controller is not None and dialogs.ask_session_only(self, message):
+        if self.controller is None:
+            return
+        exists = self.data.secrets_file_exists
+        choice = dialogs.ask_keychain_choice(self, message, exists)
+        if choice == dialogs.SESSION_ONLY:
             self.controller.use_session_secrets()
             if retry is not None:
                 retry()
+        elif choice == dialogs.PASSPHRASE:
+            passphrase = dialogs.ask_passphrase(self, create=not exists)
+            if passphrase:
+                if retry is not None:
+                    self.retry[action] = retry
+                self.controller.unlock_secrets(passphrase, create=not exists, action=action)
+
+    @Slot(str)
+    def _on_secrets_unlocked(self, action: str) -> None:
+        """The secrets file is open for this session: run what was waiting for it."""
+        self.data = dataclasses.replace(self.data, secrets_file_exists=True)
+        retry = self.retry.pop(action, None)
+        if retry is not None:
+            retry()
+        if self.controller is not None:
+            self.controller.refresh()
 
     @Slot(str, object)
     def _on_failed(self, action: str, failure: Failure) -> None:
@@ -168,6 +195,10 @@ class PacksPage(Page):
             self.pack_list.on_verify_failed(failure)
         elif action in ("webhook", "deliver"):
             self.webhook_card.on_failed(failure)
+        elif action in ("key", "unlock"):
+            self.key_card.say(failure.text, "error")
+            if action == "unlock":  # a wrong passphrase: say it where the creator was working too
+                self.export_card.say(failure.text, "error")
         else:  # the export card reports exports, re-exports, the fine-tuning file and loading
             self.export_card.on_failed(action, failure)
         self.asking = False

@@ -1,7 +1,8 @@
-"""Reply packs: exact contents, signature, tampering, kills mid-write, re-export, fine-tune JSONL."""
+"""Reply packs: exact contents, Ed25519 signature, tampering, kills mid-write, re-export, fine-tune JSONL."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -31,7 +32,9 @@ from desktop.core.inbox import (
     verify_pack,
     waiting_count,
 )
+from desktop.core.inbox.pack_verify import key_id
 from desktop.core.inbox.packs import COLUMNS, SIGNING_KEY_NAME
+from desktop.core.inbox.signing import private_key_name, profile_public_key, signing_key
 from desktop.core.secrets import SERVICE, SecretStore
 from desktop.core.store import Store, open_store, save_persona_version
 from tests.conftest import InMemoryKeyring
@@ -66,7 +69,7 @@ def _reviewed(store: Store) -> list[int]:
 
 def _read(pack: Path) -> tuple[list[dict[str, str]], list[dict[str, str]], dict[str, object]]:
     with zipfile.ZipFile(pack) as archive:
-        assert sorted(archive.namelist()) == ["manifest.json", "replies.csv", "replies.jsonl"]
+        assert sorted(archive.namelist()) == ["manifest.json", "manifest.sig", "replies.csv", "replies.jsonl"]
         jsonl = [json.loads(line) for line in archive.read("replies.jsonl").decode().splitlines()]
         rows = list(csv.DictReader(io.StringIO(archive.read("replies.csv").decode(), newline="")))
         manifest = json.loads(archive.read("manifest.json"))
@@ -103,10 +106,20 @@ def test_pack_holds_exactly_the_approved_replies_with_the_edited_text(
     assert manifest["counts"] == {"replies": 2, "edited": 1, "platforms": {"instagram": 1, "tiktok": 1}}
     assert manifest["app"] == {"name": "Understudy", "version": "9.9.9"}
     assert set(manifest["files"]) == {"replies.jsonl", "replies.csv"}
-    # States moved; the key was made once and lives in the keychain.
+    assert manifest["format_version"] == 2
+    # States moved; the key pair was made once: the private key in the keychain, the public in the profile.
     assert [get_entry(store, i).state for i in items] == ["exported", "rejected", "exported", "drafted"]
-    assert (SERVICE, SIGNING_KEY_NAME) in memory_keyring.passwords
-    assert verify_pack(pack, secret_store).ok
+    public = profile_public_key(store)
+    assert public is not None
+    assert manifest["signing_key"] == {  # type: ignore[comparison-overlap]
+        "algorithm": "Ed25519",
+        "public_key": public.base64,
+        "fingerprint": public.fingerprint,
+    }
+    assert list(memory_keyring.passwords) == [(SERVICE, private_key_name(public.fingerprint))]
+    assert verify_pack(pack, own_key=public).trusted
+    assert verify_pack(pack, expected=public).message.startswith("The pack is intact and signed by the key")
+    assert "not this profile's" in verify_pack(pack).message  # no key given and no profile: unknown
     # Nothing twice: a second export finds nothing, and undo cannot un-export.
     with pytest.raises(KnownError, match="No approved replies"):
         export_pack(store, tmp_path / "again.zip", secret_store=secret_store)
@@ -114,7 +127,7 @@ def test_pack_holds_exactly_the_approved_replies_with_the_edited_text(
     with pytest.raises(KnownError, match="exported in a reply pack"):
         undo_last(store)
     audit = [r[0] for r in store.db.execute("SELECT action FROM audit_log WHERE action LIKE 'packs.%'")]
-    assert audit == ["packs.exported"]
+    assert audit == ["packs.key_created", "packs.exported"]
 
 
 def test_redaction_of_fans_emails_and_phone_numbers(
@@ -172,6 +185,16 @@ def test_verify_detects_tampering_and_names_the_file(
         "The manifest's signature does not match: the manifest was changed after the pack was signed."
     ]
 
+    # A one-byte change in any file, the signature included, fails and names it.
+    with zipfile.ZipFile(pack) as archive:
+        originals = {name: archive.read(name) for name in archive.namelist()}
+    for name, data in originals.items():
+        changed = bytearray(data)
+        changed[len(changed) // 2] ^= 0x01
+        rewrite(tmp_path / "one-byte.zip", {name: bytes(changed)})
+        result = verify_pack(tmp_path / "one-byte.zip")
+        assert not result.ok and result.problems, name
+
     rewrite(tmp_path / "t3.zip", {"manifest.json": None})
     assert "has no manifest.json" in verify_pack(tmp_path / "t3.zip", secret_store).message
 
@@ -183,11 +206,38 @@ def test_verify_detects_tampering_and_names_the_file(
     (tmp_path / "t5.zip").write_bytes(pack.read_bytes()[:200])
     assert "not a zip file" in verify_pack(tmp_path / "t5.zip", secret_store).message
 
-    # Another computer's key: the signature is not this one's.
-    secret_store.set(SIGNING_KEY_NAME, "ab" * 32)
-    assert "signed with a different key" in verify_pack(pack, secret_store).message
-    secret_store.delete(SIGNING_KEY_NAME)
-    assert "holds no reply-pack key" in verify_pack(pack, SecretStore()).message
+    # Re-signed by someone else: the files and sha256s changed, the manifest signed with another key.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from desktop.core.inbox.signing import PublicKey, show_fingerprint
+
+    other = Ed25519PrivateKey.generate()
+    other_public = PublicKey(other.public_key().public_bytes_raw())
+    manifest["signing_key"] = {
+        "algorithm": "Ed25519",
+        "public_key": other_public.base64,
+        "fingerprint": other_public.fingerprint,
+    }
+    forged = json.dumps(manifest).encode()
+    rewrite(
+        tmp_path / "t6.zip",
+        {
+            "replies.csv": bytes(csv_bytes),
+            "manifest.json": forged,
+            "manifest.sig": base64.b64encode(other.sign(forged)),
+        },
+    )
+    own = profile_public_key(store)
+    assert own is not None
+    given = verify_pack(tmp_path / "t6.zip", expected=own)
+    assert not given.ok and given.problems == [
+        f"The pack was signed by key {show_fingerprint(other_public.fingerprint)}, not by the key you gave "
+        f"({show_fingerprint(own.fingerprint)}): it was made or re-signed by someone else."
+    ]
+    assert not verify_pack(tmp_path / "t6.zip", expected=own.fingerprint).ok  # a fingerprint works too
+    unknown = verify_pack(tmp_path / "t6.zip", own_key=own)
+    assert unknown.ok and not unknown.trusted and "not this profile's" in unknown.message
+    assert verify_pack(pack, own_key=own).trusted
 
 
 def test_without_a_keychain_export_says_so_and_session_only_works(
@@ -199,7 +249,9 @@ def test_without_a_keychain_export_says_so_and_session_only_works(
     assert waiting_count(store) == 2 and not (tmp_path / "p.zip").exists()  # nothing changed
     session = SecretStore(session_only=True)
     export_pack(store, tmp_path / "p.zip", secret_store=session)
-    assert verify_pack(tmp_path / "p.zip", session).ok
+    result = verify_pack(tmp_path / "p.zip", session)
+    assert result.ok and not result.trusted  # a key made for the session is not the profile's
+    assert profile_public_key(store) is None
 
 
 def test_an_unwritable_destination_exports_nothing(
@@ -266,6 +318,14 @@ EXPORTER = textwrap.dedent(
 )
 
 
+def _private_key_hex(store: Store, secret_store: SecretStore) -> str:
+    """Make the profile's key pair now; its private key as the child's stand-in keychain will hold it."""
+    key = signing_key(store, secret_store)
+    value = secret_store.get(private_key_name(key.public.fingerprint))
+    assert value is not None
+    return value
+
+
 def _export_and_kill(tmp_path: Path, store_path: Path, pack: Path, key: str, where: str) -> None:
     script = tmp_path / "exporter.py"
     script.write_text(EXPORTER, encoding="utf-8")
@@ -276,6 +336,8 @@ def _export_and_kill(tmp_path: Path, store_path: Path, pack: Path, key: str, whe
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[3],
+        # this checkout's code, not whichever one the virtualenv has installed
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() in ("member", "renamed")
@@ -289,11 +351,12 @@ def test_a_kill_while_writing_leaves_no_complete_looking_pack_and_a_rerun_export
 ) -> None:
     with open_store(store_path) as store:
         _reviewed(store)
-    secret_store.set(SIGNING_KEY_NAME, "cd" * 32)
+        key = _private_key_hex(store, secret_store)
+        own = profile_public_key(store)
     out = tmp_path / "packs"
     out.mkdir()
     pack = out / "replies.zip"
-    _export_and_kill(tmp_path, store_path, pack, "cd" * 32, "writing")
+    _export_and_kill(tmp_path, store_path, pack, key, "writing")
     assert not pack.exists()
     leftovers = [p.name for p in out.iterdir()]
     assert (
@@ -305,7 +368,7 @@ def test_a_kill_while_writing_leaves_no_complete_looking_pack_and_a_rerun_export
         assert summary.replies == 2
         assert [e["status"] for e in list_exports(store)] == ["complete", "abandoned"]
     assert [p.name for p in out.iterdir()] == ["replies.zip"]  # the half-written file is gone
-    assert verify_pack(pack, secret_store).ok
+    assert verify_pack(pack, own_key=own).trusted
 
 
 def test_a_kill_after_the_rename_is_completed_on_the_next_run_not_exported_twice(
@@ -313,10 +376,11 @@ def test_a_kill_after_the_rename_is_completed_on_the_next_run_not_exported_twice
 ) -> None:
     with open_store(store_path) as store:
         items = _reviewed(store)
-    secret_store.set(SIGNING_KEY_NAME, "ef" * 32)
+        key = _private_key_hex(store, secret_store)
+        own = profile_public_key(store)
     pack = tmp_path / "replies.zip"
-    _export_and_kill(tmp_path, store_path, pack, "ef" * 32, "renamed")
-    assert verify_pack(pack, secret_store).ok
+    _export_and_kill(tmp_path, store_path, pack, key, "renamed")
+    assert verify_pack(pack, own_key=own).trusted
     with open_store(store_path) as store:
         assert get_entry(store, items[0]).state == "approved"  # the mark was not committed yet
         with pytest.raises(KnownError, match="No approved replies"):
@@ -363,3 +427,38 @@ def test_finetune_jsonl_holds_the_approved_pairs(
     }
     assert lines[1]["messages"][1]["content"].endswith("[email removed]")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_format_1_pack_still_verifies_where_its_hmac_key_is(
+    secret_store: SecretStore, tmp_path: Path
+) -> None:
+    """Packs made before Ed25519 carry an HMAC-SHA256 in the manifest, keyed by the keychain's secret."""
+    import hmac
+
+    key = bytes.fromhex("ab" * 32)
+    data = b'{"reply_id": "r1", "reply_text": "hi"}\n'
+    manifest: dict[str, object] = {
+        "format": "understudy-reply-pack",
+        "format_version": 1,
+        "counts": {"replies": 1, "edited": 0, "platforms": {"instagram": 1}},
+        "files": {"replies.jsonl": {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}},
+    }
+    body = json.dumps(manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    manifest["signature"] = {
+        "algorithm": "HMAC-SHA256",
+        "key_id": key_id(key),
+        "value": hmac.new(key, body, hashlib.sha256).hexdigest(),
+    }
+    pack = tmp_path / "v1.zip"
+    with zipfile.ZipFile(pack, "w") as archive:
+        archive.writestr("replies.jsonl", data)
+        archive.writestr("manifest.json", json.dumps(manifest))
+    assert "holds no such reply-pack key" in verify_pack(pack, secret_store).message
+    secret_store.set(SIGNING_KEY_NAME, key.hex())
+    result = verify_pack(pack, secret_store)
+    assert (
+        result.trusted
+        and result.message == "The pack is intact and signed by this computer's key: 1 replies."
+    )
+    secret_store.set(SIGNING_KEY_NAME, "cd" * 32)
+    assert "signed with a different key" in verify_pack(pack, secret_store).message

@@ -12,6 +12,7 @@ import pytest
 from desktop.core.errors import KnownError
 from desktop.core.inbox import approve, save_draft
 from desktop.core.inbox.webhook import (
+    FINGERPRINT_HEADER,
     TOKEN_SECRET,
     WebhookConfig,
     check_url,
@@ -39,7 +40,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append(
-                    {"headers": dict(self.headers), "body": json.loads(body), "path": self.path}
+                    {"headers": dict(self.headers), "body": json.loads(body), "path": self.path, "raw": body}
                 )
                 if receiver.failures > 0:
                     receiver.failures -= 1
@@ -117,6 +118,31 @@ def test_each_approved_reply_is_posted_once_with_token_and_idempotency_key(
         assert len(receiver.requests) == 2
     log = webhook_log(store)
     assert [(r["outcome"], r["status_code"], r["attempt"]) for r in log] == [("delivered", 200, 1)] * 2
+
+
+def test_each_delivery_is_signed_by_the_profile_key_as_the_docs_show(
+    store: Store, approved: list[int], token: SecretStore
+) -> None:
+    from desktop.core.inbox.signing import profile_public_key
+
+    from .test_reply_pack_doc import doc_code_block
+
+    namespace: dict[str, Any] = {}
+    exec(doc_code_block("import base64"), namespace)  # the receiver's check from docs/REPLY_PACK.md
+    delivery_is_signed = namespace["delivery_is_signed"]
+    with Receiver() as receiver:
+        save_webhook_config(store, WebhookConfig(url=receiver.url, enabled=True))
+        deliver_approved(store, token, sleep=lambda s: None)
+    public = profile_public_key(store)
+    assert public is not None
+    pem = public.pem().encode()
+    for request in receiver.requests:
+        assert request["headers"][FINGERPRINT_HEADER] == public.fingerprint
+        assert delivery_is_signed(request["raw"], request["headers"], pem)
+        assert not delivery_is_signed(
+            request["raw"].replace(b"reply_text", b"reply_texT"), request["headers"], pem
+        )
+    assert not delivery_is_signed(receiver.requests[0]["raw"], {}, pem)
 
 
 def test_a_server_failing_twice_then_succeeding_gets_the_same_key_each_time(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from desktop.ui.controllers.packs_jobs import ExportPreview, PackRow
 from desktop.ui.theme import plural
@@ -102,18 +102,46 @@ def confirm_reexport(parent: QWidget, pack: PackRow) -> bool:
     )
 
 
-def ask_session_only(parent: QWidget, message: str) -> bool:
-    """No keychain: keep the key or token for this session only? (Never written to a file either way.)"""
-    return _ask(
-        parent,
-        QMessageBox.Icon.Warning,
-        "No keychain on this computer",
-        message,
-        "Keep it for this session only? Packs signed with a session key can be checked only until "
-        "you close Understudy.",
-        "Keep for this session",
-        "Cancel",
+#: ``ask_keychain_choice``'s answers.
+PASSPHRASE, SESSION_ONLY = "passphrase", "session"
+
+
+def ask_keychain_choice(parent: QWidget, message: str, file_exists: bool) -> str:
+    """No keychain: keep keys and tokens in a passphrase-protected file (``PASSPHRASE``), for this session
+    only (``SESSION_ONLY``), or not at all (''). Never in plain text either way."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("No keychain on this computer")
+    box.setText(message)
+    box.setInformativeText(
+        "With a passphrase, your signing key and tokens are kept in an encrypted file and asked for once "
+        "per session. For this session only, a pack is signed with a key made for the session, not your "
+        "profile's, and tokens are gone when you close Understudy."
     )
+    passphrase = box.addButton(
+        "Enter passphrase…" if file_exists else "Use a passphrase…", QMessageBox.ButtonRole.AcceptRole
+    )
+    session = box.addButton("This session only", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(passphrase)
+    box.exec()
+    clicked = box.clickedButton()
+    return PASSPHRASE if clicked is passphrase else SESSION_ONLY if clicked is session else ""
+
+
+def ask_passphrase(parent: QWidget, *, create: bool) -> str:
+    """The secrets file's passphrase, typed without echo ('' when cancelled); a new one is typed twice."""
+    label = "Choose a passphrase (at least 8 characters):" if create else "Passphrase of your secrets file:"
+    first, ok = QInputDialog.getText(parent, "Passphrase", label, QLineEdit.EchoMode.Password)
+    if not ok or not first or not create:
+        return first if ok else ""
+    again, ok = QInputDialog.getText(
+        parent, "Passphrase", "The same passphrase again:", QLineEdit.EchoMode.Password
+    )
+    if ok and again != first:
+        QMessageBox.warning(parent, "Passphrase", "The two passphrases differ; nothing was changed.")
+        return ""
+    return first if ok else ""
 
 
 def show_in_folder(path: str | Path) -> bool:

@@ -168,7 +168,11 @@ class PackListCard(QFrame):
     @Slot(str, object)
     def on_verified(self, path: str, result: Any) -> None:
         name = Path(path).name
-        if result.ok:
+        if result.ok and not getattr(
+            result, "trusted", True
+        ):  # intact, but signed by a key not this profile's
+            set_message(self.verify_message, f"⚠ {name}: {result.message}", "error")
+        elif result.ok:
             set_message(self.verify_message, f"✓ Signature valid: {name}. {result.message}", "ok")
         else:
             problems = "\n".join(f"• {problem}" for problem in result.problems)
