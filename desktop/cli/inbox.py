@@ -87,7 +87,6 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
             "Name a file of messages, or use --candidates.", hint="See `understudy inbox import --help`."
         )
     with open_profile_store(paths, args) as store:
-        triage = triage_for(store)
         if args.candidates:
             result = sync_inbox(store)
             print(
@@ -95,7 +94,7 @@ def cmd_inbox_import(paths: Paths, args: argparse.Namespace) -> int:
                 "inbox."
             )
         if args.file:
-            result = import_messages_file(store, args.file, platform=args.platform, triage=triage)
+            result = import_messages_file(store, args.file, platform=args.platform, triage=triage_for(store))
             print(
                 f"{args.file}: {result.received} rows: {result.added} added, {result.already} already in "
                 "the inbox" + (f", {result.skipped} skipped" if result.skipped else "") + "."

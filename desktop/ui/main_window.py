@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         # Inbox: store work on its own thread, drafts on the model thread; imports add what awaits you.
         self.inbox = InboxController(paths, profile, self.drafting, self)
         self.inbox_page.attach(self.inbox)
-        self.imports.import_finished.connect(self.inbox.refresh_candidates)
+        self.imports.import_finished.connect(self.inbox.refresh_after_import)
         # Persona: store reads and writes on workers; the live preview drafts on the model thread.
         self.persona_controller = PersonaController(paths, profile, self)
         self.persona_page.attach(self.persona_controller, self.drafting)

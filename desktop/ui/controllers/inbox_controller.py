@@ -141,10 +141,11 @@ class InboxController(QObject):
         self.reload(add_candidates=True)
         self.load_fidelity()
 
-    def refresh_candidates(self, *_finished_import: object) -> None:
-        """After an import: the conversations it found awaiting a reply join the inbox (once loaded)."""
+    def refresh_after_import(self, *_finished_import: object) -> None:
+        """After an import, list again (once loaded): the import action already added to the inbox
+        the conversations it found awaiting a reply (``core.actions.import_into_profile``)."""
         if self._list_job:
-            self.reload(add_candidates=True)
+            self.reload()
 
     def set_filters(self, filters: Filters) -> None:
         self.filters = filters

@@ -5,7 +5,6 @@ The core is imported inside each job, on the worker thread, to keep start-up lig
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +36,6 @@ def open_profile_store(paths: Paths, profile: str) -> Any:
     from desktop.core.store import open_store
 
     return open_store(paths.create_profile(profile).store)
-
-
-def triage_for(store: Any) -> Callable[[str], Any]:
-    """Triage with the active persona's rules, for messages that join the inbox."""
-    from desktop.core import actions
-
-    return actions.triage_for(store)
 
 
 def listing(store: Any, filters: Filters, add_candidates: bool) -> Listing:
