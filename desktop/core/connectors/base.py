@@ -38,7 +38,7 @@ class SignInExpired(ConnectorError):
 class RateLimited(ConnectorError):
     """The platform asked us to slow down; ``retry_after`` seconds (from its headers) when it said."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, hint: str = "") -> None:
         super().__init__(message, hint=hint)
         self.retry_after = retry_after
 
