@@ -63,6 +63,7 @@ _BUILT_LATER = frozenset(
         "inbox",
         "persona_controller",
         "packs",
+        "connections",
     }
 )
 
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         if self._built:
             return
         self._built = True
+        from desktop.ui.controllers.connections_controller import ConnectionsController
         from desktop.ui.controllers.drafting_controller import DraftingController
         from desktop.ui.controllers.import_controller import ImportController
         from desktop.ui.controllers.inbox_controller import InboxController
@@ -219,6 +221,11 @@ class MainWindow(QMainWindow):
         self.inbox = InboxController(paths, profile, self.drafting, self)
         self.inbox_page.attach(self.inbox)
         self.imports.import_finished.connect(self.inbox.refresh_after_import)
+        # Connections: fetched and sent on workers; new messages list in the Inbox (drafted if asked).
+        self.connections = ConnectionsController(paths, profile, self)
+        self.settings_page.connections_card.attach(self.connections)
+        self.connections.inbox_changed.connect(self.inbox.refresh_after_import)
+        self.connections.draft_wanted.connect(self.inbox.draft_all)
         # Persona: store reads and writes on workers; the live preview drafts on the model thread.
         self.persona_controller = PersonaController(paths, profile, self)
         self.persona_page.attach(self.persona_controller, self.drafting)
@@ -243,6 +250,7 @@ class MainWindow(QMainWindow):
         if self.check_models:
             self.models.refresh()
             self.models.check_keychain()
+            self.connections.load()  # arms "check every N minutes" when the creator chose it
 
     # --- pages ---------------------------------------------------------------------------------------
     def show_page(self, index: int) -> None:
@@ -313,6 +321,7 @@ class MainWindow(QMainWindow):
         self.imports.shutdown()  # a running import is cancelled and rolled back
         self.packs.shutdown()  # an export past its point of no return finishes: no half-written pack
         self.persona_page.shutdown()  # unsaved persona edits are kept for next time
+        self.connections.shutdown()  # a check is cancelled (nothing half-saved); a send stops between replies
         self.inbox.shutdown()  # a batch stops within a token; finished drafts are already saved
         self.drafting.shutdown()  # a draft is cancelled; the model is unloaded on its own thread
 

@@ -18,6 +18,7 @@ from desktop.core.paths import Paths
 from desktop.ui import page_infos
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.settings.catalogue_card import CatalogueCard
+from desktop.ui.widgets.settings.connections_card import ConnectionsCard
 from desktop.ui.widgets.settings.drafting_card import DraftingCard
 from desktop.ui.widgets.settings.models_card import (
     CONTEXT_COLUMN,
@@ -114,6 +115,9 @@ class SettingsPage(Page):
         self.body.addWidget(self.server_card)
         self.drafting_card = DraftingCard()
         self.body.addWidget(self.drafting_card)
+        # Live connections to Bluesky, Mastodon, YouTube (its controller is attached by the window).
+        self.connections_card = ConnectionsCard()
+        self.body.addWidget(self.connections_card)
 
         # Keychain ----------------------------------------------------------------------------
         keychain_card, keychain_layout = card("Passwords and keys")
