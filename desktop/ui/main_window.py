@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         from desktop.ui.controllers.packs_controller import PacksController
         from desktop.ui.controllers.persona_controller import PersonaController
         from desktop.ui.widgets.import_page import ImportPage
+        from desktop.ui.widgets.inbox.send_action import SendAction
         from desktop.ui.widgets.inbox_page import InboxPage
         from desktop.ui.widgets.packs_page import PacksPage
         from desktop.ui.widgets.persona_page import PersonaPage
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         self.settings_page.connections_card.attach(self.connections)
         self.connections.inbox_changed.connect(self.inbox.refresh_after_import)
         self.connections.draft_wanted.connect(self.inbox.draft_all)
+        self.inbox_send = SendAction(self.inbox_page, self.inbox, self.connections, self)  # "Send to …"
         # Persona: store reads and writes on workers; the live preview drafts on the model thread.
         self.persona_controller = PersonaController(paths, profile, self)
         self.persona_page.attach(self.persona_controller, self.drafting)

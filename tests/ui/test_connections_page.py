@@ -109,14 +109,14 @@ def test_each_platform_has_a_panel_and_a_broken_one_is_unavailable_not_a_crash(
         broken = card.panels["bluesky"]
         assert broken.status.text() == "Unavailable"
         assert "could not load its Bluesky connection" in broken.reason.text()
-        assert not broken.connect_button.isEnabled() and broken.reads.isHidden()
+        assert broken.form_box.isHidden() and broken.reads.isHidden()
         masto = card.panels["mastodon"]
         assert masto.status.text() == "Not connected"
         assert masto.connect_button.text() == "Connect" and masto.connect_button.isEnabled()
         assert not masto.steps.isHidden() and "Preferences → Development" in masto.steps.text()
         assert "mentions" in masto.reads.text() and "only when you press Send" in masto.sends.text()
         assert masto.inputs["access_token"].echoMode() == masto.inputs["access_token"].EchoMode.Password
-        assert not masto.test_button.isEnabled() and not masto.disconnect_button.isEnabled()
+        assert masto.test_button.isHidden() and masto.disconnect_button.isHidden()
         assert not card.check_all_button.isEnabled() and not card.send_all_button.isEnabled()
         assert card.every_combo.currentData() == 0 and not card.draft_check.isChecked()  # both off
         assert "No platform is connected" in card.status.text()
@@ -162,7 +162,7 @@ def test_connect_test_check_now_log_and_disconnect(
     with qtbot.waitSignal(controller.change_finished, timeout=WAIT_MS):
         panel.disconnect_button.click()
     assert KEY not in memory_keyring.passwords
-    assert panel.status.text() == "Not connected" and not panel.test_button.isEnabled()
+    assert panel.status.text() == "Not connected" and panel.test_button.isHidden()
     assert "credentials were removed" in panel.message.text()
     assert not card.check_all_button.isEnabled()
 
@@ -190,7 +190,8 @@ def test_approved_replies_are_sent_only_when_asked_and_a_failure_keeps_them_appr
         card.send_all_button.click()
     assert finished.args[0].sent == 0
     assert "Mastodon" in panel.message.text() and "connect" in panel.message.text().lower()
-    assert card.status.styleSheet()  # shown as an error
+    assert card.status.styleSheet()  # shown as an error, the reason once
+    assert card.status.text().count("no longer accepts") == 1
     assert card.send_all_button.text() == "Send all approved (1)"  # still approved, still waiting
     assert card.log.row_texts()[0][1:4] == ["Mastodon", "Send", "Failed"]
 
@@ -212,6 +213,7 @@ def test_an_expired_token_on_check_now_says_so_in_plain_words(
     fake.expire_token()
     outcome, _progress = _check_now(qtbot, card, controller)
     assert set(outcome.errors) == {"mastodon"}
+    assert card.panels["mastodon"].status.text().startswith("⚠ Needs attention")
     message = card.panels["mastodon"].message.text()
     assert "Mastodon" in message and "Settings → Connections" in message
     assert "401" not in message and "Traceback" not in message
@@ -278,3 +280,54 @@ def test_cancel_stops_a_check_keeps_nothing_and_logs_it(
     assert card.log.row_texts()[0][1:4] == ["Mastodon", "Check", "Cancelled"]
     with open_store(paths.profile("default").store) as store:
         assert list_inbox(store) == []  # the cursor did not move: the next check brings them
+
+
+def _run(generator):
+    while True:
+        try:
+            next(generator)
+        except StopIteration as stop:
+            return stop.value
+
+
+def test_the_inbox_sends_one_approved_reply_where_it_came_from(
+    qtbot, open_window, fake: FakeMastodon, paths: Paths
+) -> None:
+    """In the real window: "Send to Mastodon" under an approved reply; a failure keeps it approved."""
+    from desktop.core.actions import connections as actions
+    from desktop.core.secrets import SecretStore
+
+    story = _story(fake)
+    with open_store(paths.create_profile("default").store) as store:
+        actions.connect(store, SecretStore(), "mastodon", {"instance": fake.url, "access_token": TOKEN})
+        _run(actions.fetch(store, SecretStore(), "mastodon"))
+        (entry,) = list_inbox(store)
+        save_draft(store, entry.item_id, "Thank you! Next one is out Friday.")
+        approve(store, entry.item_id)
+    window = open_window(paths)
+    window.show_page(window.pages.index(window.inbox_page))
+    page, send = window.inbox_page, window.inbox_send
+    qtbot.waitUntil(lambda: page.message.current_id == entry.item_id, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not send.button.isHidden(), timeout=WAIT_MS)
+    assert send.button.text() == "Send to Mastodon"
+    assert fake.thread_of(story["comment"]["id"]) == []  # shown, not sent
+
+    fake.expire_token()
+    with qtbot.waitSignal(window.connections.run_finished, timeout=WAIT_MS):
+        send.button.click()
+    assert page.status_label.text().startswith("Not sent: Mastodon")
+    assert "stays approved" in page.status_label.text()
+    qtbot.waitUntil(
+        lambda: "It stays approved" in send.note.text() and not send.note.isHidden(), timeout=WAIT_MS
+    )
+    with open_store(paths.profile("default").store) as store:
+        assert list_inbox(store)[0].state == "approved"
+    assert not send.button.isHidden()  # it can be sent again
+
+    fake.token_valid = True
+    with qtbot.waitSignal(window.connections.run_finished, timeout=WAIT_MS):
+        send.button.click()
+    (reply,) = fake.thread_of(story["comment"]["id"])
+    assert "Next one is out Friday." in reply["content"]
+    assert "1 of 1 approved reply sent to Mastodon." in page.status_label.text()
+    qtbot.waitUntil(lambda: send.button.isHidden(), timeout=WAIT_MS)  # sent: no longer approved-and-waiting

@@ -13,195 +13,38 @@ asked, never by the timer.
 
 from __future__ import annotations
 
+import webbrowser
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
+from desktop.ui.controllers.connections_jobs import (
+    FETCH,
+    SEND,
+    ChangeOutcome,
+    ConnectionsView,
+    PlatformView,
+    RunOutcome,
+    fetch_all,
+    open_profile_store,
+    read_view,
+    secret_store,
+    send_all,
+)
 from desktop.ui.workers import Failure, Worker
 
-RUN_LOG_LIMIT = 20
-FETCH = "fetch"
-SEND = "send"
-
-
-@dataclass(frozen=True)
-class PlatformView:
-    """One platform's card: what its connector says about itself, and its connection if any."""
-
-    platform: str
-    label: str
-    available: bool = True
-    reason: str = ""  # why the platform cannot be used (its module failed to load)
-    fields: tuple[Any, ...] = ()  # desktop.core.connectors.base.SetupField
-    steps: str = ""
-    reads: str = ""
-    sends: str = ""
-    connected: bool = False
-    account: str = ""
-    settings: dict[str, str] = field(default_factory=dict)
-    checked_at: str = ""
-    fetched_at: str = ""
-    approved_waiting: int = 0
-
-
-@dataclass(frozen=True)
-class ConnectionsView:
-    platforms: tuple[PlatformView, ...]
-    options: Any  # desktop.core.actions.connections.ConnectionOptions
-    runs: tuple[dict[str, Any], ...]
-
-    def platform(self, name: str) -> PlatformView:
-        return next(p for p in self.platforms if p.platform == name)
-
-    def connected(self) -> list[str]:
-        return [p.platform for p in self.platforms if p.connected and p.available]
-
-
-@dataclass(frozen=True)
-class ChangeOutcome:
-    """A finished connect / test / disconnect / options change: what to say, and the view after it."""
-
-    platform: str  # "" for the options
-    message: str
-    view: ConnectionsView
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """A finished fetch or send over one or more platforms: a line each, and the failures by platform."""
-
-    kind: str  # FETCH or SEND
-    lines: tuple[str, ...]
-    errors: dict[str, str]  # platform -> why it failed, in plain words
-    inbox_added: int
-    sent: int
-    failed_replies: tuple[tuple[int, str], ...]  # (item id, reason) of replies that stay approved
-    view: ConnectionsView
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.lines)
-
-
-def _open_store(paths: Paths, profile: str) -> Any:
-    from desktop.core.store import open_store
-
-    return open_store(paths.create_profile(profile).store)
-
-
-def _secret_store() -> Any:
-    from desktop.core.secrets import SecretStore
-
-    return SecretStore()
-
-
-def _platform_view(platform: str, row: dict[str, Any] | None, waiting: int) -> PlatformView:
-    from desktop.core.connectors.registry import connector_class, connector_label
-
-    label = connector_label(platform)
-    try:
-        cls = connector_class(platform)
-    except Exception as exc:  # noqa: BLE001 -- a broken install must not break Settings: shown, not raised
-        why = getattr(exc, "message", "") or f"{type(exc).__name__}: {exc}"
-        return PlatformView(
-            platform,
-            label,
-            available=False,
-            reason=f"Understudy could not load its {label} connection ({why}). Reinstalling Understudy "
-            "should bring it back; the other platforms work meanwhile.",
-            connected=row is not None,
-            account=str(row["account"] or "") if row else "",
-        )
-    return PlatformView(
-        platform,
-        cls.label,
-        fields=tuple(cls.setup_fields),
-        steps=cls.steps,
-        reads=cls.reads,
-        sends=cls.sends,
-        connected=row is not None,
-        account=str(row["account"] or "") if row else "",
-        settings=dict(row["settings"]) if row else {},
-        checked_at=str(row["checked_at"] or "") if row else "",
-        fetched_at=str(row["fetched_at"] or "") if row else "",
-        approved_waiting=waiting,
-    )
-
-
-def read_view(store: Any | None) -> ConnectionsView:
-    """Every platform (connected or not, usable or not), the options and the latest runs
-    (``store`` None: a profile with no store yet, where nothing is connected)."""
-    from desktop.core.actions import connections as actions
-    from desktop.core.connectors.registry import connector_platforms
-    from desktop.core.store import connections as rows
-
-    if store is None:
-        views = tuple(_platform_view(p, None, 0) for p in connector_platforms())
-        return ConnectionsView(views, actions.ConnectionOptions(), ())
-    connected = {str(r["platform"]): r for r in rows.list_connections(store)}
-    platforms = tuple(
-        _platform_view(p, connected.get(p), len(rows.approved_replies(store, p)) if p in connected else 0)
-        for p in connector_platforms()
-    )
-    return ConnectionsView(
-        platforms, actions.load_options(store), tuple(rows.latest_runs(store, None, RUN_LOG_LIMIT))
-    )
-
-
-def _fetch_all(
-    store: Any, secrets: Any, platforms: list[str], cancel: CancelToken
-) -> Generator[Progress, None, RunOutcome]:
-    from desktop.core.actions import connections as actions
-    from desktop.core.connectors.registry import connector_label
-    from desktop.core.errors import KnownError
-
-    lines: list[str] = []
-    errors: dict[str, str] = {}
-    added = 0
-    for platform in platforms:
-        label = connector_label(platform)
-        try:
-            outcome = yield from actions.fetch(store, secrets, platform, cancel=cancel)
-        except KnownError as exc:
-            errors[platform] = f"{exc.message} {exc.hint}".strip()
-            lines.append(f"{label}: {exc.message}")
-            continue
-        added += outcome.inbox_added
-        lines.append(outcome.sentence(label))
-    return RunOutcome(FETCH, tuple(lines), errors, added, 0, (), read_view(store))
-
-
-def _send_all(
-    store: Any, secrets: Any, platforms: list[str], item_id: int | None, cancel: CancelToken
-) -> Generator[Progress, None, RunOutcome]:
-    from desktop.core.actions import connections as actions
-    from desktop.core.connectors.registry import connector_label
-    from desktop.core.errors import KnownError
-
-    lines: list[str] = []
-    errors: dict[str, str] = {}
-    sent = 0
-    failed: list[tuple[int, str]] = []
-    if item_id is not None:
-        platforms = [actions.platform_of_item(store, item_id)]
-    for platform in platforms:
-        label = connector_label(platform)
-        try:
-            report = yield from actions.send(store, secrets, platform, item_id=item_id, cancel=cancel)
-        except KnownError as exc:
-            errors[platform] = f"{exc.message} {exc.hint}".strip()
-            lines.append(f"{label}: {exc.message}")
-            continue
-        sent += report.sent
-        failed += [(r.item_id, r.error) for r in report.results if r.error]
-        if report.stopped:
-            errors[platform] = report.stopped
-        lines.append(report.sentence(label))
-    return RunOutcome(SEND, tuple(lines), errors, 0, sent, tuple(failed), read_view(store))
+__all__ = [
+    "FETCH",
+    "SEND",
+    "ChangeOutcome",
+    "ConnectionsController",
+    "ConnectionsView",
+    "PlatformView",
+    "RunOutcome",
+]
 
 
 class ConnectionsController(QObject):
@@ -221,6 +64,8 @@ class ConnectionsController(QObject):
     inbox_changed = Signal()
     #: New messages joined the inbox and the creator asked for them to be drafted at once.
     draft_wanted = Signal()
+    #: An inbox message's latest send (item id, the ``connection_sends`` row or None): the Inbox shows it.
+    send_state_loaded = Signal(int, object)
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +76,7 @@ class ConnectionsController(QObject):
         self._change: Worker | None = None
         self._change_platform = ""
         self._run: Worker | None = None
+        self._readers: set[Worker] = set()  # send states the Inbox asked for
         self._closed = False
         self.bugs: list[Failure] = []
         self.timer = QTimer(self)  # "check every N minutes while the app is open"
@@ -247,7 +93,7 @@ class ConnectionsController(QObject):
         def job(_cancel: CancelToken) -> ConnectionsView:
             if not paths.profile(profile).store.exists():
                 return read_view(None)
-            with _open_store(paths, profile) as store:
+            with open_profile_store(paths, profile) as store:
                 return read_view(store)
 
         worker = Worker(job, name="read-connections")
@@ -262,7 +108,8 @@ class ConnectionsController(QObject):
         from desktop.core.actions import connections as actions
 
         def action(store: Any, secrets: Any) -> str:
-            outcome = actions.connect(store, secrets, platform, values)
+            # A browser sign-in (YouTube) opens the system browser, as `understudy connect add` does.
+            outcome = actions.connect(store, secrets, platform, values, open_url=webbrowser.open)
             return f"Connected as {outcome.account.handle}."
 
         return self._start_change(platform, action, "Checking with the platform…")
@@ -308,7 +155,7 @@ class ConnectionsController(QObject):
             return False
 
         def job(store: Any, secrets: Any, cancel: CancelToken) -> Generator[Progress, None, RunOutcome]:
-            return (yield from _fetch_all(store, secrets, targets, cancel))
+            return (yield from fetch_all(store, secrets, targets, cancel))
 
         return self._start_run(FETCH, job, "Checking for new messages…")
 
@@ -319,9 +166,29 @@ class ConnectionsController(QObject):
             return False
 
         def job(store: Any, secrets: Any, cancel: CancelToken) -> Generator[Progress, None, RunOutcome]:
-            return (yield from _send_all(store, secrets, targets, item_id, cancel))
+            return (yield from send_all(store, secrets, targets, item_id, cancel))
 
         return self._start_run(SEND, job, "Sending approved replies…")
+
+    def read_send_state(self, item_id: int) -> None:
+        """Whether the reply to ``item_id`` was sent, or why its last try failed (``send_state_loaded``)."""
+        if self._closed:
+            return
+        paths, profile = self.paths, self.profile
+
+        def job(_cancel: CancelToken) -> tuple[int, Any]:
+            from desktop.core.store import connections as rows
+
+            if not paths.profile(profile).store.exists():
+                return item_id, None
+            with open_profile_store(paths, profile) as store:
+                return item_id, rows.sends_of_items(store, [item_id]).get(item_id)
+
+        worker = Worker(job, name="read-send-state")
+        worker.finished.connect(self._on_send_state)
+        worker.stopped.connect(self._on_reader_stopped)
+        self._readers.add(worker)
+        worker.start()
 
     def cancel_run(self) -> None:
         if self._run is not None:
@@ -342,7 +209,7 @@ class ConnectionsController(QObject):
         self.timer.stop()
         if self._run is not None:
             self._run.cancel()
-        workers = [w for w in (self._read, self._change, self._run) if w is not None]
+        workers = [w for w in (self._read, self._change, self._run, *self._readers) if w is not None]
         return all(worker.wait(timeout_ms) for worker in workers)
 
     # --- workers ---------------------------------------------------------------------------------
@@ -352,8 +219,8 @@ class ConnectionsController(QObject):
         paths, profile = self.paths, self.profile
 
         def job(_cancel: CancelToken) -> ChangeOutcome:
-            secrets = _secret_store()
-            with _open_store(paths, profile) as store:
+            secrets = secret_store()
+            with open_profile_store(paths, profile) as store:
                 message = action(store, secrets)
                 return ChangeOutcome(platform, message, read_view(store))
 
@@ -372,8 +239,8 @@ class ConnectionsController(QObject):
         paths, profile = self.paths, self.profile
 
         def job(cancel: CancelToken) -> Generator[Progress, None, RunOutcome]:
-            secrets = _secret_store()
-            with _open_store(paths, profile) as store:
+            secrets = secret_store()
+            with open_profile_store(paths, profile) as store:
                 return (yield from run(store, secrets, cancel))
 
         worker = Worker(job, name=f"{kind}-connections")
@@ -402,6 +269,14 @@ class ConnectionsController(QObject):
     def _on_timer(self) -> None:
         if not self.is_running():
             self.check_now()
+
+    @Slot(object)
+    def _on_send_state(self, result: tuple[int, Any]) -> None:
+        self.send_state_loaded.emit(*result)
+
+    @Slot()
+    def _on_reader_stopped(self) -> None:
+        self._readers.discard(self.sender())  # type: ignore[arg-type]
 
     @Slot(object)
     def _on_loaded(self, view: ConnectionsView) -> None:

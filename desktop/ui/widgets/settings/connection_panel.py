@@ -96,6 +96,9 @@ class ConnectionPanel(QFrame):
         layout.addWidget(self.steps_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.steps)
 
+        self.form_box = QWidget()  # the form and the buttons: hidden for a platform that cannot load
+        form_layout = QVBoxLayout(self.form_box)
+        form_layout.setContentsMargins(0, 0, 0, 0)
         self.form = QFormLayout()
         self.form.setHorizontalSpacing(16)
         self.inputs: dict[str, QLineEdit] = {}
@@ -111,7 +114,7 @@ class ConnectionPanel(QFrame):
             edit.returnPressed.connect(self._on_connect)
             self.inputs[setup.name] = edit
             self.form.addRow(setup.label, edit)
-        layout.addLayout(self.form)
+        form_layout.addLayout(self.form)
 
         buttons = QHBoxLayout()
         self.connect_button = QPushButton("Connect")
@@ -134,7 +137,8 @@ class ConnectionPanel(QFrame):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.disconnect_button)
-        layout.addLayout(buttons)
+        form_layout.addLayout(buttons)
+        layout.addWidget(self.form_box)
 
         self.message = _text("")
         self.message.hide()
@@ -162,6 +166,9 @@ class ConnectionPanel(QFrame):
             self.status.setText("Not connected")
             self.status.setStyleSheet(f"color: {theme.TEXT_MUTED};")
         self.reason.setVisible(not view.available)
+        self.form_box.setVisible(view.available)
+        for button in (self.test_button, self.check_button, self.send_button, self.disconnect_button):
+            button.setVisible(view.connected)  # until connected, the only step is Connect
         for widget in (self.reads, self.sends, self.steps_toggle):
             widget.setVisible(view.available)
         for name, edit in self.inputs.items():
@@ -191,6 +198,13 @@ class ConnectionPanel(QFrame):
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {theme.ERROR_COLOR if error else theme.OK_COLOR};")
         self.message.setVisible(bool(text))
+
+    def show_problem(self, text: str) -> None:
+        """The last check or send failed (an expired sign-in, an unreachable instance): said until the
+        next time the connection is read."""
+        self.status.setText(f"⚠ Needs attention{' (' + self.view.account + ')' if self.view.account else ''}")
+        self.status.setStyleSheet(f"color: {theme.WARNING_COLOR};")
+        self.show_message(text, error=True)
 
     def values(self) -> dict[str, str]:
         """What was typed; an empty secret is left out (the kept one stays)."""

@@ -254,10 +254,11 @@ class ConnectionsCard(QFrame):
         self._end_run()
         for platform, error in outcome.errors.items():
             if platform in self.panels:
-                self.panels[platform].show_message(error, error=True)
+                self.panels[platform].show_problem(error)
         lines = list(outcome.lines)
         for item_id, reason in outcome.failed_replies:
-            lines.append(f"The reply to message {item_id} was not sent and stays approved: {reason}")
+            if reason not in outcome.errors.values():  # a stopped run's reason is said once
+                lines.append(f"The reply to message {item_id} was not sent and stays approved: {reason}")
         text = " ".join(lines) or ("Nothing to check." if outcome.kind == FETCH else "Nothing to send.")
         self._set_status(text, error=bool(outcome.errors or outcome.failed_replies))
 
