@@ -47,6 +47,10 @@ __all__ = [
 ]
 
 
+def _open_in_browser(url: str) -> None:
+    webbrowser.open(url)
+
+
 class ConnectionsController(QObject):
     """Reads, changes and runs the live connections of one profile; all signals in the GUI thread."""
 
@@ -109,7 +113,7 @@ class ConnectionsController(QObject):
 
         def action(store: Any, secrets: Any) -> str:
             # A browser sign-in (YouTube) opens the system browser, as `understudy connect add` does.
-            outcome = actions.connect(store, secrets, platform, values, open_url=webbrowser.open)
+            outcome = actions.connect(store, secrets, platform, values, open_url=_open_in_browser)
             return f"Connected as {outcome.account.handle}."
 
         return self._start_change(platform, action, "Checking with the platform…")
@@ -125,7 +129,7 @@ class ConnectionsController(QObject):
 
         return self._start_change(platform, action, "Signing in…")
 
-    def disconnect(self, platform: str) -> bool:
+    def disconnect_platform(self, platform: str) -> bool:
         """Forget the connection; its keychain entries are removed (what it fetched stays)."""
         from desktop.core.actions import connections as actions
 
@@ -276,7 +280,7 @@ class ConnectionsController(QObject):
 
     @Slot()
     def _on_reader_stopped(self) -> None:
-        self._readers.discard(self.sender())  # type: ignore[arg-type]
+        self._readers.discard(self.sender())  # type: ignore[arg-type,unused-ignore]
 
     @Slot(object)
     def _on_loaded(self, view: ConnectionsView) -> None:

@@ -291,7 +291,7 @@ class ConnectionsCard(QFrame):
     @Slot(str)
     def _on_disconnect(self, platform: str) -> None:
         if self._controller is not None:
-            self._controller.disconnect(platform)
+            self._controller.disconnect_platform(platform)
 
     @Slot(str)
     def _on_check(self, platform: str) -> None:

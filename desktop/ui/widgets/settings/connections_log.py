@@ -56,6 +56,9 @@ class RunLog(QTableWidget):
     def row_texts(self) -> list[list[str]]:
         """Every row's cells, as shown (tests, and what a screen reader would say)."""
         return [
-            [self.item(row, column).text() for column in range(self.columnCount())]
+            [
+                item.text() if (item := self.item(row, column)) is not None else ""
+                for column in range(self.columnCount())
+            ]
             for row in range(self.rowCount())
         ]
