@@ -108,6 +108,15 @@ def main() -> int:
     settle(app, 0.5)
     shoot(app, window, card, "settings-connections-expired.png")
 
+    # The Inbox: the approved reply, its "Send to Mastodon" button and why the last try failed.
+    window.show_page(window.pages.index(window.inbox_page))
+    send = window.inbox_send
+    wait_until(app, lambda: window.inbox_page.message.current_id == entry.item_id)
+    wait_until(app, lambda: not send.button.isHidden() and not send.note.isHidden())
+    settle(app, 0.5)
+    window.grab().save(str(OUT / "inbox-send-to-platform.png"))
+    print("saved", OUT / "inbox-send-to-platform.png")
+
     window.close()
     settle(app, 0.5)
     server.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton
 
 from desktop.core.connectors.registry import connector_label
 from desktop.ui import theme
@@ -35,11 +35,15 @@ class SendAction(QObject):
         self.note.setWordWrap(True)
         self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note.hide()
-        actions = page.message.detail.actions
-        actions.insertWidget(4, self.button)  # after Approve, Edit, Another try, Reject
-        holder = actions.parent()  # the draft card's column: the note goes under the buttons
-        if holder is not None and hasattr(holder, "addWidget"):
-            holder.addWidget(self.note)
+        # A row of its own under the review buttons (that row is as wide as the pane already), in the
+        # draft card's column, with the note under it.
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addStretch(1)
+        column = page.message.detail.actions.parent()
+        if isinstance(column, QBoxLayout):
+            column.addLayout(row)
+            column.addWidget(self.note)
         self._sending: int | None = None
         inbox.detail_loaded.connect(self._on_detail)
         connections.view_loaded.connect(self._on_view)
