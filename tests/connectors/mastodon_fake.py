@@ -149,8 +149,23 @@ class FakeMastodon:
             {f"{a['username']}@{self.domain}": a for a in self.accounts.values() if "@" not in a["acct"]}
         )
 
-        def mention(match: re.Match[str]) -> str:
-            account = by_acct.get(match.group(1))
+        def link(url: str) -> str:
+            # Mastodon's formatter: scheme hidden, long addresses cut after 30 characters
+            scheme = re.match(r"https?://(?:www\.)?", url)
+            prefix = scheme.group(0) if scheme else ""
+            rest = url[len(prefix) :]
+            shown, hidden = rest[:30], rest[30:]
+            return (
+                f'<a href="{url}" target="_blank" rel="nofollow noopener" translate="no">'
+                f'<span class="invisible">{prefix}</span>'
+                f'<span class="{"ellipsis" if hidden else ""}">{shown}</span>'
+                f'<span class="invisible">{hidden}</span></a>'
+            )
+
+        def token(match: re.Match[str]) -> str:
+            if match.group(1):
+                return link(match.group(1))
+            account = by_acct.get(match.group(2))
             if account is None:
                 return match.group(0)
             if all(m["id"] != account["id"] for m in mentions):
@@ -170,7 +185,7 @@ class FakeMastodon:
         paragraphs = []
         for paragraph in text.strip().split("\n\n"):
             escaped = html.escape(paragraph, quote=False)
-            escaped = re.sub(r"@([\w.\-]+(?:@[\w.\-]+)?)", mention, escaped)
+            escaped = re.sub(r"(https?://[^\s<]+)|(?<![\w/])@([\w.\-]+(?:@[\w.\-]+)?)", token, escaped)
             paragraphs.append("<p>" + escaped.replace("\n", "<br />") + "</p>")
         return "".join(paragraphs), mentions
 

@@ -39,6 +39,7 @@ from desktop.core.connectors.base import (
 )
 from desktop.core.importers.platforms.mastodon import html_to_text
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
+from desktop.core.importers.text import normalize
 from desktop.core.tasks import CancelToken
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def _newer(a: str | None, b: str) -> str:
 
 def _body(text: str) -> str:
     """What a reply says, without the mentions that open it and with spaces collapsed."""
-    return " ".join(_LEADING_MENTIONS.sub("", text).split())
+    return " ".join(_LEADING_MENTIONS.sub("", normalize(text)).split())
 
 
 def with_mention(text: str, acct: str) -> str:
@@ -160,12 +161,15 @@ class MastodonConnector:
     # -- the library ---------------------------------------------------------------------------
 
     def _api(self) -> Mastodon:
+        """The client, with the token the keychain holds now (a reconnect may have replaced it)."""
+        token = self._secrets.get(TOKEN)
+        if not token:
+            raise SignInExpired(
+                "There is no Mastodon access token saved for this connection.", hint=RECONNECT
+            )
+        if self._client is not None and self._client.access_token != token:
+            self._client, self._me = None, None
         if self._client is None:
-            token = self._secrets.get(TOKEN)
-            if not token:
-                raise SignInExpired(
-                    "There is no Mastodon access token saved for this connection.", hint=RECONNECT
-                )
             from mastodon import Mastodon
 
             client = Mastodon(
