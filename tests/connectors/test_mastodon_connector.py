@@ -75,6 +75,15 @@ def test_registered_with_the_plain_words_a_creator_reads() -> None:
     assert "direct" in cls.sends and "approved" in cls.sends
 
 
+def test_importing_the_module_leaves_the_library_unloaded() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, desktop.core.connectors.mastodon; print('mastodon' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_check_says_who_we_are(connector: MastodonConnector, fake: FakeMastodon) -> None:
     account = connector.check()
     assert account.handle == f"@ana@{fake.domain}"
