@@ -10,7 +10,7 @@ Pages read: https://docs.joinmastodon.org/entities/Status/, /entities/Account/,
 /entities/Notification/, /entities/Context/, /entities/Instance/, /entities/V1_Instance/,
 /methods/notifications/, /methods/statuses/, /methods/accounts/#verify_credentials,
 /methods/instance/, /api/guidelines/#pagination, /api/rate-limits/,
-/client/intro/#http-status-codes (errors are ``{"error": "..."}``).
+/entities/Error/ (errors are ``{"error": "..."}``, 401 "The access token is invalid").
 """
 
 from __future__ import annotations
@@ -374,7 +374,7 @@ class FakeMastodon:
 
     def _authorized(self, request: Request) -> Response | None:
         if request.headers.get("Authorization") != f"Bearer {self.token}" or not self.token_valid:
-            # Doorkeeper's answer to a missing, revoked or expired token (/client/intro/#http-status-codes)
+            # a missing, revoked or expired token (https://docs.joinmastodon.org/entities/Error/)
             return self._error(401, "The access token is invalid")
         return None
 
