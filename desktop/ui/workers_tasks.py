@@ -27,22 +27,17 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from desktop.ui.workers import Failure, Job, Worker
+from desktop.ui.workers import Failure, Job, Replies, Worker
 
 REFUSE, AGAIN, QUEUE, REPLACE = "refuse", "again", "queue", "replace"
 
 
 @dataclass(frozen=True)
-class Callbacks:
+class Callbacks(Replies):
     """What to do, in the GUI thread, with what one job reports (any may be left out)."""
 
     #: When the job starts (at once, or once its turn came): "loading…" in the page.
     on_started: Callable[[], None] | None = None
-    on_done: Callable[[Any], None] | None = None
-    on_failed: Callable[[Failure], None] | None = None
-    on_cancelled: Callable[[], None] | None = None
-    on_progress: Callable[[Any], None] | None = None
-    on_items: Callable[[list], None] | None = None
     #: After the outcome, whatever it was (``refresh`` after a change, start the next thing).
     on_ended: Callable[[], None] | None = None
 
@@ -93,7 +88,7 @@ class Tasks(QObject):
         if key is None:
             self._anonymous += 1
             key = ("anonymous", self._anonymous)
-        callbacks = Callbacks(on_started, on_done, on_failed, on_cancelled, on_progress, on_items, on_ended)
+        callbacks = Callbacks(on_done, on_failed, on_cancelled, on_progress, on_items, on_started, on_ended)
         request = _Request(job, name or str(key), callbacks)
         if key not in self._running:
             self._start(key, request)
@@ -187,3 +182,26 @@ class Tasks(QObject):
                 if not waiting:
                     del self._waiting[key]
                 self._start(key, request)
+
+
+class TaskController(QObject):
+    """A controller whose work runs on ``Tasks``: its list of bugs, ``is_busy`` and ``shutdown``.
+
+    ``CANCEL_AT_SHUTDOWN``: the keys whose running job is cancelled when the window closes
+    (None: all); the others are left to finish (a short write keeps the creator's value).
+    """
+
+    CANCEL_AT_SHUTDOWN: Container[Hashable] | None = None
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks = Tasks(self)
+        #: Failures that were bugs (for the smoke test and logs).
+        self.bugs: list[Failure] = self._tasks.bugs
+
+    def is_busy(self) -> bool:
+        return self._tasks.busy()
+
+    def shutdown(self, timeout_ms: int = 15_000) -> bool:
+        """Cancel the running jobs and join their threads (window closing); False if one would not stop."""
+        return self._tasks.shutdown(timeout_ms, cancel=self.CANCEL_AT_SHUTDOWN)

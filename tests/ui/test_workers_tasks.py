@@ -147,3 +147,49 @@ def test_shutdown_cancels_only_what_it_is_told_joins_all_and_refuses_more(qtbot)
     qtbot.wait(100)
     assert reported == [], "nothing is reported after shutdown"
     qtbot.waitUntil(lambda: live_workers() == 0, timeout=TIMEOUT)
+
+
+def test_a_resource_job_reports_to_its_own_callbacks_and_a_newer_key_replaces_it(qtbot) -> None:
+    from desktop.ui.workers import ResourceWorker
+
+    worker = ResourceWorker(lambda: {"opened": True}, name="replies")
+    worker.start()
+    gate = threading.Event()
+    events: list[tuple[str, object]] = []
+
+    def slow(resource: dict, cancel: CancelToken):
+        while not gate.wait(0.01):
+            if cancel.cancelled:
+                return None
+        yield Progress("half")
+        return "slow"
+
+    try:
+        worker.submit(
+            slow,
+            key="detail",
+            on_done=lambda v: events.append(("done old", v)),
+            on_cancelled=lambda: events.append(("cancelled old", None)),
+        )
+        worker.submit(
+            lambda resource, cancel: (yield Progress("reading")) or resource["opened"],
+            key="detail",
+            on_progress=lambda p: events.append(("progress", p.message)),
+            on_items=lambda items: events.append(("items", len(items))),
+            on_done=lambda v: events.append(("done new", v)),
+        )
+
+        def bug(resource: dict, cancel: CancelToken):
+            raise ZeroDivisionError
+
+        worker.submit(bug, on_failed=lambda f: events.append(("failed", f.is_bug)))
+        qtbot.waitUntil(lambda: len(events) == 5, timeout=TIMEOUT)
+        assert events == [
+            ("cancelled old", None),
+            ("items", 1),
+            ("progress", "reading"),
+            ("done new", True),
+            ("failed", True),
+        ]
+    finally:
+        assert worker.shutdown(TIMEOUT)

@@ -3,20 +3,20 @@
 Reading the catalogue, the memory-bandwidth probe (a few hundred megabytes copied, once per
 machine) and a download (minutes of network and hashing) all block, so each runs on a ``Worker``;
 this controller lives in the GUI thread and re-emits their outcomes as signals that say what
-happened. A cancelled download keeps its part file: the next Download resumes it.
+happened. A cancelled download (also at shutdown) keeps its part file: the next Download resumes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, Tasks
+from desktop.ui.workers_tasks import AGAIN, TaskController
 
 READ, DOWNLOAD = "read", "download"
 
@@ -58,7 +58,7 @@ def _download_job(paths: Paths, model_id: str, probe: bool):
     return job
 
 
-class CatalogueController(QObject):
+class CatalogueController(TaskController):
     """Reads the catalogue and runs one download at a time."""
 
     catalogue_loading = Signal()
@@ -77,17 +77,13 @@ class CatalogueController(QObject):
         self.probe = probe
         self.view: CatalogueView | None = None
         self._downloading: str | None = None
-        #: Failures that were bugs (for the smoke test to report).
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     # --- the catalogue ---------------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the catalogue (again); a request during a read runs once it ends."""
-        paths = self.paths
         self._tasks.run(
             READ,
-            lambda cancel: read_catalogue(paths, cancel),
+            partial(read_catalogue, self.paths),
             when_busy=AGAIN,
             name="read-catalogue",
             on_started=self.catalogue_loading.emit,
@@ -133,11 +129,3 @@ class CatalogueController(QObject):
     def downloading(self) -> str | None:
         """The id of the model being downloaded, or None."""
         return self._downloading
-
-    # --- shutdown --------------------------------------------------------------------------------
-    def is_busy(self) -> bool:
-        return self._tasks.busy()
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel the workers and join them (window closing); a download keeps its part."""
-        return self._tasks.shutdown(timeout_ms)

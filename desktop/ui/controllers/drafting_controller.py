@@ -12,15 +12,15 @@ token) rather than waiting behind it: the Preview shows only the latest request.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure, Replies, ResourceWorker
 
 #: Controller states, as the page shows them.
 IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting", "failed"
@@ -96,8 +96,8 @@ class DraftingController(QObject):
         #: job id -> request, for draft jobs not yet ended.
         self._drafts: dict[int, DraftRequest] = {}
         self._candidates_job: int | None = None
-        #: ids of jobs submitted through ``run_session_job`` and not yet ended.
-        self._session_jobs: set[int] = set()
+        #: Jobs submitted through ``run_session_job`` and not yet ended: id -> their callbacks.
+        self._session_jobs: dict[int, Replies] = {}
         self._pending: DraftRequest | None = None  # asked for while the model was loading
         self._next_request = 1
         self._closed = False
@@ -169,10 +169,10 @@ class DraftingController(QObject):
         old, self._worker = self._worker, None
         for request in self._drafts.values():
             self.draft_cancelled.emit(request.id)
-        for job_id in sorted(self._session_jobs):
-            self.job_cancelled.emit(job_id)
+        session_jobs, self._session_jobs = self._session_jobs, {}
+        for job_id in sorted(session_jobs):
+            self._session_job_ended(job_id, self.job_cancelled, session_jobs[job_id].on_cancelled)
         self._drafts.clear()
-        self._session_jobs.clear()
         self._candidates_job = None
         if old is None:  # a failed load: simply try again with the new choice
             self.state = IDLE
@@ -195,18 +195,29 @@ class DraftingController(QObject):
             self.state = IDLE  # quietly: start() moves on to "loading" at once
             self.start()
 
-    def run_session_job(self, job: Any) -> int:
+    def run_session_job(
+        self,
+        job: Any,
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_failed: Callable[[Failure], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_items: Callable[[list], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> int:
         """Run ``job(session, cancel)`` on the model thread, queued behind running work.
 
         For pages other than the Preview (the Persona page's live preview, the Inbox's batch
-        drafting): a generator job streams what it yields through ``job_yielded`` and its
-        ``Progress`` through ``job_progress``. Returns the job id, or 0 while the model is not
-        ready (call ``start()`` and wait for the ``ready`` state).
+        drafting): what a generator job yields goes to ``on_items`` (its ``Progress`` also to
+        ``on_progress``), and its outcome to ``on_done``, ``on_failed`` or ``on_cancelled`` (also
+        when a model switch drops it); each also goes out as the ``job_*`` signal with the job id.
+        Returns the job id, or 0 while the model is not ready (call ``start()`` and wait for the
+        ``ready`` state).
         """
         if self._closed or self._worker is None or not self.is_ready():
             return 0
         job_id = self._worker.submit(job)
-        self._session_jobs.add(job_id)
+        self._session_jobs[job_id] = Replies(on_done, on_failed, on_cancelled, on_progress, on_items)
         return job_id
 
     def cancel_session_job(self, job_id: int) -> None:
@@ -280,12 +291,16 @@ class DraftingController(QObject):
     def _on_progress(self, job_id: int, progress: Progress) -> None:
         if self._is_current() and job_id == OPEN_JOB:
             self.loading_progress.emit(progress.message)
-        elif self._is_current() and job_id in self._session_jobs:
+        elif self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
+            if replies.on_progress is not None:
+                replies.on_progress(progress)
             self.job_progress.emit(job_id, progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
-        if self._is_current() and job_id in self._session_jobs:
+        if self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
+            if replies.on_items is not None:
+                replies.on_items(items)
             self.job_yielded.emit(job_id, items)
             return
         if not self._is_current() or job_id not in self._drafts:
@@ -318,9 +333,8 @@ class DraftingController(QObject):
             self._candidates_job = None
             self.candidates_loaded.emit(list(result or []))
             return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_finished.emit(job_id, result)
+        if (replies := self._session_jobs.pop(job_id, None)) is not None:
+            self._session_job_ended(job_id, self.job_finished, replies.on_done, result)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
@@ -344,9 +358,8 @@ class DraftingController(QObject):
             self._candidates_job = None
             self.candidates_loaded.emit([])
             return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_failed.emit(job_id, failure)
+        if (replies := self._session_jobs.pop(job_id, None)) is not None:
+            self._session_job_ended(job_id, self.job_failed, replies.on_failed, failure)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
@@ -364,14 +377,22 @@ class DraftingController(QObject):
         if job_id == self._candidates_job:
             self._candidates_job = None
             return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_cancelled.emit(job_id)
+        if (replies := self._session_jobs.pop(job_id, None)) is not None:
+            self._session_job_ended(job_id, self.job_cancelled, replies.on_cancelled)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
             self._after_draft()
             self.draft_cancelled.emit(request.id)
+
+    @staticmethod
+    def _session_job_ended(
+        job_id: int, signal: SignalInstance, callback: Callable[..., None] | None, *outcome: Any
+    ) -> None:
+        """A ``run_session_job`` job ended: its own callback, then the ``job_*`` signal."""
+        if callback is not None:
+            callback(*outcome)
+        signal.emit(job_id, *outcome)
 
     def _after_draft(self) -> None:
         if not self._drafts and self.state == DRAFTING:

@@ -14,8 +14,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, Tasks
+from desktop.ui.workers_tasks import AGAIN, TaskController
 
 #: Reads and writes take turns: one job at a time on the profile's store.
 STORE = "store"
@@ -58,8 +57,11 @@ def _write_job(paths: Paths, profile: str, wanted: DraftingSettings):
     return job
 
 
-class DraftingSettingsController(QObject):
+class DraftingSettingsController(TaskController):
     """Reads and writes the two drafting settings; a write asked for during one runs after it."""
+
+    #: A write is short and finishes at shutdown: the creator's value is kept.
+    CANCEL_AT_SHUTDOWN = ()
 
     settings_loaded = Signal(object)  # DraftingSettings
     settings_saved = Signal(object)  # DraftingSettings, as read back
@@ -70,8 +72,6 @@ class DraftingSettingsController(QObject):
         self.paths = paths
         self.profile = profile
         self.settings: DraftingSettings | None = None
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     def load(self) -> None:
         if self._tasks.busy(STORE):
@@ -96,16 +96,9 @@ class DraftingSettingsController(QObject):
             on_failed=self.settings_failed.emit,
         )
 
-    def is_busy(self) -> bool:
-        return self._tasks.busy()
-
     def _done(self, signal: SignalInstance) -> Callable[[DraftingSettings], None]:
         def done(settings: DraftingSettings) -> None:
             self.settings = settings
             signal.emit(settings)
 
         return done
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Join the worker (a write is short and finishes: the creator's value is kept)."""
-        return self._tasks.shutdown(timeout_ms, cancel=())

@@ -23,7 +23,7 @@ from desktop.core.paths import Paths
 from desktop.core.tasks import Progress
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
 from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, Tasks
+from desktop.ui.workers_tasks import AGAIN, TaskController
 
 #: Job states, as the page shows them.
 QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
@@ -66,8 +66,11 @@ class ImportJob:
         return Path(self.path).name or self.path
 
 
-class ImportController(QObject):
+class ImportController(TaskController):
     """Owns the import queue and the store reads of the Import page; lives in the GUI thread."""
+
+    #: A removal is one quick transaction: left to finish when the window closes.
+    CANCEL_AT_SHUTDOWN = (IMPORT, LOAD)
 
     import_queued = Signal(int, str)  # job id, path
     import_started = Signal(int)  # job id (also after the creator answered who they are)
@@ -93,10 +96,6 @@ class ImportController(QObject):
         self._next_id = 1
         self._current: ImportJob | None = None
         self._removing: int | None = None
-        self._closed = False
-        #: Failures that were bugs (for the smoke test and logs).
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     @property
     def store_path(self) -> Path:
@@ -105,7 +104,7 @@ class ImportController(QObject):
     # --- imports ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[int]:
         """Queue archives (zips, folders, single files); returns their job ids."""
-        if self._closed:
+        if self._tasks.closed:
             return []
         ids: list[int] = []
         for path in paths:
@@ -165,7 +164,7 @@ class ImportController(QObject):
 
     def _pump(self) -> None:
         """Start the next write: removals first (quick), then the next queued import."""
-        if self._closed or self._current is not None or self._tasks.busy(REMOVE):
+        if self._tasks.closed or self._current is not None or self._tasks.busy(REMOVE):
             return
         if self._removals:
             self._start_removal(self._removals.pop(0))
@@ -206,7 +205,7 @@ class ImportController(QObject):
         if job is None:
             return
         if isinstance(result, OwnerNeeded):
-            if job.asked or self._closed:
+            if job.asked or self._tasks.closed:
                 # The name given did not identify the creator either: say so rather than ask forever.
                 self._end_failed(job, Failure(result.message, "Check the spelling of your name in the chat."))
                 return
@@ -252,7 +251,7 @@ class ImportController(QObject):
     # --- removing a source ------------------------------------------------------------------------
     def remove_source(self, source_id: int) -> None:
         """Remove an imported archive and what came only from it (after any running import)."""
-        if self._closed or source_id in self._removals or source_id == self._removing:
+        if self._tasks.closed or source_id in self._removals or source_id == self._removing:
             return
         self._removals.append(source_id)
         self._pump()
@@ -304,16 +303,12 @@ class ImportController(QObject):
             self.data_loaded.emit(data)
 
     # --- shutdown ---------------------------------------------------------------------------------------
-    def is_busy(self) -> bool:
-        return self._tasks.busy()
-
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Cancel every worker and join its thread (window closing); False if one would not stop.
 
         A cancelled import rolls back, so closing mid-import keeps the store as it was; a removal
         is one quick transaction: it is left to finish.
         """
-        self._closed = True
         self._queue.clear()
         self._removals.clear()
-        return self._tasks.shutdown(timeout_ms, cancel=(IMPORT, LOAD))
+        return super().shutdown(timeout_ms)

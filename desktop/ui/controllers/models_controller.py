@@ -8,6 +8,7 @@ and re-emits their outcomes as signals that say what happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.core.models.manager import COPY, ModelManager
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, Tasks
+from desktop.ui.workers_tasks import AGAIN, TaskController
 
 SURVEY, SETUP, KEYCHAIN, CHANGE = "survey", "setup", "keychain", "change"
 
@@ -124,7 +124,7 @@ def _keychain_job(cancel: CancelToken) -> Any:
     return keyring_status()
 
 
-class ModelsController(QObject):
+class ModelsController(TaskController):
     """Surveys the models folder, sets up the default models, checks the keychain."""
 
     survey_started = Signal()
@@ -147,17 +147,13 @@ class ModelsController(QObject):
         super().__init__(parent)
         self.models_dir = Path(models_dir)
         self.survey: ModelSurvey | None = None
-        #: Failures that were bugs (for the smoke test to report).
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     # --- survey ------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Survey the models folder (again); a request during a survey runs once it ends."""
-        models_dir = self.models_dir
         self._tasks.run(
             SURVEY,
-            lambda cancel: survey_models(models_dir, cancel),
+            partial(survey_models, self.models_dir),
             when_busy=AGAIN,
             name="survey-models",
             on_started=self.survey_started.emit,
@@ -241,11 +237,3 @@ class ModelsController(QObject):
         self.change_finished.emit(change)
         if change.kind == "activate":
             self.active_changed.emit(change.file_name)
-
-    # --- shutdown --------------------------------------------------------------------------------
-    def is_busy(self) -> bool:
-        return self._tasks.busy()
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel every worker and join its thread (window closing); False if one would not stop."""
-        return self._tasks.shutdown(timeout_ms)

@@ -32,8 +32,7 @@ from desktop.ui.controllers.persona_jobs import (
     save_job,
     write_recovery,
 )
-from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import QUEUE, Tasks
+from desktop.ui.workers_tasks import QUEUE, TaskController
 
 #: Reads, writes (one at a time, in order) and the recovery file run side by side.
 READ, WRITE, RECOVERY = "read", "write", "recovery"
@@ -43,7 +42,7 @@ UNSAVED_FILE = "persona-unsaved.json"
 RECOVERY_DELAY_MS = 800
 
 
-class PersonaController(QObject):
+class PersonaController(TaskController):
     """Reads and writes the persona and the style profile on workers; lives in the GUI thread.
 
     Signals (all in the GUI thread): ``loading(object)`` (a ``Progress`` while the profile is
@@ -51,6 +50,9 @@ class PersonaController(QObject):
     (a ``PersonaState``), ``profile_loaded(object)`` (a ``ProfileData``, after an import),
     ``saved(object)`` (a ``Saved``), ``failed(str, object)`` (what was being done, a ``Failure``).
     """
+
+    #: Writes are left to finish when the window closes: the creator pressed Save.
+    CANCEL_AT_SHUTDOWN = (READ,)
 
     loading = Signal(object)
     busy_changed = Signal(bool)
@@ -71,9 +73,6 @@ class PersonaController(QObject):
         self._recovery_timer.setSingleShot(True)
         self._recovery_timer.setInterval(RECOVERY_DELAY_MS)
         self._recovery_timer.timeout.connect(self._write_recovery)
-        #: Failures that were bugs (for the smoke test and logs).
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     @property
     def store_path(self) -> Path:
@@ -196,7 +195,7 @@ class PersonaController(QObject):
         self._read_again = None
         # Saves asked for but not started yet still run, here: the creator pressed Save.
         unwritten = self._tasks.take_waiting(WRITE)
-        joined = self._tasks.shutdown(timeout_ms, cancel=(READ,))
+        joined = super().shutdown(timeout_ms)
         for job in unwritten:
             job(CancelToken())
         if self._recovery_pending is not None:

@@ -1,7 +1,8 @@
 """Model servers and the model choice, as seen by the GUI: saved, tested and chosen on workers.
 
 ``ModelManager`` writes ``models.json`` and the keychain (which may block on a desktop prompt),
-and a connection test waits on the network for up to a minute, so each runs on a ``Worker``; this
+and a connection test waits on the network for up to a minute (at shutdown: until its timeout at
+worst), so each runs on a ``Worker``; this
 controller lives in the GUI thread and re-emits the outcomes. The API key goes from the form
 straight into ``ModelManager.add_server`` (the keychain) and is never kept here.
 """
@@ -9,14 +10,14 @@ straight into ``ModelManager.add_server`` (the keychain) and is never kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import Tasks
+from desktop.ui.workers_tasks import TaskController
 
 TEST_TIMEOUT_S = 20.0
 
@@ -147,7 +148,7 @@ def _test_job(form: ServerForm):
     return job
 
 
-class ServersController(QObject):
+class ServersController(TaskController):
     """Lists, saves, tests, chooses and removes model servers; one change and one test at a time."""
 
     servers_loaded = Signal(object)  # ServersView
@@ -165,14 +166,11 @@ class ServersController(QObject):
         super().__init__(parent)
         self.paths = paths
         self.view: ServersView | None = None
-        self.bugs: list[Failure] = []
-        self._tasks = Tasks(self, bugs=self.bugs)
 
     def refresh(self) -> None:
-        paths = self.paths
         self._tasks.run(
             READ,
-            lambda cancel: read_servers(paths, cancel),
+            partial(read_servers, self.paths),
             name="read-servers",
             on_done=self._on_read_finished,
             on_failed=self.servers_failed.emit,
@@ -232,10 +230,3 @@ class ServersController(QObject):
         self.servers_loaded.emit(change.view)
         if change.choice_changed:
             self.choice_changed.emit(change.view.choice)
-
-    def is_busy(self) -> bool:
-        return self._tasks.busy()
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel and join the workers (window closing); a test stops at its network timeout at worst."""
-        return self._tasks.shutdown(timeout_ms)
