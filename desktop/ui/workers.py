@@ -37,8 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Hashable
-from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal, Slot
 
@@ -58,10 +57,12 @@ __all__ = [
     "BUG_MESSAGE",
     "OPEN_JOB",
     "Failure",
+    "Outcome",
     "Replies",
     "ResourceWorker",
     "Worker",
     "live_workers",
+    "reply",
     "stop_all",
 ]
 
@@ -74,17 +75,18 @@ Job = Callable[[CancelToken], "Generator[Any, None, Any] | Any"]
 DEFAULT_INTERVAL_MS = 40
 
 
-@dataclass(frozen=True)
-class Replies:
-    """Per-request callbacks for one ``ResourceWorker`` job (any may be left out), run in the GUI
-    thread after the worker's own signals: the request says what to do with its outcome, so no
-    listener has to pick its job out of every job's signals by id."""
+class Replies(TypedDict, total=False):
+    """Per-request callbacks for one job (any may be left out), run in the GUI thread (for a
+    ``ResourceWorker`` job after the worker's own signals): the request says what to do with its
+    outcome, so no listener has to pick its job out of every job's signals by id."""
 
-    on_done: Callable[[Any], None] | None = None
-    on_failed: Callable[[Failure], None] | None = None
-    on_cancelled: Callable[[], None] | None = None
-    on_progress: Callable[[Any], None] | None = None
-    on_items: Callable[[list], None] | None = None
+    on_done: Callable[[Any], None]
+    on_failed: Callable[[Failure], None]
+    on_cancelled: Callable[[], None]
+    #: The last ``Progress`` of each batch of yielded items.
+    on_progress: Callable[[Any], None]
+    #: Every yielded item, in order, in batches.
+    on_items: Callable[[list], None]
 
 
 #: Started workers whose end has not been reported yet (keeps them alive; ``stop_all`` joins them).
@@ -347,11 +349,7 @@ class ResourceWorker(_ThreadOwner):
         job: ResourceJob,
         *,
         key: Hashable | None = None,
-        on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[Failure], None] | None = None,
-        on_cancelled: Callable[[], None] | None = None,
-        on_progress: Callable[[Any], None] | None = None,
-        on_items: Callable[[list], None] | None = None,
+        **replies: Unpack[Replies],
     ) -> int:
         """Queue ``job(resource, cancel)``; returns its id (its outcome arrives as a signal, and
         to the ``on_*`` callbacks given here: ``Replies``).
@@ -368,8 +366,7 @@ class ResourceWorker(_ThreadOwner):
         job_id = self._queue(job, refuse=not self._started)
         if key is not None:
             self._keys[job_id] = key
-        replies = Replies(on_done, on_failed, on_cancelled, on_progress, on_items)
-        if replies != Replies():
+        if replies:
             self._replies[job_id] = replies
         return job_id
 
@@ -410,10 +407,10 @@ class ResourceWorker(_ThreadOwner):
         super()._emit_batch(batch)
         if (replies := self._replies.get(batch.job_id)) is None:
             return
-        if replies.on_items is not None:
-            replies.on_items(batch.items)
-        if replies.on_progress is not None and (progress := batch.last_progress) is not None:
-            replies.on_progress(progress)
+        if (on_items := replies.get("on_items")) is not None:
+            on_items(batch.items)
+        if (on_progress := replies.get("on_progress")) is not None and batch.last_progress is not None:
+            on_progress(batch.last_progress)
 
     def _emit_outcome(self, ended: Ended) -> None:
         self._keys.pop(ended.job_id, None)
@@ -425,12 +422,17 @@ class ResourceWorker(_ThreadOwner):
             self.opened.emit()
         if replies is None:
             return
-        if ended.kind == Outcome.FINISHED and replies.on_done is not None:
-            replies.on_done(ended.value)
-        elif ended.kind == Outcome.FAILED and replies.on_failed is not None:
-            replies.on_failed(ended.value)
-        elif ended.kind == Outcome.CANCELLED and replies.on_cancelled is not None:
-            replies.on_cancelled()
+        reply(replies, ended.kind, ended.value)
+
+
+def reply(replies: Replies, kind: str, value: Any = None) -> None:
+    """Call the callback of ``replies`` for an outcome (``Outcome``: finished, failed, cancelled)."""
+    if kind == Outcome.FINISHED and (on_done := replies.get("on_done")) is not None:
+        on_done(value)
+    elif kind == Outcome.FAILED and (on_failed := replies.get("on_failed")) is not None:
+        on_failed(value)
+    elif kind == Outcome.CANCELLED and (on_cancelled := replies.get("on_cancelled")) is not None:
+        on_cancelled()
 
 
 def live_workers() -> int:

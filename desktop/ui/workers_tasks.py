@@ -13,33 +13,32 @@ request's ``when_busy``:
 * ``QUEUE``: every request waits its turn, in order (writes that must all happen).
 * ``REPLACE``: the running one is cancelled and the newer one runs as soon as it stopped.
 
-Callbacks (``Callbacks``) are plain callables run in the GUI thread, like every ``Worker``
-signal; a job's outcome arrives after its thread has ended, so the key is free again (``busy``
-is False) by the time ``on_done`` / ``on_failed`` / ``on_cancelled`` run, then ``on_ended`` runs
-whatever the outcome, then the waiting request (if any) starts.
+Callbacks (``Callbacks``: ``workers.Replies`` and two more) are plain callables run in the GUI
+thread, like every ``Worker`` signal. A job's outcome arrives after its thread has ended, so the
+key is free again (``busy`` is False) by the time ``on_done`` / ``on_failed`` / ``on_cancelled``
+run; then ``on_ended`` runs whatever the outcome, then the waiting request (if any) starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 from PySide6.QtCore import QObject
 
-from desktop.ui.workers import Failure, Job, Replies, Worker
+from desktop.ui.workers import Failure, Job, Outcome, Replies, Worker, reply
 
 REFUSE, AGAIN, QUEUE, REPLACE = "refuse", "again", "queue", "replace"
 
 
-@dataclass(frozen=True)
-class Callbacks(Replies):
+class Callbacks(Replies, total=False):
     """What to do, in the GUI thread, with what one job reports (any may be left out)."""
 
     #: When the job starts (at once, or once its turn came): "loading…" in the page.
-    on_started: Callable[[], None] | None = None
+    on_started: Callable[[], None]
     #: After the outcome, whatever it was (``refresh`` after a change, start the next thing).
-    on_ended: Callable[[], None] | None = None
+    on_ended: Callable[[], None]
 
 
 @dataclass
@@ -58,7 +57,7 @@ class Tasks(QObject):
     def __init__(self, parent: QObject | None = None, *, bugs: list[Failure] | None = None) -> None:
         super().__init__(parent)
         self.bugs: list[Failure] = bugs if bugs is not None else []
-        self._running: dict[Hashable, Worker] = {}
+        self._running: dict[Hashable, tuple[Worker, Callbacks]] = {}
         self._waiting: dict[Hashable, list[_Request]] = {}
         self._anonymous = 0
         self.closed = False
@@ -70,13 +69,7 @@ class Tasks(QObject):
         *,
         when_busy: str = REFUSE,
         name: str = "",
-        on_started: Callable[[], None] | None = None,
-        on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[Failure], None] | None = None,
-        on_cancelled: Callable[[], None] | None = None,
-        on_progress: Callable[[Any], None] | None = None,
-        on_items: Callable[[list], None] | None = None,
-        on_ended: Callable[[], None] | None = None,
+        **callbacks: Unpack[Callbacks],
     ) -> bool:
         """Run ``job(cancel)`` on a worker thread under ``key`` (None: a key of its own).
 
@@ -88,7 +81,6 @@ class Tasks(QObject):
         if key is None:
             self._anonymous += 1
             key = ("anonymous", self._anonymous)
-        callbacks = Callbacks(on_done, on_failed, on_cancelled, on_progress, on_items, on_started, on_ended)
         request = _Request(job, name or str(key), callbacks)
         if key not in self._running:
             self._start(key, request)
@@ -100,7 +92,7 @@ class Tasks(QObject):
         else:  # AGAIN, REPLACE: only the newest waiting request is kept
             self._waiting[key] = [request]
             if when_busy == REPLACE:
-                self._running[key].cancel()
+                self._running[key][0].cancel()
         return True
 
     def busy(self, key: Hashable | None = None) -> bool:
@@ -119,8 +111,8 @@ class Tasks(QObject):
 
     def cancel(self, key: Hashable) -> None:
         """Cancel the running job of ``key`` (it stops at its next yield); waiting ones still run."""
-        if (worker := self._running.get(key)) is not None:
-            worker.cancel()
+        if (running := self._running.get(key)) is not None:
+            running[0].cancel()
 
     def take_waiting(self, key: Hashable) -> list[Job]:
         """Remove and return the jobs of ``key`` that have not started (to run them some other way)."""
@@ -134,7 +126,7 @@ class Tasks(QObject):
         """
         self.closed = True
         self._waiting.clear()
-        workers = list(self._running.items())
+        workers = [(key, worker) for key, (worker, _calls) in self._running.items()]
         for key, worker in workers:
             if cancel is None or key in cancel:
                 worker.cancel()
@@ -144,37 +136,32 @@ class Tasks(QObject):
     def _start(self, key: Hashable, request: _Request) -> None:
         calls = request.callbacks
         worker = Worker(request.job, name=request.name, parent=self)
-        if calls.on_progress is not None:
-            worker.progress.connect(calls.on_progress)
-        if calls.on_items is not None:
-            worker.yielded.connect(calls.on_items)
+        if (on_progress := calls.get("on_progress")) is not None:
+            worker.progress.connect(on_progress)
+        if (on_items := calls.get("on_items")) is not None:
+            worker.yielded.connect(on_items)
         # Lambdas are fine here: every Worker signal is emitted in the GUI thread (workers.py).
-        worker.finished.connect(lambda value: self._ended(key, worker, calls, calls.on_done, value))
-        worker.failed.connect(lambda failure: self._failed(key, worker, calls, failure))
-        worker.cancelled.connect(lambda: self._ended(key, worker, calls, calls.on_cancelled))
-        self._running[key] = worker
-        if calls.on_started is not None:
-            calls.on_started()
+        worker.finished.connect(lambda value: self._ended(key, worker, Outcome.FINISHED, value))
+        worker.failed.connect(lambda failure: self._ended(key, worker, Outcome.FAILED, failure))
+        worker.cancelled.connect(lambda: self._ended(key, worker, Outcome.CANCELLED))
+        self._running[key] = (worker, calls)
+        if (on_started := calls.get("on_started")) is not None:
+            on_started()
         worker.start()
 
-    def _failed(self, key: Hashable, worker: Worker, calls: Callbacks, failure: Failure) -> None:
-        if failure.is_bug and self._running.get(key) is worker:
-            self.bugs.append(failure)
-        self._ended(key, worker, calls, calls.on_failed, failure)
-
-    def _ended(
-        self, key: Hashable, worker: Worker, calls: Callbacks, outcome: Callable[..., None] | None, *args: Any
-    ) -> None:
+    def _ended(self, key: Hashable, worker: Worker, kind: str, value: Any = None) -> None:
         """``key``'s worker reported its outcome (its thread has ended): free the key, report, go on."""
-        if self._running.get(key) is not worker or self.closed:
+        running = self._running.get(key)
+        if running is None or running[0] is not worker or self.closed:
             return  # after shutdown nothing more is reported
-        del self._running[key]
+        calls = self._running.pop(key)[1]
         worker.deleteLater()
+        if kind == Outcome.FAILED and value.is_bug:
+            self.bugs.append(value)
         try:
-            if outcome is not None:
-                outcome(*args)
-            if calls.on_ended is not None:
-                calls.on_ended()
+            reply(calls, kind, value)
+            if (on_ended := calls.get("on_ended")) is not None:
+                on_ended()
         finally:
             waiting = self._waiting.get(key)
             if waiting and key not in self._running and not self.closed:

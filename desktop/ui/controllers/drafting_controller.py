@@ -12,15 +12,15 @@ token) rather than waiting behind it: the Preview shows only the latest request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.workers import OPEN_JOB, Failure, Replies, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure, Outcome, Replies, ResourceWorker, reply
 
 #: Controller states, as the page shows them.
 IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting", "failed"
@@ -171,7 +171,7 @@ class DraftingController(QObject):
             self.draft_cancelled.emit(request.id)
         session_jobs, self._session_jobs = self._session_jobs, {}
         for job_id in sorted(session_jobs):
-            self._session_job_ended(job_id, self.job_cancelled, session_jobs[job_id].on_cancelled)
+            self._session_job_ended(job_id, session_jobs[job_id], Outcome.CANCELLED)
         self._drafts.clear()
         self._candidates_job = None
         if old is None:  # a failed load: simply try again with the new choice
@@ -195,16 +195,7 @@ class DraftingController(QObject):
             self.state = IDLE  # quietly: start() moves on to "loading" at once
             self.start()
 
-    def run_session_job(
-        self,
-        job: Any,
-        *,
-        on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[Failure], None] | None = None,
-        on_cancelled: Callable[[], None] | None = None,
-        on_items: Callable[[list], None] | None = None,
-        on_progress: Callable[[Any], None] | None = None,
-    ) -> int:
+    def run_session_job(self, job: Any, **replies: Unpack[Replies]) -> int:
         """Run ``job(session, cancel)`` on the model thread, queued behind running work.
 
         For pages other than the Preview (the Persona page's live preview, the Inbox's batch
@@ -217,7 +208,7 @@ class DraftingController(QObject):
         if self._closed or self._worker is None or not self.is_ready():
             return 0
         job_id = self._worker.submit(job)
-        self._session_jobs[job_id] = Replies(on_done, on_failed, on_cancelled, on_progress, on_items)
+        self._session_jobs[job_id] = replies
         return job_id
 
     def cancel_session_job(self, job_id: int) -> None:
@@ -292,15 +283,15 @@ class DraftingController(QObject):
         if self._is_current() and job_id == OPEN_JOB:
             self.loading_progress.emit(progress.message)
         elif self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
-            if replies.on_progress is not None:
-                replies.on_progress(progress)
+            if (on_progress := replies.get("on_progress")) is not None:
+                on_progress(progress)
             self.job_progress.emit(job_id, progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
         if self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
-            if replies.on_items is not None:
-                replies.on_items(items)
+            if (on_items := replies.get("on_items")) is not None:
+                on_items(items)
             self.job_yielded.emit(job_id, items)
             return
         if not self._is_current() or job_id not in self._drafts:
@@ -334,7 +325,7 @@ class DraftingController(QObject):
             self.candidates_loaded.emit(list(result or []))
             return
         if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, self.job_finished, replies.on_done, result)
+            self._session_job_ended(job_id, replies, Outcome.FINISHED, result)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
@@ -359,7 +350,7 @@ class DraftingController(QObject):
             self.candidates_loaded.emit([])
             return
         if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, self.job_failed, replies.on_failed, failure)
+            self._session_job_ended(job_id, replies, Outcome.FAILED, failure)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
@@ -378,21 +369,20 @@ class DraftingController(QObject):
             self._candidates_job = None
             return
         if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, self.job_cancelled, replies.on_cancelled)
+            self._session_job_ended(job_id, replies, Outcome.CANCELLED)
             return
         request = self._drafts.pop(job_id, None)
         if request is not None:
             self._after_draft()
             self.draft_cancelled.emit(request.id)
 
-    @staticmethod
-    def _session_job_ended(
-        job_id: int, signal: SignalInstance, callback: Callable[..., None] | None, *outcome: Any
-    ) -> None:
+    def _session_job_ended(self, job_id: int, replies: Replies, kind: str, value: Any = None) -> None:
         """A ``run_session_job`` job ended: its own callback, then the ``job_*`` signal."""
-        if callback is not None:
-            callback(*outcome)
-        signal.emit(job_id, *outcome)
+        reply(replies, kind, value)
+        if kind == Outcome.CANCELLED:
+            self.job_cancelled.emit(job_id)
+        else:
+            (self.job_finished if kind == Outcome.FINISHED else self.job_failed).emit(job_id, value)
 
     def _after_draft(self) -> None:
         if not self._drafts and self.state == DRAFTING:

@@ -10,26 +10,22 @@ signals to the page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, Unpack
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
-from desktop.ui.workers import Failure
+from desktop.ui.workers import Failure, Replies
 
 #: Batch drafting states, as the page shows them.
 BATCH_IDLE, BATCH_WAITING, BATCH_RUNNING, BATCH_PAUSING = "idle", "waiting", "running", "pausing"
 
 
-class InboxDrafting(QObject):
-    """Batch drafting and another try for one message, with ``drafting``'s model (GUI thread).
-
-    Signals: ``batch_state_changed(str)``, ``batch_progress(object)``, ``batch_item(object)``,
-    ``batch_ended(str, object)``, ``redraft_text(int, str)``, ``redraft_ended(int, str)``,
-    ``model_status(str)`` (as ``InboxController`` documents them), and ``reload_wanted()`` when a
-    batch ended and the list should show its drafts.
-    """
+class DraftingSignals(QObject):
+    """The signals of drafting from the Inbox, declared once: ``InboxDrafting`` emits them and
+    ``InboxController`` relays them to the page (``relay_to``), as the controller documents them."""
 
     batch_state_changed = Signal(str)
     batch_progress = Signal(object)
@@ -38,6 +34,21 @@ class InboxDrafting(QObject):
     redraft_text = Signal(int, str)
     redraft_ended = Signal(int, str)
     model_status = Signal(str)
+
+    def relay_to(self, other: DraftingSignals) -> None:
+        """Re-emit every one of these signals as ``other``'s signal of the same name."""
+        names = ("batch_state_changed", "batch_progress", "batch_item", "batch_ended")
+        for name in (*names, "redraft_text", "redraft_ended", "model_status"):
+            getattr(self, name).connect(getattr(other, name))
+
+
+class InboxDrafting(DraftingSignals):
+    """Batch drafting and another try for one message, with ``drafting``'s model (GUI thread).
+
+    Signals: those of ``DraftingSignals``, and ``reload_wanted()`` when a batch ended and the list
+    should show its drafts.
+    """
+
     reload_wanted = Signal()
 
     def __init__(self, drafting: DraftingController | None, parent: QObject | None = None) -> None:
@@ -87,9 +98,12 @@ class InboxDrafting(QObject):
 
         self._batch_job = self.drafting.run_session_job(
             job,
-            on_items=self._on_batch_items,
-            on_progress=self.batch_progress.emit,
-            **_outcomes(self._batch_ended, "Stopped."),
+            **_outcomes(
+                self._batch_ended,
+                "Stopped.",
+                on_items=self._on_batch_items,
+                on_progress=self.batch_progress.emit,
+            ),
         )
         self._set_batch_state(BATCH_RUNNING if self._batch_job else BATCH_IDLE)
         if not self._batch_job:
@@ -137,10 +151,9 @@ class InboxDrafting(QObject):
             self._redrafting = None
             self.redraft_ended.emit(item_id, note)
 
+        on_items = partial(self._on_redraft_items, item_id)
         job_id = self.drafting.run_session_job(
-            job,
-            on_items=lambda items: self._on_redraft_items(item_id, items),
-            **_outcomes(ended, "Stopped; the draft is unchanged."),
+            job, **_outcomes(ended, "Stopped; the draft is unchanged.", on_items=on_items)
         )
         if job_id:
             self._redrafting = item_id
@@ -205,14 +218,15 @@ class InboxDrafting(QObject):
         self.reload_wanted.emit()
 
 
-def _outcomes(ended: Callable[[str, object, str], None], stopped: str) -> dict[str, Any]:
-    """A model-thread job's three outcomes as ``ended(how, result, note)``: how it ended
-    ("finished", a batch's "paused", "failed", "cancelled"), its result, and a plain-words note."""
+def _outcomes(ended: Callable[[str, object, str], None], stopped: str, **replies: Unpack[Replies]) -> Replies:
+    """``replies`` and a model-thread job's three outcomes as ``ended(how, result, note)``: how it
+    ended ("finished", a batch's "paused", "failed", "cancelled"), its result, and a plain-words note."""
 
     def done(result: object) -> None:
         ended(getattr(result, "stopped", "finished"), result, str(getattr(result, "message", "")))
 
     return {
+        **replies,
         "on_done": done,
         "on_failed": lambda failure: ended("failed", failure, failure.text),
         "on_cancelled": lambda: ended("cancelled", None, stopped),

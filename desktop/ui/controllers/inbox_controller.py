@@ -23,12 +23,12 @@ from PySide6.QtCore import QObject, Signal, Slot
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import DraftingController
-from desktop.ui.controllers.inbox_batch import InboxDrafting
+from desktop.ui.controllers.inbox_batch import DraftingSignals, InboxDrafting
 from desktop.ui.controllers.inbox_jobs import Filters, Listing, listing, open_profile_store
 from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
 
 
-class InboxController(QObject):
+class InboxController(DraftingSignals):
     """Owns the inbox's store thread; uses ``drafting`` for anything that needs the model.
 
     Signals (all in the GUI thread):
@@ -59,13 +59,6 @@ class InboxController(QObject):
     action_failed = Signal(str)
     unflagged_counted = Signal(int)
     fidelity_loaded = Signal(list)
-    batch_state_changed = Signal(str)
-    batch_progress = Signal(object)
-    batch_item = Signal(object)
-    batch_ended = Signal(str, object)
-    redraft_text = Signal(int, str)
-    redraft_ended = Signal(int, str)
-    model_status = Signal(str)
     closing = Signal()
 
     def __init__(
@@ -86,13 +79,7 @@ class InboxController(QObject):
         self._closed = False
         # Drafting on the model thread; its signals are this controller's.
         self.batch = InboxDrafting(drafting, self)
-        self.batch.batch_state_changed.connect(self.batch_state_changed)
-        self.batch.batch_progress.connect(self.batch_progress)
-        self.batch.batch_item.connect(self.batch_item)
-        self.batch.batch_ended.connect(self.batch_ended)
-        self.batch.redraft_text.connect(self.redraft_text)
-        self.batch.redraft_ended.connect(self.redraft_ended)
-        self.batch.model_status.connect(self.model_status)
+        self.batch.relay_to(self)
         self.batch.reload_wanted.connect(self.reload)
 
     # --- life cycle --------------------------------------------------------------------------------------
@@ -121,7 +108,7 @@ class InboxController(QObject):
     def _run(
         self,
         job: Callable[[Any, CancelToken], Any],
-        handler: Callable[[Any], None] | None = None,
+        handler: Callable[[Any], None] = lambda _result: None,
         *,
         key: str | None = None,
     ) -> None:

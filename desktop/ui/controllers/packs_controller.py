@@ -112,11 +112,13 @@ class PacksController(TaskController):
         handler: Callable[[Any], None],
         *,
         ended: Callable[[], None] = lambda: None,
-        on_progress: Callable[[Any], None] | None = None,
-        on_cancelled: Callable[[], None] = lambda: None,
+        when_cancelled: Callable[[], None] = lambda: None,
+        on_progress: Callable[[Any], None] = lambda _progress: None,
     ) -> bool:
-        """Queue ``job(holder, cancel)`` on the store thread: ``handler(result)``, then ``ended()``;
-        a failure is reported as ``failed(kind, ...)`` and a missing keychain as ``keychain_missing``."""
+        """Queue ``job(holder, cancel)`` on the store thread: ``handler(result)``, then ``ended()``.
+
+        A failure is reported as ``failed(kind, ...)``, a missing keychain as ``keychain_missing``.
+        """
         if self._tasks.closed:
             return False
 
@@ -135,7 +137,7 @@ class PacksController(TaskController):
         def cancelled() -> None:
             ended()
             if not self._tasks.closed:
-                on_cancelled()
+                when_cancelled()
 
         self._store_worker().submit(
             job, on_done=done, on_failed=failed, on_cancelled=cancelled, on_progress=on_progress
@@ -204,7 +206,7 @@ class PacksController(TaskController):
             self._on_exported,
             ended=ended,
             on_progress=self.export_progress.emit,
-            on_cancelled=self.export_cancelled.emit,
+            when_cancelled=self.export_cancelled.emit,
         )
         self.export_started.emit()
         return True
