@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Unpack
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
@@ -96,6 +97,8 @@ class DraftingController(QObject):
         #: job id -> request, for draft jobs not yet ended.
         self._drafts: dict[int, DraftRequest] = {}
         self._candidates_job: int | None = None
+        #: The controller's own jobs (drafts, the candidates) not yet ended: id -> their callbacks.
+        self._own_jobs: dict[int, Replies] = {}
         #: Jobs submitted through ``run_session_job`` and not yet ended: id -> their callbacks.
         self._session_jobs: dict[int, Replies] = {}
         self._pending: DraftRequest | None = None  # asked for while the model was loading
@@ -152,6 +155,7 @@ class DraftingController(QObject):
         joined = worker.shutdown(timeout_ms)
         self._drafts.clear()
         self._candidates_job = None
+        self._own_jobs.clear()
         self._session_jobs.clear()
         return joined
 
@@ -174,6 +178,7 @@ class DraftingController(QObject):
             self._session_job_ended(job_id, session_jobs[job_id], Outcome.CANCELLED)
         self._drafts.clear()
         self._candidates_job = None
+        self._own_jobs.clear()
         if old is None:  # a failed load: simply try again with the new choice
             self.state = IDLE
             self.start()
@@ -248,7 +253,18 @@ class DraftingController(QObject):
         """Read the latest messages awaiting a reply (on the model thread); ``candidates_loaded`` follows."""
         if self._worker is None or not self.is_ready() or self._candidates_job is not None:
             return
-        self._candidates_job = self._worker.submit(_read_candidates)
+        job_id = self._candidates_job = self._worker.submit(_read_candidates)
+
+        def read(texts: list[str] | None) -> None:
+            self._candidates_job = None
+            if texts is not None:
+                self.candidates_loaded.emit(texts)
+
+        self._own_jobs[job_id] = {
+            "on_done": lambda texts: read(list(texts or [])),
+            "on_failed": lambda _failure: read([]),
+            "on_cancelled": lambda: read(None),
+        }
 
     def refresh_search(self, *_finished_import: object) -> None:
         """Embed and index what an import just added, on the model thread (after any running draft).
@@ -271,6 +287,12 @@ class DraftingController(QObject):
 
         job_id = self._worker.submit(job)
         self._drafts[job_id] = request
+        self._own_jobs[job_id] = {
+            "on_items": partial(self._stream_draft, request.id),
+            "on_done": lambda draft: self._draft_ended(job_id, self.draft_finished, draft),
+            "on_failed": lambda failure: self._draft_ended(job_id, self.draft_failed, failure),
+            "on_cancelled": lambda: self._draft_ended(job_id, self.draft_cancelled),
+        }
         self._set_state(DRAFTING)
         self.draft_started.emit(request)
 
@@ -280,35 +302,25 @@ class DraftingController(QObject):
 
     @Slot(int, object)
     def _on_progress(self, job_id: int, progress: Progress) -> None:
-        if self._is_current() and job_id == OPEN_JOB:
+        if not self._is_current():
+            return
+        if job_id == OPEN_JOB:
             self.loading_progress.emit(progress.message)
-        elif self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
+        elif (replies := self._session_jobs.get(job_id)) is not None:
             if (on_progress := replies.get("on_progress")) is not None:
                 on_progress(progress)
             self.job_progress.emit(job_id, progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
-        if self._is_current() and (replies := self._session_jobs.get(job_id)) is not None:
+        if not self._is_current():
+            return
+        if (replies := self._session_jobs.get(job_id)) is not None:
             if (on_items := replies.get("on_items")) is not None:
                 on_items(items)
             self.job_yielded.emit(job_id, items)
-            return
-        if not self._is_current() or job_id not in self._drafts:
-            return
-        from desktop.core.generation.drafting import Regenerating
-
-        text: list[str] = []
-        for item in items:
-            if isinstance(item, Regenerating):
-                if text:
-                    self.draft_text.emit(self._drafts[job_id].id, "".join(text))
-                    text = []
-                self.regenerating.emit(self._drafts[job_id].id, item)
-            elif isinstance(item, str):
-                text.append(item)
-        if text:
-            self.draft_text.emit(self._drafts[job_id].id, "".join(text))
+        elif (on_items := self._own_jobs.get(job_id, {}).get("on_items")) is not None:
+            on_items(items)
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, result: object) -> None:
@@ -319,18 +331,8 @@ class DraftingController(QObject):
             pending, self._pending = self._pending, None
             if pending is not None:
                 self._submit(pending)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            self.candidates_loaded.emit(list(result or []))
-            return
-        if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, replies, Outcome.FINISHED, result)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_finished.emit(request.id, result)
+        else:
+            self._job_ended(job_id, Outcome.FINISHED, result)
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, failure: Failure) -> None:
@@ -344,18 +346,8 @@ class DraftingController(QObject):
             self.failure = failure
             self._set_state(FAILED)
             self.load_failed.emit(failure)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            self.candidates_loaded.emit([])
-            return
-        if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, replies, Outcome.FAILED, failure)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_failed.emit(request.id, failure)
+        else:
+            self._job_ended(job_id, Outcome.FAILED, failure)
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
@@ -364,17 +356,16 @@ class DraftingController(QObject):
         if job_id == OPEN_JOB:
             self._worker = None
             self._set_state(IDLE)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            return
+        else:
+            self._job_ended(job_id, Outcome.CANCELLED)
+
+    def _job_ended(self, job_id: int, kind: str, value: Any = None) -> None:
+        """A job of the current session ended (``Outcome``): its callbacks, and for a
+        ``run_session_job`` job the ``job_*`` signal."""
         if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, replies, Outcome.CANCELLED)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_cancelled.emit(request.id)
+            self._session_job_ended(job_id, replies, kind, value)
+        elif (replies := self._own_jobs.pop(job_id, None)) is not None:
+            reply(replies, kind, value)
 
     def _session_job_ended(self, job_id: int, replies: Replies, kind: str, value: Any = None) -> None:
         """A ``run_session_job`` job ended: its own callback, then the ``job_*`` signal."""
@@ -383,6 +374,27 @@ class DraftingController(QObject):
             self.job_cancelled.emit(job_id)
         else:
             (self.job_finished if kind == Outcome.FINISHED else self.job_failed).emit(job_id, value)
+
+    def _stream_draft(self, request_id: int, items: list) -> None:
+        """A draft's text pieces (``draft_text``), and the guard's restarts (``regenerating``)."""
+        from desktop.core.generation.drafting import Regenerating
+
+        text: list[str] = []
+        for item in items:
+            if isinstance(item, Regenerating):
+                if text:
+                    self.draft_text.emit(request_id, "".join(text))
+                    text = []
+                self.regenerating.emit(request_id, item)
+            elif isinstance(item, str):
+                text.append(item)
+        if text:
+            self.draft_text.emit(request_id, "".join(text))
+
+    def _draft_ended(self, job_id: int, signal: SignalInstance, *outcome: Any) -> None:
+        request = self._drafts.pop(job_id)
+        self._after_draft()
+        signal.emit(request.id, *outcome)
 
     def _after_draft(self) -> None:
         if not self._drafts and self.state == DRAFTING:

@@ -18,6 +18,7 @@ themselves and the data they hand back live in ``packs_jobs``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +109,15 @@ class PacksController(TaskController):
     def _submit(
         self,
         kind: str,
-        job: Callable[[Any, CancelToken], Any],
+        job: Callable[[StoreHolder], Any],
         handler: Callable[[Any], None],
         *,
         ended: Callable[[], None] = lambda: None,
         when_cancelled: Callable[[], None] = lambda: None,
         on_progress: Callable[[Any], None] = lambda _progress: None,
     ) -> bool:
-        """Queue ``job(holder, cancel)`` on the store thread: ``handler(result)``, then ``ended()``.
+        """Queue ``job(holder)`` (a ``packs_jobs`` function) on the store thread: ``handler(result)``,
+        then ``ended()``.
 
         A failure is reported as ``failed(kind, ...)``, a missing keychain as ``keychain_missing``.
         """
@@ -140,7 +142,11 @@ class PacksController(TaskController):
                 when_cancelled()
 
         self._store_worker().submit(
-            job, on_done=done, on_failed=failed, on_cancelled=cancelled, on_progress=on_progress
+            lambda holder, _cancel: job(holder),
+            on_done=done,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=on_progress,
         )
         return True
 
@@ -161,10 +167,9 @@ class PacksController(TaskController):
         if self._loading:
             self._load_again = True
             return
-        secrets, secrets_file = self.secrets, self.paths.secrets_file
         self._loading = self._submit(
             "load",
-            lambda holder, _cancel: jobs.load_data(holder, secrets, secrets_file),
+            partial(jobs.load_data, secrets=self.secrets, secrets_file=self.paths.secrets_file),
             self._on_loaded,
             ended=self._on_load_ended,
         )
@@ -182,7 +187,7 @@ class PacksController(TaskController):
 
     def preview_export(self) -> None:
         """Work out what the next pack would hold (``preview_ready``), before asking where to save it."""
-        self._submit("preview", lambda holder, _cancel: jobs.preview(holder), self.preview_ready.emit)
+        self._submit("preview", jobs.preview, self.preview_ready.emit)
 
     # --- exporting -------------------------------------------------------------------------------
     def is_exporting(self) -> bool:
@@ -192,17 +197,21 @@ class PacksController(TaskController):
         """Export every waiting approved reply to ``out``; False when an export is already running."""
         if self._export_gate is not None or self._tasks.closed:
             return False
-        gate = WriteGate()
-        secrets = self.secrets
-        path = Path(out)
+        gate = self._export_gate = WriteGate()
 
         def ended() -> None:
             self._export_gate = None
 
-        self._export_gate = gate
         self._submit(
             "export",
-            lambda holder, _cancel: jobs.export(holder, gate, path, redact, overwrite, secrets),
+            partial(
+                jobs.export,
+                gate=gate,
+                out=Path(out),
+                redact=redact,
+                overwrite=overwrite,
+                secrets=self.secrets,
+            ),
             self._on_exported,
             ended=ended,
             on_progress=self.export_progress.emit,
@@ -223,13 +232,10 @@ class PacksController(TaskController):
 
     def reexport(self, export_id: int, out: str | Path, *, overwrite: bool = False) -> None:
         """Write pack ``export_id``'s replies again to ``out`` (the same replies; no state changes)."""
-        secrets = self.secrets
-        path = Path(out)
-        self._submit(
-            "reexport",
-            lambda holder, _cancel: jobs.reexport(holder, export_id, path, overwrite, secrets),
-            self._on_reexported,
+        job = partial(
+            jobs.reexport, export_id=export_id, out=Path(out), overwrite=overwrite, secrets=self.secrets
         )
+        self._submit("reexport", job, self._on_reexported)
 
     def _on_reexported(self, summary: Any) -> None:
         self.reexported.emit(summary)
@@ -237,17 +243,11 @@ class PacksController(TaskController):
 
     def count_finetune(self) -> None:
         """How many approved (message, reply) pairs a fine-tuning file would hold (``finetune_counted``)."""
-        self._submit(
-            "finetune", lambda holder, _cancel: jobs.count_finetune(holder), self.finetune_counted.emit
-        )
+        self._submit("finetune", jobs.count_finetune, self.finetune_counted.emit)
 
     def export_finetune(self, out: str | Path, *, redact: bool) -> None:
-        path = Path(out)
-        self._submit(
-            "finetune",
-            lambda holder, _cancel: jobs.write_finetune(holder, path, redact),
-            self._on_finetune_written,
-        )
+        job = partial(jobs.write_finetune, out=Path(out), redact=redact)
+        self._submit("finetune", job, self._on_finetune_written)
 
     def _on_finetune_written(self, result: tuple[str, int]) -> None:
         self.finetune_written.emit(*result)
@@ -270,12 +270,8 @@ class PacksController(TaskController):
         self, url: str, enabled: bool, *, token: str | None = None, forget_token: bool = False
     ) -> None:
         """Save the address and switch; a new ``token`` goes to the keychain only (``webhook_saved``)."""
-        secrets = self.secrets
-        self._submit(
-            "webhook",
-            lambda holder, _cancel: jobs.save_webhook(holder, url, enabled, token, forget_token, secrets),
-            self.webhook_saved.emit,
-        )
+        save = partial(jobs.save_webhook, url=url, enabled=enabled, token=token, secrets=self.secrets)
+        self._submit("webhook", partial(save, forget_token=forget_token), self.webhook_saved.emit)
 
     def is_delivering(self) -> bool:
         return self._tasks.busy(DELIVER)
@@ -300,12 +296,8 @@ class PacksController(TaskController):
     # --- the signing key and secrets --------------------------------------------------------------
     def export_public_key(self, out: str | Path) -> None:
         """Write the profile's public key (made if new) to ``out``: ``public_key_exported``."""
-        secrets, path = self.secrets, Path(out)
-        self._submit(
-            "key",
-            lambda holder, _cancel: jobs.export_public_key(holder, path, secrets),
-            self._on_public_key_exported,
-        )
+        job = partial(jobs.export_public_key, out=Path(out), secrets=self.secrets)
+        self._submit("key", job, self._on_public_key_exported)
 
     def _on_public_key_exported(self, result: tuple[str, str]) -> None:
         self.public_key_exported.emit(*result)
