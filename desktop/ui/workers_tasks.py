@@ -25,11 +25,14 @@ from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass
 from typing import Any, Unpack
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, SignalInstance
 
 from desktop.ui.workers import Failure, Job, Outcome, Replies, Worker, reply
 
 REFUSE, AGAIN, QUEUE, REPLACE = "refuse", "again", "queue", "replace"
+
+#: The key of ``TaskController._reread``: what the page shows.
+READ = "read"
 
 
 class Callbacks(Replies, total=False):
@@ -185,6 +188,29 @@ class TaskController(QObject):
         self._tasks = Tasks(self)
         #: Failures that were bugs (for the smoke test and logs).
         self.bugs: list[Failure] = self._tasks.bugs
+
+    def _reread(
+        self,
+        job: Job,
+        name: str,
+        started: SignalInstance,
+        done: Callable[[Any], None],
+        failed: SignalInstance,
+    ) -> None:
+        """Read what the page shows (again), under the key ``READ``: ``started``, then ``done(result)``
+        or ``failed(Failure)``; a request during a read runs once more after it, with the latest job."""
+        self._tasks.run(
+            READ,
+            job,
+            when_busy=AGAIN,
+            name=name,
+            on_started=started.emit,
+            on_done=done,
+            on_failed=failed.emit,
+        )
+
+    def is_reading(self) -> bool:
+        return self._tasks.busy(READ)
 
     def is_busy(self) -> bool:
         return self._tasks.busy()

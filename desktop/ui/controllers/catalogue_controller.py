@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers_tasks import AGAIN, TaskController
+from desktop.ui.workers_tasks import TaskController
 
-READ, DOWNLOAD = "read", "download"
+DOWNLOAD = "download"
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,10 @@ class CatalogueController(TaskController):
     # --- the catalogue ---------------------------------------------------------------------------
     def refresh(self) -> None:
         """Read the catalogue (again); a request during a read runs once it ends."""
-        self._tasks.run(
-            READ,
-            partial(read_catalogue, self.paths),
-            when_busy=AGAIN,
-            name="read-catalogue",
-            on_started=self.catalogue_loading.emit,
-            on_done=self._on_read_finished,
-            on_failed=self.catalogue_failed.emit,
+        job = partial(read_catalogue, self.paths)
+        self._reread(
+            job, "read-catalogue", self.catalogue_loading, self._on_read_finished, self.catalogue_failed
         )
-
-    def is_reading(self) -> bool:
-        return self._tasks.busy(READ)
 
     def _on_read_finished(self, view: CatalogueView) -> None:
         self.view = view

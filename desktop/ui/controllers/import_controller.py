@@ -23,7 +23,7 @@ from desktop.core.paths import Paths
 from desktop.core.tasks import Progress
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
 from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, TaskController
+from desktop.ui.workers_tasks import READ, TaskController
 
 #: Job states, as the page shows them.
 QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
@@ -35,8 +35,8 @@ QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
     "cancelled",
 )
 
-#: One import, one removal and one read of the page may run side by side.
-IMPORT, REMOVE, LOAD = "import", "remove", "load"
+#: One import, one removal and one read of the page (``READ``) may run side by side.
+IMPORT, REMOVE = "import", "remove"
 
 _ITEM_COUNT = re.compile(r"([\d,]+)\s+items?\b")
 
@@ -70,7 +70,7 @@ class ImportController(TaskController):
     """Owns the import queue and the store reads of the Import page; lives in the GUI thread."""
 
     #: A removal is one quick transaction: left to finish when the window closes.
-    CANCEL_AT_SHUTDOWN = (IMPORT, LOAD)
+    CANCEL_AT_SHUTDOWN = (IMPORT, READ)
 
     import_queued = Signal(int, str)  # job id, path
     import_started = Signal(int)  # job id (also after the creator answered who they are)
@@ -285,21 +285,14 @@ class ImportController(TaskController):
     # --- reading the cards and the chart -------------------------------------------------------------
     def refresh(self) -> None:
         """Load the sources and the activity from the store; a request during a load runs after it."""
-        self._tasks.run(
-            LOAD,
-            load_job(self.store_path),
-            when_busy=AGAIN,
-            name="load-import-page",
-            on_started=self.data_loading.emit,
-            on_done=self._on_load_finished,
-            on_failed=self.data_failed.emit,
-        )
+        job = load_job(self.store_path)
+        self._reread(job, "load-import-page", self.data_loading, self._on_load_finished, self.data_failed)
 
     def is_loading(self) -> bool:
-        return self._tasks.busy(LOAD)
+        return self.is_reading()
 
     def _on_load_finished(self, data: PageData) -> None:
-        if not self._tasks.superseded(LOAD):  # a newer load follows: show only the latest
+        if not self._tasks.superseded(READ):  # a newer load follows: show only the latest
             self.data_loaded.emit(data)
 
     # --- shutdown ---------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from desktop.core.models.manager import COPY, ModelManager
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers_tasks import AGAIN, TaskController
+from desktop.ui.workers_tasks import TaskController
 
-SURVEY, SETUP, KEYCHAIN, CHANGE = "survey", "setup", "keychain", "change"
+SETUP, KEYCHAIN, CHANGE = "setup", "keychain", "change"
 
 
 @dataclass(frozen=True)
@@ -151,18 +151,11 @@ class ModelsController(TaskController):
     # --- survey ------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Survey the models folder (again); a request during a survey runs once it ends."""
-        self._tasks.run(
-            SURVEY,
-            partial(survey_models, self.models_dir),
-            when_busy=AGAIN,
-            name="survey-models",
-            on_started=self.survey_started.emit,
-            on_done=self._on_survey_finished,
-            on_failed=self.survey_failed.emit,
-        )
+        job = partial(survey_models, self.models_dir)
+        self._reread(job, "survey-models", self.survey_started, self._on_survey_finished, self.survey_failed)
 
     def is_surveying(self) -> bool:
-        return self._tasks.busy(SURVEY)
+        return self.is_reading()
 
     def _on_survey_finished(self, survey: ModelSurvey) -> None:
         self.survey = survey

@@ -32,10 +32,10 @@ from desktop.ui.controllers.persona_jobs import (
     save_job,
     write_recovery,
 )
-from desktop.ui.workers_tasks import QUEUE, TaskController
+from desktop.ui.workers_tasks import QUEUE, READ, TaskController
 
 #: Reads, writes (one at a time, in order) and the recovery file run side by side.
-READ, WRITE, RECOVERY = "read", "write", "recovery"
+WRITE, RECOVERY = "write", "recovery"
 #: The recovery file of unsaved edits, in the profile's folder.
 UNSAVED_FILE = "persona-unsaved.json"
 #: How long after the last edit the recovery file is written.
@@ -90,9 +90,6 @@ class PersonaController(TaskController):
     def refresh_profile(self, *_finished_import: object) -> None:
         """Recompute the style profile (connected to the import controller's ``import_finished``)."""
         self._start_read("profile")
-
-    def is_reading(self) -> bool:
-        return self._tasks.busy(READ)
 
     def _start_read(self, kind: str) -> None:
         if self._tasks.closed:
