@@ -104,10 +104,6 @@ class Tasks(QObject):
             return bool(self._running) or any(self._waiting.values())
         return key in self._running or bool(self._waiting.get(key))
 
-    def running(self, key: Hashable) -> bool:
-        """Whether a job of ``key`` is running now (a waiting one does not count)."""
-        return key in self._running
-
     def superseded(self, key: Hashable) -> bool:
         """True while a newer request of ``key`` waits: a result arriving now is already stale."""
         return bool(self._waiting.get(key))
