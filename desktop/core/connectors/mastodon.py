@@ -16,7 +16,6 @@ sender decide when to try again, from ``RateLimited.retry_after``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
+from desktop.core.addresses import is_loopback
 from desktop.core.connectors.base import (
     Account,
     ConnectionSecrets,
@@ -65,21 +65,12 @@ def instance_url(value: str) -> str:
         )
     if parsed.scheme == "https":
         return raw
-    if parsed.scheme == "http" and _loopback(parsed.hostname):
+    if parsed.scheme == "http" and is_loopback(parsed.hostname):
         return raw
     raise ConnectorError(
         f"'{value}' is not a secure address: Understudy only sends your access token over https.",
         hint="Enter the address starting with https://, for example https://mastodon.social.",
     )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _utc(value: object) -> datetime:
