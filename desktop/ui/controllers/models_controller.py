@@ -118,10 +118,10 @@ def _setup_job(models_dir: Path):
     return job
 
 
-def _keychain_job(cancel: CancelToken) -> Any:
+def _keychain_job(secrets_file: Path | None, cancel: CancelToken) -> Any:
     from desktop.core.secrets import keyring_status
 
-    return keyring_status()
+    return keyring_status(secrets_file)
 
 
 class ModelsController(TaskController):
@@ -143,9 +143,14 @@ class ModelsController(TaskController):
     #: The model chosen for drafting changed (its file name); the next survey shows it too.
     active_changed = Signal(str)
 
-    def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, models_dir: Path, parent: QObject | None = None, *, secrets_file: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.models_dir = Path(models_dir)
+        self.secrets_file = (
+            secrets_file  # where a locked encrypted secrets file would be: the keychain line says so
+        )
         self.survey: ModelSurvey | None = None
 
     # --- survey ------------------------------------------------------------------------------
@@ -185,7 +190,7 @@ class ModelsController(TaskController):
     def check_keychain(self) -> None:
         self._tasks.run(
             KEYCHAIN,
-            _keychain_job,
+            partial(_keychain_job, self.secrets_file),
             name="check-keychain",
             on_done=self.keychain_checked.emit,
             on_failed=self.keychain_failed.emit,
