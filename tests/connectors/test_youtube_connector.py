@@ -120,6 +120,7 @@ def test_first_fetch_yields_threads_videos_comments_and_own_replies(
     assert top.extra["top_level_comment_id"] == question.id
     assert top.text == "Which strings do you use?"
     own = found[mine.id]
+    assert own.author == fake.channel_title  # as the Takeout importer names the creator
     assert (own.is_owner, own.reply_to, own.external_id) == (
         True,
         answered.id,

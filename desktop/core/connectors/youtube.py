@@ -439,10 +439,11 @@ class YouTubeConnector:
         replies = list((thread.get("replies") or {}).get("comments") or [])
         if int(snippet.get("totalReplyCount") or 0) > len(replies):
             replies = list(self._replies(top_id, cancel))
-        yield _comment(top, me, video_id, top_id, reply_to=video_id or None)
+        owner = str((self._my_channel().get("snippet") or {}).get("title") or "me")
+        yield _comment(top, me, owner, video_id, top_id, reply_to=video_id or None)
         ordered = sorted(replies, key=lambda c: str((c.get("snippet") or {}).get("publishedAt") or ""))
         for reply in ordered:
-            yield _comment(reply, me, video_id, top_id, reply_to=top_id)
+            yield _comment(reply, me, owner, video_id, top_id, reply_to=top_id)
 
     def _replies(self, parent_id: str, cancel: CancelToken) -> Iterator[dict[str, Any]]:
         """Every reply under a top-level comment (``comments.list(parentId=…)``), page by page."""
@@ -531,12 +532,16 @@ def _is_new(record: ItemRecord, since: datetime | None, since_ids: frozenset[str
 
 
 def _comment(
-    comment: dict[str, Any], me: str, video_id: str, top_id: str, *, reply_to: str | None
+    comment: dict[str, Any], me: str, owner_name: str, video_id: str, top_id: str, *, reply_to: str | None
 ) -> ItemRecord:
-    """A ``youtube#comment`` resource as an item; ``top_level_comment_id`` is what send() answers under."""
+    """A ``youtube#comment`` resource as an item; ``top_level_comment_id`` is what send() answers under.
+
+    The creator's own comments carry the channel title as author, as the Takeout importer's do.
+    """
     snippet = comment.get("snippet") or {}
     author_id = str((snippet.get("authorChannelId") or {}).get("value") or "")
     text = normalize(str(snippet.get("textOriginal") or snippet.get("textDisplay") or ""))
+    is_owner = bool(author_id) and author_id == me
     extra: dict[str, object] = {"top_level_comment_id": top_id, "author_channel_id": author_id}
     if video_id:
         extra["video_id"] = video_id
@@ -545,8 +550,8 @@ def _comment(
         kind=COMMENT,
         text=text,
         created_at=parse_time(str(snippet.get("publishedAt") or "")),
-        author=str(snippet.get("authorDisplayName") or author_id or "someone"),
-        is_owner=bool(author_id) and author_id == me,
+        author=owner_name if is_owner else str(snippet.get("authorDisplayName") or author_id or "someone"),
+        is_owner=is_owner,
         thread_key=_thread_key(video_id) if video_id else None,
         reply_to=reply_to,
         extra=extra,
