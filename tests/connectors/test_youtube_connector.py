@@ -367,3 +367,17 @@ def test_nothing_but_loopback_is_contacted(
     found = by_id(connector.fetch_new(None, CancelToken()).records)
     connector.send(reply_for(found[top.id], "hi"))
     assert loopback_only  # real connections were made, and every one went to loopback
+
+
+def test_the_api_description_comes_from_the_bundled_file_never_the_network(
+    fake: YouTubeFake, connector: YouTubeConnector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """static_discovery: googleapiclient reads discovery_cache/documents/youtube.v3.json (the one file
+    packaging must keep); without it the connector says so and fetches nothing."""
+    import googleapiclient.discovery_cache as cache
+
+    assert (Path(cache.DISCOVERY_DOC_DIR) / "youtube.v3.json").is_file()
+    monkeypatch.setattr(cache, "DISCOVERY_DOC_DIR", str(tmp_path))
+    with pytest.raises(ConnectorError, match="missing YouTube's API description"):
+        connector.check()
+    assert fake.api_calls == []

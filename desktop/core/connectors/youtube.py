@@ -283,17 +283,24 @@ class YouTubeConnector:
             import google_auth_httplib2  # type: ignore[import-untyped]
             import httplib2  # type: ignore[import-untyped]
             from googleapiclient.discovery import build  # type: ignore[import-untyped]
+            from googleapiclient.errors import UnknownApiNameOrVersion  # type: ignore[import-untyped]
 
             http = google_auth_httplib2.AuthorizedHttp(self._creds(), http=httplib2.Http(timeout=_TIMEOUT_S))
             root = self._settings.get("api_root", "").strip()
-            self._service = build(
-                "youtube",
-                "v3",
-                http=http,
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": root} if root else None,
-            )
+            try:
+                self._service = build(
+                    "youtube",
+                    "v3",
+                    http=http,
+                    static_discovery=True,  # googleapiclient's own youtube.v3.json: never fetched
+                    cache_discovery=False,
+                    client_options={"api_endpoint": root} if root else None,
+                )
+            except UnknownApiNameOrVersion:
+                raise ConnectorError(
+                    "This copy of Understudy is missing YouTube's API description (youtube.v3.json).",
+                    hint="Reinstall Understudy; the file ships with it.",
+                ) from None
         return self._service
 
     # --- requests and their errors -----------------------------------------------------------
@@ -302,7 +309,7 @@ class YouTubeConnector:
         """Run one API request; every failure comes out as a ``ConnectorError`` in plain words."""
         import httplib2
         from google.auth.exceptions import RefreshError, TransportError
-        from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
+        from googleapiclient.errors import HttpError
 
         # An HTTP request (googleapiclient's HttpRequest), named apart so the store's SQL scan
         # (tests/core/store/test_sql_lives_in_the_store.py) does not take it for SQL. No retries
