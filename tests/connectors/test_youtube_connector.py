@@ -195,6 +195,8 @@ def test_send_posts_under_the_top_level_comment_and_find_sent_reads_it_back(
     posted = [c for c in fake.replies_to(top.id) if c.id == new_id]  # a reply to a reply goes under the top
     assert posted and posted[0].text == outgoing.text and posted[0].author_channel_id == fake.channel_id
     assert connector.find_sent(outgoing) == new_id
+    bare = OutgoingReply("r1", reply.id, None, outgoing.text, "comment")  # no meta: the id names its parent
+    assert connector.find_sent(bare) == new_id
     other = reply_for(found[top.id], "A different answer")
     assert connector.find_sent(other) is None
     later = connector.fetch_new(None, CancelToken())

@@ -509,7 +509,8 @@ class YouTubeConnector:
             raise ConnectorError(
                 "Understudy answers comments on YouTube, not the video itself, so this reply was not sent.",
             )
-        return str(reply.meta.get("top_level_comment_id") or reply.in_reply_to)
+        # A reply's id is "<top-level id>.<reply id>": the part before the dot when meta lacks it.
+        return str(reply.meta.get("top_level_comment_id") or reply.in_reply_to.split(".", 1)[0])
 
     def send(self, reply: OutgoingReply) -> str:
         parent = self._parent(reply)
