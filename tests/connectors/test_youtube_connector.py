@@ -383,3 +383,23 @@ def test_the_api_description_comes_from_the_bundled_file_never_the_network(
     with pytest.raises(ConnectorError, match="missing YouTube's API description"):
         connector.check()
     assert fake.api_calls == []
+
+
+def test_sign_in_declined_or_abandoned_in_plain_words(
+    fake: YouTubeFake,
+    secrets: ConnectionSecrets,
+    tmp_path: Path,
+    loopback_only: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import desktop.core.connectors.youtube as youtube
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    connector = make(fake, secrets, tmp_path)
+    fake.deny_access = True
+    with pytest.raises(ConnectorError, match="You did not allow Understudy to manage your YouTube comments"):
+        connector.authorize(follow_in_background)
+    monkeypatch.setattr(youtube, "_SIGN_IN_WAIT_S", 1)
+    with pytest.raises(ConnectorError, match="sign-in did not finish"):
+        connector.authorize(lambda url: None)  # the page was opened and left alone
+    assert secrets.get(SECRET) is None and fake.code_exchanges == 0

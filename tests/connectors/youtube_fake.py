@@ -77,6 +77,7 @@ class YouTubeFake:
     access_tokens: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=lambda: {"1//fake-refresh-token"})
     invalid_grant: bool = False
+    deny_access: bool = False  # the creator presses "Cancel" on Google's consent page
     refreshes: int = 0
     code_exchanges: int = 0
     failures: list[tuple[str, int, str]] = field(default_factory=list)  # (path prefix, status, reason)
@@ -197,6 +198,9 @@ class YouTubeFake:
             return Response("Error 400: redirect_uri_mismatch", status=400)
         if args.get("response_type") != "code" or SCOPE not in args.get("scope", "").split():
             return Response("Error 400: invalid_request", status=400)
+        if self.deny_access:  # native-app docs: the redirect carries error=access_denied instead of a code
+            query = urlencode({"error": "access_denied", "state": args.get("state", "")})
+            return Response(status=302, headers={"Location": f"{redirect}?{query}"})
         code = f"4/0fake-code-{next(self._ids)}"
         self._codes[code] = {
             "redirect_uri": redirect,
