@@ -311,12 +311,9 @@ class YouTubeConnector:
         from google.auth.exceptions import RefreshError, TransportError
         from googleapiclient.errors import HttpError
 
-        # An HTTP request (googleapiclient's HttpRequest), named apart so the store's SQL scan
-        # (tests/core/store/test_sql_lives_in_the_store.py) does not take it for SQL. No retries
-        # here: the fetcher and sender retry with backoff.
-        run_request = request.execute
+        # No retries here: the fetcher and sender retry with backoff (connectors/retrying.py).
         try:
-            return dict(run_request(num_retries=0))
+            return dict(request.execute(num_retries=0))
         except HttpError as exc:
             raise _http_error(exc, doing) from None
         except RefreshError as exc:
