@@ -31,6 +31,10 @@ NOUNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "packs": ("export and verify reply packs", ("packs",)),
     "persona": ("show, change, export and import the persona; its versions and style profile", ("persona",)),
     "eval": ("measure the guard and triage on labelled fan messages", ("evaluation",)),
+    "connect": (
+        "live connections: fetch today's messages, send approved replies (Bluesky, Mastodon, YouTube)",
+        ("connect",),
+    ),
 }
 
 

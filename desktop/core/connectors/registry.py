@@ -12,10 +12,10 @@ from typing import cast
 from desktop.core.connectors.base import Connector
 from desktop.core.errors import KnownError
 
-_MODULES: dict[str, tuple[str, str]] = {
-    "bluesky": ("desktop.core.connectors.bluesky", "BlueskyConnector"),
-    "mastodon": ("desktop.core.connectors.mastodon", "MastodonConnector"),
-    "youtube": ("desktop.core.connectors.youtube", "YouTubeConnector"),
+_MODULES: dict[str, tuple[str, str, str]] = {
+    "bluesky": ("Bluesky", "desktop.core.connectors.bluesky", "BlueskyConnector"),
+    "mastodon": ("Mastodon", "desktop.core.connectors.mastodon", "MastodonConnector"),
+    "youtube": ("YouTube", "desktop.core.connectors.youtube", "YouTubeConnector"),
 }
 
 
@@ -24,10 +24,15 @@ def connector_platforms() -> tuple[str, ...]:
     return tuple(_MODULES)
 
 
+def connector_label(platform: str) -> str:
+    """The platform's name as the creator knows it, without importing its module."""
+    return _MODULES[platform][0] if platform in _MODULES else platform
+
+
 def connector_class(platform: str) -> type[Connector]:
     """The connector class for ``platform``; ``KnownError`` for a platform with none."""
     try:
-        module_name, class_name = _MODULES[platform]
+        _, module_name, class_name = _MODULES[platform]
     except KeyError:
         names = ", ".join(_MODULES)
         raise KnownError(

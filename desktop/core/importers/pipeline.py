@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -126,10 +126,12 @@ def import_archive(
                 )
                 with bulk_item_indexing(store):
                     records = _shape_checked(importer.read(context), importer.label, Path(path).name)
-                    thread_ids = yield from _save_records(store, summary, records, archive, cancel)
+                    thread_ids = yield from save_records(
+                        store, summary, records, cancel, lambda: (archive.bytes_read, archive.total_bytes)
+                    )
                 cancel.raise_if_cancelled()
                 summary.warnings = archive.warnings + context.warnings
-                _derive_exchanges(store, summary, thread_ids)
+                derive_summary_exchanges(store, summary, thread_ids)
                 finish_source(store, summary.id, warnings=summary.warnings)
                 if context.me:
                     _remember_owner(store, importer.platform, context.me)
@@ -191,14 +193,18 @@ def _shape_checked(
         yield record
 
 
-def _save_records(
+def save_records(
     store: Store,
     summary: ImportSummary,
     records: Iterable[ThreadRecord | ItemRecord],
-    archive: Archive,
     cancel: CancelToken,
+    measure: Callable[[], tuple[int, int]],
 ) -> Generator[Progress, None, set[int]]:
-    """Save threads, people and items as they stream in; returns the ids of the threads touched."""
+    """Save threads, people and items as they stream in; returns the ids of the threads touched.
+
+    An archive's import and a live connection's fetch (``connectors.fetching``) both save through
+    here, so their items land alike. ``measure`` says how far along the reading is (done, total).
+    """
     platform = summary.platform
     thread_ids: dict[str, int] = {}
     people: dict[tuple[str, bool], int] = {}
@@ -208,11 +214,8 @@ def _save_records(
         if batch:
             summary.new_items += save_items(store, summary.id, batch, cancel=cancel).new
             batch.clear()
-            yield Progress(
-                f"Read {summary.items:,} items",
-                min(archive.bytes_read, archive.total_bytes),
-                archive.total_bytes,
-            )
+            done, total = measure()
+            yield Progress(f"Read {summary.items:,} items", min(done, total), total)
 
     for record in records:
         if isinstance(record, ThreadRecord):
@@ -293,7 +296,7 @@ def _update_style_profile(store: Store, cancel: CancelToken) -> Iterator[Progres
         yield Progress(STYLE_PROFILE_STEP, step.done, step.total)
 
 
-def _derive_exchanges(store: Store, summary: ImportSummary, thread_ids: set[int]) -> None:
+def derive_summary_exchanges(store: Store, summary: ImportSummary, thread_ids: set[int]) -> None:
     """Pair each incoming item with the creator's direct answer; count conversations awaiting one
     (the inbox's own rule, ``store.conversations.count_awaiting_reply``)."""
     derive_exchanges(store, summary.id, thread_ids)

@@ -456,6 +456,25 @@ def set_priority(store: Store, item_id: int, priority: int) -> None:
         inbox_entries.set_priority(store, item_id, priority)
 
 
+# --- sent through a connection --------------------------------------------------------------
+
+
+def mark_sent(store: Store, item_id: int, draft_id: int, details: Mapping[str, Any]) -> None:
+    """The approved reply was posted on its platform: it has left Understudy, as a pack's has.
+
+    Sent replies take the ``exported`` state (final, out of the next pack's queue); ``details``
+    (the platform and its id for the reply) go to the draft's history and the audit log.
+    """
+    with store.db.atomic():
+        state = _journal.entry_row(store, item_id)["state"]
+        if state == states.EXPORTED:
+            return
+        states.check_transition(state, states.EXPORTED)
+        _journal.set_state(store, item_id, states.EXPORTED)
+        _journal.history(store, draft_id, "sent", None, None, actor="system")
+        _journal.audit(store, "sent", item_id, state, states.EXPORTED, draft_id, dict(details))
+
+
 # --- trash ----------------------------------------------------------------------------------
 
 

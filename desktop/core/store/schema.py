@@ -96,6 +96,9 @@ TABLES: tuple[str, ...] = (
     "persona_evals",
     "item_sources",
     "thread_sources",
+    "connections",
+    "connection_runs",
+    "connection_sends",
 )
 
 _INITIAL_SQL = """
@@ -593,6 +596,62 @@ def _add_warning(db: Database, source_id: int, warning: str) -> None:
     warnings = [*warnings, warning] if isinstance(warnings, list) else [warning]
     db.execute(
         "UPDATE sources SET warnings = ? WHERE id = ?", [json.dumps(warnings, ensure_ascii=False), source_id]
+    )
+
+
+@migration
+def live_connections(db: Database) -> None:
+    """Live connections to platforms (issue 21): their settings, runs, and every reply sent.
+
+    Secrets are not here: tokens and passwords live in the keychain (``ConnectionSecrets``).
+    ``connection_sends`` is what makes sending idempotent: a reply is recorded as ``sending``
+    before it leaves, ``sent`` with the platform's id after, so a retry after a crash or a
+    timeout first looks for the reply on the platform instead of posting it twice.
+    """
+    db.executescript(
+        """
+        CREATE TABLE connections (
+            platform     TEXT PRIMARY KEY,
+            settings     TEXT NOT NULL DEFAULT '{}',     -- JSON, nothing secret
+            account      TEXT,                           -- the handle the last check answered with
+            cursor       TEXT,                           -- where the next fetch starts (the connector's)
+            source_id    INTEGER REFERENCES sources(id) ON DELETE SET NULL,
+            created_at   TEXT NOT NULL,
+            checked_at   TEXT,
+            fetched_at   TEXT
+        );
+
+        -- One fetch or send run: the connection's visible log.
+        CREATE TABLE connection_runs (
+            id           INTEGER PRIMARY KEY,
+            platform     TEXT NOT NULL,
+            kind         TEXT NOT NULL CHECK (kind IN ('fetch', 'send')),
+            started_at   TEXT NOT NULL,
+            finished_at  TEXT,
+            outcome      TEXT NOT NULL DEFAULT 'running'
+                         CHECK (outcome IN ('running', 'done', 'failed', 'cancelled')),
+            fetched      INTEGER NOT NULL DEFAULT 0,
+            new_items    INTEGER NOT NULL DEFAULT 0,
+            sent         INTEGER NOT NULL DEFAULT 0,
+            failed       INTEGER NOT NULL DEFAULT 0,
+            message      TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX connection_runs_platform ON connection_runs(platform, id);
+
+        -- Each approved reply sent (or being sent) to its platform.
+        CREATE TABLE connection_sends (
+            id           INTEGER PRIMARY KEY,
+            reply_id     TEXT NOT NULL UNIQUE,           -- the idempotency key (as in reply packs)
+            draft_id     INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+            item_id      INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            platform     TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+            platform_id  TEXT,                           -- the posted reply's id on the platform
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            error        TEXT NOT NULL DEFAULT '',
+            updated_at   TEXT NOT NULL
+        );
+        """
     )
 
 
