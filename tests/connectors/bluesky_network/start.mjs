@@ -62,6 +62,8 @@ let closing = false
 const close = async () => {
   if (closing) return
   closing = true
+  // A client that keeps a connection alive would hold the servers' close: give them 3 s.
+  setTimeout(() => process.exit(0), 3000).unref()
   for (const part of [pds, bsky, bsync, plc]) {
     try {
       await part.close()
