@@ -173,6 +173,32 @@ def test_mention_is_fetched(network: BlueskyNetwork, memory_keyring: InMemoryKey
     assert item.extra["root_uri"] == mention.uri
 
 
+def test_quote_answers_the_quoted_post(network: BlueskyNetwork, memory_keyring: InMemoryKeyring) -> None:
+    post = creator_post(network, "Hydration matters more than flour brand.")
+    fan: Any = network.client(network.fan)
+    record = models.AppBskyFeedPost.Record(
+        created_at=fan.get_current_time_iso(),
+        text="Strong take, but is 80% too wet for beginners?",
+        embed=models.AppBskyEmbedRecord.Main(record=models.create_strong_ref(post)),
+    )
+    quote = fan.app.bsky.feed.post.create(network.fan.did, record)
+    network.sync()
+    connector, _ = connector_for(network)
+    found = items(connector.fetch_new(None, CancelToken()).records)
+    item = found[quote.uri]
+    assert (item.kind, item.reply_to, item.thread_key) == (COMMENT, post.uri, post.uri)
+    assert (item.extra["root_uri"], item.extra["root_cid"]) == (quote.uri, quote.cid)  # its own thread
+    assert found[post.uri].is_owner and found[post.uri].kind == POST
+
+    outgoing = OutgoingReply(
+        "r-4", quote.uri, post.uri, "Start at 70% and work up.", COMMENT, dict(item.extra)
+    )
+    sent_uri = connector.send(outgoing)
+    network.sync()
+    thread: Any = fan.get_post_thread(sent_uri, parent_height=1).thread
+    assert thread.post.record.reply.parent.uri == quote.uri and thread.post.record.reply.root.uri == quote.uri
+
+
 def test_wrong_app_password_is_sign_in_expired(
     network: BlueskyNetwork, memory_keyring: InMemoryKeyring
 ) -> None:
