@@ -20,6 +20,16 @@ const freePort = () =>
     })
   })
 
+// dev-env's servers listen on every interface (`listen(port)`): keep them on loopback.
+const listen = net.Server.prototype.listen
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === 'number' && typeof args[1] !== 'string') args.splice(1, 0, '127.0.0.1')
+  else if (typeof args[0] === 'object' && args[0] !== null && args[0].host === undefined) {
+    args[0] = { ...args[0], host: '127.0.0.1' }
+  }
+  return listen.apply(this, args)
+}
+
 const dbPostgresUrl = process.env.DB_POSTGRES_URL
 if (!dbPostgresUrl) throw new Error('DB_POSTGRES_URL is not set')
 
