@@ -256,7 +256,7 @@ class BlueskyConnector:
                 session.access_jwt_payload, session.refresh_jwt_payload  # noqa: B018 - they must decode
             except Exception:  # noqa: BLE001 - a damaged saved session is replaced, whatever is wrong
                 session = None
-            if session is not None and session.handle.lower() == self._handle:
+            if session is not None and self._handle in (session.handle.lower(), session.did.lower()):
                 with _translated(self._service, "resuming the saved sign-in"):
                     client.login(session_string=saved, fetch_bsky_profile=False)
                 self._client_, self._resumed = client, True
