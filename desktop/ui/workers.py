@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Hashable
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal, Slot
 
@@ -53,7 +53,18 @@ from desktop.ui.workers_thread import (
     ResourceJob,
 )
 
-__all__ = ["BUG_MESSAGE", "OPEN_JOB", "Failure", "ResourceWorker", "Worker", "live_workers", "stop_all"]
+__all__ = [
+    "BUG_MESSAGE",
+    "OPEN_JOB",
+    "Failure",
+    "Outcome",
+    "Replies",
+    "ResourceWorker",
+    "Worker",
+    "live_workers",
+    "reply",
+    "stop_all",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +73,21 @@ log = logging.getLogger(__name__)
 Job = Callable[[CancelToken], "Generator[Any, None, Any] | Any"]
 
 DEFAULT_INTERVAL_MS = 40
+
+
+class Replies(TypedDict, total=False):
+    """Per-request callbacks for one job (any may be left out), run in the GUI thread (for a
+    ``ResourceWorker`` job after the worker's own signals): the request says what to do with its
+    outcome, so no listener has to pick its job out of every job's signals by id."""
+
+    on_done: Callable[[Any], None]
+    on_failed: Callable[[Failure], None]
+    on_cancelled: Callable[[], None]
+    #: The last ``Progress`` of each batch of yielded items.
+    on_progress: Callable[[Any], None]
+    #: Every yielded item, in order, in batches.
+    on_items: Callable[[list], None]
+
 
 #: Started workers whose end has not been reported yet (keeps them alive; ``stop_all`` joins them).
 _LIVE: set[_ThreadOwner] = set()
@@ -315,10 +341,18 @@ class ResourceWorker(_ThreadOwner):
         super().__init__(runner, name, interval_ms, parent)
         self._tokens[OPEN_JOB] = open_token
         self._keys: dict[int, Hashable] = {}
+        self._replies: dict[int, Replies] = {}
         self._is_open = False
 
-    def submit(self, job: ResourceJob, *, key: Hashable | None = None) -> int:
-        """Queue ``job(resource, cancel)``; returns its id (its outcome arrives as a signal).
+    def submit(
+        self,
+        job: ResourceJob,
+        *,
+        key: Hashable | None = None,
+        **replies: Unpack[Replies],
+    ) -> int:
+        """Queue ``job(resource, cancel)``; returns its id (its outcome arrives as a signal, and
+        to the ``on_*`` callbacks given here: ``Replies``).
 
         With a ``key``, the newer request replaces older ones with the same key: those not yet
         ended are cancelled (queued: they never start; running: they stop at their next yield)
@@ -332,6 +366,8 @@ class ResourceWorker(_ThreadOwner):
         job_id = self._queue(job, refuse=not self._started)
         if key is not None:
             self._keys[job_id] = key
+        if replies:
+            self._replies[job_id] = replies
         return job_id
 
     def cancel_job(self, job_id: int) -> None:
@@ -367,13 +403,36 @@ class ResourceWorker(_ThreadOwner):
         return joined
 
     # --- delivery (GUI thread) ------------------------------------------------------------------
+    def _emit_batch(self, batch: Batch) -> None:
+        super()._emit_batch(batch)
+        if (replies := self._replies.get(batch.job_id)) is None:
+            return
+        if (on_items := replies.get("on_items")) is not None:
+            on_items(batch.items)
+        if (on_progress := replies.get("on_progress")) is not None and batch.last_progress is not None:
+            on_progress(batch.last_progress)
+
     def _emit_outcome(self, ended: Ended) -> None:
         self._keys.pop(ended.job_id, None)
+        replies = self._replies.pop(ended.job_id, None)
         opened = ended.job_id == OPEN_JOB and ended.kind == Outcome.FINISHED
         self._is_open = self._is_open or opened
         super()._emit_outcome(ended)
         if opened:
             self.opened.emit()
+        if replies is None:
+            return
+        reply(replies, ended.kind, ended.value)
+
+
+def reply(replies: Replies, kind: str, value: Any = None) -> None:
+    """Call the callback of ``replies`` for an outcome (``Outcome``: finished, failed, cancelled)."""
+    if kind == Outcome.FINISHED and (on_done := replies.get("on_done")) is not None:
+        on_done(value)
+    elif kind == Outcome.FAILED and (on_failed := replies.get("on_failed")) is not None:
+        on_failed(value)
+    elif kind == Outcome.CANCELLED and (on_cancelled := replies.get("on_cancelled")) is not None:
+        on_cancelled()
 
 
 def live_workers() -> int:

@@ -335,9 +335,9 @@ def test_the_live_preview_drafts_with_the_real_model_and_a_change_cancels_the_ru
     alive_at_submit: list[int] = []
     real_submit = drafting.run_session_job
 
-    def counting_submit(job):  # a spy on the real controller: the real model still drafts
+    def counting_submit(job, **replies):  # a spy on the real controller: the real model still drafts
         alive_at_submit.append(len(drafting._session_jobs))
-        return real_submit(job)
+        return real_submit(job, **replies)
 
     drafting.run_session_job = counting_submit
     ended: dict[int, str] = {}

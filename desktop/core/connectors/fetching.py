@@ -98,9 +98,17 @@ def by_conversation(records: list[Record], known_thread: Callable[[str], str | N
     return out
 
 
-def source_key(platform: str) -> str:
-    """The ``sources.sha256`` of a connection's source: one stable row per connected platform."""
-    return f"connection:{platform}"
+def connection_source(store: Store, connector: Connector) -> ImportSummary:
+    """The connection's one source row ("Bluesky (live)"), made on first use; call inside a transaction.
+
+    Its ``sources.sha256`` is ``connection:<platform>``: every fetch and every sent reply of the
+    connection belongs to it, as an archive's items belong to the archive's source.
+    """
+    summary = ImportSummary(0, connector.platform, connector.label, "live", f"{connector.label} (live)")
+    summary.id = save_source(
+        store, platform=connector.platform, path=summary.path, sha256=f"connection:{connector.platform}"
+    )
+    return summary
 
 
 def fetch_connection(
@@ -129,9 +137,8 @@ def fetch_connection(
             result.records, lambda external_id: rows.thread_key_of(store, platform, external_id)
         )
         items = sum(isinstance(r, ItemRecord) for r in records)
-        summary = ImportSummary(0, platform, label, "live", f"{label} (live)")
         with translate_sqlite_errors(store.path), store.db.atomic():
-            summary.id = save_source(store, platform=platform, path=summary.path, sha256=source_key(platform))
+            summary = connection_source(store, connector)
             with bulk_item_indexing(store):
                 thread_ids = yield from save_records(
                     store, summary, records, cancel, lambda: (summary.items, items)
