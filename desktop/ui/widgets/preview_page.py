@@ -26,6 +26,7 @@ from desktop.ui.controllers.drafting_controller import (
     DraftRequest,
 )
 from desktop.ui.theme import ERROR_COLOR, WARNING_COLOR
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
 from desktop.ui.widgets.page import Page
 from desktop.ui.widgets.preview.draft_card import DraftCard
@@ -43,6 +44,13 @@ MAX_ALTERNATIVES = 9
 def show_prompt_dialog(parent: QWidget, prompt: Any) -> None:
     """Open the prompt inspector (a module function so that tests can look without a modal loop)."""
     PromptDialog(prompt, parent).open()
+
+
+#: What the page listens to on the DraftingController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "state_changed loading_progress load_failed draft_started draft_text regenerating"
+    " draft_finished draft_cancelled draft_failed candidates_loaded"
+)
 
 
 class PreviewPage(Page):
@@ -120,20 +128,7 @@ class PreviewPage(Page):
     def attach(self, controller: DraftingController) -> None:
         """Show what ``controller`` does and send it the creator's requests."""
         self.controller = controller
-        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
-        for signal, slot in (
-            (controller.state_changed, self._on_state_changed),
-            (controller.loading_progress, self._on_loading_progress),
-            (controller.load_failed, self._on_load_failed),
-            (controller.draft_started, self._on_draft_started),
-            (controller.draft_text, self._on_draft_text),
-            (controller.regenerating, self._on_regenerating),
-            (controller.draft_finished, self._on_draft_finished),
-            (controller.draft_cancelled, self._on_draft_cancelled),
-            (controller.draft_failed, self._on_draft_failed),
-            (controller.candidates_loaded, self._on_candidates_loaded),
-        ):
-            signal.connect(slot)
+        connect_by_name(controller, self, CONTROLLER_SIGNALS)
         self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)

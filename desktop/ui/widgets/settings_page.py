@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.core.paths import Paths
 from desktop.ui import page_infos
+from desktop.ui.widgets.common.rows import right_row
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.settings.catalogue_card import CatalogueCard
 from desktop.ui.widgets.settings.drafting_card import DraftingCard
@@ -99,7 +100,7 @@ class SettingsPage(Page):
         data_layout.addLayout(form)
         open_base = QPushButton("Open base folder")
         open_base.clicked.connect(self._open_base_folder)
-        data_layout.addLayout(_right_aligned(open_base))
+        data_layout.addLayout(right_row(open_base))
         self.body.addWidget(data_card)
 
         # Models: the folder, the catalogue, a server, the drafting settings ----------------------
@@ -143,11 +144,3 @@ class SettingsPage(Page):
     @Slot()
     def _open_base_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.base)))
-
-
-def _right_aligned(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for widget in widgets:
-        row.addWidget(widget)
-    return row

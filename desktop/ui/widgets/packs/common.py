@@ -8,9 +8,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED
+from desktop.ui.widgets.common.labels import message_label, muted_label  # noqa: F401 (the cards import them from here)
+from desktop.ui.widgets.common.tables import setup_row_table
 
 
 def shorten(text: str, limit: int = 90) -> str:
@@ -26,24 +28,6 @@ def set_message(label: QLabel, text: str, kind: str = "") -> None:
     label.setProperty("kind", kind)
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def message_label(name: str) -> QLabel:
-    """A card's message line (hidden until ``set_message`` gives it text; its text can be copied)."""
-    label = QLabel("")
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def muted_label(text: str = "") -> QLabel:
-    """Grey, wrapping text: hints and empty states."""
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
 
 
 def button(text: str, tip: str, slot: Callable[[], Any] | SignalInstance) -> QPushButton:
@@ -88,16 +72,10 @@ class ListTable(QTableWidget):
     ) -> None:
         super().__init__(0, len(columns), parent)
         self.most = most
-        self.setHorizontalHeaderLabels(columns)
+        setup_row_table(self, columns)
         self.setAccessibleName(name)
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
         self.setTabKeyNavigation(False)  # Tab leaves the table for the buttons below it
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fit_rows(self, 0, most=most)

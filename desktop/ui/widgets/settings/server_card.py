@@ -15,12 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -28,6 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.controllers.servers_controller import ServerForm
+from desktop.ui.widgets.common.dialogs import confirm
+from desktop.ui.widgets.common.labels import message_label
+from desktop.ui.widgets.common.rows import left_row
 from desktop.ui.widgets.page import card_layout
 
 MODES = (("chat", "Chat (instruct models)"), ("completion", "Completion (base models, no chat template)"))
@@ -36,14 +37,11 @@ KEY_KEPT = "Kept in the keychain: leave empty to keep it"
 
 def confirm_remove_server(parent: QWidget, name: str) -> bool:
     """Ask before forgetting a server; True to go ahead."""
-    answer = QMessageBox.question(
+    return confirm(
         parent,
         "Remove a model server",
         f"Forget the server '{name}' and remove its API key from the keychain?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class ServerCard(QFrame):
@@ -75,7 +73,7 @@ class ServerCard(QFrame):
         self.use_local_button = QPushButton("Draft on this computer")
         self.use_local_button.setToolTip("Stop using a server: drafts are written by the local model in use.")
         self.use_local_button.clicked.connect(self._on_use_local)
-        layout.addLayout(_row(self.use_local_button))
+        layout.addLayout(left_row(self.use_local_button))
 
         self.server_box = QWidget()
         box = QVBoxLayout(self.server_box)
@@ -127,14 +125,10 @@ class ServerCard(QFrame):
         self.remove_button = QPushButton("Remove…")
         self.remove_button.setToolTip("Forget the selected saved server and its key.")
         self.remove_button.clicked.connect(self._on_remove)
-        box.addLayout(_row(self.test_button, self.save_button, self.use_button, self.remove_button))
+        box.addLayout(left_row(self.test_button, self.save_button, self.use_button, self.remove_button))
         layout.addWidget(self.server_box)
 
-        self.message = QLabel("")
-        self.message.setObjectName("serverMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = message_label("serverMessage")
         layout.addWidget(self.message)
         self._controller: Any = None
         self._view: Any = None
@@ -291,11 +285,3 @@ class ServerCard(QFrame):
         self.message.setProperty("error", error)
         self.message.setText(text)
         self.message.setVisible(bool(text))
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for widget in widgets:
-        row.addWidget(widget)
-    row.addStretch(1)
-    return row
