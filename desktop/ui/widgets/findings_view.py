@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QTextEdit, QToolTip, QVBoxLayout, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, TEXT, TEXT_MUTED, WARNING_COLOR, WARNING_MARK
+from desktop.ui.widgets.common.labels import selectable_label
 from desktop.ui.widgets.findings.shown import (
     NEEDS_ANSWER,
     ShownFinding,
@@ -295,11 +296,7 @@ class FindingsList(QWidget):
         self._rows_layout.setSpacing(6)
         layout.addLayout(self._rows_layout)
         #: The reply the guard offers instead (a canned reply, the honest answer to "are you a bot?").
-        self.offered_label = QLabel("")
-        self.offered_label.setTextFormat(Qt.TextFormat.RichText)
-        self.offered_label.setWordWrap(True)
-        self.offered_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.offered_label.setAccessibleName("Reply offered instead")
+        self.offered_label = selectable_label("", Qt.TextFormat.RichText, "Reply offered instead")
         self.offered_label.hide()
         layout.addWidget(self.offered_label)
         self.hide()

@@ -254,10 +254,9 @@ class ImportPage(Page):
 
     @Slot(int)
     def _on_owner_dialog_finished(self, result: int) -> None:
-        dialog = self.owner_dialog
+        dialog, self.owner_dialog = self.owner_dialog, None
         if dialog is None:
             return
-        self.owner_dialog = None
         job_id = dialog.job_id  # type: ignore[attr-defined]
         name = dialog.name() if result == QDialog.DialogCode.Accepted else None
         dialog.deleteLater()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -25,8 +24,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
+from desktop.ui.widgets.common.labels import selectable_label
+from desktop.ui.widgets.findings.draft_parts import banner_label, draft_heading, reply_view
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
-from desktop.ui.widgets.findings_view import FindingHighlighter, FindingsList, needs_answer_badge
+from desktop.ui.widgets.findings_view import FindingsList
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
 from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip, score_parts_inline
@@ -168,25 +169,16 @@ class InboxDetail(QWidget):
         self.thread_label.setTextFormat(Qt.TextFormat.RichText)
         self.thread_label.setAccessibleName("Earlier in the conversation")
         message_layout.addWidget(self.thread_label)
-        self.message_label = QLabel("Select a message on the left.")
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setAccessibleName("Message")
+        self.message_label = selectable_label(
+            "Select a message on the left.", Qt.TextFormat.PlainText, "Message"
+        )
         self.message_label.setStyleSheet("font-size: 11pt;")
         message_layout.addWidget(self.message_label)
         layout.addWidget(message_card)
 
         # The draft
         self.draft_card, draft_layout = card()
-        draft_header = QHBoxLayout()
-        draft_header.setSpacing(4)
-        title = QLabel("Reply")
-        title.setObjectName("cardTitle")
-        draft_header.addWidget(title)
-        self.answer_badge = needs_answer_badge()
-        draft_header.addWidget(self.answer_badge)
-        draft_header.addStretch(1)
+        draft_header, self.answer_badge = draft_heading("Reply", 4)
         self.options_label = QLabel("")
         self.options_label.setObjectName("muted")
         draft_header.addWidget(self.options_label)
@@ -197,22 +189,15 @@ class InboxDetail(QWidget):
         self.option_group.setExclusive(True)
         self.option_group.idClicked.connect(self.option_chosen.emit)
         draft_layout.addLayout(draft_header)
-        self.flag_banner = QLabel("")
+        self.flag_banner = banner_label("Why this is flagged")
         self.flag_banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.flag_banner.setWordWrap(True)
-        self.flag_banner.setAccessibleName("Why this is flagged")
-        self.flag_banner.hide()
         draft_layout.addWidget(self.flag_banner)
-        self.editor = QPlainTextEdit()
-        self.editor.setReadOnly(True)
-        self.editor.setAccessibleName("Drafted reply")
-        self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
-        self.editor.setMinimumHeight(72)
+        self.editor, self.highlighter = reply_view(
+            "No draft yet: press R to draft this one, or use Draft all.", 72
+        )
         self.editor.setMaximumHeight(120)
         self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.editor.setTabChangesFocus(True)
-        # The guard's flagged words are marked in the reply; the marks follow the text as it is edited.
-        self.highlighter = FindingHighlighter(self.editor)
         draft_layout.addWidget(self.editor, 1)
         # Right under the reply: what the guard found, each with its source (hover or click: its words).
         self.findings_list = FindingsList(self.highlighter)

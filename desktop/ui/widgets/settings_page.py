@@ -63,12 +63,14 @@ _MODELS_CARD_NAMES = (
 )
 
 
-def _path_field(text: str) -> QLineEdit:
-    # A read-only line edit: selectable and copyable, and a long path never widens the window.
+def _path_row(form: QFormLayout, label: str, text: str) -> QLineEdit:
+    """Add a row ``label``: ``text`` to ``form``, as a read-only line edit: selectable and copyable,
+    and a long path never widens the window."""
     field = QLineEdit(text)
     field.setReadOnly(True)
     field.setCursorPosition(0)
     field.setToolTip(text)
+    form.addRow(label, field)
     return field
 
 
@@ -87,16 +89,11 @@ class SettingsPage(Page):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(8)
-        self.base_field = _path_field(str(paths.base))
-        self.profile_field = _path_field(profile)
-        self.profile_folder_field = _path_field(str(paths.profiles_dir / profile))
-        self.settings_field = _path_field(str(paths.settings_file))
-        self.models_folder_field = _path_field(str(paths.models))
-        form.addRow("Base folder", self.base_field)
-        form.addRow("Active profile", self.profile_field)
-        form.addRow("Profile folder", self.profile_folder_field)
-        form.addRow("Settings file", self.settings_field)
-        form.addRow("Models folder", self.models_folder_field)
+        self.base_field = _path_row(form, "Base folder", str(paths.base))
+        self.profile_field = _path_row(form, "Active profile", profile)
+        self.profile_folder_field = _path_row(form, "Profile folder", str(paths.profiles_dir / profile))
+        self.settings_field = _path_row(form, "Settings file", str(paths.settings_file))
+        self.models_folder_field = _path_row(form, "Models folder", str(paths.models))
         data_layout.addLayout(form)
         open_base = QPushButton("Open base folder")
         open_base.clicked.connect(self._open_base_folder)

@@ -22,3 +22,13 @@ def message_label(name: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label
+
+
+def selectable_label(text: str, text_format: Qt.TextFormat, name: str) -> QLabel:
+    """Wrapping text the creator can select and copy (a fan's message, the reply offered instead)."""
+    label = QLabel(text)
+    label.setTextFormat(text_format)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAccessibleName(name)
+    return label

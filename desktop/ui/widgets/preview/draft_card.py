@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.theme import OK_COLOR
-from desktop.ui.widgets.findings_view import FindingHighlighter, needs_answer_badge
+from desktop.ui.widgets.findings.draft_parts import banner_label, draft_heading, reply_view
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip, banner_style
 from desktop.ui.widgets.preview_parts import BudgetMeter, budget_legend
@@ -35,14 +35,7 @@ class DraftCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         draft_layout = card_layout(self)
-        header = QHBoxLayout()
-        header.setSpacing(6)
-        heading = QLabel("Draft")
-        heading.setObjectName("cardTitle")
-        header.addWidget(heading)
-        self.answer_badge = needs_answer_badge()
-        header.addWidget(self.answer_badge)
-        header.addStretch(1)
+        header, self.answer_badge = draft_heading("Draft", 6)
         self.alternatives_label = _muted_label()
         header.addWidget(self.alternatives_label)
         self.previous_button = _arrow_button(
@@ -57,18 +50,9 @@ class DraftCard(QFrame):
         self.next_button = _arrow_button("›", "Next alternative (Alt+Right)", "Next alternative")
         header.addWidget(self.next_button)
         draft_layout.addLayout(header)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
-        self.verdict.setAccessibleName("Guard verdict")
-        self.verdict.hide()
+        self.verdict = banner_label("Guard verdict")
         draft_layout.addWidget(self.verdict)
-        self.reply_view = QPlainTextEdit()
-        self.reply_view.setReadOnly(True)
-        self.reply_view.setAccessibleName("Drafted reply")
-        self.reply_view.setPlaceholderText("The reply appears here as it is written.")
-        self.reply_view.setMinimumHeight(96)
-        # The guard's flagged words are marked in the reply (red: blocks it, amber: check it).
-        self.highlighter = FindingHighlighter(self.reply_view)
+        self.reply_view, self.highlighter = reply_view("The reply appears here as it is written.", 96)
         draft_layout.addWidget(self.reply_view, 1)
         self.meta_label = _muted_label()
         self.meta_label.setWordWrap(True)
