@@ -31,6 +31,12 @@ from desktop.ui.workers import Failure
 
 ARCHIVE_FILTER = "Data exports (*.zip *.json *.js *.txt *.csv *.jsonl);;All files (*)"
 
+#: What the page listens to on the ImportController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "import_queued import_started import_progress import_finished import_failed import_cancelled"
+    " owner_needed data_loading data_loaded data_failed source_removed remove_failed"
+)
+
 
 # Dialogs, as module functions so that tests can answer them.
 def choose_archive_files(parent: QWidget) -> list[str]:
@@ -59,13 +65,6 @@ def confirm_remove(parent: QWidget, card: SourceCard) -> bool:
         default=1,
     )
     return chosen == 0
-
-
-#: What the page listens to on the ImportController: each signal goes to its ``_on_<name>`` slot.
-CONTROLLER_SIGNALS = (
-    "import_queued import_started import_progress import_finished import_failed import_cancelled"
-    " owner_needed data_loading data_loaded data_failed source_removed remove_failed"
-)
 
 
 class ImportPage(Page):

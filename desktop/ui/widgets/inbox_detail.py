@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
 from desktop.ui.widgets.common.labels import selectable_label
-from desktop.ui.widgets.findings.draft_parts import banner_label, draft_heading, reply_view
+from desktop.ui.widgets.findings.draft_parts import banner_label, choice_buttons, draft_heading, reply_view
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
 from desktop.ui.widgets.findings_view import FindingsList
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
@@ -182,11 +181,7 @@ class InboxDetail(QWidget):
         self.options_label = QLabel("")
         self.options_label.setObjectName("muted")
         draft_header.addWidget(self.options_label)
-        self.option_row = QHBoxLayout()
-        self.option_row.setSpacing(4)
-        draft_header.addLayout(self.option_row)
-        self.option_group = QButtonGroup(self)
-        self.option_group.setExclusive(True)
+        self.option_row, self.option_group = choice_buttons(self, draft_header)
         self.option_group.idClicked.connect(self.option_chosen.emit)
         draft_layout.addLayout(draft_header)
         self.flag_banner = banner_label("Why this is flagged")

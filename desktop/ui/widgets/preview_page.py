@@ -40,17 +40,16 @@ from desktop.ui.workers import Failure
 
 MAX_ALTERNATIVES = 9
 
-
-def show_prompt_dialog(parent: QWidget, prompt: Any) -> None:
-    """Open the prompt inspector (a module function so that tests can look without a modal loop)."""
-    PromptDialog(prompt, parent).open()
-
-
 #: What the page listens to on the DraftingController: each signal goes to its ``_on_<name>`` slot.
 CONTROLLER_SIGNALS = (
     "state_changed loading_progress load_failed draft_started draft_text regenerating"
     " draft_finished draft_cancelled draft_failed candidates_loaded"
 )
+
+
+def show_prompt_dialog(parent: QWidget, prompt: Any) -> None:
+    """Open the prompt inspector (a module function so that tests can look without a modal loop)."""
+    PromptDialog(prompt, parent).open()
 
 
 class PreviewPage(Page):

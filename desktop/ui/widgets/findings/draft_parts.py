@@ -4,7 +4,8 @@ reply, the read-only reply with the guard's flagged words marked."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPlainTextEdit
 
 from desktop.ui.widgets.findings_view import FindingHighlighter, needs_answer_badge
 
@@ -21,6 +22,16 @@ def draft_heading(title: str, spacing: int) -> tuple[QHBoxLayout, QLabel]:
     header.addWidget(badge)
     header.addStretch(1)
     return header, badge
+
+
+def choice_buttons(owner: QObject, header: QHBoxLayout) -> tuple[QHBoxLayout, QButtonGroup]:
+    """Room in ``header`` for the numbered alternatives' buttons, and their group (one checked)."""
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    header.addLayout(row)
+    group = QButtonGroup(owner)
+    group.setExclusive(True)
+    return row, group
 
 
 def banner_label(name: str) -> QLabel:

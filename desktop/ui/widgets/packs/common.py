@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED
+from desktop.ui.widgets.common.buttons import button  # noqa: F401 (the cards import it from here)
 from desktop.ui.widgets.common.labels import message_label, muted_label  # noqa: F401 (the cards import them from here)
 from desktop.ui.widgets.common.tables import setup_row_table
 
@@ -28,14 +28,6 @@ def set_message(label: QLabel, text: str, kind: str = "") -> None:
     label.setProperty("kind", kind)
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def button(text: str, tip: str, slot: Callable[[], Any] | SignalInstance) -> QPushButton:
-    """A push button with its tooltip, running ``slot`` when clicked."""
-    push = QPushButton(text)
-    push.setToolTip(tip)
-    push.clicked.connect(slot)
-    return push
 
 
 def set_primary(push: QPushButton, primary: bool) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.theme import OK_COLOR
-from desktop.ui.widgets.findings.draft_parts import banner_label, draft_heading, reply_view
+from desktop.ui.widgets.findings.draft_parts import banner_label, choice_buttons, draft_heading, reply_view
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip, banner_style
 from desktop.ui.widgets.preview_parts import BudgetMeter, budget_legend
@@ -42,11 +42,7 @@ class DraftCard(QFrame):
             "‹", "Previous alternative (Alt+Left, or 1-9)", "Previous alternative"
         )
         header.addWidget(self.previous_button)
-        self.alternative_row = QHBoxLayout()
-        self.alternative_row.setSpacing(4)
-        header.addLayout(self.alternative_row)
-        self.alternative_group = QButtonGroup(self)
-        self.alternative_group.setExclusive(True)
+        self.alternative_row, self.alternative_group = choice_buttons(self, header)
         self.next_button = _arrow_button("›", "Next alternative (Alt+Right)", "Next alternative")
         header.addWidget(self.next_button)
         draft_layout.addLayout(header)

@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
+from desktop.ui.widgets.common.buttons import button
 from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.common.tables import setup_row_table
 from desktop.ui.widgets.common.wiring import connect_by_name
@@ -82,17 +82,17 @@ class CatalogueCard(QFrame):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.hide()
         layout.addWidget(self.table)
-        self.download_button = QPushButton("Download")
-        self.download_button.setObjectName("primary")
-        self.download_button.setToolTip(
-            "Download the selected model into the models folder (checked before use)."
+        self.download_button = button(
+            "Download",
+            "Download the selected model into the models folder (checked before use).",
+            self._on_download_clicked,
+            "primary",
         )
-        self.download_button.clicked.connect(self._on_download_clicked)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip(
-            "Stop the download. What arrived is kept: Download again continues from there."
+        self.cancel_button = button(
+            "Cancel",
+            "Stop the download. What arrived is kept: Download again continues from there.",
+            self._on_cancel_clicked,
         )
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.controllers.servers_controller import ServerForm
+from desktop.ui.widgets.common.buttons import button
 from desktop.ui.widgets.common.dialogs import confirm
 from desktop.ui.widgets.common.labels import message_label
 from desktop.ui.widgets.common.rows import left_row
@@ -108,23 +109,25 @@ class ServerCard(QFrame):
         box.addLayout(form)
         for edit in (self.name_edit, self.url_edit, self.model_edit):
             edit.textChanged.connect(self._update)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip(
-            "Send a one-token request with these settings and time it. Nothing is saved."
+        self.test_button = button(
+            "Test connection",
+            "Send a one-token request with these settings and time it. Nothing is saved.",
+            self._on_test,
         )
-        self.test_button.clicked.connect(self._on_test)
-        self.save_button = QPushButton("Save")
-        self.save_button.setToolTip(
-            "Save this server (its key goes to the keychain) without drafting with it yet."
+        self.save_button = button(
+            "Save",
+            "Save this server (its key goes to the keychain) without drafting with it yet.",
+            lambda: self._on_save(use=False),
         )
-        self.save_button.clicked.connect(lambda: self._on_save(use=False))
-        self.use_button = QPushButton("Use this server")
-        self.use_button.setObjectName("primary")
-        self.use_button.setToolTip("Save this server and let it write your drafts from now on.")
-        self.use_button.clicked.connect(lambda: self._on_save(use=True))
-        self.remove_button = QPushButton("Remove…")
-        self.remove_button.setToolTip("Forget the selected saved server and its key.")
-        self.remove_button.clicked.connect(self._on_remove)
+        self.use_button = button(
+            "Use this server",
+            "Save this server and let it write your drafts from now on.",
+            lambda: self._on_save(use=True),
+            "primary",
+        )
+        self.remove_button = button(
+            "Remove…", "Forget the selected saved server and its key.", self._on_remove
+        )
         box.addLayout(left_row(self.test_button, self.save_button, self.use_button, self.remove_button))
         layout.addWidget(self.server_box)
 
