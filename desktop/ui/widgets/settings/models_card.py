@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.widgets.common.buttons import button
 from desktop.ui.widgets.common.dialogs import Role, choose, confirm
 from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.common.rows import left_row, right_row
@@ -106,17 +105,15 @@ class ModelsCard(QFrame):
         self.models_table.itemSelectionChanged.connect(self._update_model_buttons)
         models_layout.addWidget(self.models_table)
         # The model manager: every file operation runs on the controller's worker.
-        self.add_button = button(
-            "Add a model…", "Add a GGUF model file from this computer.", self._on_add_clicked
-        )
-        self.use_button = button(
-            "Use for drafting",
-            "Let the selected model write the drafts of your replies.",
-            self._on_use_clicked,
-        )
-        self.remove_button = button(
-            "Remove…", "Delete the selected model from the models folder.", self._on_remove_clicked
-        )
+        self.add_button = QPushButton("Add a model…")
+        self.add_button.setToolTip("Add a GGUF model file from this computer.")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.use_button = QPushButton("Use for drafting")
+        self.use_button.setToolTip("Let the selected model write the drafts of your replies.")
+        self.use_button.clicked.connect(self._on_use_clicked)
+        self.remove_button = QPushButton("Remove…")
+        self.remove_button.setToolTip("Delete the selected model from the models folder.")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
         self.models_busy = QProgressBar()
         self.models_busy.setRange(0, 0)  # busy: no percentage to show
         self.models_busy.setTextVisible(False)
