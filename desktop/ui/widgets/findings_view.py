@@ -32,6 +32,7 @@ from desktop.ui.widgets.findings.shown import (
     ShownFinding,
     canned_reply_html,
     evidence_line,
+    has_needs_answer,
     locate,
     utf16_offset,
 )
@@ -281,11 +282,15 @@ class FindingRow(QFrame):
 
 
 class FindingsList(QWidget):
-    """The guard's findings, one row each, linked to a ``FindingHighlighter``'s marks."""
+    """The guard's findings, one row each, linked to a ``FindingHighlighter``'s marks; ``badge``
+    (the draft heading's "needs your answer") shows while a finding asks for the creator's answer."""
 
-    def __init__(self, highlighter: FindingHighlighter, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, highlighter: FindingHighlighter, badge: QLabel | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.highlighter = highlighter
+        self.badge = badge
         self.rows: list[FindingRow] = []
         self.setAccessibleName("The guard's findings")
         layout = QVBoxLayout(self)
@@ -319,8 +324,12 @@ class FindingsList(QWidget):
         self.offered_label.setText(offered_html)
         self.offered_label.setVisible(bool(offered_html))
         self.setVisible(bool(self.rows) or bool(offered_html))
+        if self.badge is not None:
+            self.badge.setVisible(has_needs_answer(findings))
 
     def clear(self) -> None:
+        if self.badge is not None:
+            self.badge.hide()
         self.highlighter.clear()
         self._clear_rows()
         self.offered_label.setText("")

@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
 from desktop.ui.widgets.common.labels import selectable_label
-from desktop.ui.widgets.findings.draft_parts import banner_label, choice_buttons, draft_heading, reply_view
+from desktop.ui.widgets.findings.draft_parts import (
+    banner_label,
+    choice_buttons,
+    clear_choices,
+    draft_heading,
+    reply_view,
+)
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
 from desktop.ui.widgets.findings_view import FindingsList
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
@@ -195,7 +201,7 @@ class InboxDetail(QWidget):
         self.editor.setTabChangesFocus(True)
         draft_layout.addWidget(self.editor, 1)
         # Right under the reply: what the guard found, each with its source (hover or click: its words).
-        self.findings_list = FindingsList(self.highlighter)
+        self.findings_list = FindingsList(self.highlighter, self.answer_badge)
         draft_layout.addWidget(self.findings_list)
         self.note_label = QLabel("")
         self.note_label.setObjectName("muted")
@@ -226,7 +232,7 @@ class InboxDetail(QWidget):
         self.thread_label.hide()
         self.message_label.setText(text)
         self.editor.setPlainText("")
-        self._clear_findings()
+        self.findings_list.clear()
         self.flag_banner.hide()
         self.note_label.setText("")
         self.guard_label.setText("")
@@ -258,7 +264,6 @@ class InboxDetail(QWidget):
         self.findings_list.show_findings(
             findings, original_text(detail) if entry.draft_id is not None else None, detail.canned_reply
         )
-        self.answer_badge.setVisible(has_needs_answer(findings))
         self._show_flag(entry, findings)
         self.note_label.setText(self._note(detail))
         self.guard_label.setText(findings_html(detail))
@@ -268,10 +273,6 @@ class InboxDetail(QWidget):
             else f"<span style='color:{TEXT_MUTED}'>No draft yet, so no sources.</span>"
         )
         self._set_options(detail.alternatives, detail.option_scores)
-
-    def _clear_findings(self) -> None:
-        self.findings_list.clear()
-        self.answer_badge.hide()
 
     def _show_flag(self, entry: Any, findings: list[Any]) -> None:
         if entry.state == "flagged" and entry.flag_reason:
@@ -310,11 +311,7 @@ class InboxDetail(QWidget):
         return line
 
     def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:
-        for button in self.option_group.buttons():
-            self.option_group.removeButton(button)
-            self.option_row.removeWidget(button)
-            button.hide()
-            button.deleteLater()
+        clear_choices(self.option_row, self.option_group)
         if len(alternatives) < 2:
             self.options_label.setText("")
             return
@@ -345,7 +342,7 @@ class InboxDetail(QWidget):
 
     def start_stream(self, text: str) -> None:
         self.editor.setPlainText("")
-        self._clear_findings()
+        self.findings_list.clear()
         self.note_label.setText(text)
 
     def append_stream(self, text: str) -> None:

@@ -27,7 +27,7 @@ from desktop.ui.controllers.drafting_controller import (
 )
 from desktop.ui.theme import ERROR_COLOR, WARNING_COLOR
 from desktop.ui.widgets.common.wiring import connect_by_name
-from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
+from desktop.ui.widgets.findings.shown import shown_findings
 from desktop.ui.widgets.page import Page
 from desktop.ui.widgets.preview.draft_card import DraftCard
 from desktop.ui.widgets.preview.draft_text import meta_text, verdict
@@ -70,7 +70,7 @@ class PreviewPage(Page):
         self.status_row = ModelStatusRow()
         self.message_card = MessageCard()
         self.draft_card = DraftCard()
-        self.guard_card = GuardCard(self.draft_card.highlighter)
+        self.guard_card = GuardCard(self.draft_card.highlighter, self.draft_card.answer_badge)
         self.sources_card = SourcesCard()
         self.body.addWidget(self.status_row)
         self.body.addWidget(self.message_card)
@@ -272,7 +272,7 @@ class PreviewPage(Page):
             return
         self._streamed = ""
         self.reply_view.clear()
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict(
             f"The guard sent that attempt back ({regenerating.reason}); trying again "
             f"(attempt {regenerating.attempt})…",
@@ -313,7 +313,7 @@ class PreviewPage(Page):
             return
         self._request = None
         self.reply_view.clear()
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict(f"The draft could not be written. {failure.text}", ERROR_COLOR)
         self.meta_label.setText("")
         self._refresh_controls()
@@ -330,7 +330,6 @@ class PreviewPage(Page):
         findings = shown_findings(guard.findings) if guard is not None and triage.draft_allowed else []
         # The flagged words are marked in the reply; the list beside it says why, and from what source.
         self.findings_list.show_findings(findings, offered=guard.canned_reply if guard is not None else None)
-        self.answer_badge.setVisible(has_needs_answer(findings))
         self.draft_card.set_verdict(*verdict(draft, findings))
         self.guard_label.setText(guard_html(draft))
         self.sources_label.setText(sources_html(draft.sources))
@@ -343,16 +342,12 @@ class PreviewPage(Page):
 
     def _show_notes(self, meta: str, guard: str, sources: str) -> None:
         """No draft to show: what is happening instead, under the draft and in the side cards."""
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict("")
         self.meta_label.setText(meta)
         self.guard_label.setText(guard)
         self.sources_label.setText(sources)
         self._refresh_controls()
-
-    def _clear_findings(self) -> None:
-        self.findings_list.clear()
-        self.answer_badge.hide()
 
     def _refresh_alternative_buttons(self) -> None:
         drafts = self.alternatives.get(self.current_message, [])

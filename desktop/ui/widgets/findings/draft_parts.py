@@ -34,6 +34,15 @@ def choice_buttons(owner: QObject, header: QHBoxLayout) -> tuple[QHBoxLayout, QB
     return row, group
 
 
+def clear_choices(row: QHBoxLayout, group: QButtonGroup) -> None:
+    """Take the alternatives' buttons out of ``row`` and ``group`` before new ones come."""
+    for button in group.buttons():
+        group.removeButton(button)
+        row.removeWidget(button)
+        button.hide()  # gone at once, not only when the deferred delete runs
+        button.deleteLater()
+
+
 def banner_label(name: str) -> QLabel:
     """The tinted line above a draft (the guard's verdict, why it is flagged); hidden until set."""
     label = QLabel("")

@@ -9,7 +9,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.theme import OK_COLOR
-from desktop.ui.widgets.findings.draft_parts import banner_label, choice_buttons, draft_heading, reply_view
+from desktop.ui.widgets.findings.draft_parts import (
+    banner_label,
+    choice_buttons,
+    clear_choices,
+    draft_heading,
+    reply_view,
+)
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip, banner_style
 from desktop.ui.widgets.preview_parts import BudgetMeter, budget_legend
@@ -85,11 +91,7 @@ class DraftCard(QFrame):
     def show_alternatives(self, drafts: list[Any], current: int, *, enabled: bool) -> None:
         """One numbered button per draft (``current`` checked), "2 of 3" and the arrows;
         ``enabled`` is False while a draft is being written."""
-        for button in self.alternative_group.buttons():
-            self.alternative_group.removeButton(button)
-            self.alternative_row.removeWidget(button)
-            button.hide()  # gone at once, not only when the deferred delete runs
-            button.deleteLater()
+        clear_choices(self.alternative_row, self.alternative_group)
         for index, draft in enumerate(drafts):
             button = QPushButton(str(index + 1))
             button.setCheckable(True)
