@@ -24,13 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
 from desktop.ui.widgets.common.labels import selectable_label
-from desktop.ui.widgets.findings.draft_parts import (
-    banner_label,
-    choice_buttons,
-    clear_choices,
-    draft_heading,
-    reply_view,
-)
+from desktop.ui.widgets.findings.draft_view import DraftView, banner_style
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
 from desktop.ui.widgets.findings_view import FindingsList
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
@@ -43,14 +37,6 @@ OPTION_STYLE = (
     f" QPushButton:checked {{ background: {ACCENT_SOFT}; border: 1px solid {ACCENT}; color: {ACCENT_DARK};"
     " font-weight: 600; }"
 )
-
-
-def banner_style(color: str) -> str:
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return (
-        f"QLabel {{ color: {color}; background: rgba({red}, {green}, {blue}, 20);"
-        f" border: 1px solid rgba({red}, {green}, {blue}, 90); border-radius: 8px; padding: 6px 10px; }}"
-    )
 
 
 THREAD_LINE_LIMIT = 2_000
@@ -183,23 +169,27 @@ class InboxDetail(QWidget):
 
         # The draft
         self.draft_card, draft_layout = card()
-        draft_header, self.answer_badge = draft_heading("Reply", 4)
-        self.options_label = QLabel("")
-        self.options_label.setObjectName("muted")
-        draft_header.addWidget(self.options_label)
-        self.option_row, self.option_group = choice_buttons(self, draft_header)
-        self.option_group.idClicked.connect(self.option_chosen.emit)
-        draft_layout.addLayout(draft_header)
-        self.flag_banner = banner_label("Why this is flagged")
-        self.flag_banner.setTextFormat(Qt.TextFormat.PlainText)
-        draft_layout.addWidget(self.flag_banner)
-        self.editor, self.highlighter = reply_view(
-            "No draft yet: press R to draft this one, or use Draft all.", 72
+        self.draft_view = DraftView(
+            "Reply",
+            heading_spacing=4,
+            banner_name="Why this is flagged",
+            placeholder="No draft yet: press R to draft this one, or use Draft all.",
+            min_height=72,
         )
+        view = self.draft_view
+        # The parts the page drives, by the names it and the tests reach for.
+        self.answer_badge, self.options_label, self.option_group = (
+            view.answer_badge,
+            view.count_label,
+            view.choice_group,
+        )
+        self.flag_banner, self.editor, self.highlighter = view.banner, view.editor, view.highlighter
+        self.option_group.idClicked.connect(self.option_chosen.emit)
+        self.flag_banner.setTextFormat(Qt.TextFormat.PlainText)
         self.editor.setMaximumHeight(120)
         self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.editor.setTabChangesFocus(True)
-        draft_layout.addWidget(self.editor, 1)
+        draft_layout.addWidget(view, 1)
         # Right under the reply: what the guard found, each with its source (hover or click: its words).
         self.findings_list = FindingsList(self.highlighter, self.answer_badge)
         draft_layout.addWidget(self.findings_list)
@@ -280,12 +270,10 @@ class InboxDetail(QWidget):
             prefix = "Edit before approving: " if entry.flag_needs_edit else ""
             # With a draft, the findings are listed under it: the banner says so rather than repeat them.
             text = flag_text(entry.flag_reason, findings) if entry.draft_id is not None else entry.flag_reason
-            self.flag_banner.setText(prefix + text if prefix else text[:1].upper() + text[1:])
-            self.flag_banner.setToolTip(entry.flag_reason)
-            self.flag_banner.setStyleSheet(banner_style(color))
-            self.flag_banner.show()
+            shown = prefix + text if prefix else text[:1].upper() + text[1:]
+            self.draft_view.show_banner(shown, banner_style(color, "6px 10px", 400), entry.flag_reason)
         else:
-            self.flag_banner.hide()
+            self.draft_view.show_banner("")
 
     @staticmethod
     def _note(detail: Any) -> str:
@@ -311,7 +299,7 @@ class InboxDetail(QWidget):
         return line
 
     def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:
-        clear_choices(self.option_row, self.option_group)
+        self.draft_view.clear_choices()
         if len(alternatives) < 2:
             self.options_label.setText("")
             return
@@ -327,8 +315,7 @@ class InboxDetail(QWidget):
             button.setAccessibleName(f"Option {alternative.position}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(OPTION_STYLE)
-            self.option_group.addButton(button, alternative.position)
-            self.option_row.addWidget(button)
+            self.draft_view.add_choice(button, alternative.position)
 
     # --- editing and streaming ---------------------------------------------------------------------------
     def begin_edit(self) -> None:
