@@ -39,6 +39,7 @@ OPTION_STYLE = (
 )
 
 
+NO_DRAFT_YET = "No draft yet: press R to draft this one, or use Draft all."
 THREAD_LINE_LIMIT = 2_000
 """Characters shown of each earlier message (the message itself gets ``DISPLAY_LIMIT``)."""
 
@@ -169,13 +170,7 @@ class InboxDetail(QWidget):
 
         # The draft
         self.draft_card, draft_layout = card()
-        self.draft_view = DraftView(
-            "Reply",
-            heading_spacing=4,
-            banner_name="Why this is flagged",
-            placeholder="No draft yet: press R to draft this one, or use Draft all.",
-            min_height=72,
-        )
+        self.draft_view = DraftView("Reply", "Why this is flagged", NO_DRAFT_YET, 72, heading_spacing=4)
         view = self.draft_view
         # The parts the page drives, by the names it and the tests reach for.
         self.answer_badge, self.options_label, self.option_group = (
@@ -249,7 +244,7 @@ class InboxDetail(QWidget):
         if entry.triage_level == "red":
             self.editor.setPlaceholderText("No draft: this message needs you, not the clone.")
         else:
-            self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
+            self.editor.setPlaceholderText(NO_DRAFT_YET)
         findings = shown_findings(detail.findings)
         self.findings_list.show_findings(
             findings, original_text(detail) if entry.draft_id is not None else None, detail.canned_reply

@@ -40,16 +40,18 @@ def banner_style(color: str, padding: str = "8px 10px", weight: int = 600) -> st
 
 
 class DraftView(QWidget):
-    """The heading, the banner and the reply of a draft card (see the module's docstring)."""
+    """The heading, the banner and the reply of a draft card (see the module's docstring):
+    ``banner_name`` is the banner's accessible name, ``placeholder`` and ``min_height`` the
+    empty reply's, ``arrows`` the previous / next buttons around the alternatives, if any."""
 
     def __init__(
         self,
         title: str,
-        *,
-        heading_spacing: int,
         banner_name: str,
         placeholder: str,
         min_height: int,
+        *,
+        heading_spacing: int,
         arrows: tuple[QPushButton, QPushButton] | None = None,
         parent: QWidget | None = None,
     ) -> None:

@@ -41,10 +41,10 @@ class DraftCard(QFrame):
         self.next_button = _arrow_button("›", "Next alternative (Alt+Right)", "Next alternative")
         self.view = DraftView(
             "Draft",
+            "Guard verdict",
+            "The reply appears here as it is written.",
+            96,
             heading_spacing=6,
-            banner_name="Guard verdict",
-            placeholder="The reply appears here as it is written.",
-            min_height=96,
             arrows=(self.previous_button, self.next_button),
         )
         draft_layout.addWidget(self.view, 1)
