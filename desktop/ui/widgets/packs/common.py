@@ -1,4 +1,4 @@
-"""Small helpers the Packs page's cards share: message lines, buttons, dates, table heights."""
+"""Small helpers the Packs page's cards share: message colours, primary buttons, shortcuts, table heights."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED
-from desktop.ui.widgets.common.buttons import button  # noqa: F401 (the cards import it from here)
-from desktop.ui.widgets.common.labels import message_label, muted_label  # noqa: F401 (the cards import them from here)
 from desktop.ui.widgets.common.tables import setup_row_table
 
 

@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
 from desktop.core.tasks import Progress
 from desktop.ui.controllers.packs_jobs import ExportPreview, PacksData
 from desktop.ui.theme import TEXT, plural
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.common.rows import left_row
 from desktop.ui.widgets.packs import dialogs
-from desktop.ui.widgets.packs.common import button, message_label, muted_label, set_message, set_primary
+from desktop.ui.widgets.packs.common import set_message, set_primary
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.workers import Failure
 

@@ -20,15 +20,10 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.controllers.packs_jobs import WebhookView
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, format_local, plural
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.common.rows import left_row
-from desktop.ui.widgets.packs.common import (
-    ListTable,
-    button,
-    message_label,
-    muted_label,
-    set_message,
-    shorten,
-)
+from desktop.ui.widgets.packs.common import ListTable, set_message, shorten
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.workers import Failure
 
