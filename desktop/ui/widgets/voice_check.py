@@ -43,6 +43,7 @@ from desktop.core.persona.evaluation import (
 from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.theme import ERROR_COLOR
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.persona.fields import button, muted
 from desktop.ui.workers import Failure
 
@@ -132,14 +133,7 @@ class VoiceCheck(QWidget):
     # --- wiring -----------------------------------------------------------------------------------------
     def attach(self, drafting: DraftingController) -> None:
         self.drafting = drafting
-        for signal, slot in (
-            (drafting.job_progress, self._on_progress),
-            (drafting.job_finished, self._on_finished),
-            (drafting.job_failed, self._on_failed),
-            (drafting.job_cancelled, self._on_cancelled),
-            (drafting.state_changed, self._on_drafting_state),
-        ):
-            signal.connect(slot)
+        connect_by_name(drafting, self, "job_progress job_finished job_failed job_cancelled state_changed")
 
     def is_running(self) -> bool:
         return bool(self.job_id)
@@ -187,14 +181,14 @@ class VoiceCheck(QWidget):
 
     # --- model-thread results ---------------------------------------------------------------------------
     @Slot(str)
-    def _on_drafting_state(self, _state: str) -> None:
+    def _on_state_changed(self, _state: str) -> None:
         if self.drafting is not None and self.drafting.is_ready():
             if self._pending:
                 self.run()
             self.show_latest()
 
     @Slot(int, object)
-    def _on_progress(self, job_id: int, progress: Progress) -> None:
+    def _on_job_progress(self, job_id: int, progress: Progress) -> None:
         if job_id != self.job_id:
             return
         if progress.total:
@@ -203,7 +197,7 @@ class VoiceCheck(QWidget):
         self.status.setText(progress.message)
 
     @Slot(int, object)
-    def _on_finished(self, job_id: int, result: object) -> None:
+    def _on_job_finished(self, job_id: int, result: object) -> None:
         if job_id == self._latest_job:
             self._latest_job = 0
             self._shown_once = True
@@ -215,7 +209,7 @@ class VoiceCheck(QWidget):
             self.show_comparison(result)  # type: ignore[arg-type]
 
     @Slot(int, object)
-    def _on_failed(self, job_id: int, failure: Failure) -> None:
+    def _on_job_failed(self, job_id: int, failure: Failure) -> None:
         if job_id == self._latest_job:
             self._latest_job = 0
         elif job_id == self.job_id:
@@ -223,7 +217,7 @@ class VoiceCheck(QWidget):
             self.status.setText(f"The voice check could not run: {failure.text}")
 
     @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
+    def _on_job_cancelled(self, job_id: int) -> None:
         if job_id == self._latest_job:
             self._latest_job = 0
         elif job_id == self.job_id:
