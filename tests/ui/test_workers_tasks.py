@@ -150,7 +150,7 @@ def test_shutdown_cancels_only_what_it_is_told_joins_all_and_refuses_more(qtbot)
 
 
 def test_a_resource_job_reports_to_its_own_callbacks_and_a_newer_key_replaces_it(qtbot) -> None:
-    from desktop.ui.workers import ResourceWorker
+    from desktop.ui.workers_resource import ResourceWorker
 
     worker = ResourceWorker(lambda: {"opened": True}, name="replies")
     worker.start()

@@ -21,7 +21,8 @@ from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.workers import OPEN_JOB, Failure, Outcome, Replies, ResourceWorker, reply
+from desktop.ui.workers import OPEN_JOB, Failure, Outcome, Replies, reply
+from desktop.ui.workers_resource import ResourceWorker
 
 #: Controller states, as the page shows them.
 IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting", "failed"
@@ -30,8 +31,6 @@ IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting",
 CANDIDATE_LIMIT = 8
 
 
-# The latest message of each conversation whose newest item is not the creator's (the same rule
-# as the inbox's import candidates), newest first. Read on the model thread, through its store.
 @dataclass(frozen=True)
 class DraftRequest:
     """One draft the creator asked for: its id, the message and the seed."""
@@ -54,9 +53,8 @@ class DraftingController(QObject):
       attempt back: the text so far is void), and one of ``draft_finished(int, object)`` (the
       ``Draft``), ``draft_cancelled(int)``, ``draft_failed(int, object)``.
     * ``candidates_loaded(list)``: messages awaiting a reply in the store (texts).
-    * For any other work on the model thread (``run_session_job``): ``job_yielded(int, list)``,
-      ``job_progress(int, object)``, and one of ``job_finished(int, object)``,
-      ``job_failed(int, object)``, ``job_cancelled(int)``, each with the job id.
+    * Any other work on the model thread (``run_session_job``) reports to the callbacks given
+      with it (``workers.Replies``): no page picks its job out of every job's signals by id.
     """
 
     state_changed = Signal(str)
@@ -69,11 +67,6 @@ class DraftingController(QObject):
     draft_cancelled = Signal(int)
     draft_failed = Signal(int, object)
     candidates_loaded = Signal(list)
-    job_yielded = Signal(int, list)
-    job_progress = Signal(int, object)
-    job_finished = Signal(int, object)
-    job_failed = Signal(int, object)
-    job_cancelled = Signal(int)
 
     def __init__(
         self,
@@ -175,7 +168,7 @@ class DraftingController(QObject):
             self.draft_cancelled.emit(request.id)
         session_jobs, self._session_jobs = self._session_jobs, {}
         for job_id in sorted(session_jobs):
-            self._session_job_ended(job_id, session_jobs[job_id], Outcome.CANCELLED)
+            reply(session_jobs[job_id], Outcome.CANCELLED)
         self._drafts.clear()
         self._candidates_job = None
         self._own_jobs.clear()
@@ -206,7 +199,7 @@ class DraftingController(QObject):
         For pages other than the Preview (the Persona page's live preview, the Inbox's batch
         drafting): what a generator job yields goes to ``on_items`` (its ``Progress`` also to
         ``on_progress``), and its outcome to ``on_done``, ``on_failed`` or ``on_cancelled`` (also
-        when a model switch drops it); each also goes out as the ``job_*`` signal with the job id.
+        when a model switch drops it).
         Returns the job id, or 0 while the model is not ready (call ``start()`` and wait for the
         ``ready`` state).
         """
@@ -217,7 +210,7 @@ class DraftingController(QObject):
         return job_id
 
     def cancel_session_job(self, job_id: int) -> None:
-        """Cancel a ``run_session_job`` job (it stops within a token); ``job_cancelled`` follows."""
+        """Cancel a ``run_session_job`` job (it stops within a token); its ``on_cancelled`` follows."""
         if self._worker is not None and job_id in self._session_jobs:
             self._worker.cancel_job(job_id)
 
@@ -309,7 +302,6 @@ class DraftingController(QObject):
         elif (replies := self._session_jobs.get(job_id)) is not None:
             if (on_progress := replies.get("on_progress")) is not None:
                 on_progress(progress)
-            self.job_progress.emit(job_id, progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
@@ -318,7 +310,6 @@ class DraftingController(QObject):
         if (replies := self._session_jobs.get(job_id)) is not None:
             if (on_items := replies.get("on_items")) is not None:
                 on_items(items)
-            self.job_yielded.emit(job_id, items)
         elif (on_items := self._own_jobs.get(job_id, {}).get("on_items")) is not None:
             on_items(items)
 
@@ -360,20 +351,10 @@ class DraftingController(QObject):
             self._job_ended(job_id, Outcome.CANCELLED)
 
     def _job_ended(self, job_id: int, kind: str, value: Any = None) -> None:
-        """A job of the current session ended (``Outcome``): its callbacks, and for a
-        ``run_session_job`` job the ``job_*`` signal."""
-        if (replies := self._session_jobs.pop(job_id, None)) is not None:
-            self._session_job_ended(job_id, replies, kind, value)
-        elif (replies := self._own_jobs.pop(job_id, None)) is not None:
+        """A job of the current session ended (``Outcome``): its callbacks."""
+        replies = self._session_jobs.pop(job_id, None) or self._own_jobs.pop(job_id, None)
+        if replies is not None:
             reply(replies, kind, value)
-
-    def _session_job_ended(self, job_id: int, replies: Replies, kind: str, value: Any = None) -> None:
-        """A ``run_session_job`` job ended: its own callback, then the ``job_*`` signal."""
-        reply(replies, kind, value)
-        if kind == Outcome.CANCELLED:
-            self.job_cancelled.emit(job_id)
-        else:
-            (self.job_finished if kind == Outcome.FINISHED else self.job_failed).emit(job_id, value)
 
     def _stream_draft(self, request_id: int, items: list) -> None:
         """A draft's text pieces (``draft_text``), and the guard's restarts (``regenerating``)."""
@@ -412,7 +393,8 @@ def _refresh_index(session: Any, cancel: CancelToken) -> Any:
 
 
 def _read_candidates(session: Any, cancel: CancelToken) -> list[str]:
-    """On the model thread: the latest incoming messages awaiting the creator's reply."""
+    """On the model thread: the latest incoming messages awaiting the creator's reply (the inbox's
+    rule, ``store.conversations``), newest first."""
     from desktop.core.store.conversations import awaiting_reply_texts
 
     return awaiting_reply_texts(session.store, CANDIDATE_LIMIT)

@@ -25,7 +25,8 @@ from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.controllers.inbox_batch import DraftingSignals, InboxDrafting
 from desktop.ui.controllers.inbox_jobs import Filters, Listing, listing, open_profile_store
-from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure
+from desktop.ui.workers_resource import ResourceWorker
 
 
 class InboxController(DraftingSignals):

@@ -29,7 +29,8 @@ from desktop.core.secrets import SecretStore
 from desktop.core.tasks import CancelToken
 from desktop.ui.controllers import packs_jobs as jobs
 from desktop.ui.controllers.packs_jobs import KeychainMissing, PacksData, StoreHolder, WriteGate
-from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure
+from desktop.ui.workers_resource import ResourceWorker
 from desktop.ui.workers_tasks import TaskController
 
 #: The webhook delivery and the secrets file's unlocking run one at a time each, beside the store thread.
