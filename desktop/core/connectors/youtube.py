@@ -101,6 +101,7 @@ class YouTubeConnector:
             "YouTube API address",
             required=False,
             placeholder="leave empty (https://youtube.googleapis.com/)",
+            advanced=True,
         ),
     )
     steps: ClassVar[str] = (
