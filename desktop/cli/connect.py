@@ -53,7 +53,7 @@ def cmd_connect_add(paths: Paths, args: argparse.Namespace) -> int:
     cls = connector_class(args.platform)
     if not args.values:
         print(f"{cls.label}: {cls.steps}\n")
-        for f in cls.setup_fields:
+        for f in (f for f in cls.setup_fields if not f.advanced):
             needs = "required" if f.required else "optional" + (f", default {f.default}" if f.default else "")
             print(f"  --set {f.name}=…   {f.label} ({'secret, ' if f.secret else ''}{needs})")
         print(f"\nReads: {cls.reads}\nSends: {cls.sends}")

@@ -24,12 +24,15 @@ import base64
 import json
 import os
 import secrets as _random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from filelock import FileLock, Timeout
 
 from desktop.core.errors import KnownError
 
@@ -38,6 +41,7 @@ FILE_VERSION = 1
 #: scrypt's cost: 32 MiB of memory and about a tenth of a second per unlock.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MIN_PASSPHRASE = 8
+LOCK_TIMEOUT_SECONDS = 30.0
 
 
 class WrongPassphraseError(KnownError):
@@ -131,14 +135,16 @@ class SecretFile:
         return self._load().get(name)
 
     def set(self, name: str, value: str) -> None:
-        values = self._load()
-        values[name] = value
-        self._write(values)
+        with self._changing():
+            values = self._load()
+            values[name] = value
+            self._write(values)
 
     def delete(self, name: str) -> None:
-        values = self._load()
-        if values.pop(name, None) is not None:
-            self._write(values)
+        with self._changing():
+            values = self._load()
+            if values.pop(name, None) is not None:
+                self._write(values)
 
     def names(self) -> list[str]:
         return sorted(self._load())
@@ -146,13 +152,31 @@ class SecretFile:
     def change_passphrase(self, passphrase: str, *, scrypt_n: int = SCRYPT_N) -> None:
         """Encrypt the same secrets under a new passphrase (and a new salt)."""
         check_new_passphrase(passphrase)
-        values = self._load()
-        kdf = _new_kdf(scrypt_n)
-        key = _derive(passphrase, kdf)
-        self._kdf, self._key = kdf, key
-        self._write(values)
+        with self._changing():
+            values = self._load()
+            kdf = _new_kdf(scrypt_n)
+            key = _derive(passphrase, kdf)
+            self._kdf, self._key = kdf, key
+            self._write(values)
 
     # --- the file -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Held from read to write of a change: the app and the command line may change the file at
+        the same moment, and without it one's new secret would be lost under the other's write."""
+        lock = FileLock(self.path.with_name(f".{self.path.name}.lock"), mode=0o600)
+        try:
+            lock.acquire(timeout=LOCK_TIMEOUT_SECONDS)
+        except Timeout as exc:
+            raise KnownError(
+                f"The secrets file {self.path} is being changed by another Understudy window or command.",
+                hint="Try again in a moment.",
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _load(self) -> dict[str, str]:
         header = _read_header(self.path)

@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
             self.settings_page,
         ]
         # Models and keychain, through workers -----------------------------------------------------
-        self.models = ModelsController(paths.models, self)
+        self.models = ModelsController(paths.models, self, secrets_file=paths.secrets_file)
         self.models.survey_started.connect(self._on_survey_started)
         self.models.models_surveyed.connect(self._on_models_surveyed)
         self.models.survey_failed.connect(self._on_survey_failed)

@@ -10,7 +10,7 @@ Pages read: https://docs.joinmastodon.org/entities/Status/, /entities/Account/,
 /entities/Notification/, /entities/Context/, /entities/Instance/, /entities/V1_Instance/,
 /methods/notifications/, /methods/statuses/, /methods/accounts/#verify_credentials,
 /methods/instance/, /api/guidelines/#pagination, /api/rate-limits/,
-/client/intro/#http-status-codes (errors are ``{"error": "..."}``).
+/entities/Error/ (errors are ``{"error": "..."}``, 401 "The access token is invalid").
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import itertools
 import json
 import re
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -58,10 +60,12 @@ class FakeMastodon:
     requests: list[Seen] = field(default_factory=list)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    token: str = TOKEN
     token_valid: bool = True
     ratelimit_limit: int = 300
     ratelimit_remaining: int = 300
     _failures: list[int] = field(default_factory=list)
+    _lost_answers: int = 0
     _idempotency: dict[str, str] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(113_000_000_000_000_001))
     _notification_ids: Any = field(default_factory=lambda: itertools.count(501))
@@ -99,12 +103,62 @@ class FakeMastodon:
     def expire_token(self) -> None:
         self.token_valid = False
 
+    def lose_next_post_answer(self) -> None:
+        """The next status is posted, but its answer never arrives (a proxy's 502 after the fact)."""
+        self._lost_answers += 1
+
+    def new_token(self) -> str:
+        """The creator made a new access token (Preferences → Development): the old one stays dead."""
+        self.token = f"fake-token-{len(self.requests)}-renewed"
+        self.token_valid = True
+        return self.token
+
     def fail_next(self, status: int, times: int = 1) -> None:
         self._failures.extend([status] * times)
 
     def thread_of(self, status_id: str) -> list[dict[str, Any]]:
         """Every status that replies (directly or not) to ``status_id``, oldest first."""
         return self._descendants(status_id)
+
+    def archive(self, path: Path) -> Path:
+        """The creator's account archive (``outbox.json`` + ``actor.json``), as the instance exports it.
+
+        Notes carry the same ids as the API's ``uri`` (https://docs.joinmastodon.org/spec/activitypub/).
+        """
+        actor_id = self.creator["uri"]
+        public = "https://www.w3.org/ns/activitystreams#Public"
+        audience = {
+            "public": ([public], [actor_id + "/followers"]),
+            "unlisted": ([actor_id + "/followers"], [public]),
+            "private": ([actor_id + "/followers"], []),
+        }
+        items = []
+        for status in sorted(self.statuses.values(), key=lambda s: int(s["id"])):
+            if status["account"]["id"] != self.creator["id"]:
+                continue
+            parent = self.statuses.get(status["in_reply_to_id"] or "")
+            to, cc = audience.get(status["visibility"], ([m["url"] for m in status["mentions"]], []))
+            note = {
+                "id": status["uri"],
+                "type": "Note",
+                "inReplyTo": parent["uri"] if parent else None,
+                "published": status["created_at"],
+                "url": status["url"],
+                "attributedTo": actor_id,
+                "to": to,
+                "cc": cc,
+                "content": status["content"],
+            }
+            activity = {"id": status["uri"] + "/activity", "type": "Create", "actor": actor_id}
+            items.append({**activity, "published": status["created_at"], "to": to, "cc": cc, "object": note})
+        outbox = {"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json"}
+        outbox.update({"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
+        actor = {"id": actor_id, "type": "Person", "preferredUsername": self.creator["username"]}
+        actor["followers"] = actor_id + "/followers"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("outbox.json", json.dumps(outbox))
+            archive.writestr("actor.json", json.dumps(actor))
+        return path
 
     def api_paths(self) -> list[str]:
         return [r.path for r in self.requests]
@@ -149,8 +203,23 @@ class FakeMastodon:
             {f"{a['username']}@{self.domain}": a for a in self.accounts.values() if "@" not in a["acct"]}
         )
 
-        def mention(match: re.Match[str]) -> str:
-            account = by_acct.get(match.group(1))
+        def link(url: str) -> str:
+            # Mastodon's formatter: scheme hidden, long addresses cut after 30 characters
+            scheme = re.match(r"https?://(?:www\.)?", url)
+            prefix = scheme.group(0) if scheme else ""
+            rest = url[len(prefix) :]
+            shown, hidden = rest[:30], rest[30:]
+            return (
+                f'<a href="{url}" target="_blank" rel="nofollow noopener" translate="no">'
+                f'<span class="invisible">{prefix}</span>'
+                f'<span class="{"ellipsis" if hidden else ""}">{shown}</span>'
+                f'<span class="invisible">{hidden}</span></a>'
+            )
+
+        def token(match: re.Match[str]) -> str:
+            if match.group(1):
+                return link(match.group(1))
+            account = by_acct.get(match.group(2))
             if account is None:
                 return match.group(0)
             if all(m["id"] != account["id"] for m in mentions):
@@ -170,7 +239,7 @@ class FakeMastodon:
         paragraphs = []
         for paragraph in text.strip().split("\n\n"):
             escaped = html.escape(paragraph, quote=False)
-            escaped = re.sub(r"@([\w.\-]+(?:@[\w.\-]+)?)", mention, escaped)
+            escaped = re.sub(r"(https?://[^\s<]+)|(?<![\w/])@([\w.\-]+(?:@[\w.\-]+)?)", token, escaped)
             paragraphs.append("<p>" + escaped.replace("\n", "<br />") + "</p>")
         return "".join(paragraphs), mentions
 
@@ -304,8 +373,8 @@ class FakeMastodon:
         return self._error(status, "Service Unavailable" if status == 503 else "Internal Server Error")
 
     def _authorized(self, request: Request) -> Response | None:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}" or not self.token_valid:
-            # Doorkeeper's answer to a missing, revoked or expired token (/client/intro/#http-status-codes)
+        if request.headers.get("Authorization") != f"Bearer {self.token}" or not self.token_valid:
+            # a missing, revoked or expired token (https://docs.joinmastodon.org/entities/Error/)
             return self._error(401, "The access token is invalid")
         return None
 
@@ -447,4 +516,7 @@ class FakeMastodon:
         status = self._create(self.creator, text, in_reply_to_id, visibility)
         if key:
             self._idempotency[key] = status["id"]
+        if self._lost_answers:
+            self._lost_answers -= 1
+            return self._error(502, "Bad Gateway")
         return self._json(status)

@@ -75,6 +75,15 @@ def test_registered_with_the_plain_words_a_creator_reads() -> None:
     assert "direct" in cls.sends and "approved" in cls.sends
 
 
+def test_importing_the_module_leaves_the_library_unloaded() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, desktop.core.connectors.mastodon; print('mastodon' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_check_says_who_we_are(connector: MastodonConnector, fake: FakeMastodon) -> None:
     account = connector.check()
     assert account.handle == f"@ana@{fake.domain}"
@@ -215,7 +224,10 @@ def test_find_sent_finds_the_reply_so_a_retry_posts_nothing(
 ) -> None:
     story = _story(fake)
     items = _items(connector.fetch_new(None, CancelToken()).records)
-    reply = _reply(items[story["comment"]["uri"]], "Next Friday, with a link: https://example.org/a?b=1")
+    reply = _reply(
+        items[story["comment"]["uri"]],
+        "Next Friday, with a link: https://example.org/videos/2026/next-friday?b=1&c=2",
+    )
     sent = connector.send(reply)
     assert connector.find_sent(reply) == sent
     # the same words with other spacing and the mention already typed still count as sent
@@ -223,7 +235,7 @@ def test_find_sent_finds_the_reply_so_a_retry_posts_nothing(
         "other",
         reply.in_reply_to,
         reply.thread,
-        "@bo  Next Friday, with a link:\nhttps://example.org/a?b=1",
+        "@bo  Next Friday, with a link:\nhttps://example.org/videos/2026/next-friday?b=1&c=2",
         reply.kind,
         reply.meta,
     )

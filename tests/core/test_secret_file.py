@@ -38,7 +38,8 @@ def test_round_trip_and_nothing_in_plain_text(tmp_path: Path) -> None:
     assert again.get("webhook:token") == "tok-SECRET-123"
     again.delete("webhook:token")
     assert SecretFile.open(path, PASSPHRASE).names() == ["server:api-key"]
-    assert [p.name for p in tmp_path.iterdir()] == ["secrets.enc"]  # no partial file left behind
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".secrets.enc.lock", "secrets.enc"]  # no partial file left behind (the lock stays, empty)
 
 
 def test_a_wrong_passphrase_is_refused_and_changes_nothing(tmp_path: Path) -> None:
@@ -158,3 +159,32 @@ def test_a_webhook_token_outlives_a_restart(tmp_path: Path) -> None:
         )
     assert done.stdout.strip() == "tok-survives"
     assert b"tok-survives" not in path.read_bytes()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from desktop.core.secret_file import SecretFile
+
+    path, passphrase, who = sys.argv[1:4]
+    opened = SecretFile.open(path, passphrase)
+    for n in range(25):
+        opened.set(f"{who}:{n}", f"value-{who}-{n}")
+    """
+)
+
+
+def test_two_programs_changing_the_file_at_once_lose_nothing(tmp_path: Path) -> None:
+    """The app and the CLI set secrets at the same moment: every one of both is kept."""
+    path = tmp_path / "secrets.enc"
+    SecretFile.create(path, PASSPHRASE, scrypt_n=2**10)
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    writers = [
+        subprocess.Popen([sys.executable, str(script), str(path), PASSPHRASE, who], env=env)
+        for who in ("app", "cli")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    names = SecretFile.open(path, PASSPHRASE).names()
+    assert len(names) == 50 and {n.split(":")[0] for n in names} == {"app", "cli"}

@@ -82,6 +82,22 @@ def test_qt_files_the_app_never_loads_are_dropped(plan: ModuleType) -> None:
     ]
 
 
+def test_only_the_youtube_discovery_document_of_googleapiclient_is_bundled(plan: ModuleType) -> None:
+    import googleapiclient
+
+    documents = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+    toc = [
+        (f"googleapiclient/discovery_cache/documents/{p.name}", str(p), "DATA") for p in documents.iterdir()
+    ]
+    toc.append(("googleapiclient/discovery_cache/__init__.py", "/x", "DATA"))
+    kept = [name for name, _, _ in plan.without_unused_discovery_documents(toc)]
+    assert len(toc) > 400  # every Google API's document, as the library's PyInstaller hook collects them
+    assert kept == [
+        "googleapiclient/discovery_cache/documents/youtube.v3.json",
+        "googleapiclient/discovery_cache/__init__.py",
+    ]
+
+
 def test_the_build_stops_without_llama_cpp_libraries(plan: ModuleType) -> None:
     import llama_cpp
 

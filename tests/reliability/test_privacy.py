@@ -8,9 +8,11 @@ and recorded: the record must stay empty. Afterwards no API key, webhook token o
 key appears in any file under the data folder, in the pack, or in anything printed; and the
 data folder and database carry owner-only permissions.
 
-The connectors that may connect (the webhook, the OpenAI-compatible server backend) are
-checked apart: they reach their configured address and nothing else, even with a proxy set in
-the environment.
+A live connection (Mastodon here) is configured, its token in the keychain, and not used: it
+connects to nothing, and its token is written nowhere. The connectors that may connect (the
+webhook, the OpenAI-compatible server backend) are checked apart: they reach their configured
+address and nothing else, even with a proxy set in the environment; each live connector's own
+tests check that it talks to its configured server only (tests/connectors).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from desktop.app import main
+from desktop.core.connectors.base import ConnectionSecrets
 from desktop.core.errors import ModelError
 from desktop.core.generation.backends.openai_server import API_KEY_SECRET, OpenAIServerBackend, ServerSettings
 from desktop.core.inbox import add_message, approve, save_draft
@@ -38,6 +41,7 @@ from desktop.core.inbox.webhook import TOKEN_SECRET, WebhookConfig, deliver_appr
 from desktop.core.paths import Paths
 from desktop.core.secrets import SecretStore
 from desktop.core.store import open_store
+from desktop.core.store.connections import save_connection
 from tests.conftest import InMemoryKeyring
 from tests.reliability.corpus import big_instagram_archive
 
@@ -107,6 +111,7 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
     for model in default_models_dir.glob("*.gguf"):
         os.link(model, paths.models / model.name)
     api_key, token = "sk-" + secrets.token_hex(24), "whk_" + secrets.token_urlsafe(24)
+    mastodon_token = secrets.token_urlsafe(32)
     keychain = SecretStore()
     keychain.set(API_KEY_SECRET, api_key)
     keychain.set(TOKEN_SECRET, token)
@@ -116,8 +121,10 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
     pack = tmp_path / "replies.zip"
 
     assert _cli(base, "import", str(archive)) == 0
-    with open_store(paths.profile().store) as store:  # the connector is configured, and off
+    with open_store(paths.profile().store) as store:  # the connectors are configured, and not used
         save_webhook_config(store, WebhookConfig(url="https://hooks.example.com/understudy", enabled=False))
+        save_connection(store, "mastodon", {"instance": "https://mastodon.example"}, "2026-12-06T09:00:00Z")
+    ConnectionSecrets(keychain, "mastodon").set("access_token", mastodon_token)
     assert _cli(base, "inbox", "import", "--candidates") == 0
     assert _cli(base, "inbox", "draft-all", "--limit", "2") == 0
     capsys.readouterr()
@@ -131,6 +138,7 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
         assert _cli(base, "inbox", "approve", str(entry["item_id"])) == 0
     assert _cli(base, "packs", "export", str(pack)) == 0
     assert _cli(base, "packs", "verify", str(pack)) == 0
+    assert _cli(base, "connect", "list") == 0 and _cli(base, "connect", "log") == 0
     printed = capsys.readouterr()
 
     assert attempts == [], f"something tried to connect: {attempts}"
@@ -143,7 +151,12 @@ def test_the_whole_pipeline_runs_offline_and_leaves_no_secret_behind(
     searched = _files_to_search(base, pack)
     searched["printed output"] = (printed.out + printed.err).encode()
     assert any(name.endswith("store.sqlite3") for name in searched)
-    for label, secret in (("API key", api_key), ("webhook token", token), ("pack-signing key", signing_key)):
+    for label, secret in (
+        ("API key", api_key),
+        ("webhook token", token),
+        ("pack-signing key", signing_key),
+        ("Mastodon token", mastodon_token),
+    ):
         for form in _variants(secret):
             leaks = [name for name, data in searched.items() if form in data]
             assert leaks == [], f"the {label} is written in {leaks}"

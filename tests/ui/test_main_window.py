@@ -161,11 +161,25 @@ def test_keychain_status_is_shown(qtbot, open_window, paths: Paths) -> None:
     from desktop.core.secrets import keyring_status
 
     window = open_window(paths, check_models=True)
-    expected = keyring_status()
+    expected = keyring_status(paths.secrets_file)
     qtbot.waitUntil(
         lambda: window.settings_page.keychain_label.text().endswith(expected.message), timeout=10_000
     )
     assert expected.backend in window.settings_page.keychain_backend.text()
+
+
+def test_a_locked_secrets_file_is_named_on_settings_not_a_generic_line(
+    qtbot, open_window, paths: Paths, no_keychain: None
+) -> None:
+    from desktop.core.secret_file import SecretFile
+
+    SecretFile.create(paths.secrets_file, "a long passphrase", scrypt_n=2**10)
+    window = open_window(paths, check_models=True)
+    qtbot.waitUntil(
+        lambda: str(paths.secrets_file) in window.settings_page.keychain_label.text(), timeout=10_000
+    )
+    assert "needs its passphrase" in window.settings_page.keychain_label.text()
+    assert "encrypted file (locked)" in window.settings_page.keychain_backend.text()
 
 
 @pytest.mark.slow

@@ -335,14 +335,27 @@ def test_the_live_preview_drafts_with_the_real_model_and_a_change_cancels_the_ru
     alive_at_submit: list[int] = []
     real_submit = drafting.run_session_job
 
-    def counting_submit(job):  # a spy on the real controller: the real model still drafts
+    ended: dict[int, str] = {}
+
+    def counting_submit(job, **replies):  # a spy on the real controller: the real model still drafts
         alive_at_submit.append(len(drafting._session_jobs))
-        return real_submit(job)
+        job_id = 0
+        on_done, on_cancelled = replies.get("on_done"), replies.get("on_cancelled")
+
+        def done(result):
+            ended.setdefault(job_id, "finished")
+            if on_done is not None:
+                on_done(result)
+
+        def cancelled():
+            ended.setdefault(job_id, "cancelled")
+            if on_cancelled is not None:
+                on_cancelled()
+
+        job_id = real_submit(job, **{**replies, "on_done": done, "on_cancelled": cancelled})
+        return job_id
 
     drafting.run_session_job = counting_submit
-    ended: dict[int, str] = {}
-    drafting.job_cancelled.connect(lambda job_id: ended.setdefault(job_id, "cancelled"))
-    drafting.job_finished.connect(lambda job_id, _draft: ended.setdefault(job_id, "finished"))
     rounds: list[int] = []
     live.round_started.connect(lambda: rounds.append(1))
     finished: list[tuple[int, int]] = []  # (round, sample)

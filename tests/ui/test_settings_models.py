@@ -239,8 +239,7 @@ def test_using_a_server_reloads_the_drafting_session_with_it(
         qtbot.waitUntil(lambda: ModelManager(paths_with_models).choice().is_server, timeout=30_000)
         qtbot.waitUntil(lambda: drafting.state == READY and drafting._retiring is None, timeout=300_000)
         seen: list[object] = []
-        drafting.job_finished.connect(lambda _job, result: seen.append(result))
-        assert drafting.run_session_job(lambda session, cancel: session.choice)
+        assert drafting.run_session_job(lambda session, cancel: session.choice, on_done=seen.append)
         qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
         assert seen[0].is_server and seen[0].name == "stand-in"
         assert "stand-in (server)" in window.model_status.text()

@@ -310,7 +310,8 @@ def test_a_worker_runs_once(qtbot) -> None:
 
 # --- ResourceWorker: one owner thread for a heavy resource -------------------------------------------
 
-from desktop.ui.workers import OPEN_JOB, ResourceWorker  # noqa: E402
+from desktop.ui.workers import OPEN_JOB  # noqa: E402
+from desktop.ui.workers_resource import ResourceWorker  # noqa: E402
 
 
 class ThreadBound:

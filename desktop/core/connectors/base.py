@@ -57,6 +57,7 @@ class SetupField:
     placeholder: str = ""
     required: bool = True
     default: str = ""
+    advanced: bool = False  # not shown in Settings (the CLI takes it): e.g. an API address for a test server
 
 
 @dataclass(frozen=True)

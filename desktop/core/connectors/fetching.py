@@ -9,16 +9,16 @@ commits: a failed or cancelled fetch is fetched again next time, nothing is lost
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, replace
 
 from desktop.core.actions.changes import Changes
 from desktop.core.actions.inbox import sync_inbox
-from desktop.core.connectors.base import Connector
+from desktop.core.connectors.base import Connector, Record
 from desktop.core.connectors.retrying import RetryPolicy, with_retries
 from desktop.core.errors import Cancelled, KnownError
 from desktop.core.importers.pipeline import ImportSummary, derive_summary_exchanges, save_records
-from desktop.core.importers.records import ItemRecord
+from desktop.core.importers.records import COMMENT, ItemRecord, ThreadRecord
 from desktop.core.store import Store, bulk_item_indexing, finish_source, record_audit, save_source, utc_now
 from desktop.core.store import connections as rows
 from desktop.core.store.connection import translate_sqlite_errors
@@ -45,9 +45,70 @@ class FetchOutcome:
         )
 
 
-def source_key(platform: str) -> str:
-    """The ``sources.sha256`` of a connection's source: one stable row per connected platform."""
-    return f"connection:{platform}"
+def by_conversation(records: list[Record], known_thread: Callable[[str], str | None]) -> list[Record]:
+    """Public comments re-keyed so that each fan's branch under a post is its own conversation.
+
+    A platform's thread is the whole post: the inbox's rule (the newest item of each conversation
+    awaits a reply, ``store.conversations``) would then list one fan of many. A comment's
+    conversation is the branch it is in: the key of its post's thread, ``#``, and the id of the
+    branch's first comment (the one answering the post itself). A parent fetched earlier is looked
+    up with ``known_thread`` (its thread key in the store). Messages (DMs) are left as they are.
+    """
+    items = {r.external_id: r for r in records if isinstance(r, ItemRecord)}
+    keys: dict[str, str] = {}
+
+    def branch_key(item: ItemRecord) -> str | None:
+        if item.external_id in keys:
+            return keys[item.external_id]
+        chain, current = [item], item
+        key = None
+        while current.reply_to and current.reply_to not in {c.external_id for c in chain}:
+            parent = items.get(current.reply_to)
+            if parent is None:
+                stored = known_thread(current.reply_to)
+                key = stored if stored and "#" in stored else None
+                break
+            if parent.kind != COMMENT:  # the post itself: ``current`` opens the branch
+                break
+            chain.append(parent)
+            current = parent
+        if key is None and current.thread_key and current.kind == COMMENT:
+            key = f"{current.thread_key}#{current.external_id}"
+        for member in chain:
+            if key is not None:
+                keys[member.external_id] = key
+        return key
+
+    out: list[Record] = []
+    announced: set[str] = set()
+    titles = {r.key: r.title for r in records if isinstance(r, ThreadRecord)}
+    for record in records:
+        if not isinstance(record, ItemRecord) or record.kind != COMMENT or not record.thread_key:
+            out.append(record)
+            continue
+        key = branch_key(record)
+        if key is None or key == record.thread_key:
+            out.append(record)
+            continue
+        if key not in announced:
+            announced.add(key)
+            title = titles.get(record.thread_key) or record.thread_key
+            out.append(ThreadRecord(key, f"{title} ({record.author})", kind="comments"))
+        out.append(replace(record, thread_key=key))
+    return out
+
+
+def connection_source(store: Store, connector: Connector) -> ImportSummary:
+    """The connection's one source row ("Bluesky (live)"), made on first use; call inside a transaction.
+
+    Its ``sources.sha256`` is ``connection:<platform>``: every fetch and every sent reply of the
+    connection belongs to it, as an archive's items belong to the archive's source.
+    """
+    summary = ImportSummary(0, connector.platform, connector.label, "live", f"{connector.label} (live)")
+    summary.id = save_source(
+        store, platform=connector.platform, path=summary.path, sha256=f"connection:{connector.platform}"
+    )
+    return summary
 
 
 def fetch_connection(
@@ -72,13 +133,15 @@ def fetch_connection(
             lambda: connector.fetch_new(connection["cursor"], cancel), policy or RetryPolicy(), cancel
         )
         cancel.raise_if_cancelled()
-        items = sum(isinstance(r, ItemRecord) for r in result.records)
-        summary = ImportSummary(0, platform, label, "live", f"{label} (live)")
+        records = by_conversation(
+            result.records, lambda external_id: rows.thread_key_of(store, platform, external_id)
+        )
+        items = sum(isinstance(r, ItemRecord) for r in records)
         with translate_sqlite_errors(store.path), store.db.atomic():
-            summary.id = save_source(store, platform=platform, path=summary.path, sha256=source_key(platform))
+            summary = connection_source(store, connector)
             with bulk_item_indexing(store):
                 thread_ids = yield from save_records(
-                    store, summary, result.records, cancel, lambda: (summary.items, items)
+                    store, summary, records, cancel, lambda: (summary.items, items)
                 )
             derive_summary_exchanges(store, summary, thread_ids)
             finish_source(store, summary.id)

@@ -16,7 +16,6 @@ sender decide when to try again, from ``RateLimited.retry_after``.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
+from desktop.core.addresses import is_loopback
 from desktop.core.connectors.base import (
     Account,
     ConnectionSecrets,
@@ -39,6 +39,7 @@ from desktop.core.connectors.base import (
 )
 from desktop.core.importers.platforms.mastodon import html_to_text
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
+from desktop.core.importers.text import normalize
 from desktop.core.tasks import CancelToken
 
 if TYPE_CHECKING:
@@ -64,21 +65,12 @@ def instance_url(value: str) -> str:
         )
     if parsed.scheme == "https":
         return raw
-    if parsed.scheme == "http" and _loopback(parsed.hostname):
+    if parsed.scheme == "http" and is_loopback(parsed.hostname):
         return raw
     raise ConnectorError(
         f"'{value}' is not a secure address: Understudy only sends your access token over https.",
         hint="Enter the address starting with https://, for example https://mastodon.social.",
     )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _utc(value: object) -> datetime:
@@ -98,7 +90,7 @@ def _newer(a: str | None, b: str) -> str:
 
 def _body(text: str) -> str:
     """What a reply says, without the mentions that open it and with spaces collapsed."""
-    return " ".join(_LEADING_MENTIONS.sub("", text).split())
+    return " ".join(_LEADING_MENTIONS.sub("", normalize(text)).split())
 
 
 def with_mention(text: str, acct: str) -> str:
@@ -160,12 +152,15 @@ class MastodonConnector:
     # -- the library ---------------------------------------------------------------------------
 
     def _api(self) -> Mastodon:
+        """The client, with the token the keychain holds now (a reconnect may have replaced it)."""
+        token = self._secrets.get(TOKEN)
+        if not token:
+            raise SignInExpired(
+                "There is no Mastodon access token saved for this connection.", hint=RECONNECT
+            )
+        if self._client is not None and self._client.access_token != token:
+            self._client, self._me = None, None
         if self._client is None:
-            token = self._secrets.get(TOKEN)
-            if not token:
-                raise SignInExpired(
-                    "There is no Mastodon access token saved for this connection.", hint=RECONNECT
-                )
             from mastodon import Mastodon
 
             client = Mastodon(

@@ -22,13 +22,14 @@ from datetime import datetime, timezone
 
 from desktop.core.actions.changes import Changes
 from desktop.core.connectors.base import Connector, ConnectorError, OutgoingReply, SignInExpired
+from desktop.core.connectors.fetching import connection_source
 from desktop.core.connectors.retrying import RetryPolicy, with_retries
 from desktop.core.errors import Cancelled, KnownError
-from desktop.core.importers.pipeline import ImportSummary, save_records
+from desktop.core.importers.pipeline import save_records
 from desktop.core.importers.records import COMMENT, MESSAGE, ItemRecord
 from desktop.core.inbox.inbox import mark_sent
 from desktop.core.inbox.packs import reply_id
-from desktop.core.store import Store, record_audit, save_source, utc_now
+from desktop.core.store import Store, record_audit, utc_now
 from desktop.core.store import connections as rows
 from desktop.core.store.connection import translate_sqlite_errors
 from desktop.core.tasks import CancelToken, Progress
@@ -196,10 +197,9 @@ def _settle(
         reply_to=reply.in_reply_to,
         extra={"sent_by": "understudy", "reply_id": reply.reply_id},
     )
-    summary = ImportSummary(0, platform, connector.label, "live", f"{connector.label} (live)")
     with translate_sqlite_errors(store.path), store.db.atomic():
         rows.mark_sent(store, reply.reply_id, platform_id, utc_now())
-        summary.id = save_source(store, platform=platform, path=summary.path, sha256=f"connection:{platform}")
+        summary = connection_source(store, connector)
         for _ in save_records(store, summary, [own], CancelToken(), lambda: (1, 1)):
             pass
         mark_sent(store, item_id, draft_id, {"platform": platform, "platform_id": platform_id})

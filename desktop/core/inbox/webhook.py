@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import time
 import urllib.error
@@ -31,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from desktop import APP_NAME, __version__
+from desktop.core.addresses import is_loopback
 from desktop.core.errors import KnownError
 from desktop.core.inbox.packs import COLUMNS, reply_rows
 from desktop.core.inbox.signing import signing_key
@@ -56,21 +56,12 @@ class WebhookConfig:
     timeout_seconds: float = 10.0
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str) -> str:
     """``url`` if it is an acceptable webhook address, else ``KnownError`` in plain words."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KnownError(f"'{url}' is not a web address (it should start with https://).")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise KnownError(
             "A webhook on another computer must use https://, so replies and the token travel encrypted."
         )

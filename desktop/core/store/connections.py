@@ -163,3 +163,13 @@ def sends_of_items(store: Store, item_ids: list[int]) -> dict[int, dict[str, Any
         f"SELECT * FROM connection_sends WHERE item_id IN ({marks}) ORDER BY id", list(item_ids)
     )
     return {int(r["item_id"]): dict(r) for r in rows}
+
+
+def thread_key_of(store: Store, platform: str, external_id: str) -> str | None:
+    """The thread (its platform key) an item already in the store belongs to, or None."""
+    row = store.db.execute(
+        "SELECT t.external_id FROM items AS i JOIN threads AS t ON t.id = i.thread_id"
+        " WHERE i.platform = ? AND i.external_id = ?",
+        [platform, external_id],
+    ).fetchone()
+    return None if row is None else str(row[0])

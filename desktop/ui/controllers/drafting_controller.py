@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Unpack
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.workers import OPEN_JOB, Failure, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure, Outcome, Replies, reply
+from desktop.ui.workers_resource import ResourceWorker
 
 #: Controller states, as the page shows them.
 IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting", "failed"
@@ -29,8 +31,6 @@ IDLE, LOADING, READY, DRAFTING, FAILED = "idle", "loading", "ready", "drafting",
 CANDIDATE_LIMIT = 8
 
 
-# The latest message of each conversation whose newest item is not the creator's (the same rule
-# as the inbox's import candidates), newest first. Read on the model thread, through its store.
 @dataclass(frozen=True)
 class DraftRequest:
     """One draft the creator asked for: its id, the message and the seed."""
@@ -53,9 +53,8 @@ class DraftingController(QObject):
       attempt back: the text so far is void), and one of ``draft_finished(int, object)`` (the
       ``Draft``), ``draft_cancelled(int)``, ``draft_failed(int, object)``.
     * ``candidates_loaded(list)``: messages awaiting a reply in the store (texts).
-    * For any other work on the model thread (``run_session_job``): ``job_yielded(int, list)``,
-      ``job_progress(int, object)``, and one of ``job_finished(int, object)``,
-      ``job_failed(int, object)``, ``job_cancelled(int)``, each with the job id.
+    * Any other work on the model thread (``run_session_job``) reports to the callbacks given
+      with it (``workers.Replies``): no page picks its job out of every job's signals by id.
     """
 
     state_changed = Signal(str)
@@ -68,11 +67,6 @@ class DraftingController(QObject):
     draft_cancelled = Signal(int)
     draft_failed = Signal(int, object)
     candidates_loaded = Signal(list)
-    job_yielded = Signal(int, list)
-    job_progress = Signal(int, object)
-    job_finished = Signal(int, object)
-    job_failed = Signal(int, object)
-    job_cancelled = Signal(int)
 
     def __init__(
         self,
@@ -96,8 +90,10 @@ class DraftingController(QObject):
         #: job id -> request, for draft jobs not yet ended.
         self._drafts: dict[int, DraftRequest] = {}
         self._candidates_job: int | None = None
-        #: ids of jobs submitted through ``run_session_job`` and not yet ended.
-        self._session_jobs: set[int] = set()
+        #: The controller's own jobs (drafts, the candidates) not yet ended: id -> their callbacks.
+        self._own_jobs: dict[int, Replies] = {}
+        #: Jobs submitted through ``run_session_job`` and not yet ended: id -> their callbacks.
+        self._session_jobs: dict[int, Replies] = {}
         self._pending: DraftRequest | None = None  # asked for while the model was loading
         self._next_request = 1
         self._closed = False
@@ -152,6 +148,7 @@ class DraftingController(QObject):
         joined = worker.shutdown(timeout_ms)
         self._drafts.clear()
         self._candidates_job = None
+        self._own_jobs.clear()
         self._session_jobs.clear()
         return joined
 
@@ -169,11 +166,12 @@ class DraftingController(QObject):
         old, self._worker = self._worker, None
         for request in self._drafts.values():
             self.draft_cancelled.emit(request.id)
-        for job_id in sorted(self._session_jobs):
-            self.job_cancelled.emit(job_id)
+        session_jobs, self._session_jobs = self._session_jobs, {}
+        for job_id in sorted(session_jobs):
+            reply(session_jobs[job_id], Outcome.CANCELLED)
         self._drafts.clear()
-        self._session_jobs.clear()
         self._candidates_job = None
+        self._own_jobs.clear()
         if old is None:  # a failed load: simply try again with the new choice
             self.state = IDLE
             self.start()
@@ -195,22 +193,24 @@ class DraftingController(QObject):
             self.state = IDLE  # quietly: start() moves on to "loading" at once
             self.start()
 
-    def run_session_job(self, job: Any) -> int:
+    def run_session_job(self, job: Any, **replies: Unpack[Replies]) -> int:
         """Run ``job(session, cancel)`` on the model thread, queued behind running work.
 
         For pages other than the Preview (the Persona page's live preview, the Inbox's batch
-        drafting): a generator job streams what it yields through ``job_yielded`` and its
-        ``Progress`` through ``job_progress``. Returns the job id, or 0 while the model is not
-        ready (call ``start()`` and wait for the ``ready`` state).
+        drafting): what a generator job yields goes to ``on_items`` (its ``Progress`` also to
+        ``on_progress``), and its outcome to ``on_done``, ``on_failed`` or ``on_cancelled`` (also
+        when a model switch drops it).
+        Returns the job id, or 0 while the model is not ready (call ``start()`` and wait for the
+        ``ready`` state).
         """
         if self._closed or self._worker is None or not self.is_ready():
             return 0
         job_id = self._worker.submit(job)
-        self._session_jobs.add(job_id)
+        self._session_jobs[job_id] = replies
         return job_id
 
     def cancel_session_job(self, job_id: int) -> None:
-        """Cancel a ``run_session_job`` job (it stops within a token); ``job_cancelled`` follows."""
+        """Cancel a ``run_session_job`` job (it stops within a token); its ``on_cancelled`` follows."""
         if self._worker is not None and job_id in self._session_jobs:
             self._worker.cancel_job(job_id)
 
@@ -246,7 +246,18 @@ class DraftingController(QObject):
         """Read the latest messages awaiting a reply (on the model thread); ``candidates_loaded`` follows."""
         if self._worker is None or not self.is_ready() or self._candidates_job is not None:
             return
-        self._candidates_job = self._worker.submit(_read_candidates)
+        job_id = self._candidates_job = self._worker.submit(_read_candidates)
+
+        def read(texts: list[str] | None) -> None:
+            self._candidates_job = None
+            if texts is not None:
+                self.candidates_loaded.emit(texts)
+
+        self._own_jobs[job_id] = {
+            "on_done": lambda texts: read(list(texts or [])),
+            "on_failed": lambda _failure: read([]),
+            "on_cancelled": lambda: read(None),
+        }
 
     def refresh_search(self, *_finished_import: object) -> None:
         """Embed and index what an import just added, on the model thread (after any running draft).
@@ -269,6 +280,12 @@ class DraftingController(QObject):
 
         job_id = self._worker.submit(job)
         self._drafts[job_id] = request
+        self._own_jobs[job_id] = {
+            "on_items": partial(self._stream_draft, request.id),
+            "on_done": lambda draft: self._draft_ended(job_id, self.draft_finished, draft),
+            "on_failed": lambda failure: self._draft_ended(job_id, self.draft_failed, failure),
+            "on_cancelled": lambda: self._draft_ended(job_id, self.draft_cancelled),
+        }
         self._set_state(DRAFTING)
         self.draft_started.emit(request)
 
@@ -278,31 +295,23 @@ class DraftingController(QObject):
 
     @Slot(int, object)
     def _on_progress(self, job_id: int, progress: Progress) -> None:
-        if self._is_current() and job_id == OPEN_JOB:
+        if not self._is_current():
+            return
+        if job_id == OPEN_JOB:
             self.loading_progress.emit(progress.message)
-        elif self._is_current() and job_id in self._session_jobs:
-            self.job_progress.emit(job_id, progress)
+        elif (replies := self._session_jobs.get(job_id)) is not None:
+            if (on_progress := replies.get("on_progress")) is not None:
+                on_progress(progress)
 
     @Slot(int, list)
     def _on_yielded(self, job_id: int, items: list) -> None:
-        if self._is_current() and job_id in self._session_jobs:
-            self.job_yielded.emit(job_id, items)
+        if not self._is_current():
             return
-        if not self._is_current() or job_id not in self._drafts:
-            return
-        from desktop.core.generation.drafting import Regenerating
-
-        text: list[str] = []
-        for item in items:
-            if isinstance(item, Regenerating):
-                if text:
-                    self.draft_text.emit(self._drafts[job_id].id, "".join(text))
-                    text = []
-                self.regenerating.emit(self._drafts[job_id].id, item)
-            elif isinstance(item, str):
-                text.append(item)
-        if text:
-            self.draft_text.emit(self._drafts[job_id].id, "".join(text))
+        if (replies := self._session_jobs.get(job_id)) is not None:
+            if (on_items := replies.get("on_items")) is not None:
+                on_items(items)
+        elif (on_items := self._own_jobs.get(job_id, {}).get("on_items")) is not None:
+            on_items(items)
 
     @Slot(int, object)
     def _on_finished(self, job_id: int, result: object) -> None:
@@ -313,19 +322,8 @@ class DraftingController(QObject):
             pending, self._pending = self._pending, None
             if pending is not None:
                 self._submit(pending)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            self.candidates_loaded.emit(list(result or []))
-            return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_finished.emit(job_id, result)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_finished.emit(request.id, result)
+        else:
+            self._job_ended(job_id, Outcome.FINISHED, result)
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, failure: Failure) -> None:
@@ -339,19 +337,8 @@ class DraftingController(QObject):
             self.failure = failure
             self._set_state(FAILED)
             self.load_failed.emit(failure)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            self.candidates_loaded.emit([])
-            return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_failed.emit(job_id, failure)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_failed.emit(request.id, failure)
+        else:
+            self._job_ended(job_id, Outcome.FAILED, failure)
 
     @Slot(int)
     def _on_cancelled(self, job_id: int) -> None:
@@ -360,18 +347,35 @@ class DraftingController(QObject):
         if job_id == OPEN_JOB:
             self._worker = None
             self._set_state(IDLE)
-            return
-        if job_id == self._candidates_job:
-            self._candidates_job = None
-            return
-        if job_id in self._session_jobs:
-            self._session_jobs.discard(job_id)
-            self.job_cancelled.emit(job_id)
-            return
-        request = self._drafts.pop(job_id, None)
-        if request is not None:
-            self._after_draft()
-            self.draft_cancelled.emit(request.id)
+        else:
+            self._job_ended(job_id, Outcome.CANCELLED)
+
+    def _job_ended(self, job_id: int, kind: str, value: Any = None) -> None:
+        """A job of the current session ended (``Outcome``): its callbacks."""
+        replies = self._session_jobs.pop(job_id, None) or self._own_jobs.pop(job_id, None)
+        if replies is not None:
+            reply(replies, kind, value)
+
+    def _stream_draft(self, request_id: int, items: list) -> None:
+        """A draft's text pieces (``draft_text``), and the guard's restarts (``regenerating``)."""
+        from desktop.core.generation.drafting import Regenerating
+
+        text: list[str] = []
+        for item in items:
+            if isinstance(item, Regenerating):
+                if text:
+                    self.draft_text.emit(request_id, "".join(text))
+                    text = []
+                self.regenerating.emit(request_id, item)
+            elif isinstance(item, str):
+                text.append(item)
+        if text:
+            self.draft_text.emit(request_id, "".join(text))
+
+    def _draft_ended(self, job_id: int, signal: SignalInstance, *outcome: Any) -> None:
+        request = self._drafts.pop(job_id)
+        self._after_draft()
+        signal.emit(request.id, *outcome)
 
     def _after_draft(self) -> None:
         if not self._drafts and self.state == DRAFTING:
@@ -389,7 +393,8 @@ def _refresh_index(session: Any, cancel: CancelToken) -> Any:
 
 
 def _read_candidates(session: Any, cancel: CancelToken) -> list[str]:
-    """On the model thread: the latest incoming messages awaiting the creator's reply."""
+    """On the model thread: the latest incoming messages awaiting the creator's reply (the inbox's
+    rule, ``store.conversations``), newest first."""
     from desktop.core.store.conversations import awaiting_reply_texts
 
     return awaiting_reply_texts(session.store, CANDIDATE_LIMIT)

@@ -7,13 +7,17 @@ the persona controller does. A store that does not exist yet is not created just
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure, Worker
+from desktop.ui.workers_tasks import AGAIN, TaskController
+
+#: Reads and writes take turns: one job at a time on the profile's store.
+STORE = "store"
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,11 @@ def _write_job(paths: Paths, profile: str, wanted: DraftingSettings):
     return job
 
 
-class DraftingSettingsController(QObject):
+class DraftingSettingsController(TaskController):
     """Reads and writes the two drafting settings; a write asked for during one runs after it."""
+
+    #: A write is short and finishes at shutdown: the creator's value is kept.
+    CANCEL_AT_SHUTDOWN = ()
 
     settings_loaded = Signal(object)  # DraftingSettings
     settings_saved = Signal(object)  # DraftingSettings, as read back
@@ -65,62 +72,33 @@ class DraftingSettingsController(QObject):
         self.paths = paths
         self.profile = profile
         self.settings: DraftingSettings | None = None
-        self._worker: Worker | None = None
-        self._queued: DraftingSettings | None = None
-        self._closed = False
-        self.bugs: list[Failure] = []
 
     def load(self) -> None:
-        if self._closed or self._worker is not None:
+        if self._tasks.busy(STORE):
             return
         paths, profile = self.paths, self.profile
-        self._run(Worker(lambda cancel: _read(paths, profile), name="read-drafting-settings"), saved=False)
+        self._tasks.run(
+            STORE,
+            lambda cancel: _read(paths, profile),
+            name="read-drafting-settings",
+            on_done=self._done(self.settings_loaded),
+            on_failed=self.settings_failed.emit,
+        )
 
     def save(self, wanted: DraftingSettings) -> None:
         """Write both settings (the latest values win when writes come faster than the store)."""
-        if self._closed:
-            return
-        if self._worker is not None:
-            self._queued = wanted
-            return
-        worker = Worker(_write_job(self.paths, self.profile, wanted), name="write-drafting-settings")
-        self._run(worker, saved=True)
+        self._tasks.run(
+            STORE,
+            _write_job(self.paths, self.profile, wanted),
+            when_busy=AGAIN,
+            name="write-drafting-settings",
+            on_done=self._done(self.settings_saved),
+            on_failed=self.settings_failed.emit,
+        )
 
-    def is_busy(self) -> bool:
-        return self._worker is not None
+    def _done(self, signal: SignalInstance) -> Callable[[DraftingSettings], None]:
+        def done(settings: DraftingSettings) -> None:
+            self.settings = settings
+            signal.emit(settings)
 
-    def _run(self, worker: Worker, *, saved: bool) -> None:
-        worker.finished.connect(self._on_saved if saved else self._on_loaded)
-        worker.failed.connect(self._on_failed)
-        worker.stopped.connect(self._on_stopped)
-        self._worker = worker
-        worker.start()
-
-    @Slot(object)
-    def _on_loaded(self, settings: DraftingSettings) -> None:
-        self.settings = settings
-        self.settings_loaded.emit(settings)
-
-    @Slot(object)
-    def _on_saved(self, settings: DraftingSettings) -> None:
-        self.settings = settings
-        self.settings_saved.emit(settings)
-
-    @Slot(object)
-    def _on_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-        self.settings_failed.emit(failure)
-
-    @Slot()
-    def _on_stopped(self) -> None:
-        self._worker = None
-        queued, self._queued = self._queued, None
-        if queued is not None:
-            self.save(queued)
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Join the worker (a write is short and finishes: the creator's value is kept)."""
-        self._closed = True
-        worker = self._worker
-        return worker is None or worker.wait(timeout_ms)
+        return done

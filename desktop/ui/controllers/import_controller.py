@@ -13,17 +13,17 @@ When an export does not say who the creator is (a WhatsApp chat), the job return
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from desktop.core.paths import Paths
-from desktop.core.tasks import CancelToken, Progress
+from desktop.core.tasks import Progress
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
-from desktop.ui.workers import Failure, Worker
+from desktop.ui.workers import Failure
+from desktop.ui.workers_tasks import READ, TaskController
 
 #: Job states, as the page shows them.
 QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
@@ -34,6 +34,9 @@ QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
     "failed",
     "cancelled",
 )
+
+#: One import, one removal and one read of the page (``READ``) may run side by side.
+IMPORT, REMOVE = "import", "remove"
 
 _ITEM_COUNT = re.compile(r"([\d,]+)\s+items?\b")
 
@@ -63,8 +66,11 @@ class ImportJob:
         return Path(self.path).name or self.path
 
 
-class ImportController(QObject):
+class ImportController(TaskController):
     """Owns the import queue and the store reads of the Import page; lives in the GUI thread."""
+
+    #: A removal is one quick transaction: left to finish when the window closes.
+    CANCEL_AT_SHUTDOWN = (IMPORT, READ)
 
     import_queued = Signal(int, str)  # job id, path
     import_started = Signal(int)  # job id (also after the creator answered who they are)
@@ -89,43 +95,16 @@ class ImportController(QObject):
         self._removals: list[int] = []
         self._next_id = 1
         self._current: ImportJob | None = None
-        self._import_worker: Worker | None = None
-        self._remove_worker: Worker | None = None
         self._removing: int | None = None
-        self._load_worker: Worker | None = None
-        self._load_again = False
-        self._closed = False
-        #: Failures that were bugs (for the smoke test and logs).
-        self.bugs: list[Failure] = []
 
     @property
     def store_path(self) -> Path:
         return self.paths.profile(self.profile).store
 
-    def _worker(
-        self,
-        job: Callable[[CancelToken], Any],
-        name: str,
-        finished: Callable[[Any], None],
-        failed: Callable[[Failure], None],
-        stopped: Callable[[], None],
-    ) -> Worker:
-        """A worker for ``job``, its ends connected to these slots (bound methods of this object,
-        which lives in the GUI thread: ARCHITECTURE.md, Traps)."""
-        worker = Worker(job, name=name)
-        worker.finished.connect(finished)
-        worker.failed.connect(failed)
-        worker.stopped.connect(stopped)
-        return worker
-
-    def _keep_if_bug(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-
     # --- imports ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[int]:
         """Queue archives (zips, folders, single files); returns their job ids."""
-        if self._closed:
+        if self._tasks.closed:
             return []
         ids: list[int] = []
         for path in paths:
@@ -150,8 +129,8 @@ class ImportController(QObject):
             self._current = None
             self._end_cancelled(job)
             self._pump()
-        elif job.state == RUNNING and self._import_worker is not None:
-            self._import_worker.cancel()
+        elif job.state == RUNNING:
+            self._tasks.cancel(IMPORT)
 
     def cancel_running(self) -> bool:
         """Cancel the import in progress (Esc); False when none is running."""
@@ -185,7 +164,7 @@ class ImportController(QObject):
 
     def _pump(self) -> None:
         """Start the next write: removals first (quick), then the next queued import."""
-        if self._closed or self._current is not None or self._remove_worker is not None:
+        if self._tasks.closed or self._current is not None or self._tasks.busy(REMOVE):
             return
         if self._removals:
             self._start_removal(self._removals.pop(0))
@@ -199,20 +178,18 @@ class ImportController(QObject):
         job.state = RUNNING
         job.progress = None
         self._current = job
-        worker = self._worker(
+        self._tasks.run(
+            IMPORT,
             import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
-            f"import-{job.id}",
-            self._on_import_finished,
-            self._on_import_failed,
-            self._on_import_stopped,
+            name=f"import-{job.id}",
+            on_started=lambda: self.import_started.emit(job.id),
+            on_progress=self._on_import_progress,
+            on_done=self._on_import_finished,
+            on_failed=self._on_import_failed,
+            on_cancelled=self._on_import_cancelled,
+            on_ended=self._on_import_ended,
         )
-        worker.progress.connect(self._on_import_progress)
-        worker.cancelled.connect(self._on_import_cancelled)
-        self._import_worker = worker
-        self.import_started.emit(job.id)
-        worker.start()
 
-    @Slot(object)
     def _on_import_progress(self, progress: Progress) -> None:
         job = self._current
         if job is None:
@@ -223,13 +200,12 @@ class ImportController(QObject):
             job.items = count
         self.import_progress.emit(job.id, progress)
 
-    @Slot(object)
     def _on_import_finished(self, result: Any) -> None:
         job = self._current
         if job is None:
             return
         if isinstance(result, OwnerNeeded):
-            if job.asked or self._closed:
+            if job.asked or self._tasks.closed:
                 # The name given did not identify the creator either: say so rather than ask forever.
                 self._end_failed(job, Failure(result.message, "Check the spelling of your name in the chat."))
                 return
@@ -245,28 +221,23 @@ class ImportController(QObject):
         self.import_finished.emit(job.id, summary)
         self.refresh()
 
-    @Slot(object)
     def _on_import_failed(self, failure: Failure) -> None:
         job = self._current
         if job is not None:
             self._end_failed(job, failure)
 
-    @Slot()
     def _on_import_cancelled(self) -> None:
         job = self._current
         if job is not None:
             self._current = None
             self._end_cancelled(job)
 
-    @Slot()
-    def _on_import_stopped(self) -> None:
-        self._import_worker = None
+    def _on_import_ended(self) -> None:
         if self._current is not None and self._current.state == ASKING:
             return  # waiting for the creator's answer
         self._pump()
 
     def _end_failed(self, job: ImportJob, failure: Failure) -> None:
-        self._keep_if_bug(failure)
         job.state = FAILED
         job.failure = failure
         if self._current is job:
@@ -280,96 +251,57 @@ class ImportController(QObject):
     # --- removing a source ------------------------------------------------------------------------
     def remove_source(self, source_id: int) -> None:
         """Remove an imported archive and what came only from it (after any running import)."""
-        if self._closed or source_id in self._removals or source_id == self._removing:
+        if self._tasks.closed or source_id in self._removals or source_id == self._removing:
             return
         self._removals.append(source_id)
         self._pump()
 
     def _start_removal(self, source_id: int) -> None:
-        worker = self._worker(
+        def started() -> None:
+            self._removing = source_id
+
+        def ended() -> None:
+            self._removing = None
+            self._pump()
+
+        self._tasks.run(
+            REMOVE,
             remove_job(self.paths.create_profile(self.profile).store, source_id),
-            f"remove-source-{source_id}",
-            self._on_remove_finished,
-            self._on_remove_failed,
-            self._on_remove_stopped,
+            name=f"remove-source-{source_id}",
+            on_started=started,
+            on_done=lambda result: self._on_removed(source_id, result),
+            on_failed=lambda failure: self._on_remove_failed(source_id, failure),
+            on_ended=ended,
         )
-        self._remove_worker = worker
-        self._removing = source_id
-        worker.start()
 
-    @Slot(object)
-    def _on_remove_finished(self, result: Any) -> None:  # a RemovalResult
-        if self._removing is not None:
-            self.source_removed.emit(self._removing, int(result.removed), int(result.kept))
+    def _on_removed(self, source_id: int, result: Any) -> None:  # a RemovalResult
+        self.source_removed.emit(source_id, int(result.removed), int(result.kept))
         self.refresh()
 
-    @Slot(object)
-    def _on_remove_failed(self, failure: Failure) -> None:
-        self._keep_if_bug(failure)
-        if self._removing is not None:
-            self.remove_failed.emit(self._removing, failure)
+    def _on_remove_failed(self, source_id: int, failure: Failure) -> None:
+        self.remove_failed.emit(source_id, failure)
         self.refresh()
-
-    @Slot()
-    def _on_remove_stopped(self) -> None:
-        self._remove_worker = None
-        self._removing = None
-        self._pump()
 
     # --- reading the cards and the chart -------------------------------------------------------------
     def refresh(self) -> None:
         """Load the sources and the activity from the store; a request during a load runs after it."""
-        if self._closed:
-            return
-        if self._load_worker is not None:
-            self._load_again = True
-            return
-        worker = self._worker(
-            load_job(self.store_path),
-            "load-import-page",
-            self._on_load_finished,
-            self._on_load_failed,
-            self._on_load_stopped,
-        )
-        self._load_worker = worker
-        self.data_loading.emit()
-        worker.start()
+        job = load_job(self.store_path)
+        self._reread(job, "load-import-page", self.data_loading, self._on_load_finished, self.data_failed)
 
     def is_loading(self) -> bool:
-        return self._load_worker is not None
+        return self.is_reading()
 
-    @Slot(object)
     def _on_load_finished(self, data: PageData) -> None:
-        if not self._load_again:  # a newer load follows: show only the latest
+        if not self._tasks.superseded(READ):  # a newer load follows: show only the latest
             self.data_loaded.emit(data)
 
-    @Slot(object)
-    def _on_load_failed(self, failure: Failure) -> None:
-        self._keep_if_bug(failure)
-        self.data_failed.emit(failure)
-
-    @Slot()
-    def _on_load_stopped(self) -> None:
-        self._load_worker = None
-        if self._load_again:
-            self._load_again = False
-            self.refresh()
-
     # --- shutdown ---------------------------------------------------------------------------------------
-    def is_busy(self) -> bool:
-        return any(w is not None for w in (self._import_worker, self._remove_worker, self._load_worker))
-
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Cancel every worker and join its thread (window closing); False if one would not stop.
 
-        A cancelled import rolls back, so closing mid-import keeps the store as it was.
+        A cancelled import rolls back, so closing mid-import keeps the store as it was; a removal
+        is one quick transaction: it is left to finish.
         """
-        self._closed = True
-        self._load_again = False
         self._queue.clear()
         self._removals.clear()
-        workers = [w for w in (self._import_worker, self._remove_worker, self._load_worker) if w is not None]
-        for worker in workers:
-            if worker is not self._remove_worker:  # a removal is one quick transaction: let it finish
-                worker.cancel()
-        return all(worker.wait(timeout_ms) for worker in workers)
+        return super().shutdown(timeout_ms)

@@ -9,26 +9,23 @@ signals to the page.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Unpack
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from desktop.core.tasks import CancelToken, Progress
+from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
-from desktop.ui.workers import Failure
+from desktop.ui.workers import Failure, Replies
 
 #: Batch drafting states, as the page shows them.
 BATCH_IDLE, BATCH_WAITING, BATCH_RUNNING, BATCH_PAUSING = "idle", "waiting", "running", "pausing"
 
 
-class InboxDrafting(QObject):
-    """Batch drafting and another try for one message, with ``drafting``'s model (GUI thread).
-
-    Signals: ``batch_state_changed(str)``, ``batch_progress(object)``, ``batch_item(object)``,
-    ``batch_ended(str, object)``, ``redraft_text(int, str)``, ``redraft_ended(int, str)``,
-    ``model_status(str)`` (as ``InboxController`` documents them), and ``reload_wanted()`` when a
-    batch ended and the list should show its drafts.
-    """
+class DraftingSignals(QObject):
+    """The signals of drafting from the Inbox, declared once: ``InboxDrafting`` emits them and
+    ``InboxController`` relays them to the page (``relay_to``), as the controller documents them."""
 
     batch_state_changed = Signal(str)
     batch_progress = Signal(object)
@@ -37,6 +34,21 @@ class InboxDrafting(QObject):
     redraft_text = Signal(int, str)
     redraft_ended = Signal(int, str)
     model_status = Signal(str)
+
+    def relay_to(self, other: DraftingSignals) -> None:
+        """Re-emit every one of these signals as ``other``'s signal of the same name."""
+        names = ("batch_state_changed", "batch_progress", "batch_item", "batch_ended")
+        for name in (*names, "redraft_text", "redraft_ended", "model_status"):
+            getattr(self, name).connect(getattr(other, name))
+
+
+class InboxDrafting(DraftingSignals):
+    """Batch drafting and another try for one message, with ``drafting``'s model (GUI thread).
+
+    Signals: those of ``DraftingSignals``, and ``reload_wanted()`` when a batch ended and the list
+    should show its drafts.
+    """
+
     reload_wanted = Signal()
 
     def __init__(self, drafting: DraftingController | None, parent: QObject | None = None) -> None:
@@ -45,18 +57,13 @@ class InboxDrafting(QObject):
         self.batch_state = BATCH_IDLE
         self._pause: Any = None  # desktop.core.inbox.batch.PauseFlag of the running batch
         self._batch_job = 0
-        self._redraft_jobs: dict[int, int] = {}  # model job id -> item id
+        self._redrafting: int | None = None  # the item whose other try is being written
         self._waiting_redraft: int | None = None
         self._closed = False
         if drafting is not None:
             drafting.state_changed.connect(self._on_model_state)
             drafting.loading_progress.connect(self._on_model_loading)
             drafting.load_failed.connect(self._on_model_failed)
-            drafting.job_yielded.connect(self._on_job_yielded)
-            drafting.job_progress.connect(self._on_job_progress)
-            drafting.job_finished.connect(self._on_job_finished)
-            drafting.job_failed.connect(self._on_job_failed)
-            drafting.job_cancelled.connect(self._on_job_cancelled)
 
     def shutdown(self) -> None:
         """The window is closing: stop a running batch (within a token); start nothing new."""
@@ -89,7 +96,15 @@ class InboxDrafting(QObject):
         def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
             return draft_all(session, cancel=cancel, pause=pause, max_tokens=max_tokens)
 
-        self._batch_job = self.drafting.run_session_job(job)
+        self._batch_job = self.drafting.run_session_job(
+            job,
+            **_outcomes(
+                self._batch_ended,
+                "Stopped.",
+                on_items=self._on_batch_items,
+                on_progress=self.batch_progress.emit,
+            ),
+        )
         self._set_batch_state(BATCH_RUNNING if self._batch_job else BATCH_IDLE)
         if not self._batch_job:
             self.batch_ended.emit("failed", Failure("The model is not ready; try again in a moment."))
@@ -115,7 +130,7 @@ class InboxDrafting(QObject):
         if self.batch_state != BATCH_IDLE:
             self.redraft_ended.emit(item_id, "Drafting all is running: pause it first, then press R.")
             return
-        if self._redraft_jobs or self._waiting_redraft is not None:
+        if self._redrafting is not None or self._waiting_redraft is not None:
             return  # one try at a time
         if not self.drafting.is_ready():
             self._waiting_redraft = item_id
@@ -132,9 +147,16 @@ class InboxDrafting(QObject):
         def job(session: Any, cancel: CancelToken) -> Any:  # on the model thread
             return redraft(session, item_id, max_tokens=max_tokens, cancel=cancel)
 
-        job_id = self.drafting.run_session_job(job)
+        def ended(_how: str, _result: object, note: str) -> None:
+            self._redrafting = None
+            self.redraft_ended.emit(item_id, note)
+
+        on_items = partial(self._on_redraft_items, item_id)
+        job_id = self.drafting.run_session_job(
+            job, **_outcomes(ended, "Stopped; the draft is unchanged.", on_items=on_items)
+        )
         if job_id:
-            self._redraft_jobs[job_id] = item_id
+            self._redrafting = item_id
         else:
             self.redraft_ended.emit(item_id, "The model is not ready; try again in a moment.")
 
@@ -168,51 +190,44 @@ class InboxDrafting(QObject):
             item_id, self._waiting_redraft = self._waiting_redraft, None
             self.redraft_ended.emit(item_id, f"The model could not be loaded. {failure.text}")
 
-    @Slot(int, list)
-    def _on_job_yielded(self, job_id: int, items: list) -> None:
-        from desktop.core.generation.drafting import Regenerating
+    def _on_batch_items(self, items: list) -> None:
         from desktop.core.inbox.batch import ItemDrafted
 
-        if job_id == self._batch_job:
-            for item in items:
-                if isinstance(item, ItemDrafted):
-                    self.batch_item.emit(item)
-        elif job_id in self._redraft_jobs:
-            item_id = self._redraft_jobs[job_id]
-            text: list[str] = []
-            for item in items:
-                if isinstance(item, Regenerating):
-                    text = []
-                    self.redraft_text.emit(item_id, "")
-                elif isinstance(item, str):
-                    text.append(item)
-            if text:
-                self.redraft_text.emit(item_id, "".join(text))
+        for item in items:
+            if isinstance(item, ItemDrafted):
+                self.batch_item.emit(item)
 
-    @Slot(int, object)
-    def _on_job_progress(self, job_id: int, progress: Progress) -> None:
-        if job_id == self._batch_job:
-            self.batch_progress.emit(progress)
+    def _on_redraft_items(self, item_id: int, items: list) -> None:
+        from desktop.core.generation.drafting import Regenerating
 
-    @Slot(int, object)
-    def _on_job_finished(self, job_id: int, result: object) -> None:
-        how = getattr(result, "stopped", "finished")
-        self._job_ended(job_id, how, result, str(getattr(result, "message", "")))
+        text: list[str] = []
+        for item in items:
+            if isinstance(item, Regenerating):
+                text = []
+                self.redraft_text.emit(item_id, "")
+            elif isinstance(item, str):
+                text.append(item)
+        if text:
+            self.redraft_text.emit(item_id, "".join(text))
 
-    @Slot(int, object)
-    def _on_job_failed(self, job_id: int, failure: Failure) -> None:
-        self._job_ended(job_id, "failed", failure, failure.text)
+    def _batch_ended(self, how: str, result: object, _note: str) -> None:
+        """The batch goes idle (``batch_ended``, then the list reloads)."""
+        self._batch_job = 0
+        self._set_batch_state(BATCH_IDLE)
+        self.batch_ended.emit(how, result)
+        self.reload_wanted.emit()
 
-    @Slot(int)
-    def _on_job_cancelled(self, job_id: int) -> None:
-        self._job_ended(job_id, "cancelled", None, "Stopped; the draft is unchanged.")
 
-    def _job_ended(self, job_id: int, how: str, result: object, redraft_note: str) -> None:
-        """The batch goes idle (``batch_ended``, then the list reloads), or the try says how it went."""
-        if job_id == self._batch_job:
-            self._batch_job = 0
-            self._set_batch_state(BATCH_IDLE)
-            self.batch_ended.emit(how, result)
-            self.reload_wanted.emit()
-        elif job_id in self._redraft_jobs:
-            self.redraft_ended.emit(self._redraft_jobs.pop(job_id), redraft_note)
+def _outcomes(ended: Callable[[str, object, str], None], stopped: str, **replies: Unpack[Replies]) -> Replies:
+    """``replies`` and a model-thread job's three outcomes as ``ended(how, result, note)``: how it
+    ended ("finished", a batch's "paused", "failed", "cancelled"), its result, and a plain-words note."""
+
+    def done(result: object) -> None:
+        ended(getattr(result, "stopped", "finished"), result, str(getattr(result, "message", "")))
+
+    return {
+        **replies,
+        "on_done": done,
+        "on_failed": lambda failure: ended("failed", failure, failure.text),
+        "on_cancelled": lambda: ended("cancelled", None, stopped),
+    }

@@ -23,12 +23,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import DraftingController
-from desktop.ui.controllers.inbox_batch import InboxDrafting
+from desktop.ui.controllers.inbox_batch import DraftingSignals, InboxDrafting
 from desktop.ui.controllers.inbox_jobs import Filters, Listing, listing, open_profile_store
-from desktop.ui.workers import Failure, ResourceWorker
+from desktop.ui.workers import OPEN_JOB, Failure
+from desktop.ui.workers_resource import ResourceWorker
 
 
-class InboxController(QObject):
+class InboxController(DraftingSignals):
     """Owns the inbox's store thread; uses ``drafting`` for anything that needs the model.
 
     Signals (all in the GUI thread):
@@ -59,13 +60,6 @@ class InboxController(QObject):
     action_failed = Signal(str)
     unflagged_counted = Signal(int)
     fidelity_loaded = Signal(list)
-    batch_state_changed = Signal(str)
-    batch_progress = Signal(object)
-    batch_item = Signal(object)
-    batch_ended = Signal(str, object)
-    redraft_text = Signal(int, str)
-    redraft_ended = Signal(int, str)
-    model_status = Signal(str)
     closing = Signal()
 
     def __init__(
@@ -81,21 +75,12 @@ class InboxController(QObject):
         self.drafting = drafting
         self.filters = Filters()
         self._worker: ResourceWorker | None = None
-        #: store job id -> what to do with its result (in the GUI thread).
-        self._handlers: dict[int, Callable[[Any], None]] = {}
-        self._list_job = 0
-        self._detail_job = 0
-        self._candidates_added = False
+        #: How many listings were asked for: only the latest one is shown.
+        self._listings = 0
         self._closed = False
         # Drafting on the model thread; its signals are this controller's.
         self.batch = InboxDrafting(drafting, self)
-        self.batch.batch_state_changed.connect(self.batch_state_changed)
-        self.batch.batch_progress.connect(self.batch_progress)
-        self.batch.batch_item.connect(self.batch_item)
-        self.batch.batch_ended.connect(self.batch_ended)
-        self.batch.redraft_text.connect(self.redraft_text)
-        self.batch.redraft_ended.connect(self.redraft_ended)
-        self.batch.model_status.connect(self.model_status)
+        self.batch.relay_to(self)
         self.batch.reload_wanted.connect(self.reload)
 
     # --- life cycle --------------------------------------------------------------------------------------
@@ -108,9 +93,7 @@ class InboxController(QObject):
                 name=f"inbox-store:{profile}",
                 parent=self,
             )
-            worker.finished.connect(self._on_store_finished)
-            worker.failed.connect(self._on_store_failed)
-            worker.cancelled.connect(self._on_store_cancelled)
+            worker.failed.connect(self._on_store_open_failed)
             self._worker = worker
             worker.start()
         return self._worker
@@ -121,19 +104,19 @@ class InboxController(QObject):
         self._closed = True
         self.batch.shutdown()
         worker, self._worker = self._worker, None
-        self._handlers.clear()
         return True if worker is None else worker.shutdown(timeout_ms)
 
     def _run(
-        self, job: Callable[[Any, CancelToken], Any], handler: Callable[[Any], None] | None = None
-    ) -> int:
-        """Queue ``job(store, cancel)`` on the store thread; ``handler(result)`` runs in the GUI thread."""
-        if self._closed:
-            return 0
-        job_id = self._store_worker().submit(job)
-        if handler is not None:
-            self._handlers[job_id] = handler
-        return job_id
+        self,
+        job: Callable[[Any, CancelToken], Any],
+        handler: Callable[[Any], None] = lambda _result: None,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Queue ``job(store, cancel)`` on the store thread; ``handler(result)`` runs in the GUI thread
+        (a newer request with the same ``key`` replaces one not yet done); a failure is reported."""
+        if not self._closed:
+            self._store_worker().submit(job, key=key, on_done=handler, on_failed=self._on_store_failed)
 
     # --- reading -----------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -144,7 +127,7 @@ class InboxController(QObject):
     def refresh_after_import(self, *_finished_import: object) -> None:
         """After an import, list again (once loaded): the import action already added to the inbox
         the conversations it found awaiting a reply (``core.actions.import_into_profile``)."""
-        if self._list_job:
+        if self._listings:
             self.reload()
 
     def set_filters(self, filters: Filters) -> None:
@@ -153,12 +136,16 @@ class InboxController(QObject):
 
     def reload(self, *, add_candidates: bool = False) -> None:
         filters = self.filters
-        self._list_job = self._run(
-            lambda store, _cancel: listing(store, filters, add_candidates), self._deliver_listing
+        self._listings += 1
+        request = self._listings
+        self._run(
+            lambda store, _cancel: listing(store, filters, add_candidates),
+            lambda found: self._deliver_listing(request, found),
         )
 
-    def _deliver_listing(self, listing: Listing) -> None:
-        self.listed.emit(listing)
+    def _deliver_listing(self, request: int, listing: Listing) -> None:
+        if request == self._listings:  # else the filters moved on; a newer listing is on its way
+            self.listed.emit(listing)
 
     def fetch_rows(self, ids: Iterable[int]) -> None:
         from desktop.core.inbox.review import get_entries
@@ -169,11 +156,8 @@ class InboxController(QObject):
     def load_detail(self, item_id: int) -> None:
         from desktop.core.inbox.review import get_detail
 
-        job_id = self._run(lambda store, _cancel: get_detail(store, item_id), self._deliver_detail)
-        self._detail_job = job_id
-
-    def _deliver_detail(self, detail: Any) -> None:
-        self.detail_loaded.emit(detail)
+        # The selection moved on: the detail asked for before is not read (or not shown).
+        self._run(lambda store, _cancel: get_detail(store, item_id), self.detail_loaded.emit, key="detail")
 
     def reload_counts(self) -> None:
         from desktop.core.inbox.review import state_counts
@@ -284,35 +268,14 @@ class InboxController(QObject):
         self._act("approved_all", action)
 
     # --- store thread outcomes ---------------------------------------------------------------------------
-    def _is_current_store(self) -> bool:
-        return self.sender() is self._worker and self._worker is not None
-
     @Slot(int, object)
-    def _on_store_finished(self, job_id: int, result: object) -> None:
-        if not self._is_current_store():
-            return
-        handler = self._handlers.pop(job_id, None)
-        if handler is None:
-            return
-        if handler == self._deliver_detail and job_id != self._detail_job:
-            return  # the selection moved on; a newer detail is on its way
-        if handler == self._deliver_listing and job_id != self._list_job:
-            return
-        handler(result)
+    def _on_store_open_failed(self, job_id: int, failure: Failure) -> None:
+        if job_id == OPEN_JOB and self.sender() is self._worker and self._worker is not None:
+            self._worker = None  # the store could not be opened: a later call tries again
+            self.action_failed.emit(failure.text)
 
-    @Slot(int, object)
-    def _on_store_failed(self, job_id: int, failure: Failure) -> None:
-        if not self._is_current_store():
-            return
-        self._handlers.pop(job_id, None)
-        if job_id == 0:  # the store could not be opened: a later call tries again
-            self._worker = None
+    def _on_store_failed(self, failure: Failure) -> None:
         self.action_failed.emit(failure.text)
-
-    @Slot(int)
-    def _on_store_cancelled(self, job_id: int) -> None:
-        if self._is_current_store():
-            self._handlers.pop(job_id, None)
 
     # --- drafting on the model thread (``InboxDrafting``) -----------------------------------------------
     @property

@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance, Slot
 from desktop.core.persona.model import Persona
 from desktop.core.tasks import CancelToken
 from desktop.ui.controllers.drafting_controller import FAILED, READY, DraftingController
-from desktop.ui.workers import Failure
 
 #: How long after the last change the live preview re-drafts.
 PREVIEW_DELAY_MS = 600
@@ -69,10 +68,6 @@ class LivePreview(QObject):
         self.timer.setInterval(PREVIEW_DELAY_MS)
         self.timer.timeout.connect(self._on_timer)
         drafting.state_changed.connect(self._on_drafting_state)
-        drafting.job_yielded.connect(self._on_job_yielded)
-        drafting.job_finished.connect(self._on_job_finished)
-        drafting.job_failed.connect(self._on_job_failed)
-        drafting.job_cancelled.connect(self._on_job_cancelled)
 
     # --- requests (GUI thread) -------------------------------------------------------------------------
     def persona_changed(self, persona: Persona) -> None:
@@ -170,7 +165,15 @@ class LivePreview(QObject):
         def job(session: Any, cancel: CancelToken) -> Any:  # runs on the model thread
             return session.draft(message, persona=persona, max_tokens=max_tokens, cancel=cancel)
 
-        job_id = self.drafting.run_session_job(job)
+        # Only one preview job exists at a time (a round starts once the last job ended), so what
+        # these report is always about ``self._job``.
+        job_id = self.drafting.run_session_job(
+            job,
+            on_items=self._on_job_yielded,
+            on_done=lambda draft: self._on_job_done(self.draft_finished, draft),
+            on_failed=lambda failure: self._on_job_done(self.draft_failed, failure),
+            on_cancelled=self._on_job_cancelled,
+        )
         if not job_id:  # the model went away (shut down or failed): try again once it is back
             self._round = []
             self._wanted = True
@@ -190,7 +193,7 @@ class LivePreview(QObject):
             return False
         return True
 
-    # --- model-thread job signals (relayed by the controller: all in the GUI thread) -----------------
+    # --- what the model thread reports (relayed by the controller: all in the GUI thread) ------------
     @Slot(str)
     def _on_drafting_state(self, state: str) -> None:
         if state == READY and self._wanted and not self.timer.isActive():
@@ -199,9 +202,8 @@ class LivePreview(QObject):
             self._round, self._job, self._job_stale = [], 0, False
             self._wanted = True  # a retry that loads the model re-drafts
 
-    @Slot(int, list)
-    def _on_job_yielded(self, job_id: int, items: list) -> None:
-        if job_id != self._job or self._job_stale:
+    def _on_job_yielded(self, items: list) -> None:
+        if not self._job or self._job_stale:
             return
         from desktop.core.generation.drafting import Regenerating
 
@@ -217,27 +219,18 @@ class LivePreview(QObject):
         if text:
             self.text_streamed.emit(self._job_index, "".join(text))
 
-    @Slot(int, object)
-    def _on_job_finished(self, job_id: int, draft: Any) -> None:
-        self._on_job_done(job_id, self.draft_finished, draft)
-
-    @Slot(int, object)
-    def _on_job_failed(self, job_id: int, failure: Failure) -> None:
-        self._on_job_done(job_id, self.draft_failed, failure)
-
-    def _on_job_done(self, job_id: int, signal: SignalInstance, outcome: Any) -> None:
+    def _on_job_done(self, signal: SignalInstance, outcome: Any) -> None:
         """The preview's job ended with ``outcome``: report it on ``signal`` (unless it was
         cancelled) and draft the next sample."""
-        if job_id != self._job:
+        if not self._job:
             return
         index = self._job_index
         if self._job_ended():
             signal.emit(index, outcome)
             self._next()
 
-    @Slot(int)
-    def _on_job_cancelled(self, job_id: int) -> None:
-        if job_id != self._job:
+    def _on_job_cancelled(self) -> None:
+        if not self._job:
             return
         if not self._job_stale:  # cancelled from elsewhere (shutdown): start over when asked again
             self._round = []

@@ -8,15 +8,18 @@ and re-emits their outcomes as signals that say what happened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from desktop.core.models.manager import COPY, ModelManager
 from desktop.core.paths import Paths
-from desktop.core.tasks import CancelToken, Progress
-from desktop.ui.workers import Failure, Worker
+from desktop.core.tasks import CancelToken
+from desktop.ui.workers_tasks import TaskController
+
+SETUP, KEYCHAIN, CHANGE = "setup", "keychain", "change"
 
 
 @dataclass(frozen=True)
@@ -115,13 +118,13 @@ def _setup_job(models_dir: Path):
     return job
 
 
-def _keychain_job(cancel: CancelToken) -> Any:
+def _keychain_job(secrets_file: Path | None, cancel: CancelToken) -> Any:
     from desktop.core.secrets import keyring_status
 
-    return keyring_status()
+    return keyring_status(secrets_file)
 
 
-class ModelsController(QObject):
+class ModelsController(TaskController):
     """Surveys the models folder, sets up the default models, checks the keychain."""
 
     survey_started = Signal()
@@ -140,125 +143,58 @@ class ModelsController(QObject):
     #: The model chosen for drafting changed (its file name); the next survey shows it too.
     active_changed = Signal(str)
 
-    def __init__(self, models_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self, models_dir: Path, parent: QObject | None = None, *, secrets_file: Path | None = None
+    ) -> None:
         super().__init__(parent)
         self.models_dir = Path(models_dir)
+        self.secrets_file = (
+            secrets_file  # where a locked encrypted secrets file would be: the keychain line says so
+        )
         self.survey: ModelSurvey | None = None
-        self._survey_worker: Worker | None = None
-        self._setup_worker: Worker | None = None
-        self._keychain_worker: Worker | None = None
-        self._change_worker: Worker | None = None
-        self._survey_again = False
-        self._closed = False
-        #: Failures that were bugs (for the smoke test to report).
-        self.bugs: list[Failure] = []
 
     # --- survey ------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Survey the models folder (again); a request during a survey runs once it ends."""
-        if self._closed:
-            return
-        if self._survey_worker is not None:
-            self._survey_again = True
-            return
-        models_dir = self.models_dir
-        worker = Worker(lambda cancel: survey_models(models_dir, cancel), name="survey-models")
-        worker.finished.connect(self._on_survey_finished)
-        worker.failed.connect(self._on_survey_failed)
-        worker.stopped.connect(self._on_survey_stopped)
-        self._survey_worker = worker
-        self.survey_started.emit()
-        worker.start()
+        job = partial(survey_models, self.models_dir)
+        self._reread(job, "survey-models", self.survey_started, self._on_survey_finished, self.survey_failed)
 
     def is_surveying(self) -> bool:
-        return self._survey_worker is not None
+        return self.is_reading()
 
-    @Slot(object)
     def _on_survey_finished(self, survey: ModelSurvey) -> None:
         self.survey = survey
         self.models_surveyed.emit(survey)
 
-    @Slot(object)
-    def _on_survey_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-        self.survey_failed.emit(failure)
-
-    @Slot()
-    def _on_survey_stopped(self) -> None:
-        self._survey_worker = None
-        if self._survey_again:
-            self._survey_again = False
-            self.refresh()
-
     # --- set-up of the default models ---------------------------------------------------------
     def start_setup(self) -> None:
-        if self._closed or self._setup_worker is not None:
-            return
-        worker = Worker(_setup_job(self.models_dir), name="setup-default-models")
-        worker.progress.connect(self._on_setup_progress)
-        worker.finished.connect(self._on_setup_finished)
-        worker.failed.connect(self._on_setup_failed)
-        worker.cancelled.connect(self._on_setup_cancelled)
-        worker.stopped.connect(self._on_setup_stopped)
-        self._setup_worker = worker
-        self.setup_started.emit()
-        worker.start()
+        self._tasks.run(
+            SETUP,
+            _setup_job(self.models_dir),
+            name="setup-default-models",
+            on_started=self.setup_started.emit,
+            on_progress=self.setup_progress.emit,
+            on_done=lambda _result: self.setup_finished.emit(),
+            on_failed=self.setup_failed.emit,
+            on_cancelled=self.setup_cancelled.emit,
+            on_ended=self.refresh,  # whatever happened, show what the folder now holds
+        )
 
     def cancel_setup(self) -> None:
-        if self._setup_worker is not None:
-            self._setup_worker.cancel()
+        self._tasks.cancel(SETUP)
 
     def is_setting_up(self) -> bool:
-        return self._setup_worker is not None
-
-    @Slot(object)
-    def _on_setup_progress(self, progress: Progress) -> None:
-        self.setup_progress.emit(progress)
-
-    @Slot(object)
-    def _on_setup_finished(self, _result: object) -> None:
-        self.setup_finished.emit()
-
-    @Slot(object)
-    def _on_setup_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-        self.setup_failed.emit(failure)
-
-    @Slot()
-    def _on_setup_cancelled(self) -> None:
-        self.setup_cancelled.emit()
-
-    @Slot()
-    def _on_setup_stopped(self) -> None:
-        self._setup_worker = None
-        self.refresh()  # whatever happened, show what the folder now holds
+        return self._tasks.busy(SETUP)
 
     # --- keychain ------------------------------------------------------------------------------
     def check_keychain(self) -> None:
-        if self._closed or self._keychain_worker is not None:
-            return
-        worker = Worker(_keychain_job, name="check-keychain")
-        worker.finished.connect(self._on_keychain_finished)
-        worker.failed.connect(self._on_keychain_failed)
-        worker.stopped.connect(self._on_keychain_stopped)
-        self._keychain_worker = worker
-        worker.start()
-
-    @Slot(object)
-    def _on_keychain_finished(self, status: object) -> None:
-        self.keychain_checked.emit(status)
-
-    @Slot(object)
-    def _on_keychain_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-        self.keychain_failed.emit(failure)
-
-    @Slot()
-    def _on_keychain_stopped(self) -> None:
-        self._keychain_worker = None
+        self._tasks.run(
+            KEYCHAIN,
+            partial(_keychain_job, self.secrets_file),
+            name="check-keychain",
+            on_done=self.keychain_checked.emit,
+            on_failed=self.keychain_failed.emit,
+        )
 
     # --- the creator's changes: add, choose, remove ----------------------------------------------
     def add_model(self, source: Path, how: str = COPY) -> bool:
@@ -282,50 +218,20 @@ class ModelsController(QObject):
         )
 
     def is_changing(self) -> bool:
-        return self._change_worker is not None
+        return self._tasks.busy(CHANGE)
 
     def _start_change(self, job: Any, message: str, name: str) -> bool:
-        if self._closed or self._change_worker is not None:
-            return False
-        worker = Worker(job, name=name)
-        worker.finished.connect(self._on_change_finished)
-        worker.failed.connect(self._on_change_failed)
-        worker.stopped.connect(self._on_change_stopped)
-        self._change_worker = worker
-        self.change_started.emit(message)
-        worker.start()
-        return True
+        return self._tasks.run(
+            CHANGE,
+            job,
+            name=name,
+            on_started=lambda: self.change_started.emit(message),
+            on_done=self._on_change_finished,
+            on_failed=self.change_failed.emit,
+            on_ended=self.refresh,  # whatever happened, show what the folder now holds
+        )
 
-    @Slot(object)
     def _on_change_finished(self, change: ModelChange) -> None:
         self.change_finished.emit(change)
         if change.kind == "activate":
             self.active_changed.emit(change.file_name)
-
-    @Slot(object)
-    def _on_change_failed(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-        self.change_failed.emit(failure)
-
-    @Slot()
-    def _on_change_stopped(self) -> None:
-        self._change_worker = None
-        self.refresh()  # whatever happened, show what the folder now holds
-
-    # --- shutdown --------------------------------------------------------------------------------
-    def is_busy(self) -> bool:
-        return any(w is not None for w in self._workers())
-
-    def _workers(self) -> list[Worker]:
-        candidates = (self._survey_worker, self._setup_worker, self._keychain_worker, self._change_worker)
-        return [w for w in candidates if w is not None]
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel every worker and join its thread (window closing); False if one would not stop."""
-        self._closed = True
-        self._survey_again = False
-        workers = self._workers()
-        for worker in workers:
-            worker.cancel()
-        return all(worker.wait(timeout_ms) for worker in workers)

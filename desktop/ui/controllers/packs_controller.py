@@ -18,6 +18,7 @@ themselves and the data they hand back live in ``packs_jobs``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,18 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.core.paths import Paths
 from desktop.core.secrets import SecretStore
-from desktop.core.tasks import CancelToken, Progress
+from desktop.core.tasks import CancelToken
 from desktop.ui.controllers import packs_jobs as jobs
 from desktop.ui.controllers.packs_jobs import KeychainMissing, PacksData, StoreHolder, WriteGate
-from desktop.ui.workers import Failure, ResourceWorker, Worker
+from desktop.ui.workers import OPEN_JOB, Failure
+from desktop.ui.workers_resource import ResourceWorker
+from desktop.ui.workers_tasks import TaskController
+
+#: The webhook delivery and the secrets file's unlocking run one at a time each, beside the store thread.
+DELIVER, UNLOCK = "deliver", "unlock"
 
 
-class PacksController(QObject):
+class PacksController(TaskController):
     """Runs the Packs page's work off the GUI thread; lives in the GUI thread.
 
     Signals (all in the GUI thread):
@@ -70,26 +76,20 @@ class PacksController(QObject):
     public_key_exported = Signal(str, str)
     failed = Signal(str, object)
 
+    #: Sending to the webhook stops between attempts; a check or an unlock is left to finish.
+    CANCEL_AT_SHUTDOWN = (DELIVER,)
+
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.paths = paths
         self.profile = profile
         self.secrets = SecretStore()
         self.store_worker: ResourceWorker | None = None
-        #: store job id -> (what it was, what to do with its result in the GUI thread).
-        self._jobs: dict[int, tuple[str, Callable[[Any], None]]] = {}
-        self._load_job: int | None = None
+        self._loading = False
         self._load_again = False
         self._export_gate: WriteGate | None = None
-        self._export_job: int | None = None
-        self._verify_workers: set[Worker] = set()
-        self._delivery: Worker | None = None
-        self._unlocking: Worker | None = None
         #: The profile's public key (base64) as last loaded: a verified pack says whether it signed it.
         self.own_public_key = ""
-        self._closed = False
-        #: Failures that were bugs (for the smoke test and logs).
-        self.bugs: list[Failure] = []
 
     @property
     def store_path(self) -> Path:
@@ -102,49 +102,59 @@ class PacksController(QObject):
             worker = ResourceWorker(
                 lambda: StoreHolder(path), close=lambda holder: holder.close(), name="packs-store"
             )
-            worker.progress.connect(self._on_store_progress)
-            worker.finished.connect(self._on_store_finished)
             worker.failed.connect(self._on_store_failed)
-            worker.cancelled.connect(self._on_store_cancelled)
             self.store_worker = worker
             worker.start()
         return self.store_worker
 
     def _submit(
-        self, kind: str, job: Callable[[Any, CancelToken], Any], handler: Callable[[Any], None]
-    ) -> int | None:
-        if self._closed:
-            return None
-        job_id = self._store_worker().submit(job)
-        self._jobs[job_id] = (kind, handler)
-        return job_id
+        self,
+        kind: str,
+        job: Callable[[StoreHolder], Any],
+        handler: Callable[[Any], None],
+        *,
+        ended: Callable[[], None] = lambda: None,
+        when_cancelled: Callable[[], None] = lambda: None,
+        on_progress: Callable[[Any], None] = lambda _progress: None,
+    ) -> bool:
+        """Queue ``job(holder)`` (a ``packs_jobs`` function) on the store thread: ``handler(result)``,
+        then ``ended()``.
 
-    @Slot(int, object)
-    def _on_store_progress(self, job_id: int, progress: Progress) -> None:
-        if job_id == self._export_job:
-            self.export_progress.emit(progress)
+        A failure is reported as ``failed(kind, ...)``, a missing keychain as ``keychain_missing``.
+        """
+        if self._tasks.closed:
+            return False
 
-    @Slot(int, object)
-    def _on_store_finished(self, job_id: int, result: Any) -> None:
-        entry = self._jobs.pop(job_id, None)
-        if entry is None:
-            return  # the opening (job 0)
-        kind, handler = entry
-        if isinstance(result, KeychainMissing):
-            self._end_job(job_id)
-            self.keychain_missing.emit(kind, result.message)
-            return
-        handler(result)
-        self._end_job(job_id)
+        def done(result: Any) -> None:
+            if isinstance(result, KeychainMissing):
+                ended()
+                self.keychain_missing.emit(kind, result.message)
+                return
+            handler(result)
+            ended()
+
+        def failed(failure: Failure) -> None:
+            ended()
+            self._report(kind, failure)
+
+        def cancelled() -> None:
+            ended()
+            if not self._tasks.closed:
+                when_cancelled()
+
+        self._store_worker().submit(
+            lambda holder, _cancel: job(holder),
+            on_done=done,
+            on_failed=failed,
+            on_cancelled=cancelled,
+            on_progress=on_progress,
+        )
+        return True
 
     @Slot(int, object)
     def _on_store_failed(self, job_id: int, failure: Failure) -> None:
-        entry = self._jobs.pop(job_id, None)
-        if entry is None:  # the opening failed (e.g. a store from a newer version): say so once
+        if job_id == OPEN_JOB:  # the opening failed (e.g. a store from a newer version): say so once
             self._report("load", failure)
-            return
-        self._end_job(job_id)
-        self._report(entry[0], failure)
 
     def _report(self, kind: str, failure: Failure) -> None:
         """``failed(kind, failure)``, keeping a failure that was a bug for the smoke test and logs."""
@@ -152,32 +162,17 @@ class PacksController(QObject):
             self.bugs.append(failure)
         self.failed.emit(kind, failure)
 
-    @Slot(int)
-    def _on_store_cancelled(self, job_id: int) -> None:
-        entry = self._jobs.pop(job_id, None)
-        self._end_job(job_id)
-        if entry is not None and entry[0] == "export" and not self._closed:
-            self.export_cancelled.emit()
-
-    def _end_job(self, job_id: int) -> None:
-        if job_id == self._export_job:
-            self._export_job = None
-            self._export_gate = None
-        if job_id == self._load_job:
-            self._load_job = None
-            if self._load_again:
-                self._load_again = False
-                self.refresh()
-
     # --- reading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Load the page's data; a request while a load waits or runs is served by one more load after it."""
-        if self._load_job is not None:
+        if self._loading:
             self._load_again = True
             return
-        secrets, secrets_file = self.secrets, self.paths.secrets_file
-        self._load_job = self._submit(
-            "load", lambda holder, _cancel: jobs.load_data(holder, secrets, secrets_file), self._on_loaded
+        self._loading = self._submit(
+            "load",
+            partial(jobs.load_data, secrets=self.secrets, secrets_file=self.paths.secrets_file),
+            self._on_loaded,
+            ended=self._on_load_ended,
         )
 
     def _on_loaded(self, data: PacksData) -> None:
@@ -185,27 +180,44 @@ class PacksController(QObject):
         if not self._load_again:  # a newer load follows: show only the latest
             self.loaded.emit(data)
 
+    def _on_load_ended(self) -> None:
+        self._loading = False
+        if self._load_again:
+            self._load_again = False
+            self.refresh()
+
     def preview_export(self) -> None:
         """Work out what the next pack would hold (``preview_ready``), before asking where to save it."""
-        self._submit("preview", lambda holder, _cancel: jobs.preview(holder), self.preview_ready.emit)
+        self._submit("preview", jobs.preview, self.preview_ready.emit)
 
     # --- exporting -------------------------------------------------------------------------------
     def is_exporting(self) -> bool:
-        return self._export_job is not None
+        return self._export_gate is not None
 
     def export(self, out: str | Path, *, redact: bool, overwrite: bool = False) -> bool:
         """Export every waiting approved reply to ``out``; False when an export is already running."""
-        if self._export_job is not None or self._closed:
+        if self._export_gate is not None or self._tasks.closed:
             return False
-        gate = WriteGate()
-        secrets = self.secrets
-        path = Path(out)
-        job_id = self._submit(
+        gate = self._export_gate = WriteGate()
+
+        def ended() -> None:
+            self._export_gate = None
+
+        self._submit(
             "export",
-            lambda holder, _cancel: jobs.export(holder, gate, path, redact, overwrite, secrets),
+            partial(
+                jobs.export,
+                gate=gate,
+                out=Path(out),
+                redact=redact,
+                overwrite=overwrite,
+                secrets=self.secrets,
+            ),
             self._on_exported,
+            ended=ended,
+            on_progress=self.export_progress.emit,
+            when_cancelled=self.export_cancelled.emit,
         )
-        self._export_gate, self._export_job = gate, job_id
         self.export_started.emit()
         return True
 
@@ -221,13 +233,10 @@ class PacksController(QObject):
 
     def reexport(self, export_id: int, out: str | Path, *, overwrite: bool = False) -> None:
         """Write pack ``export_id``'s replies again to ``out`` (the same replies; no state changes)."""
-        secrets = self.secrets
-        path = Path(out)
-        self._submit(
-            "reexport",
-            lambda holder, _cancel: jobs.reexport(holder, export_id, path, overwrite, secrets),
-            self._on_reexported,
+        job = partial(
+            jobs.reexport, export_id=export_id, out=Path(out), overwrite=overwrite, secrets=self.secrets
         )
+        self._submit("reexport", job, self._on_reexported)
 
     def _on_reexported(self, summary: Any) -> None:
         self.reexported.emit(summary)
@@ -235,107 +244,61 @@ class PacksController(QObject):
 
     def count_finetune(self) -> None:
         """How many approved (message, reply) pairs a fine-tuning file would hold (``finetune_counted``)."""
-        self._submit(
-            "finetune", lambda holder, _cancel: jobs.count_finetune(holder), self.finetune_counted.emit
-        )
+        self._submit("finetune", jobs.count_finetune, self.finetune_counted.emit)
 
     def export_finetune(self, out: str | Path, *, redact: bool) -> None:
-        path = Path(out)
-        self._submit(
-            "finetune",
-            lambda holder, _cancel: jobs.write_finetune(holder, path, redact),
-            self._on_finetune_written,
-        )
+        job = partial(jobs.write_finetune, out=Path(out), redact=redact)
+        self._submit("finetune", job, self._on_finetune_written)
 
     def _on_finetune_written(self, result: tuple[str, int]) -> None:
         self.finetune_written.emit(*result)
 
     # --- verifying -------------------------------------------------------------------------------
     def verify(self, path: str | Path) -> None:
-        """Check a pack file's checksums and signature (``verified``)."""
-        if self._closed:
-            return
+        """Check a pack file's checksums and signature (``verified``); checks run side by side."""
         secrets, own_key = self.secrets, self.own_public_key
         target = str(path)
-        worker = Worker(lambda _cancel: jobs.verify(target, secrets, own_key), name="verify-pack")
-        worker.finished.connect(self._on_verified)
-        worker.failed.connect(self._on_verify_failed)
-        worker.stopped.connect(self._on_verify_stopped)
-        self._verify_workers.add(worker)
-        worker.start()
-
-    @Slot(object)
-    def _on_verified(self, result: tuple[str, Any]) -> None:
-        self.verified.emit(*result)
-
-    @Slot(object)
-    def _on_verify_failed(self, failure: Failure) -> None:
-        self._report("verify", failure)
-
-    @Slot()
-    def _on_verify_stopped(self) -> None:
-        self._verify_workers = {w for w in self._verify_workers if w.is_running()}
+        self._tasks.run(
+            None,
+            lambda _cancel: jobs.verify(target, secrets, own_key),
+            name="verify-pack",
+            on_done=lambda result: self.verified.emit(*result),
+            on_failed=lambda failure: self.failed.emit("verify", failure),
+        )
 
     # --- the webhook connector ---------------------------------------------------------------------
     def save_webhook(
         self, url: str, enabled: bool, *, token: str | None = None, forget_token: bool = False
     ) -> None:
         """Save the address and switch; a new ``token`` goes to the keychain only (``webhook_saved``)."""
-        secrets = self.secrets
-        self._submit(
-            "webhook",
-            lambda holder, _cancel: jobs.save_webhook(holder, url, enabled, token, forget_token, secrets),
-            self.webhook_saved.emit,
-        )
+        save = partial(jobs.save_webhook, url=url, enabled=enabled, token=token, secrets=self.secrets)
+        self._submit("webhook", partial(save, forget_token=forget_token), self.webhook_saved.emit)
 
     def is_delivering(self) -> bool:
-        return self._delivery is not None
+        return self._tasks.busy(DELIVER)
 
     def deliver(self) -> bool:
         """Send every approved reply not yet delivered to the webhook; False when a run is in progress."""
-        if self._delivery is not None or self._closed:
-            return False
         path, secrets = self.store_path, self.secrets
-        worker = Worker(lambda cancel: jobs.deliver(path, secrets, cancel), name="webhook-delivery")
-        worker.finished.connect(self._on_delivered)
-        worker.failed.connect(self._on_delivery_failed)
-        worker.cancelled.connect(self._on_delivery_cancelled)
-        worker.stopped.connect(self._on_delivery_stopped)
-        self._delivery = worker
-        self.delivery_started.emit()
-        worker.start()
-        return True
+        return self._tasks.run(
+            DELIVER,
+            lambda cancel: jobs.deliver(path, secrets, cancel),
+            name="webhook-delivery",
+            on_started=self.delivery_started.emit,
+            on_done=self.delivered.emit,
+            on_failed=lambda failure: self.failed.emit("deliver", failure),
+            on_cancelled=self.delivery_cancelled.emit,
+            on_ended=self.refresh,  # the log grew
+        )
 
     def cancel_delivery(self) -> None:
-        if self._delivery is not None:
-            self._delivery.cancel()
-
-    @Slot(object)
-    def _on_delivered(self, report: Any) -> None:
-        self.delivered.emit(report)
-
-    @Slot(object)
-    def _on_delivery_failed(self, failure: Failure) -> None:
-        self._report("deliver", failure)
-
-    @Slot()
-    def _on_delivery_cancelled(self) -> None:
-        self.delivery_cancelled.emit()
-
-    @Slot()
-    def _on_delivery_stopped(self) -> None:
-        self._delivery = None
-        self.refresh()  # the log grew
+        self._tasks.cancel(DELIVER)
 
     # --- the signing key and secrets --------------------------------------------------------------
     def export_public_key(self, out: str | Path) -> None:
         """Write the profile's public key (made if new) to ``out``: ``public_key_exported``."""
-        secrets, path = self.secrets, Path(out)
-        self._submit(
-            "key",
-            lambda holder, _cancel: jobs.export_public_key(holder, path, secrets),
-            self._on_public_key_exported,
-        )
+        job = partial(jobs.export_public_key, out=Path(out), secrets=self.secrets)
+        self._submit("key", job, self._on_public_key_exported)
 
     def _on_public_key_exported(self, result: tuple[str, str]) -> None:
         self.public_key_exported.emit(*result)
@@ -347,52 +310,38 @@ class PacksController(QObject):
 
     def unlock_secrets(self, passphrase: str, *, create: bool, action: str) -> None:
         """Open (``create``: make) the secrets file off the GUI thread (scrypt takes a moment)."""
-        if self._closed or self._unlocking is not None:
-            return
         path = self.paths.secrets_file
 
         def job(_cancel: CancelToken) -> str:
             jobs.unlock_secrets(path, passphrase, create)
             return action
 
-        worker = Worker(job, name="unlock-secrets")
-        worker.finished.connect(self._on_unlocked)
-        worker.failed.connect(self._on_unlock_failed)
-        worker.stopped.connect(self._on_unlock_stopped)
-        self._unlocking = worker
-        worker.start()
+        self._tasks.run(
+            UNLOCK,
+            job,
+            name="unlock-secrets",
+            on_done=self._on_unlocked,
+            on_failed=lambda failure: self.failed.emit("unlock", failure),
+        )
 
-    @Slot(object)
     def _on_unlocked(self, action: str) -> None:
         self.secrets = SecretStore()  # the unlocked file keeps what a session-only store would have lost
         self.secrets_unlocked.emit(action)
 
-    @Slot(object)
-    def _on_unlock_failed(self, failure: Failure) -> None:
-        self._report("unlock", failure)
-
-    @Slot()
-    def _on_unlock_stopped(self) -> None:
-        self._unlocking = None
-
     # --- shutdown ----------------------------------------------------------------------------------
     def is_busy(self) -> bool:
-        return bool(self._jobs or self._verify_workers) or (self._delivery or self._unlocking) is not None
+        store_busy = self.store_worker is not None and bool(self.store_worker.active_jobs())
+        return store_busy or self._tasks.busy()
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Stop every thread (window closing); False if one would not stop in time.
 
         An export past its point of no return finishes first (a moment), so no half-written pack is left.
         """
-        self._closed = True
         self._load_again = False
         if self._export_gate is not None:
             self._export_gate.cancel()
-        stopped = True
-        if self._delivery is not None:
-            stopped = self._delivery.cancel_and_wait(timeout_ms) and stopped
-        for worker in [*self._verify_workers, *([self._unlocking] if self._unlocking else [])]:
-            stopped = worker.wait(timeout_ms) and stopped
+        stopped = super().shutdown(timeout_ms)
         if self.store_worker is not None:
             stopped = self.store_worker.shutdown(timeout_ms) and stopped
         return stopped

@@ -1,7 +1,8 @@
 """Model servers and the model choice, as seen by the GUI: saved, tested and chosen on workers.
 
 ``ModelManager`` writes ``models.json`` and the keychain (which may block on a desktop prompt),
-and a connection test waits on the network for up to a minute, so each runs on a ``Worker``; this
+and a connection test waits on the network for up to a minute (at shutdown: until its timeout at
+worst), so each runs on a ``Worker``; this
 controller lives in the GUI thread and re-emits the outcomes. The API key goes from the form
 straight into ``ModelManager.add_server`` (the keychain) and is never kept here.
 """
@@ -9,15 +10,18 @@ straight into ``ModelManager.add_server`` (the keychain) and is never kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers import Failure, Worker
+from desktop.ui.workers_tasks import TaskController
 
 TEST_TIMEOUT_S = 20.0
+
+READ, CHANGE, TEST = "read", "change", "test"
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def _test_job(form: ServerForm):
     return job
 
 
-class ServersController(QObject):
+class ServersController(TaskController):
     """Lists, saves, tests, chooses and removes model servers; one change and one test at a time."""
 
     servers_loaded = Signal(object)  # ServersView
@@ -162,22 +166,15 @@ class ServersController(QObject):
         super().__init__(parent)
         self.paths = paths
         self.view: ServersView | None = None
-        self._read_worker: Worker | None = None
-        self._change_worker: Worker | None = None
-        self._test_worker: Worker | None = None
-        self._closed = False
-        self.bugs: list[Failure] = []
 
     def refresh(self) -> None:
-        if self._closed or self._read_worker is not None:
-            return
-        paths = self.paths
-        worker = Worker(lambda cancel: read_servers(paths, cancel), name="read-servers")
-        worker.finished.connect(self._on_read_finished)
-        worker.failed.connect(self._on_failed_read)
-        worker.stopped.connect(self._on_read_stopped)
-        self._read_worker = worker
-        worker.start()
+        self._tasks.run(
+            READ,
+            partial(read_servers, self.paths),
+            name="read-servers",
+            on_done=self._on_read_finished,
+            on_failed=self.servers_failed.emit,
+        )
 
     def save(self, form: ServerForm, *, use: bool = False) -> bool:
         """Save the server (its key to the keychain); with ``use``, draft with it from now on."""
@@ -194,99 +191,42 @@ class ServersController(QObject):
 
     def test(self, form: ServerForm) -> bool:
         """Send a one-token request with the form's settings (nothing is saved)."""
-        if self._closed or self._test_worker is not None:
-            return False
-        worker = Worker(_test_job(form), name="test-server")
-        worker.finished.connect(self._on_test_finished)
-        worker.failed.connect(self._on_test_failed)
-        worker.stopped.connect(self._on_test_stopped)
-        self._test_worker = worker
-        self.test_started.emit(f"Connecting to {form.url.strip() or 'the server'}…")
-        worker.start()
-        return True
+        message = f"Connecting to {form.url.strip() or 'the server'}…"
+        return self._tasks.run(
+            TEST,
+            _test_job(form),
+            name="test-server",
+            on_started=lambda: self.test_started.emit(message),
+            on_done=self.test_finished.emit,
+            on_failed=self.test_failed.emit,
+        )
 
     def is_changing(self) -> bool:
-        return self._change_worker is not None
+        return self._tasks.busy(CHANGE)
 
     def is_testing(self) -> bool:
-        return self._test_worker is not None
+        return self._tasks.busy(TEST)
 
     def _start_change(self, job: Any, message: str) -> bool:
-        if self._closed or self._change_worker is not None:
-            return False
-        worker = Worker(job, name="change-servers")
-        worker.finished.connect(self._on_change_finished)
-        worker.failed.connect(self._on_change_failed)
-        worker.stopped.connect(self._on_change_stopped)
-        self._change_worker = worker
-        self.change_started.emit(message)
-        worker.start()
-        return True
+        # The key is free again when the outcome arrives, so the cards' is_changing() already
+        # says "done" in their handlers.
+        return self._tasks.run(
+            CHANGE,
+            job,
+            name="change-servers",
+            on_started=lambda: self.change_started.emit(message),
+            on_done=self._on_change_finished,
+            on_failed=self.change_failed.emit,
+        )
 
     # --- worker outcomes (GUI thread) -----------------------------------------------------------
-    @Slot(object)
     def _on_read_finished(self, view: ServersView) -> None:
         self.view = view
         self.servers_loaded.emit(view)
 
-    @Slot(object)
-    def _on_failed_read(self, failure: Failure) -> None:
-        self._note_bug(failure)
-        self.servers_failed.emit(failure)
-
-    @Slot()
-    def _on_read_stopped(self) -> None:
-        self._read_worker = None
-
-    @Slot(object)
     def _on_change_finished(self, change: ServerChange) -> None:
-        # The thread has ended when an outcome arrives: forget the worker first, so that the
-        # cards' is_changing() / is_testing() already say "done" in their handlers.
-        self._change_worker = None
         self.view = change.view
         self.change_finished.emit(change)
         self.servers_loaded.emit(change.view)
         if change.choice_changed:
             self.choice_changed.emit(change.view.choice)
-
-    @Slot(object)
-    def _on_change_failed(self, failure: Failure) -> None:
-        self._change_worker = None
-        self._note_bug(failure)
-        self.change_failed.emit(failure)
-
-    @Slot()
-    def _on_change_stopped(self) -> None:
-        if self.sender() is self._change_worker:
-            self._change_worker = None
-
-    @Slot(object)
-    def _on_test_finished(self, check: object) -> None:
-        self._test_worker = None
-        self.test_finished.emit(check)
-
-    @Slot(object)
-    def _on_test_failed(self, failure: Failure) -> None:
-        self._test_worker = None
-        self._note_bug(failure)
-        self.test_failed.emit(failure)
-
-    @Slot()
-    def _on_test_stopped(self) -> None:
-        if self.sender() is self._test_worker:
-            self._test_worker = None
-
-    def _note_bug(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)
-
-    def is_busy(self) -> bool:
-        return any(w is not None for w in (self._read_worker, self._change_worker, self._test_worker))
-
-    def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel and join the workers (window closing); a test stops at its network timeout at worst."""
-        self._closed = True
-        workers = [w for w in (self._read_worker, self._change_worker, self._test_worker) if w is not None]
-        for worker in workers:
-            worker.cancel()
-        return all(worker.wait(timeout_ms) for worker in workers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCharts import QBarSet, QCategoryAxis, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QResizeEvent
@@ -48,6 +50,24 @@ def bucket(activity: list[tuple[str, int, int]]) -> tuple[str, list[tuple[str, i
         totals[0] += own
         totals[1] += others
     return "year", [(year, own, others) for year, (own, others) in years.items()]
+
+
+def labels_fit_every(axis: QCategoryAxis, labels: Sequence[str], pad: int, plot_width: int) -> int:
+    """1 when ``labels`` (``pad`` pixels apart) fit side by side in ``plot_width``, else the n
+    of "every nth bar labelled" that makes them fit (never an elided "N...")."""
+    metrics = QFontMetrics(axis.labelsFont())
+    widest = max(metrics.horizontalAdvance(label) for label in labels) + pad
+    return max(1, -(-widest * len(labels) // max(1, plot_width)))
+
+
+def label_every(axis: QCategoryAxis, labels: Sequence[str], every: int) -> None:
+    """Put every ``every``-th of ``labels`` on ``axis``, each on its bar's centre."""
+    for label in list(axis.categoriesLabels()):
+        axis.remove(label)
+    axis.setStartValue(-0.5)
+    for index in range(0, len(labels), every):
+        axis.append(labels[index], index)
+    axis.setRange(-0.5, len(labels) - 0.5)
 
 
 class ActivityChart(QWidget):
@@ -151,19 +171,11 @@ class ActivityChart(QWidget):
         """Label every bar when the labels fit side by side, else every 2nd, 3rd... bar (never "N...")."""
         if not self.categories:
             return
-        metrics = QFontMetrics(self.x_axis.labelsFont())
-        widest = max(metrics.horizontalAdvance(label) for label in self.categories) + 12
-        plot_width = max(1, self.width() - 60)  # less the value axis; the plot area itself updates later
-        every = max(1, -(-widest * len(self.categories) // plot_width))
-        if every == self._label_every:
-            return
-        self._label_every = every
-        for label in list(self.x_axis.categoriesLabels()):
-            self.x_axis.remove(label)
-        self.x_axis.setStartValue(-0.5)
-        for index in range(0, len(self.categories), every):
-            self.x_axis.append(self.categories[index], index)  # the label sits on the bar's centre
-        self.x_axis.setRange(-0.5, len(self.categories) - 0.5)
+        # The plot is the chart less the value axis (the plot area itself updates later).
+        every = labels_fit_every(self.x_axis, self.categories, pad=12, plot_width=self.width() - 60)
+        if every != self._label_every:
+            self._label_every = every
+            label_every(self.x_axis, self.categories, every)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

@@ -14,11 +14,11 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QResizeEvent
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from desktop.ui.theme import ACCENT, TEXT
-from desktop.ui.widgets.activity_chart import integer_ticks
+from desktop.ui.widgets.activity_chart import integer_ticks, label_every, labels_fit_every
 
 BAR_COLOR = ACCENT
 AXIS_TEXT = "#4b5563"
@@ -147,19 +147,10 @@ class BarChart(QWidget):
         labels = [label for label, _ in self.bars]
         every = 1
         if not self.horizontal:
-            metrics = QFontMetrics(self.category_axis.labelsFont())
-            widest = max(metrics.horizontalAdvance(label) for label in labels) + 10
-            plot_width = max(1, self.width() - 50)
-            every = max(1, -(-widest * len(labels) // plot_width))
-        if every == self._label_every:
-            return
-        self._label_every = every
-        for label in list(self.category_axis.categoriesLabels()):
-            self.category_axis.remove(label)
-        self.category_axis.setStartValue(-0.5)
-        for index in range(0, len(labels), every):
-            self.category_axis.append(labels[index], index)
-        self.category_axis.setRange(-0.5, len(labels) - 0.5)
+            every = labels_fit_every(self.category_axis, labels, pad=10, plot_width=self.width() - 50)
+        if every != self._label_every:
+            self._label_every = every
+            label_every(self.category_axis, labels, every)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

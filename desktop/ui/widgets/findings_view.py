@@ -26,11 +26,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QTextEdit, QToolTip, QVBoxLayout, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, TEXT, TEXT_MUTED, WARNING_COLOR, WARNING_MARK
+from desktop.ui.widgets.common.labels import selectable_label
 from desktop.ui.widgets.findings.shown import (
     NEEDS_ANSWER,
     ShownFinding,
     canned_reply_html,
     evidence_line,
+    has_needs_answer,
     locate,
     utf16_offset,
 )
@@ -280,11 +282,15 @@ class FindingRow(QFrame):
 
 
 class FindingsList(QWidget):
-    """The guard's findings, one row each, linked to a ``FindingHighlighter``'s marks."""
+    """The guard's findings, one row each, linked to a ``FindingHighlighter``'s marks; ``badge``
+    (the draft heading's "needs your answer") shows while a finding asks for the creator's answer."""
 
-    def __init__(self, highlighter: FindingHighlighter, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, highlighter: FindingHighlighter, badge: QLabel | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.highlighter = highlighter
+        self.badge = badge
         self.rows: list[FindingRow] = []
         self.setAccessibleName("The guard's findings")
         layout = QVBoxLayout(self)
@@ -295,11 +301,7 @@ class FindingsList(QWidget):
         self._rows_layout.setSpacing(6)
         layout.addLayout(self._rows_layout)
         #: The reply the guard offers instead (a canned reply, the honest answer to "are you a bot?").
-        self.offered_label = QLabel("")
-        self.offered_label.setTextFormat(Qt.TextFormat.RichText)
-        self.offered_label.setWordWrap(True)
-        self.offered_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.offered_label.setAccessibleName("Reply offered instead")
+        self.offered_label = selectable_label("", Qt.TextFormat.RichText, "Reply offered instead")
         self.offered_label.hide()
         layout.addWidget(self.offered_label)
         self.hide()
@@ -322,8 +324,12 @@ class FindingsList(QWidget):
         self.offered_label.setText(offered_html)
         self.offered_label.setVisible(bool(offered_html))
         self.setVisible(bool(self.rows) or bool(offered_html))
+        if self.badge is not None:
+            self.badge.setVisible(has_needs_answer(findings))
 
     def clear(self) -> None:
+        if self.badge is not None:
+            self.badge.hide()
         self.highlighter.clear()
         self._clear_rows()
         self.offered_label.setText("")

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 
 from desktop import APP_NAME
 from desktop.ui import theme
+from desktop.ui.widgets.common.boxes import box_layout
 
 #: (heading, text) pairs: the promises, in the creator's words.
 PROMISES = (
@@ -47,12 +48,8 @@ class FirstRunPage(QWidget):
         welcome = QFrame()
         welcome.setObjectName("welcomeCard")
         welcome.setMaximumWidth(760)
-        layout = QVBoxLayout(welcome)
-        layout.setContentsMargins(40, 32, 40, 32)
-        layout.setSpacing(10)
-
-        head = QHBoxLayout()
-        head.setSpacing(14)
+        layout = box_layout(QVBoxLayout, welcome, margins=(40, 32, 40, 32), spacing=10)
+        head = box_layout(QHBoxLayout, spacing=14)
         logo = QLabel()
         logo.setPixmap(theme.app_icon().pixmap(48, 48))
         logo.setFixedSize(48, 48)

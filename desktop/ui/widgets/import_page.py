@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QWidget
 
 from desktop.core.tasks import Progress
 from desktop.ui import page_infos
@@ -18,6 +18,8 @@ from desktop.ui.controllers.import_controller import ImportController
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData
 from desktop.ui.theme import plural
 from desktop.ui.widgets.activity_chart import ActivityChart
+from desktop.ui.widgets.common.dialogs import Role, choose
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.importing.drop_zone import DropZone
 from desktop.ui.widgets.importing.import_row import ImportRow
 from desktop.ui.widgets.importing.imports_section import ImportsSection
@@ -28,6 +30,12 @@ from desktop.ui.widgets.page import Page, card
 from desktop.ui.workers import Failure
 
 ARCHIVE_FILTER = "Data exports (*.zip *.json *.js *.txt *.csv *.jsonl);;All files (*)"
+
+#: What the page listens to on the ImportController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "import_queued import_started import_progress import_finished import_failed import_cancelled"
+    " owner_needed data_loading data_loaded data_failed source_removed remove_failed"
+)
 
 
 # Dialogs, as module functions so that tests can answer them.
@@ -47,19 +55,16 @@ def choose_archive_folder(parent: QWidget) -> str:
 def confirm_remove(parent: QWidget, card: SourceCard) -> bool:
     """Ask before removing an archive's data from the profile."""
     overview = card.overview
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Remove this archive?")
-    box.setText(f"Remove the {overview.label} archive “{overview.filename}”?")
-    box.setInformativeText(
+    chosen = choose(
+        parent,
+        "Remove this archive?",
+        f"Remove the {overview.label} archive “{overview.filename}”?",
         "Everything that came only from it leaves this profile: posts, comments and messages. "
-        "The file itself is not touched, so you can import it again later."
+        "The file itself is not touched, so you can import it again later.",
+        (("Remove", Role.DestructiveRole), ("Keep", Role.RejectRole)),
+        default=1,
     )
-    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Keep", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.exec()
-    return box.clickedButton() is remove
+    return chosen == 0
 
 
 class ImportPage(Page):
@@ -132,22 +137,7 @@ class ImportPage(Page):
     def attach(self, controller: ImportController) -> None:
         """Show and drive ``controller``'s imports (its signals arrive in the GUI thread)."""
         self.controller = controller
-        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
-        for signal, slot in (
-            (controller.import_queued, self._on_import_queued),
-            (controller.import_started, self._on_import_started),
-            (controller.import_progress, self._on_import_progress),
-            (controller.import_finished, self._on_import_finished),
-            (controller.import_failed, self._on_import_failed),
-            (controller.import_cancelled, self._on_import_cancelled),
-            (controller.owner_needed, self._on_owner_needed),
-            (controller.data_loading, self._on_data_loading),
-            (controller.data_loaded, self._on_data_loaded),
-            (controller.data_failed, self._on_data_failed),
-            (controller.source_removed, self._on_source_removed),
-            (controller.remove_failed, self._on_remove_failed),
-        ):
-            signal.connect(slot)
+        connect_by_name(controller, self, CONTROLLER_SIGNALS)
         if self.isVisible():
             self._load_once()
 
@@ -263,10 +253,9 @@ class ImportPage(Page):
 
     @Slot(int)
     def _on_owner_dialog_finished(self, result: int) -> None:
-        dialog = self.owner_dialog
+        dialog, self.owner_dialog = self.owner_dialog, None
         if dialog is None:
             return
-        self.owner_dialog = None
         job_id = dialog.job_id  # type: ignore[attr-defined]
         name = dialog.name() if result == QDialog.DialogCode.Accepted else None
         dialog.deleteLater()

@@ -12,11 +12,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -25,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.display_text import for_display, isolated, plain_name
 from desktop.ui.theme import ACCENT, ACCENT_DARK, ACCENT_SOFT, TEXT_MUTED
+from desktop.ui.widgets.common.labels import selectable_label
+from desktop.ui.widgets.findings.draft_view import DraftView, banner_style
 from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
-from desktop.ui.widgets.findings_view import FindingHighlighter, FindingsList, needs_answer_badge
+from desktop.ui.widgets.findings_view import FindingsList
 from desktop.ui.widgets.inbox_model import STATE_COLORS, STATE_LABELS
 from desktop.ui.widgets.page import card
 from desktop.ui.widgets.preview_parts import GREEN, RED, YELLOW, option_tooltip, score_parts_inline
@@ -39,14 +39,7 @@ OPTION_STYLE = (
 )
 
 
-def banner_style(color: str) -> str:
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return (
-        f"QLabel {{ color: {color}; background: rgba({red}, {green}, {blue}, 20);"
-        f" border: 1px solid rgba({red}, {green}, {blue}, 90); border-radius: 8px; padding: 6px 10px; }}"
-    )
-
-
+NO_DRAFT_YET = "No draft yet: press R to draft this one, or use Draft all."
 THREAD_LINE_LIMIT = 2_000
 """Characters shown of each earlier message (the message itself gets ``DISPLAY_LIMIT``)."""
 
@@ -168,54 +161,32 @@ class InboxDetail(QWidget):
         self.thread_label.setTextFormat(Qt.TextFormat.RichText)
         self.thread_label.setAccessibleName("Earlier in the conversation")
         message_layout.addWidget(self.thread_label)
-        self.message_label = QLabel("Select a message on the left.")
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setAccessibleName("Message")
+        self.message_label = selectable_label(
+            "Select a message on the left.", Qt.TextFormat.PlainText, "Message"
+        )
         self.message_label.setStyleSheet("font-size: 11pt;")
         message_layout.addWidget(self.message_label)
         layout.addWidget(message_card)
 
         # The draft
         self.draft_card, draft_layout = card()
-        draft_header = QHBoxLayout()
-        draft_header.setSpacing(4)
-        title = QLabel("Reply")
-        title.setObjectName("cardTitle")
-        draft_header.addWidget(title)
-        self.answer_badge = needs_answer_badge()
-        draft_header.addWidget(self.answer_badge)
-        draft_header.addStretch(1)
-        self.options_label = QLabel("")
-        self.options_label.setObjectName("muted")
-        draft_header.addWidget(self.options_label)
-        self.option_row = QHBoxLayout()
-        self.option_row.setSpacing(4)
-        draft_header.addLayout(self.option_row)
-        self.option_group = QButtonGroup(self)
-        self.option_group.setExclusive(True)
+        self.draft_view = DraftView("Reply", "Why this is flagged", NO_DRAFT_YET, 72, heading_spacing=4)
+        view = self.draft_view
+        # The parts the page drives, by the names it and the tests reach for.
+        self.answer_badge, self.options_label, self.option_group = (
+            view.answer_badge,
+            view.count_label,
+            view.choice_group,
+        )
+        self.flag_banner, self.editor, self.highlighter = view.banner, view.editor, view.highlighter
         self.option_group.idClicked.connect(self.option_chosen.emit)
-        draft_layout.addLayout(draft_header)
-        self.flag_banner = QLabel("")
         self.flag_banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.flag_banner.setWordWrap(True)
-        self.flag_banner.setAccessibleName("Why this is flagged")
-        self.flag_banner.hide()
-        draft_layout.addWidget(self.flag_banner)
-        self.editor = QPlainTextEdit()
-        self.editor.setReadOnly(True)
-        self.editor.setAccessibleName("Drafted reply")
-        self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
-        self.editor.setMinimumHeight(72)
         self.editor.setMaximumHeight(120)
         self.editor.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.editor.setTabChangesFocus(True)
-        # The guard's flagged words are marked in the reply; the marks follow the text as it is edited.
-        self.highlighter = FindingHighlighter(self.editor)
-        draft_layout.addWidget(self.editor, 1)
+        draft_layout.addWidget(view, 1)
         # Right under the reply: what the guard found, each with its source (hover or click: its words).
-        self.findings_list = FindingsList(self.highlighter)
+        self.findings_list = FindingsList(self.highlighter, self.answer_badge)
         draft_layout.addWidget(self.findings_list)
         self.note_label = QLabel("")
         self.note_label.setObjectName("muted")
@@ -246,7 +217,7 @@ class InboxDetail(QWidget):
         self.thread_label.hide()
         self.message_label.setText(text)
         self.editor.setPlainText("")
-        self._clear_findings()
+        self.findings_list.clear()
         self.flag_banner.hide()
         self.note_label.setText("")
         self.guard_label.setText("")
@@ -273,12 +244,11 @@ class InboxDetail(QWidget):
         if entry.triage_level == "red":
             self.editor.setPlaceholderText("No draft: this message needs you, not the clone.")
         else:
-            self.editor.setPlaceholderText("No draft yet: press R to draft this one, or use Draft all.")
+            self.editor.setPlaceholderText(NO_DRAFT_YET)
         findings = shown_findings(detail.findings)
         self.findings_list.show_findings(
             findings, original_text(detail) if entry.draft_id is not None else None, detail.canned_reply
         )
-        self.answer_badge.setVisible(has_needs_answer(findings))
         self._show_flag(entry, findings)
         self.note_label.setText(self._note(detail))
         self.guard_label.setText(findings_html(detail))
@@ -289,22 +259,16 @@ class InboxDetail(QWidget):
         )
         self._set_options(detail.alternatives, detail.option_scores)
 
-    def _clear_findings(self) -> None:
-        self.findings_list.clear()
-        self.answer_badge.hide()
-
     def _show_flag(self, entry: Any, findings: list[Any]) -> None:
         if entry.state == "flagged" and entry.flag_reason:
             color = RED if entry.triage_level == "red" or entry.flag_needs_edit else YELLOW
             prefix = "Edit before approving: " if entry.flag_needs_edit else ""
             # With a draft, the findings are listed under it: the banner says so rather than repeat them.
             text = flag_text(entry.flag_reason, findings) if entry.draft_id is not None else entry.flag_reason
-            self.flag_banner.setText(prefix + text if prefix else text[:1].upper() + text[1:])
-            self.flag_banner.setToolTip(entry.flag_reason)
-            self.flag_banner.setStyleSheet(banner_style(color))
-            self.flag_banner.show()
+            shown = prefix + text if prefix else text[:1].upper() + text[1:]
+            self.draft_view.show_banner(shown, banner_style(color, "6px 10px", 400), entry.flag_reason)
         else:
-            self.flag_banner.hide()
+            self.draft_view.show_banner("")
 
     @staticmethod
     def _note(detail: Any) -> str:
@@ -330,11 +294,7 @@ class InboxDetail(QWidget):
         return line
 
     def _set_options(self, alternatives: list[Any], scores: dict[int, dict[str, Any]] | None = None) -> None:
-        for button in self.option_group.buttons():
-            self.option_group.removeButton(button)
-            self.option_row.removeWidget(button)
-            button.hide()
-            button.deleteLater()
+        self.draft_view.clear_choices()
         if len(alternatives) < 2:
             self.options_label.setText("")
             return
@@ -350,8 +310,7 @@ class InboxDetail(QWidget):
             button.setAccessibleName(f"Option {alternative.position}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(OPTION_STYLE)
-            self.option_group.addButton(button, alternative.position)
-            self.option_row.addWidget(button)
+            self.draft_view.add_choice(button, alternative.position)
 
     # --- editing and streaming ---------------------------------------------------------------------------
     def begin_edit(self) -> None:
@@ -365,7 +324,7 @@ class InboxDetail(QWidget):
 
     def start_stream(self, text: str) -> None:
         self.editor.setPlainText("")
-        self._clear_findings()
+        self.findings_list.clear()
         self.note_label.setText(text)
 
     def append_stream(self, text: str) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.tasks import Progress
+from desktop.ui.widgets.common.boxes import box_layout
 
 OFFER_TEXT = (
     "Understudy's built-in AI models are not set up yet; it needs them to draft replies. "
@@ -23,12 +24,8 @@ class ModelSetupBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("setupBanner")
         self.state = "hidden"
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(14)
-
-        texts = QVBoxLayout()
-        texts.setSpacing(6)
+        layout = box_layout(QHBoxLayout, self, margins=(16, 12, 16, 12), spacing=14)
+        texts = box_layout(QVBoxLayout, spacing=6)
         self.message = QLabel(OFFER_TEXT)
         self.message.setWordWrap(True)
         self.detail = QLabel("")

@@ -12,26 +12,21 @@ from desktop.ui.page_infos import PageInfo
 PAGE_MARGIN = 32
 
 
+def _from_info(field: str) -> property:
+    """A read-only attribute of the page that is ``field`` of its ``info``."""
+    return property(lambda page: getattr(page.info, field))
+
+
 class Page(QWidget):
     """A page of the main window. Subclasses set ``info`` (``page_infos``) and fill ``body``."""
 
     info: PageInfo
 
-    @property
-    def label(self) -> str:
-        return self.info.label
-
-    @property
-    def icon_name(self) -> str:
-        return self.info.icon_name
-
-    @property
-    def title(self) -> str:
-        return self.info.title
-
-    @property
-    def summary(self) -> str:
-        return self.info.summary
+    # The sidebar and the tests read these off the page; they are the page's ``info``.
+    label = _from_info("label")
+    icon_name = _from_info("icon_name")
+    title = _from_info("title")
+    summary = _from_info("summary")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -30,6 +30,7 @@ from desktop.ui import page_infos
 from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.controllers.persona_controller import PersonaController
 from desktop.ui.controllers.persona_jobs import PersonaState, ProfileData, Saved
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.persona.action_bar import ActionBar, idle_status
 from desktop.ui.widgets.persona.fields import apply_field
@@ -132,12 +133,7 @@ class PersonaPage(Page):
     def attach(self, controller: PersonaController, drafting: DraftingController | None = None) -> None:
         """Read and write through ``controller``; preview drafts on ``drafting``'s model thread."""
         self.controller = controller
-        controller.loading.connect(self._on_loading)
-        controller.busy_changed.connect(self._on_busy_changed)
-        controller.loaded.connect(self._on_loaded)
-        controller.profile_loaded.connect(self._on_profile_loaded)
-        controller.saved.connect(self._on_saved)
-        controller.failed.connect(self._on_failed)
+        connect_by_name(controller, self, "loading busy_changed loaded profile_loaded saved failed")
         if drafting is not None:
             self.drafting = drafting
             self.preview.attach(drafting)

@@ -26,7 +26,8 @@ from desktop.ui.controllers.drafting_controller import (
     DraftRequest,
 )
 from desktop.ui.theme import ERROR_COLOR, WARNING_COLOR
-from desktop.ui.widgets.findings.shown import has_needs_answer, shown_findings
+from desktop.ui.widgets.common.wiring import connect_by_name
+from desktop.ui.widgets.findings.shown import shown_findings
 from desktop.ui.widgets.page import Page
 from desktop.ui.widgets.preview.draft_card import DraftCard
 from desktop.ui.widgets.preview.draft_text import meta_text, verdict
@@ -38,6 +39,12 @@ from desktop.ui.widgets.preview_parts import PromptDialog, score_parts_text
 from desktop.ui.workers import Failure
 
 MAX_ALTERNATIVES = 9
+
+#: What the page listens to on the DraftingController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "state_changed loading_progress load_failed draft_started draft_text regenerating"
+    " draft_finished draft_cancelled draft_failed candidates_loaded"
+)
 
 
 def show_prompt_dialog(parent: QWidget, prompt: Any) -> None:
@@ -63,7 +70,7 @@ class PreviewPage(Page):
         self.status_row = ModelStatusRow()
         self.message_card = MessageCard()
         self.draft_card = DraftCard()
-        self.guard_card = GuardCard(self.draft_card.highlighter)
+        self.guard_card = GuardCard(self.draft_card.highlighter, self.draft_card.answer_badge)
         self.sources_card = SourcesCard()
         self.body.addWidget(self.status_row)
         self.body.addWidget(self.message_card)
@@ -120,20 +127,7 @@ class PreviewPage(Page):
     def attach(self, controller: DraftingController) -> None:
         """Show what ``controller`` does and send it the creator's requests."""
         self.controller = controller
-        # Its signals arrive in the GUI thread, at bound methods of this page (ARCHITECTURE.md, Traps).
-        for signal, slot in (
-            (controller.state_changed, self._on_state_changed),
-            (controller.loading_progress, self._on_loading_progress),
-            (controller.load_failed, self._on_load_failed),
-            (controller.draft_started, self._on_draft_started),
-            (controller.draft_text, self._on_draft_text),
-            (controller.regenerating, self._on_regenerating),
-            (controller.draft_finished, self._on_draft_finished),
-            (controller.draft_cancelled, self._on_draft_cancelled),
-            (controller.draft_failed, self._on_draft_failed),
-            (controller.candidates_loaded, self._on_candidates_loaded),
-        ):
-            signal.connect(slot)
+        connect_by_name(controller, self, CONTROLLER_SIGNALS)
         self._update_buttons()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
@@ -278,7 +272,7 @@ class PreviewPage(Page):
             return
         self._streamed = ""
         self.reply_view.clear()
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict(
             f"The guard sent that attempt back ({regenerating.reason}); trying again "
             f"(attempt {regenerating.attempt})…",
@@ -319,7 +313,7 @@ class PreviewPage(Page):
             return
         self._request = None
         self.reply_view.clear()
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict(f"The draft could not be written. {failure.text}", ERROR_COLOR)
         self.meta_label.setText("")
         self._refresh_controls()
@@ -336,7 +330,6 @@ class PreviewPage(Page):
         findings = shown_findings(guard.findings) if guard is not None and triage.draft_allowed else []
         # The flagged words are marked in the reply; the list beside it says why, and from what source.
         self.findings_list.show_findings(findings, offered=guard.canned_reply if guard is not None else None)
-        self.answer_badge.setVisible(has_needs_answer(findings))
         self.draft_card.set_verdict(*verdict(draft, findings))
         self.guard_label.setText(guard_html(draft))
         self.sources_label.setText(sources_html(draft.sources))
@@ -349,16 +342,12 @@ class PreviewPage(Page):
 
     def _show_notes(self, meta: str, guard: str, sources: str) -> None:
         """No draft to show: what is happening instead, under the draft and in the side cards."""
-        self._clear_findings()
+        self.findings_list.clear()
         self.draft_card.set_verdict("")
         self.meta_label.setText(meta)
         self.guard_label.setText(guard)
         self.sources_label.setText(sources)
         self._refresh_controls()
-
-    def _clear_findings(self) -> None:
-        self.findings_list.clear()
-        self.answer_badge.hide()
 
     def _refresh_alternative_buttons(self) -> None:
         drafts = self.alternatives.get(self.current_message, [])

@@ -12,10 +12,11 @@ from typing import Any
 
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.core.paths import Paths
 from desktop.ui import page_infos
+from desktop.ui.widgets.common.rows import right_row
 from desktop.ui.widgets.page import Page, card
 from desktop.ui.widgets.settings.catalogue_card import CatalogueCard
 from desktop.ui.widgets.settings.connections_card import ConnectionsCard
@@ -63,12 +64,14 @@ _MODELS_CARD_NAMES = (
 )
 
 
-def _path_field(text: str) -> QLineEdit:
-    # A read-only line edit: selectable and copyable, and a long path never widens the window.
+def _path_row(form: QFormLayout, label: str, text: str) -> QLineEdit:
+    """Add a row ``label``: ``text`` to ``form``, as a read-only line edit: selectable and copyable,
+    and a long path never widens the window."""
     field = QLineEdit(text)
     field.setReadOnly(True)
     field.setCursorPosition(0)
     field.setToolTip(text)
+    form.addRow(label, field)
     return field
 
 
@@ -87,20 +90,15 @@ class SettingsPage(Page):
         form = QFormLayout()
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(8)
-        self.base_field = _path_field(str(paths.base))
-        self.profile_field = _path_field(profile)
-        self.profile_folder_field = _path_field(str(paths.profiles_dir / profile))
-        self.settings_field = _path_field(str(paths.settings_file))
-        self.models_folder_field = _path_field(str(paths.models))
-        form.addRow("Base folder", self.base_field)
-        form.addRow("Active profile", self.profile_field)
-        form.addRow("Profile folder", self.profile_folder_field)
-        form.addRow("Settings file", self.settings_field)
-        form.addRow("Models folder", self.models_folder_field)
+        self.base_field = _path_row(form, "Base folder", str(paths.base))
+        self.profile_field = _path_row(form, "Active profile", profile)
+        self.profile_folder_field = _path_row(form, "Profile folder", str(paths.profiles_dir / profile))
+        self.settings_field = _path_row(form, "Settings file", str(paths.settings_file))
+        self.models_folder_field = _path_row(form, "Models folder", str(paths.models))
         data_layout.addLayout(form)
         open_base = QPushButton("Open base folder")
         open_base.clicked.connect(self._open_base_folder)
-        data_layout.addLayout(_right_aligned(open_base))
+        data_layout.addLayout(right_row(open_base))
         self.body.addWidget(data_card)
 
         # Models: the folder, the catalogue, a server, the drafting settings ----------------------
@@ -147,11 +145,3 @@ class SettingsPage(Page):
     @Slot()
     def _open_base_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.base)))
-
-
-def _right_aligned(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for widget in widgets:
-        row.addWidget(widget)
-    return row

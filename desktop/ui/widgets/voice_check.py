@@ -43,6 +43,7 @@ from desktop.core.persona.evaluation import (
 from desktop.core.tasks import CancelToken, Progress
 from desktop.ui.controllers.drafting_controller import DraftingController
 from desktop.ui.theme import ERROR_COLOR
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.persona.fields import button, muted
 from desktop.ui.workers import Failure
 
@@ -132,14 +133,7 @@ class VoiceCheck(QWidget):
     # --- wiring -----------------------------------------------------------------------------------------
     def attach(self, drafting: DraftingController) -> None:
         self.drafting = drafting
-        for signal, slot in (
-            (drafting.job_progress, self._on_progress),
-            (drafting.job_finished, self._on_finished),
-            (drafting.job_failed, self._on_failed),
-            (drafting.job_cancelled, self._on_cancelled),
-            (drafting.state_changed, self._on_drafting_state),
-        ):
-            signal.connect(slot)
+        connect_by_name(drafting, self, "state_changed")
 
     def is_running(self) -> bool:
         return bool(self.job_id)
@@ -155,7 +149,13 @@ class VoiceCheck(QWidget):
             self.drafting.start()
             return
         self._pending = False
-        self.job_id = self.drafting.run_session_job(_check_job(limit))
+        self.job_id = self.drafting.run_session_job(
+            _check_job(limit),
+            on_progress=self._check_progress,
+            on_done=self._check_done,
+            on_failed=self._check_failed,
+            on_cancelled=self._check_cancelled,
+        )
         if self.job_id:
             self.run_button.setEnabled(False)
             self.cancel_button.show()
@@ -183,52 +183,48 @@ class VoiceCheck(QWidget):
         """Show the last saved check (once per session, when the model is ready)."""
         if self.drafting is None or self._shown_once or self._latest_job or not self.drafting.is_ready():
             return
-        self._latest_job = self.drafting.run_session_job(_latest_job)
+        self._latest_job = self.drafting.run_session_job(
+            _latest_job,
+            on_done=self._latest_done,
+            on_failed=lambda _failure: self._latest_ended(),
+            on_cancelled=self._latest_ended,
+        )
 
     # --- model-thread results ---------------------------------------------------------------------------
     @Slot(str)
-    def _on_drafting_state(self, _state: str) -> None:
+    def _on_state_changed(self, _state: str) -> None:
         if self.drafting is not None and self.drafting.is_ready():
             if self._pending:
                 self.run()
             self.show_latest()
 
-    @Slot(int, object)
-    def _on_progress(self, job_id: int, progress: Progress) -> None:
-        if job_id != self.job_id:
-            return
+    def _check_progress(self, progress: Progress) -> None:
         if progress.total:
             self.progress.setRange(0, int(progress.total))
             self.progress.setValue(int(progress.done))
         self.status.setText(progress.message)
 
-    @Slot(int, object)
-    def _on_finished(self, job_id: int, result: object) -> None:
-        if job_id == self._latest_job:
-            self._latest_job = 0
-            self._shown_once = True
-            if result is not None and not self.job_id:
-                self.show_comparison(result)  # type: ignore[arg-type]
-        elif job_id == self.job_id:
-            self._end()
-            self._shown_once = True
-            self.show_comparison(result)  # type: ignore[arg-type]
+    def _check_done(self, comparison: Comparison) -> None:
+        self._end()
+        self._shown_once = True
+        self.show_comparison(comparison)
 
-    @Slot(int, object)
-    def _on_failed(self, job_id: int, failure: Failure) -> None:
-        if job_id == self._latest_job:
-            self._latest_job = 0
-        elif job_id == self.job_id:
-            self._end()
-            self.status.setText(f"The voice check could not run: {failure.text}")
+    def _check_failed(self, failure: Failure) -> None:
+        self._end()
+        self.status.setText(f"The voice check could not run: {failure.text}")
 
-    @Slot(int)
-    def _on_cancelled(self, job_id: int) -> None:
-        if job_id == self._latest_job:
-            self._latest_job = 0
-        elif job_id == self.job_id:
-            self._end()
-            self.status.setText("Voice check stopped; nothing was saved.")
+    def _check_cancelled(self) -> None:
+        self._end()
+        self.status.setText("Voice check stopped; nothing was saved.")
+
+    def _latest_done(self, comparison: Comparison | None) -> None:
+        self._latest_ended()
+        self._shown_once = True
+        if comparison is not None and not self.job_id:
+            self.show_comparison(comparison)
+
+    def _latest_ended(self) -> None:
+        self._latest_job = 0
 
     def _end(self) -> None:
         self.job_id = 0

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.tasks import Progress
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED, plural
+from desktop.ui.widgets.common.boxes import box_layout
 from desktop.ui.workers import Failure
 
 
@@ -50,12 +51,8 @@ class ImportRow(QFrame):
         self.setObjectName("card")
         self.setAccessibleName(f"Import of {name}")
         self.elapsed = QElapsedTimer()
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
-        outer.setSpacing(6)
-
-        top = QHBoxLayout()
-        top.setSpacing(10)
+        outer = box_layout(QVBoxLayout, self, margins=(16, 12, 16, 12), spacing=6)
+        top = box_layout(QHBoxLayout, spacing=10)
         self.name_label = QLabel(name)
         self.name_label.setObjectName("cardTitle")
         self.name_label.setToolTip(path)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.theme import MONTHS, TEXT, TEXT_MUTED, WARNING_COLOR, plural
+from desktop.ui.widgets.common.boxes import box_layout
 
 #: Below this width (pixels) a card shows its numbers in two rows.
 NARROW_CARD = 620
@@ -82,12 +83,8 @@ class SourceCard(QFrame):
         self.overview = overview
         self.setObjectName("card")
         self.setAccessibleName(f"Imported archive: {overview.label} ({overview.filename})")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(8)
-
-        header = QHBoxLayout()
-        header.setSpacing(10)
+        layout = box_layout(QVBoxLayout, self, margins=(20, 16, 20, 16), spacing=8)
+        header = box_layout(QHBoxLayout, spacing=10)
         titles = QVBoxLayout()
         titles.setSpacing(2)
         version = str(getattr(overview, "version", "") or "")

@@ -1,16 +1,16 @@
-"""Small helpers the Packs page's cards share: message lines, buttons, dates, table heights."""
+"""Small helpers the Packs page's cards share: message colours, primary buttons, shortcuts, table heights."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QPushButton, QTableWidget, QWidget
 
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, TEXT_MUTED
+from desktop.ui.widgets.common.tables import setup_row_table
 
 
 def shorten(text: str, limit: int = 90) -> str:
@@ -26,32 +26,6 @@ def set_message(label: QLabel, text: str, kind: str = "") -> None:
     label.setProperty("kind", kind)
     label.setText(text)
     label.setVisible(bool(text))
-
-
-def message_label(name: str) -> QLabel:
-    """A card's message line (hidden until ``set_message`` gives it text; its text can be copied)."""
-    label = QLabel("")
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.hide()
-    return label
-
-
-def muted_label(text: str = "") -> QLabel:
-    """Grey, wrapping text: hints and empty states."""
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
-
-
-def button(text: str, tip: str, slot: Callable[[], Any] | SignalInstance) -> QPushButton:
-    """A push button with its tooltip, running ``slot`` when clicked."""
-    push = QPushButton(text)
-    push.setToolTip(tip)
-    push.clicked.connect(slot)
-    return push
 
 
 def set_primary(push: QPushButton, primary: bool) -> None:
@@ -88,16 +62,10 @@ class ListTable(QTableWidget):
     ) -> None:
         super().__init__(0, len(columns), parent)
         self.most = most
-        self.setHorizontalHeaderLabels(columns)
+        setup_row_table(self, columns)
         self.setAccessibleName(name)
-        self.verticalHeader().setVisible(False)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
         self.setTabKeyNavigation(False)  # Tab leaves the table for the buttons below it
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fit_rows(self, 0, most=most)

@@ -16,8 +16,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
 from desktop.core.tasks import Progress
 from desktop.ui.controllers.packs_jobs import ExportPreview, PacksData
 from desktop.ui.theme import TEXT, plural
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
+from desktop.ui.widgets.common.rows import left_row
 from desktop.ui.widgets.packs import dialogs
-from desktop.ui.widgets.packs.common import button, message_label, muted_label, set_message, set_primary
+from desktop.ui.widgets.packs.common import set_message, set_primary
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.workers import Failure
 
@@ -59,11 +62,7 @@ class ExportCard(QFrame):
             "Go to the Inbox", "Review and approve drafts (Ctrl+4)", page.inbox_requested
         )
         self.inbox_button.hide()
-        buttons = QHBoxLayout()
-        for push in (self.export_button, self.finetune_button, self.inbox_button):
-            buttons.addWidget(push)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(left_row(self.export_button, self.finetune_button, self.inbox_button))
         # Progress of a running export (hidden otherwise).
         self.progress_row = QWidget()
         progress_layout = QHBoxLayout(self.progress_row)

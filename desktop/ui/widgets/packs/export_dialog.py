@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QFrame, QLab
 from desktop.core.inbox.redact import redact_personal
 from desktop.ui.controllers.packs_jobs import ExportPreview
 from desktop.ui.theme import plural
-from desktop.ui.widgets.packs.common import muted_label, shorten
+from desktop.ui.widgets.common.labels import muted_label
+from desktop.ui.widgets.packs.common import shorten
 
 REDACT_TEXT = "Remove fans' email addresses and phone numbers from their messages"
 REDACT_HINT = "They become “[email removed]” and “[phone removed]”. Your replies are not changed."

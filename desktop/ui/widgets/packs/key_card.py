@@ -13,8 +13,10 @@ from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel
 
 from desktop.ui.controllers.packs_jobs import PacksData
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.packs import dialogs
-from desktop.ui.widgets.packs.common import button, message_label, muted_label, set_message
+from desktop.ui.widgets.packs.common import set_message
 from desktop.ui.widgets.page import card_layout
 
 if TYPE_CHECKING:

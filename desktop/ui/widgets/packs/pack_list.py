@@ -11,14 +11,10 @@ from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QTableWidg
 
 from desktop.ui.controllers.packs_jobs import PackRow
 from desktop.ui.theme import ERROR_COLOR, format_local, plural
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
 from desktop.ui.widgets.packs import dialogs
-from desktop.ui.widgets.packs.common import (
-    ListTable,
-    button,
-    message_label,
-    muted_label,
-    set_message,
-)
+from desktop.ui.widgets.packs.common import ListTable, set_message
 from desktop.ui.widgets.packs.export_card import ExportCard
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.workers import Failure

@@ -20,14 +20,10 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.controllers.packs_jobs import WebhookView
 from desktop.ui.theme import ERROR_COLOR, OK_COLOR, format_local, plural
-from desktop.ui.widgets.packs.common import (
-    ListTable,
-    button,
-    message_label,
-    muted_label,
-    set_message,
-    shorten,
-)
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
+from desktop.ui.widgets.common.rows import left_row
+from desktop.ui.widgets.packs.common import ListTable, set_message, shorten
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.workers import Failure
 
@@ -136,11 +132,7 @@ class WebhookCard(QFrame):
             page.cancel_running,
         )
         self.stop_send_button.hide()
-        buttons = QHBoxLayout()
-        for push in (self.save_hook_button, self.send_button, self.stop_send_button):
-            buttons.addWidget(push)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(left_row(self.save_hook_button, self.send_button, self.stop_send_button))
         self.hook_message = message_label("hookMessage")
         layout.addWidget(self.hook_message)
         log_title = QLabel("Delivery log")

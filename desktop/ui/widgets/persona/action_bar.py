@@ -11,9 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.theme import ERROR_COLOR
+from desktop.ui.widgets.common.busy import busy_bar
 from desktop.ui.widgets.persona.fields import button, muted
 
 PRESET_PROMPT = "Start from a preset…"
@@ -56,12 +57,7 @@ class ActionBar(QWidget):
     def _build_status_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(10)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(110)
-        self.busy.setMaximumHeight(8)
-        self.busy.setAccessibleName("Working")
+        self.busy = busy_bar(110)
         self.status_label = muted("Opening your persona…", wrap=True)
         self.status_label.setAccessibleName("Persona status")
         row.addWidget(self.busy, 0, Qt.AlignmentFlag.AlignVCenter)

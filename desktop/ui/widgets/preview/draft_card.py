@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.theme import OK_COLOR
-from desktop.ui.widgets.findings_view import FindingHighlighter, needs_answer_badge
+from desktop.ui.widgets.findings.draft_view import DraftView, banner_style
 from desktop.ui.widgets.page import card_layout
-from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip, banner_style
+from desktop.ui.widgets.preview.draft_text import alternative_color, alternative_tooltip
 from desktop.ui.widgets.preview_parts import BudgetMeter, budget_legend
 
 
@@ -35,41 +35,23 @@ class DraftCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         draft_layout = card_layout(self)
-        header = QHBoxLayout()
-        header.setSpacing(6)
-        heading = QLabel("Draft")
-        heading.setObjectName("cardTitle")
-        header.addWidget(heading)
-        self.answer_badge = needs_answer_badge()
-        header.addWidget(self.answer_badge)
-        header.addStretch(1)
-        self.alternatives_label = _muted_label()
-        header.addWidget(self.alternatives_label)
         self.previous_button = _arrow_button(
             "‹", "Previous alternative (Alt+Left, or 1-9)", "Previous alternative"
         )
-        header.addWidget(self.previous_button)
-        self.alternative_row = QHBoxLayout()
-        self.alternative_row.setSpacing(4)
-        header.addLayout(self.alternative_row)
-        self.alternative_group = QButtonGroup(self)
-        self.alternative_group.setExclusive(True)
         self.next_button = _arrow_button("›", "Next alternative (Alt+Right)", "Next alternative")
-        header.addWidget(self.next_button)
-        draft_layout.addLayout(header)
-        self.verdict = QLabel("")
-        self.verdict.setWordWrap(True)
-        self.verdict.setAccessibleName("Guard verdict")
-        self.verdict.hide()
-        draft_layout.addWidget(self.verdict)
-        self.reply_view = QPlainTextEdit()
-        self.reply_view.setReadOnly(True)
-        self.reply_view.setAccessibleName("Drafted reply")
-        self.reply_view.setPlaceholderText("The reply appears here as it is written.")
-        self.reply_view.setMinimumHeight(96)
-        # The guard's flagged words are marked in the reply (red: blocks it, amber: check it).
-        self.highlighter = FindingHighlighter(self.reply_view)
-        draft_layout.addWidget(self.reply_view, 1)
+        self.view = DraftView(
+            "Draft",
+            "Guard verdict",
+            "The reply appears here as it is written.",
+            96,
+            heading_spacing=6,
+            arrows=(self.previous_button, self.next_button),
+        )
+        draft_layout.addWidget(self.view, 1)
+        # The parts the page drives, by the names it and the tests reach for.
+        self.answer_badge, self.alternatives_label = self.view.answer_badge, self.view.count_label
+        self.alternative_group, self.verdict = self.view.choice_group, self.view.banner
+        self.reply_view, self.highlighter = self.view.editor, self.view.highlighter
         self.meta_label = _muted_label()
         self.meta_label.setWordWrap(True)
         self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -93,9 +75,7 @@ class DraftCard(QFrame):
 
     def set_verdict(self, text: str, color: str = OK_COLOR) -> None:
         """The tinted line above the draft ("" hides it)."""
-        self.verdict.setVisible(bool(text))
-        self.verdict.setText(text)
-        self.verdict.setStyleSheet(banner_style(color) if text else "")
+        self.view.show_banner(text, banner_style(color))
 
     def show_budget(self, budget: Any) -> None:
         """The prompt's token budget, as the meter and its legend (None: empty)."""
@@ -105,11 +85,7 @@ class DraftCard(QFrame):
     def show_alternatives(self, drafts: list[Any], current: int, *, enabled: bool) -> None:
         """One numbered button per draft (``current`` checked), "2 of 3" and the arrows;
         ``enabled`` is False while a draft is being written."""
-        for button in self.alternative_group.buttons():
-            self.alternative_group.removeButton(button)
-            self.alternative_row.removeWidget(button)
-            button.hide()  # gone at once, not only when the deferred delete runs
-            button.deleteLater()
+        self.view.clear_choices()
         for index, draft in enumerate(drafts):
             button = QPushButton(str(index + 1))
             button.setCheckable(True)
@@ -119,8 +95,7 @@ class DraftCard(QFrame):
             button.setAccessibleName(f"Alternative {index + 1}")
             button.setChecked(index == current)
             button.setEnabled(enabled)
-            self.alternative_group.addButton(button, index)
-            self.alternative_row.addWidget(button)
+            self.view.add_choice(button, index)
         count = len(drafts)
         self.alternatives_label.setText(f"{current + 1} of {count}" if count > 1 and current >= 0 else "")
         self.previous_button.setVisible(count > 1)

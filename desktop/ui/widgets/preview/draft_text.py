@@ -13,17 +13,6 @@ from desktop.ui.widgets.preview_parts import score_parts_inline, score_parts_tex
 NO_DRAFT_TITLE = "No draft: this message needs you"
 
 
-def banner_style(color: str) -> str:
-    """A tinted, bordered label in ``color`` (the verdict above the draft)."""
-    # Qt's 8-digit hex colours are #AARRGGBB, so the tints are written as rgba().
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return (
-        f"QLabel {{ color: {color}; background: rgba({red}, {green}, {blue}, 20);"
-        f" border: 1px solid rgba({red}, {green}, {blue}, 90);"
-        " border-radius: 8px; padding: 8px 10px; font-weight: 600; }"
-    )
-
-
 def verdict(draft: Any, findings: list[ShownFinding]) -> tuple[str, str]:
     """The one line above a finished draft (rich text) and its colour: can it go as it is?"""
     triage = draft.triage

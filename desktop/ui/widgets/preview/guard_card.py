@@ -29,12 +29,14 @@ def rich_label(text: str, name: str) -> QLabel:
 class GuardCard(QFrame):
     """``label`` sums the verdict up; ``findings_list`` lists the findings marked by ``highlighter``."""
 
-    def __init__(self, highlighter: FindingHighlighter, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, highlighter: FindingHighlighter, badge: QLabel | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         layout = card_layout(self, "Guard")
         self.label = rich_label("The guard checks every draft before you see it.", "Guard findings")
         layout.addWidget(self.label)
-        self.findings_list = FindingsList(highlighter)
+        self.findings_list = FindingsList(highlighter, badge)
         layout.addWidget(self.findings_list)
 
 

@@ -4,9 +4,10 @@ doing in words, and Retry when loading failed."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.ui.controllers.drafting_controller import DRAFTING, FAILED, LOADING, READY
+from desktop.ui.widgets.common.busy import busy_bar
 
 STATE_TEXTS = {
     LOADING: "Loading the model…",
@@ -23,12 +24,7 @@ class ModelStatusRow(QFrame):
         status = QHBoxLayout(self)
         status.setContentsMargins(0, 0, 0, 0)
         status.setSpacing(10)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(120)
-        self.busy.setMaximumHeight(8)
-        self.busy.setAccessibleName("Working")
+        self.busy = busy_bar(120)
         self.label = QLabel("The model loads when you first open this page.")
         self.label.setObjectName("muted")
         self.label.setWordWrap(True)

@@ -16,15 +16,17 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.labels import message_label, muted_label
+from desktop.ui.widgets.common.tables import setup_row_table
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.widgets.settings.models_card import human_size
 
@@ -57,42 +59,40 @@ def progress_words(progress: Any) -> str:
     return " · ".join(parts)
 
 
+#: What the card listens to on the CatalogueController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "catalogue_loading catalogue_failed download_started download_finished download_failed download_cancelled"
+)
+
+
 class CatalogueCard(QFrame):
     """The catalogue's table, Download / Cancel, and the download's progress (``attach`` a controller)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = card_layout(self, "Model catalogue")
-        self.status = QLabel("Reading the catalogue and measuring this computer's memory speed…")
-        self.status.setObjectName("muted")
-        self.status.setWordWrap(True)
+        self.status = muted_label("Reading the catalogue and measuring this computer's memory speed…")
         layout.addWidget(self.status)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = QTableWidget()
+        setup_row_table(self.table, COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.hide()
         layout.addWidget(self.table)
-        self.download_button = QPushButton("Download")
-        self.download_button.setObjectName("primary")
-        self.download_button.setToolTip(
-            "Download the selected model into the models folder (checked before use)."
+        self.download_button = button(
+            "Download",
+            "Download the selected model into the models folder (checked before use).",
+            self._on_download_clicked,
+            "primary",
         )
-        self.download_button.clicked.connect(self._on_download_clicked)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip(
-            "Stop the download. What arrived is kept: Download again continues from there."
+        self.cancel_button = button(
+            "Cancel",
+            "Stop the download. What arrived is kept: Download again continues from there.",
+            self._on_cancel_clicked,
         )
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -104,11 +104,7 @@ class CatalogueCard(QFrame):
         self._idle_stretch = QWidget()  # keeps the buttons their own size while no bar is shown
         row.addWidget(self._idle_stretch, 1)
         layout.addLayout(row)
-        self.message = QLabel("")
-        self.message.setObjectName("catalogueMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = message_label("catalogueMessage")
         layout.addWidget(self.message)
         self._controller: Any = None
         self._view: Any = None
@@ -119,19 +115,14 @@ class CatalogueCard(QFrame):
     def attach(self, controller: Any) -> None:
         """Connect to a ``CatalogueController`` (GUI-thread signals only)."""
         self._controller = controller
-        controller.catalogue_loading.connect(self._on_loading)
         controller.catalogue_loaded.connect(self.show_catalogue)
-        controller.catalogue_failed.connect(self._on_catalogue_failed)
-        controller.download_started.connect(self._on_download_started)
         controller.download_progress.connect(self.show_progress)
-        controller.download_finished.connect(self._on_download_finished)
-        controller.download_failed.connect(self._on_download_failed)
-        controller.download_cancelled.connect(self._on_download_cancelled)
+        connect_by_name(controller, self, CONTROLLER_SIGNALS)
         self._update_buttons()
 
     # --- the table --------------------------------------------------------------------------------
     @Slot()
-    def _on_loading(self) -> None:
+    def _on_catalogue_loading(self) -> None:
         if self._view is None:
             self.status.setText("Reading the catalogue and measuring this computer's memory speed…")
 

@@ -12,13 +12,8 @@ from typing import Any
 from PySide6.QtCore import QDir, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -26,6 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.widgets.common.dialogs import Role, choose, confirm
+from desktop.ui.widgets.common.labels import message_label, muted_label
+from desktop.ui.widgets.common.rows import left_row, right_row
+from desktop.ui.widgets.common.tables import setup_row_table
 from desktop.ui.widgets.page import card_layout
 
 MODEL_COLUMNS = ("Name", "Used for", "Size", "Quant.", "Arch.", "Context", "Template", "In use")
@@ -55,25 +54,20 @@ def human_size(size_bytes: int | None) -> str:
 
 def ask_add_how(parent: QWidget, file_name: str) -> str | None:
     """Ask whether to copy ``file_name`` or link to it: "copy", "symlink", or None (cancelled)."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Add a model")
-    box.setText(f"How should Understudy add {file_name}?")
-    box.setInformativeText(
+    chosen = choose(
+        parent,
+        "Add a model",
+        f"How should Understudy add {file_name}?",
         "A copy keeps working even if you move or delete the original file. "
-        "A link uses no extra disk space, but the model stops working if the original is moved or deleted."
+        "A link uses no extra disk space, but the model stops working if the original is moved or deleted.",
+        (
+            ("Copy into the models folder", Role.AcceptRole),
+            ("Link to it (saves disk space)", Role.AcceptRole),
+        ),
+        default=0,
+        cancel=True,
     )
-    copy_button = box.addButton("Copy into the models folder", QMessageBox.ButtonRole.AcceptRole)
-    link_button = box.addButton("Link to it (saves disk space)", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(copy_button)
-    box.exec()
-    clicked = box.clickedButton()
-    if clicked is copy_button:
-        return "copy"
-    if clicked is link_button:
-        return "symlink"
-    return None
+    return None if chosen is None else ("copy", "symlink")[chosen]
 
 
 def confirm_remove(parent: QWidget, file_name: str, size_text: str, is_link: bool) -> bool:
@@ -83,14 +77,9 @@ def confirm_remove(parent: QWidget, file_name: str, size_text: str, is_link: boo
         if is_link
         else "The file is deleted from the models folder."
     )
-    answer = QMessageBox.question(
-        parent,
-        "Remove a model",
-        f"Remove {file_name} ({size_text}) from the models folder?\n\n{detail}",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
+    return confirm(
+        parent, "Remove a model", f"Remove {file_name} ({size_text}) from the models folder?\n\n{detail}"
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class ModelsCard(QFrame):
@@ -103,20 +92,11 @@ class ModelsCard(QFrame):
         self.models_dir = models_dir
         models_layout = card_layout(self, "AI models")
 
-        self.models_status = QLabel("Reading the models folder…")
-        self.models_status.setObjectName("muted")
-        self.models_status.setWordWrap(True)
+        self.models_status = muted_label("Reading the models folder…")
         models_layout.addWidget(self.models_status)
-        self.models_table = QTableWidget(0, len(MODEL_COLUMNS))
-        self.models_table.setHorizontalHeaderLabels(MODEL_COLUMNS)
-        self.models_table.verticalHeader().setVisible(False)
-        self.models_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.models_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.models_table.setAlternatingRowColors(False)
-        self.models_table.setShowGrid(False)
-        self.models_table.setWordWrap(False)
+        self.models_table = QTableWidget()
+        setup_row_table(self.models_table, MODEL_COLUMNS)
         header = self.models_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setMinimumSectionSize(60)
@@ -139,23 +119,16 @@ class ModelsCard(QFrame):
         self.models_busy.setTextVisible(False)
         self.models_busy.setMaximumWidth(120)
         self.models_busy.hide()
-        manage_row = QHBoxLayout()
-        for button in (self.add_button, self.use_button, self.remove_button):
-            manage_row.addWidget(button)
-        manage_row.addWidget(self.models_busy)
-        manage_row.addStretch(1)
-        models_layout.addLayout(manage_row)
-        self.models_message = QLabel("")
-        self.models_message.setObjectName("modelsMessage")
-        self.models_message.setWordWrap(True)
-        self.models_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.models_message.hide()
+        models_layout.addLayout(
+            left_row(self.add_button, self.use_button, self.remove_button, self.models_busy)
+        )
+        self.models_message = message_label("modelsMessage")
         models_layout.addWidget(self.models_message)
         self.refresh_button = QPushButton("Check again")
         self.refresh_button.clicked.connect(self.refresh_requested)
         open_models = QPushButton("Open models folder")
         open_models.clicked.connect(self._open_models_folder)
-        models_layout.addLayout(_right_aligned(self.refresh_button, open_models))
+        models_layout.addLayout(right_row(self.refresh_button, open_models))
         self._controller: Any = None  # a ModelsController, once attached
         self._models: list[Any] = []
         self._active: str | None = None
@@ -373,11 +346,3 @@ class ModelsCard(QFrame):
     @Slot()
     def _open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.models_dir)))
-
-
-def _right_aligned(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addStretch(1)
-    for widget in widgets:
-        row.addWidget(widget)
-    return row

@@ -15,12 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -28,6 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.controllers.servers_controller import ServerForm
+from desktop.ui.widgets.common.buttons import button
+from desktop.ui.widgets.common.dialogs import confirm
+from desktop.ui.widgets.common.labels import message_label
+from desktop.ui.widgets.common.rows import left_row
 from desktop.ui.widgets.page import card_layout
 
 MODES = (("chat", "Chat (instruct models)"), ("completion", "Completion (base models, no chat template)"))
@@ -36,14 +38,11 @@ KEY_KEPT = "Kept in the keychain: leave empty to keep it"
 
 def confirm_remove_server(parent: QWidget, name: str) -> bool:
     """Ask before forgetting a server; True to go ahead."""
-    answer = QMessageBox.question(
+    return confirm(
         parent,
         "Remove a model server",
         f"Forget the server '{name}' and remove its API key from the keychain?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class ServerCard(QFrame):
@@ -75,7 +74,7 @@ class ServerCard(QFrame):
         self.use_local_button = QPushButton("Draft on this computer")
         self.use_local_button.setToolTip("Stop using a server: drafts are written by the local model in use.")
         self.use_local_button.clicked.connect(self._on_use_local)
-        layout.addLayout(_row(self.use_local_button))
+        layout.addLayout(left_row(self.use_local_button))
 
         self.server_box = QWidget()
         box = QVBoxLayout(self.server_box)
@@ -110,31 +109,29 @@ class ServerCard(QFrame):
         box.addLayout(form)
         for edit in (self.name_edit, self.url_edit, self.model_edit):
             edit.textChanged.connect(self._update)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip(
-            "Send a one-token request with these settings and time it. Nothing is saved."
+        self.test_button = button(
+            "Test connection",
+            "Send a one-token request with these settings and time it. Nothing is saved.",
+            self._on_test,
         )
-        self.test_button.clicked.connect(self._on_test)
-        self.save_button = QPushButton("Save")
-        self.save_button.setToolTip(
-            "Save this server (its key goes to the keychain) without drafting with it yet."
+        self.save_button = button(
+            "Save",
+            "Save this server (its key goes to the keychain) without drafting with it yet.",
+            lambda: self._on_save(use=False),
         )
-        self.save_button.clicked.connect(lambda: self._on_save(use=False))
-        self.use_button = QPushButton("Use this server")
-        self.use_button.setObjectName("primary")
-        self.use_button.setToolTip("Save this server and let it write your drafts from now on.")
-        self.use_button.clicked.connect(lambda: self._on_save(use=True))
-        self.remove_button = QPushButton("Remove…")
-        self.remove_button.setToolTip("Forget the selected saved server and its key.")
-        self.remove_button.clicked.connect(self._on_remove)
-        box.addLayout(_row(self.test_button, self.save_button, self.use_button, self.remove_button))
+        self.use_button = button(
+            "Use this server",
+            "Save this server and let it write your drafts from now on.",
+            lambda: self._on_save(use=True),
+            "primary",
+        )
+        self.remove_button = button(
+            "Remove…", "Forget the selected saved server and its key.", self._on_remove
+        )
+        box.addLayout(left_row(self.test_button, self.save_button, self.use_button, self.remove_button))
         layout.addWidget(self.server_box)
 
-        self.message = QLabel("")
-        self.message.setObjectName("serverMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.hide()
+        self.message = message_label("serverMessage")
         layout.addWidget(self.message)
         self._controller: Any = None
         self._view: Any = None
@@ -291,11 +288,3 @@ class ServerCard(QFrame):
         self.message.setProperty("error", error)
         self.message.setText(text)
         self.message.setVisible(bool(text))
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for widget in widgets:
-        row.addWidget(widget)
-    row.addStretch(1)
-    return row
