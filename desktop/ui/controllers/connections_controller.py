@@ -1,12 +1,13 @@
 """Settings → Connections, as seen by the GUI: connect, test, disconnect, check now, send, on workers.
 
-Every step calls ``desktop.core.actions.connections`` (as ``understudy connect ...`` does) inside a
-``Worker``: each job opens the profile's store on its own thread (a SQLite connection belongs to
+Every step calls ``desktop.core.actions.connections`` (as ``understudy connect ...`` does) in a
+job run by ``Tasks``: each job opens the profile's store on its own thread (a SQLite connection belongs to
 the thread that opened it) and talks to the platform there, so a slow instance never blocks the
 window. Secrets typed in a card go straight into ``actions.connect`` (the keychain) and are not kept.
 
-Two lanes, one job each at a time: a *change* (connect, test, disconnect, options) and a *run*
-(fetch or send, with progress and cancel). While the app is open, a timer checks every connected
+Two keys, one job each at a time (a second request is refused): a *change* (connect, test,
+disconnect, options) and a *run* (fetch or send, with progress and cancel); reads run again with
+the latest request. While the app is open, a timer checks every connected
 platform every N minutes when the creator chose it (off by default); replies are sent only when
 asked, never by the timer.
 """
@@ -34,7 +35,8 @@ from desktop.ui.controllers.connections_jobs import (
     secret_store,
     send_all,
 )
-from desktop.ui.workers import Failure, Worker
+from desktop.ui.workers import Failure
+from desktop.ui.workers_tasks import AGAIN, READ, TaskController
 
 __all__ = [
     "FETCH",
@@ -46,12 +48,14 @@ __all__ = [
     "RunOutcome",
 ]
 
+CHANGE, RUN, SEND_STATE = "change", "run", "send-state"
+
 
 def _open_in_browser(url: str) -> None:
     webbrowser.open(url)
 
 
-class ConnectionsController(QObject):
+class ConnectionsController(TaskController):
     """Reads, changes and runs the live connections of one profile; all signals in the GUI thread."""
 
     view_loaded = Signal(object)  # ConnectionsView
@@ -76,13 +80,7 @@ class ConnectionsController(QObject):
         self.paths = paths
         self.profile = profile
         self.view: ConnectionsView | None = None
-        self._read: Worker | None = None
-        self._change: Worker | None = None
         self._change_platform = ""
-        self._run: Worker | None = None
-        self._readers: set[Worker] = set()  # send states the Inbox asked for
-        self._closed = False
-        self.bugs: list[Failure] = []
         self.timer = QTimer(self)  # "check every N minutes while the app is open"
         self.timer.timeout.connect(self._on_timer)
 
@@ -90,8 +88,6 @@ class ConnectionsController(QObject):
     def load(self) -> None:
         """Read the platforms, the connections, the options and the log (the store is not created just
         to look: a profile with none shows every platform not connected)."""
-        if self._closed or self._read is not None:
-            return
         paths, profile = self.paths, self.profile
 
         def job(_cancel: CancelToken) -> ConnectionsView:
@@ -100,12 +96,14 @@ class ConnectionsController(QObject):
             with open_profile_store(paths, profile) as store:
                 return read_view(store)
 
-        worker = Worker(job, name="read-connections")
-        worker.finished.connect(self._on_loaded)
-        worker.failed.connect(self._on_load_failed)
-        worker.stopped.connect(self._on_read_stopped)
-        self._read = worker
-        worker.start()
+        self._tasks.run(
+            READ,
+            job,
+            when_busy=AGAIN,
+            name="read-connections",
+            on_done=self._set_view,
+            on_failed=self.load_failed.emit,
+        )
 
     def connect_platform(self, platform: str, values: dict[str, str]) -> bool:
         """Check the typed credentials with the platform and keep them (secrets to the keychain)."""
@@ -176,8 +174,6 @@ class ConnectionsController(QObject):
 
     def read_send_state(self, item_id: int) -> None:
         """Whether the reply to ``item_id`` was sent, or why its last try failed (``send_state_loaded``)."""
-        if self._closed:
-            return
         paths, profile = self.paths, self.profile
 
         def job(_cancel: CancelToken) -> tuple[int, Any]:
@@ -188,37 +184,32 @@ class ConnectionsController(QObject):
             with open_profile_store(paths, profile) as store:
                 return item_id, rows.sends_of_items(store, [item_id]).get(item_id)
 
-        worker = Worker(job, name="read-send-state")
-        worker.finished.connect(self._on_send_state)
-        worker.stopped.connect(self._on_reader_stopped)
-        self._readers.add(worker)
-        worker.start()
+        self._tasks.run(
+            SEND_STATE,
+            job,
+            when_busy=AGAIN,
+            name="read-send-state",
+            on_done=lambda result: self.send_state_loaded.emit(*result),
+        )
 
     def cancel_run(self) -> None:
-        if self._run is not None:
-            self._run.cancel()
+        self._tasks.cancel(RUN)
 
     def is_changing(self) -> bool:
-        return self._change is not None
+        return self._tasks.busy(CHANGE)
 
     def is_running(self) -> bool:
-        return self._run is not None
-
-    def is_busy(self) -> bool:
-        return any(w is not None for w in (self._read, self._change, self._run))
+        return self._tasks.busy(RUN)
 
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
-        """Cancel a run, let a change finish (a connect is short), join the workers (window closing)."""
-        self._closed = True
+        """Stop the timer, cancel a run (a check keeps nothing half-saved; a send stops between replies),
+        join the workers (window closing)."""
         self.timer.stop()
-        if self._run is not None:
-            self._run.cancel()
-        workers = [w for w in (self._read, self._change, self._run, *self._readers) if w is not None]
-        return all(worker.wait(timeout_ms) for worker in workers)
+        return super().shutdown(timeout_ms)
 
-    # --- workers ---------------------------------------------------------------------------------
+    # --- jobs ------------------------------------------------------------------------------------
     def _start_change(self, platform: str, action: Callable[[Any, Any], str], note: str) -> bool:
-        if self._closed or self._change is not None:
+        if self._tasks.busy(CHANGE):
             return False
         paths, profile = self.paths, self.profile
 
@@ -228,18 +219,17 @@ class ConnectionsController(QObject):
                 message = action(store, secrets)
                 return ChangeOutcome(platform, message, read_view(store))
 
-        worker = Worker(job, name="change-connection")
-        worker.finished.connect(self._on_change_finished)
-        worker.failed.connect(self._on_change_failed)
-        worker.stopped.connect(self._on_change_stopped)
-        self._change, self._change_platform = worker, platform
-        self.change_started.emit(platform, note)
-        worker.start()
-        return True
+        self._change_platform = platform
+        return self._tasks.run(
+            CHANGE,
+            job,
+            name="change-connection",
+            on_started=lambda: self.change_started.emit(platform, note),
+            on_done=self._on_change_finished,
+            on_failed=self._on_change_failed,
+        )
 
     def _start_run(self, kind: str, run: Callable[..., Any], note: str) -> bool:
-        if self._closed or self._run is not None:
-            return False
         paths, profile = self.paths, self.profile
 
         def job(cancel: CancelToken) -> Generator[Progress, None, RunOutcome]:
@@ -247,76 +237,42 @@ class ConnectionsController(QObject):
             with open_profile_store(paths, profile) as store:
                 return (yield from run(store, secrets, cancel))
 
-        worker = Worker(job, name=f"{kind}-connections")
-        worker.progress.connect(self.run_progress)
-        worker.finished.connect(self._on_run_finished)
-        worker.failed.connect(self._on_run_failed)
-        worker.cancelled.connect(self._on_run_cancelled)
-        worker.stopped.connect(self._on_run_stopped)
-        self._run = worker
-        self.run_started.emit(kind, note)
-        worker.start()
-        return True
+        return self._tasks.run(
+            RUN,
+            job,
+            name=f"{kind}-connections",
+            on_started=lambda: self.run_started.emit(kind, note),
+            on_progress=self.run_progress.emit,
+            on_done=self._on_run_finished,
+            on_failed=self._on_run_failed,
+            on_cancelled=self._on_run_cancelled,
+        )
 
     def _set_view(self, view: ConnectionsView) -> None:
         self.view = view
         minutes = view.options.fetch_every_minutes
-        if minutes and view.connected() and not self._closed:
+        if minutes and view.connected() and not self._tasks.closed:
             if not self.timer.isActive() or self.timer.interval() != minutes * 60_000:
                 self.timer.start(minutes * 60_000)
         else:
             self.timer.stop()
         self.view_loaded.emit(view)
 
-    # --- outcomes (GUI thread) -------------------------------------------------------------------
+    # --- outcomes (GUI thread; the key is free again when they run) -----------------------------
     @Slot()
     def _on_timer(self) -> None:
         if not self.is_running():
             self.check_now()
 
-    @Slot(object)
-    def _on_send_state(self, result: tuple[int, Any]) -> None:
-        self.send_state_loaded.emit(*result)
-
-    @Slot()
-    def _on_reader_stopped(self) -> None:
-        self._readers.discard(self.sender())  # type: ignore[arg-type,unused-ignore]
-
-    @Slot(object)
-    def _on_loaded(self, view: ConnectionsView) -> None:
-        self._set_view(view)
-
-    @Slot(object)
-    def _on_load_failed(self, failure: Failure) -> None:
-        self._note(failure)
-        self.load_failed.emit(failure)
-
-    @Slot()
-    def _on_read_stopped(self) -> None:
-        self._read = None
-
-    @Slot(object)
     def _on_change_finished(self, outcome: ChangeOutcome) -> None:
-        # Forget the worker first: the card's handlers already see "not changing".
-        self._change = None
         self._set_view(outcome.view)
         self.change_finished.emit(outcome)
 
-    @Slot(object)
     def _on_change_failed(self, failure: Failure) -> None:
-        self._change = None
-        self._note(failure)
         self.change_failed.emit(self._change_platform, failure)
         self.load()  # show what is kept now (a failed first connect kept nothing)
 
-    @Slot()
-    def _on_change_stopped(self) -> None:
-        if self.sender() is self._change:
-            self._change = None
-
-    @Slot(object)
     def _on_run_finished(self, outcome: RunOutcome) -> None:
-        self._run = None
         self._set_view(outcome.view)
         self.run_finished.emit(outcome)
         if outcome.inbox_added or outcome.sent:
@@ -324,24 +280,10 @@ class ConnectionsController(QObject):
         if outcome.inbox_added and outcome.view.options.draft_new:
             self.draft_wanted.emit()
 
-    @Slot(object)
     def _on_run_failed(self, failure: Failure) -> None:
-        self._run = None
-        self._note(failure)
         self.run_failed.emit(failure)
         self.load()
 
-    @Slot()
     def _on_run_cancelled(self) -> None:
-        self._run = None
         self.run_cancelled.emit()
         self.load()  # the log has the cancelled run
-
-    @Slot()
-    def _on_run_stopped(self) -> None:
-        if self.sender() is self._run:
-            self._run = None
-
-    def _note(self, failure: Failure) -> None:
-        if failure.is_bug:
-            self.bugs.append(failure)

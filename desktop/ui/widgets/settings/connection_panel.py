@@ -104,6 +104,8 @@ class ConnectionPanel(QFrame):
         self.inputs: dict[str, QLineEdit] = {}
         self._secret: set[str] = set()
         for setup in view.fields:
+            if setup.advanced:  # the CLI takes it (a test server's address); not a creator's question
+                continue
             edit = QLineEdit()
             edit.setPlaceholderText(setup.placeholder)
             if setup.secret:
