@@ -257,6 +257,12 @@ JSON_ERRORS: tuple[type[BaseException], ...] = (ijson.JSONError, ValueError, *ST
 _OUTLINE_ERRORS: tuple[type[BaseException], ...] = (*JSON_ERRORS, *ZIP_READ_ERRORS, KeyError, RuntimeError)
 
 
+def csv_rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
+    """Every readable row of the files, with its file's name; a broken row costs that row, with a
+    warning naming its line."""
+    return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
+
+
 def json_stop_reason(exc: BaseException) -> str:
     """Why the rest of a JSON file could not be read, in plain words."""
     return UNREADABLE if isinstance(exc, STREAM_ERRORS) else NOT_VALID_JSON

@@ -40,8 +40,8 @@ from desktop.core.importers.platforms._generic_util import (
     base_name,
     check_cancel,
     csv_header,
+    csv_rows,
     header_key,
-    iter_csv_rows,
     parse_utc,
     read_head,
     stable_id,
@@ -143,10 +143,10 @@ class LinkedInImporter:
         owner_name = profile_name
         records: list[Iterator[ThreadRecord | ItemRecord]] = []
         if files.get("messages"):
-            rows = self._rows(archive, files["messages"], context)
+            rows = csv_rows(archive, files["messages"], context)
             records.append(self._messages(rows, context, profile_name))
         if files.get("messages2018"):
-            rows = self._rows(archive, files["messages2018"], context)
+            rows = csv_rows(archive, files["messages2018"], context)
             outgoing = [r.get("from", "") for _, r in rows if r.get("direction", "").upper() == "OUTGOING"]
             owner_name = owner_name or (normalize(outgoing[0]) if outgoing else None)
             records.append(self._messages_2018(rows, context))
@@ -162,13 +162,8 @@ class LinkedInImporter:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
-        """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
-        return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
-
     def _profile_name(self, archive: Archive, names: list[str], context: ImportContext) -> str | None:
-        for _, row in self._rows(archive, names, context):
+        for _, row in csv_rows(archive, names, context):
             full = normalize(f"{row.get('firstname', '')} {row.get('lastname', '')}")
             if full:
                 return full
@@ -301,7 +296,7 @@ class LinkedInImporter:
     def _shares(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
+        for name, row in csv_rows(archive, names, context):
             text = normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
             if not text:
                 continue
@@ -326,7 +321,7 @@ class LinkedInImporter:
     def _comments(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
+        for name, row in csv_rows(archive, names, context):
             text = normalize(row.get("message", ""))
             if not text:
                 continue
