@@ -734,6 +734,30 @@ class Counter:
         if self.count % CANCEL_EVERY == 0:
             self.context.cancel.raise_if_cancelled()
 
+    def ticked(self, records: Iterable[ItemRecord]) -> Iterator[ItemRecord]:
+        """The records, one tick before each."""
+        for record in records:
+            self.tick()
+            yield record
+
+
+def read_entries(
+    context: ImportContext, path: str, what: str, records_of: Callable[[str, Any], Iterable[ItemRecord]]
+) -> tuple[list[ItemRecord], FileTally]:
+    """The records ``records_of(section, entry)`` makes of each entry of one JSON file, and the
+    file's tally, already reported: a file cut short keeps the entries before the cut."""
+    records: list[ItemRecord] = []
+    tally = FileTally(path, what)
+    for section, raw in iter_records(context.archive, path, tally):
+        records.extend(records_of(section, raw))
+    tally.report(context)
+    return records, tally
+
+
+def listed(record: ItemRecord | None) -> list[ItemRecord]:
+    """An entry's one record or none, as ``read_entries`` takes it."""
+    return [] if record is None else [record]
+
 
 def thread_key_for(folder: str, thread_path: object) -> str:
     """The thread folder's name (``<username>_<id>``), stable across exports and sections."""

@@ -34,9 +34,11 @@ from desktop.core.importers.platforms._meta_util import (
     from_seconds,
     is_system_message,
     iter_records,
+    listed,
     load_small,
     own_item,
     owner_from_threads,
+    read_entries,
     read_message_threads,
     stable_id,
 )
@@ -174,71 +176,67 @@ class InstagramImporter(MetaImporter):
     def _posts(
         self, context: ImportContext, path: str, author: str, counter: Counter, app: str
     ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "posts")
-        for _, raw in iter_records(context.archive, path, tally):
-            record = _post_record(raw, author, app)
-            if record is not None:
-                records.append(record)
-        tally.report(context)  # a file cut short keeps the posts before the cut
-        for record in records:
-            counter.tick()
-            yield record
+        records, _ = read_entries(
+            context, path, "posts", lambda _, raw: listed(_post_record(raw, author, app))
+        )
+        yield from counter.ticked(records)
 
     def _old_media(
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "entries")
-        for section, raw in iter_records(context.archive, path, tally):
-            if section not in _OLD_MEDIA_SECTIONS or not isinstance(raw, dict):
-                continue
-            text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
-            if not text or when is None:
-                continue
-            extra: dict[str, object] = {"app": INSTAGRAM, "section": section}
-            records.append(own_item(INSTAGRAM, POST, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the entries before the cut
-        for record in sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"])):
-            counter.tick()
-            yield record
+        records, _ = read_entries(
+            context, path, "entries", lambda section, raw: _old_media(section, raw, author)
+        )
+        yield from counter.ticked(
+            sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"]))
+        )
 
     # -- own comments --------------------------------------------------------------------------
 
     def _comments(
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "comments")
-        for _, raw in iter_records(context.archive, path, tally):
-            for text, media_owner, when in _comment_fields(raw):
-                extra: dict[str, object] = {"media_owner": media_owner} if media_owner else {}
-                records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the comments before the cut
-        for record in records:
-            counter.tick()
-            yield record
+        records, _ = read_entries(context, path, "comments", lambda _, raw: _comments(raw, author))
+        yield from counter.ticked(records)
 
     def _old_comments(
         self, context: ImportContext, path: str, author: str, counter: Counter
     ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "comments")
-        for section, row in iter_records(context.archive, path, tally):
-            if not isinstance(row, list) or len(row) < 2:
-                continue
-            when, text = from_iso(row[0]), fix(row[1])
-            media_owner = fix(row[2]) if len(row) > 2 else ""
-            extra: dict[str, object] = {"section": section}
-            if media_owner:
-                extra["media_owner"] = media_owner
-            if when is None or not text:
-                continue
-            records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the comments before the cut
-        for record in records:
-            counter.tick()
-            yield record
+        records, _ = read_entries(
+            context, path, "comments", lambda section, row: _old_comment(section, row, author)
+        )
+        yield from counter.ticked(records)
+
+
+def _old_media(section: str, raw: Any, author: str) -> list[ItemRecord]:
+    """A photo or video of the 2019-2020 ``media.json``, by its caption."""
+    if section not in _OLD_MEDIA_SECTIONS or not isinstance(raw, dict):
+        return []
+    text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
+    if not text or when is None:
+        return []
+    extra: dict[str, object] = {"app": INSTAGRAM, "section": section}
+    return [own_item(INSTAGRAM, POST, text, when, author, extra)]
+
+
+def _comments(raw: Any, author: str) -> Iterator[ItemRecord]:
+    for text, media_owner, when in _comment_fields(raw):
+        extra: dict[str, object] = {"media_owner": media_owner} if media_owner else {}
+        yield own_item(INSTAGRAM, COMMENT, text, when, author, extra)
+
+
+def _old_comment(section: str, row: Any, author: str) -> list[ItemRecord]:
+    """A 2019-2020 comment: a row [time, text, media owner?]."""
+    if not isinstance(row, list) or len(row) < 2:
+        return []
+    when, text = from_iso(row[0]), fix(row[1])
+    media_owner = fix(row[2]) if len(row) > 2 else ""
+    extra: dict[str, object] = {"section": section}
+    if media_owner:
+        extra["media_owner"] = media_owner
+    if when is None or not text:
+        return []
+    return [own_item(INSTAGRAM, COMMENT, text, when, author, extra)]
 
 
 def _post_record(raw: Any, author: str, app: str) -> ItemRecord | None:
