@@ -150,37 +150,18 @@ class RedditImporter:
             body = normalize(row.get("body", ""))
             body = "" if body in _GONE else body
             text = "\n\n".join(part for part in (title, body) if part)
-            created_at = parse_utc(row.get("date", ""))
             if not text or not row.get("id"):
                 continue
-            if created_at is None:
-                context.warn(
-                    f"Skipped post {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
-                )
-                continue
-            yield ItemRecord(
-                external_id=_full_id("t3_", row["id"]),
-                kind=POST,
-                text=text,
-                created_at=created_at,
-                author=author,
-                is_owner=True,
-                extra={k: row[k] for k in ("subreddit", "permalink", "url") if row.get(k)},
-            )
+            record = _own_item(context, name, row, POST, text, author, ("subreddit", "permalink", "url"))
+            if record is not None:
+                yield record
 
     def _comments(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
         for name, row in csv_rows(archive, names, context):
             text = normalize(row.get("body", ""))
-            created_at = parse_utc(row.get("date", ""))
             if not text or text in _GONE or not row.get("id"):
-                continue
-            if created_at is None:
-                context.warn(
-                    f"Skipped comment {row.get('id')} in '{name}': its date '{row.get('date')}' is not "
-                    "readable."
-                )
                 continue
             parent = row.get("parent", "").strip()
             if parent:
@@ -188,16 +169,10 @@ class RedditImporter:
             else:
                 post = _POST_ID.search(row.get("link", "") or row.get("permalink", ""))
                 reply_to = f"t3_{post.group(1)}" if post else None
-            yield ItemRecord(
-                external_id=_full_id("t1_", row["id"]),
-                kind=COMMENT,
-                text=text,
-                created_at=created_at,
-                author=author,
-                is_owner=True,
-                reply_to=reply_to,
-                extra={k: row[k] for k in ("subreddit", "permalink", "link") if row.get(k)},
-            )
+            columns = ("subreddit", "permalink", "link")
+            record = _own_item(context, name, row, COMMENT, text, author, columns, reply_to)
+            if record is not None:
+                yield record
 
     @staticmethod
     def _messages(
@@ -275,6 +250,39 @@ class RedditImporter:
                     thread_key=key,
                     reply_to=parent or None,
                 )
+
+
+_ID_PREFIX = {POST: "t3_", COMMENT: "t1_"}
+
+
+def _own_item(
+    context: ImportContext,
+    name: str,
+    row: dict[str, str],
+    kind: str,
+    text: str,
+    author: str,
+    columns: tuple[str, ...],
+    reply_to: str | None = None,
+) -> ItemRecord | None:
+    """One of the owner's posts or comments, keeping the row's ``columns`` that are set; ``None``
+    (with a warning) when its date is not readable."""
+    created_at = parse_utc(row.get("date", ""))
+    if created_at is None:
+        context.warn(
+            f"Skipped {kind} {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
+        )
+        return None
+    return ItemRecord(
+        external_id=_full_id(_ID_PREFIX[kind], row["id"]),
+        kind=kind,
+        text=text,
+        created_at=created_at,
+        author=author,
+        is_owner=True,
+        reply_to=reply_to,
+        extra={k: row[k] for k in columns if row.get(k)},
+    )
 
 
 def _threads(
