@@ -31,7 +31,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from desktop.core.importers.archive import Archive
@@ -296,14 +296,7 @@ class LinkedInImporter:
     def _shares(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in csv_rows(archive, names, context):
-            text = normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
-            if not text:
-                continue
-            created_at = parse_date(row.get("date", ""))
-            if created_at is None:
-                context.warn(f"Skipped a post in '{name}': its date '{row.get('date')}' is not readable.")
-                continue
+        for row, text, created_at in _dated_rows(archive, names, context, "post", _share_text):
             link = row.get("sharelink", "").strip()
             extra: dict[str, object] = {
                 k: row[k] for k in ("sharedurl", "mediaurl", "visibility") if row.get(k)
@@ -321,14 +314,9 @@ class LinkedInImporter:
     def _comments(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in csv_rows(archive, names, context):
-            text = normalize(row.get("message", ""))
-            if not text:
-                continue
-            created_at = parse_date(row.get("date", ""))
-            if created_at is None:
-                context.warn(f"Skipped a comment in '{name}': its date '{row.get('date')}' is not readable.")
-                continue
+        for row, text, created_at in _dated_rows(
+            archive, names, context, "comment", lambda row: normalize(row.get("message", ""))
+        ):
             link = row.get("link", "").strip()
             yield ItemRecord(
                 external_id=stable_id(PLATFORM, "comment", created_at.isoformat(), link, text),
@@ -339,6 +327,29 @@ class LinkedInImporter:
                 is_owner=True,
                 reply_to=link or None,
             )
+
+
+def _share_text(row: dict[str, str]) -> str:
+    return normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
+
+
+def _dated_rows(
+    archive: Archive,
+    names: list[str],
+    context: ImportContext,
+    what: str,
+    text_of: Callable[[dict[str, str]], str],
+) -> Iterator[tuple[dict[str, str], str, datetime]]:
+    """(row, text, time) of the rows with text; one whose date is not readable is skipped with a warning."""
+    for name, row in csv_rows(archive, names, context):
+        text = text_of(row)
+        if not text:
+            continue
+        created_at = parse_date(row.get("date", ""))
+        if created_at is None:
+            context.warn(f"Skipped a {what} in '{name}': its date '{row.get('date')}' is not readable.")
+            continue
+        yield row, text, created_at
 
 
 def _is_utf16(archive: Archive, name: str) -> bool:
