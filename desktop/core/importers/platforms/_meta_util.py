@@ -620,6 +620,8 @@ class MetaImporter:
 
     platform: ClassVar[str]
     label: ClassVar[str]
+    #: Whether this platform's end-to-end encrypted chat backups are read (Facebook's are).
+    reads_e2ee: ClassVar[bool] = False
 
     def detect(self, archive: Archive) -> Detection | None:
         layout = classify(archive)
@@ -641,6 +643,16 @@ class MetaImporter:
                 f"Skipped '{path}': it holds comments, but in a layout Understudy does not know yet."
             )
         return layout
+
+    def _threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        """The message threads, once the thread files have told ``owner`` who the creator is."""
+        if layout.threads or (self.reads_e2ee and layout.e2ee):
+            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
+            yield from read_message_threads(context, layout, owner, counter)
+            if self.reads_e2ee:
+                yield from read_e2ee_threads(context, layout, owner, counter)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,16 +25,12 @@ from desktop.core.importers.platforms._meta_util import (
     MetaImporter,
     MetaLayout,
     Owner,
-    first_thread_files,
     fix,
     from_seconds,
     listed,
     load_small,
     own_item,
-    owner_from_threads,
-    read_e2ee_threads,
     read_entries,
-    read_message_threads,
 )
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 
@@ -42,6 +38,7 @@ from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadReco
 class FacebookImporter(MetaImporter):
     platform: ClassVar[str] = FACEBOOK
     label: ClassVar[str] = "Facebook"
+    reads_e2ee: ClassVar[bool] = True
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         layout = self._layout(context)
@@ -49,10 +46,7 @@ class FacebookImporter(MetaImporter):
             return
         counter = Counter(context)
         owner = self._owner_from_profiles(context, layout)
-        if layout.threads or layout.e2ee:
-            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
-            yield from read_message_threads(context, layout, owner, counter)
-            yield from read_e2ee_threads(context, layout, owner, counter)
+        yield from self._threads(context, layout, owner, counter)
         author = owner.label or (context.me or "").strip()
         for path in layout.fb_posts:
             yield from self._entries(context, path, author, counter, _post_record, "post")

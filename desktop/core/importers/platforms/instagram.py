@@ -28,7 +28,6 @@ from desktop.core.importers.platforms._meta_util import (
     MetaImporter,
     MetaLayout,
     Owner,
-    first_thread_files,
     fix,
     from_iso,
     from_seconds,
@@ -37,9 +36,7 @@ from desktop.core.importers.platforms._meta_util import (
     listed,
     load_small,
     own_item,
-    owner_from_threads,
     read_entries,
-    read_message_threads,
     stable_id,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
@@ -70,9 +67,7 @@ class InstagramImporter(MetaImporter):
             return
         counter = Counter(context)
         owner = self._owner_from_profiles(context, layout)
-        if layout.threads:
-            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
-            yield from read_message_threads(context, layout, owner, counter)
+        yield from self._threads(context, layout, owner, counter)
         if layout.ig_old_messages:
             if context.me:
                 owner.names, owner.label = {context.me.strip()}, context.me.strip()
