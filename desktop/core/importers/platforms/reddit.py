@@ -197,19 +197,12 @@ class RedditImporter:
             )
             yield ThreadRecord(key, subject, "dm" if len(participants) <= 2 else "group", participants)
             for created_at, row in entries:
-                text = normalize(row.get("body", ""))
-                if not text or text in _GONE:
-                    continue
                 sender = row.get("from", "").strip()
-                yield ItemRecord(
-                    external_id=_full_id("t4_", row["id"]),
-                    kind=MESSAGE,
-                    text=text,
-                    created_at=created_at,
-                    author=sender,
-                    is_owner=sender.casefold() == me,
-                    thread_key=key,
+                message = _message(
+                    key, _full_id("t4_", row["id"]), row.get("body", ""), created_at, sender, me
                 )
+                if message is not None:
+                    yield message
 
     @staticmethod
     def _chats(
@@ -235,21 +228,38 @@ class RedditImporter:
             )
             yield ThreadRecord(key, title, kind, participants)
             for created_at, row in entries:
-                text = normalize(row.get("message", ""))
-                if not text or text in _GONE:
-                    continue
                 sender = row.get("username", "").strip()
-                parent = row.get("threadparentmessageid", "").strip()
-                yield ItemRecord(
-                    external_id=row["messageid"].strip(),
-                    kind=MESSAGE,
-                    text=text,
-                    created_at=created_at,
-                    author=sender,
-                    is_owner=sender.casefold() == me,
-                    thread_key=key,
-                    reply_to=parent or None,
+                parent = row.get("threadparentmessageid", "").strip() or None
+                message = _message(
+                    key, row["messageid"].strip(), row.get("message", ""), created_at, sender, me, parent
                 )
+                if message is not None:
+                    yield message
+
+
+def _message(
+    key: str,
+    message_id: str,
+    body: str,
+    created_at: datetime,
+    sender: str,
+    me: str,
+    reply_to: str | None = None,
+) -> ItemRecord | None:
+    """One message of thread ``key``; None when its body is empty or deleted."""
+    text = normalize(body)
+    if not text or text in _GONE:
+        return None
+    return ItemRecord(
+        external_id=message_id,
+        kind=MESSAGE,
+        text=text,
+        created_at=created_at,
+        author=sender,
+        is_owner=sender.casefold() == me,
+        thread_key=key,
+        reply_to=reply_to,
+    )
 
 
 _ID_PREFIX = {POST: "t3_", COMMENT: "t1_"}
