@@ -644,15 +644,28 @@ class MetaImporter:
             )
         return layout
 
-    def _threads(
-        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
-    ) -> Iterator[ThreadRecord | ItemRecord]:
-        """The message threads, once the thread files have told ``owner`` who the creator is."""
+    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+        layout = self._layout(context)
+        if layout is None:
+            return
+        counter = Counter(context)
+        owner = self._owner_from_profiles(context, layout)
         if layout.threads or (self.reads_e2ee and layout.e2ee):
             owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
             yield from read_message_threads(context, layout, owner, counter)
             if self.reads_e2ee:
                 yield from read_e2ee_threads(context, layout, owner, counter)
+        yield from self._after_threads(context, layout, owner, counter)
+
+    def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
+        """The creator's names, as far as the profile files tell them."""
+        raise NotImplementedError
+
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        """This platform's records after the message threads: older messages, posts, comments."""
+        raise NotImplementedError
 
 
 # ---------------------------------------------------------------------------------------------

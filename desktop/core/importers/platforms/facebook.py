@@ -40,13 +40,9 @@ class FacebookImporter(MetaImporter):
     label: ClassVar[str] = "Facebook"
     reads_e2ee: ClassVar[bool] = True
 
-    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = self._layout(context)
-        if layout is None:
-            return
-        counter = Counter(context)
-        owner = self._owner_from_profiles(context, layout)
-        yield from self._threads(context, layout, owner, counter)
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
         author = owner.label or (context.me or "").strip()
         for path in layout.fb_posts:
             yield from self._entries(context, path, author, counter, _post_record, "post")

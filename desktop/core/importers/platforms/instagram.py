@@ -13,7 +13,8 @@ The owner comes from ``personal_information.json`` (display name and username), 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -61,13 +62,9 @@ class InstagramImporter(MetaImporter):
     platform: ClassVar[str] = INSTAGRAM
     label: ClassVar[str] = "Instagram"
 
-    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = self._layout(context)
-        if layout is None:
-            return
-        counter = Counter(context)
-        owner = self._owner_from_profiles(context, layout)
-        yield from self._threads(context, layout, owner, counter)
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
         if layout.ig_old_messages:
             if context.me:
                 owner.names, owner.label = {context.me.strip()}, context.me.strip()
@@ -75,16 +72,21 @@ class InstagramImporter(MetaImporter):
                 self._owner_from_old_messages(context, layout, owner)
             yield from self._old_messages(context, layout, owner, counter)
         author = owner.label or (context.me or "").strip()
-        for path in layout.ig_posts:
-            yield from self._posts(context, path, author, counter, app="instagram")
-        for path in layout.ig_threads_posts:
-            yield from self._posts(context, path, author, counter, app="threads")
-        for path in layout.ig_comments:
-            yield from self._comments(context, path, author, counter)
-        for path in layout.ig_old_media:
-            yield from self._old_media(context, path, author, counter)
-        for path in layout.ig_old_comments:
-            yield from self._old_comments(context, path, author, counter)
+        own = functools.partial(self._own_items, context, counter)
+        yield from own(layout.ig_posts, "posts", lambda _, raw: listed(_post_record(raw, author, INSTAGRAM)))
+        yield from own(
+            layout.ig_threads_posts, "posts", lambda _, raw: listed(_post_record(raw, author, "threads"))
+        )
+        yield from own(layout.ig_comments, "comments", lambda _, raw: _comments(raw, author))
+        yield from own(
+            layout.ig_old_media,
+            "entries",
+            lambda section, raw: _old_media(section, raw, author),
+            _old_media_order,
+        )
+        yield from own(
+            layout.ig_old_comments, "comments", lambda section, row: _old_comment(section, row, author)
+        )
 
     # -- owner -----------------------------------------------------------------------------
 
@@ -166,41 +168,26 @@ class InstagramImporter(MetaImporter):
                         thread_key=key,
                     )
 
-    # -- posts (Instagram and Threads) ---------------------------------------------------------
+    # -- own posts and comments ----------------------------------------------------------------
 
-    def _posts(
-        self, context: ImportContext, path: str, author: str, counter: Counter, app: str
+    def _own_items(
+        self,
+        context: ImportContext,
+        counter: Counter,
+        paths: list[str],
+        what: str,
+        records_of: Callable[[str, Any], Iterable[ItemRecord]],
+        order: Callable[[ItemRecord], int] | None = None,
     ) -> Iterator[ItemRecord]:
-        records, _ = read_entries(
-            context, path, "posts", lambda _, raw: listed(_post_record(raw, author, app))
-        )
-        yield from counter.ticked(records)
+        """The creator's own posts or comments, file by file (in ``order`` within a file, if given)."""
+        for path in paths:
+            records, _ = read_entries(context, path, what, records_of)
+            yield from counter.ticked(records if order is None else sorted(records, key=order))
 
-    def _old_media(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records, _ = read_entries(
-            context, path, "entries", lambda section, raw: _old_media(section, raw, author)
-        )
-        yield from counter.ticked(
-            sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"]))
-        )
 
-    # -- own comments --------------------------------------------------------------------------
-
-    def _comments(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records, _ = read_entries(context, path, "comments", lambda _, raw: _comments(raw, author))
-        yield from counter.ticked(records)
-
-    def _old_comments(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records, _ = read_entries(
-            context, path, "comments", lambda section, row: _old_comment(section, row, author)
-        )
-        yield from counter.ticked(records)
+def _old_media_order(record: ItemRecord) -> int:
+    """Photos before videos, as the 2019-2020 ``media.json`` lists them."""
+    return _OLD_MEDIA_SECTIONS.index(record.extra["section"])
 
 
 def _old_media(section: str, raw: Any, author: str) -> list[ItemRecord]:
