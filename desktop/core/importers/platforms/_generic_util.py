@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import ijson
 
@@ -360,6 +360,18 @@ def parse_utc(value: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+_Found = TypeVar("_Found")
+
+
+def scanned(scan: Callable[[Archive], _Found], archive: Archive) -> _Found | None:
+    """What ``scan`` finds in ``archive``, or None where it fails: detection must never crash on
+    foreign files."""
+    try:
+        return scan(archive)
+    except Exception:  # noqa: BLE001 - detection must never crash on foreign files
+        return None
 
 
 def check_cancel(context: ImportContext, count: int) -> None:

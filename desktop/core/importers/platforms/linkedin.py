@@ -44,6 +44,7 @@ from desktop.core.importers.platforms._generic_util import (
     header_key,
     parse_utc,
     read_head,
+    scanned,
     stable_id,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
@@ -120,10 +121,7 @@ class LinkedInImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = linkedin_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        files = scanned(linkedin_files, archive) or {}
         if "messages" in files:
             return Detection(PLATFORM, "2024", 0.95)
         if "messages2018" in files:

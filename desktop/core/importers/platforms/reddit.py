@@ -36,6 +36,7 @@ from desktop.core.importers.platforms._generic_util import (
     csv_rows,
     header_key,
     parse_utc,
+    scanned,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -91,10 +92,7 @@ class RedditImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = reddit_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        files = scanned(reddit_files, archive) or {}
         content = {k for k in files if k != "statistics"}
         if not content:
             return None
