@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import Unpack
 
 from desktop.core.actions.changes import Changes
 from desktop.core.connectors.base import Account, ConnectionSecrets, Connector, SetupField
 from desktop.core.connectors.fetching import FetchOutcome, fetch_connection
 from desktop.core.connectors.registry import connector_class
-from desktop.core.connectors.retrying import RetryPolicy
+from desktop.core.connectors.retrying import RunOptions
 from desktop.core.connectors.sending import SendReport, send_approved
 from desktop.core.errors import KnownError
 from desktop.core.secrets import SecretStore
 from desktop.core.store import Store, get_item, record_audit, utc_now
 from desktop.core.store import connections as rows
 from desktop.core.store.settings import read_int_setting, read_setting, write_setting
-from desktop.core.tasks import CancelToken, Progress
+from desktop.core.tasks import Progress
 
 FETCH_EVERY_SETTING = "connections.fetch_every_minutes"
 DRAFT_NEW_SETTING = "connections.draft_new"
@@ -136,30 +137,22 @@ def connected_platforms(store: Store) -> list[str]:
 
 
 def fetch(
-    store: Store,
-    secret_store: SecretStore,
-    platform: str,
-    *,
-    cancel: CancelToken | None = None,
-    policy: RetryPolicy | None = None,
+    store: Store, secret_store: SecretStore, platform: str, **options: Unpack[RunOptions]
 ) -> Generator[Progress, None, FetchOutcome]:
     """Fetch what is new on one connected platform into the store and the inbox."""
-    connector = open_connector(store, secret_store, platform)
-    return (yield from fetch_connection(store, connector, cancel=cancel, policy=policy))
+    return (yield from fetch_connection(store, open_connector(store, secret_store, platform), **options))
 
 
 def send(
     store: Store,
     secret_store: SecretStore,
     platform: str,
-    *,
     item_id: int | None = None,
-    cancel: CancelToken | None = None,
-    policy: RetryPolicy | None = None,
+    **options: Unpack[RunOptions],
 ) -> Generator[Progress, None, SendReport]:
     """Send the approved replies to messages from one connected platform (or the one to ``item_id``)."""
     connector = open_connector(store, secret_store, platform)
-    return (yield from send_approved(store, connector, item_id=item_id, cancel=cancel, policy=policy))
+    return (yield from send_approved(store, connector, item_id, **options))
 
 
 def platform_of_item(store: Store, item_id: int) -> str:

@@ -31,18 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from desktop.core.connectors.base import (
-    Account,
-    ConnectionSecrets,
-    ConnectorError,
-    FetchResult,
-    OutgoingReply,
-    PlatformUnavailable,
-    RateLimited,
-    Record,
-    SetupField,
-    SignInExpired,
-)
+from desktop.core.connectors import base
 from desktop.core.importers.platforms.bluesky import _expand_links, _parse_time
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -104,34 +93,36 @@ def _translated(service: str, doing: str) -> Iterator[None]:
     except ex.RateLimitExceededError as error:
         wait = _retry_after(error)
         after = f" for {wait:.0f} seconds" if wait is not None else ""
-        raise RateLimited(f"Bluesky asked us to slow down{after} while {doing}.", retry_after=wait) from error
+        raise base.RateLimited(
+            f"Bluesky asked us to slow down{after} while {doing}.", retry_after=wait
+        ) from error
     except ex.UnauthorizedError as error:
-        raise SignInExpired(
+        raise base.SignInExpired(
             f"Bluesky no longer accepts the saved sign-in ({_said(error)}) while {doing}.", hint=_RECONNECT
         ) from error
     except ex.BadRequestError as error:
         content = error.response.content if error.response is not None else None
         if getattr(content, "error", None) in ("ExpiredToken", "InvalidToken"):
-            raise SignInExpired(
+            raise base.SignInExpired(
                 f"Bluesky's sign-in has expired ({_said(error)}) while {doing}.", hint=_RECONNECT
             ) from error
-        raise ConnectorError(f"Bluesky refused {doing}: {_said(error)}.") from error
+        raise base.ConnectorError(f"Bluesky refused {doing}: {_said(error)}.") from error
     except ex.NetworkError as error:  # transport failures, timeouts and 502; 409/413 carry a response
         status = error.response.status_code if error.response is not None else None
         if status is None or status == 502:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"Bluesky ({service}) could not be reached while {doing}: {_said(error)}."
             ) from error
-        raise ConnectorError(f"Bluesky refused {doing} ({status}): {_said(error)}.") from error
+        raise base.ConnectorError(f"Bluesky refused {doing} ({status}): {_said(error)}.") from error
     except ex.RequestException as error:
         status = error.response.status_code if error.response is not None else 0
         if status >= 500:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"Bluesky ({service}) answered with a server error ({status}) while {doing}: {_said(error)}."
             ) from error
-        raise ConnectorError(f"Bluesky refused {doing} ({status}): {_said(error)}.") from error
+        raise base.ConnectorError(f"Bluesky refused {doing} ({status}): {_said(error)}.") from error
     except ex.AtProtocolError as error:
-        raise ConnectorError(f"Bluesky's answer could not be read while {doing}: {error}.") from error
+        raise base.ConnectorError(f"Bluesky's answer could not be read while {doing}: {error}.") from error
 
 
 def _plain(model: Any) -> dict[str, Any]:
@@ -193,7 +184,7 @@ class _SessionKeeper:
     the connector would keep both alive past their use, with the client's sockets open.
     """
 
-    def __init__(self, secrets: ConnectionSecrets) -> None:
+    def __init__(self, secrets: base.ConnectionSecrets) -> None:
         self.secrets = secrets
         self.did = ""
 
@@ -205,10 +196,10 @@ class _SessionKeeper:
 class BlueskyConnector:
     platform: ClassVar[str] = "bluesky"
     label: ClassVar[str] = "Bluesky"
-    setup_fields: ClassVar[tuple[SetupField, ...]] = (
-        SetupField("handle", "Handle", placeholder="you.bsky.social"),
-        SetupField("app_password", "App password", secret=True, placeholder="xxxx-xxxx-xxxx-xxxx"),
-        SetupField(
+    setup_fields: ClassVar[tuple[base.SetupField, ...]] = (
+        base.SetupField("handle", "Handle", placeholder="you.bsky.social"),
+        base.SetupField("app_password", "App password", secret=True, placeholder="xxxx-xxxx-xxxx-xxxx"),
+        base.SetupField(
             "service",
             "Server",
             placeholder=DEFAULT_SERVICE,
@@ -231,7 +222,7 @@ class BlueskyConnector:
     )
     secret_names: ClassVar[tuple[str, ...]] = ("app_password", "session")
 
-    def __init__(self, settings: dict[str, str], secrets: ConnectionSecrets) -> None:
+    def __init__(self, settings: dict[str, str], secrets: base.ConnectionSecrets) -> None:
         self._handle = settings.get("handle", "").strip().lstrip("@").lower()
         self._service = (settings.get("service") or DEFAULT_SERVICE).strip().rstrip("/")
         self._secrets = secrets
@@ -263,12 +254,12 @@ class BlueskyConnector:
                 return client
         password = self._secrets.get("app_password")
         if not self._handle or not password:
-            raise SignInExpired("No Bluesky handle and app password are saved.", hint=_RECONNECT)
+            raise base.SignInExpired("No Bluesky handle and app password are saved.", hint=_RECONNECT)
         try:
             with _translated(self._service, f"signing in as @{self._handle}"):
                 client.login(self._handle, password, fetch_bsky_profile=False)
-        except SignInExpired as error:
-            raise SignInExpired(
+        except base.SignInExpired as error:
+            raise base.SignInExpired(
                 f"Bluesky did not accept the app password for @{self._handle}: it was mistyped, "
                 "or it has been revoked on Bluesky.",
                 hint=_RECONNECT,
@@ -286,7 +277,7 @@ class BlueskyConnector:
         try:
             with _translated(self._service, doing):
                 return request(client)
-        except SignInExpired:
+        except base.SignInExpired:
             if not self._resumed:
                 raise
         self._secrets.delete(["session"])
@@ -295,18 +286,20 @@ class BlueskyConnector:
         with _translated(self._service, doing):
             return request(client)
 
-    def check(self) -> Account:
+    def check(self) -> base.Account:
         from atproto import models
 
         profile = self._call(
             "reading your profile",
             lambda c: c.app.bsky.actor.get_profile(models.AppBskyActorGetProfile.Params(actor=self._did)),
         )
-        return Account(handle=profile.handle, display_name=profile.display_name or "", user_id=profile.did)
+        return base.Account(
+            handle=profile.handle, display_name=profile.display_name or "", user_id=profile.did
+        )
 
     # Reading ----------------------------------------------------------------------------------
 
-    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> FetchResult:
+    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> base.FetchResult:
         from atproto import models
 
         since = _when(cursor)
@@ -337,8 +330,8 @@ class BlueskyConnector:
         for notification in reversed(wanted):  # oldest first
             cancel.raise_if_cancelled()
             self._thread_of(notification.uri, found)
-        records: list[Record] = [*found.threads.values(), *found.items.values()]
-        return FetchResult(records, newest.isoformat() if newest is not None else cursor)
+        records: list[base.Record] = [*found.threads.values(), *found.items.values()]
+        return base.FetchResult(records, newest.isoformat() if newest is not None else cursor)
 
     def _thread_of(self, uri: str, found: _Found) -> None:
         """The post at ``uri``, the posts above it and the creator's answers below it, into ``found``."""
@@ -422,7 +415,9 @@ class BlueskyConnector:
 
     # Sending ----------------------------------------------------------------------------------
 
-    def _reply_refs(self, reply: OutgoingReply) -> tuple[tuple[str, str], tuple[str, str], list[str] | None]:
+    def _reply_refs(
+        self, reply: base.OutgoingReply
+    ) -> tuple[tuple[str, str], tuple[str, str], list[str] | None]:
         """(parent, root, langs) for a reply to ``reply.in_reply_to``: from the item's meta, else asked."""
         from atproto import models
 
@@ -435,7 +430,7 @@ class BlueskyConnector:
         params = models.AppBskyFeedGetPosts.Params(uris=[reply.in_reply_to])
         posts = self._call("reading the post to answer", lambda c: c.app.bsky.feed.get_posts(params)).posts
         if not posts:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"The Bluesky post this reply answers ({reply.in_reply_to}) is gone: it was deleted, "
                 "or its author blocked you."
             )
@@ -443,11 +438,11 @@ class BlueskyConnector:
         root = _ref(record, "root") or (posts[0].uri, posts[0].cid)
         return (posts[0].uri, posts[0].cid), root, langs
 
-    def send(self, reply: OutgoingReply) -> str:
+    def send(self, reply: base.OutgoingReply) -> str:
         from atproto import models
 
         if reply.kind == MESSAGE:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 "Bluesky direct messages cannot be sent from Understudy; answer it in the app."
             )
         parent, root, langs = self._reply_refs(reply)
@@ -467,7 +462,7 @@ class BlueskyConnector:
 
         return self._call("posting your reply", post)
 
-    def find_sent(self, reply: OutgoingReply) -> str | None:
+    def find_sent(self, reply: base.OutgoingReply) -> str | None:
         from atproto import models
 
         wanted = normalize(reply.text.replace("\r\n", "\n"))

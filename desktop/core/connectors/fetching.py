@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
+from typing import Unpack
 
 from desktop.core.actions.changes import Changes
 from desktop.core.actions.inbox import sync_inbox
 from desktop.core.connectors.base import Connector, Record
-from desktop.core.connectors.retrying import RetryPolicy, with_retries
+from desktop.core.connectors.retrying import RetryPolicy, RunOptions, with_retries
 from desktop.core.errors import Cancelled, KnownError
 from desktop.core.importers.pipeline import ImportSummary, derive_summary_exchanges, save_records
 from desktop.core.importers.records import COMMENT, ItemRecord, ThreadRecord
@@ -112,14 +113,10 @@ def connection_source(store: Store, connector: Connector) -> ImportSummary:
 
 
 def fetch_connection(
-    store: Store,
-    connector: Connector,
-    *,
-    cancel: CancelToken | None = None,
-    policy: RetryPolicy | None = None,
+    store: Store, connector: Connector, **options: Unpack[RunOptions]
 ) -> Generator[Progress, None, FetchOutcome]:
     """Fetch what is new on ``connector``'s platform into the store and the inbox; logged as a run."""
-    cancel = cancel or CancelToken()
+    cancel, policy = options.get("cancel") or CancelToken(), options.get("policy") or RetryPolicy()
     platform, label = connector.platform, connector.label
     connection = rows.get_connection(store, platform)
     if connection is None:
@@ -129,9 +126,7 @@ def fetch_connection(
     run_id = rows.start_run(store, platform, "fetch", utc_now())
     try:
         yield Progress(f"Checking {label} for new messages", 0, 0)
-        result = with_retries(
-            lambda: connector.fetch_new(connection["cursor"], cancel), policy or RetryPolicy(), cancel
-        )
+        result = with_retries(lambda: connector.fetch_new(connection["cursor"], cancel), policy, cancel)
         cancel.raise_if_cancelled()
         records = by_conversation(
             result.records, lambda external_id: rows.thread_key_of(store, platform, external_id)
@@ -155,15 +150,8 @@ def fetch_connection(
             tuple(joined.item_ids),
             Changes(sources=summary.new_items > 0, inbox=joined.added > 0),
         )
-        rows.finish_run(
-            store,
-            run_id,
-            utc_now(),
-            "done",
-            outcome.sentence(label),
-            fetched=outcome.fetched,
-            new_items=outcome.new_items,
-        )
+        counts = {"fetched": outcome.fetched, "new_items": outcome.new_items}
+        rows.finish_run(store, run_id, utc_now(), "done", outcome.sentence(label), **counts)
         record_audit(
             store,
             "connect.fetched",

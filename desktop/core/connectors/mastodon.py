@@ -25,18 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlparse
 
 from desktop.core.addresses import is_loopback
-from desktop.core.connectors.base import (
-    Account,
-    ConnectionSecrets,
-    ConnectorError,
-    FetchResult,
-    OutgoingReply,
-    PlatformUnavailable,
-    RateLimited,
-    Record,
-    SetupField,
-    SignInExpired,
-)
+from desktop.core.connectors import base
 from desktop.core.importers.platforms.mastodon import html_to_text
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -59,7 +48,7 @@ def instance_url(value: str) -> str:
         raw = "https://" + raw
     parsed = urlparse(raw)
     if not parsed.hostname or parsed.path not in ("", "/") or parsed.query:
-        raise ConnectorError(
+        raise base.ConnectorError(
             f"'{value}' is not a Mastodon instance address.",
             hint="Enter the address of your instance, for example https://mastodon.social.",
         )
@@ -67,7 +56,7 @@ def instance_url(value: str) -> str:
         return raw
     if parsed.scheme == "http" and is_loopback(parsed.hostname):
         return raw
-    raise ConnectorError(
+    raise base.ConnectorError(
         f"'{value}' is not a secure address: Understudy only sends your access token over https.",
         hint="Enter the address starting with https://, for example https://mastodon.social.",
     )
@@ -112,9 +101,9 @@ class MastodonConnector:
 
     platform: ClassVar[str] = PLATFORM
     label: ClassVar[str] = "Mastodon"
-    setup_fields: ClassVar[tuple[SetupField, ...]] = (
-        SetupField("instance", "Instance address", placeholder="https://mastodon.social"),
-        SetupField(TOKEN, "Access token", secret=True),
+    setup_fields: ClassVar[tuple[base.SetupField, ...]] = (
+        base.SetupField("instance", "Instance address", placeholder="https://mastodon.social"),
+        base.SetupField(TOKEN, "Access token", secret=True),
     )
     steps: ClassVar[str] = (
         "1. Sign in to your Mastodon instance on its website and open Preferences → Development → "
@@ -142,7 +131,7 @@ class MastodonConnector:
     first_run_pages = 3  # the first fetch: the 120 most recent mentions
     max_pages = 25  # one later fetch walks at most this many pages forward; the cursor keeps the rest
 
-    def __init__(self, settings: dict[str, str], secrets: ConnectionSecrets) -> None:
+    def __init__(self, settings: dict[str, str], secrets: base.ConnectionSecrets) -> None:
         self._base = instance_url(settings.get("instance", ""))
         self._host = urlparse(self._base).netloc
         self._secrets = secrets
@@ -155,7 +144,7 @@ class MastodonConnector:
         """The client, with the token the keychain holds now (a reconnect may have replaced it)."""
         token = self._secrets.get(TOKEN)
         if not token:
-            raise SignInExpired(
+            raise base.SignInExpired(
                 "There is no Mastodon access token saved for this connection.", hint=RECONNECT
             )
         if self._client is not None and self._client.access_token != token:
@@ -183,7 +172,7 @@ class MastodonConnector:
         try:
             yield
         except m.MastodonUnauthorizedError as exc:
-            raise SignInExpired(
+            raise base.SignInExpired(
                 f"{where} no longer accepts the saved access token (it was revoked or has expired), "
                 f"so Understudy could not {doing}.",
                 hint=RECONNECT,
@@ -192,35 +181,35 @@ class MastodonConnector:
             reset = self._client.ratelimit_reset if self._client is not None else None
             retry_after = max(0.0, float(reset) - time.time()) if reset else None
             when = f" for about {round(retry_after)} seconds" if retry_after is not None else " for a while"
-            raise RateLimited(
+            raise base.RateLimited(
                 f"{where} asked Understudy to slow down{when}, so it could not {doing} now.",
                 retry_after=retry_after,
                 hint="Understudy tries again later on its own.",
             ) from exc
         except m.MastodonServerError as exc:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"{where} is having trouble (it answered with error {_status(exc)}), so Understudy "
                 f"could not {doing}.",
                 hint="Try again later.",
             ) from exc
         except m.MastodonNetworkError as exc:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"Understudy could not reach your Mastodon instance at {self._host} to {doing}.",
                 hint="Check your internet connection and the instance address, then try again.",
             ) from exc
         except m.MastodonNotFoundError as exc:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"{where} could not find what Understudy needed to {doing}: it may have been deleted."
             ) from exc
         except m.MastodonAPIError as exc:
             if _status(exc) == 403:
-                raise ConnectorError(
+                raise base.ConnectorError(
                     f"{where} refused: the access token is not allowed to {doing}.",
                     hint="Create the application again with the scopes the steps list, then reconnect.",
                 ) from exc
-            raise ConnectorError(f"{where} refused to {doing}: {_message(exc)}") from exc
+            raise base.ConnectorError(f"{where} refused to {doing}: {_message(exc)}") from exc
         except m.MastodonError as exc:
-            raise ConnectorError(f"Understudy could not {doing} on {where}: {exc}") from exc
+            raise base.ConnectorError(f"Understudy could not {doing} on {where}: {exc}") from exc
 
     def _account(self) -> Any:
         if self._me is None:
@@ -231,11 +220,13 @@ class MastodonConnector:
 
     # -- the interface -------------------------------------------------------------------------
 
-    def check(self) -> Account:
+    def check(self) -> base.Account:
         me = self._account()
-        return Account(handle=self._handle(me), display_name=str(me.display_name or ""), user_id=str(me.id))
+        return base.Account(
+            handle=self._handle(me), display_name=str(me.display_name or ""), user_id=str(me.id)
+        )
 
-    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> FetchResult:
+    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> base.FetchResult:
         api = self._api()
         me = self._account()
         found = _Found(self, me)
@@ -259,9 +250,9 @@ class MastodonConnector:
                 page = api.fetch_next(page) if direction == "next" else api.fetch_previous(page)
                 if page is None:
                     break
-        return FetchResult(found.records, newest)
+        return base.FetchResult(found.records, newest)
 
-    def find_sent(self, reply: OutgoingReply) -> str | None:
+    def find_sent(self, reply: base.OutgoingReply) -> str | None:
         api = self._api()
         me = self._account()
         status_id, _visibility, _acct = self._target(reply)
@@ -277,7 +268,7 @@ class MastodonConnector:
                 return str(status.uri)
         return None
 
-    def send(self, reply: OutgoingReply) -> str:
+    def send(self, reply: base.OutgoingReply) -> str:
         api = self._api()
         status_id, visibility, acct = self._target(reply)
         with self._errors("post your reply"):
@@ -291,14 +282,14 @@ class MastodonConnector:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _target(self, reply: OutgoingReply) -> tuple[str, str, str]:
+    def _target(self, reply: base.OutgoingReply) -> tuple[str, str, str]:
         """The answered status's id on this instance, the reply's visibility and whom to mention."""
         meta = reply.meta
         status_id = str(meta.get("status_id") or "")
         if not status_id:
             local = re.fullmatch(re.escape(self._base) + r"/users/[^/]+/statuses/(\d+)", reply.in_reply_to)
             if local is None:
-                raise ConnectorError(
+                raise base.ConnectorError(
                     "Understudy does not know where this Mastodon message is on your instance, so it "
                     "cannot reply to it.",
                     hint="Fetch your Mastodon messages again (Check now), then send.",
@@ -353,7 +344,7 @@ class _Found:
     def __init__(self, connector: MastodonConnector, me: Any) -> None:
         self.connector = connector
         self.me = me
-        self.records: list[Record] = []
+        self.records: list[base.Record] = []
         self._seen: set[str] = set()
         self._people: dict[str, set[str]] = {}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from desktop.core.connectors.base import PlatformUnavailable, RateLimited
 from desktop.core.tasks import CancelToken
@@ -24,6 +24,13 @@ class RetryPolicy:
     backoff_seconds: float = 1.0
     max_wait_seconds: float = 60.0
     sleep: Callable[[float], None] = time.sleep
+
+
+class RunOptions(TypedDict, total=False):
+    """How a fetch or a send runs (both optional): the creator's cancel, and the retry rules."""
+
+    cancel: CancelToken | None
+    policy: RetryPolicy | None
 
 
 def with_retries(

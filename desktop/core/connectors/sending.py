@@ -19,11 +19,12 @@ import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Unpack
 
 from desktop.core.actions.changes import Changes
 from desktop.core.connectors.base import Connector, ConnectorError, OutgoingReply, SignInExpired
 from desktop.core.connectors.fetching import connection_source
-from desktop.core.connectors.retrying import RetryPolicy, with_retries
+from desktop.core.connectors.retrying import RetryPolicy, RunOptions, with_retries
 from desktop.core.errors import Cancelled, KnownError
 from desktop.core.importers.pipeline import save_records
 from desktop.core.importers.records import COMMENT, MESSAGE, ItemRecord
@@ -82,15 +83,10 @@ class SendReport:
 
 
 def send_approved(
-    store: Store,
-    connector: Connector,
-    *,
-    item_id: int | None = None,
-    cancel: CancelToken | None = None,
-    policy: RetryPolicy | None = None,
+    store: Store, connector: Connector, item_id: int | None = None, **options: Unpack[RunOptions]
 ) -> Generator[Progress, None, SendReport]:
     """Send the approved replies to messages from ``connector``'s platform (or the one to ``item_id``)."""
-    cancel = cancel or CancelToken()
+    cancel, policy = options.get("cancel") or CancelToken(), options.get("policy") or RetryPolicy()
     platform, label = connector.platform, connector.label
     if rows.get_connection(store, platform) is None:
         raise KnownError(
@@ -108,33 +104,23 @@ def send_approved(
         for done, row in enumerate(waiting):
             cancel.raise_if_cancelled()
             yield Progress(f"Sending approved replies to {label}", done, len(waiting))
-            result = _send_one(store, connector, row, cancel, policy or RetryPolicy())
+            result = _send_one(store, connector, row, cancel, policy)
             report.results.append(result)
             if result.stops_run:
                 report.stopped = result.error
                 break
     except Cancelled:
-        rows.finish_run(
-            store,
-            run_id,
-            utc_now(),
-            "cancelled",
-            report.sentence(label),
-            sent=report.sent,
-            failed=report.failed,
-        )
+        _log_run(store, run_id, "cancelled", report, label)
         raise
-    rows.finish_run(
-        store,
-        run_id,
-        utc_now(),
-        "failed" if report.stopped else "done",
-        report.sentence(label),
-        sent=report.sent,
-        failed=report.failed,
-    )
+    _log_run(store, run_id, "failed" if report.stopped else "done", report, label)
     yield Progress(report.sentence(label), len(waiting), len(waiting))
     return report
+
+
+def _log_run(store: Store, run_id: int, outcome: str, report: SendReport, label: str) -> None:
+    rows.finish_run(
+        store, run_id, utc_now(), outcome, report.sentence(label), sent=report.sent, failed=report.failed
+    )
 
 
 def _send_one(
@@ -165,11 +151,11 @@ def _send_one(
             lambda: connector.send(reply), policy, cancel, before_retry=lambda: connector.find_sent(reply)
         )
     except SignInExpired as exc:
-        rows.mark_failed(store, key, exc.message, utc_now())
+        rows.settle_send(store, key, utc_now(), error=exc.message)
         error = f"{exc.message} {exc.hint}".strip()
         return SendResult(item_id, key, FAILED, error=error, stops_run=True)
     except ConnectorError as exc:
-        rows.mark_failed(store, key, exc.message, utc_now())
+        rows.settle_send(store, key, utc_now(), error=exc.message)
         record_audit(
             store,
             "connect.send_failed",
@@ -198,7 +184,7 @@ def _settle(
         extra={"sent_by": "understudy", "reply_id": reply.reply_id},
     )
     with translate_sqlite_errors(store.path), store.db.atomic():
-        rows.mark_sent(store, reply.reply_id, platform_id, utc_now())
+        rows.settle_send(store, reply.reply_id, utc_now(), platform_id=platform_id)
         summary = connection_source(store, connector)
         for _ in save_records(store, summary, [own], CancelToken(), lambda: (1, 1)):
             pass

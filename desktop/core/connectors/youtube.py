@@ -23,18 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from desktop.core.connectors.base import (
-    Account,
-    ConnectionSecrets,
-    ConnectorError,
-    FetchResult,
-    OutgoingReply,
-    PlatformUnavailable,
-    RateLimited,
-    Record,
-    SetupField,
-    SignInExpired,
-)
+from desktop.core.connectors import base
 from desktop.core.importers.platforms.youtube import parse_time
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -84,19 +73,19 @@ class YouTubeConnector:
 
     platform: ClassVar[str] = "youtube"
     label: ClassVar[str] = "YouTube"
-    setup_fields: ClassVar[tuple[SetupField, ...]] = (
-        SetupField(
+    setup_fields: ClassVar[tuple[base.SetupField, ...]] = (
+        base.SetupField(
             "client_file",
             "OAuth client file",
             placeholder="/path/to/client_secret_….json (a 'Desktop app' client)",
         ),
-        SetupField(
+        base.SetupField(
             "channel_id",
             "Channel ID",
             required=False,
             placeholder="UC… (leave empty: the channel you sign in with)",
         ),
-        SetupField(
+        base.SetupField(
             "api_root",
             "YouTube API address",
             required=False,
@@ -133,7 +122,7 @@ class YouTubeConnector:
     )
     secret_names: ClassVar[tuple[str, ...]] = (SECRET,)
 
-    def __init__(self, settings: dict[str, str], secrets: ConnectionSecrets) -> None:
+    def __init__(self, settings: dict[str, str], secrets: base.ConnectionSecrets) -> None:
         self._settings = settings
         self._secrets = secrets
         self._service: Any = None
@@ -175,27 +164,27 @@ class YouTubeConnector:
                 prompt="consent",  # Google sends the refresh token again on a reconnect
             )
         except WSGITimeoutError:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"YouTube sign-in did not finish within {_SIGN_IN_WAIT_S // 60} minutes.",
                 hint="Press Connect again and allow access in the browser page that opens.",
             ) from None
         except OAuth2Error as exc:
             if exc.error == "access_denied":
-                raise ConnectorError(
+                raise base.ConnectorError(
                     "You did not allow Understudy to manage your YouTube comments, so it is not connected.",
                     hint="Press Connect again and choose 'Allow' if you want it connected.",
                 ) from None
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"Google refused the YouTube sign-in: {exc.description or exc.error}.",
                 hint="Check that the client file is a 'Desktop app' client of your own project.",
             ) from None
         except RequestException as exc:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"Could not reach Google to finish the YouTube sign-in ({type(exc).__name__}).",
                 hint="Check your internet connection and press Connect again.",
             ) from None
         if not credentials.refresh_token:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 "Google did not hand out a lasting YouTube sign-in (no refresh token).",
                 hint="Remove Understudy in your Google account's 'Third-party apps' page and connect again.",
             )
@@ -206,7 +195,7 @@ class YouTubeConnector:
         """The OAuth client file's contents, checked to be a 'Desktop app' client."""
         raw = self._settings.get("client_file", "").strip()
         if not raw:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 "No OAuth client file is set for YouTube.",
                 hint="Download the 'Desktop app' client's JSON from your Google Cloud project "
                 "and enter its path.",
@@ -215,12 +204,12 @@ class YouTubeConnector:
         try:
             config = json.loads(path.read_text(encoding="utf-8"))
         except OSError:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"Could not read the YouTube OAuth client file '{path}'.",
                 hint="Check the path; it is the client_secret_….json file you downloaded.",
             ) from None
         except ValueError:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"'{path}' is not an OAuth client file (it is not JSON).",
                 hint="Download the client's JSON again from your Google Cloud project.",
             ) from None
@@ -230,7 +219,7 @@ class YouTubeConnector:
                 if isinstance(config, dict) and "web" in config
                 else "not a client file"
             )
-            raise ConnectorError(
+            raise base.ConnectorError(
                 f"'{path}' is {kind}; Understudy needs a 'Desktop app' OAuth client.",
                 hint="In your Google Cloud project, create an OAuth client ID of type 'Desktop app' "
                 "and download its JSON.",
@@ -241,7 +230,7 @@ class YouTubeConnector:
         """The ``token_uri`` of the configured client file, when it is readable (else Google's)."""
         try:
             uri = self._client_config()["installed"].get("token_uri")
-        except ConnectorError:
+        except base.ConnectorError:
             return None
         return str(uri) if uri else None
 
@@ -255,11 +244,13 @@ class YouTubeConnector:
 
             info = self._secrets.get(SECRET)
             if not info:
-                raise SignInExpired("YouTube is not signed in yet.", hint=_CONNECT_AGAIN)
+                raise base.SignInExpired("YouTube is not signed in yet.", hint=_CONNECT_AGAIN)
             try:
                 credentials = Credentials.from_authorized_user_info(json.loads(info), scopes=[SCOPE])
             except (ValueError, TypeError):
-                raise SignInExpired("The saved YouTube sign-in is damaged.", hint=_CONNECT_AGAIN) from None
+                raise base.SignInExpired(
+                    "The saved YouTube sign-in is damaged.", hint=_CONNECT_AGAIN
+                ) from None
             # google-auth always refreshes at Google's own token endpoint; the creator's client file
             # may name another (its ``token_uri``), and it is the only place one is taken from.
             token_uri = self._client_token_uri()
@@ -298,7 +289,7 @@ class YouTubeConnector:
                     client_options={"api_endpoint": root} if root else None,
                 )
             except UnknownApiNameOrVersion:
-                raise ConnectorError(
+                raise base.ConnectorError(
                     "This copy of Understudy is missing YouTube's API description (youtube.v3.json).",
                     hint="Reinstall Understudy; the file ships with it.",
                 ) from None
@@ -319,17 +310,17 @@ class YouTubeConnector:
             raise _http_error(exc, doing) from None
         except RefreshError as exc:
             if getattr(exc, "retryable", False):
-                raise PlatformUnavailable(
+                raise base.PlatformUnavailable(
                     f"Google's sign-in service is having trouble while {doing}: {_refresh_reason(exc)}.",
                     hint="Understudy will try again later.",
                 ) from None
-            raise SignInExpired(
+            raise base.SignInExpired(
                 "YouTube no longer accepts Understudy's sign-in (Google says it expired or was revoked"
                 f": {_refresh_reason(exc)}).",
                 hint=_CONNECT_AGAIN,
             ) from None
         except (TransportError, httplib2.HttpLib2Error, OSError) as exc:
-            raise PlatformUnavailable(
+            raise base.PlatformUnavailable(
                 f"Could not reach YouTube while {doing} ({type(exc).__name__}).",
                 hint="Check your internet connection; Understudy will try again later.",
             ) from None
@@ -348,23 +339,23 @@ class YouTubeConnector:
             items = self._execute(request, "looking up your channel").get("items") or []
             if not items:
                 if wanted:
-                    raise ConnectorError(
+                    raise base.ConnectorError(
                         f"YouTube has no channel with the ID '{wanted}'.",
                         hint="Copy the ID from YouTube Studio → Settings → Channel → Advanced settings, "
                         "or leave it empty.",
                     )
-                raise ConnectorError(
+                raise base.ConnectorError(
                     "The Google account you signed in with has no YouTube channel.",
                     hint=_CONNECT_AGAIN + " Pick the account (or brand account) that owns the channel.",
                 )
             self._channel = dict(items[0])
         return self._channel
 
-    def check(self) -> Account:
+    def check(self) -> base.Account:
         channel = self._my_channel()
         snippet = channel.get("snippet") or {}
         title = str(snippet.get("title") or "")
-        return Account(
+        return base.Account(
             handle=str(snippet.get("customUrl") or title or channel["id"]),
             display_name=title,
             user_id=str(channel["id"]),
@@ -372,7 +363,7 @@ class YouTubeConnector:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> FetchResult:
+    def fetch_new(self, cursor: str | None, cancel: CancelToken) -> base.FetchResult:
         me = str(self._my_channel()["id"])
         since, since_ids = _parse_cursor(cursor)
         threads = self._api().commentThreads()
@@ -426,14 +417,14 @@ class YouTubeConnector:
         for video in video_records:
             key = _thread_key(video.external_id)
             thread_records[key] = ThreadRecord(key, str(video.extra.get("title") or key), kind="comments")
-        records: list[Record] = [*thread_records.values(), *video_records, *context.values(), *items]
+        records: list[base.Record] = [*thread_records.values(), *video_records, *context.values(), *items]
         out_cursor = cursor
         if newest is not None:
             out_cursor = json.dumps(
                 {"since": newest.isoformat().replace("+00:00", "Z"), "ids": sorted(newest_ids)},
                 separators=(",", ":"),
             )
-        return FetchResult(records=records, cursor=out_cursor)
+        return base.FetchResult(records=records, cursor=out_cursor)
 
     def _thread_comments(self, thread: dict[str, Any], me: str, cancel: CancelToken) -> Iterator[ItemRecord]:
         """The top-level comment of a ``commentThread``, then all its replies, oldest first."""
@@ -501,16 +492,16 @@ class YouTubeConnector:
     # --- sending -------------------------------------------------------------------------------
 
     @staticmethod
-    def _parent(reply: OutgoingReply) -> str:
+    def _parent(reply: base.OutgoingReply) -> str:
         """The top-level comment a reply goes under (YouTube has no replies to replies)."""
         if reply.kind == POST:
-            raise ConnectorError(
+            raise base.ConnectorError(
                 "Understudy answers comments on YouTube, not the video itself, so this reply was not sent.",
             )
         # A reply's id is "<top-level id>.<reply id>": the part before the dot when meta lacks it.
         return str(reply.meta.get("top_level_comment_id") or reply.in_reply_to.split(".", 1)[0])
 
-    def send(self, reply: OutgoingReply) -> str:
+    def send(self, reply: base.OutgoingReply) -> str:
         parent = self._parent(reply)
         body = {"snippet": {"parentId": parent, "textOriginal": reply.text}}
         created = self._execute(
@@ -518,7 +509,7 @@ class YouTubeConnector:
         )
         return str(created["id"])
 
-    def find_sent(self, reply: OutgoingReply) -> str | None:
+    def find_sent(self, reply: base.OutgoingReply) -> str | None:
         parent = self._parent(reply)
         me = str(self._my_channel()["id"])
         wanted = reply.text.strip()
@@ -580,7 +571,7 @@ def _error_reasons(exc: Any) -> set[str]:
     return reasons
 
 
-def _http_error(exc: Any, doing: str) -> ConnectorError:
+def _http_error(exc: Any, doing: str) -> base.ConnectorError:
     """A YouTube Data API error response in plain words.
 
     Reasons as developers.google.com/youtube/v3/docs/errors lists them.
@@ -591,45 +582,45 @@ def _http_error(exc: Any, doing: str) -> ConnectorError:
     retry_header = exc.resp.get("retry-after")
     retry_after = float(retry_header) if retry_header and str(retry_header).isdigit() else None
     if status == 401:
-        return SignInExpired(
+        return base.SignInExpired(
             "YouTube no longer accepts Understudy's sign-in (the access was revoked or expired).",
             hint=_CONNECT_AGAIN,
         )
     if reasons & _QUOTA_REASONS:
-        return RateLimited(
+        return base.RateLimited(
             f"Your Google Cloud project's daily YouTube quota is used up, so Understudy stopped {doing}.",
             retry_after=retry_after or _until_quota_reset(),
             hint="YouTube resets it at midnight Pacific time; Understudy will carry on then.",
         )
     if status == 429 or reasons & _RATE_REASONS:
-        return RateLimited(
+        return base.RateLimited(
             f"YouTube asked Understudy to slow down while {doing}.",
             retry_after=retry_after,
             hint="Understudy will try again in a little while.",
         )
     if status >= 500:
-        return PlatformUnavailable(
+        return base.PlatformUnavailable(
             f"YouTube is having trouble right now (error {status}) while {doing}.",
             hint="Understudy will try again later.",
         )
     if "accessNotConfigured" in reasons or "SERVICE_DISABLED" in reasons:
-        return ConnectorError(
+        return base.ConnectorError(
             "The YouTube Data API v3 is not enabled in your Google Cloud project.",
             hint="Enable it under 'APIs & Services' → 'Library' in console.cloud.google.com, then try again.",
         )
     if reasons & {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
-        return SignInExpired(
+        return base.SignInExpired(
             "The saved YouTube sign-in does not allow managing comments.",
             hint=_CONNECT_AGAIN + " Allow every permission Google asks for.",
         )
     if "commentsDisabled" in reasons:
-        return ConnectorError("Comments are turned off on this video, so YouTube refused the reply.")
+        return base.ConnectorError("Comments are turned off on this video, so YouTube refused the reply.")
     if status == 404:
-        return ConnectorError(
+        return base.ConnectorError(
             f"YouTube could not find what Understudy asked for while {doing} "
             f"(it may have been deleted): {said}."
         )
-    return ConnectorError(f"YouTube refused a request while {doing} (error {status}): {said}.")
+    return base.ConnectorError(f"YouTube refused a request while {doing} (error {status}): {said}.")
 
 
 def _refresh_reason(exc: Exception) -> str:

@@ -153,6 +153,22 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 
 _I = r"\bi(?:'m|\s+am|'ll|\s+will|'ve|\s+have)?"
 
+# Words of a giveaway or a discount; the guard's draft check starts from the same list.
+GIVEAWAY_WORDS = (
+    r"\bgiveaways?\b",
+    r"\bgiving\s+(?:away|out)\b",
+    r"\bgive\s+(?:you|u)\s+(?:a\s+|one\s+|it\s+)?(?:free|for\s+free)\b",
+    r"\bfree\s+(?:copy|copies|pack|packs|preset|presets|sample|samples|gift|download|shipping|trial|session|course)\b",
+    r"\bfor\s+free\b",
+    r"\b(?:is|are|it'?s|all)\s+free\b",
+    r"\bfreebies?\b",
+    r"\b\d+\s?%\s?off\b",
+    r"\bpercent\s+off\b",
+    r"\bdiscount\w*",
+    r"\bpromo\s*codes?\b",
+    r"\bcoupons?\b",
+)
+
 # Anchor modes: which word of a match the source must also contain (a place, a product).
 NONE, AFTER, LAST = "none", "after", "last"
 
@@ -182,18 +198,7 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
     (
         GIVEAWAY,
         _rx(
-            r"\bgiveaways?\b",
-            r"\bgiving\s+(?:away|out)\b",
-            r"\bgive\s+(?:you|u)\s+(?:a\s+|one\s+|it\s+)?(?:free|for\s+free)\b",
-            r"\bfree\s+(?:copy|copies|pack|packs|preset|presets|sample|samples|gift|download|shipping|trial|session|course)\b",
-            r"\bfor\s+free\b",
-            r"\b(?:is|are|it'?s|all)\s+free\b",
-            r"\bfreebies?\b",
-            r"\b\d+\s?%\s?off\b",
-            r"\bpercent\s+off\b",
-            r"\bdiscount\w*",
-            r"\bpromo\s*codes?\b",
-            r"\bcoupons?\b",
+            *GIVEAWAY_WORDS,
             r"\bcode\s+[A-Z0-9]{3,}\b",
             r"\b(?:dm|message|text)\s+me\s+for\s+(?:a|the|your)\b",
             r"\bsend\s+(?:you|u)\s+(?:one|a\s+copy|it)\s+for\s+free\b",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from desktop.core.errors import KnownError
 from desktop.core.generation.backends.base import (
@@ -270,13 +271,24 @@ def build_prompt(
     )
     snippets = sorted((s for s in request.snippets if s.text.strip()), key=lambda s: -s.score)
     thread = [t for t in request.thread_tail if t.text.strip()]
+    parts = _Parts(request, name, names, header, examples, snippets, thread)
     if mode == MODE_COMPLETION:
-        return _build_completion(
-            request, name, names, header, examples, snippets, thread, count_tokens, budget
-        )
-    return _build_chat(
-        request, name, names, header, examples, snippets, thread, count_tokens, budget, chat_message_overhead
-    )
+        return _build_completion(parts, count_tokens, budget)
+    return _build_chat(parts, count_tokens, budget, chat_message_overhead)
+
+
+class _Parts(NamedTuple):
+    """What a prompt is built from, in either mode: the request, the creator's speaker name,
+    both speakers' names, the persona header, and the examples, snippets and thread turns worth
+    sending (ranked)."""
+
+    request: DraftRequest
+    name: str
+    names: Sequence[str]
+    header: str
+    examples: list[Example]
+    snippets: list[Snippet]
+    thread: list[Turn]
 
 
 def _too_long(header_cost: int, budget: int) -> KnownError:
@@ -287,17 +299,8 @@ def _too_long(header_cost: int, budget: int) -> KnownError:
     )
 
 
-def _build_completion(
-    request: DraftRequest,
-    name: str,
-    names: Sequence[str],
-    header: str,
-    examples: list[Example],
-    snippets: list[Snippet],
-    thread: list[Turn],
-    count: CountTokens,
-    budget: int,
-) -> Prompt:
+def _build_completion(parts: _Parts, count: CountTokens, budget: int) -> Prompt:
+    request, name, names, header, examples, snippets, thread = parts
     prefix = header + "\n\n"
     header_cost = count(prefix)
 
@@ -397,18 +400,8 @@ def _report(
     )
 
 
-def _build_chat(
-    request: DraftRequest,
-    name: str,
-    names: Sequence[str],
-    header: str,
-    examples: list[Example],
-    snippets: list[Snippet],
-    thread: list[Turn],
-    count: CountTokens,
-    budget: int,
-    overhead: int,
-) -> Prompt:
+def _build_chat(parts: _Parts, count: CountTokens, budget: int, overhead: int) -> Prompt:
+    request, name, names, header, examples, snippets, thread = parts
     header_cost = count(header) + overhead
     incoming = as_data(request.incoming, names)
     if header_cost + overhead + 1 > budget:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from desktop.core.generation.textmatch import fold, stem, words
+from desktop.core.generation.textmatch import ENGLISH_NUMBER_WORDS, fold, stem, words
 
 # Kinds (stable strings: findings and the evaluation report them).
 DURATION = "duration"
@@ -64,35 +64,8 @@ KIND_LABELS = {
     CODE: "a code",
 }
 
-_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
+_NUMBER_WORDS: dict[str, float] = {
+    **ENGLISH_NUMBER_WORDS,
     "hundred": 100,
     "dozen": 12,
     "a dozen": 12,

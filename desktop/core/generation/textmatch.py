@@ -148,31 +148,22 @@ STOPWORDS = frozenset(
     after before again out up down off would could get got really yes yeah oh hey hi lol haha""".split()
 )
 
+#: English number words up to ninety, by value (specifics and triage take theirs from here too).
+ENGLISH_NUMBER_WORDS: dict[str, int] = {
+    **{
+        word: n
+        for n, word in enumerate(
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+            "sixteen seventeen eighteen nineteen".split()
+        )
+    },
+    **{
+        word: 10 * n
+        for n, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)
+    },
+}
 _NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
+    **{word: n for word, n in ENGLISH_NUMBER_WORDS.items() if n <= 50},
     "hundred": 100,
     "dozen": 12,
     "twins": 2,

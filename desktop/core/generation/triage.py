@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from desktop.core.generation.faithfulness import ai_question_words
-from desktop.core.generation.textmatch import TopicMatcher, fold_text
+from desktop.core.generation.textmatch import ENGLISH_NUMBER_WORDS, TopicMatcher, fold_text
 from desktop.core.persona import Persona
 
 if TYPE_CHECKING:  # the classifier brings NumPy and an embedder; plain rule triage needs neither
@@ -538,19 +538,7 @@ _LEVEL_OF[AI_QUESTION] = "yellow"
 AI_QUESTION_REASON = "asks whether this is a bot or AI; the reply must be honest"
 
 _AGE_WORDS = {
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
+    **{word: n for word, n in ENGLISH_NUMBER_WORDS.items() if 5 <= n <= 17},
     # es / pt / fr / de teen ages (the common written forms, folded: no accents)
     "trece": 13,
     "catorce": 14,

@@ -38,7 +38,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
@@ -136,40 +136,23 @@ LIST_ORDER = inbox_entries.LIST_ORDER
 
 
 def list_inbox(
-    store: Store,
-    *,
-    state: str | None = None,
-    platform: str | None = None,
-    flagged: bool | None = None,
-    trashed: bool = False,
-    search: str | None = None,
-    limit: int | None = None,
+    store: Store, *, limit: int | None = None, **filters: Unpack[inbox_entries.EntryFilter]
 ) -> list[InboxEntry]:
     """Inbox entries, highest priority first, then newest message first.
 
     ``trashed=True`` lists the trash instead of the inbox. ``search`` matches words in the
     message or the draft (plain text, case-insensitive).
     """
-    where, args = entry_filters(
-        state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
-    )
+    where, args = entry_filters(**filters)
     return [_to_entry(row) for row in inbox_entries.list_entries(store, where, args, limit)]
 
 
-def entry_filters(
-    *,
-    state: str | None = None,
-    platform: str | None = None,
-    flagged: bool | None = None,
-    trashed: bool = False,
-    search: str | None = None,
-) -> tuple[str, list[Any]]:
+def entry_filters(**filters: Unpack[inbox_entries.EntryFilter]) -> tuple[str, list[Any]]:
     """The SQL condition (over ``e`` entries, ``i`` items, ``d`` drafts) and its arguments for a listing."""
+    state = filters.get("state")
     if state is not None and state not in states.STATES:
         raise KnownError(f"'{state}' is not an inbox state; use one of: {', '.join(states.STATES)}.")
-    return inbox_entries.entry_filter(
-        state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
-    )
+    return inbox_entries.entry_filter(**filters)
 
 
 def get_entry(store: Store, item_id: int) -> InboxEntry:

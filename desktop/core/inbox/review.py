@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 from desktop.core.inbox import inbox
 from desktop.core.inbox.drafts import Alternative, list_alternatives, pending_edit
@@ -52,19 +52,9 @@ class EntryDetail:
     its label, e.g. "Your past answer (instagram, 5 Jan 2025)", its score and the parts)."""
 
 
-def list_ids(
-    store: Store,
-    *,
-    state: str | None = None,
-    platform: str | None = None,
-    flagged: bool | None = None,
-    trashed: bool = False,
-    search: str | None = None,
-) -> list[int]:
+def list_ids(store: Store, **filters: Unpack[inbox_entries.EntryFilter]) -> list[int]:
     """The ids ``list_inbox`` would list with these filters, in the same order (ids only: cheap)."""
-    where, args = inbox.entry_filters(
-        state=state, platform=platform, flagged=flagged, trashed=trashed, search=search
-    )
+    where, args = inbox.entry_filters(**filters)
     return inbox_entries.list_entry_ids(store, where, args)
 
 

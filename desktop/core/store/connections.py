@@ -138,19 +138,15 @@ def mark_sending(store: Store, reply_id: str, draft_id: int, item_id: int, platf
     )
 
 
-def mark_sent(store: Store, reply_id: str, platform_id: str, at: str) -> None:
+def settle_send(
+    store: Store, reply_id: str, at: str, *, platform_id: str | None = None, error: str = ""
+) -> None:
+    """The reply's outcome: ``sent`` with the platform's id for it, or ``failed`` with the platform's
+    reason (it did not post: a later send may try again)."""
     store.db.execute(
-        "UPDATE connection_sends SET status = 'sent', platform_id = ?, error = '', updated_at = ?"
-        " WHERE reply_id = ?",
-        [platform_id, at, reply_id],
-    )
-
-
-def mark_failed(store: Store, reply_id: str, error: str, at: str) -> None:
-    """The platform refused the reply (it did not post): a later send may try again."""
-    store.db.execute(
-        "UPDATE connection_sends SET status = 'failed', error = ?, updated_at = ? WHERE reply_id = ?",
-        [error, at, reply_id],
+        "UPDATE connection_sends SET status = ?, platform_id = coalesce(?, platform_id), error = ?,"
+        " updated_at = ? WHERE reply_id = ?",
+        ["sent" if platform_id is not None else "failed", platform_id, error, at, reply_id],
     )
 
 

@@ -9,7 +9,7 @@ these functions only read and write, inside the caller's transaction when one is
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from desktop.core.store.connection import Store
 
@@ -44,19 +44,24 @@ _PENDING_DRAFTS = (
 # --- listing --------------------------------------------------------------------------------
 
 
-def entry_filter(
-    *,
-    state: str | None = None,
-    platform: str | None = None,
-    flagged: bool | None = None,
-    trashed: bool = False,
-    search: str | None = None,
-) -> tuple[str, list[Any]]:
+class EntryFilter(TypedDict, total=False):
+    """The filters of an inbox listing, each optional (the inbox and its trash share them)."""
+
+    state: str | None  # one inbox state
+    platform: str | None
+    flagged: bool | None  # True: only flagged entries; False: none of them
+    trashed: bool  # list the trash instead of the inbox
+    search: str | None  # words in the message or the draft
+
+
+def entry_filter(**filters: Unpack[EntryFilter]) -> tuple[str, list[Any]]:
     """The SQL condition (over ``e`` entries, ``i`` items, ``d`` drafts) and its arguments for a listing.
 
     ``search`` matches every word in the message or the draft (plain text, case-insensitive).
     """
-    where = ["e.trashed_at IS NOT NULL" if trashed else "e.trashed_at IS NULL"]
+    state, platform, flagged = filters.get("state"), filters.get("platform"), filters.get("flagged")
+    search = filters.get("search")
+    where = ["e.trashed_at IS NOT NULL" if filters.get("trashed", False) else "e.trashed_at IS NULL"]
     args: list[Any] = []
     if state is not None:
         where.append("e.state = ?")

@@ -124,6 +124,20 @@ class ModelInfo:
     note: str = ""
 
 
+class KnowsItsModel:
+    """The ``facts`` half of a backend: known once it has loaded (or connected); asking before
+    that is a bug, said with ``not_loaded``."""
+
+    not_loaded = "the model is not loaded"
+    _facts: ModelInfo | None = None
+
+    @property
+    def facts(self) -> ModelInfo:
+        if self._facts is None:
+            raise RuntimeError(self.not_loaded)
+        return self._facts
+
+
 @dataclass
 class RunInfo:
     """What happened in the last ``stream`` call: for timings in the CLI's JSON and the tests."""

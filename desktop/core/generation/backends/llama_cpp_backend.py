@@ -40,6 +40,7 @@ from desktop.core.generation.backends.base import (
     WORDS_MARK_PREFIX,
     ChatMessage,
     GenerationParams,
+    KnowsItsModel,
     ModelInfo,
     Prompt,
     RunInfo,
@@ -185,7 +186,7 @@ def _is_emoji_piece(piece: bytes) -> bool:
     return bool(text) and bool(find_emoji(text)) and emoji.purely_emoji(text)
 
 
-class LlamaCppBackend:
+class LlamaCppBackend(KnowsItsModel):
     """A GGUF model run in-process by llama-cpp-python. See the module docstring for threading."""
 
     name = "llama.cpp"
@@ -197,7 +198,7 @@ class LlamaCppBackend:
         self.prefix_cache = PrefixStateCache(settings.prefix_cache_bytes)
         self._llm: Any = None
         self._renderer: ChatRenderer | None = None
-        self._facts: ModelInfo | None = None
+        self._facts = None
         self._owner: int | None = None
         self._mark_tokens: dict[str, list[int]] = {}
         self._held_persona: int | None = None  # the persona length the KV cache's batches were cut at
@@ -208,12 +209,6 @@ class LlamaCppBackend:
     @property
     def loaded(self) -> bool:
         return self._llm is not None
-
-    @property
-    def facts(self) -> ModelInfo:
-        if self._facts is None:
-            raise RuntimeError("the model is not loaded")
-        return self._facts
 
     @property
     def llama(self) -> Any:

@@ -51,6 +51,7 @@ from desktop.core.generation.backends.base import (
     ROLE_USER,
     ChatMessage,
     GenerationParams,
+    KnowsItsModel,
     ModelInfo,
     Prompt,
     RunInfo,
@@ -79,10 +80,11 @@ class ServerSettings:
     retry_wait_cap_s: float = 10.0
 
 
-class OpenAIServerBackend:
+class OpenAIServerBackend(KnowsItsModel):
     """Streams drafts from an OpenAI-compatible server. Used from one thread, like every backend."""
 
     name = "openai-server"
+    not_loaded = "the server backend is not connected"
 
     def __init__(self, settings: ServerSettings, secrets: SecretStore | None = None) -> None:
         if settings.mode not in (MODE_CHAT, MODE_COMPLETION):
@@ -91,7 +93,7 @@ class OpenAIServerBackend:
         self.secrets = secrets
         self.last_run = RunInfo()
         self._client: Any = None
-        self._facts: ModelInfo | None = None
+        self._facts = None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -103,12 +105,6 @@ class OpenAIServerBackend:
     @property
     def loaded(self) -> bool:
         return self._client is not None
-
-    @property
-    def facts(self) -> ModelInfo:
-        if self._facts is None:
-            raise RuntimeError("the server backend is not connected")
-        return self._facts
 
     def load(self) -> None:
         """Connect, and check the model name against the server's list."""

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import ijson
 
@@ -257,6 +257,12 @@ JSON_ERRORS: tuple[type[BaseException], ...] = (ijson.JSONError, ValueError, *ST
 _OUTLINE_ERRORS: tuple[type[BaseException], ...] = (*JSON_ERRORS, *ZIP_READ_ERRORS, KeyError, RuntimeError)
 
 
+def csv_rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
+    """Every readable row of the files, with its file's name; a broken row costs that row, with a
+    warning naming its line."""
+    return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
+
+
 def json_stop_reason(exc: BaseException) -> str:
     """Why the rest of a JSON file could not be read, in plain words."""
     return UNREADABLE if isinstance(exc, STREAM_ERRORS) else NOT_VALID_JSON
@@ -354,6 +360,18 @@ def parse_utc(value: str) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+_Found = TypeVar("_Found")
+
+
+def scanned(scan: Callable[[Archive], _Found], archive: Archive) -> _Found | None:
+    """What ``scan`` finds in ``archive``, or None where it fails: detection must never crash on
+    foreign files."""
+    try:
+        return scan(archive)
+    except Exception:  # noqa: BLE001 - detection must never crash on foreign files
+        return None
 
 
 def check_cancel(context: ImportContext, count: int) -> None:

@@ -620,6 +620,8 @@ class MetaImporter:
 
     platform: ClassVar[str]
     label: ClassVar[str]
+    #: Whether this platform's end-to-end encrypted chat backups are read (Facebook's are).
+    reads_e2ee: ClassVar[bool] = False
 
     def detect(self, archive: Archive) -> Detection | None:
         layout = classify(archive)
@@ -641,6 +643,29 @@ class MetaImporter:
                 f"Skipped '{path}': it holds comments, but in a layout Understudy does not know yet."
             )
         return layout
+
+    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+        layout = self._layout(context)
+        if layout is None:
+            return
+        counter = Counter(context)
+        owner = self._owner_from_profiles(context, layout)
+        if layout.threads or (self.reads_e2ee and layout.e2ee):
+            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
+            yield from read_message_threads(context, layout, owner, counter)
+            if self.reads_e2ee:
+                yield from read_e2ee_threads(context, layout, owner, counter)
+        yield from self._after_threads(context, layout, owner, counter)
+
+    def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
+        """The creator's names, as far as the profile files tell them."""
+        raise NotImplementedError
+
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
+        """This platform's records after the message threads: older messages, posts, comments."""
+        raise NotImplementedError
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,6 +758,30 @@ class Counter:
         self.count += 1
         if self.count % CANCEL_EVERY == 0:
             self.context.cancel.raise_if_cancelled()
+
+    def ticked(self, records: Iterable[ItemRecord]) -> Iterator[ItemRecord]:
+        """The records, one tick before each."""
+        for record in records:
+            self.tick()
+            yield record
+
+
+def read_entries(
+    context: ImportContext, path: str, what: str, records_of: Callable[[str, Any], Iterable[ItemRecord]]
+) -> tuple[list[ItemRecord], FileTally]:
+    """The records ``records_of(section, entry)`` makes of each entry of one JSON file, and the
+    file's tally, already reported: a file cut short keeps the entries before the cut."""
+    records: list[ItemRecord] = []
+    tally = FileTally(path, what)
+    for section, raw in iter_records(context.archive, path, tally):
+        records.extend(records_of(section, raw))
+    tally.report(context)
+    return records, tally
+
+
+def listed(record: ItemRecord | None) -> list[ItemRecord]:
+    """An entry's one record or none, as ``read_entries`` takes it."""
+    return [] if record is None else [record]
 
 
 def thread_key_for(folder: str, thread_path: object) -> str:

@@ -41,6 +41,7 @@ from desktop.core.importers.platforms._generic_util import (
     json_outline,
     parse_utc,
     read_head,
+    scanned,
     stop_json,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
@@ -114,10 +115,7 @@ class DiscordImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            channels = _channel_folders(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        channels = scanned(_channel_folders, archive)
         if not channels:
             return None
         files = [name for entry in channels.values() for name in entry.values()]

@@ -18,22 +18,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from desktop.core.importers.base import FileTally, ImportContext
+from desktop.core.importers.base import ImportContext
 from desktop.core.importers.platforms._meta_util import (
     FACEBOOK,
     Counter,
     MetaImporter,
     MetaLayout,
     Owner,
-    first_thread_files,
     fix,
     from_seconds,
-    iter_records,
+    listed,
     load_small,
     own_item,
-    owner_from_threads,
-    read_e2ee_threads,
-    read_message_threads,
+    read_entries,
 )
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 
@@ -41,17 +38,11 @@ from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadReco
 class FacebookImporter(MetaImporter):
     platform: ClassVar[str] = FACEBOOK
     label: ClassVar[str] = "Facebook"
+    reads_e2ee: ClassVar[bool] = True
 
-    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = self._layout(context)
-        if layout is None:
-            return
-        counter = Counter(context)
-        owner = self._owner_from_profiles(context, layout)
-        if layout.threads or layout.e2ee:
-            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
-            yield from read_message_threads(context, layout, owner, counter)
-            yield from read_e2ee_threads(context, layout, owner, counter)
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
         author = owner.label or (context.me or "").strip()
         for path in layout.fb_posts:
             yield from self._entries(context, path, author, counter, _post_record, "post")
@@ -78,22 +69,14 @@ class FacebookImporter(MetaImporter):
         """The records of one posts or comments file. A file cut short keeps the entries before the
         cut; a file whose entries hold no text in a layout this importer knows says so, rather than
         giving nothing in silence."""
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "entries")
-        for _, raw in iter_records(context.archive, path, tally):
-            record = make(raw, author)
-            if record is not None:
-                records.append(record)
-        tally.report(context)
+        records, tally = read_entries(context, path, "entries", lambda _, raw: listed(make(raw, author)))
         if tally.read and not records and tally.stopped_at is None:
             context.warn(
                 f"Read {tally.read:,} {'entry' if tally.read == 1 else 'entries'} of '{path}', but none "
                 f"holds a {what} with text in a layout "
                 "Understudy knows, so nothing was imported from it."
             )
-        for record in records:
-            counter.tick()
-            yield record
+        yield from counter.ticked(records)
 
 
 def _post_record(raw: Any, author: str) -> ItemRecord | None:

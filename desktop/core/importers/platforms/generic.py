@@ -53,6 +53,7 @@ from desktop.core.importers.platforms._generic_util import (
     open_text,
     parse_utc,
     read_head,
+    scanned,
     stable_id,
 )
 from desktop.core.importers.records import KINDS, MESSAGE, POST, ItemRecord, ThreadRecord, utc_from_timestamp
@@ -136,13 +137,8 @@ class GenericImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = generic_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
-        if not files:
-            return None
-        return Detection(PLATFORM, files[0][1], 0.3)
+        files = scanned(generic_files, archive)
+        return Detection(PLATFORM, files[0][1], 0.3) if files else None
 
     def _rows(
         self, archive: Archive, name: str, form: str, context: ImportContext, warn: bool

@@ -13,7 +13,8 @@ The owner comes from ``personal_information.json`` (display name and username), 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -28,16 +29,15 @@ from desktop.core.importers.platforms._meta_util import (
     MetaImporter,
     MetaLayout,
     Owner,
-    first_thread_files,
     fix,
     from_iso,
     from_seconds,
     is_system_message,
     iter_records,
+    listed,
     load_small,
     own_item,
-    owner_from_threads,
-    read_message_threads,
+    read_entries,
     stable_id,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
@@ -62,15 +62,9 @@ class InstagramImporter(MetaImporter):
     platform: ClassVar[str] = INSTAGRAM
     label: ClassVar[str] = "Instagram"
 
-    def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        layout = self._layout(context)
-        if layout is None:
-            return
-        counter = Counter(context)
-        owner = self._owner_from_profiles(context, layout)
-        if layout.threads:
-            owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
-            yield from read_message_threads(context, layout, owner, counter)
+    def _after_threads(
+        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    ) -> Iterator[ThreadRecord | ItemRecord]:
         if layout.ig_old_messages:
             if context.me:
                 owner.names, owner.label = {context.me.strip()}, context.me.strip()
@@ -78,16 +72,21 @@ class InstagramImporter(MetaImporter):
                 self._owner_from_old_messages(context, layout, owner)
             yield from self._old_messages(context, layout, owner, counter)
         author = owner.label or (context.me or "").strip()
-        for path in layout.ig_posts:
-            yield from self._posts(context, path, author, counter, app="instagram")
-        for path in layout.ig_threads_posts:
-            yield from self._posts(context, path, author, counter, app="threads")
-        for path in layout.ig_comments:
-            yield from self._comments(context, path, author, counter)
-        for path in layout.ig_old_media:
-            yield from self._old_media(context, path, author, counter)
-        for path in layout.ig_old_comments:
-            yield from self._old_comments(context, path, author, counter)
+        own = functools.partial(self._own_items, context, counter)
+        yield from own(layout.ig_posts, "posts", lambda _, raw: listed(_post_record(raw, author, INSTAGRAM)))
+        yield from own(
+            layout.ig_threads_posts, "posts", lambda _, raw: listed(_post_record(raw, author, "threads"))
+        )
+        yield from own(layout.ig_comments, "comments", lambda _, raw: _comments(raw, author))
+        yield from own(
+            layout.ig_old_media,
+            "entries",
+            lambda section, raw: _old_media(section, raw, author),
+            _old_media_order,
+        )
+        yield from own(
+            layout.ig_old_comments, "comments", lambda section, row: _old_comment(section, row, author)
+        )
 
     # -- owner -----------------------------------------------------------------------------
 
@@ -169,76 +168,57 @@ class InstagramImporter(MetaImporter):
                         thread_key=key,
                     )
 
-    # -- posts (Instagram and Threads) ---------------------------------------------------------
+    # -- own posts and comments ----------------------------------------------------------------
 
-    def _posts(
-        self, context: ImportContext, path: str, author: str, counter: Counter, app: str
+    def _own_items(
+        self,
+        context: ImportContext,
+        counter: Counter,
+        paths: list[str],
+        what: str,
+        records_of: Callable[[str, Any], Iterable[ItemRecord]],
+        order: Callable[[ItemRecord], int] | None = None,
     ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "posts")
-        for _, raw in iter_records(context.archive, path, tally):
-            record = _post_record(raw, author, app)
-            if record is not None:
-                records.append(record)
-        tally.report(context)  # a file cut short keeps the posts before the cut
-        for record in records:
-            counter.tick()
-            yield record
+        """The creator's own posts or comments, file by file (in ``order`` within a file, if given)."""
+        for path in paths:
+            records, _ = read_entries(context, path, what, records_of)
+            yield from counter.ticked(records if order is None else sorted(records, key=order))
 
-    def _old_media(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "entries")
-        for section, raw in iter_records(context.archive, path, tally):
-            if section not in _OLD_MEDIA_SECTIONS or not isinstance(raw, dict):
-                continue
-            text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
-            if not text or when is None:
-                continue
-            extra: dict[str, object] = {"app": INSTAGRAM, "section": section}
-            records.append(own_item(INSTAGRAM, POST, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the entries before the cut
-        for record in sorted(records, key=lambda r: _OLD_MEDIA_SECTIONS.index(r.extra["section"])):
-            counter.tick()
-            yield record
 
-    # -- own comments --------------------------------------------------------------------------
+def _old_media_order(record: ItemRecord) -> int:
+    """Photos before videos, as the 2019-2020 ``media.json`` lists them."""
+    return _OLD_MEDIA_SECTIONS.index(record.extra["section"])
 
-    def _comments(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "comments")
-        for _, raw in iter_records(context.archive, path, tally):
-            for text, media_owner, when in _comment_fields(raw):
-                extra: dict[str, object] = {"media_owner": media_owner} if media_owner else {}
-                records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the comments before the cut
-        for record in records:
-            counter.tick()
-            yield record
 
-    def _old_comments(
-        self, context: ImportContext, path: str, author: str, counter: Counter
-    ) -> Iterator[ItemRecord]:
-        records: list[ItemRecord] = []
-        tally = FileTally(path, "comments")
-        for section, row in iter_records(context.archive, path, tally):
-            if not isinstance(row, list) or len(row) < 2:
-                continue
-            when, text = from_iso(row[0]), fix(row[1])
-            media_owner = fix(row[2]) if len(row) > 2 else ""
-            extra: dict[str, object] = {"section": section}
-            if media_owner:
-                extra["media_owner"] = media_owner
-            if when is None or not text:
-                continue
-            records.append(own_item(INSTAGRAM, COMMENT, text, when, author, extra))
-        tally.report(context)  # a file cut short keeps the comments before the cut
-        for record in records:
-            counter.tick()
-            yield record
+def _old_media(section: str, raw: Any, author: str) -> list[ItemRecord]:
+    """A photo or video of the 2019-2020 ``media.json``, by its caption."""
+    if section not in _OLD_MEDIA_SECTIONS or not isinstance(raw, dict):
+        return []
+    text, when = fix(raw.get("caption")), from_iso(raw.get("taken_at"))
+    if not text or when is None:
+        return []
+    extra: dict[str, object] = {"app": INSTAGRAM, "section": section}
+    return [own_item(INSTAGRAM, POST, text, when, author, extra)]
+
+
+def _comments(raw: Any, author: str) -> Iterator[ItemRecord]:
+    for text, media_owner, when in _comment_fields(raw):
+        extra: dict[str, object] = {"media_owner": media_owner} if media_owner else {}
+        yield own_item(INSTAGRAM, COMMENT, text, when, author, extra)
+
+
+def _old_comment(section: str, row: Any, author: str) -> list[ItemRecord]:
+    """A 2019-2020 comment: a row [time, text, media owner?]."""
+    if not isinstance(row, list) or len(row) < 2:
+        return []
+    when, text = from_iso(row[0]), fix(row[1])
+    media_owner = fix(row[2]) if len(row) > 2 else ""
+    extra: dict[str, object] = {"section": section}
+    if media_owner:
+        extra["media_owner"] = media_owner
+    if when is None or not text:
+        return []
+    return [own_item(INSTAGRAM, COMMENT, text, when, author, extra)]
 
 
 def _post_record(raw: Any, author: str, app: str) -> ItemRecord | None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
 from desktop.core.importers.archive import Archive
@@ -40,10 +40,11 @@ from desktop.core.importers.platforms._generic_util import (
     base_name,
     check_cancel,
     csv_header,
+    csv_rows,
     header_key,
-    iter_csv_rows,
     parse_utc,
     read_head,
+    scanned,
     stable_id,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
@@ -120,10 +121,7 @@ class LinkedInImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = linkedin_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        files = scanned(linkedin_files, archive) or {}
         if "messages" in files:
             return Detection(PLATFORM, "2024", 0.95)
         if "messages2018" in files:
@@ -143,10 +141,10 @@ class LinkedInImporter:
         owner_name = profile_name
         records: list[Iterator[ThreadRecord | ItemRecord]] = []
         if files.get("messages"):
-            rows = self._rows(archive, files["messages"], context)
+            rows = csv_rows(archive, files["messages"], context)
             records.append(self._messages(rows, context, profile_name))
         if files.get("messages2018"):
-            rows = self._rows(archive, files["messages2018"], context)
+            rows = csv_rows(archive, files["messages2018"], context)
             outgoing = [r.get("from", "") for _, r in rows if r.get("direction", "").upper() == "OUTGOING"]
             owner_name = owner_name or (normalize(outgoing[0]) if outgoing else None)
             records.append(self._messages_2018(rows, context))
@@ -162,13 +160,8 @@ class LinkedInImporter:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
-        """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
-        return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
-
     def _profile_name(self, archive: Archive, names: list[str], context: ImportContext) -> str | None:
-        for _, row in self._rows(archive, names, context):
+        for _, row in csv_rows(archive, names, context):
             full = normalize(f"{row.get('firstname', '')} {row.get('lastname', '')}")
             if full:
                 return full
@@ -301,14 +294,7 @@ class LinkedInImporter:
     def _shares(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
-            text = normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
-            if not text:
-                continue
-            created_at = parse_date(row.get("date", ""))
-            if created_at is None:
-                context.warn(f"Skipped a post in '{name}': its date '{row.get('date')}' is not readable.")
-                continue
+        for row, text, created_at in _dated_rows(archive, names, context, "post", _share_text):
             link = row.get("sharelink", "").strip()
             extra: dict[str, object] = {
                 k: row[k] for k in ("sharedurl", "mediaurl", "visibility") if row.get(k)
@@ -326,14 +312,9 @@ class LinkedInImporter:
     def _comments(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
-            text = normalize(row.get("message", ""))
-            if not text:
-                continue
-            created_at = parse_date(row.get("date", ""))
-            if created_at is None:
-                context.warn(f"Skipped a comment in '{name}': its date '{row.get('date')}' is not readable.")
-                continue
+        for row, text, created_at in _dated_rows(
+            archive, names, context, "comment", lambda row: normalize(row.get("message", ""))
+        ):
             link = row.get("link", "").strip()
             yield ItemRecord(
                 external_id=stable_id(PLATFORM, "comment", created_at.isoformat(), link, text),
@@ -344,6 +325,29 @@ class LinkedInImporter:
                 is_owner=True,
                 reply_to=link or None,
             )
+
+
+def _share_text(row: dict[str, str]) -> str:
+    return normalize(repair_share_commentary(row.get("sharecommentary", "").replace("\r\n", "\n")))
+
+
+def _dated_rows(
+    archive: Archive,
+    names: list[str],
+    context: ImportContext,
+    what: str,
+    text_of: Callable[[dict[str, str]], str],
+) -> Iterator[tuple[dict[str, str], str, datetime]]:
+    """(row, text, time) of the rows with text; one whose date is not readable is skipped with a warning."""
+    for name, row in csv_rows(archive, names, context):
+        text = text_of(row)
+        if not text:
+            continue
+        created_at = parse_date(row.get("date", ""))
+        if created_at is None:
+            context.warn(f"Skipped a {what} in '{name}': its date '{row.get('date')}' is not readable.")
+            continue
+        yield row, text, created_at
 
 
 def _is_utf16(archive: Archive, name: str) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from desktop.core.importers.archive import Archive
@@ -33,9 +33,10 @@ from desktop.core.importers.platforms._generic_util import (
     base_name,
     check_cancel,
     csv_header,
+    csv_rows,
     header_key,
-    iter_csv_rows,
     parse_utc,
+    scanned,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -91,10 +92,7 @@ class RedditImporter:
     label = LABEL
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = reddit_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        files = scanned(reddit_files, archive) or {}
         content = {k for k in files if k != "statistics"}
         if not content:
             return None
@@ -107,51 +105,37 @@ class RedditImporter:
         return Detection(PLATFORM, "gdpr-csv", confidence)
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
+        for count, record in enumerate(self._records(context), start=1):
+            check_cancel(context, count)
+            yield record
+
+    def _records(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         archive = context.archive
         files = reddit_files(archive)
         owner = self._account_name(archive, files, context)
         author = owner or context.me or "me"
-        count = 0
-        record: ThreadRecord | ItemRecord
-        for record in self._posts(archive, files.get("posts", []), author, context):
-            count += 1
-            check_cancel(context, count)
-            yield record
-        for record in self._comments(archive, files.get("comments", []), author, context):
-            count += 1
-            check_cancel(context, count)
-            yield record
+        yield from self._posts(archive, files.get("posts", []), author, context)
+        yield from self._comments(archive, files.get("comments", []), author, context)
         message_files = files.get("messages", []) + files.get("messages_archive", [])
         chat_files = files.get("chat_history", [])
         if not (message_files or chat_files):
             return
-        messages = self._rows(archive, message_files, context)
-        chats = self._rows(archive, chat_files, context)
+        messages = csv_rows(archive, message_files, context)
+        chats = csv_rows(archive, chat_files, context)
         me = (owner or context.me or "").strip().casefold()
         if not me:
             names = {r.get("from", "") for _, r in messages} | {r.get("to", "") for _, r in messages}
             names |= {r.get("username", "") for _, r in chats}
             raise OwnerUnknownError(LABEL, sorted(n for n in names if n))
-        for record in self._messages(messages, me, context):
-            count += 1
-            check_cancel(context, count)
-            yield record
-        for record in self._chats(chats, me, context):
-            count += 1
-            check_cancel(context, count)
-            yield record
+        yield from self._messages(messages, me, context)
+        yield from self._chats(chats, me, context)
 
     # -- helpers ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _rows(archive: Archive, names: list[str], context: ImportContext) -> list[tuple[str, dict[str, str]]]:
-        """Every readable row of the files; a broken row costs that row, with a warning naming its line."""
-        return [(name, row) for name in names for _, row in iter_csv_rows(archive, name, context=context)]
 
     def _account_name(
         self, archive: Archive, files: dict[str, list[str]], context: ImportContext
     ) -> str | None:
-        for _, row in self._rows(archive, files.get("statistics", []), context):
+        for _, row in csv_rows(archive, files.get("statistics", []), context):
             if header_key(row.get("statistic", "")) == "accountname" and row.get("value", "").strip():
                 return row["value"].strip()
         return None
@@ -159,42 +143,23 @@ class RedditImporter:
     def _posts(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
+        for name, row in csv_rows(archive, names, context):
             title = normalize(row.get("title", ""))
             body = normalize(row.get("body", ""))
             body = "" if body in _GONE else body
             text = "\n\n".join(part for part in (title, body) if part)
-            created_at = parse_utc(row.get("date", ""))
             if not text or not row.get("id"):
                 continue
-            if created_at is None:
-                context.warn(
-                    f"Skipped post {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
-                )
-                continue
-            yield ItemRecord(
-                external_id=_full_id("t3_", row["id"]),
-                kind=POST,
-                text=text,
-                created_at=created_at,
-                author=author,
-                is_owner=True,
-                extra={k: row[k] for k in ("subreddit", "permalink", "url") if row.get(k)},
-            )
+            record = _own_item(context, name, row, POST, text, author, ("subreddit", "permalink", "url"))
+            if record is not None:
+                yield record
 
     def _comments(
         self, archive: Archive, names: list[str], author: str, context: ImportContext
     ) -> Iterator[ItemRecord]:
-        for name, row in self._rows(archive, names, context):
+        for name, row in csv_rows(archive, names, context):
             text = normalize(row.get("body", ""))
-            created_at = parse_utc(row.get("date", ""))
             if not text or text in _GONE or not row.get("id"):
-                continue
-            if created_at is None:
-                context.warn(
-                    f"Skipped comment {row.get('id')} in '{name}': its date '{row.get('date')}' is not "
-                    "readable."
-                )
                 continue
             parent = row.get("parent", "").strip()
             if parent:
@@ -202,38 +167,24 @@ class RedditImporter:
             else:
                 post = _POST_ID.search(row.get("link", "") or row.get("permalink", ""))
                 reply_to = f"t3_{post.group(1)}" if post else None
-            yield ItemRecord(
-                external_id=_full_id("t1_", row["id"]),
-                kind=COMMENT,
-                text=text,
-                created_at=created_at,
-                author=author,
-                is_owner=True,
-                reply_to=reply_to,
-                extra={k: row[k] for k in ("subreddit", "permalink", "link") if row.get(k)},
-            )
+            columns = ("subreddit", "permalink", "link")
+            record = _own_item(context, name, row, COMMENT, text, author, columns, reply_to)
+            if record is not None:
+                yield record
 
     @staticmethod
     def _messages(
         rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
     ) -> Iterator[ThreadRecord | ItemRecord]:
-        threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
-        seen: set[str] = set()
-        for name, row in rows:
-            message_id = row.get("id", "").strip()
-            if not message_id or message_id in seen:
-                continue
-            seen.add(message_id)
-            created_at = parse_utc(row.get("date", ""))
-            if created_at is None:
-                context.warn(
-                    f"Skipped message {message_id} in '{name}': its date '{row.get('date')}' is not readable."
-                )
-                continue
-            key = "t4_" + (row.get("threadid", "").strip().removeprefix("t4_") or message_id)
-            threads[key].append((created_at, row))
+        threads = _threads(
+            rows,
+            context,
+            ("id", "date", "message", "date"),
+            lambda row, message_id: (
+                "t4_" + (row.get("threadid", "").strip().removeprefix("t4_") or message_id)
+            ),
+        )
         for key, entries in threads.items():
-            entries.sort(key=lambda e: e[0])
             participants = tuple(
                 dict.fromkeys(
                     n for _, r in entries for n in (r.get("from", "").strip(), r.get("to", "").strip()) if n
@@ -244,41 +195,24 @@ class RedditImporter:
             )
             yield ThreadRecord(key, subject, "dm" if len(participants) <= 2 else "group", participants)
             for created_at, row in entries:
-                text = normalize(row.get("body", ""))
-                if not text or text in _GONE:
-                    continue
                 sender = row.get("from", "").strip()
-                yield ItemRecord(
-                    external_id=_full_id("t4_", row["id"]),
-                    kind=MESSAGE,
-                    text=text,
-                    created_at=created_at,
-                    author=sender,
-                    is_owner=sender.casefold() == me,
-                    thread_key=key,
+                message = _message(
+                    key, _full_id("t4_", row["id"]), row.get("body", ""), created_at, sender, me
                 )
+                if message is not None:
+                    yield message
 
     @staticmethod
     def _chats(
         rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
     ) -> Iterator[ThreadRecord | ItemRecord]:
-        threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
-        seen: set[str] = set()
-        for name, row in rows:
-            message_id = row.get("messageid", "").strip()
-            if not message_id or message_id in seen:
-                continue
-            seen.add(message_id)
-            created_at = parse_utc(row.get("createdat", ""))
-            if created_at is None:
-                context.warn(
-                    f"Skipped chat message {message_id} in '{name}': its time '{row.get('createdat')}' is "
-                    "not readable."
-                )
-                continue
-            threads["chat:" + (row.get("channelurl", "").strip() or "unknown")].append((created_at, row))
+        threads = _threads(
+            rows,
+            context,
+            ("messageid", "createdat", "chat message", "time"),
+            lambda row, _id: "chat:" + (row.get("channelurl", "").strip() or "unknown"),
+        )
         for key, entries in threads.items():
-            entries.sort(key=lambda e: e[0])
             participants = tuple(
                 dict.fromkeys(r.get("username", "").strip() for _, r in entries if r.get("username"))
             )
@@ -292,21 +226,101 @@ class RedditImporter:
             )
             yield ThreadRecord(key, title, kind, participants)
             for created_at, row in entries:
-                text = normalize(row.get("message", ""))
-                if not text or text in _GONE:
-                    continue
                 sender = row.get("username", "").strip()
-                parent = row.get("threadparentmessageid", "").strip()
-                yield ItemRecord(
-                    external_id=row["messageid"].strip(),
-                    kind=MESSAGE,
-                    text=text,
-                    created_at=created_at,
-                    author=sender,
-                    is_owner=sender.casefold() == me,
-                    thread_key=key,
-                    reply_to=parent or None,
+                parent = row.get("threadparentmessageid", "").strip() or None
+                message = _message(
+                    key, row["messageid"].strip(), row.get("message", ""), created_at, sender, me, parent
                 )
+                if message is not None:
+                    yield message
+
+
+def _message(
+    key: str,
+    message_id: str,
+    body: str,
+    created_at: datetime,
+    sender: str,
+    me: str,
+    reply_to: str | None = None,
+) -> ItemRecord | None:
+    """One message of thread ``key``; None when its body is empty or deleted."""
+    text = normalize(body)
+    if not text or text in _GONE:
+        return None
+    return ItemRecord(
+        external_id=message_id,
+        kind=MESSAGE,
+        text=text,
+        created_at=created_at,
+        author=sender,
+        is_owner=sender.casefold() == me,
+        thread_key=key,
+        reply_to=reply_to,
+    )
+
+
+_ID_PREFIX = {POST: "t3_", COMMENT: "t1_"}
+
+
+def _own_item(
+    context: ImportContext,
+    name: str,
+    row: dict[str, str],
+    kind: str,
+    text: str,
+    author: str,
+    columns: tuple[str, ...],
+    reply_to: str | None = None,
+) -> ItemRecord | None:
+    """One of the owner's posts or comments, keeping the row's ``columns`` that are set; ``None``
+    (with a warning) when its date is not readable."""
+    created_at = parse_utc(row.get("date", ""))
+    if created_at is None:
+        context.warn(
+            f"Skipped {kind} {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
+        )
+        return None
+    return ItemRecord(
+        external_id=_full_id(_ID_PREFIX[kind], row["id"]),
+        kind=kind,
+        text=text,
+        created_at=created_at,
+        author=author,
+        is_owner=True,
+        reply_to=reply_to,
+        extra={k: row[k] for k in columns if row.get(k)},
+    )
+
+
+def _threads(
+    rows: list[tuple[str, dict[str, str]]],
+    context: ImportContext,
+    columns: tuple[str, str, str, str],
+    thread_of: Callable[[dict[str, str], str], str],
+) -> dict[str, list[tuple[datetime, dict[str, str]]]]:
+    """The rows by thread, oldest first; a message in two files is read once, and one whose time is
+    not readable is skipped with a warning. ``columns``: the id and time columns, then what the
+    warning calls the message and its time."""
+    id_column, time_column, what, time_word = columns
+    threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
+    seen: set[str] = set()
+    for name, row in rows:
+        message_id = row.get(id_column, "").strip()
+        if not message_id or message_id in seen:
+            continue
+        seen.add(message_id)
+        created_at = parse_utc(row.get(time_column, ""))
+        if created_at is None:
+            context.warn(
+                f"Skipped {what} {message_id} in '{name}': its {time_word} '{row.get(time_column)}' "
+                "is not readable."
+            )
+            continue
+        threads[thread_of(row, message_id)].append((created_at, row))
+    for entries in threads.values():
+        entries.sort(key=lambda e: e[0])
+    return threads
 
 
 def _full_id(prefix: str, value: str) -> str:

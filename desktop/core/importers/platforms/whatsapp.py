@@ -64,6 +64,7 @@ from desktop.core.importers.platforms._generic_util import (
     open_text,
     parent_name,
     read_head,
+    scanned,
     stable_id,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
@@ -362,10 +363,7 @@ class WhatsAppImporter:
         return found
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            chats = self._chat_files(archive)
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
-            return None
+        chats = scanned(self._chat_files, archive)
         if not chats:
             return None
         name, style = chats[0]
