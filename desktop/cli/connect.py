@@ -59,12 +59,11 @@ def cmd_connect_add(paths: Paths, args: argparse.Namespace) -> int:
         print(f"\nReads: {cls.reads}\nSends: {cls.sends}")
         return 0
     with open_profile_store(paths, args) as store:
-        outcome = actions.connect(
+        account = actions.connect(
             store, cli_secret_store(paths), args.platform, _values(args.values), open_url=webbrowser.open
         )
     print(
-        f"Connected {cls.label} as {outcome.account.handle}. "
-        f"Fetch with `understudy connect fetch {args.platform}`."
+        f"Connected {cls.label} as {account.handle}. Fetch with `understudy connect fetch {args.platform}`."
     )
     return 0
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Unpack
 
-from desktop.core.actions.changes import Changes
 from desktop.core.connectors.base import Account, ConnectionSecrets, Connector, SetupField
 from desktop.core.connectors.fetching import FetchOutcome, fetch_connection
 from desktop.core.connectors.registry import connector_class
@@ -27,13 +26,6 @@ from desktop.core.tasks import Progress
 FETCH_EVERY_SETTING = "connections.fetch_every_minutes"
 DRAFT_NEW_SETTING = "connections.draft_new"
 FETCH_EVERY_CHOICES = (0, 5, 15, 30, 60)  # minutes; 0: off (the default)
-
-
-@dataclass(frozen=True)
-class ConnectOutcome:
-    platform: str
-    account: Account
-    changes: Changes
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,7 @@ def connect(
     values: dict[str, str],
     *,
     open_url: Callable[[str], None] | None = None,
-) -> ConnectOutcome:
+) -> Account:
     """Check the credentials typed for ``platform`` and keep them (secrets in the keychain only).
 
     The connection is saved only when the platform accepted them; a failed first connection
@@ -111,7 +103,7 @@ def connect(
         rows.save_connection(store, platform, settings, now)
         rows.record_check(store, platform, account.handle, now)
         record_audit(store, "connect.connected", f"connection:{platform}", {"account": account.handle})
-    return ConnectOutcome(platform, account, Changes())
+    return account
 
 
 def check_connection(store: Store, secret_store: SecretStore, platform: str) -> Account:

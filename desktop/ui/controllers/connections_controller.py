@@ -111,8 +111,8 @@ class ConnectionsController(TaskController):
 
         def action(store: Any, secrets: Any) -> str:
             # A browser sign-in (YouTube) opens the system browser, as `understudy connect add` does.
-            outcome = actions.connect(store, secrets, platform, values, open_url=_open_in_browser)
-            return f"Connected as {outcome.account.handle}."
+            account = actions.connect(store, secrets, platform, values, open_url=_open_in_browser)
+            return f"Connected as {account.handle}."
 
         return self._start_change(platform, action, "Checking with the platform…")
 

@@ -176,11 +176,12 @@ class ConnectionsCard(QFrame):
             panel = self.panels.get(platform.platform)
             if panel is None:
                 panel = self.panels[platform.platform] = ConnectionPanel(platform)
-                panel.connect_requested.connect(self._on_connect)
-                panel.test_requested.connect(self._on_test)
-                panel.check_requested.connect(self._on_check)
-                panel.send_requested.connect(self._on_send)
-                panel.disconnect_requested.connect(self._on_disconnect)
+                if self._controller is not None:  # the panel's requests go straight to the controller
+                    panel.connect_requested.connect(self._controller.connect_platform)
+                    panel.test_requested.connect(self._controller.test)
+                    panel.check_requested.connect(self._controller.check_now)
+                    panel.disconnect_requested.connect(self._controller.disconnect_platform)
+                panel.send_requested.connect(self._on_send)  # asks first
                 self.panels_box.addWidget(panel)
             else:
                 panel.show_view(platform)
@@ -278,26 +279,6 @@ class ConnectionsCard(QFrame):
         self._update_enabled()
 
     # --- the creator's requests -----------------------------------------------------------------
-    @Slot(str, dict)
-    def _on_connect(self, platform: str, values: dict) -> None:
-        if self._controller is not None:
-            self._controller.connect_platform(platform, values)
-
-    @Slot(str)
-    def _on_test(self, platform: str) -> None:
-        if self._controller is not None:
-            self._controller.test(platform)
-
-    @Slot(str)
-    def _on_disconnect(self, platform: str) -> None:
-        if self._controller is not None:
-            self._controller.disconnect_platform(platform)
-
-    @Slot(str)
-    def _on_check(self, platform: str) -> None:
-        if self._controller is not None:
-            self._controller.check_now(platform)
-
     @Slot(str)
     def _on_send(self, platform: str) -> None:
         if self._controller is None or self.view is None:
