@@ -150,6 +150,10 @@ class InboxDetail(QWidget):
         self.meta_label = QLabel("")
         self.meta_label.setObjectName("muted")
         self.meta_label.setTextFormat(Qt.TextFormat.PlainText)
+        # Wrapped, not one line: a long handle (``@fan@mastodon.example``) would otherwise widen the
+        # pane past its measured minimum and cut off the state and the Undo button.
+        self.meta_label.setWordWrap(True)
+        self.sender_label.setWordWrap(True)
         self.state_label = QLabel("")
         self.state_label.setAccessibleName("State")
         header.addWidget(self.sender_label)
