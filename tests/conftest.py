@@ -6,7 +6,6 @@ before any desktop module resolves a path.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import tempfile
@@ -23,18 +22,13 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["UNDERSTUDY_BASEDIR"] = tempfile.mkdtemp(prefix="understudy-test-base-")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="understudy-test-xdg-"))
 
-from desktop.core.paths import Paths  # noqa: E402  (after the environment is set)
+from desktop.core.addresses import is_loopback  # noqa: E402  (after the environment is set)
+from desktop.core.paths import Paths  # noqa: E402
 
 
 def _is_loopback(address: object) -> bool:
     if isinstance(address, tuple) and address:
-        host = str(address[0])
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(str(address[0]))
     return isinstance(address, (str, bytes))  # AF_UNIX sockets stay on the machine
 
 
