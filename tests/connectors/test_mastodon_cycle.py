@@ -179,3 +179,32 @@ def test_a_reply_whose_answer_was_lost_is_found_on_the_instance_and_not_posted_t
     assert html_to_text(reply["content"]) == "@bo Just the phone's clock, set for 5:30."
     posts = [r for r in fake.requests if r.method == "POST"]
     assert len(posts) == 1
+
+
+@pytest.mark.slow
+def test_with_draft_new_on_a_fetch_leaves_the_new_messages_drafted(
+    paths_with_models: Paths,
+    httpserver: HTTPServer,
+    memory_keyring: InMemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The option "draft new messages at once": the Inbox is ready when the creator sits down."""
+    base = paths_with_models.base
+    fake = FakeMastodon(httpserver)
+    post = fake.post(fake.creator, POSTS[-1])
+    fake.post(fake.bo, "@ana What camera do you film with?", in_reply_to=post)
+    monkeypatch.setattr("sys.stdin", io.StringIO(fake.token + "\n"))
+    code, out = _cli(
+        base, capsys, "connect", "add", "mastodon", "--set", f"instance={fake.url}", "--set", "access_token=-"
+    )
+    assert code == 0, out
+    code, out = _cli(base, capsys, "connect", "options", "--draft-new", "on")
+    assert code == 0 and "Draft new messages at once: on" in out
+    code, out = _cli(base, capsys, "connect", "fetch")
+    assert code == 0, out
+    assert "1 added to the inbox" in out
+    [entry] = _entries(base, capsys)
+    assert entry["state"] in ("drafted", "flagged") and entry["draft_id"] is not None
+    # Drafted, never sent: sending waits for the creator's approval.
+    assert not [r for r in fake.requests if r.method == "POST" and r.path == "/api/v1/statuses"]
