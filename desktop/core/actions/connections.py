@@ -11,8 +11,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Unpack
 
-from desktop.core.connectors.base import Account, ConnectionSecrets, Connector, SetupField
-from desktop.core.connectors.fetching import FetchOutcome, fetch_connection
+from desktop.core.connectors.base import Account, ConnectionSecrets, Connector
+from desktop.core.connectors.fetching import FetchOutcome, fetch_connection, require_connection
 from desktop.core.connectors.registry import connector_class
 from desktop.core.connectors.retrying import RunOptions
 from desktop.core.connectors.sending import SendReport, send_approved
@@ -40,12 +40,7 @@ class ConnectionOptions:
 def open_connector(store: Store, secret_store: SecretStore, platform: str) -> Connector:
     """The connector of a connected platform, with its settings and keychain entries."""
     cls = connector_class(platform)
-    connection = rows.get_connection(store, platform)
-    if connection is None:
-        raise KnownError(
-            f"{cls.label} is not connected.",
-            hint=f"Connect it in Settings → Connections, or: understudy connect add {platform}",
-        )
+    connection = require_connection(store, platform, cls.label)
     return cls(dict(connection["settings"]), ConnectionSecrets(secret_store, platform))
 
 
@@ -171,7 +166,3 @@ def save_options(store: Store, options: ConnectionOptions) -> None:
     with store.db.atomic():
         write_setting(store, FETCH_EVERY_SETTING, str(options.fetch_every_minutes))
         write_setting(store, DRAFT_NEW_SETTING, "on" if options.draft_new else "off")
-
-
-def setup_fields(platform: str) -> tuple[SetupField, ...]:
-    return connector_class(platform).setup_fields

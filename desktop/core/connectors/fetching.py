@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
-from typing import Unpack
+from typing import Any, Unpack
 
 from desktop.core.actions.changes import Changes
 from desktop.core.actions.inbox import sync_inbox
@@ -62,8 +62,9 @@ def by_conversation(records: list[Record], known_thread: Callable[[str], str | N
         if item.external_id in keys:
             return keys[item.external_id]
         chain, current = [item], item
+        seen = {item.external_id}  # a reply loop in a platform's data must not spin forever
         key = None
-        while current.reply_to and current.reply_to not in {c.external_id for c in chain}:
+        while current.reply_to and current.reply_to not in seen:
             parent = items.get(current.reply_to)
             if parent is None:
                 stored = known_thread(current.reply_to)
@@ -72,12 +73,12 @@ def by_conversation(records: list[Record], known_thread: Callable[[str], str | N
             if parent.kind != COMMENT:  # the post itself: ``current`` opens the branch
                 break
             chain.append(parent)
+            seen.add(parent.external_id)
             current = parent
         if key is None and current.thread_key and current.kind == COMMENT:
             key = f"{current.thread_key}#{current.external_id}"
-        for member in chain:
-            if key is not None:
-                keys[member.external_id] = key
+        if key is not None:
+            keys.update((member.external_id, key) for member in chain)
         return key
 
     out: list[Record] = []
@@ -99,6 +100,17 @@ def by_conversation(records: list[Record], known_thread: Callable[[str], str | N
     return out
 
 
+def require_connection(store: Store, platform: str, label: str) -> dict[str, Any]:
+    """The connection's row; ``KnownError`` saying how to connect when the platform is not connected."""
+    connection = rows.get_connection(store, platform)
+    if connection is None:
+        raise KnownError(
+            f"{label} is not connected.",
+            hint=f"Connect it in Settings → Connections, or: understudy connect add {platform}",
+        )
+    return connection
+
+
 def connection_source(store: Store, connector: Connector) -> ImportSummary:
     """The connection's one source row ("Bluesky (live)"), made on first use; call inside a transaction.
 
@@ -118,11 +130,7 @@ def fetch_connection(
     """Fetch what is new on ``connector``'s platform into the store and the inbox; logged as a run."""
     cancel, policy = options.get("cancel") or CancelToken(), options.get("policy") or RetryPolicy()
     platform, label = connector.platform, connector.label
-    connection = rows.get_connection(store, platform)
-    if connection is None:
-        raise KnownError(
-            f"{label} is not connected.", hint=f"Connect it first: understudy connect add {platform}"
-        )
+    connection = require_connection(store, platform, label)
     run_id = rows.start_run(store, platform, "fetch", utc_now())
     try:
         yield Progress(f"Checking {label} for new messages", 0, 0)

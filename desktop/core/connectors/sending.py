@@ -23,7 +23,7 @@ from typing import Unpack
 
 from desktop.core.actions.changes import Changes
 from desktop.core.connectors.base import Connector, ConnectorError, OutgoingReply, SignInExpired
-from desktop.core.connectors.fetching import connection_source
+from desktop.core.connectors.fetching import connection_source, require_connection
 from desktop.core.connectors.retrying import RetryPolicy, RunOptions, with_retries
 from desktop.core.errors import Cancelled, KnownError
 from desktop.core.importers.pipeline import save_records
@@ -88,10 +88,7 @@ def send_approved(
     """Send the approved replies to messages from ``connector``'s platform (or the one to ``item_id``)."""
     cancel, policy = options.get("cancel") or CancelToken(), options.get("policy") or RetryPolicy()
     platform, label = connector.platform, connector.label
-    if rows.get_connection(store, platform) is None:
-        raise KnownError(
-            f"{label} is not connected.", hint=f"Connect it first: understudy connect add {platform}"
-        )
+    require_connection(store, platform, label)
     waiting = rows.approved_replies(store, platform, item_id)
     if item_id is not None and not waiting:
         raise KnownError(

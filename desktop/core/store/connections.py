@@ -27,19 +27,17 @@ def save_connection(store: Store, platform: str, settings: dict[str, str], at: s
 def get_connection(store: Store, platform: str) -> dict[str, Any] | None:
     """The connection's row (``settings`` decoded), or None when it is not connected."""
     rows = list(store.db.query("SELECT * FROM connections WHERE platform = ?", [platform]))
-    if not rows:
-        return None
-    row = dict(rows[0])
-    row["settings"] = json.loads(row["settings"] or "{}")
-    return row
+    return _with_settings(rows[0]) if rows else None
 
 
 def list_connections(store: Store) -> list[dict[str, Any]]:
     """Every connection, in the order they were made."""
-    rows = [dict(r) for r in store.db.query("SELECT * FROM connections ORDER BY created_at, platform")]
-    for row in rows:
-        row["settings"] = json.loads(row["settings"] or "{}")
-    return rows
+    rows = store.db.query("SELECT * FROM connections ORDER BY created_at, platform")
+    return [_with_settings(row) for row in rows]
+
+
+def _with_settings(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "settings": json.loads(row["settings"] or "{}")}
 
 
 def record_check(store: Store, platform: str, account: str, at: str) -> None:
