@@ -44,8 +44,8 @@ from desktop.core.generation.steering import (
     CANDIDATES_PER_EXAMPLE,
     mark_bias,
     min_reply_tokens,
+    reply_target_words,
     steer_examples,
-    target_words,
     token_limit,
     trim_to_length,
 )
@@ -106,6 +106,8 @@ class Draft:
     attempts: int = 0
     seed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    target_words: float = 0.0
+    """How many words this reply was aimed at (``steering.reply_target_words``); 0 with no draft."""
     model_text: str | None = None
     """What the model wrote, when the draft shown is the creator's own "let me check" or
     disclosure reply instead; ``model_guard`` holds the guard's findings on it."""
@@ -160,6 +162,7 @@ class Draft:
                 "findings": findings,
             },
             "attempts": self.attempts,
+            "target_words": self.target_words,
             "timings": {key: round(value, 1) for key, value in self.timings.items()},
             "model_text": self.model_text,
             "origin": self.chosen.origin if self.chosen else "model",
@@ -304,7 +307,7 @@ def _choose(
         cancel.raise_if_cancelled()
         base = GenerationParams.from_request(request)
         # every other candidate is held to a length floor, so the candidates span lengths
-        floor = min_reply_tokens(persona)
+        floor = min_reply_tokens(draft.target_words)
         params = [
             replace(base, seed=request.seed + attempt * n + i, min_tokens=floor if i % 2 else 0)
             for i in range(n)
@@ -317,7 +320,7 @@ def _choose(
         draft.timings["tokens"] = float(run.generated_tokens if run is not None else 0)
         pool = list(own)
         for text, param in zip(texts, params, strict=False):
-            text = trim_to_length(text, persona)
+            text = trim_to_length(text, draft.target_words)
             result = check(text)
             pool.append(Candidate(text, MODEL, result, seed=param.seed))
             replaced = fall_back(text, result, draft.incoming, persona, check)
@@ -465,7 +468,9 @@ def draft_reply(
     draft.sources = [Source(e.reply_item_id, e.reply, e.score, "example") for e in examples] + [
         Source(s.item_id, s.text, s.score, "snippet") for s in snippets
     ]
-    max_tokens = token_limit(persona, max_tokens)
+    target = reply_target_words(persona, examples, neutral_sliders)
+    draft.target_words = round(target, 1)
+    max_tokens = token_limit(target, max_tokens)
     request = DraftRequest(
         incoming=incoming,
         persona=persona,
@@ -496,7 +501,7 @@ def draft_reply(
     if candidates > 1:
         context = ScoreContext(
             incoming,
-            target_words(persona),
+            target,
             [e.reply for e in examples],
             support.similarity if support is not None else None,
             score_weights,
@@ -540,7 +545,7 @@ def draft_reply(
         text = "".join(pieces)
         if run is not None and run.finish_reason == "length":
             text = finish_at_boundary(text)
-        text = trim_to_length(text.strip(), persona)
+        text = trim_to_length(text.strip(), draft.target_words)
         draft.guard = check(text.strip())
         draft.text = draft.guard.text
         replaced = fall_back(text.strip(), draft.guard, incoming, persona, check)

@@ -175,10 +175,40 @@ def target_words(persona: Persona) -> float:
     )
 
 
-def token_limit(persona: Persona, requested: int) -> int:
-    """The reply's token limit: the length target's tokens with room to finish a sentence,
-    never more than ``requested``."""
-    room = LENGTH_TOLERANCE * target_words(persona) * TOKENS_PER_WORD + 8
+REPLY_TARGET_RANGE = (0.5, 3.0)
+"""A reply's own target stays within these multiples of the slider's (``reply_target_words``)."""
+
+
+def reply_target_words(
+    persona: Persona, examples: Sequence[Example] = (), neutral: Mapping[str, float] | None = None
+) -> float:
+    """Words this reply should run: how long the creator answered messages like this one.
+
+    Why: a creator's length depends on the message: a compliment gets a few words, a question
+    about how they work gets an answer. One target for both drafted Maya's golden questions,
+    which she answered at length, at about half her length (12 words against 22). So the
+    target is the median length of the retrieved examples' replies (the creator's answers to
+    the closest messages), moved by the length slider's offset from its calibrated position
+    (``neutral``): at the calibrated position the clone answers as long as the creator did,
+    and the slider at twice the words doubles it. Without examples or a calibration, the
+    slider's target. Kept within ``REPLY_TARGET_RANGE`` of the slider's target, so one odd
+    example cannot make a one-word or an essay draft.
+    """
+    slider = target_words(persona)
+    if not examples or not neutral or "length" not in neutral:
+        return slider
+    calibrated = max(MIN_TARGET_WORDS, length_slider_to_words(neutral["length"]))
+    lengths = sorted(len(_WORD_SPAN.findall(example.reply)) for example in examples)
+    middle = len(lengths) // 2
+    median = lengths[middle] if len(lengths) % 2 else (lengths[middle - 1] + lengths[middle]) / 2
+    low, high = REPLY_TARGET_RANGE
+    return max(MIN_TARGET_WORDS, low * slider, min(high * slider, median * slider / calibrated))
+
+
+def token_limit(target: float, requested: int) -> int:
+    """The reply's token limit for a ``target`` of words: its tokens with room to finish a
+    sentence, never more than ``requested``."""
+    room = LENGTH_TOLERANCE * target * TOKENS_PER_WORD + 8
     return max(1, min(requested, max(16, math.ceil(room))))
 
 
@@ -186,21 +216,21 @@ LONG_CANDIDATE_SHARE = 0.6
 """A long candidate may not end before this share of the length target (``min_reply_tokens``)."""
 
 
-def min_reply_tokens(persona: Persona) -> int:
+def min_reply_tokens(target: float) -> int:
     """Tokens before which a "long" candidate may not end: ``LONG_CANDIDATE_SHARE`` of the
-    length target. Why: a 270M model ends most replies early (the coach's drafts ran 9.5 words
+    ``target`` words. Why: a 270M model ends most replies early (the coach's drafts ran 9.5 words
     against her 15), so half a draft's candidates are held to a floor and the length part of the
     score chooses between short and long (``drafting._choose``)."""
-    return max(1, math.ceil(LONG_CANDIDATE_SHARE * target_words(persona) * TOKENS_PER_WORD))
+    return max(1, math.ceil(LONG_CANDIDATE_SHARE * target * TOKENS_PER_WORD))
 
 
-def trim_to_length(text: str, persona: Persona) -> str:
-    """Cut a reply far over the length target back to its last sentence end within the limit.
+def trim_to_length(text: str, target: float) -> str:
+    """Cut a reply far over its ``target`` words back to its last sentence end within the limit.
 
     Only whole trailing sentences are removed (the text before the cut is untouched); a reply
     with no sentence end inside the limit is kept whole.
     """
-    limit = int(LENGTH_TOLERANCE * target_words(persona))
+    limit = int(LENGTH_TOLERANCE * target)
     words = list(_WORD_SPAN.finditer(text))
     if len(words) <= limit:
         return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from desktop.core.generation.backends.base import EMOJI_MARK, WORDS_MARK_PREFIX, words_mark
 from desktop.core.generation.steering import (
     mark_bias,
+    reply_target_words,
     self_promotion_count,
     slider_pulls,
     steer_examples,
@@ -64,19 +65,41 @@ def test_chosen_examples_carry_their_combined_score_best_first() -> None:
 
 
 def test_length_slider_sets_the_token_limit_monotonically_never_above_the_request() -> None:
-    limits = [token_limit(persona_with(length=v), 200) for v in (0, 10, 30, 50, 70, 90, 100)]
+    limits = [token_limit(target_words(persona_with(length=v)), 200) for v in (0, 10, 30, 50, 70, 90, 100)]
     assert limits == sorted(limits) and limits[0] < limits[-1]
-    assert token_limit(persona_with(length=100), 60) == 60
+    assert token_limit(target_words(persona_with(length=100)), 60) == 60
     assert target_words(persona_with(length=0)) >= 3
 
 
 def test_trim_removes_only_whole_trailing_sentences() -> None:
-    short = persona_with(length=20)  # about 3 words, trimmed beyond 4
+    short = target_words(persona_with(length=20))  # about 3 words, trimmed beyond 4
     text = "Yes! Five days a week, push pull legs. Then two runs."
     assert trim_to_length(text, short) == "Yes!"
     no_sentence_end = "five days a week with two runs and a long walk"
     assert trim_to_length(no_sentence_end, short) == no_sentence_end
-    assert trim_to_length(text, persona_with(length=90)) == text
+    assert trim_to_length(text, target_words(persona_with(length=90))) == text
+
+
+def test_a_reply_is_aimed_at_how_long_the_creator_answered_messages_like_it() -> None:
+    calibrated = {"length": 50.0}
+    persona = persona_with(length=50)
+    slider = target_words(persona)
+    long_answers = [Example(f"q{i}", " ".join(["word"] * round(2 * slider)), score=1.0) for i in range(3)]
+    short_answers = [Example(f"q{i}", "thank you so much", score=1.0) for i in range(3)]
+    # At the calibrated position the clone answers as long as the creator did.
+    assert reply_target_words(persona, long_answers, calibrated) == round(2 * slider)
+    assert reply_target_words(persona, short_answers, calibrated) == max(4.0, 0.5 * slider)
+    # Moving the slider moves the target from there, in the same direction.
+    longer = persona_with(length=70)
+    assert reply_target_words(longer, long_answers, calibrated) > reply_target_words(
+        persona, long_answers, calibrated
+    )
+    # Without examples, or without a calibration, the slider alone.
+    assert reply_target_words(persona, [], calibrated) == slider
+    assert reply_target_words(persona, long_answers, None) == slider
+    # One odd example cannot make an essay: at most three times the slider's target.
+    essay = [Example("q", " ".join(["word"] * 500), score=1.0)]
+    assert reply_target_words(persona, essay, calibrated) == 3 * slider
 
 
 def test_the_creators_own_products_count_as_self_promotion() -> None:
