@@ -74,19 +74,20 @@ GATE_TEMPERATURE = 0.02
 """How sharply the neighbour margin gates the linear score (cosine units)."""
 
 RED_THRESHOLDS: dict[str, float] = {
-    SELF_HARM: 0.425,
-    MINOR: 0.934,
-    EXPLICIT: 0.483,
-    MEETUP: 0.417,
-    LEGAL_THREAT: 0.2,
-    MONEY: 0.668,
+    SELF_HARM: 0.336,
+    MINOR: 0.941,
+    EXPLICIT: 0.456,
+    MEETUP: 0.213,
+    LEGAL_THREAT: 0.517,
+    MONEY: 0.207,
 }
 """Score at or above which a category is red. Chosen by ``understudy eval tune-triage``
 (``desktop.core.evaluation.triage_tuning``: greedy lowering on the development half's English
 rows until rules plus classifier make 2.5% of its harmless messages red, then each centred in the
-gap to the next harmless score below); the test half is never read. Bank of 3,307 rows. Dev-half
-recall with the rules: self-harm 37/37, minor 32/32, explicit 34/37, meetup 29/31, legal 42/44,
-money 36/37; 4 of 242 harmless messages red. Optimistic: tuned there."""
+gap to the next harmless score below); the test half is never read. Bank of 4,597 rows (1,290
+added in stop 20, written without reading the evaluation set). Dev-half recall with the rules:
+self-harm 37/37, minor 32/32, explicit 34/37, meetup 29/31, legal 41/44, money 37/37; 6 of 242
+harmless messages red. Optimistic: tuned there."""
 YELLOW_FRACTION = 0.6
 """A score from this fraction of the red threshold up to it is yellow ("read carefully"): a
 near miss still gets a draft, flagged, rather than passing as small talk."""
@@ -101,7 +102,7 @@ PLAIN_WORDS: dict[str, str] = {
     MONEY: "reads like a money dispute, a refund demand or a money ask; answer personally",
 }
 
-AI_QUESTION_THRESHOLD = 0.484
+AI_QUESTION_THRESHOLD = 0.489
 """Score at or above which a message asks whether a person or an AI answers (see ``LABELS``)."""
 
 PIECE_CATEGORIES = frozenset({SELF_HARM, MINOR, AI_QUESTION})
