@@ -32,7 +32,7 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -226,34 +226,20 @@ class TikTokImporter:
                 yield from self._chat(_chat_name(key), entries, owner)
 
     def _video(self, video: dict[str, Any], owner: str) -> ItemRecord | None:
-        created = _time(_field(video, "Date"))
-        text = normalize(_field(video, "Title", "Desc", "Description"))
-        if created is None or text.lower() in _PLACEHOLDERS:
-            return None
         link = _field(video, "Link", "VideoLink", "Video Link")
-        return ItemRecord(
-            external_id=_hash("video", created.isoformat(), text),
-            kind=POST,
-            text=text,
-            created_at=created,
-            author=owner or "me",
-            is_owner=True,
-            extra={"likes": _field(video, "Likes"), "link": link},
+        extra = {"likes": _field(video, "Likes"), "link": link}
+        return _own_record(
+            _hash,
+            "video",
+            POST,
+            _field(video, "Date"),
+            _field(video, "Title", "Desc", "Description"),
+            owner,
+            extra,
         )
 
     def _comment(self, ids: _Ids, date: str, text: str, owner: str) -> ItemRecord | None:
-        created = _time(date)
-        text = normalize(text)
-        if created is None or text.lower() in _PLACEHOLDERS:
-            return None
-        return ItemRecord(
-            external_id=ids("comment", created.isoformat(), text),
-            kind=COMMENT,
-            text=text,
-            created_at=created,
-            author=owner or "me",
-            is_owner=True,
-        )
+        return _own_record(ids, "comment", COMMENT, date, text, owner)
 
     def _chat(self, name: str, entries: list[tuple[str, str, str]], owner: str) -> Iterator[Record]:
         """One chat, sorted by time (TikTok's order differs per chat)."""
@@ -405,6 +391,31 @@ def _json_schema(archive: Archive, name: str, named: bool) -> str | None:
         return None
     # Only keys both schemas share, or the budget ran out first: the 2024+ file name says which.
     return "new" if name.lower().endswith("user_data_tiktok.json") else "old"
+
+
+def _own_record(
+    ids: Callable[..., str],
+    label: str,
+    kind: str,
+    date: str,
+    text: str,
+    owner: str,
+    extra: dict[str, object] | None = None,
+) -> ItemRecord | None:
+    """One of the creator's own videos or comments; None when undated or a placeholder ("deleted")."""
+    created = _time(date)
+    text = normalize(text)
+    if created is None or text.lower() in _PLACEHOLDERS:
+        return None
+    return ItemRecord(
+        external_id=ids(label, created.isoformat(), text),
+        kind=kind,
+        text=text,
+        created_at=created,
+        author=owner or "me",
+        is_owner=True,
+        extra=extra or {},
+    )
 
 
 class _Found:
