@@ -35,6 +35,7 @@ from desktop.core.store import (
     save_source,
     save_thread,
 )
+from desktop.core.store.activity import ImportCounts
 from desktop.core.store.connection import translate_sqlite_errors
 from desktop.core.store.conversations import count_awaiting_reply, count_exchanges, derive_exchanges
 from desktop.core.store.settings import read_setting, write_setting
@@ -46,7 +47,7 @@ _ME_KEY = "owner_name.{platform}"
 
 
 @dataclass
-class ImportSummary:
+class ImportSummary(ImportCounts):
     """What one import added, in the shape ``understudy import --json`` prints."""
 
     id: int
@@ -54,16 +55,7 @@ class ImportSummary:
     label: str
     version: str
     path: str
-    items: int = 0
     new_items: int = 0
-    posts: int = 0
-    comments: int = 0
-    messages: int = 0
-    threads: int = 0
-    exchanges: int = 0
-    inbox_candidates: int = 0
-    first_at: str | None = None
-    last_at: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:

@@ -69,8 +69,26 @@ def source_date_range(store: Store, source_id: int) -> tuple[str | None, str | N
     return first, last
 
 
-@dataclass(frozen=True)
-class SourceOverview:
+@dataclass(kw_only=True)
+class ImportCounts:
+    """What one archive holds, counted the same way by an import's summary and the Import page's card.
+
+    Not frozen: an import's summary (``ImportSummary``) adds to these counts as it reads records.
+    """
+
+    items: int = 0
+    posts: int = 0
+    comments: int = 0
+    messages: int = 0
+    threads: int = 0
+    exchanges: int = 0
+    inbox_candidates: int = 0
+    first_at: str | None = None
+    last_at: str | None = None
+
+
+@dataclass
+class SourceOverview(ImportCounts):
     """What the Import page's card shows for one imported archive."""
 
     id: int
@@ -81,15 +99,6 @@ class SourceOverview:
     path: str
     imported_at: str
     status: str
-    items: int = 0
-    posts: int = 0
-    comments: int = 0
-    messages: int = 0
-    threads: int = 0
-    exchanges: int = 0
-    inbox_candidates: int = 0
-    first_at: str | None = None
-    last_at: str | None = None
     #: Of the last import of this archive: items new to the store, and items read in all.
     new_items: int | None = None
     read_items: int | None = None
