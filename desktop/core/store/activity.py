@@ -70,12 +70,17 @@ def source_date_range(store: Store, source_id: int) -> tuple[str | None, str | N
 
 
 @dataclass(kw_only=True)
-class ImportCounts:
-    """What one archive holds, counted the same way by an import's summary and the Import page's card.
+class SourceCounts:
+    """One imported source and what it holds, as an import's summary and the Import page's card count it.
 
     Not frozen: an import's summary (``ImportSummary``) adds to these counts as it reads records.
     """
 
+    id: int
+    platform: str
+    label: str
+    version: str
+    path: str
     items: int = 0
     posts: int = 0
     comments: int = 0
@@ -87,16 +92,11 @@ class ImportCounts:
     last_at: str | None = None
 
 
-@dataclass
-class SourceOverview(ImportCounts):
+@dataclass(kw_only=True)
+class SourceOverview(SourceCounts):
     """What the Import page's card shows for one imported archive."""
 
-    id: int
-    platform: str
-    label: str
-    version: str
     filename: str
-    path: str
     imported_at: str
     status: str
     #: Of the last import of this archive: items new to the store, and items read in all.

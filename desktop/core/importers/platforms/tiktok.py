@@ -227,7 +227,7 @@ class TikTokImporter:
 
     def _video(self, video: dict[str, Any], owner: str) -> ItemRecord | None:
         link = _field(video, "Link", "VideoLink", "Video Link")
-        extra = {"likes": _field(video, "Likes"), "link": link}
+        extra: dict[str, object] = {"likes": _field(video, "Likes"), "link": link}
         return _own_record(
             _hash,
             "video",
