@@ -15,6 +15,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, TypeVar
@@ -271,6 +272,23 @@ def json_stop_reason(exc: BaseException) -> str:
 def stop_json(tally: FileTally, tracked: TrackedStream, exc: BaseException) -> None:
     """Record on ``tally`` that ``tracked`` broke off with ``exc``."""
     tally.stop(tracked.where, json_stop_reason(exc))
+
+
+@contextmanager
+def reading_json(archive: Archive, name: str, tally: FileTally | None) -> Iterator[TrackedStream]:
+    """The file ``name`` opened for the JSON parser, counting the bytes it reads. With a ``tally``, a
+    file that breaks inside the block ends the block there (what it yielded stays yielded) and the
+    tally says where and why; without one, the error propagates."""
+    size = archive.sizes.get(name, 0)
+    tracked = TrackedStream(io.BytesIO(), size)
+    try:
+        with archive.open(name) as stream:
+            tracked = TrackedStream(stream, size)
+            yield tracked
+    except JSON_ERRORS as exc:
+        if tally is None:
+            raise
+        stop_json(tally, tracked, exc)
 
 
 def build_value(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:

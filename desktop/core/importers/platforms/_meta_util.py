@@ -10,7 +10,6 @@ two importers never both claim an archive; the thread reader turns thread files 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -27,10 +26,9 @@ from desktop.core.importers.base import Detection, FileTally, ImportContext, Own
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
     JSON_ERRORS,
-    TrackedStream,
     build_value,
     json_outline,
-    stop_json,
+    reading_json,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import clean_meta_text
@@ -188,22 +186,16 @@ def _streamed(
     """``walk`` over the file's parse events. With a ``tally``, a file that breaks part-way ends the
     walk where it breaks (what was yielded stays yielded) and the tally says where; without one,
     the error propagates. ``counted``: the keys whose items count as read (None: every item)."""
-    size = archive.sizes.get(path, 0)
-    tracked = TrackedStream(io.BytesIO(), size)
-    try:
-        with archive.open(path) as stream:
-            tracked = TrackedStream(stream, size)
+    with reading_json(archive, path, tally) as tracked:
+        try:
             for key, value in walk(ijson.parse(tracked, buf_size=JSON_BUFFER, use_float=True)):
                 if tally is not None and (counted is None or key in counted):
                     tally.read += 1
                 yield key, value
-    except READ_ERRORS as exc:
-        if tally is None:
-            raise
-        if isinstance(exc, NotWhatWasExpected):
+        except NotWhatWasExpected as exc:
+            if tally is None:
+                raise
             tally.stop("", str(exc))
-        else:
-            stop_json(tally, tracked, exc)
 
 
 def iter_top_level(

@@ -29,7 +29,6 @@ hashes of thread + time + author + text (+ an occurrence number for exact repeat
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -42,11 +41,9 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError, Record
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
-    JSON_ERRORS,
-    TrackedStream,
     build_value,
     json_outline,
-    stop_json,
+    reading_json,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -437,35 +434,30 @@ def _scan_json(archive: Archive, name: str, context: ImportContext) -> _Found | 
     found = _Found()
     tally = FileTally(name, "entries")
     chat, chat_items = "", None  # the current chat, and the ijson prefix of its messages
-    tracked = TrackedStream(io.BytesIO(), archive.sizes.get(name, 0))
-    try:
-        with archive.open(name) as stream:
-            tracked = TrackedStream(stream, archive.sizes.get(name, 0))
-            events = ijson.parse(tracked, buf_size=JSON_BUFFER)
-            for prefix, event, value in events:
-                if event == "map_key" and prefix in _CHAT_PREFIXES:
-                    chat, chat_items = value, f"{prefix}.{value}.item"
-                    continue
-                if event != "start_map":
-                    continue
-                if prefix in _PROFILE_PREFIXES:
-                    profile = build_value(event, value, events)
-                    if profile.get("userName"):
-                        found.owner = str(profile["userName"])
-                    continue
-                if prefix in _VIDEO_PREFIXES:
-                    found.videos.append(build_value(event, value, events))
-                elif prefix in _COMMENT_PREFIXES:
-                    found.comments.append(build_value(event, value, events))
-                elif prefix == chat_items:
-                    found.chats.setdefault(chat, []).append(build_value(event, value, events))
-                else:
-                    continue
-                tally.read += 1
-                if tally.read % _CANCEL_EVERY == 0:
-                    context.cancel.raise_if_cancelled()
-    except JSON_ERRORS as exc:
-        stop_json(tally, tracked, exc)
+    with reading_json(archive, name, tally) as tracked:
+        events = ijson.parse(tracked, buf_size=JSON_BUFFER)
+        for prefix, event, value in events:
+            if event == "map_key" and prefix in _CHAT_PREFIXES:
+                chat, chat_items = value, f"{prefix}.{value}.item"
+                continue
+            if event != "start_map":
+                continue
+            if prefix in _PROFILE_PREFIXES:
+                profile = build_value(event, value, events)
+                if profile.get("userName"):
+                    found.owner = str(profile["userName"])
+                continue
+            if prefix in _VIDEO_PREFIXES:
+                found.videos.append(build_value(event, value, events))
+            elif prefix in _COMMENT_PREFIXES:
+                found.comments.append(build_value(event, value, events))
+            elif prefix == chat_items:
+                found.chats.setdefault(chat, []).append(build_value(event, value, events))
+            else:
+                continue
+            tally.read += 1
+            if tally.read % _CANCEL_EVERY == 0:
+                context.cancel.raise_if_cancelled()
     tally.report(context)
     if tally.stopped_at is not None and not tally.read:
         return None
