@@ -29,8 +29,6 @@ from desktop.core.importers.base import FileTally, ImportContext
 # limit (128 KiB) would make one long post fail the whole file.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-CANCEL_EVERY = 1000
-
 
 def base_name(name: str) -> str:
     """The file name without its folders."""
@@ -390,8 +388,3 @@ def scanned(scan: Callable[[Archive], _Found], archive: Archive) -> _Found | Non
         return scan(archive)
     except Exception:  # noqa: BLE001 - detection must never crash on foreign files
         return None
-
-
-def check_cancel(context: ImportContext, count: int) -> None:
-    if count % CANCEL_EVERY == 0:
-        context.cancel.raise_if_cancelled()

@@ -36,7 +36,6 @@ from desktop.core.importers.text import clean_meta_text
 INSTAGRAM = "instagram"
 FACEBOOK = "facebook"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-CANCEL_EVERY = 1000
 SNIFF_BYTES = 4096
 MAX_UNKNOWN_SNIFFS = 2000  # other JSON files opened to look for E2EE chat backups
 
@@ -740,16 +739,13 @@ class _Message:
 
 
 class Counter:
-    """Counts items and checks for cancellation every ``CANCEL_EVERY``."""
+    """Counts items and checks for cancellation (``ImportContext.tick``)."""
 
     def __init__(self, context: ImportContext) -> None:
         self.context = context
-        self.count = 0
 
     def tick(self) -> None:
-        self.count += 1
-        if self.count % CANCEL_EVERY == 0:
-            self.context.cancel.raise_if_cancelled()
+        self.context.tick()
 
     def ticked(self, records: Iterable[ItemRecord]) -> Iterator[ItemRecord]:
         """The records, one tick before each."""

@@ -31,7 +31,6 @@ from desktop.core.importers.base import Detection, FileTally, ImportContext
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
     base_name,
-    check_cancel,
     csv_header,
     header_key,
     iter_csv_rows,
@@ -135,7 +134,6 @@ class DiscordImporter:
         channels = _channel_folders(archive)
         owner_name, owner_id = self._owner(archive, context)
         index = self._index(archive, channels, context)
-        count = 0
         for folder in sorted(channels):
             files = channels[folder]
             channel = _load_json(archive, files["channel.json"], context) if "channel.json" in files else None
@@ -149,8 +147,7 @@ class DiscordImporter:
                 continue  # unreadable, or no message with text
             yield thread
             for message_id, created_at, text, attachments in sorted(messages, key=lambda m: m[1]):
-                count += 1
-                check_cancel(context, count)
+                context.tick()
                 yield ItemRecord(
                     external_id=message_id,
                     kind=MESSAGE,

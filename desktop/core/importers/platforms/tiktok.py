@@ -54,7 +54,6 @@ _CHAT_HEADER = re.compile(r"^>>>\s*Chat History with (.+?):*\s*$")
 _TXT_MESSAGE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: UTC)? (.+?): (.*)$")
 _ONLY_LINK = re.compile(r"^\[?https?://\S+\]?$")
 _PLACEHOLDERS = {"", "n/a", "none", "null"}
-_CANCEL_EVERY = 1000
 
 # Top-level keys: those only the 2024+ schema has, those only the old one has, and the rest seen in
 # real files. Detection streams the keys (they may sit megabytes in) until one of the first two decides.
@@ -191,12 +190,9 @@ class TikTokImporter:
 
     def read(self, context: ImportContext) -> Iterator[Record]:
         json_files = self._json_files(context.archive)
-        count = 0
         source = self._read_json(context, json_files) if json_files else self._read_txt(context)
         for record in source:
-            count += 1
-            if count % _CANCEL_EVERY == 0:
-                context.cancel.raise_if_cancelled()
+            context.tick()
             yield record
 
     def _read_json(self, context: ImportContext, names: list[str]) -> Iterator[Record]:
@@ -456,8 +452,7 @@ def _scan_json(archive: Archive, name: str, context: ImportContext) -> _Found | 
             else:
                 continue
             tally.read += 1
-            if tally.read % _CANCEL_EVERY == 0:
-                context.cancel.raise_if_cancelled()
+            context.tick()
     tally.report(context)
     if tally.stopped_at is not None and not tally.read:
         return None
