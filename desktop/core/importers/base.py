@@ -8,9 +8,9 @@ one transaction, so an importer cannot leave half an import behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from desktop.core.errors import KnownError
 from desktop.core.importers.archive import Archive
@@ -42,6 +42,8 @@ class OwnerUnknownError(KnownError):
         self.candidates = candidates
 
 
+_R = TypeVar("_R")
+
 #: How many records an importer reads between two looks at the cancel token (``ImportContext.tick``).
 CANCEL_EVERY = 1000
 
@@ -61,6 +63,12 @@ class ImportContext:
     def warn(self, message: str) -> None:
         """Record a plain-word warning (e.g. a malformed file that was skipped, named)."""
         self.warnings.append(message)
+
+    def ticked(self, records: Iterable[_R]) -> Iterator[_R]:
+        """The records, one ``tick`` before each."""
+        for record in records:
+            self.tick()
+            yield record
 
     def tick(self) -> None:
         """Count one record read; at every ``CANCEL_EVERY``-th, stop here if the import was cancelled."""

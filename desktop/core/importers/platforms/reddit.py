@@ -104,9 +104,7 @@ class RedditImporter:
         return Detection(PLATFORM, "gdpr-csv", confidence)
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        for record in self._records(context):
-            context.tick()
-            yield record
+        yield from context.ticked(self._records(context))
 
     def _records(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         archive = context.archive

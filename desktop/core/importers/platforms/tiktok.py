@@ -191,9 +191,7 @@ class TikTokImporter:
     def read(self, context: ImportContext) -> Iterator[Record]:
         json_files = self._json_files(context.archive)
         source = self._read_json(context, json_files) if json_files else self._read_txt(context)
-        for record in source:
-            context.tick()
-            yield record
+        yield from context.ticked(source)
 
     def _read_json(self, context: ImportContext, names: list[str]) -> Iterator[Record]:
         archive = context.archive

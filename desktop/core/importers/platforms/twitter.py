@@ -175,18 +175,14 @@ class TwitterImporter:
         notes = self._note_tweets(archive, files.get("note_tweet", []), context)
         for kind in ("tweets", "tweet"):
             for name in files.get(kind, []):
-                for record in self._tweets(archive, name, context, owner_id, owner_name, notes):
-                    context.tick()
-                    yield record
+                yield from context.ticked(self._tweets(archive, name, context, owner_id, owner_name, notes))
         dm_files = files.get("direct_messages", []) + files.get("direct_messages_group", [])
         if dm_files:
             if owner_id is None:
                 owner_id = self._infer_dm_owner(archive, files.get("direct_messages", []), context)
             for name in dm_files:
                 group = name in files.get("direct_messages_group", [])
-                for record in self._dms(archive, name, group, context, owner_id, owner_name):
-                    context.tick()
-                    yield record
+                yield from context.ticked(self._dms(archive, name, group, context, owner_id, owner_name))
 
     def _owner(
         self, archive: Archive, files: dict[str, list[str]], context: ImportContext

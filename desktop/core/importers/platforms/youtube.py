@@ -177,9 +177,7 @@ class YouTubeImporter:
         seen_threads: set[str] = set()
         for kind in ("videos", "comments", "live"):
             for name in found.get(kind, []):
-                for record in self._read_file(kind, name, context, channel_titles, seen_threads):
-                    context.tick()
-                    yield record
+                yield from context.ticked(self._read_file(kind, name, context, channel_titles, seen_threads))
 
     @staticmethod
     def _channel_titles(archive: Archive, names: list[str], context: ImportContext) -> dict[str, str]:
