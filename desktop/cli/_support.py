@@ -10,7 +10,7 @@ import getpass
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,6 +60,18 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def listed_as_json_or_empty(args: argparse.Namespace, data: dict[str, Any], rows: Sized, empty: str) -> bool:
+    """A list command's two short answers: ``data`` as JSON (``--json``), or the ``empty`` line when
+    there are no ``rows``. True when one was printed (nothing else is to be printed)."""
+    if args.json:
+        print_json(data)
+        return True
+    if not rows:
+        print(empty)
+        return True
+    return False
 
 
 def open_profile_store(paths: Paths, args: argparse.Namespace) -> Store:

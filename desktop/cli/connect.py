@@ -12,7 +12,14 @@ import webbrowser
 from typing import Any
 
 from desktop.cli._registry import JSON_LIST, arg, command, flag, group
-from desktop.cli._support import cli_secret_store, ctrl_c_cancels, drain, open_profile_store, print_json
+from desktop.cli._support import (
+    cli_secret_store,
+    ctrl_c_cancels,
+    drain,
+    listed_as_json_or_empty,
+    open_profile_store,
+    print_json,
+)
 from desktop.core.actions import connections as actions
 from desktop.core.connectors.registry import connector_class, connector_label, connector_platforms
 from desktop.core.errors import KnownError
@@ -217,11 +224,8 @@ def cmd_connect_send(paths: Paths, args: argparse.Namespace) -> int:
 def cmd_connect_log(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         runs = rows.latest_runs(store, args.platform, args.limit)
-    if args.json:
-        print_json({"runs": runs})
+    if listed_as_json_or_empty(args, {"runs": runs}, runs, "No fetch or send has run yet."):
         return 0
-    if not runs:
-        print("No fetch or send has run yet.")
     for run in runs:
         print(
             f"{run['started_at'][:16]}  {run['platform']:<9} {run['kind']:<5} {run['outcome']:<9} "

@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 from desktop.cli._registry import JSON_LIST, arg, command, flag
-from desktop.cli._support import check_limit, drain, open_profile_store, print_json, print_table
+from desktop.cli._support import (
+    check_limit,
+    drain,
+    listed_as_json_or_empty,
+    open_profile_store,
+    print_json,
+    print_table,
+)
 from desktop.core.paths import Paths
 from desktop.core.persona.card import export_persona, import_persona_file
 from desktop.core.persona.edit import set_value
@@ -129,15 +136,12 @@ def cmd_persona_import(paths: Paths, args: argparse.Namespace) -> int:
 def cmd_persona_history(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         versions = list_versions(store)
-    if args.json:
-        rows = [
-            {"id": v.id, "created_at": v.created_at, "note": v.note, "active": i == 0}
-            for i, v in enumerate(versions)
-        ]
-        print_json({"versions": rows})
-        return 0
-    if not versions:
-        print("No persona saved yet: `understudy persona set KEY VALUE` saves the first version.")
+    rows = [
+        {"id": v.id, "created_at": v.created_at, "note": v.note, "active": i == 0}
+        for i, v in enumerate(versions)
+    ]
+    empty = "No persona saved yet: `understudy persona set KEY VALUE` saves the first version."
+    if listed_as_json_or_empty(args, {"versions": rows}, versions, empty):
         return 0
     print_table(
         ["", "VERSION", "SAVED (UTC)", "CHANGES"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop.cli._registry import JSON_LIST, arg, command
-from desktop.cli._support import open_profile_store, print_json
+from desktop.cli._support import listed_as_json_or_empty, open_profile_store
 from desktop.core.errors import KnownError
 from desktop.core.paths import Paths
 from desktop.core.store import delete_source, list_sources
@@ -15,11 +15,9 @@ from desktop.core.store import delete_source, list_sources
 def cmd_sources_list(paths: Paths, args: argparse.Namespace) -> int:
     with open_profile_store(paths, args) as store:
         sources = list_sources(store)
-    if args.json:
-        print_json({"sources": sources})
+    empty = "Nothing imported yet: `understudy import PATH`."
+    if listed_as_json_or_empty(args, {"sources": sources}, sources, empty):
         return 0
-    if not sources:
-        print("Nothing imported yet: `understudy import PATH`.")
     for source in sources:
         counts = ", ".join(f"{n} {kind}s" for kind, n in source["counts"].items()) or "no items"
         print(

@@ -23,6 +23,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import platformdirs
 
@@ -44,6 +45,24 @@ def default_basedir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+class _Below:
+    """A read-only attribute: the path ``name`` below the folder in the owner's attribute ``folder``."""
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.folder = folder
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _Below: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> Path: ...
+    def __get__(self, obj: object | None, owner: type) -> Path | _Below:
+        if obj is None:
+            return self
+        folder: Path = getattr(obj, self.folder)
+        return folder / self.name
+
+
 @dataclass(frozen=True)
 class ProfilePaths:
     """Where one persona's data lives."""
@@ -51,13 +70,8 @@ class ProfilePaths:
     name: str
     root: Path
 
-    @property
-    def store(self) -> Path:
-        return self.root / "store.sqlite3"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.root / "index"
+    store = _Below("root", "store.sqlite3")
+    index_dir = _Below("root", "index")
 
 
 @dataclass(frozen=True)
@@ -66,36 +80,19 @@ class Paths:
 
     base: Path
 
+    settings_file = _Below("base", "settings.ini")
+    #: The encrypted secrets file, used only where the system has no keychain.
+    secrets_file = _Below("base", "secrets.enc")
+    models = _Below("base", "models")
+    cache = _Below("base", "cache")
+    logs = _Below("base", "logs")
+    profiles_dir = _Below("base", "profiles")
+
     @classmethod
     def resolve(cls, basedir: str | os.PathLike[str] | None = None) -> "Paths":
         """Paths under ``basedir``, else the environment's, else the platform default."""
         base = Path(basedir).expanduser() if basedir else default_basedir()
         return cls(base.resolve())
-
-    @property
-    def settings_file(self) -> Path:
-        return self.base / "settings.ini"
-
-    @property
-    def secrets_file(self) -> Path:
-        """The encrypted secrets file, used only where the system has no keychain."""
-        return self.base / "secrets.enc"
-
-    @property
-    def models(self) -> Path:
-        return self.base / "models"
-
-    @property
-    def cache(self) -> Path:
-        return self.base / "cache"
-
-    @property
-    def logs(self) -> Path:
-        return self.base / "logs"
-
-    @property
-    def profiles_dir(self) -> Path:
-        return self.base / "profiles"
 
     def ensure(self) -> "Paths":
         """Create the top-level folders, readable by the creator only (0700); safe to call again."""

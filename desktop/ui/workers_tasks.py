@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Unpack
 
 from PySide6.QtCore import QObject, SignalInstance
 
+from desktop.core.paths import Paths
 from desktop.ui.workers import Failure, Job, Outcome, Replies, Worker, reply
 
 REFUSE, AGAIN, QUEUE, REPLACE = "refuse", "again", "queue", "replace"
@@ -214,3 +216,21 @@ class TaskController(QObject):
     def shutdown(self, timeout_ms: int = 15_000) -> bool:
         """Cancel the running jobs and join their threads (window closing); False if one would not stop."""
         return self._tasks.shutdown(timeout_ms, cancel=self.CANCEL_AT_SHUTDOWN)
+
+
+class ProfileTaskController(TaskController):
+    """A ``TaskController`` for one profile's data: its ``paths``, ``profile`` and store file."""
+
+    def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.profile = profile
+
+    @property
+    def store_path(self) -> Path:
+        """The profile's store (it may not exist yet)."""
+        return self.paths.profile(self.profile).store
+
+    def _create_store(self) -> Path:
+        """The profile's store, its folder made first (for a job that writes)."""
+        return self.paths.create_profile(self.profile).store

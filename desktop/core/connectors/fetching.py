@@ -117,7 +117,13 @@ def connection_source(store: Store, connector: Connector) -> ImportSummary:
     Its ``sources.sha256`` is ``connection:<platform>``: every fetch and every sent reply of the
     connection belongs to it, as an archive's items belong to the archive's source.
     """
-    summary = ImportSummary(0, connector.platform, connector.label, "live", f"{connector.label} (live)")
+    summary = ImportSummary(
+        id=0,
+        platform=connector.platform,
+        label=connector.label,
+        version="live",
+        path=f"{connector.label} (live)",
+    )
     summary.id = save_source(
         store, platform=connector.platform, path=summary.path, sha256=f"connection:{connector.platform}"
     )

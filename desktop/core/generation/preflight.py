@@ -144,7 +144,7 @@ def gpu_offload_supported() -> bool:
 
 
 def plan_memory(
-    path: Path,
+    model: Path | ModelShape,
     n_ctx: int | None = None,
     n_gpu_layers: int = 0,
     *,
@@ -154,31 +154,14 @@ def plan_memory(
 ) -> MemoryPlan:
     """Pick a context size and offload that fit, or raise ``ModelError`` in plain words.
 
-    ``n_ctx=None`` (automatic) tries the model's trained context capped at 4,096 tokens, then
-    halves it down to 512 until it fits. An explicit ``n_ctx`` is the creator's choice: it is
-    used as asked or refused with the numbers. GPU offload asked of a llama.cpp built without
-    GPU support becomes 0 (with a note); VRAM is checked only when ``available_vram`` is known.
+    ``model`` is a GGUF file (its shape is read from its header) or a shape already known (a
+    catalogue entry not yet downloaded). ``n_ctx=None`` (automatic) tries the model's trained
+    context capped at 4,096 tokens, then halves it down to 512 until it fits. An explicit ``n_ctx``
+    is the creator's choice: it is used as asked or refused with the numbers. GPU offload asked of
+    a llama.cpp built without GPU support becomes 0 (with a note); VRAM is checked only when
+    ``available_vram`` is known.
     """
-    return plan_for_shape(
-        read_model_shape(path),
-        n_ctx,
-        n_gpu_layers,
-        available_ram=available_ram,
-        available_vram=available_vram,
-        headroom=headroom,
-    )
-
-
-def plan_for_shape(
-    shape: ModelShape,
-    n_ctx: int | None = None,
-    n_gpu_layers: int = 0,
-    *,
-    available_ram: int | None = None,
-    available_vram: int | None = None,
-    headroom: int = _HEADROOM,
-) -> MemoryPlan:
-    """``plan_memory`` for a model known only by its shape (a catalogue entry not yet downloaded)."""
+    shape = model if isinstance(model, ModelShape) else read_model_shape(model)
     ram = available_ram_bytes() if available_ram is None else available_ram
     notes = []
     if n_gpu_layers and not gpu_offload_supported():

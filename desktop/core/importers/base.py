@@ -8,9 +8,9 @@ one transaction, so an importer cannot leave half an import behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from desktop.core.errors import KnownError
 from desktop.core.importers.archive import Archive
@@ -42,6 +42,12 @@ class OwnerUnknownError(KnownError):
         self.candidates = candidates
 
 
+_R = TypeVar("_R")
+
+#: How many records an importer reads between two looks at the cancel token (``ImportContext.tick``).
+CANCEL_EVERY = 1000
+
+
 @dataclass
 class ImportContext:
     """What ``read`` gets besides the archive: who the creator is (if known), warnings, cancel."""
@@ -51,10 +57,24 @@ class ImportContext:
     me: str | None = None
     cancel: CancelToken = field(default_factory=CancelToken)
     warnings: list[str] = field(default_factory=list)
+    #: Records counted by ``tick`` so far.
+    ticks: int = field(default=0, init=False)
 
     def warn(self, message: str) -> None:
         """Record a plain-word warning (e.g. a malformed file that was skipped, named)."""
         self.warnings.append(message)
+
+    def ticked(self, records: Iterable[_R]) -> Iterator[_R]:
+        """The records, one ``tick`` before each."""
+        for record in records:
+            self.tick()
+            yield record
+
+    def tick(self) -> None:
+        """Count one record read; at every ``CANCEL_EVERY``-th, stop here if the import was cancelled."""
+        self.ticks += 1
+        if self.ticks % CANCEL_EVERY == 0:
+            self.cancel.raise_if_cancelled()
 
 
 _LISTED_PLACES = 5

@@ -35,6 +35,7 @@ from desktop.core.store import (
     save_source,
     save_thread,
 )
+from desktop.core.store.activity import SourceCounts
 from desktop.core.store.connection import translate_sqlite_errors
 from desktop.core.store.conversations import count_awaiting_reply, count_exchanges, derive_exchanges
 from desktop.core.store.settings import read_setting, write_setting
@@ -45,25 +46,11 @@ CONVERSATION_KINDS = ("dm", "group")
 _ME_KEY = "owner_name.{platform}"
 
 
-@dataclass
-class ImportSummary:
+@dataclass(kw_only=True)
+class ImportSummary(SourceCounts):
     """What one import added, in the shape ``understudy import --json`` prints."""
 
-    id: int
-    platform: str
-    label: str
-    version: str
-    path: str
-    items: int = 0
     new_items: int = 0
-    posts: int = 0
-    comments: int = 0
-    messages: int = 0
-    threads: int = 0
-    exchanges: int = 0
-    inbox_candidates: int = 0
-    first_at: str | None = None
-    last_at: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -114,7 +101,9 @@ def import_archive(
         sha256 = fingerprint(archive)
         archive.bytes_read = 0  # detection sniffed some files; progress counts the real read
         context = ImportContext(archive, detection, me=me, cancel=cancel)
-        summary = ImportSummary(0, importer.platform, importer.label, detection.version, str(path))
+        summary = ImportSummary(
+            id=0, platform=importer.platform, label=importer.label, version=detection.version, path=str(path)
+        )
         try:
             with translate_sqlite_errors(store.path), store.db.atomic():
                 summary.id = save_source(

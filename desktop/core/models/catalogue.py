@@ -3,7 +3,7 @@
 The list itself is data (``resources/models/catalogue.json``), read and checked here so a damaged
 file is a plain ``KnownError``, never a crash in the Settings page. Each entry carries the few
 header numbers the memory pre-flight needs (layers, KV heads, head size, vocabulary), so the
-verdict for a model not yet downloaded comes from the same ``plan_for_shape`` that guards every
+verdict for a model not yet downloaded comes from the same ``plan_memory`` that guards every
 load: "does not fit" is exactly what loading it would refuse.
 
 Nothing here touches the network: downloads are ``desktop.core.models.download``, on request.
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import KnownError, ModelError
-from desktop.core.generation.preflight import DEFAULT_CONTEXT, ModelShape, available_ram_bytes, plan_for_shape
+from desktop.core.generation.preflight import DEFAULT_CONTEXT, ModelShape, available_ram_bytes, plan_memory
 from desktop.core.paths import Paths, resources_dir
 
 FITS, FITS_SLOW, DOES_NOT_FIT = "fits", "fits, slow", "does not fit"
@@ -196,7 +196,7 @@ def judge(entry: CatalogueEntry, *, bandwidth_bytes_per_s: float, available_ram:
     """The verdict for one entry, from the memory pre-flight and the speed estimate (pure)."""
     speed = estimate_tokens_per_s(entry.size_bytes, bandwidth_bytes_per_s)
     try:
-        plan = plan_for_shape(entry.shape(), available_ram=available_ram)
+        plan = plan_memory(entry.shape(), available_ram=available_ram)
     except ModelError as refusal:
         return Verdict(DOES_NOT_FIT, speed, None, refusal.message)
     wanted = min(entry.context_length, DEFAULT_CONTEXT)

@@ -69,18 +69,18 @@ def source_date_range(store: Store, source_id: int) -> tuple[str | None, str | N
     return first, last
 
 
-@dataclass(frozen=True)
-class SourceOverview:
-    """What the Import page's card shows for one imported archive."""
+@dataclass(kw_only=True)
+class SourceCounts:
+    """One imported source and what it holds, as an import's summary and the Import page's card count it.
+
+    Not frozen: an import's summary (``ImportSummary``) adds to these counts as it reads records.
+    """
 
     id: int
     platform: str
     label: str
     version: str
-    filename: str
     path: str
-    imported_at: str
-    status: str
     items: int = 0
     posts: int = 0
     comments: int = 0
@@ -90,6 +90,15 @@ class SourceOverview:
     inbox_candidates: int = 0
     first_at: str | None = None
     last_at: str | None = None
+
+
+@dataclass(kw_only=True)
+class SourceOverview(SourceCounts):
+    """What the Import page's card shows for one imported archive."""
+
+    filename: str
+    imported_at: str
+    status: str
     #: Of the last import of this archive: items new to the store, and items read in all.
     new_items: int | None = None
     read_items: int | None = None

@@ -36,7 +36,7 @@ from desktop.ui.controllers.connections_jobs import (
     send_all,
 )
 from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import AGAIN, READ, TaskController
+from desktop.ui.workers_tasks import AGAIN, READ, ProfileTaskController
 
 __all__ = [
     "FETCH",
@@ -55,7 +55,7 @@ def _open_in_browser(url: str) -> None:
     webbrowser.open(url)
 
 
-class ConnectionsController(TaskController):
+class ConnectionsController(ProfileTaskController):
     """Reads, changes and runs the live connections of one profile; all signals in the GUI thread."""
 
     view_loaded = Signal(object)  # ConnectionsView
@@ -76,9 +76,7 @@ class ConnectionsController(TaskController):
     send_state_loaded = Signal(int, object)
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.profile = profile
+        super().__init__(paths, profile, parent)
         self.view: ConnectionsView | None = None
         self._change_platform = ""
         self.timer = QTimer(self)  # "check every N minutes while the app is open"

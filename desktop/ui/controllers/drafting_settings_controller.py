@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop.core.paths import Paths
 from desktop.core.tasks import CancelToken
-from desktop.ui.workers_tasks import AGAIN, TaskController
+from desktop.ui.workers_tasks import AGAIN, ProfileTaskController
 
 #: Reads and writes take turns: one job at a time on the profile's store.
 STORE = "store"
@@ -57,7 +57,7 @@ def _write_job(paths: Paths, profile: str, wanted: DraftingSettings):
     return job
 
 
-class DraftingSettingsController(TaskController):
+class DraftingSettingsController(ProfileTaskController):
     """Reads and writes the two drafting settings; a write asked for during one runs after it."""
 
     #: A write is short and finishes at shutdown: the creator's value is kept.
@@ -68,9 +68,7 @@ class DraftingSettingsController(TaskController):
     settings_failed = Signal(object)  # Failure
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.profile = profile
+        super().__init__(paths, profile, parent)
         self.settings: DraftingSettings | None = None
 
     def load(self) -> None:

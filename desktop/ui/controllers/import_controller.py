@@ -23,7 +23,7 @@ from desktop.core.paths import Paths
 from desktop.core.tasks import Progress
 from desktop.ui.controllers.import_jobs import OwnerNeeded, PageData, import_job, load_job, remove_job
 from desktop.ui.workers import Failure
-from desktop.ui.workers_tasks import READ, TaskController
+from desktop.ui.workers_tasks import READ, ProfileTaskController
 
 #: Job states, as the page shows them.
 QUEUED, RUNNING, ASKING, DONE, FAILED, CANCELLED = (
@@ -66,7 +66,7 @@ class ImportJob:
         return Path(self.path).name or self.path
 
 
-class ImportController(TaskController):
+class ImportController(ProfileTaskController):
     """Owns the import queue and the store reads of the Import page; lives in the GUI thread."""
 
     #: A removal is one quick transaction: left to finish when the window closes.
@@ -87,19 +87,13 @@ class ImportController(TaskController):
     remove_failed = Signal(int, object)  # source id, Failure
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.profile = profile
+        super().__init__(paths, profile, parent)
         self.jobs: dict[int, ImportJob] = {}
         self._queue: list[int] = []
         self._removals: list[int] = []
         self._next_id = 1
         self._current: ImportJob | None = None
         self._removing: int | None = None
-
-    @property
-    def store_path(self) -> Path:
-        return self.paths.profile(self.profile).store
 
     # --- imports ---------------------------------------------------------------------------------
     def add_paths(self, paths: list[str]) -> list[int]:
@@ -180,7 +174,7 @@ class ImportController(TaskController):
         self._current = job
         self._tasks.run(
             IMPORT,
-            import_job(self.paths.create_profile(self.profile).store, job.path, job.me),
+            import_job(self._create_store(), job.path, job.me),
             name=f"import-{job.id}",
             on_started=lambda: self.import_started.emit(job.id),
             on_progress=self._on_import_progress,
@@ -266,7 +260,7 @@ class ImportController(TaskController):
 
         self._tasks.run(
             REMOVE,
-            remove_job(self.paths.create_profile(self.profile).store, source_id),
+            remove_job(self._create_store(), source_id),
             name=f"remove-source-{source_id}",
             on_started=started,
             on_done=lambda result: self._on_removed(source_id, result),

@@ -31,13 +31,13 @@ from desktop.ui.controllers import packs_jobs as jobs
 from desktop.ui.controllers.packs_jobs import KeychainMissing, PacksData, StoreHolder, WriteGate
 from desktop.ui.workers import OPEN_JOB, Failure
 from desktop.ui.workers_resource import ResourceWorker
-from desktop.ui.workers_tasks import TaskController
+from desktop.ui.workers_tasks import ProfileTaskController
 
 #: The webhook delivery and the secrets file's unlocking run one at a time each, beside the store thread.
 DELIVER, UNLOCK = "deliver", "unlock"
 
 
-class PacksController(TaskController):
+class PacksController(ProfileTaskController):
     """Runs the Packs page's work off the GUI thread; lives in the GUI thread.
 
     Signals (all in the GUI thread):
@@ -80,9 +80,7 @@ class PacksController(TaskController):
     CANCEL_AT_SHUTDOWN = (DELIVER,)
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.profile = profile
+        super().__init__(paths, profile, parent)
         self.secrets = SecretStore()
         self.store_worker: ResourceWorker | None = None
         self._loading = False
@@ -90,10 +88,6 @@ class PacksController(TaskController):
         self._export_gate: WriteGate | None = None
         #: The profile's public key (base64) as last loaded: a verified pack says whether it signed it.
         self.own_public_key = ""
-
-    @property
-    def store_path(self) -> Path:
-        return self.paths.profile(self.profile).store
 
     # --- the store thread ------------------------------------------------------------------------
     def _store_worker(self) -> ResourceWorker:

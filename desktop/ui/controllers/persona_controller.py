@@ -32,7 +32,7 @@ from desktop.ui.controllers.persona_jobs import (
     save_job,
     write_recovery,
 )
-from desktop.ui.workers_tasks import QUEUE, READ, TaskController
+from desktop.ui.workers_tasks import QUEUE, READ, ProfileTaskController
 
 #: Reads, writes (one at a time, in order) and the recovery file run side by side.
 WRITE, RECOVERY = "write", "recovery"
@@ -42,7 +42,7 @@ UNSAVED_FILE = "persona-unsaved.json"
 RECOVERY_DELAY_MS = 800
 
 
-class PersonaController(TaskController):
+class PersonaController(ProfileTaskController):
     """Reads and writes the persona and the style profile on workers; lives in the GUI thread.
 
     Signals (all in the GUI thread): ``loading(object)`` (a ``Progress`` while the profile is
@@ -62,9 +62,7 @@ class PersonaController(TaskController):
     failed = Signal(str, object)
 
     def __init__(self, paths: Paths, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.paths = paths
-        self.profile = profile
+        super().__init__(paths, profile, parent)
         #: What the running read is ("load" or "profile"), and what was asked for during it.
         self._reading: str | None = None
         self._read_again: str | None = None
@@ -73,10 +71,6 @@ class PersonaController(TaskController):
         self._recovery_timer.setSingleShot(True)
         self._recovery_timer.setInterval(RECOVERY_DELAY_MS)
         self._recovery_timer.timeout.connect(self._write_recovery)
-
-    @property
-    def store_path(self) -> Path:
-        return self.paths.profile(self.profile).store
 
     @property
     def unsaved_path(self) -> Path:
@@ -139,9 +133,6 @@ class PersonaController(TaskController):
 
     def is_writing(self) -> bool:
         return self._tasks.busy(WRITE)
-
-    def _create_store(self) -> Path:
-        return self.paths.create_profile(self.profile).store
 
     def _queue_write(self, what: str, job: Job) -> None:
         """Writes run one at a time, in the order asked."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import KnownError, ModelError
-from desktop.core.generation.preflight import plan_for_shape
+from desktop.core.generation.preflight import plan_memory
 from desktop.core.models import bandwidth as bandwidth_module
 from desktop.core.models.bandwidth import CACHE_NAME, memory_bandwidth
 from desktop.core.models.catalogue import (
@@ -92,11 +92,11 @@ def test_verdicts_come_from_the_memory_preflight() -> None:
     refused = judge(large, bandwidth_bytes_per_s=fast, available_ram=2 * GB)
     assert refused.verdict == DOES_NOT_FIT and refused.n_ctx is None
     with pytest.raises(ModelError) as preflight:  # the same refusal, word for word
-        plan_for_shape(large.shape(), available_ram=2 * GB)
+        plan_memory(large.shape(), available_ram=2 * GB)
     assert refused.reason == preflight.value.message
     # just enough memory for a shortened context: fits, but not as well
     tight_ram = (
-        plan_for_shape(large.shape(), n_ctx=1024, available_ram=64 * GB).estimate.ram_bytes + 300 * 1024**2
+        plan_memory(large.shape(), n_ctx=1024, available_ram=64 * GB).estimate.ram_bytes + 300 * 1024**2
     )
     tight = judge(large, bandwidth_bytes_per_s=fast, available_ram=tight_ram)
     assert tight.verdict == FITS_SLOW and tight.n_ctx is not None and tight.n_ctx < 4096

@@ -64,7 +64,9 @@ def legacy_import(store: Store, path: Path) -> int:
     with open_archive(path) as archive:
         importer, detection = detect(archive)
         context = ImportContext(archive, detection)
-        summary = ImportSummary(0, importer.platform, importer.label, detection.version, str(path))
+        summary = ImportSummary(
+            id=0, platform=importer.platform, label=importer.label, version=detection.version, path=str(path)
+        )
         with store.db.atomic():
             summary.id = save_source(
                 store,

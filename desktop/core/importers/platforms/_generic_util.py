@@ -15,6 +15,7 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, TypeVar
@@ -27,8 +28,6 @@ from desktop.core.importers.base import FileTally, ImportContext
 # Reddit and LinkedIn bodies can be long (multi-page posts); the csv module's default field
 # limit (128 KiB) would make one long post fail the whole file.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-CANCEL_EVERY = 1000
 
 
 def base_name(name: str) -> str:
@@ -273,6 +272,23 @@ def stop_json(tally: FileTally, tracked: TrackedStream, exc: BaseException) -> N
     tally.stop(tracked.where, json_stop_reason(exc))
 
 
+@contextmanager
+def reading_json(archive: Archive, name: str, tally: FileTally | None) -> Iterator[TrackedStream]:
+    """The file ``name`` opened for the JSON parser, counting the bytes it reads. With a ``tally``, a
+    file that breaks inside the block ends the block there (what it yielded stays yielded) and the
+    tally says where and why; without one, the error propagates."""
+    size = archive.sizes.get(name, 0)
+    tracked = TrackedStream(io.BytesIO(), size)
+    try:
+        with archive.open(name) as stream:
+            tracked = TrackedStream(stream, size)
+            yield tracked
+    except JSON_ERRORS as exc:
+        if tally is None:
+            raise
+        stop_json(tally, tracked, exc)
+
+
 def build_value(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
     """One whole JSON value from an ``ijson.parse`` event stream, starting at its first event."""
     builder = ijson.ObjectBuilder()
@@ -372,8 +388,3 @@ def scanned(scan: Callable[[Archive], _Found], archive: Archive) -> _Found | Non
         return scan(archive)
     except Exception:  # noqa: BLE001 - detection must never crash on foreign files
         return None
-
-
-def check_cancel(context: ImportContext, count: int) -> None:
-    if count % CANCEL_EVERY == 0:
-        context.cancel.raise_if_cancelled()

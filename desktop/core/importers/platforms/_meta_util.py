@@ -10,7 +10,6 @@ two importers never both claim an archive; the thread reader turns thread files 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -27,10 +26,9 @@ from desktop.core.importers.base import Detection, FileTally, ImportContext, Own
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
     JSON_ERRORS,
-    TrackedStream,
     build_value,
     json_outline,
-    stop_json,
+    reading_json,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import clean_meta_text
@@ -38,7 +36,6 @@ from desktop.core.importers.text import clean_meta_text
 INSTAGRAM = "instagram"
 FACEBOOK = "facebook"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-CANCEL_EVERY = 1000
 SNIFF_BYTES = 4096
 MAX_UNKNOWN_SNIFFS = 2000  # other JSON files opened to look for E2EE chat backups
 
@@ -188,22 +185,16 @@ def _streamed(
     """``walk`` over the file's parse events. With a ``tally``, a file that breaks part-way ends the
     walk where it breaks (what was yielded stays yielded) and the tally says where; without one,
     the error propagates. ``counted``: the keys whose items count as read (None: every item)."""
-    size = archive.sizes.get(path, 0)
-    tracked = TrackedStream(io.BytesIO(), size)
-    try:
-        with archive.open(path) as stream:
-            tracked = TrackedStream(stream, size)
+    with reading_json(archive, path, tally) as tracked:
+        try:
             for key, value in walk(ijson.parse(tracked, buf_size=JSON_BUFFER, use_float=True)):
                 if tally is not None and (counted is None or key in counted):
                     tally.read += 1
                 yield key, value
-    except READ_ERRORS as exc:
-        if tally is None:
-            raise
-        if isinstance(exc, NotWhatWasExpected):
+        except NotWhatWasExpected as exc:
+            if tally is None:
+                raise
             tally.stop("", str(exc))
-        else:
-            stop_json(tally, tracked, exc)
 
 
 def iter_top_level(
@@ -648,21 +639,20 @@ class MetaImporter:
         layout = self._layout(context)
         if layout is None:
             return
-        counter = Counter(context)
         owner = self._owner_from_profiles(context, layout)
         if layout.threads or (self.reads_e2ee and layout.e2ee):
             owner_from_threads(context.archive, first_thread_files(layout), owner, context, self.label)
-            yield from read_message_threads(context, layout, owner, counter)
+            yield from read_message_threads(context, layout, owner)
             if self.reads_e2ee:
-                yield from read_e2ee_threads(context, layout, owner, counter)
-        yield from self._after_threads(context, layout, owner, counter)
+                yield from read_e2ee_threads(context, layout, owner)
+        yield from self._after_threads(context, layout, owner)
 
     def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
         """The creator's names, as far as the profile files tell them."""
         raise NotImplementedError
 
     def _after_threads(
-        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+        self, context: ImportContext, layout: MetaLayout, owner: Owner
     ) -> Iterator[ThreadRecord | ItemRecord]:
         """This platform's records after the message threads: older messages, posts, comments."""
         raise NotImplementedError
@@ -747,25 +737,6 @@ class _Message:
     section: str
 
 
-class Counter:
-    """Counts items and checks for cancellation every ``CANCEL_EVERY``."""
-
-    def __init__(self, context: ImportContext) -> None:
-        self.context = context
-        self.count = 0
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.count % CANCEL_EVERY == 0:
-            self.context.cancel.raise_if_cancelled()
-
-    def ticked(self, records: Iterable[ItemRecord]) -> Iterator[ItemRecord]:
-        """The records, one tick before each."""
-        for record in records:
-            self.tick()
-            yield record
-
-
 def read_entries(
     context: ImportContext, path: str, what: str, records_of: Callable[[str, Any], Iterable[ItemRecord]]
 ) -> tuple[list[ItemRecord], FileTally]:
@@ -801,7 +772,7 @@ def _section_of(path: str) -> str:
 
 
 def read_message_threads(
-    context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    context: ImportContext, layout: MetaLayout, owner: Owner
 ) -> Iterator[ThreadRecord | ItemRecord]:
     """Every ``message_N.json`` thread: its record, then its messages oldest first."""
     archive = context.archive
@@ -836,11 +807,11 @@ def read_message_threads(
         key = folder_key or thread_key_for("", thread_path) or stable_id("thread", title, *participants)
         if not messages and not participants and not title:
             continue
-        yield from _emit_thread(key, title, participants, group_hint, messages, owner, counter)
+        yield from _emit_thread(key, title, participants, group_hint, messages, owner, context)
 
 
 def read_e2ee_threads(
-    context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+    context: ImportContext, layout: MetaLayout, owner: Owner
 ) -> Iterator[ThreadRecord | ItemRecord]:
     """The Messenger end-to-end-encrypted chat backup: one camelCase ``<Thread>_<N>.json`` per chat."""
     archive = context.archive
@@ -862,7 +833,7 @@ def read_e2ee_threads(
         if not messages and not participants and not title:
             continue
         key = PurePosixPath(path).stem
-        yield from _emit_thread(key, title, participants, False, messages, owner, counter)
+        yield from _emit_thread(key, title, participants, False, messages, owner, context)
 
 
 def _message_from(raw: dict[str, Any], section: str, snake: bool) -> _Message | None:
@@ -884,7 +855,7 @@ def _emit_thread(
     group_hint: bool,
     messages: list[_Message],
     owner: Owner,
-    counter: Counter,
+    context: ImportContext,
 ) -> Iterator[ThreadRecord | ItemRecord]:
     people = tuple(dict.fromkeys(p for p in participants if p))
     kind = "group" if group_hint or len(people) > 2 else "dm"
@@ -903,7 +874,7 @@ def _emit_thread(
             extra["section"] = message.section
         if message.author in DELETED_ACCOUNT_NAMES:
             extra["deleted_account"] = True
-        counter.tick()
+        context.tick()
         yield ItemRecord(
             external_id=base if occurrence == 0 else f"{base}-{occurrence}",
             kind=MESSAGE,

@@ -48,7 +48,6 @@ _WANTED = (_POST, _PROFILE)
 _LINK = "app.bsky.richtext.facet#link"
 _BATCH_BYTES = 4 * 1024 * 1024  # blocks handed to libipld per call: its speed, bounded memory
 _MAX_BLOCK = 16 * 1024 * 1024  # records are capped near 1 MB; a larger length is damage, not data
-_CANCEL_EVERY = 1000
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 
 # A tree node as kept in memory: (left subtree, [(full key or None, record CID or None, subtree)]).
@@ -366,7 +365,6 @@ class BlueskyImporter:
         profile = next((repo.kept.get(cid) for key, cid in entries if key == f"{_PROFILE}/self"), None)
         display = profile.get("displayName") if isinstance(profile, dict) else None
         author = (context.me or "").strip() or (normalize(display) if isinstance(display, str) else "") or did
-        count = 0
         for key, cid in entries:
             collection, _, rkey = key.partition("/")
             record = repo.kept.get(cid) if collection == _POST else None
@@ -374,9 +372,7 @@ class BlueskyImporter:
                 continue
             item = self._post(record, did, key, rkey, cid, author)
             if item is not None:
-                count += 1
-                if count % _CANCEL_EVERY == 0:
-                    context.cancel.raise_if_cancelled()
+                context.tick()
                 yield item
 
     @staticmethod

@@ -18,7 +18,6 @@ Messages with no text (attachments only) are skipped. ``external_id`` is Discord
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections import defaultdict
@@ -31,18 +30,15 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, FileTally, ImportContext
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
-    JSON_ERRORS,
-    TrackedStream,
     base_name,
-    check_cancel,
     csv_header,
     header_key,
     iter_csv_rows,
     json_outline,
     parse_utc,
     read_head,
+    reading_json,
     scanned,
-    stop_json,
 )
 from desktop.core.importers.records import MESSAGE, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -138,7 +134,6 @@ class DiscordImporter:
         channels = _channel_folders(archive)
         owner_name, owner_id = self._owner(archive, context)
         index = self._index(archive, channels, context)
-        count = 0
         for folder in sorted(channels):
             files = channels[folder]
             channel = _load_json(archive, files["channel.json"], context) if "channel.json" in files else None
@@ -152,8 +147,7 @@ class DiscordImporter:
                 continue  # unreadable, or no message with text
             yield thread
             for message_id, created_at, text, attachments in sorted(messages, key=lambda m: m[1]):
-                count += 1
-                check_cancel(context, count)
+                context.tick()
                 yield ItemRecord(
                     external_id=message_id,
                     kind=MESSAGE,
@@ -222,18 +216,13 @@ def _json_rows(archive: Archive, name: str, context: ImportContext) -> Iterator[
     """The message objects of a ``messages.json`` list, streamed; entries that are not objects are
     skipped, and a break in the file ends the list where it happens."""
     tally = FileTally(name, "messages")
-    tracked = TrackedStream(io.BytesIO(), archive.sizes.get(name, 0))
-    try:
-        with archive.open(name) as stream:
-            tracked = TrackedStream(stream, archive.sizes.get(name, 0))
-            for number, item in enumerate(ijson.items(tracked, "item", buf_size=JSON_BUFFER), start=1):
-                if not isinstance(item, dict):
-                    tally.skip(f"entry {number}", "not a message")
-                    continue
-                tally.read += 1
-                yield {header_key(k): v for k, v in item.items()}
-    except JSON_ERRORS as exc:
-        stop_json(tally, tracked, exc)
+    with reading_json(archive, name, tally) as tracked:
+        for number, item in enumerate(ijson.items(tracked, "item", buf_size=JSON_BUFFER), start=1):
+            if not isinstance(item, dict):
+                tally.skip(f"entry {number}", "not a message")
+                continue
+            tally.read += 1
+            yield {header_key(k): v for k, v in item.items()}
     tally.report(context)
 
 

@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 from desktop.core.importers.base import ImportContext
 from desktop.core.importers.platforms._meta_util import (
     FACEBOOK,
-    Counter,
     MetaImporter,
     MetaLayout,
     Owner,
@@ -41,13 +40,13 @@ class FacebookImporter(MetaImporter):
     reads_e2ee: ClassVar[bool] = True
 
     def _after_threads(
-        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+        self, context: ImportContext, layout: MetaLayout, owner: Owner
     ) -> Iterator[ThreadRecord | ItemRecord]:
         author = owner.label or (context.me or "").strip()
         for path in layout.fb_posts:
-            yield from self._entries(context, path, author, counter, _post_record, "post")
+            yield from self._entries(context, path, author, _post_record, "post")
         for path in layout.fb_comments:
-            yield from self._entries(context, path, author, counter, _comment_record, "comment")
+            yield from self._entries(context, path, author, _comment_record, "comment")
 
     def _owner_from_profiles(self, context: ImportContext, layout: MetaLayout) -> Owner:
         owner = Owner()
@@ -64,7 +63,7 @@ class FacebookImporter(MetaImporter):
         return owner
 
     def _entries(
-        self, context: ImportContext, path: str, author: str, counter: Counter, make: Any, what: str
+        self, context: ImportContext, path: str, author: str, make: Any, what: str
     ) -> Iterator[ItemRecord]:
         """The records of one posts or comments file. A file cut short keeps the entries before the
         cut; a file whose entries hold no text in a layout this importer knows says so, rather than
@@ -76,7 +75,7 @@ class FacebookImporter(MetaImporter):
                 f"holds a {what} with text in a layout "
                 "Understudy knows, so nothing was imported from it."
             )
-        yield from counter.ticked(records)
+        yield from context.ticked(records)
 
 
 def _post_record(raw: Any, author: str) -> ItemRecord | None:

@@ -48,7 +48,6 @@ from datetime import datetime
 from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
-    check_cancel,
     iter_csv_rows,
     open_text,
     parse_utc,
@@ -187,7 +186,6 @@ class GenericImporter:
             raise OwnerUnknownError(LABEL, list(authors))
         # Pass 2: records.
         yielded: set[str] = set()
-        count = 0
         for name, form in files:
             for number, row in self._rows(archive, name, form, context, warn=True):
                 parsed = self._item(row, me)
@@ -202,8 +200,7 @@ class GenericImporter:
                     yield ThreadRecord(
                         parsed.thread_key, parsed.thread_key, "dm" if len(people) <= 2 else "group", people
                     )
-                count += 1
-                check_cancel(context, count)
+                context.tick()
                 yield parsed
 
     @staticmethod

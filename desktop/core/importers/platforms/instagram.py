@@ -25,7 +25,6 @@ from desktop.core.importers.platforms._meta_util import (
     DELETED_ACCOUNT_NAMES,
     INSTAGRAM,
     READ_ERRORS,
-    Counter,
     MetaImporter,
     MetaLayout,
     Owner,
@@ -63,16 +62,16 @@ class InstagramImporter(MetaImporter):
     label: ClassVar[str] = "Instagram"
 
     def _after_threads(
-        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+        self, context: ImportContext, layout: MetaLayout, owner: Owner
     ) -> Iterator[ThreadRecord | ItemRecord]:
         if layout.ig_old_messages:
             if context.me:
                 owner.names, owner.label = {context.me.strip()}, context.me.strip()
             elif not owner.names:
                 self._owner_from_old_messages(context, layout, owner)
-            yield from self._old_messages(context, layout, owner, counter)
+            yield from self._old_messages(context, layout, owner)
         author = owner.label or (context.me or "").strip()
-        own = functools.partial(self._own_items, context, counter)
+        own = functools.partial(self._own_items, context)
         yield from own(layout.ig_posts, "posts", lambda _, raw: listed(_post_record(raw, author, INSTAGRAM)))
         yield from own(
             layout.ig_threads_posts, "posts", lambda _, raw: listed(_post_record(raw, author, "threads"))
@@ -131,7 +130,7 @@ class InstagramImporter(MetaImporter):
     # -- messages, 2019-2020 -----------------------------------------------------------------
 
     def _old_messages(
-        self, context: ImportContext, layout: MetaLayout, owner: Owner, counter: Counter
+        self, context: ImportContext, layout: MetaLayout, owner: Owner
     ) -> Iterator[ThreadRecord | ItemRecord]:
         for path in layout.ig_old_messages:
             tally = FileTally(path, "conversations")
@@ -157,7 +156,7 @@ class InstagramImporter(MetaImporter):
                     base = stable_id(key, when.isoformat(), sender, text)
                     occurrence = seen.get(base, 0)
                     seen[base] = occurrence + 1
-                    counter.tick()
+                    context.tick()
                     yield ItemRecord(
                         external_id=base if occurrence == 0 else f"{base}-{occurrence}",
                         kind=MESSAGE,
@@ -173,7 +172,6 @@ class InstagramImporter(MetaImporter):
     def _own_items(
         self,
         context: ImportContext,
-        counter: Counter,
         paths: list[str],
         what: str,
         records_of: Callable[[str, Any], Iterable[ItemRecord]],
@@ -182,7 +180,7 @@ class InstagramImporter(MetaImporter):
         """The creator's own posts or comments, file by file (in ``order`` within a file, if given)."""
         for path in paths:
             records, _ = read_entries(context, path, what, records_of)
-            yield from counter.ticked(records if order is None else sorted(records, key=order))
+            yield from context.ticked(records if order is None else sorted(records, key=order))
 
 
 def _old_media_order(record: ItemRecord) -> int:

@@ -38,7 +38,6 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     base_name,
-    check_cancel,
     csv_header,
     csv_rows,
     header_key,
@@ -137,7 +136,6 @@ class LinkedInImporter:
         archive = context.archive
         files = linkedin_files(archive)
         profile_name = self._profile_name(archive, files.get("profile", []), context)
-        count = 0
         owner_name = profile_name
         records: list[Iterator[ThreadRecord | ItemRecord]] = []
         if files.get("messages"):
@@ -154,8 +152,7 @@ class LinkedInImporter:
         for source in records:
             for record in source:
                 if isinstance(record, ItemRecord):
-                    count += 1
-                    check_cancel(context, count)
+                    context.tick()
                 yield record
 
     # -- helpers ---------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext
 from desktop.core.importers.platforms._generic_util import (
     base_name,
-    check_cancel,
     parse_utc,
     read_head,
     stable_id,
@@ -139,7 +138,6 @@ class MastodonImporter:
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         archive = context.archive
-        count = 0
         for name in _outbox_names(archive):
             actor = self._actor(archive, name, context)
             owner_id = str(actor.get("id") or "")
@@ -152,8 +150,7 @@ class MastodonImporter:
                     for activity in ijson.items(stream, "orderedItems.item"):
                         for record in self._records(activity, owner_id, followers, author, threads, own):
                             if isinstance(record, ItemRecord):
-                                count += 1
-                                check_cancel(context, count)
+                                context.tick()
                             yield record
             except (ijson.JSONError, ValueError, OSError) as exc:
                 context.warn(

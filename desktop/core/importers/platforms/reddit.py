@@ -31,7 +31,6 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     base_name,
-    check_cancel,
     csv_header,
     csv_rows,
     header_key,
@@ -105,9 +104,7 @@ class RedditImporter:
         return Detection(PLATFORM, "gdpr-csv", confidence)
 
     def read(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
-        for count, record in enumerate(self._records(context), start=1):
-            check_cancel(context, count)
-            yield record
+        yield from context.ticked(self._records(context))
 
     def _records(self, context: ImportContext) -> Iterator[ThreadRecord | ItemRecord]:
         archive = context.archive

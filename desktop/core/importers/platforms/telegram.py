@@ -36,7 +36,6 @@ _GROUP_TYPES = {"private_group", "private_supergroup", "public_supergroup", "gro
 _CHANNEL_TYPES = {"private_channel", "public_channel", "channel"}
 _SKIPPED_TYPES = {"saved_messages", "bot_chat"}
 _MISSING_MEDIA = re.compile(r"^\(File not included\..*\)$")
-_CANCEL_EVERY = 1000
 _EDGE_ZERO_WIDTH = re.compile(r"^[\s\u200b]+|[\s\u200b]+$")
 
 
@@ -250,11 +249,8 @@ class TelegramImporter:
         title = str(chat.get("name") or chat_id)
         owner_channel = is_channel and title.lower() in owner_names
         thread_yielded = False
-        seen = 0
         for message in messages:
-            seen += 1
-            if seen % _CANCEL_EVERY == 0:
-                context.cancel.raise_if_cancelled()
+            context.tick()
             if message.get("type") != "message":
                 continue
             text = _text(message)

@@ -29,10 +29,9 @@ hashes of thread + time + author + text (+ an occurrence number for exact repeat
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -42,11 +41,9 @@ from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, FileTally, ImportContext, OwnerUnknownError, Record
 from desktop.core.importers.platforms._generic_util import (
     JSON_BUFFER,
-    JSON_ERRORS,
-    TrackedStream,
     build_value,
     json_outline,
-    stop_json,
+    reading_json,
 )
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
@@ -57,7 +54,6 @@ _CHAT_HEADER = re.compile(r"^>>>\s*Chat History with (.+?):*\s*$")
 _TXT_MESSAGE = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?: UTC)? (.+?): (.*)$")
 _ONLY_LINK = re.compile(r"^\[?https?://\S+\]?$")
 _PLACEHOLDERS = {"", "n/a", "none", "null"}
-_CANCEL_EVERY = 1000
 
 # Top-level keys: those only the 2024+ schema has, those only the old one has, and the rest seen in
 # real files. Detection streams the keys (they may sit megabytes in) until one of the first two decides.
@@ -194,13 +190,8 @@ class TikTokImporter:
 
     def read(self, context: ImportContext) -> Iterator[Record]:
         json_files = self._json_files(context.archive)
-        count = 0
         source = self._read_json(context, json_files) if json_files else self._read_txt(context)
-        for record in source:
-            count += 1
-            if count % _CANCEL_EVERY == 0:
-                context.cancel.raise_if_cancelled()
-            yield record
+        yield from context.ticked(source)
 
     def _read_json(self, context: ImportContext, names: list[str]) -> Iterator[Record]:
         archive = context.archive
@@ -226,34 +217,20 @@ class TikTokImporter:
                 yield from self._chat(_chat_name(key), entries, owner)
 
     def _video(self, video: dict[str, Any], owner: str) -> ItemRecord | None:
-        created = _time(_field(video, "Date"))
-        text = normalize(_field(video, "Title", "Desc", "Description"))
-        if created is None or text.lower() in _PLACEHOLDERS:
-            return None
         link = _field(video, "Link", "VideoLink", "Video Link")
-        return ItemRecord(
-            external_id=_hash("video", created.isoformat(), text),
-            kind=POST,
-            text=text,
-            created_at=created,
-            author=owner or "me",
-            is_owner=True,
-            extra={"likes": _field(video, "Likes"), "link": link},
+        extra: dict[str, object] = {"likes": _field(video, "Likes"), "link": link}
+        return _own_record(
+            _hash,
+            "video",
+            POST,
+            _field(video, "Date"),
+            _field(video, "Title", "Desc", "Description"),
+            owner,
+            extra,
         )
 
     def _comment(self, ids: _Ids, date: str, text: str, owner: str) -> ItemRecord | None:
-        created = _time(date)
-        text = normalize(text)
-        if created is None or text.lower() in _PLACEHOLDERS:
-            return None
-        return ItemRecord(
-            external_id=ids("comment", created.isoformat(), text),
-            kind=COMMENT,
-            text=text,
-            created_at=created,
-            author=owner or "me",
-            is_owner=True,
-        )
+        return _own_record(ids, "comment", COMMENT, date, text, owner)
 
     def _chat(self, name: str, entries: list[tuple[str, str, str]], owner: str) -> Iterator[Record]:
         """One chat, sorted by time (TikTok's order differs per chat)."""
@@ -407,6 +384,31 @@ def _json_schema(archive: Archive, name: str, named: bool) -> str | None:
     return "new" if name.lower().endswith("user_data_tiktok.json") else "old"
 
 
+def _own_record(
+    ids: Callable[..., str],
+    label: str,
+    kind: str,
+    date: str,
+    text: str,
+    owner: str,
+    extra: dict[str, object] | None = None,
+) -> ItemRecord | None:
+    """One of the creator's own videos or comments; None when undated or a placeholder ("deleted")."""
+    created = _time(date)
+    text = normalize(text)
+    if created is None or text.lower() in _PLACEHOLDERS:
+        return None
+    return ItemRecord(
+        external_id=ids(label, created.isoformat(), text),
+        kind=kind,
+        text=text,
+        created_at=created,
+        author=owner or "me",
+        is_owner=True,
+        extra=extra or {},
+    )
+
+
 class _Found:
     """What one pass over a JSON export collected: the owner, videos, comments and chats."""
 
@@ -426,35 +428,29 @@ def _scan_json(archive: Archive, name: str, context: ImportContext) -> _Found | 
     found = _Found()
     tally = FileTally(name, "entries")
     chat, chat_items = "", None  # the current chat, and the ijson prefix of its messages
-    tracked = TrackedStream(io.BytesIO(), archive.sizes.get(name, 0))
-    try:
-        with archive.open(name) as stream:
-            tracked = TrackedStream(stream, archive.sizes.get(name, 0))
-            events = ijson.parse(tracked, buf_size=JSON_BUFFER)
-            for prefix, event, value in events:
-                if event == "map_key" and prefix in _CHAT_PREFIXES:
-                    chat, chat_items = value, f"{prefix}.{value}.item"
-                    continue
-                if event != "start_map":
-                    continue
-                if prefix in _PROFILE_PREFIXES:
-                    profile = build_value(event, value, events)
-                    if profile.get("userName"):
-                        found.owner = str(profile["userName"])
-                    continue
-                if prefix in _VIDEO_PREFIXES:
-                    found.videos.append(build_value(event, value, events))
-                elif prefix in _COMMENT_PREFIXES:
-                    found.comments.append(build_value(event, value, events))
-                elif prefix == chat_items:
-                    found.chats.setdefault(chat, []).append(build_value(event, value, events))
-                else:
-                    continue
-                tally.read += 1
-                if tally.read % _CANCEL_EVERY == 0:
-                    context.cancel.raise_if_cancelled()
-    except JSON_ERRORS as exc:
-        stop_json(tally, tracked, exc)
+    with reading_json(archive, name, tally) as tracked:
+        events = ijson.parse(tracked, buf_size=JSON_BUFFER)
+        for prefix, event, value in events:
+            if event == "map_key" and prefix in _CHAT_PREFIXES:
+                chat, chat_items = value, f"{prefix}.{value}.item"
+                continue
+            if event != "start_map":
+                continue
+            if prefix in _PROFILE_PREFIXES:
+                profile = build_value(event, value, events)
+                if profile.get("userName"):
+                    found.owner = str(profile["userName"])
+                continue
+            if prefix in _VIDEO_PREFIXES:
+                found.videos.append(build_value(event, value, events))
+            elif prefix in _COMMENT_PREFIXES:
+                found.comments.append(build_value(event, value, events))
+            elif prefix == chat_items:
+                found.chats.setdefault(chat, []).append(build_value(event, value, events))
+            else:
+                continue
+            tally.read += 1
+            context.tick()
     tally.report(context)
     if tally.stopped_at is not None and not tally.read:
         return None

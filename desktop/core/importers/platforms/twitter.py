@@ -39,7 +39,6 @@ _YTD = re.compile(rb"^\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=")
 _THAR = re.compile(rb"^\s*window\.__THAR_CONFIG\s*=")
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 _URL = re.compile(r"https?://\S+")
-_CANCEL_EVERY = 1000
 
 
 class _PrefixSkippingStream:
@@ -174,25 +173,16 @@ class TwitterImporter:
         files = _ytd_files(archive)
         owner_id, owner_name = self._owner(archive, files, context)
         notes = self._note_tweets(archive, files.get("note_tweet", []), context)
-        counter = 0
         for kind in ("tweets", "tweet"):
             for name in files.get(kind, []):
-                for record in self._tweets(archive, name, context, owner_id, owner_name, notes):
-                    counter += 1
-                    if counter % _CANCEL_EVERY == 0:
-                        context.cancel.raise_if_cancelled()
-                    yield record
+                yield from context.ticked(self._tweets(archive, name, context, owner_id, owner_name, notes))
         dm_files = files.get("direct_messages", []) + files.get("direct_messages_group", [])
         if dm_files:
             if owner_id is None:
                 owner_id = self._infer_dm_owner(archive, files.get("direct_messages", []), context)
             for name in dm_files:
                 group = name in files.get("direct_messages_group", [])
-                for record in self._dms(archive, name, group, context, owner_id, owner_name):
-                    counter += 1
-                    if counter % _CANCEL_EVERY == 0:
-                        context.cancel.raise_if_cancelled()
-                    yield record
+                yield from context.ticked(self._dms(archive, name, group, context, owner_id, owner_name))
 
     def _owner(
         self, archive: Archive, files: dict[str, list[str]], context: ImportContext

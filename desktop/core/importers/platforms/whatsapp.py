@@ -60,7 +60,6 @@ from desktop.core.importers.archive import MAX_LINE, Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError
 from desktop.core.importers.platforms._generic_util import (
     base_name,
-    check_cancel,
     open_text,
     parent_name,
     read_head,
@@ -377,7 +376,6 @@ class WhatsAppImporter:
         archive = context.archive
         scans = [_scan(archive, name, style) for name, style in self._chat_files(archive)]
         owners = self._owners(scans, context)
-        count = 0
         for scan in scans:
             day_first = {
                 shape: self._day_first(scan, votes, context, several=len(scan.dates) > 1)
@@ -414,8 +412,7 @@ class WhatsAppImporter:
                     text,
                     occurrences[(stamp, entry.author, text)],
                 )
-                count += 1
-                check_cancel(context, count)
+                context.tick()
                 yield ItemRecord(
                     external_id=external_id,
                     kind=MESSAGE,

@@ -34,7 +34,6 @@ _COMMENTS = "comment create timestamp"
 _LIVE = "live chat create timestamp"
 _VIDEOS = "video title (original)"
 _CHANNEL_TITLE = "channel title (original)"
-_CANCEL_EVERY = 1000
 _DECODER = json.JSONDecoder()
 
 
@@ -176,14 +175,9 @@ class YouTubeImporter:
             )
         channel_titles = self._channel_titles(archive, found.get("channel", []), context)
         seen_threads: set[str] = set()
-        count = 0
         for kind in ("videos", "comments", "live"):
             for name in found.get(kind, []):
-                for record in self._read_file(kind, name, context, channel_titles, seen_threads):
-                    count += 1
-                    if count % _CANCEL_EVERY == 0:
-                        context.cancel.raise_if_cancelled()
-                    yield record
+                yield from context.ticked(self._read_file(kind, name, context, channel_titles, seen_threads))
 
     @staticmethod
     def _channel_titles(archive: Archive, names: list[str], context: ImportContext) -> dict[str, str]:
