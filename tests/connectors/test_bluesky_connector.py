@@ -16,12 +16,13 @@ from pytest_httpserver import HTTPServer
 
 from desktop.core.connectors.base import (
     ConnectionSecrets,
+    ConnectorError,
     OutgoingReply,
     PlatformUnavailable,
     RateLimited,
     SignInExpired,
 )
-from desktop.core.connectors.bluesky import BlueskyConnector
+from desktop.core.connectors.bluesky import MAX_GRAPHEMES, BlueskyConnector, too_long
 from desktop.core.connectors.registry import connector_class
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 from desktop.core.secrets import SecretStore
@@ -304,3 +305,20 @@ def test_server_error_is_platform_unavailable(
     with pytest.raises(PlatformUnavailable) as caught:
         fake_connector(httpserver).check()
     assert "server error (503)" in caught.value.message and "Internal Server Error" in caught.value.message
+
+
+def test_a_reply_over_300_graphemes_is_refused_before_anything_is_sent(
+    httpserver: HTTPServer, memory_keyring: InMemoryKeyring
+) -> None:
+    # Bluesky counts grapheme clusters: 300 thumbs with a skin tone fit, 301 letters do not.
+    assert too_long("\N{THUMBS UP SIGN}\N{EMOJI MODIFIER FITZPATRICK TYPE-4}" * MAX_GRAPHEMES) is None
+    assert too_long("a" * MAX_GRAPHEMES) is None
+    connector = fake_connector(httpserver)
+    reply = OutgoingReply("r-long", "at://did:plc:fan/app.bsky.feed.post/1", None, "a" * 301, "comment")
+    with pytest.raises(ConnectorError) as caught:
+        connector.send(reply)
+    assert caught.value.message == (
+        "This reply is 301 characters long and Bluesky allows 300. "
+        "Shorten it in the Inbox (edit it and approve it again), then send it."
+    )
+    assert httpserver.log == []  # refused here: no sign-in, no post

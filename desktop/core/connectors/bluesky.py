@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import regex
+
 from desktop.core.connectors import base
 from desktop.core.importers.platforms.bluesky import _expand_links, _parse_time
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
@@ -49,7 +51,24 @@ _FIRST_RUN_PAGES = 2  # the first fetch reads the 100 newest notifications, no f
 _MAX_PAGES = 20  # later fetches read back to the cursor, at most 1,000 notifications
 _PARENTS = 20  # posts above a reply kept as its context
 _SENT_PAGES = 3  # find_sent reads the creator's 300 newest posts
+MAX_GRAPHEMES = 300
+"""A Bluesky post's text limit, in grapheme clusters (the lexicon's ``maxGraphemes``): "👍🏽" is one."""
 _RECONNECT = "Connect again in Settings → Connections or with `understudy connect add bluesky`."
+
+
+def too_long(text: str) -> str | None:
+    """Why ``text`` cannot be a Bluesky post, in plain words, or None when it fits.
+
+    Checked before anything is sent: the server would refuse it with a schema error, and the
+    reply would fail after its "sending" entry was written. Graphemes are counted as Bluesky
+    counts them (``regex``'s ``\\X``), not code points, so an emoji with a skin tone is one."""
+    graphemes = len(regex.findall(r"\X", text))
+    if graphemes <= MAX_GRAPHEMES:
+        return None
+    return (
+        f"This reply is {graphemes} characters long and Bluesky allows {MAX_GRAPHEMES}. "
+        "Shorten it in the Inbox (edit it and approve it again), then send it."
+    )
 
 
 def _when(value: str | None) -> datetime | None:
@@ -445,6 +464,9 @@ class BlueskyConnector:
             raise base.ConnectorError(
                 "Bluesky direct messages cannot be sent from Understudy; answer it in the app."
             )
+        problem = too_long(reply.text)
+        if problem is not None:
+            raise base.ConnectorError(problem)
         parent, root, langs = self._reply_refs(reply)
 
         def post(client: Client) -> str:
