@@ -222,6 +222,24 @@ def test_an_expired_token_on_check_now_says_so_in_plain_words(
     assert card.log.row_texts()[0][1:4] == ["Mastodon", "Check", "Failed"]
     assert not controller.bugs
 
+    # After a restart (a new page over the same profile) it is still said, from the run log...
+    paths = controller.paths
+    again = ConnectionsController(paths, "default")
+    reopened = ConnectionsCard()
+    reopened.attach(again)
+    qtbot.addWidget(reopened)
+    with qtbot.waitSignal(again.view_loaded, timeout=WAIT_MS):
+        reopened.show()
+    panel = reopened.panels["mastodon"]
+    assert panel.status.text().startswith("⚠ Needs attention") and panel.message.text() == message
+    # ...until a test of the connection succeeds.
+    fake.token_valid = True
+    with qtbot.waitSignal(again.change_finished, timeout=WAIT_MS):
+        panel.test_button.click()
+    assert panel.status.text().startswith("✓ Connected as")
+    again.shutdown()
+    qtbot.waitUntil(lambda: workers.live_workers() == 0, timeout=WAIT_MS)
+
 
 def test_the_options_persist_and_arm_the_timer_while_the_app_is_open(
     qtbot, opened: tuple, fake: FakeMastodon, paths: Paths

@@ -177,6 +177,6 @@ def fetch_connection(
     except Cancelled:
         rows.finish_run(store, run_id, utc_now(), "cancelled", "Cancelled; nothing from this run was kept.")
         raise
-    except KnownError as exc:
-        rows.finish_run(store, run_id, utc_now(), "failed", exc.message)
+    except KnownError as exc:  # logged with its hint: Settings says it again after a restart
+        rows.finish_run(store, run_id, utc_now(), "failed", str(exc))
         raise

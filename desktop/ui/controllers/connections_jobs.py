@@ -38,6 +38,10 @@ class PlatformView:
     checked_at: str = ""
     fetched_at: str = ""
     approved_waiting: int = 0
+    problem: str = ""
+    """Why the last fetch or send stopped (an expired sign-in, an unreachable server), until a
+    later run or a test of the connection succeeds: kept in the run log, so it is still said
+    after a restart."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,18 @@ def secret_store() -> Any:
     return SecretStore()
 
 
-def _platform_view(platform: str, row: dict[str, Any] | None, waiting: int) -> PlatformView:
+def _problem(row: dict[str, Any] | None, last_run: dict[str, Any] | None) -> str:
+    """The last run's failure, unless a test of the connection succeeded after it."""
+    if row is None or last_run is None or last_run["outcome"] != "failed":
+        return ""
+    if str(row["checked_at"] or "") > str(last_run["finished_at"] or last_run["started_at"] or ""):
+        return ""
+    return str(last_run["message"] or "The last run stopped; test the connection to see why.")
+
+
+def _platform_view(
+    platform: str, row: dict[str, Any] | None, waiting: int, last_run: dict[str, Any] | None = None
+) -> PlatformView:
     from desktop.core.connectors.registry import connector_class, connector_label
 
     label = connector_label(platform)
@@ -121,6 +136,7 @@ def _platform_view(platform: str, row: dict[str, Any] | None, waiting: int) -> P
         checked_at=str(row["checked_at"] or "") if row else "",
         fetched_at=str(row["fetched_at"] or "") if row else "",
         approved_waiting=waiting,
+        problem=_problem(row, last_run),
     )
 
 
@@ -136,7 +152,12 @@ def read_view(store: Any | None) -> ConnectionsView:
         return ConnectionsView(views, actions.ConnectionOptions(), ())
     connected = {str(r["platform"]): r for r in rows.list_connections(store)}
     platforms = tuple(
-        _platform_view(p, connected.get(p), len(rows.approved_replies(store, p)) if p in connected else 0)
+        _platform_view(
+            p,
+            connected.get(p),
+            len(rows.approved_replies(store, p)) if p in connected else 0,
+            next(iter(rows.latest_runs(store, p, 1)), None) if p in connected else None,
+        )
         for p in connector_platforms()
     )
     return ConnectionsView(

@@ -164,6 +164,8 @@ class ConnectionPanel(QFrame):
             )
             self.status.setText(" · ".join(parts))
             self.status.setStyleSheet(f"color: {theme.OK_COLOR};")
+            if view.problem:
+                self.show_problem(view.problem)
         else:
             self.status.setText("Not connected")
             self.status.setStyleSheet(f"color: {theme.TEXT_MUTED};")
