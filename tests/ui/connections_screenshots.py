@@ -78,6 +78,7 @@ def main() -> int:
     shoot(app, window, card, "settings-connections.png")
     panel = card.panels["mastodon"]
     shoot(app, window, panel, "settings-connections-mastodon-steps.png")
+    shoot(app, window, card.panels["youtube"], "settings-connections-youtube.png")
 
     # Connected, checked, one reply approved and waiting to be sent.
     panel.inputs["instance"].setText(fake.url)
@@ -107,6 +108,10 @@ def main() -> int:
     wait_until(app, lambda: not controller.is_running() and "approved" in card.status.text())
     settle(app, 0.5)
     shoot(app, window, card, "settings-connections-expired.png")
+    controller.load()  # read again, as after a restart: the run log still says it
+    wait_until(app, lambda: controller.view.platform("mastodon").problem != "")
+    settle(app, 0.5)
+    shoot(app, window, panel, "settings-connections-needs-attention.png")
 
     # The Inbox: the approved reply, its "Send to Mastodon" button and why the last try failed.
     window.show_page(window.pages.index(window.inbox_page))

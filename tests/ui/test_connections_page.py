@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QFileDialog
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -124,6 +126,28 @@ def test_each_platform_has_a_panel_and_a_broken_one_is_unavailable_not_a_crash(
     finally:
         controller.shutdown()
         qtbot.waitUntil(lambda: workers.live_workers() == 0, timeout=WAIT_MS)
+
+
+def test_the_youtube_client_file_is_chosen_with_browse(
+    qtbot, opened: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card, _controller = opened
+    client = tmp_path / "client_secret_123.json"
+    client.write_text("{}", encoding="utf-8")
+    asked: list[tuple] = []
+
+    def choose(parent, caption, folder, file_filter):  # the creator picks the file in the dialog
+        asked.append((caption, folder, file_filter))
+        return str(client), file_filter
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(choose))
+    panel = card.panels["youtube"]
+    assert set(panel.browse_buttons) == {"client_file"}  # only the file field has one
+    panel.browse_buttons["client_file"].click()
+    assert panel.inputs["client_file"].text() == str(client)
+    assert asked == [("OAuth client file", str(Path.home()), "OAuth client file (*.json)")]
+    panel.browse_buttons["client_file"].click()  # the second time, it opens where the file is
+    assert asked[1][1] == str(tmp_path)
 
 
 def test_connect_test_check_now_log_and_disconnect(

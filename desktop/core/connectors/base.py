@@ -58,6 +58,7 @@ class SetupField:
     required: bool = True
     default: str = ""
     advanced: bool = False  # not shown in Settings (the CLI takes it): e.g. an API address for a test server
+    file_filter: str = ""  # a file's path: Settings offers "Browse…" with this filter ("Client (*.json)")
 
 
 @dataclass(frozen=True)

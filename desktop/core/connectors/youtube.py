@@ -78,6 +78,7 @@ class YouTubeConnector:
             "client_file",
             "OAuth client file",
             placeholder="/path/to/client_secret_….json (a 'Desktop app' client)",
+            file_filter="OAuth client file (*.json)",
         ),
         base.SetupField(
             "channel_id",
@@ -105,7 +106,8 @@ class YouTubeConnector:
         "7 days.\n"
         "4. In 'Clients' (or 'Credentials'), create an 'OAuth client ID' of type 'Desktop app' and "
         "download its JSON file (client_secret_….json). Keep it private.\n"
-        "5. Enter that file's path here and press 'Connect'. Your browser opens Google's sign-in page: "
+        "5. Choose that file with 'Browse…' (or enter its path) and press 'Connect'. Your browser "
+        "opens Google's sign-in page: "
         "pick your channel's account and allow access (Google may warn that the app is unverified: it "
         "is your own, choose 'Continue'). Understudy keeps the sign-in in your system keychain.\n"
         "The channel ID is only needed when the account has several channels (YouTube Studio → "

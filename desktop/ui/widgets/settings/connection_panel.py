@@ -7,8 +7,12 @@ in the request and the field is cleared at once: it goes to the keychain and now
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -102,6 +106,7 @@ class ConnectionPanel(QFrame):
         self.form = QFormLayout()
         self.form.setHorizontalSpacing(16)
         self.inputs: dict[str, QLineEdit] = {}
+        self.browse_buttons: dict[str, QPushButton] = {}
         self._secret: set[str] = set()
         for setup in view.fields:
             if setup.advanced:  # the CLI takes it (a test server's address); not a creator's question
@@ -115,7 +120,7 @@ class ConnectionPanel(QFrame):
                 edit.setText(setup.default)
             edit.returnPressed.connect(self._on_connect)
             self.inputs[setup.name] = edit
-            self.form.addRow(setup.label, edit)
+            self.form.addRow(setup.label, self._with_browse(edit, setup) if setup.file_filter else edit)
         form_layout.addLayout(self.form)
 
         buttons = QHBoxLayout()
@@ -147,6 +152,27 @@ class ConnectionPanel(QFrame):
         layout.addWidget(self.message)
         self._busy = False
         self.show_view(view)
+
+    def _with_browse(self, edit: QLineEdit, setup: Any) -> QWidget:
+        """``edit`` with a "Browse…" button beside it that picks a file (``setup.file_filter``)."""
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        browse = QPushButton("Browse…")
+        browse.setObjectName(f"browse_{setup.name}")
+        browse.setToolTip(f"Choose the {setup.label.lower()} on this computer.")
+
+        def pick() -> None:
+            start = str(Path(edit.text()).expanduser().parent) if edit.text().strip() else str(Path.home())
+            chosen, _ = QFileDialog.getOpenFileName(self, setup.label, start, setup.file_filter)
+            if chosen:
+                edit.setText(chosen)
+
+        browse.clicked.connect(pick)
+        line.addWidget(edit, 1)
+        line.addWidget(browse)
+        self.browse_buttons[setup.name] = browse
+        return row
 
     # --- what the controller says ---------------------------------------------------------------
     def show_view(self, view: PlatformView) -> None:
