@@ -56,8 +56,7 @@ def fake(httpserver: HTTPServer) -> FakeMastodon:
     return FakeMastodon(httpserver)
 
 
-@pytest.fixture
-def opened(qtbot, styled_app, paths: Paths, memory_keyring: InMemoryKeyring) -> Iterator[tuple]:
+def _open_card(qtbot, paths: Paths) -> tuple[ConnectionsCard, ConnectionsController]:
     """The card, shown (it reads the connections on its first show), and its controller."""
     controller = ConnectionsController(paths, "default")
     card = ConnectionsCard()
@@ -66,9 +65,19 @@ def opened(qtbot, styled_app, paths: Paths, memory_keyring: InMemoryKeyring) -> 
     card.resize(1000, 1400)
     with qtbot.waitSignal(controller.view_loaded, timeout=WAIT_MS):
         card.show()
-    yield card, controller
+    return card, controller
+
+
+def _close_card(qtbot, controller: ConnectionsController) -> None:
     controller.shutdown()
     qtbot.waitUntil(lambda: workers.live_workers() == 0, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def opened(qtbot, styled_app, paths: Paths, memory_keyring: InMemoryKeyring) -> Iterator[tuple]:
+    card, controller = _open_card(qtbot, paths)
+    yield card, controller
+    _close_card(qtbot, controller)
 
 
 def _connect(qtbot, card: ConnectionsCard, controller: ConnectionsController, fake: FakeMastodon) -> None:
@@ -100,12 +109,7 @@ def test_each_platform_has_a_panel_and_a_broken_one_is_unavailable_not_a_crash(
     monkeypatch.setitem(
         registry._MODULES, "bluesky", ("Bluesky", "desktop.core.connectors.no_such_module", "X")
     )
-    controller = ConnectionsController(paths, "default")
-    card = ConnectionsCard()
-    card.attach(controller)
-    qtbot.addWidget(card)
-    with qtbot.waitSignal(controller.view_loaded, timeout=WAIT_MS):
-        card.show()
+    card, controller = _open_card(qtbot, paths)
     try:
         assert list(card.panels) == list(registry.connector_platforms())
         broken = card.panels["bluesky"]
@@ -124,8 +128,7 @@ def test_each_platform_has_a_panel_and_a_broken_one_is_unavailable_not_a_crash(
         assert "No platform is connected" in card.status.text()
         assert not paths.profile("default").store.exists()  # looking created nothing
     finally:
-        controller.shutdown()
-        qtbot.waitUntil(lambda: workers.live_workers() == 0, timeout=WAIT_MS)
+        _close_card(qtbot, controller)
 
 
 def test_the_youtube_client_file_is_chosen_with_browse(
@@ -247,13 +250,7 @@ def test_an_expired_token_on_check_now_says_so_in_plain_words(
     assert not controller.bugs
 
     # After a restart (a new page over the same profile) it is still said, from the run log...
-    paths = controller.paths
-    again = ConnectionsController(paths, "default")
-    reopened = ConnectionsCard()
-    reopened.attach(again)
-    qtbot.addWidget(reopened)
-    with qtbot.waitSignal(again.view_loaded, timeout=WAIT_MS):
-        reopened.show()
+    reopened, again = _open_card(qtbot, controller.paths)
     panel = reopened.panels["mastodon"]
     assert panel.status.text().startswith("⚠ Needs attention") and panel.message.text() == message
     # ...until a test of the connection succeeds.
@@ -261,8 +258,7 @@ def test_an_expired_token_on_check_now_says_so_in_plain_words(
     with qtbot.waitSignal(again.change_finished, timeout=WAIT_MS):
         panel.test_button.click()
     assert panel.status.text().startswith("✓ Connected as")
-    again.shutdown()
-    qtbot.waitUntil(lambda: workers.live_workers() == 0, timeout=WAIT_MS)
+    _close_card(qtbot, again)
 
 
 def test_the_options_persist_and_arm_the_timer_while_the_app_is_open(
