@@ -7,7 +7,7 @@ embedded llama.cpp model and an OpenAI-compatible server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -172,3 +172,31 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     def stream(self, prompt: Prompt, params: GenerationParams, cancel: CancelToken) -> Iterator[str]: ...
+
+
+OnPiece = Callable[[int, str], None]
+"""``on_piece(index, text)``: a new piece of candidate ``index``'s text (to stream candidate 0)."""
+
+
+@dataclass
+class CandidateReply:
+    """One sequence's reply: its text, why it ended ("stop", "length", "cancelled") and its tokens."""
+
+    text: str
+    finish_reason: str
+    generated_tokens: int
+
+
+@runtime_checkable
+class CandidateBackend(Backend, Protocol):
+    """A backend that writes several replies to one prompt at once (``drafting`` asks for them):
+    the embedded model in one batched decode, a model server as parallel requests. A backend
+    without it gets its candidates one stream after another."""
+
+    def candidates(
+        self,
+        prompt: Prompt,
+        params: Sequence[GenerationParams],
+        cancel: CancelToken,
+        on_piece: OnPiece | None = None,
+    ) -> list[CandidateReply]: ...

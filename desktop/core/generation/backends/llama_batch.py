@@ -36,13 +36,13 @@ import contextlib
 import ctypes
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from desktop.core.errors import ModelError
-from desktop.core.generation.backends.base import GenerationParams
+from desktop.core.generation.backends.base import CandidateReply, GenerationParams, OnPiece
 from desktop.core.tasks import CancelToken
 
 PENALTY_WINDOW = 64
@@ -53,18 +53,6 @@ MAX_SEQUENCES = 8
 USUAL_SEQUENCES, USUAL_REPLY_TOKENS = 4, 128
 """The context is first made to hold the backend's whole context plus this many more replies of
 this many tokens: the default four candidates of up to 128 tokens fit whatever the prompt."""
-
-OnPiece = Callable[[int, str], None]
-"""``on_piece(index, text)``: a new piece of candidate ``index``'s text (to stream candidate 0)."""
-
-
-@dataclass
-class CandidateReply:
-    """One sequence's reply: its text, why it ended ("stop", "length", "cancelled") and its tokens."""
-
-    text: str
-    finish_reason: str
-    generated_tokens: int
 
 
 @dataclass(frozen=True)

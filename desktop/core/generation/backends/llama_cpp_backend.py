@@ -38,14 +38,16 @@ from desktop.core.generation.backends.base import (
     ROLE_SYSTEM,
     ROLE_USER,
     WORDS_MARK_PREFIX,
+    CandidateReply,
     ChatMessage,
     GenerationParams,
     KnowsItsModel,
     ModelInfo,
+    OnPiece,
     Prompt,
     RunInfo,
 )
-from desktop.core.generation.backends.llama_batch import BatchedGenerator, CandidateReply, OnPiece
+from desktop.core.generation.backends.llama_batch import BatchedGenerator
 from desktop.core.generation.prefix_cache import DEFAULT_CACHE_BYTES, PrefixStateCache, prepare_prefix
 from desktop.core.generation.preflight import MemoryPlan, plan_memory
 from desktop.core.models.facts import ROLE_EMBEDDING, read_model_facts

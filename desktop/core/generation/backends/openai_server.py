@@ -49,14 +49,15 @@ from desktop.core.generation.backends.base import (
     MODE_CHAT,
     MODE_COMPLETION,
     ROLE_USER,
+    CandidateReply,
     ChatMessage,
     GenerationParams,
     KnowsItsModel,
     ModelInfo,
+    OnPiece,
     Prompt,
     RunInfo,
 )
-from desktop.core.generation.backends.llama_batch import CandidateReply, OnPiece
 from desktop.core.secrets import SecretStore
 from desktop.core.tasks import CancelToken, EitherCancel
 
