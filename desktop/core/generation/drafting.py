@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import emoji
 
-from desktop.core.generation.backends.base import Backend, CandidateBackend, GenerationParams, Prompt, RunInfo
+from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt, RunInfo
 from desktop.core.generation.candidates import (
     MODEL,
     PAST_ANSWER,
@@ -363,14 +363,15 @@ def _generate(
     the draft yields ``AwaitingModel`` until they are answered."""
     assert prompt is not None
     submit = getattr(backend, "submit", None) if concurrent else None
+    batched = getattr(backend, "candidates", None)  # the embedded model and a model server have it
     run: RunInfo | None
     if submit is not None:
         future = submit(prompt, params, cancel)
         yield AwaitingModel(future)
         results, run = future.result()
         raw = [(r.text, r.finish_reason) for r in results]
-    elif isinstance(backend, CandidateBackend):
-        results = backend.candidates(prompt, params, cancel)
+    elif batched is not None:
+        results = batched(prompt, params, cancel)
         raw = [(r.text, r.finish_reason) for r in results]
         run = backend.last_run
     else:

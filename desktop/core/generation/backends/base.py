@@ -7,7 +7,7 @@ embedded llama.cpp model and an OpenAI-compatible server.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -185,18 +185,3 @@ class CandidateReply:
     text: str
     finish_reason: str
     generated_tokens: int
-
-
-@runtime_checkable
-class CandidateBackend(Backend, Protocol):
-    """A backend that writes several replies to one prompt at once (``drafting`` asks for them):
-    the embedded model in one batched decode, a model server as parallel requests. A backend
-    without it gets its candidates one stream after another."""
-
-    def candidates(
-        self,
-        prompt: Prompt,
-        params: Sequence[GenerationParams],
-        cancel: CancelToken,
-        on_piece: OnPiece | None = None,
-    ) -> list[CandidateReply]: ...
