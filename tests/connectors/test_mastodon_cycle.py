@@ -40,6 +40,16 @@ def _cli(base: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[in
     return code, captured.out + captured.err
 
 
+def _connect(
+    base: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fake: FakeMastodon
+) -> tuple[int, str]:
+    """`connect add mastodon` to the fake, the token typed on stdin as a creator would."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(fake.token + "\n"))
+    return _cli(
+        base, capsys, "connect", "add", "mastodon", "--set", f"instance={fake.url}", "--set", "access_token=-"
+    )
+
+
 def _entries(base: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     code, out = _cli(base, capsys, "inbox", "list", "--json")
     assert code == 0, out
@@ -72,10 +82,7 @@ def test_fetch_draft_approve_send_with_a_token_that_expires_in_between(
     comment = fake.post(fake.bo, "@ana What camera do you film with?", in_reply_to=posts[-1])
     dm = fake.post(fake.cy, "@ana When is the next Q&A stream?", visibility="direct")
 
-    monkeypatch.setattr("sys.stdin", io.StringIO(fake.token + "\n"))
-    code, out = _cli(
-        base, capsys, "connect", "add", "mastodon", "--set", f"instance={fake.url}", "--set", "access_token=-"
-    )
+    code, out = _connect(base, capsys, monkeypatch, fake)
     assert code == 0, out
     assert f"Connected Mastodon as @ana@{fake.domain}" in out
     assert fake.token not in json.dumps(_cli(base, capsys, "connect", "list", "--json"))
@@ -150,21 +157,7 @@ def test_a_reply_whose_answer_was_lost_is_found_on_the_instance_and_not_posted_t
     fake = FakeMastodon(httpserver)
     post = fake.post(fake.creator, POSTS[0])
     comment = fake.post(fake.bo, "@ana Which alarm app do you use?", in_reply_to=post)
-    monkeypatch.setattr("sys.stdin", io.StringIO(fake.token + "\n"))
-    assert (
-        _cli(
-            base,
-            capsys,
-            "connect",
-            "add",
-            "mastodon",
-            "--set",
-            f"instance={fake.url}",
-            "--set",
-            "access_token=-",
-        )[0]
-        == 0
-    )
+    assert _connect(base, capsys, monkeypatch, fake)[0] == 0
     assert _cli(base, capsys, "connect", "fetch", "mastodon")[0] == 0
     (entry,) = _entries(base, capsys)
     with open_store(paths.profile("default").store) as store:
@@ -194,10 +187,7 @@ def test_with_draft_new_on_a_fetch_leaves_the_new_messages_drafted(
     fake = FakeMastodon(httpserver)
     post = fake.post(fake.creator, POSTS[-1])
     fake.post(fake.bo, "@ana What camera do you film with?", in_reply_to=post)
-    monkeypatch.setattr("sys.stdin", io.StringIO(fake.token + "\n"))
-    code, out = _cli(
-        base, capsys, "connect", "add", "mastodon", "--set", f"instance={fake.url}", "--set", "access_token=-"
-    )
+    code, out = _connect(base, capsys, monkeypatch, fake)
     assert code == 0, out
     code, out = _cli(base, capsys, "connect", "options", "--draft-new", "on")
     assert code == 0 and "Draft new messages at once: on" in out
