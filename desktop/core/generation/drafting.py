@@ -162,7 +162,7 @@ class Draft:
                 "findings": findings,
             },
             "attempts": self.attempts,
-            "target_words": self.target_words,
+            "target_words": round(self.target_words, 1),
             "timings": {key: round(value, 1) for key, value in self.timings.items()},
             "model_text": self.model_text,
             "origin": self.chosen.origin if self.chosen else "model",
@@ -468,9 +468,8 @@ def draft_reply(
     draft.sources = [Source(e.reply_item_id, e.reply, e.score, "example") for e in examples] + [
         Source(s.item_id, s.text, s.score, "snippet") for s in snippets
     ]
-    target = reply_target_words(persona, examples, neutral_sliders)
-    draft.target_words = round(target, 1)
-    max_tokens = token_limit(target, max_tokens)
+    draft.target_words = reply_target_words(persona, examples, neutral_sliders)
+    max_tokens = token_limit(draft.target_words, max_tokens)
     request = DraftRequest(
         incoming=incoming,
         persona=persona,
@@ -501,7 +500,7 @@ def draft_reply(
     if candidates > 1:
         context = ScoreContext(
             incoming,
-            target,
+            draft.target_words,
             [e.reply for e in examples],
             support.similarity if support is not None else None,
             score_weights,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
@@ -198,9 +199,7 @@ def reply_target_words(
     if not examples or not neutral or "length" not in neutral:
         return slider
     calibrated = max(MIN_TARGET_WORDS, length_slider_to_words(neutral["length"]))
-    lengths = sorted(len(_WORD_SPAN.findall(example.reply)) for example in examples)
-    middle = len(lengths) // 2
-    median = lengths[middle] if len(lengths) % 2 else (lengths[middle - 1] + lengths[middle]) / 2
+    median = statistics.median(len(_WORD_SPAN.findall(example.reply)) for example in examples)
     low, high = REPLY_TARGET_RANGE
     return max(MIN_TARGET_WORDS, low * slider, min(high * slider, median * slider / calibrated))
 
