@@ -459,16 +459,18 @@ def draft_reply(
         return draft
 
     examples: list[Example] = []
+    found_examples: Sequence[Example] = ()
     snippets: list[Snippet] = []
     if retriever is not None:
         found = retriever.retrieve(incoming, k_examples=EXAMPLES_KEPT * CANDIDATES_PER_EXAMPLE)
-        examples = steer_examples(found.examples, persona, EXAMPLES_KEPT, neutral_sliders)
+        found_examples = found.examples
+        examples = steer_examples(found_examples, persona, EXAMPLES_KEPT, neutral_sliders)
         snippets = list(found.snippets)
         draft.timings["retrieve_ms"] = found.timings.get("total_ms", 0.0)
     draft.sources = [Source(e.reply_item_id, e.reply, e.score, "example") for e in examples] + [
         Source(s.item_id, s.text, s.score, "snippet") for s in snippets
     ]
-    draft.target_words = reply_target_words(persona, examples, neutral_sliders)
+    draft.target_words = reply_target_words(persona, found_examples, neutral_sliders, incoming)
     max_tokens = token_limit(draft.target_words, max_tokens)
     request = DraftRequest(
         incoming=incoming,

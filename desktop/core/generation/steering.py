@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from desktop.core.generation.backends.base import EMOJI_MARK, words_mark
+from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.types import Example
 from desktop.core.persona import Persona
 from desktop.core.persona.model import DEFAULT_SLIDERS
@@ -179,27 +180,48 @@ def target_words(persona: Persona) -> float:
 REPLY_TARGET_RANGE = (0.5, 3.0)
 """A reply's own target stays within these multiples of the slider's (``reply_target_words``)."""
 
+SAME_KIND_EXAMPLES = 3
+"""Retrieved replies to messages of the same kind (question or not) that ``reply_target_words``
+needs before it measures only them."""
+
 
 def reply_target_words(
-    persona: Persona, examples: Sequence[Example] = (), neutral: Mapping[str, float] | None = None
+    persona: Persona,
+    examples: Sequence[Example] = (),
+    neutral: Mapping[str, float] | None = None,
+    incoming: str | None = None,
 ) -> float:
     """Words this reply should run: how long the creator answered messages like this one.
 
     Why: a creator's length depends on the message: a compliment gets a few words, a question
     about how they work gets an answer. One target for both drafted Maya's golden questions,
     which she answered at length, at about half her length (12 words against 22). So the
-    target is the median length of the retrieved examples' replies (the creator's answers to
-    the closest messages), moved by the length slider's offset from its calibrated position
-    (``neutral``): at the calibrated position the clone answers as long as the creator did,
-    and the slider at twice the words doubles it. Without examples or a calibration, the
-    slider's target. Kept within ``REPLY_TARGET_RANGE`` of the slider's target, so one odd
-    example cannot make a one-word or an essay draft.
+    target is the median length of the creator's replies to the retrieved messages, moved by the
+    length slider's offset from its calibrated position (``neutral``): at the calibrated
+    position the clone answers as long as the creator did, and the slider at twice the words
+    doubles it.
+
+    Which replies: those to retrieved messages of the same kind as ``incoming`` (a question, or
+    not: ``faithfulness.asks_question``) when at least ``SAME_KIND_EXAMPLES`` of them were
+    found, else all retrieved. Why: in a small archive the nearest messages by meaning are often
+    thanks and compliments, answered in six words, while the fan asked how to do something;
+    whether a message asks is the better guide to how long the creator answers it (Maya: 20
+    words to questions, 10 to the rest). Pass the whole retrieved pool, not only the few
+    examples shown to the model. Without examples or a calibration, the slider's target. Kept
+    within ``REPLY_TARGET_RANGE`` of the slider's target, so one odd example cannot make a
+    one-word or an essay draft.
     """
     slider = target_words(persona)
     if not examples or not neutral or "length" not in neutral:
         return slider
+    pool: Sequence[Example] = examples
+    if incoming is not None:
+        asks = asks_question(incoming)
+        same_kind = [example for example in examples if asks_question(example.incoming) == asks]
+        if len(same_kind) >= SAME_KIND_EXAMPLES:
+            pool = same_kind
     calibrated = max(MIN_TARGET_WORDS, length_slider_to_words(neutral["length"]))
-    median = statistics.median(len(_WORD_SPAN.findall(example.reply)) for example in examples)
+    median = statistics.median(len(_WORD_SPAN.findall(example.reply)) for example in pool)
     low, high = REPLY_TARGET_RANGE
     return max(MIN_TARGET_WORDS, low * slider, min(high * slider, median * slider / calibrated))
 

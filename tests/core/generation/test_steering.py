@@ -102,6 +102,40 @@ def test_a_reply_is_aimed_at_how_long_the_creator_answered_messages_like_it() ->
     assert reply_target_words(persona, essay, calibrated) == 3 * slider
 
 
+def test_a_question_is_aimed_at_how_long_the_creator_answered_questions() -> None:
+    """Maya's archive: her nearest replies by meaning are thanks, but a question gets an answer."""
+    calibrated = {"length": 50.0}
+    persona = persona_with(length=50)
+    pool = [
+        Example(
+            "The lemon drizzle cake was a hit at my mum's birthday!!",
+            "Yay, that makes my day!! Happy birthday",
+        ),
+        Example("Trying again this weekend!", "You've got this! Send me a pic when they're done"),
+        Example("Thanks for the croissant tips last week", "Of course! How did they turn out?"),
+        Example(
+            "How long do you proof your focaccia?",
+            "About 2 hours at room temp until it's puffy and jiggly. If your kitchen is cold, give it longer",
+        ),
+        Example(
+            "Do you ever use a bread machine?",
+            "Never had one! I like getting my hands in the dough, it's my therapy",
+        ),
+        Example(
+            "What oven do you have? Mine burns everything",
+            "Just a normal electric one! Try the rack one level higher and a second sheet underneath",
+        ),
+    ]
+    question = reply_target_words(persona, pool, calibrated, "is the banana bread ok with oat flour")
+    thanks = reply_target_words(persona, pool, calibrated, "omg the cake was a hit at the party")
+    assert question == 16  # the median of her three answers to questions (14, 16 and 19 words)
+    assert thanks == 7  # the median of her three replies to the rest (7, 7 and 10 words)
+    # Too few of the same kind: all retrieved replies count.
+    assert reply_target_words(persona, pool[:4], calibrated, "any tips?") == reply_target_words(
+        persona, pool[:4], calibrated
+    )
+
+
 def test_the_creators_own_products_count_as_self_promotion() -> None:
     persona = Persona(
         sliders={**DEFAULT_SLIDERS, "self_promotion": 95.0},
