@@ -6,7 +6,8 @@ its headline figures, each with its goal:
 - approvable as is (the rubric in desktop/core/evaluation/draft_eval.py) on the test half with
   four candidates per draft (>= 0.5), and with one candidate for reference;
 - for messages whose answer the creator gave before, the share whose draft carries the fact (>= 0.8);
-- each demo persona's median words per draft against the creator's own median (within 30%).
+- each demo persona's median words per draft on its voice check's golden set (real messages the
+  creator answered, held out) against the creator's own replies to them (within 30%).
 
 ``--quick`` drafts 6 messages per persona instead of all of them.
 """
@@ -50,11 +51,11 @@ def test_draft_quality_on_the_test_half(
         "share",
         "ours >= 0.8",
     )
-    for key, persona in four.to_dict()["per_persona"].items():
-        ours, own = persona["median_words"], persona["creators_median_words"]
+    for key, golden in four.golden_median_words.items():
+        ours, own = golden["drafts"], golden["creator"]
         off = abs(ours / own - 1) if ours is not None and own else None
         bench.add(
-            f"drafts: median words off the creator's own, {key} ({ours} vs {own})",
+            f"voice check: median words off the creator's own on the golden set, {key} ({ours} vs {own})",
             off,
             None,
             "share",

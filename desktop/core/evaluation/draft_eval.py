@@ -181,6 +181,9 @@ class DraftEval:
     candidates: int
     judgements: list[Judgement] = field(default_factory=list)
     creators_median_words: dict[str, float] = field(default_factory=dict)
+    golden_median_words: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """Per persona, the voice check's medians on its golden set: ``drafts`` and the ``creator``'s
+    replies to the same messages (the length goal: drafts within 30% of the creator's)."""
     seconds: float = 0.0
     refitted_weights: dict[str, float] = field(default_factory=dict)
     """The score weights fitted on every simulated choice of this half (``cross_fit``)."""
@@ -215,7 +218,8 @@ class DraftEval:
             "refitted_weights": self.refitted_weights,
             "all": self.summary(),
             "per_persona": {p: {**self.summary([j for j in self.judgements if j.row.persona == p]),
-                                "creators_median_words": self.creators_median_words.get(p)}
+                                "creators_median_words": self.creators_median_words.get(p),
+                                "golden_median_words": self.golden_median_words.get(p)}
                             for p in personas},
             "per_category": {c: self.summary([j for j in self.judgements if j.row.category == c])
                              for c in sorted({j.row.category for j in self.judgements})},
@@ -238,6 +242,7 @@ def run_draft_eval(
 ) -> Generator[Progress, None, DraftEval]:
     """Draft every non-red labelled message of ``split`` (``limit`` per persona) and judge it."""
     from desktop.core.generation.session import DraftingSession
+    from desktop.core.persona.evaluation import run_eval as run_voice_check
     from desktop.core.persona.style import load_style_profile
 
     cancel = cancel or CancelToken()
@@ -266,6 +271,12 @@ def run_draft_eval(
                     continue  # triage made it red: the guard evaluation counts those
                 past = session.retriever.past_answer(row.message, PAST_ANSWER_THRESHOLD)
                 result.judgements.append(judge_draft(row, draft, demo.persona, past.reply if past else None))
+            yield Progress(f"Voice check for {demo.persona.display_name}")
+            golden = (yield from run_voice_check(session, cancel=cancel)).summary
+            result.golden_median_words[key] = {
+                "drafts": golden.draft_words_median,
+                "creator": golden.real_words_median,
+            }
     result.refitted_weights = cross_fit(result.judgements)
     result.seconds = time.perf_counter() - started
     return result
@@ -300,7 +311,11 @@ def format_report(result: DraftEval) -> str:
     lines.append(line("all", data["all"]))
     for key, summary in data["per_persona"].items():
         own = summary.get("creators_median_words")
-        lines.append(line(key, summary, f"  (creator's median {own:g} words)" if own else ""))
+        extra = f"  (creator's median {own:g} words)" if own else ""
+        golden = summary.get("golden_median_words")
+        if golden and golden["drafts"] is not None:
+            extra += f"; golden set: drafts {golden['drafts']:g} vs creator's {golden['creator']:g} words"
+        lines.append(line(key, summary, extra))
     for key, summary in data["per_category"].items():
         lines.append(line(f"  {key}", summary))
     weights = ", ".join(f"{name} {value:g}" for name, value in data["refitted_weights"].items())

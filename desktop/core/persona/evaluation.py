@@ -23,6 +23,7 @@ not just different.
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections import Counter
 from collections.abc import Generator, Iterable, Sequence
@@ -291,6 +292,11 @@ def _mean(values: Iterable[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
+def _median(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return statistics.median(values) if values else None
+
+
 @dataclass(frozen=True)
 class EvalSummary:
     """A run's figures over its cases. Style means are over the drafted cases, the creator's
@@ -308,6 +314,10 @@ class EvalSummary:
     needs_edit: int
     red: int
     findings: dict[str, int]
+    draft_words_median: float | None = None
+    """Median words per draft: the length goal compares medians, which one long draft cannot move."""
+    real_words_median: float | None = None
+    """Median words of the creator's own replies to the same messages."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -327,6 +337,8 @@ def summarize(cases: Sequence[EvalCase]) -> EvalSummary:
         needs_edit=sum(case.needs_edit for case in cases),
         red=sum(case.triage == "red" for case in cases),
         findings=dict(sorted(Counter(kind for case in cases for kind in case.findings).items())),
+        draft_words_median=_median(case.draft_style["words"] for case in drafted),
+        real_words_median=_median(case.reply_style["words"] for case in drafted),
     )
 
 
@@ -539,7 +551,7 @@ def format_value(value: float | None, key: str) -> str:
         return "-"
     if key in _COUNTS or key.startswith("finding:"):
         return str(int(value))
-    return f"{value:.1f}" if key == "words" else f"{value:.2f}"
+    return f"{value:.1f}" if key in ("words", "words_median") else f"{value:.2f}"
 
 
 def _report_header(report: EvalReport) -> dict[str, Any]:
@@ -599,10 +611,11 @@ def _rows(before: EvalSummary | None, now: EvalSummary) -> list[MetricChange]:
     ]
     rows += [row(f"{dim}_distance", f"  {dim}", lambda s, d=dim: s.distances[d]) for dim in STYLE_DIMENSIONS]
     rows.append(row("similarity", "meaning (cosine to yours)", lambda s: s.similarity))
-    rows += [
-        row(key, label, lambda s, k=key: s.draft_style[k], yours=now.real_style[key])
-        for key, label in _FEATURE_LABELS.items()
-    ]
+    for key, label in _FEATURE_LABELS.items():
+        rows.append(row(key, label, lambda s, k=key: s.draft_style[k], yours=now.real_style[key]))
+        if key == "words":
+            median = row("words_median", "  median", lambda s: s.draft_words_median, now.real_words_median)
+            rows.append(median)
     rows += [
         row("blocked", "blocked by the guard", lambda s: s.blocked),
         row("needs_edit", "needs an edit", lambda s: s.needs_edit),

@@ -156,3 +156,7 @@ def test_a_tiny_slice_runs_end_to_end(tmp_path: Path, default_models_dir: Path) 
     assert "maya" in summary["per_persona"] and len(summary["rows"]) == 2
     assert "approvable" in format_report(result) and "refitted" in format_report(result)
     assert all(len(j.options) >= 1 for j in result.judgements)
+    # The length goal's figures: the voice check on Maya's golden set (3 real answers, 21-24 words).
+    golden = summary["per_persona"]["maya"]["golden_median_words"]
+    assert golden["creator"] == 22 and golden["drafts"] is not None and golden["drafts"] > 0
+    assert "golden set: drafts" in format_report(result)

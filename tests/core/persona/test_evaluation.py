@@ -256,6 +256,9 @@ def test_comparison_says_closer_or_further_over_the_shared_messages() -> None:
     assert rows["style_distance"].now == 0 and rows["style_distance"].before > 0
     assert rows["style_distance"].change == rows["similarity"].change == rows["emoji"].change == CLOSER
     assert rows["words"].yours == 8 and rows["words"].change == CLOSER  # both real replies have 8 words
+    # The median beside the mean: before, drafts of 4 and 10 words; now the creator's own 8 and 8.
+    assert rows["words_median"].yours == rows["words_median"].now == 8 and rows["words_median"].before == 7
+    assert rows["words_median"].change == CLOSER
     assert rows["blocked"].change == rows["finding:never_say"].change == FEWER
     assert rows["red"].change == SAME
 
