@@ -197,8 +197,8 @@ class _MessageFile:
     id_column: str
     time_column: str
     what: str
-    """What a warning calls one message, and its time."""
     time_word: str
+    """``what`` and ``time_word``: what a warning calls one message, and its time."""
     thread_of: Callable[[dict[str, str], str], str]
     """A row's thread key (given its message id)."""
     thread: Callable[[str, list[dict[str, str]]], ThreadRecord]
