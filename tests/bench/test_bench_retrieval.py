@@ -139,7 +139,7 @@ def bench_size(
         item_ids, vectors = fill_store(store, items, centres)
         fill_s = time.perf_counter() - started
         started = time.perf_counter()
-        index = RetrievalIndex.for_embedder(store, first, tmp_path / f"index-{items}").open()
+        index = RetrievalIndex(store, first, tmp_path / f"index-{items}").open()
         build_s = time.perf_counter() - started
         use_one_thread()
         flat = faiss.IndexFlatIP(DIM)

@@ -132,7 +132,7 @@ class DraftingSession:
         yield from embed_pending(self.store, self.embedder, cancel)
         # open(), not catch_up(): an import can also turn old items into exchanges, which only
         # a reopen (cheap when nothing changed: the saved index is checked, not rebuilt) notices.
-        index = RetrievalIndex.for_embedder(self.store, self.embedder, self.profile.index_dir).open()
+        index = RetrievalIndex(self.store, self.embedder, self.profile.index_dir).open()
         index.save_if_changed()
         self.retriever = Retriever(self.store, self.embedder, index)
         yield Progress("Reading your facts sheet")

@@ -41,7 +41,7 @@ from desktop import APP_NAME, __version__
 from desktop.core.errors import KnownError
 from desktop.core.inbox import _journal, states
 from desktop.core.inbox.redact import redact_personal as _redact
-from desktop.core.inbox.signing import ALGORITHM, PublicKey, SigningKey, signing_key
+from desktop.core.inbox.signing import ALGORITHM, PublicKey, signing_key
 from desktop.core.secrets import SecretStore
 from desktop.core.store import Store, record_audit, reply_packs, utc_now
 
@@ -272,21 +272,29 @@ def _os_failure(out_path: Path, exc: OSError) -> KnownError:
 def _write_pack(
     store: Store,
     out_path: Path,
-    rows: list[dict[str, Any]],
+    secret_store: SecretStore,
+    where: str,
+    args: list[Any],
     *,
-    key: SigningKey,
+    empty: KnownError,
     redact_personal: bool,
+    persona_label: PersonaLabelLookup | None,
     app_version: str,
     reexport_of: int | None,
-    reserve: bool,
 ) -> PackSummary:
+    """Sign and write the replies ``where`` picks (see ``reply_rows``); ``empty`` is raised when it
+    picks none. A new export (``reexport_of`` None) first reserves its replies for itself."""
+    key = signing_key(store, secret_store)
+    rows = reply_rows(store, where, args, redact_personal=redact_personal, persona_label=persona_label)
+    if not rows:
+        raise empty
     uid = uuid.uuid4().hex
     created_at = utc_now()
     with store.db.atomic():
         export_id = reply_packs.insert_export(
             store, created_at, str(out_path), len(rows), uid, redact_personal, reexport_of
         )
-        if reserve:
+        if reexport_of is None:
             ids = [r["draft_id"] for r in rows]
             if reply_packs.reserve_drafts(store, export_id, ids) != len(ids):
                 raise KnownError(
@@ -409,21 +417,17 @@ def export_pack(
     """
     out_path = _check_destination(Path(out_path), overwrite)
     recover_pending_exports(store)
-    key = signing_key(store, secret_store)
-    rows = reply_rows(
-        store, reply_packs.WAITING_FOR_EXPORT, redact_personal=redact_personal, persona_label=persona_label
-    )
-    if not rows:
-        raise KnownError("No approved replies are waiting for export.", hint="Approve some drafts first.")
     return _write_pack(
         store,
         out_path,
-        rows,
-        key=key,
+        secret_store,
+        reply_packs.WAITING_FOR_EXPORT,
+        [],
+        empty=KnownError("No approved replies are waiting for export.", hint="Approve some drafts first."),
         redact_personal=redact_personal,
+        persona_label=persona_label,
         app_version=app_version,
         reexport_of=None,
-        reserve=True,
     )
 
 
@@ -452,21 +456,17 @@ def reexport_pack(
     original = int(row[2]) if row[2] is not None else export_id
     if redact_personal is None:
         redact_personal = bool(row[1])
-    key = signing_key(store, secret_store)
-    rows = reply_rows(
-        store, reply_packs.IN_EXPORT, [original], redact_personal=redact_personal, persona_label=persona_label
-    )
-    if not rows:
-        raise KnownError(f"Pack {export_id} holds no replies any more.")
     return _write_pack(
         store,
         out_path,
-        rows,
-        key=key,
+        secret_store,
+        reply_packs.IN_EXPORT,
+        [original],
+        empty=KnownError(f"Pack {export_id} holds no replies any more."),
         redact_personal=redact_personal,
+        persona_label=persona_label,
         app_version=app_version,
         reexport_of=original,
-        reserve=False,
     )
 
 

@@ -10,7 +10,7 @@ Typical use, on one thread (the Store, the Embedder and the index all belong to 
 
     embedder = load_embedder(paths.models)  # one per thread (job thread, retrieval thread)
     for progress in embed_pending(store, embedder, cancel): ...
-    index = RetrievalIndex.for_embedder(store, embedder, profile.index_dir).open()
+    index = RetrievalIndex(store, embedder, profile.index_dir).open()
     retriever = Retriever(store, embedder, index)
     found = retriever.retrieve("which protein powder do you take?")
 """

@@ -34,7 +34,7 @@ import numpy as np
 
 from desktop.core.generation.types import Example, Snippet
 from desktop.core.retrieval.embedder import Embedder, VectorCache
-from desktop.core.retrieval.index import HNSW_THRESHOLD, PartitionIndex
+from desktop.core.retrieval.index import PartitionIndex
 from desktop.core.retrieval.vectors import INCOMING, OWN
 from desktop.core.store import Store
 from desktop.core.store import search as stored
@@ -159,21 +159,9 @@ class RetrievalIndex:
     (the profile's ``index/``); see ``PartitionIndex``. Lives on the thread of its ``store``.
     """
 
-    def __init__(
-        self,
-        store: Store,
-        model: str,
-        dim: int,
-        folder: Path | None = None,
-        *,
-        hnsw_threshold: int = HNSW_THRESHOLD,
-    ) -> None:
-        self.incoming = PartitionIndex(store, model, dim, INCOMING, folder, hnsw_threshold=hnsw_threshold)
-        self.own = PartitionIndex(store, model, dim, OWN, folder, hnsw_threshold=hnsw_threshold)
-
-    @classmethod
-    def for_embedder(cls, store: Store, embedder: Embedder, folder: Path | None = None) -> "RetrievalIndex":
-        return cls(store, embedder.model_name, embedder.dim, folder)
+    def __init__(self, store: Store, embedder: Embedder, folder: Path | None = None) -> None:
+        self.incoming = PartitionIndex(store, embedder.model_name, embedder.dim, INCOMING, folder)
+        self.own = PartitionIndex(store, embedder.model_name, embedder.dim, OWN, folder)
 
     def open(self) -> "RetrievalIndex":
         """Load or rebuild both indexes now (at start-up, on the retrieval thread)."""
@@ -197,7 +185,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.vectors = VectorCache(embedder)
-        self.index = index if index is not None else RetrievalIndex.for_embedder(store, embedder)
+        self.index = index if index is not None else RetrievalIndex(store, embedder)
 
     # --- the two rankings ----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def test_golden_replies_are_never_retrieved(
     embedded_corpus: Corpus, embedder: Embedder, tmp_path: Path
 ) -> None:
     store = embedded_corpus.store
-    index = RetrievalIndex.for_embedder(store, embedder, tmp_path / "index").open()
+    index = RetrievalIndex(store, embedder, tmp_path / "index").open()
     retriever = Retriever(store, embedder, index)
 
     # Without a golden inbox, asking a past question word for word finds its own answer.

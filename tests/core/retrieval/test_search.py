@@ -37,7 +37,7 @@ def retriever(
     module_corpus: Corpus, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> Retriever:
     folder = tmp_path_factory.mktemp("index")
-    index = RetrievalIndex.for_embedder(module_corpus.store, embedder, folder).open()
+    index = RetrievalIndex(module_corpus.store, embedder, folder).open()
     return Retriever(module_corpus.store, embedder, index)
 
 
@@ -190,7 +190,7 @@ def test_new_exchanges_are_found_after_embedding(
 ) -> None:
     for _ in embed_pending(store, embedder):
         pass
-    retriever = Retriever(store, embedder, RetrievalIndex.for_embedder(store, embedder, tmp_path).open())
+    retriever = Retriever(store, embedder, RetrievalIndex(store, embedder, tmp_path).open())
     assert retriever.index.incoming.ntotal == len(corpus.exchange_ids)
     fan = store.db.execute("SELECT id FROM people WHERE is_owner = 0").fetchone()[0]
     me = store.db.execute("SELECT id FROM people WHERE is_owner = 1").fetchone()[0]
@@ -214,7 +214,7 @@ def test_new_exchanges_are_found_after_embedding(
     found = retriever.retrieve("can I buy a signed vinyl?", k_examples=1)
     assert found.examples[0].reply_item_id == reply  # the live index caught up
     retriever.index.save_if_changed()
-    reopened = RetrievalIndex.for_embedder(store, embedder, tmp_path).open()
+    reopened = RetrievalIndex(store, embedder, tmp_path).open()
     assert reopened.incoming.rebuilds == 0 and reopened.own.rebuilds == 0
     assert reopened.incoming.ntotal == len(corpus.exchange_ids) + 1
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from desktop.core.importers.archive import Archive
@@ -111,8 +112,8 @@ class RedditImporter:
         files = reddit_files(archive)
         owner = self._account_name(archive, files, context)
         author = owner or context.me or "me"
-        yield from self._posts(archive, files.get("posts", []), author, context)
-        yield from self._comments(archive, files.get("comments", []), author, context)
+        yield from _own_items(context, files.get("posts", []), POST, author)
+        yield from _own_items(context, files.get("comments", []), COMMENT, author)
         message_files = files.get("messages", []) + files.get("messages_archive", [])
         chat_files = files.get("chat_history", [])
         if not (message_files or chat_files):
@@ -124,8 +125,8 @@ class RedditImporter:
             names = {r.get("from", "") for _, r in messages} | {r.get("to", "") for _, r in messages}
             names |= {r.get("username", "") for _, r in chats}
             raise OwnerUnknownError(LABEL, sorted(n for n in names if n))
-        yield from self._messages(messages, me, context)
-        yield from self._chats(chats, me, context)
+        yield from _conversations(messages, me, context, _MESSAGES)
+        yield from _conversations(chats, me, context, _CHATS)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -137,187 +138,157 @@ class RedditImporter:
                 return row["value"].strip()
         return None
 
-    def _posts(
-        self, archive: Archive, names: list[str], author: str, context: ImportContext
-    ) -> Iterator[ItemRecord]:
-        for name, row in csv_rows(archive, names, context):
-            title = normalize(row.get("title", ""))
-            body = normalize(row.get("body", ""))
-            body = "" if body in _GONE else body
-            text = "\n\n".join(part for part in (title, body) if part)
-            if not text or not row.get("id"):
-                continue
-            record = _own_item(context, name, row, POST, text, author, ("subreddit", "permalink", "url"))
-            if record is not None:
-                yield record
 
-    def _comments(
-        self, archive: Archive, names: list[str], author: str, context: ImportContext
-    ) -> Iterator[ItemRecord]:
-        for name, row in csv_rows(archive, names, context):
-            text = normalize(row.get("body", ""))
-            if not text or text in _GONE or not row.get("id"):
-                continue
-            parent = row.get("parent", "").strip()
-            if parent:
-                reply_to: str | None = _full_id("t1_", parent)
-            else:
-                post = _POST_ID.search(row.get("link", "") or row.get("permalink", ""))
-                reply_to = f"t3_{post.group(1)}" if post else None
-            columns = ("subreddit", "permalink", "link")
-            record = _own_item(context, name, row, COMMENT, text, author, columns, reply_to)
-            if record is not None:
-                yield record
+def _post(row: dict[str, str]) -> tuple[str, str | None]:
+    """A post's text (title, blank line, body), and what it replies to: nothing."""
+    title = normalize(row.get("title", ""))
+    body = normalize(row.get("body", ""))
+    return "\n\n".join(part for part in (title, "" if body in _GONE else body) if part), None
 
-    @staticmethod
-    def _messages(
-        rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
-    ) -> Iterator[ThreadRecord | ItemRecord]:
-        threads = _threads(
-            rows,
-            context,
-            ("id", "date", "message", "date"),
-            lambda row, message_id: (
-                "t4_" + (row.get("threadid", "").strip().removeprefix("t4_") or message_id)
-            ),
+
+def _comment(row: dict[str, str]) -> tuple[str, str | None]:
+    """A comment's text, and what it replies to: its parent comment, else the post in its link."""
+    text = normalize(row.get("body", ""))
+    text = "" if text in _GONE else text
+    parent = row.get("parent", "").strip()
+    if parent:
+        return text, _full_id("t1_", parent)
+    post = _POST_ID.search(row.get("link", "") or row.get("permalink", ""))
+    return text, f"t3_{post.group(1)}" if post else None
+
+
+_OWN = {
+    POST: ("t3_", _post, ("subreddit", "permalink", "url")),
+    COMMENT: ("t1_", _comment, ("subreddit", "permalink", "link")),
+}
+"""Kind → its id prefix, how a row reads, and the row's columns the item keeps (those that are set)."""
+
+
+def _own_items(context: ImportContext, names: list[str], kind: str, author: str) -> Iterator[ItemRecord]:
+    """The owner's posts or comments; a row without text or id is passed over, one whose date is not
+    readable skipped with a warning."""
+    prefix, read, columns = _OWN[kind]
+    for name, row in csv_rows(context.archive, names, context):
+        text, reply_to = read(row)
+        if not text or not row.get("id"):
+            continue
+        created_at = parse_utc(row.get("date", ""))
+        if created_at is None:
+            context.warn(
+                f"Skipped {kind} {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
+            )
+            continue
+        yield ItemRecord(
+            external_id=_full_id(prefix, row["id"]),
+            kind=kind,
+            text=text,
+            created_at=created_at,
+            author=author,
+            is_owner=True,
+            reply_to=reply_to,
+            extra={k: row[k] for k in columns if row.get(k)},
         )
-        for key, entries in threads.items():
-            participants = tuple(
-                dict.fromkeys(
-                    n for _, r in entries for n in (r.get("from", "").strip(), r.get("to", "").strip()) if n
-                )
-            )
-            subject = normalize(entries[0][1].get("subject", "")) or ", ".join(
-                p for p in participants if p.casefold() != me
-            )
-            yield ThreadRecord(key, subject, "dm" if len(participants) <= 2 else "group", participants)
-            for created_at, row in entries:
-                sender = row.get("from", "").strip()
-                message = _message(
-                    key, _full_id("t4_", row["id"]), row.get("body", ""), created_at, sender, me
-                )
-                if message is not None:
-                    yield message
-
-    @staticmethod
-    def _chats(
-        rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext
-    ) -> Iterator[ThreadRecord | ItemRecord]:
-        threads = _threads(
-            rows,
-            context,
-            ("messageid", "createdat", "chat message", "time"),
-            lambda row, _id: "chat:" + (row.get("channelurl", "").strip() or "unknown"),
-        )
-        for key, entries in threads.items():
-            participants = tuple(
-                dict.fromkeys(r.get("username", "").strip() for _, r in entries if r.get("username"))
-            )
-            first = entries[0][1]
-            title = normalize(first.get("channelname", "")) or ", ".join(
-                p for p in participants if p.casefold() != me
-            )
-            conversation = first.get("conversationtype", "").lower()
-            kind = (
-                "dm" if ("direct" in conversation or not conversation) and len(participants) <= 2 else "group"
-            )
-            yield ThreadRecord(key, title, kind, participants)
-            for created_at, row in entries:
-                sender = row.get("username", "").strip()
-                parent = row.get("threadparentmessageid", "").strip() or None
-                message = _message(
-                    key, row["messageid"].strip(), row.get("message", ""), created_at, sender, me, parent
-                )
-                if message is not None:
-                    yield message
 
 
-def _message(
-    key: str,
-    message_id: str,
-    body: str,
-    created_at: datetime,
-    sender: str,
-    me: str,
-    reply_to: str | None = None,
-) -> ItemRecord | None:
-    """One message of thread ``key``; None when its body is empty or deleted."""
-    text = normalize(body)
-    if not text or text in _GONE:
-        return None
-    return ItemRecord(
-        external_id=message_id,
-        kind=MESSAGE,
-        text=text,
-        created_at=created_at,
-        author=sender,
-        is_owner=sender.casefold() == me,
-        thread_key=key,
-        reply_to=reply_to,
-    )
+@dataclass(frozen=True)
+class _MessageFile:
+    """How one kind of Reddit message file reads: private messages, or the chat history."""
+
+    id_column: str
+    time_column: str
+    what: str
+    time_word: str
+    """``what`` and ``time_word``: what a warning calls one message, and its time."""
+    thread_of: Callable[[dict[str, str], str], str]
+    """A row's thread key (given its message id)."""
+    thread: Callable[[str, list[dict[str, str]]], ThreadRecord]
+    """The thread from its key and rows; one without a title is named after the others in it."""
+    message: Callable[[dict[str, str]], tuple[str, str, str, str | None]]
+    """A row's message id, body, sender, and the message it replies to."""
 
 
-_ID_PREFIX = {POST: "t3_", COMMENT: "t1_"}
-
-
-def _own_item(
-    context: ImportContext,
-    name: str,
-    row: dict[str, str],
-    kind: str,
-    text: str,
-    author: str,
-    columns: tuple[str, ...],
-    reply_to: str | None = None,
-) -> ItemRecord | None:
-    """One of the owner's posts or comments, keeping the row's ``columns`` that are set; ``None``
-    (with a warning) when its date is not readable."""
-    created_at = parse_utc(row.get("date", ""))
-    if created_at is None:
-        context.warn(
-            f"Skipped {kind} {row.get('id')} in '{name}': its date '{row.get('date')}' is not readable."
-        )
-        return None
-    return ItemRecord(
-        external_id=_full_id(_ID_PREFIX[kind], row["id"]),
-        kind=kind,
-        text=text,
-        created_at=created_at,
-        author=author,
-        is_owner=True,
-        reply_to=reply_to,
-        extra={k: row[k] for k in columns if row.get(k)},
-    )
-
-
-def _threads(
-    rows: list[tuple[str, dict[str, str]]],
-    context: ImportContext,
-    columns: tuple[str, str, str, str],
-    thread_of: Callable[[dict[str, str], str], str],
-) -> dict[str, list[tuple[datetime, dict[str, str]]]]:
-    """The rows by thread, oldest first; a message in two files is read once, and one whose time is
-    not readable is skipped with a warning. ``columns``: the id and time columns, then what the
-    warning calls the message and its time."""
-    id_column, time_column, what, time_word = columns
+def _conversations(
+    rows: list[tuple[str, dict[str, str]]], me: str, context: ImportContext, file: _MessageFile
+) -> Iterator[ThreadRecord | ItemRecord]:
+    """Each thread, then its messages oldest first. A message in two files is read once; one whose
+    time is not readable is skipped with a warning, one whose body is empty or deleted silently."""
     threads: dict[str, list[tuple[datetime, dict[str, str]]]] = defaultdict(list)
     seen: set[str] = set()
     for name, row in rows:
-        message_id = row.get(id_column, "").strip()
+        message_id = row.get(file.id_column, "").strip()
         if not message_id or message_id in seen:
             continue
         seen.add(message_id)
-        created_at = parse_utc(row.get(time_column, ""))
+        created_at = parse_utc(row.get(file.time_column, ""))
         if created_at is None:
             context.warn(
-                f"Skipped {what} {message_id} in '{name}': its {time_word} '{row.get(time_column)}' "
-                "is not readable."
+                f"Skipped {file.what} {message_id} in '{name}': its {file.time_word} "
+                f"'{row.get(file.time_column)}' is not readable."
             )
             continue
-        threads[thread_of(row, message_id)].append((created_at, row))
-    for entries in threads.values():
+        threads[file.thread_of(row, message_id)].append((created_at, row))
+    for key, entries in threads.items():
         entries.sort(key=lambda e: e[0])
-    return threads
+        thread = file.thread(key, [row for _, row in entries])
+        others = ", ".join(p for p in thread.participants if p.casefold() != me)
+        yield replace(thread, title=thread.title or others)
+        for created_at, row in entries:
+            message_id, body, sender, reply_to = file.message(row)
+            text = normalize(body)
+            if text and text not in _GONE:
+                yield ItemRecord(
+                    external_id=message_id,
+                    kind=MESSAGE,
+                    text=text,
+                    created_at=created_at,
+                    author=sender,
+                    is_owner=sender.casefold() == me,
+                    thread_key=key,
+                    reply_to=reply_to,
+                )
+
+
+def _message_thread(key: str, rows: list[dict[str, str]]) -> ThreadRecord:
+    people = tuple(
+        dict.fromkeys(n for r in rows for n in (r.get("from", "").strip(), r.get("to", "").strip()) if n)
+    )
+    return ThreadRecord(
+        key, normalize(rows[0].get("subject", "")), "dm" if len(people) <= 2 else "group", people
+    )
+
+
+def _chat_thread(key: str, rows: list[dict[str, str]]) -> ThreadRecord:
+    people = tuple(dict.fromkeys(r.get("username", "").strip() for r in rows if r.get("username")))
+    conversation = rows[0].get("conversationtype", "").lower()
+    direct = ("direct" in conversation or not conversation) and len(people) <= 2
+    return ThreadRecord(key, normalize(rows[0].get("channelname", "")), "dm" if direct else "group", people)
+
+
+_MESSAGES = _MessageFile(
+    "id",
+    "date",
+    "message",
+    "date",
+    thread_of=lambda row, message_id: (
+        "t4_" + (row.get("threadid", "").strip().removeprefix("t4_") or message_id)
+    ),
+    thread=_message_thread,
+    message=lambda row: (_full_id("t4_", row["id"]), row.get("body", ""), row.get("from", "").strip(), None),
+)
+_CHATS = _MessageFile(
+    "messageid",
+    "createdat",
+    "chat message",
+    "time",
+    thread_of=lambda row, _id: "chat:" + (row.get("channelurl", "").strip() or "unknown"),
+    thread=_chat_thread,
+    message=lambda row: (
+        row["messageid"].strip(),
+        row.get("message", ""),
+        row.get("username", "").strip(),
+        row.get("threadparentmessageid", "").strip() or None,
+    ),
+)
 
 
 def _full_id(prefix: str, value: str) -> str:

@@ -32,6 +32,7 @@ import ijson
 
 from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, OwnerUnknownError, Record
+from desktop.core.importers.platforms._generic_util import scanned
 from desktop.core.importers.records import COMMENT, MESSAGE, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
 
@@ -102,6 +103,13 @@ def _sniff(archive: Archive, name: str, size: int = 256) -> bytes:
         return b""
 
 
+def _has_manifest(archive: Archive) -> bool:
+    """Whether the archive holds X's manifest.js (by its name and first bytes)."""
+    return any(
+        _basename(n).lower() == "manifest.js" and _THAR.match(_sniff(archive, n)) for n in archive.names
+    )
+
+
 def _ytd_files(archive: Archive) -> dict[str, list[str]]:
     """Data-type name (``tweets``, ``direct_messages``...) -> its part files, in part order."""
     found: dict[str, list[tuple[int, str]]] = {}
@@ -144,13 +152,8 @@ class TwitterImporter:
     label: ClassVar[str] = "X (Twitter)"
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            files = _ytd_files(archive)
-            manifest = any(
-                _basename(n).lower() == "manifest.js" and _THAR.match(_sniff(archive, n))
-                for n in archive.names
-            )
-        except Exception:  # noqa: BLE001 - detection must never crash on foreign files
+        files, manifest = scanned(_ytd_files, archive), scanned(_has_manifest, archive)
+        if files is None or manifest is None:
             return None
         if "tweets" in files:
             version = "tweets-2022+"

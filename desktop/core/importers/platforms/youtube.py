@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from desktop.core.errors import KnownError
 from desktop.core.importers.archive import Archive
 from desktop.core.importers.base import Detection, ImportContext, Record
-from desktop.core.importers.platforms._generic_util import iter_csv_rows
+from desktop.core.importers.platforms._generic_util import iter_csv_rows, scanned
 from desktop.core.importers.records import COMMENT, POST, ItemRecord, ThreadRecord
 from desktop.core.importers.text import normalize
 
@@ -141,10 +141,8 @@ class YouTubeImporter:
     label: ClassVar[str] = "YouTube"
 
     def detect(self, archive: Archive) -> Detection | None:
-        try:
-            found = _classify(archive)
-            legacy = _legacy_html(archive)
-        except Exception:  # noqa: BLE001 - never crash on another platform's files
+        found, legacy = scanned(_classify, archive), scanned(_legacy_html, archive)
+        if found is None or legacy is None:
             return None
         kinds = set(found) - {"channel"}
         if kinds:
