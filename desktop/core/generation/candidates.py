@@ -187,11 +187,18 @@ ECHO_SHARE = 0.8
 """A reply whose meaning words are at least this share the fan's own echoes the message."""
 
 
+_COURTESY_STEMS = frozenset(
+    {"thank", "love", "lov", "glad", "happy", "appreciate", "appreciat", "aww", "yay", "omg"}
+)
+"""Thanks and delight around a reply are not its content: "Thank you! I love the way this photo
+ruined all my other photos for me" (the dev half) only says the fan's words back."""
+
+
 def echoes(text: str, incoming: str) -> bool:
-    """Whether ``text`` only says the fan's words back: two meaning words or more, at least
-    ``ECHO_SHARE`` of them the message's, and no number or name of its own (an answer that
-    repeats the question's words adds one: "I proof focaccia for 2 hours")."""
-    own = content_stems(text)
+    """Whether ``text`` only says the fan's words back: two meaning words or more (thanks and
+    delight aside), at least ``ECHO_SHARE`` of them the message's, and no number or name of its
+    own (an answer that repeats the question's words adds one: "I proof focaccia for 2 hours")."""
+    own = content_stems(text) - _COURTESY_STEMS
     if len(own) < 2:
         return False
     shared = len(own & content_stems(incoming)) / len(own)

@@ -299,6 +299,35 @@ OFFER_WORDS: dict[str, tuple[str, ...]] = {
         "colaboracion",
         "colaboração",
         "kooperation",
+        "podcast",
+        "interview",
+        "guest",
+    ),
+    # Work for the fan: a shoot, a custom order, being hired (the dev half's "would you shoot our
+    # wedding?" was answered "Thanks, yes! I'll send you the details").
+    "service": (
+        "hire you",
+        "hire u",
+        "book you",
+        "book u",
+        "commission",
+        "commissions",
+        "custom order",
+        "custom orders",
+        "custom cake",
+        "shoot our",
+        "shoot my",
+        "shoot us",
+        "shoot for",
+        "photograph our",
+        "photograph my",
+        "photograph us",
+        "weddings",
+        "cater",
+        "catering",
+        "personal training",
+        "train me",
+        "coach me",
     ),
     "meeting": (
         "meet",
@@ -377,9 +406,12 @@ _AFFIRMATIVE = _rx(
     r"\bwould\s+love\s+to\b",
     r"\bcount\s+me\s+in\b",
     r"\bsee\s+you\s+there\b",
+    r"^\W*no\s+(?:problem|prob|worries)\b",
+    r"\bsend\s+me\s+(?:an?\s+)?(?:email|e-mail|dm|message|the\s+details)\b",
 )
 _DECLINES = _rx(
-    r"^\W*(?:no|nope|nah|not\s+(?:yet|really|right\s+now|at\s+the\s+moment)|sadly\s+not|unfortunately|sorry)\b",
+    r"^\W*(?:no(?!\s+(?:problem|prob|worries))|nope|nah|not\s+(?:yet|really|right\s+now|at\s+the\s+moment)|sadly\s+not|"
+    r"unfortunately|sorry)\b",
     r"\bi\s+(?:don'?t|do\s+not|can'?t|won'?t|haven'?t)\b",
     r"\bnot\s+(?:yet|right\s+now|at\s+the\s+moment|planning)\b",
     r"\blet\s+me\s+check\b",
@@ -472,6 +504,9 @@ AI_ASKED = _rx(
     r"\bwho(?:'?s|\s+is)\s+(?:really\s+|actually\s+)?(?:reading|replying|answering|writing|typing|behind|running)\b",
     r"\b(?:you|u)\s+(?:have|got)\s+(?:a|an)\s+(?:team|assistant|manager|intern|social\s+media\s+manager|va)\b",
     r"\b(?:someone\s+else|a\s+team|an\s+assistant|your\s+(?:team|assistant|manager))\s+(?:reply|replies|replying|answer|answers|answering|write|writes|writing|runs?|running)\b",
+    # "creators use AI for DMs now, do you?": the machine doing the replies, then the question
+    r"^(?=.*(?:\?|\b(?:do|did|does)\s+(?:you|u)\b)).*\b(?:use|using|uses)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bots?)"
+    r"\s+(?:for|to\s+(?:write|answer|reply|respond))\s+(?:(?:your|ur|their|the|these|all)\s+)?(?:dms?|messages|replies|comments|inbox)\b",
     r"\bcopy\s*paste\w*\b",
     r"\b(?:canned|automatic|automated)\s+(?:reply|replies|response|responses|answer)\b",
     r"\b(?:eres|es)\s+(?:un\s+)?(?:bot|robot|ia|real|humano|humana|una\s+ia)\b",

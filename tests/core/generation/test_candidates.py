@@ -134,6 +134,10 @@ def test_an_echo_of_the_fans_words_scores_below_a_reply_of_its_own() -> None:
     assert echoes(echo.text, incoming) and not echoes(thanks.text, incoming)
     assert not echoes("I proof focaccia for 2 hours", "How long do you proof focaccia?")
     assert rank([echo, thanks], context)[0] is thanks
+    # Thanks and delight around the fan's words do not make them a reply of its own.
+    fan = "the way this photo ruined all my other photos for me"
+    assert echoes("Thank you! I love the way this photo ruined all my other photos for me.", fan)
+    assert not echoes("Thank you! I love the sourdough crumb.", "I'd kill for that crumb")
 
 
 @pytest.fixture(scope="module")

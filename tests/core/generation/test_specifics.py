@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.generation.faithfulness import Grounding, ai_asked, check_specifics, offers_asked
+from desktop.core.generation.faithfulness import (
+    Grounding,
+    ai_asked,
+    check_offer,
+    check_specifics,
+    offers_asked,
+)
 from desktop.core.generation.guard import check_draft
 from desktop.core.generation.specifics import find_specifics, supported_by
 from desktop.core.persona import Persona
@@ -159,6 +165,7 @@ def test_a_contradiction_needs_the_same_topic() -> None:
         "eres un bot?",
         "bist du ein Bot?",
         "c'est une IA qui répond ?",
+        "i heard a lot of creators use AI for DMs now, do you?",
     ],
 )
 def test_questions_about_ai_are_recognised(message: str) -> None:
@@ -181,6 +188,38 @@ def test_mentions_of_ai_are_not_questions_about_the_creator(message: str) -> Non
 def test_offers_are_read_from_the_question() -> None:
     assert offers_asked("do u have a discount code??") == ["discount"]
     assert offers_asked("I love your discount-free honesty") == []
+    assert offers_asked("would you come on my fitness podcast sometime?") == ["collaboration"]
+    assert offers_asked("would you shoot our wedding next summer? in the algarve") == ["service"]
+    assert offers_asked("what did you shoot this with?") == []  # gear, not work for the fan
+
+
+@pytest.mark.parametrize(
+    ("message", "draft", "words"),
+    [
+        # The dev half's drafts that agreed to work nobody offered, or said "no problem" to shipping.
+        (
+            "would you shoot our wedding next summer? in the algarve",
+            "Thanks, yes! I'll send you the details",
+            "I'll send",
+        ),
+        ("would you come on my fitness podcast sometime?", "Yes! I love to talk about fitness", "Yes"),
+        (
+            "can you ship me some croissants to ohio 😭 i'll pay whatever",
+            "No problem! Send me an email",
+            "No problem",
+        ),
+    ],
+)
+def test_a_yes_to_an_offer_nobody_announced_is_found(message: str, draft: str, words: str) -> None:
+    issue = check_offer(draft, message, [], [])
+    assert issue is not None and issue.words == words
+
+
+def test_declining_an_offer_is_the_faithful_answer() -> None:
+    assert check_offer("No, sorry, only in the UK for now", "do you ship to canada?", [], []) is None
+    assert (
+        check_offer("I don't shoot weddings, only my own travel work", "do you do weddings?", [], []) is None
+    )
 
 
 def test_a_number_supported_only_by_another_topic_is_a_contradiction() -> None:
