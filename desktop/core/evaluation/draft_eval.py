@@ -22,6 +22,14 @@ The rubric, per draft (``approvable``): a draft is approvable as it is when all 
 6. **It says something of its own.** It does not only echo the fan's words back ("your crumb is
    unreal" -> "My crumb is unreal!"; ``candidates.echoes``).
 
+**What the rubric cannot see: whether a reply makes sense.** It reads findings, answers, facts,
+length and honesty; it cannot tell "Thank you! I love the lemon tart." from "I have a rental car,
+but it's not free." (to "the Kyoto rain post lives in my head rent free"), so every reply to a
+compliment without a finding passes. It is an upper bound: read by hand (stop 21, the dev half
+with ``--limit 20``, 59 drafts), 21 were sendable as they were where the rubric passed 45; most
+of the rest were non-sequiturs, false things about the creator ("I'm not a photographer") or
+the fan's words said back. Read the rows, not only the rate.
+
 Every candidate of a draft is held to the rubric, not only the one shown: the share of messages
 with at least one approvable candidate is the ceiling any choosing could reach, and the
 creator's choices are simulated from it (``refitted_rate``).
@@ -322,6 +330,8 @@ def format_report(result: DraftEval) -> str:
     lines += [
         "",
         "* among messages whose answer the creator gave before (count in brackets)",
+        "approvable: by the rubric, an upper bound: it cannot tell a reply that makes sense from one that",
+        "  does not (see draft_eval's docstring); read the rows (--json) before trusting the rate",
         "refitted: the option picked with score weights refitted on the rubric's choices of the other",
         f"  folds of this half (cross-fitted, {REFIT_FOLDS} folds); any cand.: at least one candidate "
         "approvable",
