@@ -61,6 +61,7 @@ MAX_ATTEMPTS = 3
 EXAMPLES_KEPT = 4
 """Past exchanges offered to the prompt (the budget may keep fewer)."""
 _SENTENCE_END = re.compile(r"[.!?…)\]\"'”’]")
+_MODEL_MARKUP = re.compile(r"</?[a-z][a-z0-9_]*>|\[multimodal\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,11 @@ def _generate(
             run = backend.last_run
             raw.append((text, run.finish_reason if run is not None else ""))
         run = backend.last_run
-    return [finish_at_boundary(text) if reason == "length" else text.strip() for text, reason in raw], run
+    texts = [cut_at_markup(text) for text, _ in raw]
+    return [
+        finish_at_boundary(text) if reason == "length" else text.strip()
+        for text, (_, reason) in zip(texts, raw, strict=True)
+    ], run
 
 
 def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
@@ -391,6 +396,17 @@ def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
             next(drafting)
         except StopIteration as stop:
             return stop.value
+
+
+def cut_at_markup(text: str) -> str:
+    """The reply before the first model marker ("<start_of_image>", "<div>", "[multimodal]").
+
+    Why: part of a model's vocabulary is markup that is written out as text (Gemma 3's image and
+    HTML tokens are user-defined tokens, not control ones, so they are not hidden); once a 270M
+    model writes one, what follows is not a reply to a fan: "Love it! ❤️❤️<start_of_image>All my
+    photos" (the dev half)."""
+    found = _MODEL_MARKUP.search(text)
+    return text[: found.start()].rstrip() if found else text
 
 
 def finish_at_boundary(text: str) -> str:
@@ -543,7 +559,7 @@ def draft_reply(
         if attempt == 0 and run is not None and run.first_token_s is not None:
             draft.timings["first_token_ms"] = run.first_token_s * 1000
         draft.timings["tokens"] = float(run.generated_tokens if run else len(pieces))
-        text = "".join(pieces)
+        text = cut_at_markup("".join(pieces))
         if run is not None and run.finish_reason == "length":
             text = finish_at_boundary(text)
         text = trim_to_length(text.strip(), draft.target_words)

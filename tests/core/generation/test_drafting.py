@@ -13,6 +13,7 @@ from desktop.core.generation.drafting import (
     CRISIS_REPLY,
     Draft,
     Regenerating,
+    cut_at_markup,
     draft_reply,
     finish_at_boundary,
 )
@@ -124,6 +125,22 @@ def test_cancel_from_another_thread_stops_the_draft(gemma: LlamaCppBackend) -> N
 )
 def test_a_reply_cut_by_the_limit_ends_at_its_last_sentence(raw: str, finished: str) -> None:
     assert finish_at_boundary(raw) == finished
+
+
+@pytest.mark.parametrize(
+    ("raw", "cut"),
+    [
+        (
+            "Yeah! I loved it so much. Love it! ❤️❤️<start_of_image>All my photos",
+            "Yeah! I loved it so much. Love it! ❤️❤️",
+        ),
+        ("Thank you <3 see you soon", "Thank you <3 see you soon"),  # a heart is not markup
+        ("<div>hi</div>", ""),
+        ("Proof it 2 hours [multimodal] x", "Proof it 2 hours"),
+    ],
+)
+def test_a_reply_ends_before_the_models_markup(raw: str, cut: str) -> None:
+    assert cut_at_markup(raw) == cut
 
 
 def test_session_finds_what_an_import_added_after_it_opened(paths_with_models, tmp_path) -> None:  # type: ignore[no-untyped-def]
