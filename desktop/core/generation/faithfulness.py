@@ -328,6 +328,10 @@ OFFER_WORDS: dict[str, tuple[str, ...]] = {
         "personal training",
         "train me",
         "coach me",
+        "license",
+        "licence",
+        "licensing",
+        "commercial use",
     ),
     "meeting": (
         "meet",
@@ -419,9 +423,18 @@ _DECLINES = _rx(
 )
 
 
+_FIGURES_OF_SPEECH = _rx(r"\bof\s+course\b")
+"""Offer words that are not offers: "Of course! How did they turn out?" announced a course."""
+
+
+def _without_figures_of_speech(text: str) -> str:
+    """``text`` with ``_FIGURES_OF_SPEECH`` blanked (same length, so spans still line up)."""
+    return _FIGURES_OF_SPEECH.sub(lambda found: " " * len(found.group()), text)
+
+
 def offers_asked(incoming: str) -> list[str]:
     """The offers a fan's question is about ("course", "discount", ...); empty when it asks none."""
-    text = fold(incoming).text
+    text = _without_figures_of_speech(fold(incoming).text)
     if not _QUESTION.search(text):
         return []
     return [offer for offer, pattern in _OFFER_PATTERNS.items() if pattern.search(text)]
@@ -433,7 +446,7 @@ def offer_announced(offer: str, sources: Sequence[Grounding]) -> Grounding | Non
     for source in sources:
         if not source.creators_words:
             continue
-        folded = fold(source.text).text
+        folded = _without_figures_of_speech(fold(source.text).text)
         for start, end in sentence_spans(folded):
             sentence = folded[start:end]
             if pattern.search(sentence) and not _NEGATED.search(sentence):

@@ -191,6 +191,7 @@ def test_offers_are_read_from_the_question() -> None:
     assert offers_asked("would you come on my fitness podcast sometime?") == ["collaboration"]
     assert offers_asked("would you shoot our wedding next summer? in the algarve") == ["service"]
     assert offers_asked("what did you shoot this with?") == []  # gear, not work for the fan
+    assert offers_asked("do you license your photos for commercial use? we're a travel agency") == ["service"]
 
 
 @pytest.mark.parametrize(
@@ -213,6 +214,17 @@ def test_offers_are_read_from_the_question() -> None:
 def test_a_yes_to_an_offer_nobody_announced_is_found(message: str, draft: str, words: str) -> None:
     issue = check_offer(draft, message, [], [])
     assert issue is not None and issue.words == words
+
+
+def test_of_course_is_not_a_course() -> None:
+    """The dev half: Maya's past reply "Of course! How did they turn out?" announced a course, so
+    "I do." to "do you have an online course?" passed."""
+    sources = [Grounding("Of course! How did they turn out?", "example", 20)]
+    issue = check_offer(
+        "I do. Thank you!", "do you have an online course? id honestly pay for it", sources, []
+    )
+    assert issue is not None and issue.offer == "course"
+    assert offers_asked("can you check my loaf? of course only if you have time") == []
 
 
 def test_declining_an_offer_is_the_faithful_answer() -> None:
