@@ -614,8 +614,9 @@ def _rows(before: EvalSummary | None, now: EvalSummary) -> list[MetricChange]:
     for key, label in _FEATURE_LABELS.items():
         rows.append(row(key, label, lambda s, k=key: s.draft_style[k], yours=now.real_style[key]))
         if key == "words":
-            median = row("words_median", "  median words", lambda s: s.draft_words_median, now.real_words_median)
-            rows.append(median)
+            rows.append(
+                row("words_median", "  median words", lambda s: s.draft_words_median, now.real_words_median)
+            )
     rows += [
         row("blocked", "blocked by the guard", lambda s: s.blocked),
         row("needs_edit", "needs an edit", lambda s: s.needs_edit),
