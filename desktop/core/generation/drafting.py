@@ -382,11 +382,7 @@ def _generate(
             run = backend.last_run
             raw.append((text, run.finish_reason if run is not None else ""))
         run = backend.last_run
-    texts = [cut_at_markup(text) for text, _ in raw]
-    return [
-        finish_at_boundary(text) if reason == "length" else text.strip()
-        for text, (_, reason) in zip(texts, raw, strict=True)
-    ], run
+    return [finished_text(text, reason) for text, reason in raw], run
 
 
 def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
@@ -396,6 +392,13 @@ def finish_draft(drafting: Generator[Any, None, Draft]) -> Draft:
             next(drafting)
         except StopIteration as stop:
             return stop.value
+
+
+def finished_text(text: str, finish_reason: str | None) -> str:
+    """A model's raw reply as a draft: cut before any markup, back to its last sentence when the
+    token limit cut it (``finish_reason`` "length"), stripped. One place for both ways of writing."""
+    text = cut_at_markup(text)
+    return finish_at_boundary(text) if finish_reason == "length" else text.strip()
 
 
 def cut_at_markup(text: str) -> str:
@@ -559,10 +562,8 @@ def draft_reply(
         if attempt == 0 and run is not None and run.first_token_s is not None:
             draft.timings["first_token_ms"] = run.first_token_s * 1000
         draft.timings["tokens"] = float(run.generated_tokens if run else len(pieces))
-        text = cut_at_markup("".join(pieces))
-        if run is not None and run.finish_reason == "length":
-            text = finish_at_boundary(text)
-        text = trim_to_length(text.strip(), draft.target_words)
+        text = finished_text("".join(pieces), run.finish_reason if run is not None else None)
+        text = trim_to_length(text, draft.target_words)
         draft.guard = check(text.strip())
         draft.text = draft.guard.text
         replaced = fall_back(text.strip(), draft.guard, incoming, persona, check)

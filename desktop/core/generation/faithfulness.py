@@ -427,14 +427,15 @@ _FIGURES_OF_SPEECH = _rx(r"\bof\s+course\b")
 """Offer words that are not offers: "Of course! How did they turn out?" announced a course."""
 
 
-def _without_figures_of_speech(text: str) -> str:
-    """``text`` with ``_FIGURES_OF_SPEECH`` blanked (same length, so spans still line up)."""
-    return _FIGURES_OF_SPEECH.sub(lambda found: " " * len(found.group()), text)
+def _offer_text(text: str) -> str:
+    """``text`` folded, with ``_FIGURES_OF_SPEECH`` blanked (same length, so spans still line up):
+    what the offer words are read in, in the fan's question and in the creator's words alike."""
+    return _FIGURES_OF_SPEECH.sub(lambda found: " " * len(found.group()), fold(text).text)
 
 
 def offers_asked(incoming: str) -> list[str]:
     """The offers a fan's question is about ("course", "discount", ...); empty when it asks none."""
-    text = _without_figures_of_speech(fold(incoming).text)
+    text = _offer_text(incoming)
     if not _QUESTION.search(text):
         return []
     return [offer for offer, pattern in _OFFER_PATTERNS.items() if pattern.search(text)]
@@ -446,7 +447,7 @@ def offer_announced(offer: str, sources: Sequence[Grounding]) -> Grounding | Non
     for source in sources:
         if not source.creators_words:
             continue
-        folded = _without_figures_of_speech(fold(source.text).text)
+        folded = _offer_text(source.text)
         for start, end in sentence_spans(folded):
             sentence = folded[start:end]
             if pattern.search(sentence) and not _NEGATED.search(sentence):
@@ -486,7 +487,7 @@ def check_offer(
     # The closest thing she did say about it: often a facts line that says she does not.
     evidence = None
     for source in sources:
-        if source.kind == FACT and _OFFER_PATTERNS[unannounced[0]].search(fold(source.text).text):
+        if source.kind == FACT and _OFFER_PATTERNS[unannounced[0]].search(_offer_text(source.text)):
             evidence = source
             break
     evidence = evidence or closest_source(incoming, sources)
