@@ -157,21 +157,30 @@ def status_error(status: int, source: DownloadSource) -> KnownError:
     return KnownError(f"The server answered {status} for {what}.", hint="Check the address.")
 
 
+# What a request that got no answer ran into, tried in this order: (httpx error, what happened, what to do).
+_NO_ANSWER: tuple[tuple[type[httpx.HTTPError], str, str], ...] = (
+    (
+        httpx.ProxyError,
+        "The proxy set for this computer refused the connection to {host}.",
+        "Check the HTTPS_PROXY / HTTP_PROXY settings.",
+    ),
+    (
+        httpx.TimeoutException,
+        "{host} did not answer in time.",
+        "Check the internet connection and try again.",
+    ),
+    (
+        httpx.ConnectError,
+        "Understudy could not connect to {host}.",
+        "Check the internet connection (and any proxy), then try again.",
+    ),
+)
+
+
 def transport_error(exc: httpx.HTTPError, source: DownloadSource) -> KnownError:
     """No answer at all, in plain words (refused, unreachable, timed out, proxy)."""
     host = urlsplit(source.url).netloc
-    if isinstance(exc, httpx.ProxyError):
-        return KnownError(
-            f"The proxy set for this computer refused the connection to {host}.",
-            hint="Check the HTTPS_PROXY / HTTP_PROXY settings.",
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return KnownError(
-            f"{host} did not answer in time.", hint="Check the internet connection and try again."
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return KnownError(
-            f"Understudy could not connect to {host}.",
-            hint="Check the internet connection (and any proxy), then try again.",
-        )
+    for kind, happened, to_do in _NO_ANSWER:
+        if isinstance(exc, kind):
+            return KnownError(happened.format(host=host), hint=to_do)
     return KnownError(f"The connection to {host} failed ({exc.__class__.__name__}).", hint="Try again.")
