@@ -210,26 +210,22 @@ class ConnectionsCard(QFrame):
 
     @Slot(str, str)
     def _on_change_started(self, platform: str, note: str) -> None:
-        if platform in self.panels:
-            self.panels[platform].show_message(note)
-        else:
-            self._set_status(note)
-        self._update_enabled()
+        self._show_change(platform, note)
 
     @Slot(object)
     def _on_change_finished(self, outcome: ChangeOutcome) -> None:
-        if outcome.platform in self.panels:
-            self.panels[outcome.platform].show_message(outcome.message)
-        else:
-            self._set_status(outcome.message)
-        self._update_enabled()
+        self._show_change(outcome.platform, outcome.message)
 
     @Slot(str, object)
     def _on_change_failed(self, platform: str, failure: Any) -> None:
+        self._show_change(platform, failure.text, error=True)
+
+    def _show_change(self, platform: str, text: str, *, error: bool = False) -> None:
+        """A change to one platform is told on its panel (on the card where it has none yet)."""
         if platform in self.panels:
-            self.panels[platform].show_message(failure.text, error=True)
+            self.panels[platform].show_message(text, error=error)
         else:
-            self._set_status(failure.text, error=True)
+            self._set_status(text, error=error)
         self._update_enabled()
 
     @Slot(str, str)
