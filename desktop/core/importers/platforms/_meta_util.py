@@ -218,10 +218,7 @@ def _top_level(events: Iterator[tuple[str, str, Any]], streamed: frozenset[str])
         key = value
         _, event, value = next(events)
         if key in streamed and event == "start_array":
-            for _, item_event, item_value in events:
-                if item_event == "end_array":
-                    break
-                yield key, build_value(item_event, item_value, events)
+            yield from _list_items(key, events)
         else:
             yield key, build_value(event, value, events)
 
@@ -237,10 +234,7 @@ def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]
     if first is None:
         raise NotWhatWasExpected("it is empty")
     if first[1] == "start_array":
-        for _, event, value in events:
-            if event == "end_array":
-                return
-            yield "", build_value(event, value, events)
+        yield from _list_items("", events)
         return
     if first[1] != "start_map":
         raise NotWhatWasExpected("it is neither a JSON list nor an object")
@@ -250,12 +244,18 @@ def _records(events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]
         key = value
         _, event, value = next(events)
         if event == "start_array":
-            for _, item_event, item_value in events:
-                if item_event == "end_array":
-                    break
-                yield key, build_value(item_event, item_value, events)
+            yield from _list_items(key, events)
         else:
             build_value(event, value, events)
+
+
+def _list_items(key: str, events: Iterator[tuple[str, str, Any]]) -> Iterator[tuple[str, Any]]:
+    """(key, item) for each item of the JSON list just opened in ``events``, up to its end: the
+    streamed readers above keep one item at a time in memory."""
+    for _, event, value in events:
+        if event == "end_array":
+            return
+        yield key, build_value(event, value, events)
 
 
 def load_small(archive: Archive, name: str) -> Any:
