@@ -29,6 +29,7 @@ from desktop.core.inbox.signing import (
 from desktop.core.paths import Paths
 from desktop.core.store import open_store
 
+PACK_OUT = arg("out", metavar="OUT.zip", help="the pack to write")
 REDACT = flag("--redact", "remove emails and phone numbers from fans' messages")
 
 
@@ -36,7 +37,7 @@ REDACT = flag("--redact", "remove emails and phone numbers from fans' messages")
     "packs export",
     help="write the approved, not yet exported replies to a signed zip",
     arguments=[
-        arg("out", metavar="OUT.zip", help="the pack to write"),
+        PACK_OUT,
         REDACT,
         flag(
             "--session-key",
@@ -178,7 +179,7 @@ def cmd_packs_list(paths: Paths, args: argparse.Namespace) -> int:
     help="write an earlier pack's replies again (nothing changes state)",
     arguments=[
         arg("id", type=int, help="the pack id shown by `packs list`"),
-        arg("out", metavar="OUT.zip", help="the pack to write"),
+        PACK_OUT,
     ],
 )
 def cmd_packs_reexport(paths: Paths, args: argparse.Namespace) -> int:
