@@ -117,6 +117,15 @@ def test_promises_block_unless_allowed_and_fact_prices_pass() -> None:
     assert not result.blocked and result.needs_edit  # allowed, but still an unsupported claim
 
 
+def test_a_code_the_facts_sheet_gives_is_a_fact_not_a_promise() -> None:
+    persona = Persona.from_dict(
+        {**PERSONA.to_dict(), "facts": [*PERSONA.facts, "The code SUN10 takes 10% off the Sunrise pack."]}
+    )
+    assert check_draft("The code SUN10 takes 10% off the Sunrise pack.", persona, "any discount code?").clean
+    result = check_draft("use code SUN20 for 20% off", persona, "any discount code?")
+    assert result.blocked and "promise" in kinds(result)
+
+
 @pytest.mark.parametrize(
     "draft",
     [
