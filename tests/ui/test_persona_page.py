@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThread
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from desktop.core.importers.pipeline import import_archive
 from desktop.core.paths import Paths
@@ -561,3 +561,26 @@ def test_the_bot_answer_and_the_no_answer_reply_are_saved_and_read_back(shared, 
     page.undo_stack.undo()
     assert bounds.no_answer_entry.text() == no_answer and not page.is_dirty()
     assert DEFAULT_DISCLOSURE_REPLY != bot_answer
+
+
+def test_quick_thanks_and_cheers_are_edited_on_the_boundaries_tab_and_undo(window, qtbot) -> None:
+    page = editing(window.persona_page)
+    page.tabs.setCurrentIndex(1)
+    thanks, cheers = page.boundaries.thanks, page.boundaries.cheers
+    assert thanks.items() == page.persona.boundaries.thanks_replies
+    assert cheers.items() == page.persona.boundaries.cheer_replies
+    thanks.entry.setText("ur the best, thank u")
+    qtbot.keyClick(thanks.entry, Qt.Key.Key_Return)
+    cheers.entry.setText("LETS GOOO")
+    cheers.add_button.click()
+    assert page.persona.boundaries.thanks_replies[-1] == "ur the best, thank u"
+    assert page.persona.boundaries.cheer_replies[-1] == "LETS GOOO"
+    page.undo_stack.undo()
+    assert "LETS GOOO" not in page.persona.boundaries.cheer_replies and "LETS GOOO" not in cheers.items()
+    area = cheers.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is not None:  # the lists are at the foot of the tab: scroll to them for the screenshot
+        QApplication.processEvents()
+        area.ensureWidgetVisible(cheers)
+    save(window, "boundaries_quick")

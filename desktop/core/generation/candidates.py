@@ -10,6 +10,9 @@ creator's own answer to nearly the same message. So a draft is chosen among:
   close (``Retriever.past_answer``), adapted only where it must be (a leading @handle or the
   old fan's name); it goes through the same guard, and a number in it that the facts sheet now
   states differently is flagged as stale;
+- the creator's quick reply when the fan's message is praise, thanks or good news and nothing
+  else: a thanks or a cheer in their words (``thanks.quick_reply``);
+- the line of the creator's facts sheet that answers the fan's question (``fact_answer``);
 - the persona's own replies where the guard asks for them: the disclosure reply when the fan
   asks "are you a bot?", the "let me check" reply when the fan asks a fact nothing supports.
 
@@ -25,7 +28,10 @@ Each candidate's score is a sum of parts, shown to the creator on hover (``Candi
   name) the guard found supported: the answer is carried;
 - ``voice``: half the best cosine to the creator's retrieved replies (sounds like them);
 - ``length``: minus half the log-distance from the persona's length target;
-- ``past``: +0.5 for the creator's own past answer (their words, already approved once).
+- ``past``: +0.5 for the creator's own past answer or facts line (their words, already
+  approved once, or written down for fans);
+- ``quick``: +``QUICK_BONUS`` for the creator's quick reply, offered only to praise and good
+  news: it is the draft there, the model's drafts the alternatives (``thanks`` says why).
 
 The parts are added with equal weights until the creator has made ``choice_model.MIN_CHOICES``
 choices among options in the Inbox; then with the weights refitted from those choices
@@ -53,7 +59,9 @@ from desktop.core.generation.guard import (
 from desktop.core.generation.specifics import find_specifics
 from desktop.core.generation.textmatch import content_stems
 
-MODEL, PAST_ANSWER, PERSONA_REPLY = "model", "past_answer", "persona_reply"
+MODEL, PAST_ANSWER, PERSONA_REPLY, QUICK_REPLY, FACT_ANSWER = (
+    "model", "past_answer", "persona_reply", "quick_reply", "fact_answer",
+)  # fmt: skip
 
 PAST_ANSWER_THRESHOLD = 0.78
 """Cosine (MiniLM) from which a past message counts as "the same question". Calibrated on the
@@ -63,6 +71,11 @@ threshold): every past answer at 0.79 or above answered the new message (0.79
 "how much oat flour can i swap into the banana bread" / "Is the banana bread recipe ok with oat
 flour?"); below, wrong ones appear (0.74 "whats your squat pr" got the deadlift answer, 0.72
 "I'd kill for your deadlift form" the same)."""
+
+QUICK_BONUS = 1.0
+"""Enough to put the creator's quick reply above the model's drafts to praise (theirs score
+about 0.6-1.0 in all, a quick thanks about 0.1 before this): read by hand, the model's replies
+to praise were mostly not sendable, the creator's own thanks always are."""
 
 _INTERJECTIONS = frozenset(
     "yes yess yesss no nope yep yeah yay oh ohh aw aww awww haha hahaha lol omg wow thanks thank "
@@ -104,6 +117,10 @@ class Candidate:
             return f"Your past answer ({where})" if where else "Your past answer"
         if self.origin == PERSONA_REPLY:
             return "Your saved reply"
+        if self.origin == QUICK_REPLY:
+            return "Your quick reply"
+        if self.origin == FACT_ANSWER:
+            return "From your facts"
         return "Draft" if self.seed is None else f"Draft (seed {self.seed})"
 
     def to_dict(self) -> dict[str, object]:
@@ -228,7 +245,8 @@ def score_parts(candidate: Candidate, context: ScoreContext) -> dict[str, float]
         parts["voice"] = 0.0
     words = len(text.split())
     parts["length"] = -0.5 * abs(math.log((words + 1) / (context.target_words + 1)))
-    parts["past"] = 0.5 if candidate.origin == PAST_ANSWER else 0.0
+    parts["past"] = 0.5 if candidate.origin in (PAST_ANSWER, FACT_ANSWER) else 0.0
+    parts["quick"] = QUICK_BONUS if candidate.origin == QUICK_REPLY else 0.0
     if candidate.origin == PERSONA_REPLY and any(f.kind == NEEDS_ANSWER for f in candidate.guard.findings):
         parts["guard"] = min(parts["guard"], -1.0)  # honest, but still needs the creator's answer
     return parts

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PARTS: tuple[str, ...] = ("guard", "answers", "fact", "voice", "length", "past")
+PARTS: tuple[str, ...] = ("guard", "answers", "fact", "voice", "length", "past", "quick")
 """The score's parts, in the order of the weight vector (``candidates.score_parts``'s keys)."""
 DEFAULT_WEIGHTS: dict[str, float] = {part: 1.0 for part in PARTS}
 MIN_CHOICES = 30

@@ -18,15 +18,18 @@ import emoji
 
 from desktop.core.generation.backends.base import Backend, GenerationParams, Prompt, RunInfo
 from desktop.core.generation.candidates import (
+    FACT_ANSWER,
     MODEL,
     PAST_ANSWER,
     PAST_ANSWER_THRESHOLD,
     PERSONA_REPLY,
+    QUICK_REPLY,
     Candidate,
     ScoreContext,
     adapt_past_answer,
     rank,
 )
+from desktop.core.generation.fact_answer import facts_answer
 from desktop.core.generation.faithfulness import Grounding, asks_question
 from desktop.core.generation.guard import (
     AI_DENIAL,
@@ -49,6 +52,7 @@ from desktop.core.generation.steering import (
     token_limit,
     trim_to_length,
 )
+from desktop.core.generation.thanks import quick_reply
 from desktop.core.generation.triage import Triage, triage
 from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
@@ -269,21 +273,17 @@ def fall_back(
     return checked.text, checked
 
 
-def _choose(
+def _creators_own(
     draft: Draft,
-    request: DraftRequest,
-    backend: Backend,
     check: Any,
     context: ScoreContext,
     persona: Persona,
     past: PastAnswer | None,
     fan_name: str | None,
-    n: int,
-    max_attempts: int,
-    cancel: CancelToken,
-    concurrent: bool = False,
-) -> Generator[str | Regenerating | AwaitingModel, None, Draft]:
-    """The candidates path of ``draft_reply``: generate, guard, rank, regenerate when all are blocked."""
+    seed: int,
+) -> list[Candidate]:
+    """The candidates in the creator's own words: their past answer to a message like this one,
+    their quick reply to praise or good news, the facts line that answers the question."""
     own: list[Candidate] = []
     if past is not None:
         text = adapt_past_answer(past.reply, fan_name)
@@ -303,6 +303,32 @@ def _choose(
                 past_item_id=past.reply_item_id,
             )
         )
+    bounds = persona.boundaries
+    quick = quick_reply(bounds.thanks_replies, bounds.cheer_replies, draft.incoming, seed)
+    if quick is not None and draft.triage.level == "green":
+        own.append(Candidate(quick, QUICK_REPLY, check(quick)))
+    answer = facts_answer(draft.incoming, persona.facts, context.similarity) if context.similarity else None
+    if answer is not None:
+        own.append(Candidate(answer, FACT_ANSWER, check(answer)))
+    return own
+
+
+def _choose(
+    draft: Draft,
+    request: DraftRequest,
+    backend: Backend,
+    check: Any,
+    context: ScoreContext,
+    persona: Persona,
+    past: PastAnswer | None,
+    fan_name: str | None,
+    n: int,
+    max_attempts: int,
+    cancel: CancelToken,
+    concurrent: bool = False,
+) -> Generator[str | Regenerating | AwaitingModel, None, Draft]:
+    """The candidates path of ``draft_reply``: generate, guard, rank, regenerate when all are blocked."""
+    own = _creators_own(draft, check, context, persona, past, fan_name, request.seed)
     ranked: list[Candidate] = []
     for attempt in range(max_attempts):
         cancel.raise_if_cancelled()

@@ -31,7 +31,14 @@ _FALSE = {"false", "no", "off", "0", "n"}
 
 _STRING_FIELDS = {"display_name", "style_notes", "example_dialogue"}
 _LIST_FIELDS = {"facts"}
-_BOUNDARY_LISTS = {"avoid_topics", "never_say", "private_facts", "escalation_topics"}
+_BOUNDARY_LISTS = {
+    "avoid_topics",
+    "never_say",
+    "private_facts",
+    "escalation_topics",
+    "thanks_replies",
+    "cheer_replies",
+}
 _BOUNDARY_BOOLS = {"allow_promises", "allow_personal_details", "disclose_ai"}
 _IDENTITY_LISTS = {"values", "goals", "projects", "links"}
 

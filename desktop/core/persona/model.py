@@ -42,6 +42,16 @@ DEFAULT_DISCLOSURE_REPLY = (
     "every one before it's sent."
 )
 DEFAULT_NO_ANSWER_REPLY = "Good question! Let me check and get back to you 🙂"
+DEFAULT_THANKS_REPLIES: tuple[str, ...] = (
+    "Thank you, this made my day!",
+    "That's so kind, thank you!",
+    "So happy to hear this!",
+)
+DEFAULT_CHEER_REPLIES: tuple[str, ...] = (
+    "Love to hear it!",
+    "Yes! This makes me so happy!",
+    "That's huge, well done!",
+)
 
 AI_DISCLOSURE_RULES = (
     "Platforms ask that replies written with AI say so: Meta's AI terms and the EU AI Act "
@@ -87,6 +97,12 @@ class Boundaries:
     no_answer_reply: str = DEFAULT_NO_ANSWER_REPLY
     """The creator's "let me check" reply: the draft when a fan asks for a fact that neither the
     facts sheet nor the creator's own words answer, instead of an invented one."""
+    thanks_replies: list[str] = field(default_factory=lambda: list(DEFAULT_THANKS_REPLIES))
+    """The creator's quick thanks: a fan message that is praise or thanks and nothing else gets
+    one of them as its draft (``generation.thanks``). Empty: praise is drafted like the rest."""
+    cheer_replies: list[str] = field(default_factory=lambda: list(DEFAULT_CHEER_REPLIES))
+    """The creator's quick cheers, for a fan's good news ("first pull up EVER"); empty: a quick
+    thanks, or the model's draft when there are none of those either."""
 
     def promise_allowed(self, kind: str) -> bool:
         """Whether drafts may promise ``kind`` (one of ``PROMISE_KINDS``)."""
@@ -101,6 +117,8 @@ class Boundaries:
         bounds.never_say = [str(t) for t in bounds.never_say]
         bounds.private_facts = [str(t) for t in bounds.private_facts]
         bounds.escalation_topics = [str(t) for t in bounds.escalation_topics]
+        bounds.thanks_replies = [str(t).strip() for t in bounds.thanks_replies if str(t).strip()]
+        bounds.cheer_replies = [str(t).strip() for t in bounds.cheer_replies if str(t).strip()]
         bounds.canned_replies = {str(k): str(v) for k, v in dict(bounds.canned_replies).items()}
         bounds.promises = {str(k): bool(v) for k, v in dict(bounds.promises).items()}
         bounds.disclosure_reply = str(bounds.disclosure_reply).strip() or DEFAULT_DISCLOSURE_REPLY

@@ -15,11 +15,13 @@ from desktop.core.generation.candidates import (
     PAST_ANSWER,
     PAST_ANSWER_THRESHOLD,
     PERSONA_REPLY,
+    QUICK_REPLY,
     Candidate,
     ScoreContext,
     adapt_past_answer,
     rank,
 )
+from desktop.core.generation.drafting import finish_draft
 from desktop.core.generation.faithfulness import Grounding
 from desktop.core.generation.guard import check_draft
 from desktop.core.generation.session import DraftingSession
@@ -77,7 +79,7 @@ def test_a_supported_answer_beats_an_invented_one_and_a_question_back() -> None:
     assert ranked[0] is supported, [(c.text, c.parts) for c in ranked]
     assert supported.parts["fact"] == 0.5 and supported.parts["guard"] == 0.0
     assert contradicted.parts["guard"] == -2.0 and ranked[-1] is contradicted
-    assert set(supported.parts) == {"guard", "answers", "fact", "voice", "length", "past"}
+    assert set(supported.parts) == {"guard", "answers", "fact", "voice", "length", "past", "quick"}
 
 
 def test_the_creators_past_answer_wins_a_tie_and_duplicates_are_kept_once() -> None:
@@ -208,3 +210,19 @@ def test_a_draft_is_chosen_among_candidates_with_the_past_answer_labelled(
     print(f"\nchosen: {draft.chosen.label} {draft.chosen.score:.2f} {draft.text!r}")
     for other in draft.alternatives:
         print(f"  alt: {other.label} {other.score:.2f} {other.text!r}")
+
+
+def test_praise_gets_the_creators_quick_thanks_with_the_models_drafts_beside_it(
+    maya_session: DraftingSession,
+) -> None:
+    """A compliment's draft is one of Maya's quick thanks (her demo persona has three); the
+    model's drafts stay one key away. A question in the same words goes to the model."""
+    thanks = maya_session.persona()[1].boundaries.thanks_replies
+    draft = finish_draft(maya_session.draft("omg that braided loaf is gorgeous 😍", candidates=2))
+    assert draft.chosen is not None and draft.chosen.origin == QUICK_REPLY
+    assert draft.text in thanks and draft.chosen.label == "Your quick reply"
+    assert draft.chosen.parts["quick"] > 0 and draft.chosen.guard.clean
+    assert any(c.origin == MODEL for c in draft.alternatives)
+    asked = finish_draft(maya_session.draft("that braided loaf is gorgeous, is it hard?", candidates=2))
+    assert asked.chosen is not None and asked.chosen.origin != QUICK_REPLY
+    assert all(c.origin != QUICK_REPLY for c in asked.alternatives)

@@ -101,6 +101,20 @@ class BoundariesEditor(FieldEditor):
             "e.g. injuries",
             "Messages about these get no draft, only a flag for you to answer personally.",
         )
+        self.thanks = self._list(
+            "boundaries.thanks_replies",
+            "Quick thanks",
+            "e.g. Thank you, this made my day!",
+            "A fan message that is only praise or thanks gets one of these as its draft, "
+            "with the model's drafts as alternatives. Remove them all to draft praise like the rest.",
+        )
+        self.cheers = self._list(
+            "boundaries.cheer_replies",
+            "Quick cheers",
+            "e.g. Love to hear it!",
+            "A fan's good news (a first loaf, a new PR) gets one of these as its draft; "
+            "with none, a quick thanks.",
+        )
         self._lay_out(
             [
                 (self.avoid, 0, 0, 1, 2),
@@ -109,6 +123,8 @@ class BoundariesEditor(FieldEditor):
                 (self.escalate, 2, 0, 1, 1),
                 (self._build_promises(), 2, 1, 1, 1),
                 (self._build_disclosure(), 3, 0, 1, 2),
+                (self.thanks, 4, 0, 1, 1),
+                (self.cheers, 4, 1, 1, 1),
             ],
         )
 
@@ -232,6 +248,8 @@ class BoundariesEditor(FieldEditor):
         self.never_say.set_items(bounds.never_say)
         self.private.set_items(bounds.private_facts)
         self.escalate.set_items(bounds.escalation_topics)
+        self.thanks.set_items(bounds.thanks_replies)
+        self.cheers.set_items(bounds.cheer_replies)
         for kind, box in self.promise_boxes.items():
             set_checked(box, bounds.promise_allowed(kind))
         set_checked(self.personal, bounds.allow_personal_details)
