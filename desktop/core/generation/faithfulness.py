@@ -500,7 +500,11 @@ _AI_WORD = (
     r"(?:a\s+)?(?:bot|robot|chat\s?bot|chat\s?gpt|gpt|an?\s+ai|ai|a\.i\.|artificial\s+intelligence"
     r"|automated|auto[- ]?reply|machine|program)"
 )
-_PERSON = r"(?:a\s+)?(?:real|actual|living|breathing|human)\s*(?:person|human|people|being|girl|guy|one|you)?"
+_PERSON = (
+    r"(?:a\s+)?(?:real|actual|living|breathing|human)(?:\s*(?:person|human|people|being|girl|guy|one|you)\b"
+    # "are you real?", "r u real or"; not "are you real good at this", "is this real sourdough"
+    r"|(?=\s*(?:[?!.,]|$|or\b|right\b|tho\b|though\b|lol\b|rn\b|haha\b)))"
+)
 AI_ASKED = _rx(
     rf"\b(?:are|r|ru|is|aren'?t)\s+(?:you|u|this|it|these|ur\s+replies|your\s+replies)\s+(?:really\s+|actually\s+|just\s+|even\s+|like\s+)?(?:{_AI_WORD}|{_PERSON})\b",
     rf"\bru\s+(?:{_AI_WORD}|{_PERSON})\b",
@@ -522,6 +526,29 @@ AI_ASKED = _rx(
     r"^(?=.*(?:\?|\b(?:do|did|does)\s+(?:you|u)\b)).*\b(?:use|using|uses)\s+(?:an?\s+)?(?:ai|a\.i\.|chat\s?gpt|gpt|bots?)"
     r"\s+(?:for|to\s+(?:write|answer|reply|respond))\s+(?:(?:your|ur|their|the|these|all)\s+)?(?:dms?|messages|replies|comments|inbox)\b",
     r"\bcopy\s*paste\w*\b",
+    # "is it u typing", "is this even you", "is it really maya or ...", "the real dani answering"
+    r"\bis\s+(?:it|this)\s+(?:even|really|actually|truly)\s+(?:you|u)\b",
+    r"\bis\s+(?:it|this)\s+(?:you|u)\s+(?:typing|writing|answering|replying|responding)\b",
+    r"\bis\s+(?:it|this)\s+really\s+\w+\s+or\b",
+    r"\breal\s+\w+\s+(?:answering|replying|writing|typing|responding)\b",
+    # "r these replies generated", "or was it generated", "is the reply automatic"
+    r"\b(?:repl(?:y|ies)|answers?|messages?|responses?|this|it|that)\s+(?:(?:is|are|was|were)\s+)?"
+    r"(?:ai[- ])?(?:generated|automatic|automated)\b",
+    # "did an AI write that", "written by a machine", "this is an AI isn't it"
+    rf"\bdid\s+{_AI_WORD}\s+write\b",
+    r"\bdid\s+(?:someone\s+else|your\s+(?:team|assistant))\s+write\b",
+    rf"\bwritten\s+by\s+(?:{_AI_WORD}|(?:an?\s+)?(?:assistant|team))\b",
+    rf"\b(?:this|it)\s+is\s+{_AI_WORD}\b(?!\s+(?:art|photo|image|edit|tool|filter))",
+    # "u sound like a bot", "feels like i'm texting an AI", "your replies read like ChatGPT"
+    rf"\b(?:sound|sounds|feel|feels|read|reads|seem|seems)\s+(?:so\s+|kinda\s+)?like\s+"
+    rf"(?:i'?m\s+(?:texting|talking\s+to|chatting\s+with|messaging)\s+)?{_AI_WORD}\b",
+    # "who actually runs this account", "is this ur assistant", "... or a team member"
+    r"\bwho\s+(?:actually\s+|really\s+)?(?:runs|manages|writes|answers|handles)\s+(?:this|your|ur|the)\b",
+    r"\bis\s+(?:this|it)\s+(?:ur|your|her|his)\s+(?:assistant|team|manager|va|intern|social\s+media\s+manager)\b",
+    r"\bor\s+(?:a\s+)?(?:team\s+member|assistant|manager|intern)\b",
+    r"\b(?:does|do)\s+(?:a\s+)?(?:person|human|anyone|someone)\s+(?:actually\s+|really\s+)?(?:see|read|answer|reply)\b",
+    r"\b(?:bot|ai|robot|human)\s+or\s+not\b",
+    r"\boder\s+(?:ein\s+)?(?:bot|roboter|ki)\b",
     r"\b(?:canned|automatic|automated)\s+(?:reply|replies|response|responses|answer)\b",
     r"\b(?:eres|es)\s+(?:un\s+)?(?:bot|robot|ia|real|humano|humana|una\s+ia)\b",
     r"\bpersona\s+real\b",
