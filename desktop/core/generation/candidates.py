@@ -30,8 +30,10 @@ Each candidate's score is a sum of parts, shown to the creator on hover (``Candi
 - ``length``: minus half the log-distance from the persona's length target;
 - ``past``: +0.5 for the creator's own past answer or facts line (their words, already
   approved once, or written down for fans);
-- ``quick``: +``QUICK_BONUS`` for the creator's quick reply, offered only to praise and good
-  news: it is the draft there, the model's drafts the alternatives (``thanks`` says why).
+- ``quick``: +``QUICK_BONUS`` for a reply the creator wrote for this kind of message: a quick
+  reply to praise or good news (``thanks`` says why), the disclosure reply to "are you a bot?"
+  (the model's answers to it that mention AI still rambled); it is the draft there, the
+  model's drafts the alternatives.
 
 The parts are added with equal weights until the creator has made ``choice_model.MIN_CHOICES``
 choices among options in the Inbox; then with the weights refitted from those choices
@@ -103,6 +105,9 @@ class Candidate:
     parts: dict[str, float] = field(default_factory=dict)
     weights: Mapping[str, float] | None = None
     """The weights the parts are added with (None: all 1; see ``choice_model``)."""
+    written_for: str | None = None
+    """The kind of message the creator wrote this reply for ("praise", "good news", "are you a
+    bot?"), when the message is one: such a reply gets the ``quick`` part."""
 
     @property
     def score(self) -> float:
@@ -246,7 +251,7 @@ def score_parts(candidate: Candidate, context: ScoreContext) -> dict[str, float]
     words = len(text.split())
     parts["length"] = -0.5 * abs(math.log((words + 1) / (context.target_words + 1)))
     parts["past"] = 0.5 if candidate.origin in (PAST_ANSWER, FACT_ANSWER) else 0.0
-    parts["quick"] = QUICK_BONUS if candidate.origin == QUICK_REPLY else 0.0
+    parts["quick"] = QUICK_BONUS if candidate.written_for else 0.0
     if candidate.origin == PERSONA_REPLY and any(f.kind == NEEDS_ANSWER for f in candidate.guard.findings):
         parts["guard"] = min(parts["guard"], -1.0)  # honest, but still needs the creator's answer
     return parts

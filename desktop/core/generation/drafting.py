@@ -52,8 +52,8 @@ from desktop.core.generation.steering import (
     token_limit,
     trim_to_length,
 )
-from desktop.core.generation.thanks import quick_reply
-from desktop.core.generation.triage import Triage, triage
+from desktop.core.generation.thanks import kind_of, quick_reply
+from desktop.core.generation.triage import AI_QUESTION, Triage, triage
 from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
 from desktop.core.tasks import CancelToken
@@ -306,7 +306,10 @@ def _creators_own(
     bounds = persona.boundaries
     quick = quick_reply(bounds.thanks_replies, bounds.cheer_replies, draft.incoming, seed)
     if quick is not None and draft.triage.level == "green":
-        own.append(Candidate(quick, QUICK_REPLY, check(quick)))
+        own.append(Candidate(quick, QUICK_REPLY, check(quick), written_for=kind_of(draft.incoming)))
+    if AI_QUESTION in draft.triage.categories:
+        disclosure = check(bounds.disclosure_reply)
+        own.append(Candidate(disclosure.text, PERSONA_REPLY, disclosure, written_for="are you a bot?"))
     answer = facts_answer(draft.incoming, persona.facts, context.similarity) if context.similarity else None
     if answer is not None:
         own.append(Candidate(answer, FACT_ANSWER, check(answer)))

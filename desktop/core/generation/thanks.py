@@ -81,7 +81,7 @@ _FIRST_PERSON = re.compile(
 )
 """The news is the fan's own: "I", "my", or a message that starts "just finished", "first ..."."""
 
-PRAISE, WIN = "praise", "win"
+PRAISE, WIN = "praise", "good news"
 
 
 def kind_of(message: str) -> str | None:
@@ -95,11 +95,6 @@ def kind_of(message: str) -> str | None:
     if _PRAISE.search(text) or _PRAISE_EMOJI.search(message):
         return PRAISE
     return None
-
-
-def is_praise(message: str) -> bool:
-    """Whether ``message`` is praise, thanks or the fan's good news, and nothing else."""
-    return kind_of(message) is not None
 
 
 def quick_reply(thanks: Sequence[str], cheers: Sequence[str], incoming: str, seed: int = 0) -> str | None:

@@ -226,3 +226,16 @@ def test_praise_gets_the_creators_quick_thanks_with_the_models_drafts_beside_it(
     asked = finish_draft(maya_session.draft("that braided loaf is gorgeous, is it hard?", candidates=2))
     assert asked.chosen is not None and asked.chosen.origin != QUICK_REPLY
     assert all(c.origin != QUICK_REPLY for c in asked.alternatives)
+
+
+def test_are_you_a_bot_gets_the_disclosure_reply_even_when_a_model_draft_mentions_ai(
+    maya_session: DraftingSession,
+) -> None:
+    """The creator's disclosure reply is offered to every "are you a bot?", not only in place of a
+    dodge: a model draft that says "AI" somewhere may still ramble ("I don't know, it's not a
+    chatgpt! It's just the AI version of me.", the dev half)."""
+    reply = maya_session.persona()[1].boundaries.disclosure_reply
+    draft = finish_draft(maya_session.draft("wait is this chatgpt 😂", candidates=2))
+    assert draft.chosen is not None and draft.chosen.origin == PERSONA_REPLY
+    assert reply in draft.text and draft.chosen.written_for == "are you a bot?"
+    assert draft.chosen.parts["quick"] > 0 and not draft.chosen.guard.needs_edit
