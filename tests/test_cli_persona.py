@@ -31,8 +31,10 @@ def test_show_set_and_history(base: str, capsys: pytest.CaptureFixture[str]) -> 
     assert capsys.readouterr().out.strip() == "Saved persona version 1: emoji 30 -> 60"
     assert main(["--basedir", base, "persona", "set", "boundaries.never_say+", "guaranteed"]) == 0
     assert "added never-say 'guaranteed'" in capsys.readouterr().out
+    assert main(["--basedir", base, "persona", "set", "boundaries.cheer_replies+", "LETS GO"]) == 0
+    assert "added quick cheer 'LETS GO'" in capsys.readouterr().out
     assert main(["--basedir", base, "persona", "set", "boundaries.allow_promises", "false"]) == 0
-    assert capsys.readouterr().out.strip() == "No change: persona version 2 already has that."
+    assert capsys.readouterr().out.strip() == "No change: persona version 3 already has that."
     assert (
         main(["--basedir", base, "persona", "set", "boundaries.canned_replies.politics", "Not here, sorry!"])
         == 0
@@ -41,14 +43,15 @@ def test_show_set_and_history(base: str, capsys: pytest.CaptureFixture[str]) -> 
     capsys.readouterr()
 
     shown = persona_json(base, capsys)
-    assert shown["version"] == 4
+    assert shown["version"] == 5
     assert shown["persona"]["sliders"]["emoji"] == 60.0 and shown["persona"]["boundaries"]["never_say"] == [
         "guaranteed"
     ]
 
     assert main(["--basedir", base, "persona", "show"]) == 0
     out = capsys.readouterr().out
-    assert "Persona version 4: added avoid-topic 'politics'" in out
+    assert "Persona version 5: added avoid-topic 'politics'" in out
+    assert "quick cheers (to good news): Love to hear it! | " in out and "| LETS GO" in out
     assert (
         "  emoji" in out
         and "avoid: politics  (canned reply: Not here, sorry!)" in out
@@ -58,13 +61,13 @@ def test_show_set_and_history(base: str, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["--basedir", base, "persona", "history"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["VERSION", "SAVED", "(UTC)", "CHANGES"]
-    assert lines[1].startswith("*  4") and lines[-1].rstrip().endswith("emoji 30 -> 60")
+    assert lines[1].startswith("*  5") and lines[-1].rstrip().endswith("emoji 30 -> 60")
     assert main(["--basedir", base, "persona", "history", "--json"]) == 0
     versions = json.loads(capsys.readouterr().out)["versions"]
-    assert [v["id"] for v in versions] == [4, 3, 2, 1] and versions[0]["active"]
+    assert [v["id"] for v in versions] == [5, 4, 3, 2, 1] and versions[0]["active"]
 
     assert main(["--basedir", base, "persona", "restore", "1"]) == 0
-    assert capsys.readouterr().out.strip() == "Restored version 1 as persona version 5."
+    assert capsys.readouterr().out.strip() == "Restored version 1 as persona version 6."
     assert persona_json(base, capsys)["persona"]["boundaries"]["never_say"] == []
 
 

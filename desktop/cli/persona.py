@@ -289,6 +289,8 @@ def _print_persona(version_id: int | None, persona: Persona, note: str = "") -> 
     print(f"  AI disclosure: {label}")
     print(f"  answer to 'are you a bot?': {bounds.disclosure_reply}")
     print(f"  when you have no answer: {bounds.no_answer_reply}")
+    print("  quick thanks (to praise): " + (" | ".join(bounds.thanks_replies) or "- (praise is drafted)"))
+    print("  quick cheers (to good news): " + (" | ".join(bounds.cheer_replies) or "- (a quick thanks)"))
     ident = persona.identity
     print("Identity:")
     for title, values in (("values", ident.values), ("goals", ident.goals), ("projects", ident.projects)):

@@ -32,6 +32,8 @@ _LABELS = {
     "boundaries.never_say": "never-say",
     "boundaries.private_facts": "private fact",
     "boundaries.escalation_topics": "escalation topic",
+    "boundaries.thanks_replies": "quick thanks",
+    "boundaries.cheer_replies": "quick cheer",
     "boundaries.canned_replies": "canned reply for",
     "boundaries.promises": "promise",
     "identity.values": "value",
