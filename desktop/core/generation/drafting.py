@@ -310,7 +310,11 @@ def _creators_own(
     if AI_QUESTION in draft.triage.categories:
         disclosure = check(bounds.disclosure_reply)
         own.append(Candidate(disclosure.text, PERSONA_REPLY, disclosure, written_for="are you a bot?"))
-    answer = facts_answer(draft.incoming, persona.facts, context.similarity) if context.similarity else None
+    answer = (
+        facts_answer(draft.incoming, persona.facts, context.similarity, creator_name=persona.display_name)
+        if context.similarity
+        else None
+    )
     if answer is not None:
         own.append(Candidate(answer, FACT_ANSWER, check(answer)))
     return own

@@ -16,7 +16,7 @@ never uses, so it cannot be what another line answers). A question that asks for
 a duration, a time or a count only takes a line that states one ("how much is strong in 12" is
 not answered by "Strong in 12 has 3 strength workouts a week"), one for an amount a line with a
 number or a proportion ("half oat, half plain"), one for a brand a line with a name. Nothing is
-reworded: the line is the creator's, as they wrote it.
+reworded: the line is the creator's, as they wrote it, or the one clause of it that answers.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ _ASKS_PRICE = re.compile(r"\bhow much\s+(?:is|are|does|do|for|would)\b|\b(?:pric
 _ASKS_DURATION = re.compile(r"\bhow long\b")
 _ASKS_TIME = re.compile(r"\bwhat time\b|\bwhen\b")
 _ASKS_AMOUNT = re.compile(r"\bhow (?:many|much)\b")
-_ASKS_BRAND = re.compile(r"\b(?:brand|make|model)\b")
+_ASKS_BRAND = re.compile(r"\bbrand\b|\b(?:what|which)\s+(?:make|model)\b")
 _PROPORTION = re.compile(r"\b(?:half|double|twice|third|quarter|all|none)\b")
 _AMOUNT_KINDS = NUMERIC_KINDS - {TIME, DATE, DURATION}
 
@@ -72,16 +72,33 @@ def _held(wanted: set[str], stems: set[str]) -> set[str]:
     return {w for w in wanted if w in stems or (len(w) >= 4 and any(s.startswith(w) for s in stems))}
 
 
+def _answering_part(line: str, wanted: set[str]) -> str:
+    """The clause of a line joined by semicolons that holds more of the question's words than any
+    other ("My everyday lens is the XF 16-55mm f/2.8; for night shots the XF 56mm f/1.2, wide
+    open." -> "For night shots the XF 56mm f/1.2, wide open." to the Kyoto night shots): creators
+    answer the question, not the whole line. The whole line when no clause stands out."""
+    clauses = [c.strip() for c in re.split(r";\s+", line) if c.strip()]
+    if len(clauses) < 2:
+        return line
+    held = sorted(((len(_held(wanted, content_stems(c))), c) for c in clauses), reverse=True)
+    if held[0][0] == held[1][0]:
+        return line
+    clause = held[0][1]
+    return clause[:1].upper() + clause[1:] + ("" if clause[-1] in ".!?" else ".")
+
+
 def facts_answer(
     question: str,
     facts: Sequence[str],
     similarity: Callable[[str, str], float],
     min_similarity: float = MIN_SIMILARITY,
+    creator_name: str = "",
 ) -> str | None:
-    """The facts line that answers ``question`` (module docstring), or None."""
+    """The facts line that answers ``question`` (module docstring), or None. The creator's own
+    name in the question ("Hola Maya! Can I ...") is a greeting, not what is asked about."""
     if not asks_question(question):
         return None
-    wanted = content_stems(question) - GENERIC_STEMS
+    wanted = content_stems(question) - GENERIC_STEMS - content_stems(creator_name)
     if not wanted:
         return None
     stems = {line: content_stems(line) for line in facts}
@@ -97,4 +114,4 @@ def facts_answer(
         score = similarity(question, line)
         if score >= min_similarity and (best is None or score > best[0]):
             best = (score, line)
-    return best[1] if best else None
+    return _answering_part(best[1], wanted) if best else None

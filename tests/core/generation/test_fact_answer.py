@@ -18,7 +18,7 @@ from desktop.core.retrieval import Embedder
 FACTS = [
     "I'm Sol, a ceramicist in Oaxaca.",
     "My mugs cost $38 each, shipping not included.",
-    "I fire my glazes at cone 6, about 1220°C.",
+    "I fire my glazes at cone 6, about 1220°C; bisque goes to cone 04.",
     "My bench PR is 60 kg.",
     "The studio is open to visitors on Saturdays, 10am to 2pm.",
     "I don't teach classes and I don't take custom orders.",
@@ -41,7 +41,8 @@ def similarity(default_models_dir: Path) -> Iterator[Callable[[str, str], float]
     ("question", "line"),
     [
         ("how much r ur mugs??", FACTS[1]),
-        ("what temp do u fire ur glazes at", FACTS[2]),
+        ("what temp do u fire ur glazes at", "I fire my glazes at cone 6, about 1220°C."),
+        ("Sol do u take custom orders", FACTS[5]),
         ("when can I visit the studio", FACTS[4]),
         ("do u teach pottery classes?? would love to join", FACTS[5]),
         ("what wheel do you use", FACTS[6]),
@@ -50,7 +51,9 @@ def similarity(default_models_dir: Path) -> Iterator[Callable[[str, str], float]
 def test_the_line_that_answers_is_found(
     similarity: Callable[[str, str], float], question: str, line: str
 ) -> None:
-    assert facts_answer(question, FACTS, similarity) == line
+    """The clause of a line that answers stands alone (the glaze firing, not the bisque); the
+    creator's name is not what is asked about."""
+    assert facts_answer(question, FACTS, similarity, creator_name="Sol") == line
 
 
 @pytest.mark.parametrize(
