@@ -112,6 +112,12 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\brelaps(?:e|ed|ing)\b[^.!?\n]{0,30}\b(?:cut|cutting|harm)\w*",
             r"\bwalk(?:ing)?\s+into\s+the\s+(?:sea|ocean|water|waves|river|lake|traffic)\b",
             r"\b(?:disappear|vanish|not\s+wake\s+up|fall\s+asleep\s+forever)\b[^.!?\n]{0,30}\b(?:forever|for\s+good|peaceful|easier)\b",
+            # the means and the goodbye ("i have the pills ready" read as a medical question)
+            r"\b(?:have|got|saved|saving|stockpil\w*|hoard\w*|counting)\s+(?:up\s+)?(?:the|my|all\s+(?:the|my)|enough)\s+pills\b",
+            r"\bpills\s+(?:are\s+)?(?:ready|lined\s+up|saved\s+up)\b",
+            r"\b(?:this\s+is|consider\s+this)\s+(?:my|a)\s+goodbye\b",
+            r"\bgoodbye\s+(?:forever|everyone|world|cruel)\b",
+            r"\b(?:wrote|written|writing|left)\s+(?:a|my)\s+(?:suicide|goodbye|last)\s+(?:note|letter)\b",
             # es / de / fr / pt
             r"\bquiero\s+morir\w*",
             r"\bmatarme\b",
@@ -230,7 +236,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         "asks for sexual or explicit content; no draft",
         _rx(
             r"\bnudes?\b",
-            r"\bnaked\b",
+            # not a naked cake (unfrosted), nor bread "naked without butter"
+            r"\bnaked\b(?!\s+(?:cakes?|without)\b)",
             r"\bnsfw\b",
             r"\bsex(?:ting|ual)?\b",
             r"\bhorny\b",

@@ -93,3 +93,21 @@ def test_deterministic_and_persona_optional() -> None:
 def test_invisible_characters_and_accents_do_not_dodge_rules() -> None:
     assert triage("k\u200bill my\u200bself").level == "red"
     assert triage("¿dónde te quedas? podemos vernos").level == "red"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["i have the pills ready", "this is my goodbye", "i wrote a goodbye note", "goodbye forever everyone"],
+)
+def test_the_means_and_the_goodbye_are_self_harm(message: str) -> None:
+    """Written in stop 22 beside a probe of fresh phrasings: "i have the pills ready" was read as
+    a question for medical advice (yellow) and drafted."""
+    result = triage(message, PERSONA)
+    assert result.level == "red" and "self_harm" in result.categories
+
+
+@pytest.mark.parametrize(
+    "message", ["the bread is naked without butter lol", "love a naked cake with berries"]
+)
+def test_a_naked_cake_is_baking(message: str) -> None:
+    assert triage(message, PERSONA).level == "green"
