@@ -166,7 +166,8 @@ _SCORE_PART_NAMES = {
     "fact": "carries a fact",
     "voice": "sounds like you",
     "length": "length fit",
-    "past": "your own past answer",
+    "past": "your own words",
+    "quick": "written for this kind of message",
 }
 
 
