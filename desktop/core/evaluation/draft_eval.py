@@ -28,7 +28,10 @@ but it's not free." (to "the Kyoto rain post lives in my head rent free"), so ev
 compliment without a finding passes. It is an upper bound: read by hand (stop 21, the dev half
 with ``--limit 20``, 59 drafts), 21 were sendable as they were where the rubric passed 45; most
 of the rest were non-sequiturs, false things about the creator ("I'm not a photographer") or
-the fan's words said back. Read the rows, not only the rate.
+the fan's words said back. Stop 22 drafts praise, good news, "are you a bot?" and questions
+the facts sheet answers in the creator's own words (``thanks``, ``fact_answer``); read by hand
+again, dev 48 of 59 were sendable (rubric 51), the test half 30 of 55 (rubric 43): what is
+left unsendable is mostly the model's own replies. Read the rows, not only the rate.
 
 Every candidate of a draft is held to the rubric, not only the one shown: the share of messages
 with at least one approvable candidate is the ceiling any choosing could reach, and the
