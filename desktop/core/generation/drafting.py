@@ -52,7 +52,7 @@ from desktop.core.generation.steering import (
     token_limit,
     trim_to_length,
 )
-from desktop.core.generation.thanks import kind_of, quick_reply
+from desktop.core.generation.thanks import quick_reply
 from desktop.core.generation.triage import AI_QUESTION, Triage, triage
 from desktop.core.generation.types import DraftRequest, Example, Snippet, Turn
 from desktop.core.persona import Persona
@@ -304,9 +304,13 @@ def _creators_own(
             )
         )
     bounds = persona.boundaries
-    quick = quick_reply(bounds.thanks_replies, bounds.cheer_replies, draft.incoming, seed)
-    if quick is not None and draft.triage.level == "green":
-        own.append(Candidate(quick, QUICK_REPLY, check(quick), written_for=kind_of(draft.incoming)))
+    quick = (
+        quick_reply(bounds.thanks_replies, bounds.cheer_replies, draft.incoming, seed)
+        if draft.triage.level == "green"
+        else None
+    )
+    if quick is not None:
+        own.append(Candidate(quick.text, QUICK_REPLY, check(quick.text), written_for=quick.kind))
     if AI_QUESTION in draft.triage.categories:
         disclosure = check(bounds.disclosure_reply)
         own.append(Candidate(disclosure.text, PERSONA_REPLY, disclosure, written_for="are you a bot?"))

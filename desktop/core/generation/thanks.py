@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from desktop.core.generation.faithfulness import asks_question
 from desktop.core.generation.textmatch import fold_text
@@ -97,7 +98,17 @@ def kind_of(message: str) -> str | None:
     return None
 
 
-def quick_reply(thanks: Sequence[str], cheers: Sequence[str], incoming: str, seed: int = 0) -> str | None:
+@dataclass(frozen=True)
+class QuickReply:
+    """One of the creator's quick replies, and the kind of message it answers (``kind_of``)."""
+
+    text: str
+    kind: str
+
+
+def quick_reply(
+    thanks: Sequence[str], cheers: Sequence[str], incoming: str, seed: int = 0
+) -> QuickReply | None:
     """One of the creator's quick replies for ``incoming``: a cheer for the fan's good news (a
     thanks when they wrote no cheers), a thanks for praise; None for anything else.
 
@@ -111,4 +122,4 @@ def quick_reply(thanks: Sequence[str], cheers: Sequence[str], incoming: str, see
     ]
     if not pool:
         return None
-    return pool[(zlib.crc32(incoming.strip().encode("utf-8")) + seed) % len(pool)]
+    return QuickReply(pool[(zlib.crc32(incoming.strip().encode("utf-8")) + seed) % len(pool)], kind)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core.generation.thanks import PRAISE, WIN, kind_of, quick_reply
+from desktop.core.generation.thanks import PRAISE, WIN, QuickReply, kind_of, quick_reply
 from desktop.core.persona.model import DEFAULT_CHEER_REPLIES, DEFAULT_THANKS_REPLIES, Boundaries
 
 PRAISES = [
@@ -41,6 +41,11 @@ NEITHER = [
 ]
 
 
+def text_of(reply: QuickReply | None) -> str:
+    assert reply is not None
+    return reply.text
+
+
 @pytest.mark.parametrize("message", PRAISES)
 def test_praise_and_thanks_are_recognised(message: str) -> None:
     assert kind_of(message) == PRAISE
@@ -60,17 +65,20 @@ def test_a_question_a_request_or_trouble_gets_no_quick_reply(message: str) -> No
 def test_the_same_message_gets_the_same_reply_and_a_new_seed_another() -> None:
     replies = ["One!", "Two!", "Three!"]
     first = quick_reply(replies, [], "your crumb is unreal")
-    assert first in replies and quick_reply(replies, [], "your crumb is unreal") == first
-    assert {quick_reply(replies, [], "your crumb is unreal", seed) for seed in range(3)} == set(replies)
-    picks = {quick_reply(replies, [], f"so gorgeous {n}") for n in range(30)}
+    assert first is not None and first.text in replies and first.kind == PRAISE
+    assert quick_reply(replies, [], "your crumb is unreal") == first
+    assert {text_of(quick_reply(replies, [], "your crumb is unreal", seed)) for seed in range(3)} == set(
+        replies
+    )
+    picks = {text_of(quick_reply(replies, [], f"so gorgeous {n}")) for n in range(30)}
     assert picks == set(replies)  # a run of praise is not answered with one reply
 
 
 def test_good_news_gets_a_cheer_or_a_thanks_when_there_are_no_cheers() -> None:
     news = "finally got my first muscle up!!"
-    assert quick_reply(["Thanks!"], ["Yay!"], news) == "Yay!"
-    assert quick_reply(["Thanks!"], [], news) == "Thanks!"
-    assert quick_reply(["Thanks!"], ["Yay!"], "ur edits are insane") == "Thanks!"
+    assert quick_reply(["Thanks!"], ["Yay!"], news) == QuickReply("Yay!", WIN)
+    assert quick_reply(["Thanks!"], [], news) == QuickReply("Thanks!", WIN)
+    assert quick_reply(["Thanks!"], ["Yay!"], "ur edits are insane") == QuickReply("Thanks!", PRAISE)
     assert quick_reply([], [" "], "ur edits are insane") is None
 
 
