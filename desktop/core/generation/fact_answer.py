@@ -49,21 +49,36 @@ _PROPORTION = re.compile(r"\b(?:half|double|twice|third|quarter|all|none)\b")
 _AMOUNT_KINDS = NUMERIC_KINDS - {TIME, DATE, DURATION}
 
 
-def _states_what_is_asked(question: str, line: str) -> bool:
-    """A question for a price, a duration, a time or a count takes only a line that states one."""
+_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (PRICE, _ASKS_PRICE),
+    (DURATION, _ASKS_DURATION),
+    (TIME, _ASKS_TIME),
+    ("amount", _ASKS_AMOUNT),
+    ("brand", _ASKS_BRAND),
+)
+"""What a question may ask for, in the order the patterns are tried: the first that matches."""
+
+
+def _asked_for(question: str) -> str | None:
+    """What ``question`` asks for: a price, a duration, a time, an amount, a brand, or None."""
     text = fold_text(question).lower()
+    return next((asked for asked, pattern in _ASKED if pattern.search(text)), None)
+
+
+def _states(asked: str | None, line: str) -> bool:
+    """Whether ``line`` states what was asked for (a price for a price ...); any line for None."""
+    if asked is None:
+        return True
     kinds = {s.kind for s in find_specifics(line)}
-    if _ASKS_PRICE.search(text):
+    if asked == PRICE:
         return PRICE in kinds
-    if _ASKS_DURATION.search(text):
+    if asked == DURATION:
         return DURATION in kinds
-    if _ASKS_TIME.search(text):
+    if asked == TIME:
         return bool(kinds & {TIME, DATE})
-    if _ASKS_AMOUNT.search(text):
+    if asked == "amount":
         return bool(kinds & _AMOUNT_KINDS) or bool(_PROPORTION.search(fold_text(line).lower()))
-    if _ASKS_BRAND.search(text):
-        return NAME in kinds
-    return True
+    return NAME in kinds
 
 
 def _held(wanted: set[str], stems: set[str]) -> set[str]:
@@ -102,14 +117,15 @@ def facts_answer(
     if not wanted:
         return None
     stems = {line: content_stems(line) for line in facts}
-    sheet = set().union(*stems.values()) if stems else set()
+    sheet = set().union(*stems.values())
+    asked = _asked_for(question)
     best: tuple[float, str] | None = None
     for line in facts:
         held = _held(wanted, stems[line])
         missing = wanted - held
         if missing and (len(held) < 2 or len(missing & sheet) > 1):
             continue
-        if not _states_what_is_asked(question, line):
+        if not _states(asked, line):
             continue
         score = similarity(question, line)
         if score >= min_similarity and (best is None or score > best[0]):
