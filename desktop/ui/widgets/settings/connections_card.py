@@ -32,6 +32,7 @@ from desktop.ui.controllers.connections_controller import (
     ConnectionsView,
     RunOutcome,
 )
+from desktop.ui.widgets.common.wiring import connect_by_name
 from desktop.ui.widgets.page import card_layout
 from desktop.ui.widgets.settings.connection_panel import ConnectionPanel
 from desktop.ui.widgets.settings.connections_log import RunLog
@@ -40,6 +41,12 @@ INTRO = (
     "Bring today's messages from your accounts into the Inbox, and send the replies you approved back "
     "to where each message came from. You connect with your own credentials; tokens and passwords stay "
     "in this computer's keychain. Nothing is ever sent unless you press Send."
+)
+
+#: What the card listens to on the ConnectionsController: each signal goes to its ``_on_<name>`` slot.
+CONTROLLER_SIGNALS = (
+    "load_failed change_started change_finished change_failed"
+    " run_started run_progress run_finished run_failed run_cancelled"
 )
 
 
@@ -149,15 +156,7 @@ class ConnectionsCard(QFrame):
     def attach(self, controller: Any) -> None:
         self._controller = controller
         controller.view_loaded.connect(self.show_view)
-        controller.load_failed.connect(self._on_load_failed)
-        controller.change_started.connect(self._on_change_started)
-        controller.change_finished.connect(self._on_change_finished)
-        controller.change_failed.connect(self._on_change_failed)
-        controller.run_started.connect(self._on_run_started)
-        controller.run_progress.connect(self._on_run_progress)
-        controller.run_finished.connect(self._on_run_finished)
-        controller.run_failed.connect(self._on_run_failed)
-        controller.run_cancelled.connect(self._on_run_cancelled)
+        connect_by_name(controller, self, CONTROLLER_SIGNALS)
         if controller.view is not None:
             self.show_view(controller.view)
 
