@@ -552,22 +552,44 @@ def _check_avoid_topics(review: _Review) -> list[_Hit]:
     return hits
 
 
+_DISCOUNT_WORDS = re.compile(
+    r"discount|%|percent|\boff\b|\bcodes?\b|coupon|promo|cheaper|half\s+price|\bdeals?\b|\bsale\b",
+    re.IGNORECASE,
+)
+
+
+def _promise_kind(text: str) -> str:
+    """Which of ``PROMISE_KINDS`` a promised freebie is: "20% off" a discount, "for free" a giveaway."""
+    return "discounts" if _DISCOUNT_WORDS.search(text) else "giveaways"
+
+
 def _check_promises(review: _Review) -> list[_Hit]:
-    """Promises: discounts, giveaways, codes; and prices that the facts sheet does not state."""
+    """Promises: discounts, giveaways, codes; and prices that the facts sheet does not state.
+
+    Each kind follows the persona's own boundary (``Boundaries.promise_allowed``): a coach who sells a
+    program may allow prices and discounts and still allow no giveaways. An allowed kind is not
+    blocked here; its specifics (a price, a percentage, a code) still have to be on the facts sheet
+    or in the sources, which the specifics gate checks."""
     persona = review.persona
-    if persona.boundaries.allow_promises:
-        return []
+    bounds = persona.boundaries
     sheet = fold(" ".join(persona.facts)).text.casefold()
-    hits = [
-        review.block(
-            PROMISE,
-            f'Promises a discount, giveaway or freebie ("{text}"); your boundaries allow no promises.',
-            span,
-            canned_reply(persona, "promises", "discounts", "giveaways"),
+    hits: list[_Hit] = []
+    for span, text in _matches(_GIVEAWAY_DRAFT, review.folded, review.text):
+        kind = _promise_kind(text)
+        if fold(text).text.casefold() in sheet or bounds.promise_allowed(kind):
+            continue  # a code the facts sheet gives is a fact; an allowed kind is the creator's call
+        what = "a discount" if kind == "discounts" else "a giveaway or freebie"
+        hits.append(
+            review.block(
+                PROMISE,
+                f'Promises {what} ("{text}"); your boundaries allow no {kind}.',
+                span,
+                canned_reply(persona, "promises", kind),
+            )
         )
-        for span, text in _matches(_GIVEAWAY_DRAFT, review.folded, review.text)
-        if fold(text).text.casefold() not in sheet  # a code the facts sheet gives is a fact
-    ][:1]
+        break
+    if bounds.promise_allowed("prices"):
+        return hits
     fact_prices = _facts_numbers_with_currency(persona.facts)
     for span, text in _matches(CURRENCY, review.folded, review.text):
         if numbers(text) <= fact_prices and numbers(text):
@@ -575,8 +597,7 @@ def _check_promises(review: _Review) -> list[_Hit]:
         hits.append(
             review.block(
                 PROMISE,
-                f'Names a price ("{text}") that is not on your facts sheet; your boundaries allow no '
-                "promises.",
+                f'Names a price ("{text}") that is not on your facts sheet; your boundaries allow no prices.',
                 span,
                 canned_reply(persona, "prices", "promises"),
             )
@@ -633,14 +654,16 @@ def _check_implied_yes(review: _Review) -> list[_Hit]:
     persona = review.persona
     asked = fold(review.incoming).text
     hits: list[_Hit] = []
-    if not persona.boundaries.allow_promises and _ASKS_FOR_PROMISE.search(asked):
+    asked_for = _ASKS_FOR_PROMISE.search(asked)
+    kind = _promise_kind(asked_for.group(0)) if asked_for else ""
+    if asked_for and not persona.boundaries.promise_allowed(kind):
         hits.append(
             review.block(
                 PROMISE,
-                "Agrees to the freebie, discount or giveaway the message asks for; your boundaries "
-                "allow no promises.",
+                f"Agrees to the {'discount' if kind == 'discounts' else 'freebie or giveaway'} the "
+                f"message asks for; your boundaries allow no {kind}.",
                 None,
-                canned_reply(persona, "promises", "discounts", "giveaways"),
+                canned_reply(persona, "promises", kind),
             )
         )
     family_question = _ASKS_ABOUT_FAMILY.search(asked)

@@ -126,6 +126,21 @@ def test_a_code_the_facts_sheet_gives_is_a_fact_not_a_promise() -> None:
     assert result.blocked and "promise" in kinds(result)
 
 
+def test_each_kind_of_promise_follows_its_own_boundary() -> None:
+    """A coach who allows prices and discounts but no giveaways: a discount is hers to give (its
+    code and percentage are still checked against what she wrote), a freebie is not."""
+    coach = make_persona(promises={"prices": True, "discounts": True, "giveaways": False})
+    result = check_draft("use code SUN20 for 20% off", coach, "any discount code?")
+    assert "promise" not in kinds(result) and result.needs_edit  # SUN20 and 20% are on no sheet
+    assert "promise" not in kinds(check_draft("yes I do!", coach, "do you do discounts?"))
+    assert "promise" not in kinds(check_draft("It's $9 today only", coach, "how much?"))
+    freebie = check_draft("I'll give you one for free", coach, "can i get one for free?")
+    assert freebie.blocked and "promise" in kinds(freebie)
+    assert any("giveaways" in f.message for f in freebie.findings if f.kind == "promise")
+    strict = make_persona(promises={"discounts": False})  # the rest follow allow_promises (off)
+    assert check_draft("yes I do!", strict, "do you do discounts?").blocked
+
+
 @pytest.mark.parametrize(
     "draft",
     [
