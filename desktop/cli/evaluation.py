@@ -21,10 +21,11 @@ from desktop.core.evaluation.guard_eval import format_report as format_guard_rep
 from desktop.core.evaluation.guard_eval import run_guard_eval, temporary_base
 from desktop.core.evaluation.triage_tuning import (
     held_out_recall,
+    held_out_scores,
     report,
     score_rows,
     tune_ai_threshold,
-    tune_red_thresholds,
+    tune_from_bank,
 )
 from desktop.core.generation.triage_classifier import TriageClassifier
 from desktop.core.models import ensure_default_models
@@ -104,8 +105,9 @@ def cmd_eval_tune_triage(paths: Paths, args: argparse.Namespace) -> int:
         classifier = TriageClassifier.load(embedder, paths.cache)
         rows = [row for row in load_rows("dev") if row.lang == "en"]
         scored = score_rows(rows, classifier, personas.get)
-        thresholds = tune_red_thresholds(scored)
-        held_out = held_out_recall(classifier, thresholds)
+        bank_scores = held_out_scores(classifier)
+        thresholds = tune_from_bank(scored, bank_scores, classifier.labels)
+        held_out = held_out_recall(classifier, thresholds, held_out=bank_scores)
     ai_threshold = tune_ai_threshold(scored)
     print("\n".join(report(scored, thresholds, ai_threshold)))
     print("\nThe classifier alone on the bank's held-out rows (5 folds) at these thresholds:")

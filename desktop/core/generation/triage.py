@@ -21,7 +21,7 @@ reason quotes the closest labelled example. Without one, triage is the rules alo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from desktop.core.generation.faithfulness import ai_question_words
@@ -535,6 +535,21 @@ def _about_someone_else(text: str, start: int, end: int, *, age: bool = False) -
     return bool(_OTHER_PERSON_BEFORE.search(before) or _OTHER_PERSON_AFTER.match(text[end:]))
 
 
+_SCHOOL_OR_AGE = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)\s+grade|grade\s+\d{1,2}|year\s+\d{1,2}|(?:middle|high|elementary|primary)\s*school"
+    r"|\d{1,2}\s*(?:yo|y/o|years?\s+old|year-old|yrs?\s+old))\b",
+    re.IGNORECASE,
+)
+
+
+def _school_or_age_only_of_others(text: str) -> bool:
+    """True when the message names a grade, a school or an age, and every one of them is someone
+    else's ("I teach 8th grade", "my 13 year old"): the classifier reads "8th grade" as a minor
+    writing, whoever it belongs to."""
+    cues = list(_SCHOOL_OR_AGE.finditer(text))
+    return bool(cues) and all(_about_someone_else(text, m.start(), m.end(), age=True) for m in cues)
+
+
 def _rule_match(category: str, pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     """The first match of one category's rule, harmless senses and other people's ages left out."""
     harmless = _HARMLESS.get(category)
@@ -710,6 +725,9 @@ def _classifier_match(
     except (RuntimeError, ValueError, OSError) as exc:
         reason = f"the triage classifier failed ({exc}); only the word lists were checked, read carefully"
         return None, TriageMatch(CLASSIFIER_FAILED, reason, "", source="classifier")
+    others = verdict.category == MINOR and _school_or_age_only_of_others(fold_text(message))
+    if others and verdict.level == "red":
+        verdict = replace(verdict, level="yellow")  # a teacher's or a parent's words: read carefully
     if verdict.level == "green":
         return verdict, None
     rule_levels = [m.level or _LEVEL_OF[m.category] for m in matches if m.category == verdict.category]

@@ -6,7 +6,11 @@ of positives and hard negatives ("this cake killed it", "my 13 year old loves yo
 generalises to paraphrase. ``triage.triage(message, persona, classifier)`` combines its verdict
 with the rules and the more cautious level wins.
 
-The model: a one-vs-rest logistic regression per red category, gated by nearest neighbours. Chosen
+The model (since stop 23): the mean of two scores, the embedding model below and a word and
+character n-gram model of the same bank (``triage_ngrams``: it reads "8th grade", "sh again",
+"curfew" where the sentence vector averages them away; on the bank's held-out folds the mean
+catches more at the same false-red rate than either alone, figures there). The embedding model:
+a one-vs-rest logistic regression per red category, gated by nearest neighbours. Chosen
 by 5-fold stratified cross-validation on the first bank (1,698 rows, classifier alone, mean recall
 over the six red categories with 2.6% / 4.6% of the bank's "none" rows called red; half of those
 rows are hard negatives): kNN margin k=3 0.52 / 0.57, k=5 0.56 / 0.62, k=10 0.56 / 0.65; logistic
@@ -21,12 +25,14 @@ longer"); the request categories (explicit, meetup, legal, money) read the whole
 sentence alone ("where do you live?") is ambiguous.
 
 Cost: the bank (~1,700 texts) took 16 s to embed and train on 2 idle cores (over 100 s while other
-jobs ran), so its vectors and the trained weights are cached (``cache_dir/triage/bank-<key>.npz``,
-key = the bank file's sha256, the embedding model's name, size and a hash of its head and tail, and
-``FORMAT_VERSION``). A start with a valid cache embeds nothing; a missing, stale or corrupt cache is
-rebuilt on the thread that calls ``TriageClassifier.load`` (the model/worker thread, never the GUI
-thread: an ``Embedder`` belongs to one thread); a cached start took 0.02 s. ``classify`` embeds the
-message (1-3 texts): 7 ms a message measured.
+jobs ran; 5,480 texts and both models: 29 s), so its vectors and the trained weights are cached
+(``cache_dir/triage/bank-<key>.npz``, key = the bank file's sha256, the embedding model's name,
+size and a hash of its head and tail, and ``FORMAT_VERSION``). A start with a valid cache embeds
+nothing; a missing, stale or corrupt cache is rebuilt on the thread that calls
+``TriageClassifier.load`` (the model/worker thread, never the GUI thread: an ``Embedder`` belongs to
+one thread); a cached start took 0.02 s. ``classify`` embeds the message (1-3 texts): 7 ms a
+message measured (stop 23, 5,480 rows: a whole ``triage`` 18 ms median, 36 ms p95 over 300
+messages, the n-gram model 0.5 ms of it).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from desktop.core.errors import KnownError
+from desktop.core.generation.triage_ngrams import BUCKETS, fit_ngram_logistic, ngram_scores
 
 if TYPE_CHECKING:  # the embedder pulls in llama_cpp; the classifier only needs its interface
     from desktop.core.retrieval.embedder import Embedder
@@ -63,7 +70,7 @@ marks it yellow and the guard holds the draft to an honest answer). Rules alone 
 "is it still you?", "talk to the real Maya", "chatbot ngl"; the bank's ~300 ways of asking
 and ~200 near misses ("do you use AI to edit your photos?") generalise further."""
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Part of the cache key: bump when the model, the features or the file layout change."""
 
 L2 = 0.1
@@ -74,20 +81,20 @@ GATE_TEMPERATURE = 0.02
 """How sharply the neighbour margin gates the linear score (cosine units)."""
 
 RED_THRESHOLDS: dict[str, float] = {
-    SELF_HARM: 0.336,
-    MINOR: 0.941,
-    EXPLICIT: 0.456,
-    MEETUP: 0.213,
-    LEGAL_THREAT: 0.517,
-    MONEY: 0.207,
+    SELF_HARM: 0.607,
+    MINOR: 0.473,
+    EXPLICIT: 0.347,
+    MEETUP: 0.33,
+    LEGAL_THREAT: 0.352,
+    MONEY: 0.412,
 }
 """Score at or above which a category is red. Chosen by ``understudy eval tune-triage``
-(``desktop.core.evaluation.triage_tuning``: greedy lowering on the development half's English
-rows until rules plus classifier make 2.5% of its harmless messages red, then each centred in the
-gap to the next harmless score below); the test half is never read. Bank of 4,597 rows (1,290
-added in stop 20, written without reading the evaluation set). Dev-half recall with the rules:
-self-harm 37/37, minor 32/32, explicit 34/37, meetup 29/31, legal 41/44, money 37/37; 6 of 242
-harmless messages red. Optimistic: tuned there."""
+(``desktop.core.evaluation.triage_tuning.tune_from_bank``: greedy lowering that gains the bank's
+held-out positives and the development half's, for the fewest harmless development rows made red,
+within 4% of them and 2.5% of the ordinary ones, then centred); the test half is never read. Bank
+of 5,480 rows (883 added in stop 23 by a writer who read neither half of the evaluation set).
+Dev-half recall with the rules: self-harm 37/37, minor 32/32, explicit 37/37, meetup 30/31, legal
+44/44, money 37/37; 9 of 242 harmless messages red. Optimistic: tuned there."""
 YELLOW_FRACTION = 0.6
 """A score from this fraction of the red threshold up to it is yellow ("read carefully"): a
 near miss still gets a draft, flagged, rather than passing as small talk."""
@@ -102,7 +109,7 @@ PLAIN_WORDS: dict[str, str] = {
     MONEY: "reads like a money dispute, a refund demand or a money ask; answer personally",
 }
 
-AI_QUESTION_THRESHOLD = 0.489
+AI_QUESTION_THRESHOLD = 0.587
 """Score at or above which a message asks whether a person or an AI answers (see ``LABELS``)."""
 
 PIECE_CATEGORIES = frozenset({SELF_HARM, MINOR, AI_QUESTION})
@@ -185,7 +192,7 @@ def write_shipped_cache(embedder: Embedder) -> Path:
     bank_path = default_bank_path()
     rows = load_bank(bank_path)
     vectors = embedder.embed([row.text for row in rows])
-    weights = fit_logistic(vectors, np.array([row.category for row in rows]))
+    weights, ngram_weights = fit_models(rows, vectors)
     target = shipped_cache_path()
     with target.open("wb") as out:
         np.savez_compressed(
@@ -193,6 +200,7 @@ def write_shipped_cache(embedder: Embedder) -> Path:
             key=np.array(cache_key(bank_path, embedder)),
             vectors=vectors.astype(np.float32),
             weights=weights,
+            ngram_weights=ngram_weights,
         )
     return target
 
@@ -302,9 +310,21 @@ def neighbour_margins(
 def combined_scores(
     weights: np.ndarray, bank: np.ndarray, labels: np.ndarray, vectors: np.ndarray
 ) -> np.ndarray:
-    """The classifier's score per category: the linear probability gated by the neighbour margin."""
+    """The embedding model's score per category: the linear probability gated by the neighbour margin."""
     gate = 1.0 / (1.0 + np.exp(-neighbour_margins(bank, labels, vectors) / GATE_TEMPERATURE))
     return logistic_scores(weights, vectors) * gate
+
+
+def fit_models(rows: Sequence[BankRow], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both models on the bank: the embedding model's weights and the n-gram model's."""
+    labels = np.array([row.category for row in rows])
+    return fit_logistic(vectors, labels), fit_ngram_logistic([row.text for row in rows], labels, LABELS)
+
+
+def mixed_scores(embedding_scores: np.ndarray, ngram_weights: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """The classifier's score: the mean of the embedding model's gated score and the n-gram
+    model's probability (``triage_ngrams``: each alone catches less at the same false-red rate)."""
+    return (embedding_scores + ngram_scores(ngram_weights, texts)) / 2
 
 
 def message_pieces(message: str) -> list[str]:
@@ -329,12 +349,14 @@ class TriageClassifier:
         rows: Sequence[BankRow],
         vectors: np.ndarray,
         weights: np.ndarray,
+        ngram_weights: np.ndarray,
         thresholds: dict[str, float] | None = None,
     ) -> None:
         self.embedder = embedder
         self.rows = list(rows)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.weights = weights
+        self.ngram_weights = ngram_weights
         self.labels = np.array([row.category for row in self.rows])
         self.thresholds = dict(RED_THRESHOLDS if thresholds is None else thresholds)
         self.cache_path: Path | None = None
@@ -362,19 +384,21 @@ class TriageClassifier:
             classifier = cls(embedder, rows, *cached)
         else:
             vectors = embedder.embed([row.text for row in rows])
-            weights = fit_logistic(vectors, np.array([row.category for row in rows]))
-            _write_cache(folder, path, key, vectors, weights)
-            classifier = cls(embedder, rows, vectors, weights)
+            weights, ngram_weights = fit_models(rows, vectors)
+            _write_cache(folder, path, key, vectors, weights, ngram_weights)
+            classifier = cls(embedder, rows, vectors, weights, ngram_weights)
             classifier.embedded_bank = True
         classifier.cache_path = path
         return classifier
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Scores of whole texts, shape ``(len(texts), len(LABELS))`` (columns in ``LABELS`` order)."""
-        return self.score_vectors(self.embedder.embed(list(texts)))
+        return self.score_embedded(texts, self.embedder.embed(list(texts)))
 
-    def score_vectors(self, vectors: np.ndarray) -> np.ndarray:
-        return combined_scores(self.weights, self.vectors, self.labels, vectors)
+    def score_embedded(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """Scores of texts already embedded (``vectors``, one row per text)."""
+        embedding_scores = combined_scores(self.weights, self.vectors, self.labels, vectors)
+        return mixed_scores(embedding_scores, self.ngram_weights, texts)
 
     def classify(self, message: str) -> Verdict:
         """The verdict for one message: its worst piece's best category, against the thresholds."""
@@ -382,16 +406,16 @@ class TriageClassifier:
         vectors = self.embedder.embed(pieces)
         return self.verdict(pieces, vectors)
 
-    def piece_scores(self, vectors: np.ndarray) -> np.ndarray:
+    def piece_scores(self, pieces: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """Scores per piece (rows: the whole message, then its sentences) and label (``LABELS``);
         a request category counts on the whole message only (see the module docstring)."""
-        scores = self.score_vectors(vectors)
+        scores = self.score_embedded(pieces, vectors)
         scores[1:, _WHOLE_ONLY] = 0.0
         return scores
 
     def verdict(self, pieces: Sequence[str], vectors: np.ndarray) -> Verdict:
         """The verdict from already embedded pieces (the evaluation embeds in bulk)."""
-        scores = self.piece_scores(vectors)
+        scores = self.piece_scores(pieces, vectors)
         ai_scores = scores[:, LABELS.index(AI_QUESTION)]
         ai_row = int(np.argmax(ai_scores))
         scores = scores[:, : len(CATEGORIES)]
@@ -413,8 +437,10 @@ class TriageClassifier:
         )  # fmt: skip
 
 
-def _read_cache(path: Path, key: str, rows: int, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cached vectors and weights when the file is whole and made for this key, else None."""
+def _read_cache(
+    path: Path, key: str, rows: int, dim: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The cached vectors and both models' weights when the file is whole and made for this key."""
     if not path.is_file():
         return None
     try:
@@ -423,16 +449,20 @@ def _read_cache(path: Path, key: str, rows: int, dim: int) -> tuple[np.ndarray, 
             stored_key = str(data["key"])
             vectors = np.array(data["vectors"], dtype=np.float32)
             weights = np.array(data["weights"], dtype=np.float64)
+            ngram_weights = np.array(data["ngram_weights"], dtype=np.float32)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None  # damaged: rebuilt and rewritten by the caller
-    if stored_key != key or vectors.shape != (rows, dim) or weights.shape != (dim + 1, len(LABELS)):
+    shapes = (vectors.shape, weights.shape, ngram_weights.shape)
+    if stored_key != key or shapes != ((rows, dim), (dim + 1, len(LABELS)), (BUCKETS + 1, len(LABELS))):
         return None
-    if not (np.all(np.isfinite(vectors)) and np.all(np.isfinite(weights))):
+    if not all(np.all(np.isfinite(array)) for array in (vectors, weights, ngram_weights)):
         return None
-    return vectors, weights
+    return vectors, weights, ngram_weights
 
 
-def _write_cache(folder: Path, path: Path, key: str, vectors: np.ndarray, weights: np.ndarray) -> None:
+def _write_cache(
+    folder: Path, path: Path, key: str, vectors: np.ndarray, weights: np.ndarray, ngram_weights: np.ndarray
+) -> None:
     """Write atomically (temp file + rename) and drop caches of older banks or models.
 
     A cache that cannot be written is not an error: the next start rebuilds it."""
@@ -441,7 +471,13 @@ def _write_cache(folder: Path, path: Path, key: str, vectors: np.ndarray, weight
         handle, temp = tempfile.mkstemp(prefix=".bank-", suffix=".npz.tmp", dir=folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, key=np.array(key), vectors=vectors.astype(np.float32), weights=weights)
+                np.savez(
+                    out,
+                    key=np.array(key),
+                    vectors=vectors.astype(np.float32),
+                    weights=weights,
+                    ngram_weights=ngram_weights,
+                )
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

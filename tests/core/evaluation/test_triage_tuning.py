@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from desktop.core.evaluation.dataset import EvalRow, load_demo_persona, load_rows
@@ -14,9 +15,11 @@ from desktop.core.evaluation.triage_tuning import (
     MIN_THRESHOLD,
     ScoredRow,
     held_out_recall,
+    held_out_scores,
     report,
     score_rows,
     tune_ai_threshold,
+    tune_from_bank,
     tune_red_thresholds,
 )
 from desktop.core.generation.triage_classifier import CATEGORIES, LABELS, TriageClassifier
@@ -51,6 +54,26 @@ def test_greedy_lowering_stops_at_the_budget_and_centres_in_the_gap() -> None:
     assert tune_red_thresholds(rows, budget=0.02)["self_harm"] == pytest.approx(0.375)
     lines = report(rows, thresholds, 1.0)
     assert any(line.startswith("self_harm") and "recall 2/3" in line for line in lines)
+
+
+def test_lowering_from_the_bank_gains_held_out_positives_within_both_budgets() -> None:
+    """The bank's held-out positives say how low a threshold may go where the development half's
+    positives are all caught by the rules; the harmless development rows say what it costs."""
+    labels = np.array(["self_harm"] * 50 + ["none"] * 50)
+    held_out = np.zeros((100, len(LABELS)))
+    held_out[:50, LABELS.index("self_harm")] = np.linspace(0.95, 0.3, 50)  # positives, spread
+    harmless = [_row(f"ok{i}", "ordinary", False) for i in range(30)]
+    harmless.append(_row("proud of myself", "ordinary", False, self_harm=0.5))
+    harmless += [_row(f"dying {i}", "hard_negative", False, self_harm=0.4) for i in range(2)]
+    rules_caught = _row("by the rules", "self_harm", True, rules_red=True, self_harm=0.2)
+    rows = harmless + [rules_caught]
+    # No harmless row may be red: down to just above the ordinary 0.5 (the gap's middle), not below.
+    strict = tune_from_bank(rows, held_out, labels, budget=0.0)
+    assert 0.5 < strict["self_harm"] < 0.55
+    # 2 of 33 harmless rows allowed, but 2.5% of 31 ordinary ones is none: still the same, the
+    # 0.4 hard negatives sit behind the ordinary 0.5.
+    assert tune_from_bank(rows, held_out, labels, budget=0.07) == strict
+    assert tune_from_bank(rows, held_out, labels, budget=0.0)["minor"] == 1.0  # no bank positives
 
 
 def test_no_threshold_goes_below_the_floor() -> None:
@@ -92,8 +115,10 @@ def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier) -> 
 
 
 def test_held_out_recall_on_the_bank_is_a_share_per_category(classifier: TriageClassifier) -> None:
-    loose = held_out_recall(classifier, {c: 0.0 for c in CATEGORIES})
-    strict = held_out_recall(classifier, {c: 1.01 for c in CATEGORIES})
+    scores = held_out_scores(classifier)  # five trainings: once for both calls
+    assert scores.shape == (len(classifier.rows), len(LABELS))
+    loose = held_out_recall(classifier, {c: 0.0 for c in CATEGORIES}, held_out=scores)
+    strict = held_out_recall(classifier, {c: 1.01 for c in CATEGORIES}, held_out=scores)
     assert set(loose) == set(CATEGORIES)
     for category in CATEGORIES:
         assert loose[category] == (1.0, 1.0) and strict[category] == (0.0, 0.0)

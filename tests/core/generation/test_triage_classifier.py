@@ -180,10 +180,23 @@ def test_a_crisis_after_a_compliment_is_scored_on_its_own_sentence() -> None:
     assert pieces[0].startswith("ur bread") and "i wont be around much longer." in pieces
 
 
+def test_a_grade_or_an_age_that_is_someone_elses_is_not_a_minor_writing(
+    classifier: TriageClassifier,
+) -> None:
+    """The classifier reads "8th grade" as a minor whoever it belongs to; the rules' reading of
+    whose it is (a teacher's class, a parent's child) keeps it from red, a careful read at most."""
+    for message in (
+        "i teach 7th grade and my class made your focaccia",
+        "my 14 year old is obsessed w ur reels",
+    ):
+        assert triage(message, classifier=classifier).level != "red", message
+    assert triage("my teacher says im the best baker in 5th grade", classifier=classifier).level == "red"
+
+
 def test_the_more_cautious_level_wins(classifier: TriageClassifier) -> None:
-    # rules red, classifier green: still red, with the rule's reason
+    # rules red, classifier not red: still red, with the rule's reason
     rule_red = triage("my lawyer friend says your bread is the best", classifier=classifier)
-    assert rule_red.verdict is not None and rule_red.verdict.level == "green"
+    assert rule_red.verdict is not None and rule_red.verdict.level != "red"
     assert rule_red.level == "red" and rule_red.categories == ["legal_threat"]
     # rules yellow (a bot question), classifier red: red, and both reasons listed
     both = triage("are you a bot? honestly I feel like giving up on everything lately", classifier=classifier)
@@ -192,7 +205,7 @@ def test_the_more_cautious_level_wins(classifier: TriageClassifier) -> None:
     # rules green, classifier near its threshold: yellow, a draft flagged for a careful read
     strict = TriageClassifier(
         classifier.embedder, classifier.rows, classifier.vectors, classifier.weights,
-        thresholds={**classifier.thresholds, "self_harm": 1.01},
+        classifier.ngram_weights, thresholds={**classifier.thresholds, "self_harm": 1.01},
     )  # fmt: skip
     near = triage("honestly I feel like giving up on everything lately", classifier=strict)
     assert near.level == "yellow" and near.draft_allowed and near.categories == ["self_harm"]
@@ -213,6 +226,7 @@ def test_cache_is_reused_without_embedding_the_bank(
     assert second.cache_path == first.cache_path and second.cache_path.stat().st_mtime_ns == written
     np.testing.assert_array_equal(second.vectors, first.vectors)
     np.testing.assert_array_equal(second.weights, first.weights)
+    np.testing.assert_array_equal(second.ngram_weights, first.ngram_weights)
     message = "i don't really see a reason to keep going anymore"
     assert second.classify(message) == first.classify(message)
 
