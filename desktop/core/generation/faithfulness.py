@@ -389,7 +389,7 @@ _NEGATED = _rx(
 _AFFIRMATIVE = _rx(
     r"^\W*(?:yes|yess+|yeah|yep|yup|ya|yas|of\s+course|sure|definitely|absolutely|totally|for\s+sure|oh\s+yes|"
     r"si|sí|claro|ja|klar|oui|bien\s+s[uû]r|sim|com\s+certeza)\b",
-    r"\bi\s+(?:do|have|did|can|will|am)\b\s*[!.]",
+    r"\bi\s+(?:do|have|did|can|will|am)\b\s*[!.,]",
     r"\bi\s+(?:do|have)\s+(?:one|a|an|some|it)\b",
     r"\blink\s+(?:is\s+)?in\s+(?:my\s+)?bio\b",
     r"\bin\s+my\s+bio\b",
@@ -441,9 +441,29 @@ def offers_asked(incoming: str) -> list[str]:
     return [offer for offer, pattern in _OFFER_PATTERNS.items() if pattern.search(text)]
 
 
-def offer_announced(offer: str, sources: Sequence[Grounding]) -> Grounding | None:
-    """The creator's own words that announce ``offer`` (not in a "no ..."/"never ..." sentence)."""
-    pattern = _OFFER_PATTERNS[offer]
+_GENERIC_OFFER_WORDS = frozenset(
+    {"sell", "sells", "selling", "buy", "order", "shop", "store", "product", "products", "vender", "vendes",
+     "comprar", "verkaufst", "kaufen", "acheter", "vends"}
+)  # fmt: skip
+"""Words that ask whether she sells anything at all; the thing asked for ("prints") is more."""
+
+
+def _asked_pattern(offer: str, incoming: str) -> re.Pattern[str]:
+    """What the creator's words must name to announce what the fan asks about: the fan's own
+    specific offer words ("prints", not the presets she does sell, both "products"), or any of
+    the kind's words when the fan used only generic ones ("do you sell anything?")."""
+    asked = {m.group(0).lower() for m in _OFFER_PATTERNS[offer].finditer(_offer_text(incoming))}
+    specific = sorted(asked - _GENERIC_OFFER_WORDS, key=len, reverse=True)
+    if not specific:
+        return _OFFER_PATTERNS[offer]
+    stems = [re.escape(word.rstrip("s")) + "s?" for word in specific]
+    return re.compile(r"(?<![\w])(?:" + "|".join(stems) + r")(?![\w])", re.IGNORECASE)
+
+
+def offer_announced(offer: str, sources: Sequence[Grounding], incoming: str = "") -> Grounding | None:
+    """The creator's own words that announce ``offer`` (not in a "no ..."/"never ..." sentence);
+    with ``incoming``, they must name what the fan asks about (``_asked_pattern``)."""
+    pattern = _asked_pattern(offer, incoming) if incoming else _OFFER_PATTERNS[offer]
     for source in sources:
         if not source.creators_words:
             continue
@@ -470,7 +490,7 @@ def check_offer(
     asked = offers_asked(incoming)
     if not asked:
         return None
-    unannounced = [offer for offer in asked if offer_announced(offer, sources) is None]
+    unannounced = [offer for offer in asked if offer_announced(offer, sources, incoming) is None]
     if not unannounced:
         return None
     folded = fold(draft)

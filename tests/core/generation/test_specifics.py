@@ -115,6 +115,22 @@ def test_the_drafts_that_passed_clean_are_flagged(message: str, draft: str, kind
         assert draft[flagged.span[0] : flagged.span[1]] == words
 
 
+def test_an_offer_is_announced_only_by_the_thing_the_fan_asks_about() -> None:
+    """She sells a preset pack; that does not announce prints, though both are "products"."""
+    sources = [Grounding("My Lightroom preset pack is $29, link in bio.", "fact")]
+    persona = Persona(display_name="Ines", facts=[sources[0].text])
+    prints = check_draft("Yes, you can!", persona, "do you sell prints? the kyoto one 😍", sources=sources)
+    assert ("unsupported_offer", "Yes") in [(f.kind, f.text) for f in prints.findings]
+    presets = check_draft("Yes! link in bio", persona, "do you sell your presets?", sources=sources)
+    assert "unsupported_offer" not in [f.kind for f in presets.findings]
+    anything = check_draft("Yes, my presets!", persona, "do you sell anything?", sources=sources)
+    assert "unsupported_offer" not in [f.kind for f in anything.findings]
+    licence = check_draft(
+        "I do, thank you!", persona, "do you license photos for commercial use?", sources=sources
+    )
+    assert ("unsupported_offer", "I do,") in [(f.kind, f.text) for f in licence.findings]
+
+
 def test_a_contradiction_quotes_the_creators_own_words() -> None:
     result = check_draft("About 30 minutes.", MAYA, "How long should I proof focaccia?", sources=SOURCES)
     finding = next(f for f in result.findings if f.kind == "contradiction")
