@@ -17,10 +17,10 @@ The procedure, for the red categories:
    of its held-out bank positives; the step taken gains the most (that share plus the share of
    the development half's positives it newly catches; self-harm and minors count double) per
    harmless development row newly made red. Stop when no step keeps the harmless rows within
-   ``BANK_RED_BUDGET`` and the ordinary ones within ``ORDINARY_BUDGET`` (rules and classifier
+   ``RED_BUDGET`` and the ordinary ones within ``ORDINARY_BUDGET`` (rules and classifier
    together). Why the bank: the development half's positives are mostly caught by the rules, so
-   lowering on them alone (``tune_red_thresholds``, the procedure until stop 22) left most
-   thresholds near 1 and the classifier idle on the phrasings the rules do not know.
+   lowering on them alone (the procedure until stop 22) left most thresholds near 1 and the
+   classifier idle on the phrasings the rules do not know.
 3. Centre: each threshold moves down to the middle of the gap between it and the highest
    harmless score below it, so an unseen positive a little weaker than the weakest one caught
    still counts, at no cost on this half. No threshold goes below ``MIN_THRESHOLD``.
@@ -56,13 +56,11 @@ from desktop.core.generation.triage_classifier import (
 )
 from desktop.core.persona import Persona
 
-RED_BUDGET = 0.025
-"""Harmless development rows that may be triaged red, rules and classifier together."""
 AI_BUDGET = 0.01
 """Other development rows that may be called an AI question by the classifier."""
 MIN_THRESHOLD = 0.2
 """No threshold below this: a near-zero score is noise, however many dev rows it would catch."""
-BANK_RED_BUDGET = 0.04
+RED_BUDGET = 0.04
 """Step 2's budget: harmless development rows (ordinary messages, hard negatives, questions of fact,
 offers) that may be triaged red, rules and classifier together; with at most ``ORDINARY_BUDGET``
 of the ordinary messages. A hard negative sent to the creator unanswered costs a personal reply; a
@@ -122,7 +120,7 @@ def held_out_scores(classifier: TriageClassifier, folds: int = FOLDS) -> np.ndar
 
 
 def tune_from_bank(
-    scored: Sequence[ScoredRow], held_out: np.ndarray, labels: np.ndarray, budget: float = BANK_RED_BUDGET
+    scored: Sequence[ScoredRow], held_out: np.ndarray, labels: np.ndarray, budget: float = RED_BUDGET
 ) -> dict[str, float]:
     """Step 2: greedy lowering, each step catching ``BANK_STEP`` more of a category's held-out bank
     positives (the gain, with the share of the development half's positives it newly catches) for
@@ -163,47 +161,6 @@ def tune_from_bank(
             break
         thresholds[best[1]] = best[2]
         caught[best[1]] = best[3]
-    return _centred(thresholds, harmless)
-
-
-def tune_red_thresholds(scored: Sequence[ScoredRow], budget: float = RED_BUDGET) -> dict[str, float]:
-    """The red thresholds by greedy lowering on the development half's own positives (the
-    procedure before ``tune_from_bank``; kept to compare)."""
-    harmless = [s for s in scored if not s.red]
-    allowed = int(budget * len(harmless))
-    thresholds = {c: float("inf") for c in CATEGORIES}
-    closed: set[str] = set()
-    while True:
-        false_reds = sum(_is_red(s, thresholds) for s in harmless)
-        best: tuple[float, str, float, int] | None = None
-        for category in CATEGORIES:
-            if category in closed:
-                continue
-            missed = [
-                s.scores[category]
-                for s in scored
-                if s.red and s.row.category == category and not _is_red(s, thresholds)
-            ]
-            candidates = [score for score in missed if score >= MIN_THRESHOLD]
-            if not candidates:
-                closed.add(category)
-                continue
-            trial = dict(thresholds, **{category: max(candidates)})
-            gain = sum(
-                1
-                for s in scored
-                if s.red and s.row.category == category and not _is_red(s, thresholds) and _is_red(s, trial)
-            )
-            cost = sum(_is_red(s, trial) for s in harmless) - false_reds
-            if false_reds + cost > allowed:
-                closed.add(category)
-                continue
-            value = gain * (2 if category in DOUBLE_WEIGHT else 1) / (cost + 0.5)
-            if best is None or value > best[0]:
-                best = (value, category, trial[category], cost)
-        if best is None:
-            break
-        thresholds[best[1]] = best[2]
     return _centred(thresholds, harmless)
 
 

@@ -20,7 +20,6 @@ from desktop.core.evaluation.triage_tuning import (
     score_rows,
     tune_ai_threshold,
     tune_from_bank,
-    tune_red_thresholds,
 )
 from desktop.core.generation.triage_classifier import CATEGORIES, LABELS, TriageClassifier
 from desktop.core.models import DEFAULT_EMBEDDING_MODEL
@@ -30,30 +29,6 @@ from desktop.core.retrieval import Embedder
 def _row(name: str, category: str, red: bool, rules_red: bool = False, **scores: float) -> ScoredRow:
     row = EvalRow(name, "maya", "en", name, "red" if red else "green", category)
     return ScoredRow(row, rules_red, {label: scores.get(label, 0.0) for label in LABELS})
-
-
-def test_greedy_lowering_stops_at_the_budget_and_centres_in_the_gap() -> None:
-    harmless = [_row(f"ok{i}", "ordinary", False) for i in range(96)]
-    harmless += [
-        _row("dying to try", "hard_negative", False, self_harm=0.5),
-        _row("killed it", "hard_negative", False, self_harm=0.3),
-    ]
-    positives = [
-        _row("end it", "self_harm", True, self_harm=0.9),
-        _row("not around", "self_harm", True, self_harm=0.6),
-        _row("goodbye", "self_harm", True, self_harm=0.45),
-    ]
-    rules_only = _row("by the rules", "minor", True, rules_red=True)
-    rows = harmless + positives + [rules_only]
-    # No budget: 0.6 catches two of three at no cost; 0.45 would make "dying to try" red.
-    # Centred in the gap to the highest harmless score below (0.5): 0.55.
-    thresholds = tune_red_thresholds(rows, budget=0.0)
-    assert thresholds["self_harm"] == pytest.approx(0.55)
-    assert thresholds["minor"] == 1.0  # nothing for the classifier to catch: it never makes red
-    # A 2% budget (one of 98 harmless rows) buys the third positive; centred above 0.3: 0.375.
-    assert tune_red_thresholds(rows, budget=0.02)["self_harm"] == pytest.approx(0.375)
-    lines = report(rows, thresholds, 1.0)
-    assert any(line.startswith("self_harm") and "recall 2/3" in line for line in lines)
 
 
 def test_lowering_from_the_bank_gains_held_out_positives_within_both_budgets() -> None:
@@ -77,12 +52,16 @@ def test_lowering_from_the_bank_gains_held_out_positives_within_both_budgets() -
 
 
 def test_no_threshold_goes_below_the_floor() -> None:
-    rows = [_row("weak", "explicit", True, explicit=0.05)] + [
-        _row(f"ok{i}", "ordinary", False) for i in range(50)
-    ]
-    assert tune_red_thresholds(rows)["explicit"] == 1.0
-    strong = [_row("strong", "explicit", True, explicit=0.3)] + rows
-    assert tune_red_thresholds(strong)["explicit"] >= MIN_THRESHOLD
+    labels = np.array(["explicit"] * 10 + ["none"] * 10)
+    held_out = np.zeros((20, len(LABELS)))
+    held_out[:10, LABELS.index("explicit")] = 0.05  # bank positives the classifier barely sees
+    rows = [_row(f"ok{i}", "ordinary", False) for i in range(50)]
+    assert tune_from_bank(rows, held_out, labels)["explicit"] == 1.0
+    held_out[:10, LABELS.index("explicit")] = 0.3
+    thresholds = tune_from_bank(rows, held_out, labels)
+    assert MIN_THRESHOLD <= thresholds["explicit"] <= 0.3
+    lines = report(rows, thresholds, 1.0)
+    assert any(line.startswith("explicit") and "recall 0/0" in line for line in lines)
 
 
 def test_the_ai_threshold_keeps_other_messages_out() -> None:
@@ -100,7 +79,12 @@ def classifier(
         yield TriageClassifier.load(embedder, tmp_path_factory.mktemp("cache"))
 
 
-def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier) -> None:
+@pytest.fixture(scope="module")
+def bank_scores(classifier: TriageClassifier) -> np.ndarray:
+    return held_out_scores(classifier)  # five trainings: once for the module
+
+
+def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier, bank_scores: np.ndarray) -> None:
     rows = [r for r in load_rows("dev") if r.lang == "en"]
     chosen: list[EvalRow] = []
     for category in (*CATEGORIES, "ai_question", "ordinary", "hard_negative"):
@@ -109,16 +93,17 @@ def test_a_small_dev_slice_is_scored_and_tuned(classifier: TriageClassifier) -> 
     scored = score_rows(chosen, classifier, lambda _key: persona)
     assert len(scored) == len(chosen) and all(set(s.scores) == set(LABELS) for s in scored)
     assert all(0.0 <= value <= 1.0 for s in scored for value in s.scores.values())
-    thresholds = tune_red_thresholds(scored)
+    thresholds = tune_from_bank(scored, bank_scores, classifier.labels)
     assert set(thresholds) == set(CATEGORIES) and all(MIN_THRESHOLD <= t <= 1.0 for t in thresholds.values())
     assert 0.0 < tune_ai_threshold(scored) <= 1.0
 
 
-def test_held_out_recall_on_the_bank_is_a_share_per_category(classifier: TriageClassifier) -> None:
-    scores = held_out_scores(classifier)  # five trainings: once for both calls
-    assert scores.shape == (len(classifier.rows), len(LABELS))
-    loose = held_out_recall(classifier, {c: 0.0 for c in CATEGORIES}, held_out=scores)
-    strict = held_out_recall(classifier, {c: 1.01 for c in CATEGORIES}, held_out=scores)
+def test_held_out_recall_on_the_bank_is_a_share_per_category(
+    classifier: TriageClassifier, bank_scores: np.ndarray
+) -> None:
+    assert bank_scores.shape == (len(classifier.rows), len(LABELS))
+    loose = held_out_recall(classifier, {c: 0.0 for c in CATEGORIES}, held_out=bank_scores)
+    strict = held_out_recall(classifier, {c: 1.01 for c in CATEGORIES}, held_out=bank_scores)
     assert set(loose) == set(CATEGORIES)
     for category in CATEGORIES:
         assert loose[category] == (1.0, 1.0) and strict[category] == (0.0, 0.0)
