@@ -438,7 +438,21 @@ def offers_asked(incoming: str) -> list[str]:
     text = _offer_text(incoming)
     if not _QUESTION.search(text):
         return []
-    return [offer for offer, pattern in _OFFER_PATTERNS.items() if pattern.search(text)]
+    return [offer for offer in _OFFER_PATTERNS if _fans_words_for(offer, text)]
+
+
+_FANS_OWN = re.compile(r"\b(?:our|my|their|his|her)\s+(?:\w+\s+)?$", re.IGNORECASE)
+"""Before a product word, the fan's own thing ("a sponsored story for our app"), not one she sells
+(a collaboration on "my podcast" is still one)."""
+
+
+def _fans_words_for(offer: str, text: str) -> set[str]:
+    """The words of one offer kind the fan asks about, leaving out products that are the fan's own."""
+    return {
+        m.group(0).lower()
+        for m in _OFFER_PATTERNS[offer].finditer(text)
+        if offer != "product" or not _FANS_OWN.search(text[: m.start()])
+    }
 
 
 _GENERIC_OFFER_WORDS = frozenset(
@@ -452,7 +466,7 @@ def _asked_pattern(offer: str, incoming: str) -> re.Pattern[str]:
     """What the creator's words must name to announce what the fan asks about: the fan's own
     specific offer words ("prints", not the presets she does sell, both "products"), or any of
     the kind's words when the fan used only generic ones ("do you sell anything?")."""
-    asked = {m.group(0).lower() for m in _OFFER_PATTERNS[offer].finditer(_offer_text(incoming))}
+    asked = _fans_words_for(offer, _offer_text(incoming))
     specific = sorted(asked - _GENERIC_OFFER_WORDS, key=len, reverse=True)
     if not specific:
         return _OFFER_PATTERNS[offer]

@@ -125,6 +125,10 @@ def test_an_offer_is_announced_only_by_the_thing_the_fan_asks_about() -> None:
     assert "unsupported_offer" not in [f.kind for f in presets.findings]
     anything = check_draft("Yes, my presets!", persona, "do you sell anything?", sources=sources)
     assert "unsupported_offer" not in [f.kind for f in anything.findings]
+    theirs = check_draft(
+        "thanks! i'll have a look", persona, "would you post a story for our app?", sources=sources
+    )
+    assert "unsupported_offer" not in [f.kind for f in theirs.findings]  # the fan's app, not hers
     licence = check_draft(
         "I do, thank you!", persona, "do you license photos for commercial use?", sources=sources
     )
