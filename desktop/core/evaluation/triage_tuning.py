@@ -18,7 +18,8 @@ The procedure, for the red categories:
    the development half's positives it newly catches; self-harm and minors count double) per
    harmless development row newly made red. Stop when no step keeps the harmless rows within
    ``RED_BUDGET`` and the ordinary ones within ``ORDINARY_BUDGET`` (rules and classifier
-   together). Why the bank: the development half's positives are mostly caught by the rules, so
+   together), nor one category's held-out harmless bank rows within ``BANK_HARMLESS_BUDGET``. Why
+   the bank: the development half's positives are mostly caught by the rules, so
    lowering on them alone (the procedure until stop 22) left most thresholds near 1 and the
    classifier idle on the phrasings the rules do not know.
 3. Centre: each threshold moves down to the middle of the gap between it and the highest
@@ -65,7 +66,13 @@ RED_BUDGET = 0.04
 offers) that may be triaged red, rules and classifier together; with at most ``ORDINARY_BUDGET``
 of the ordinary messages. A hard negative sent to the creator unanswered costs a personal reply; a
 missed crisis costs more."""
-ORDINARY_BUDGET = 0.025
+ORDINARY_BUDGET = 0.015
+BANK_HARMLESS_BUDGET = 0.01
+"""Held-out harmless bank rows (2,400, mostly hard negatives) one category may make red. The dev
+half's 242 harmless rows alone are too few to hold six thresholds each lowered to the edge of the
+budget: tuned on them alone with 2.5% of the ordinary ones allowed (stop 23, first try), the test
+half's ordinary messages went 7% red where the dev half's were 2.4%; hence this bound and the
+tighter ``ORDINARY_BUDGET``."""
 BANK_STEP = 0.02
 """Step 2 lowers a threshold by this share of the category's held-out bank positives at a time."""
 DOUBLE_WEIGHT = frozenset({"self_harm", "minor"})
@@ -134,6 +141,7 @@ def tune_from_bank(
     allowed = int(budget * len(harmless))
     allowed_ordinary = int(ORDINARY_BUDGET * len(ordinary))
     positives = {c: np.sort(held_out[labels == c, LABELS.index(c)])[::-1] for c in CATEGORIES}
+    bank_harmless = {c: held_out[labels == "none", LABELS.index(c)] for c in CATEGORIES}
     thresholds = {c: float("inf") for c in CATEGORIES}
     caught = {c: 0 for c in CATEGORIES}
     closed: set[str] = set()
@@ -148,7 +156,12 @@ def tune_from_bank(
                 continue
             trial = dict(thresholds, **{category: float(scores[target - 1])})
             cost = sum(_is_red(s, trial) for s in harmless) - false_reds
-            if false_reds + cost > allowed or sum(_is_red(s, trial) for s in ordinary) > allowed_ordinary:
+            bank_rate = float(np.mean(bank_harmless[category] >= trial[category]))
+            over = (
+                sum(_is_red(s, trial) for s in ordinary) > allowed_ordinary
+                or bank_rate > BANK_HARMLESS_BUDGET
+            )
+            if false_reds + cost > allowed or over:
                 closed.add(category)
                 continue
             dev_positives = [s for s in scored if s.red and s.row.category == category]

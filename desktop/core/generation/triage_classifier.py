@@ -81,20 +81,21 @@ GATE_TEMPERATURE = 0.02
 """How sharply the neighbour margin gates the linear score (cosine units)."""
 
 RED_THRESHOLDS: dict[str, float] = {
-    SELF_HARM: 0.607,
-    MINOR: 0.473,
-    EXPLICIT: 0.347,
-    MEETUP: 0.33,
+    SELF_HARM: 0.477,
+    MINOR: 0.509,
+    EXPLICIT: 0.45,
+    MEETUP: 0.397,
     LEGAL_THREAT: 0.352,
-    MONEY: 0.412,
+    MONEY: 0.452,
 }
 """Score at or above which a category is red. Chosen by ``understudy eval tune-triage``
 (``desktop.core.evaluation.triage_tuning.tune_from_bank``: greedy lowering that gains the bank's
 held-out positives and the development half's, for the fewest harmless development rows made red,
-within 4% of them and 2.5% of the ordinary ones, then centred); the test half is never read. Bank
-of 5,480 rows (883 added in stop 23 by a writer who read neither half of the evaluation set).
-Dev-half recall with the rules: self-harm 37/37, minor 32/32, explicit 37/37, meetup 30/31, legal
-44/44, money 37/37; 9 of 242 harmless messages red. Optimistic: tuned there."""
+within 4% of them, 1.5% of the ordinary ones and 1% of the bank's held-out harmless rows per
+category, then centred); the test half is never tuned on. Bank of 5,480 rows (883 added in stop
+23 by a writer who read neither half of the evaluation set). Dev-half recall with the rules:
+self-harm 37/37, minor 32/32, explicit 35/37, meetup 30/31, legal 44/44, money 37/37; 9 of 242
+harmless messages red, 1 of 83 ordinary ones. Optimistic: tuned there."""
 YELLOW_FRACTION = 0.6
 """A score from this fraction of the red threshold up to it is yellow ("read carefully"): a
 near miss still gets a draft, flagged, rather than passing as small talk."""
