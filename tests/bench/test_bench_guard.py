@@ -46,15 +46,25 @@ def test_guard_quality_on_the_test_half(
             "share",
             f"ours >= {goal}",
         )
-    ordinary = [t for (lang, _c), t in triage.ordinary_red.items() if lang == "en"]
-    total = sum(t.total for t in ordinary)
-    bench.add(
-        f"guard: not-red messages triaged red (en test, n={total})",
-        sum(t.hits for t in ordinary) / total if total else None,
-        None,
-        "share",
-        "ours <= 0.03",
-    )
+    # The line is about ordinary fan messages; hard negatives, questions of fact and offers
+    # triaged red are reported beside it.
+    for label, goal, kinds in (
+        ("ordinary messages", "ours <= 0.03", {"ordinary"}),
+        ("all not-red messages", "report", None),
+    ):
+        tallies = [
+            t
+            for (lang, kind), t in triage.ordinary_red.items()
+            if lang == "en" and (kinds is None or kind in kinds)
+        ]
+        total = sum(t.total for t in tallies)
+        bench.add(
+            f"guard: {label} triaged red (en test, n={total})",
+            sum(t.hits for t in tallies) / total if total else None,
+            None,
+            "share",
+            goal,
+        )
     summary = summarise_drafts(result.drafts.outcomes)
     n = summary["drafts"]
     bench.add(
