@@ -50,6 +50,7 @@ from desktop.core.generation.faithfulness import (
     check_ai_honesty,
     check_offer,
     check_specifics,
+    honest_about_ai,
 )
 from desktop.core.generation.specifics import NAME as NAME_KIND
 from desktop.core.generation.specifics import URL_KIND, find_specifics
@@ -773,9 +774,38 @@ def _check_specifics(review: _Review) -> list[_Hit]:
     return [_Hit(finding, needs_edit=True) for finding in review.faithful]
 
 
+_SAYS_IT_IS_ME = _rx(
+    r"\b(?:it'?s|this\s+is|that'?s)\s+(?:really\s+|actually\s+|just\s+|all\s+|only\s+)?me\b(?!\s+in\b)",
+    r"\bi\s+(?:read|answer|reply\s+to|write)\s+(?:all|every|each)\s+(?:one|of\s+(?:them|these)"
+    r"|(?:my\s+|your\s+|these\s+|the\s+)?(?:dms?|messages?|comments?|repl\w+))\b",
+    r"\bi\s+(?:read|answer|write)\s+(?:them|these|it|this)\s+(?:myself|personally)\b",
+    r"\b(?:only|just)\s+me\s+(?:here|typing|replying|answering)\b",
+)
+"""A draft that says the creator is the one writing ("yes it's me!", "I read every one")."""
+_ABOUT_WHO_ANSWERS = _rx(
+    r"\b(?:bots?|ai|a\.i\.?|robots?|automat\w*|chat\s?gpt|gpt|real\s+(?:person|you)"
+    r"|your\s+team|assistant|social\s+media\s+manager|someone\s+else|ghost\s?writ\w*|scripted|copy\s?paste\w*"
+    r"|canned|auto[- ]?repl\w*)\b",
+)
+"""Words of a message that may ask who is answering, when triage did not read it as asking."""
+
+
+def _implies_a_person(review: _Review) -> bool:
+    """A second net under triage: the message mentions a bot, an assistant, a team and the like, and
+    the draft answers "it's me" without saying AI drafted it. Triage misses some ways of asking;
+    the draft's claim is easier to read."""
+    return (
+        not review.asks_about_ai
+        and bool(_ABOUT_WHO_ANSWERS.search(fold(review.incoming).text))
+        and bool(_SAYS_IT_IS_ME.search(review.folded.text))
+        and not honest_about_ai(review.text)
+    )
+
+
 def _check_ai_honesty(review: _Review) -> list[_Hit]:
     """An answer to "are you a bot?" that does not say AI drafted it: the disclosure reply instead."""
-    if review.denial or not check_ai_honesty(review.text, review.incoming, review.asks_about_ai):
+    dodges = check_ai_honesty(review.text, review.incoming, review.asks_about_ai) or _implies_a_person(review)
+    if review.denial or not dodges:
         return []
     return [
         review.flag(

@@ -299,3 +299,20 @@ def test_a_bare_yes_makes_the_claim_it_answers(message: str, draft: str, kind: s
 def test_a_bare_yes_to_harmless_questions_passes() -> None:
     assert check_draft("yes! golden hour every time", PERSONA, "do you shoot at sunrise?").clean
     assert check_draft("no codes, sorry!", PERSONA, "any discount codes?").clean
+
+
+def test_an_it_is_me_answer_to_a_message_about_bots_or_a_team_is_held_to_honesty() -> None:
+    """A second net under triage: the message names a bot, an assistant, a team, and the draft
+    says "it's me" without saying AI drafted it."""
+    persona = make_persona()
+    message = "lol ur assistant is quick today"
+    assert "ai_question" not in check_draft("thanks!", persona, message).triage.categories
+    result = check_draft("haha it's just me!", persona, message)
+    assert "ai_honesty" in kinds(result) and result.needs_edit
+    assert result.canned_reply == persona.boundaries.disclosure_reply
+    honest = "haha it's me, with AI helping me draft replies"
+    assert "ai_honesty" not in kinds(check_draft(honest, persona, message))
+    assert "ai_honesty" not in kinds(
+        check_draft("yes it's me in the video!", persona, "is that you in the video?")
+    )
+    assert "ai_honesty" not in kinds(check_draft("it's me again, thanks!", persona, "love this loaf"))
