@@ -62,7 +62,13 @@ RESOURCES: tuple[tuple[str, str], ...] = (
 )
 #: resources/ files that are not app data: they go beside the app (the Linux menu entry).
 LINUX_DESKTOP_ENTRY = "resources/linux/understudy.desktop"
-RESOURCES_OUTSIDE_BUNDLE: tuple[str, ...] = (LINUX_DESKTOP_ENTRY,)
+RESOURCES_OUTSIDE_BUNDLE: tuple[str, ...] = (
+    LINUX_DESKTOP_ENTRY,
+    # Probe sets for the engineers (measure only, never tune); nothing in the app reads them.
+    "resources/eval/probe/README.md",
+    "resources/eval/probe/triage_probe.jsonl",
+    "resources/eval/probe/ai_question_probe.jsonl",
+)
 
 #: Where the build puts the default models it assembled; the app finds them there
 #: (``desktop.core.models.bundled``) and links them into the creator's models folder.
