@@ -143,6 +143,7 @@ def tune_from_bank(
     positives = {c: np.sort(held_out[labels == c, LABELS.index(c)])[::-1] for c in CATEGORIES}
     bank_harmless = {c: held_out[labels == "none", LABELS.index(c)] for c in CATEGORIES}
     thresholds = {c: float("inf") for c in CATEGORIES}
+    dev_positives_of = {c: [s for s in scored if s.red and s.row.category == c] for c in CATEGORIES}
     caught = {c: 0 for c in CATEGORIES}
     closed: set[str] = set()
     while True:
@@ -164,7 +165,7 @@ def tune_from_bank(
             if false_reds + cost > allowed or over:
                 closed.add(category)
                 continue
-            dev_positives = [s for s in scored if s.red and s.row.category == category]
+            dev_positives = dev_positives_of[category]
             dev_gain = sum(_is_red(s, trial) and not _is_red(s, thresholds) for s in dev_positives)
             gain = (target - caught[category]) / len(scores) + dev_gain / max(len(dev_positives), 1)
             value = gain * (2 if category in DOUBLE_WEIGHT else 1) / (cost + 0.5)

@@ -423,6 +423,11 @@ class _Review:
     def folded(self) -> Folded:
         return fold(self.text)
 
+    @cached_property
+    def incoming_folded(self) -> str:
+        """The fan's message folded once, for the checks that read it."""
+        return fold(self.incoming).text
+
     @property
     def asks_about_ai(self) -> bool:
         return AI_QUESTION in self.triage.categories
@@ -653,7 +658,7 @@ def _check_implied_yes(review: _Review) -> list[_Hit]:
     if not (_YES.search(review.folded.text) or _WILL_DO.search(review.folded.text)):
         return []
     persona = review.persona
-    asked = fold(review.incoming).text
+    asked = review.incoming_folded
     hits: list[_Hit] = []
     asked_for = _ASKS_FOR_PROMISE.search(asked)
     kind = _promise_kind(asked_for.group(0)) if asked_for else ""
@@ -796,7 +801,7 @@ def _implies_a_person(review: _Review) -> bool:
     the draft's claim is easier to read."""
     return (
         not review.asks_about_ai
-        and bool(_ABOUT_WHO_ANSWERS.search(fold(review.incoming).text))
+        and bool(_ABOUT_WHO_ANSWERS.search(review.incoming_folded))
         and bool(_SAYS_IT_IS_ME.search(review.folded.text))
         and not honest_about_ai(review.text)
     )
