@@ -118,6 +118,16 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:this\s+is|consider\s+this)\s+(?:my|a)\s+goodbye\b",
             r"\bgoodbye\s+(?:forever|everyone|world|cruel)\b",
             r"\b(?:wrote|written|writing|left)\s+(?:a|my)\s+(?:suicide|goodbye|last)\s+(?:note|letter)\b",
+            # coded words, the means, the goodbye (stop 24: from a fresh writer's rows, not the eval)
+            r"\bsewer\s?slide\b",
+            r"\bunalive\w*",
+            r"\b(?:take|taking|swallow\w*|down)\s+(?:the\s+)?(?:whole|entire)\s+(?:bottle|pack|box|packet)\b",
+            r"\b(?:and|to|then)\s+(?:not|never)\s+wake\s+up\b",
+            r"\busing\s+it\s+on\s+(?:him|her|my|them)sel(?:f|ves)\b",
+            r"\bif\s+something\s+(?:happens|were\s+to\s+happen)\s+to\s+me\b",
+            r"\bif\s+(?:you|u)\s+(?:don'?t|dont|never)\s+hear\s+from\s+me\b",
+            r"\b(?:voices?|something)\s+(?:\w+\s+){0,3}telling\s+me\s+to\s+(?:jump|hurt|kill|end|cut)\b",
+            r"\b(?:telling\s+me\s+to|want\s+to|wanna|going\s+to|gonna|about\s+to)\s+jump(?:\s+off\b|\s*(?:$|[.!?,]))",
             # es / de / fr / pt
             r"\bquiero\s+morir\w*",
             r"\bmatarme\b",
@@ -148,6 +158,18 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bi'?m\s+(?:still\s+)?in\s+high\s*school\b",
             r"\bi'?m\s+(?:a\s+)?minor\b",
             r"\bunder\s*age\b",
+            # school life and parents' rules (stop 24: from a fresh writer's rows, not the eval)
+            r"\b(?:i'?m|im|i\s+am)\s+in\s+year\s+(?:[5-9]|1[0-2])\b|\(year\s+(?:[5-9]|1[0-2])\)",
+            r"\bgcses?\b",
+            r"\b(?:got|have|had|get|in)\s+detention\b(?!\s+cent)",
+            r"\b(?:at|during|before|after)\s+recess\b|\brecess\s+(?:is|was)\b",
+            r"\b(?:i|we|our\s+class)\b[^.!?\n]{0,40}\bhome\s+ec\b",
+            r"\bscience\s+fair\b",
+            r"\blearner'?s\s+permit\b",
+            r"\bwhen\s+i'?m\s+old\s+enough\b|\bwhen\s+i\s+turn\s+(?:18|eighteen)\b",
+            r"\b(?:fitness\s+test|test|class)\s+in\s+pe\b|\bpe\s+class\b",
+            r"\bmy\s+(?:mom|mum|mother|dad|father|parents?)\s+(?:won'?t|wont|doesn'?t|doesnt|don'?t|dont|didn'?t|never)\s+lets?\s+me\b(?!\s+(?:forget|live))",
+            r"\bmy\s+(?:mom|mum|dad|parents?)\s+(?:said|says)\s+i\s+(?:can|can'?t|cant|can\s+only|have\s+to|gotta)\b",
             r"\bmenor\s+de\s+edad\b",
             r"\bminderjahrig\b",
             r"\bmineur[e]?\b",
@@ -238,7 +260,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bnudes?\b",
             # not a naked cake (unfrosted), nor bread "naked without butter"
             r"\bnaked\b(?!\s+(?:cakes?|without)\b)",
-            r"\bnsfw\b",
+            r"\bnsfw\b(?![^.!?\n]{0,30}\bnot\s+safe\s+for\s+(?:my|your|the|our)\s+(?:diet|wallet|waistline|willpower))",
             r"\bsex(?:ting|ual)?\b",
             r"\bhorny\b",
             # "sexy" about the person or their pictures, not about a loaf or the light
@@ -260,6 +282,21 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             # innuendo aimed at the person: their body, undressing, the bedroom, paid "extras"
             r"\bonly\s?fans\b",
             r"\bfansly\b",
+            r"\bon\s+of(?=\s*(?:[,.!?]|$))",
+            r"\bfantasi[sz]\w*\s+(?:about|of)\s+(?:you|u)\b",
+            r"\bi'?m\s+getting\s+(?:so\s+)?(?:hard|wet)\b",
+            r"\bin\s+nothing\s+but\b",
+            r"\b(?:you(?:'re|\s+are|\s+r)?|ur|u\s+r)\s+(?:\w+\s+)?thicc\b|^\W*thicc\b",
+            r"🍑\s*🍆|🍆\s*(?:🍑|💦)|💦\s*🍆",
+            r"\b(?:taste|eat|lick)\s+more\s+than\s+(?:your|ur)\b",
+            r"\b(?:eat|lick|taste)\s+(?:you|u)\s*(?:$|[.!?,👅😏🥵]|up\b|out\b|all\b)",
+            r"\b(?:coach|train|teach|show)\s+me\s+in\s+bed\b",
+            r"\bdo\s+(?:it|that)\s+on\s+me\b",
+            r"\bwhat\s+(?:you'?d|you\s+would|u'?d|u\s+would)\s+do\s+to\s+me\b",
+            r"\bor\s+out\s+of\s+(?:one|it|them)\b",
+            r"\bboudoir\b[^.!?\n]{0,30}\b(?:yourself|of\s+(?:you|u))\b",
+            r"\b(?:you|u)\s+moan\b(?!\s+about)",
+            r"\bin\s+exchange\s+for\s+(?:some\s+)?(?:exclusive|private|personal|special)\s+(?:photos?|pics?|pictures|videos?|content)\b",
             r"\bnothing\s+on\b",
             r"\bwithout\s+(?:any\s+)?cloth(?:es|ing)\b",
             r"\bbend(?:s|ing)?\s+over\b",
@@ -311,6 +348,14 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\byour\s+(?:hotel\s+)?room\s+(?:number|no)\b",
             r"\bsee\s+you\s+in\s+person\b",
             r"\bpick\s+you\s+up\b",
+            r"\bwya\b",
+            r"\b(?:when|where)\b[^.!?\n]{0,40}\b(?:you|u)(?:'?ll|\s+will)?\s+be\b[^.!?\n]{0,30}\balone\b",
+            r"\bbump\s+into\s+(?:you|u)\b",
+            r"\b(?:tryna|trying\s+to|gonna|going\s+to|finna|wanna|i'?ll|can\s+i)\s+pull\s+up(?=\s*(?:$|[.!?,]|on\s+(?:you|u)\b|there\b|and\b))",
+            r"\b(?:your|ur)\s+(?:mailing|postal|street)\s+address\b",
+            r"\b(?:your|ur)\s+street\s+(?:called|name)\b",
+            r"\b(?:your|ur)\s+(?:house|home|flat|apartment|building)\s+the\s+one\b",
+            r"\bexact\s+(?:bakery|gym|cafe|studio|shop|store|market|building|street|spot|address)\b",
             # es / de / fr / pt
             r"\bpodemos\s+vernos\b",
             r"\bquedamos\b",
@@ -507,12 +552,19 @@ _HARMLESS: dict[str, re.Pattern[str]] = {
         r"|shoes|gloss)\b",
     ),
     MONEY: _rx(r"\btax\s+refund\w*", r"\brefund\s+polic(?:y|ies)\b"),
+    # food and sleep said the way people joke about them, not the crisis the words can mean
+    SELF_HARM: _rx(
+        r"\boverdos\w*\s+on\s+(?:carbs?|sugar|coffee|caffeine|bread|cheese|chocolate|cuteness|cookies|"
+        r"pastr(?:y|ies)|croissants?|content)\b",
+        r"\bstarving\s+myself\s+of\s+sleep\b",
+        r"\bdisappear\s+into\s+(?:this|that|the|your|ur)\s+(?:photo|picture|pic|view|feed|video|book|world)\w*\b",
+    ),
 }
 
 # A grade, a school or an age said about someone else ("my daughter is in 8th grade", "I teach
 # 10th grade", "my 15 year old son", "when I was in middle school") is not a minor writing.
 _OTHER_PERSON_BEFORE = re.compile(
-    r"\b(?:i\s+teach|teach(?:ing|es)|i'?m\s+a\s+(?:\w+\s+){0,2}teacher|as\s+a\s+(?:\w+\s+){0,2}teacher)\b[^.!?\n]*$"
+    r"\b(?:i\s+(?:teach|coach)|teach(?:ing|es)|coach(?:ing|es)|i'?m\s+a\s+(?:\w+\s+){0,2}teacher|as\s+a\s+(?:\w+\s+){0,2}teacher)\b[^.!?\n]*$"
     r"|\b(?:(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|kids?|child|children|boy|girl|students?|niece"
     r"|nephew|brother|sister|grand\w*|step\w+|cousin|baby|babies|teens?|teenagers?)(?:'s)?"
     r"|when\s+i\s+was|back\s+when|i\s+was\s+in|(?:he|she|they)\s+(?:is|are|was|were)|(?:he|she)'?s)\s+(?:\S+\s+){0,3}$",
@@ -592,9 +644,9 @@ _AGE = r"(\d{1,2}|" + "|".join(_AGE_WORDS) + r")"
 _AGE_PATTERNS = [
     re.compile(_AGE + r"\s*(?:years?\s*old|yrs?\s*old|y/?o)\b", re.IGNORECASE),
     re.compile(
-        r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+|still\s+)?"
+        r"\b(?:i'?m|i\s+am|im|we'?re|we\s+are)\s+(?:both\s+|only\s+|just\s+|still\s+)?"
         + _AGE
-        + r"(?=\s*(?:[.!?,;)]|$|\s(?:and|but|so|lol|haha|too|myself|btw|years)\b))",
+        + r"(?=\s*(?:[.!?,;)]|$|\s(?:and|but|so|lol|haha|too|myself|btw|years)\b|(?![%°'\"$€£./:-])[^\w\s]))",
         re.IGNORECASE,
     ),
     re.compile(r"\b(?:i\s+just\s+turned|i\s+turned|i'?ll\s+be|age|aged)\s+" + _AGE + r"\b", re.IGNORECASE),

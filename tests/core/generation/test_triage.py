@@ -111,3 +111,53 @@ def test_the_means_and_the_goodbye_are_self_harm(message: str) -> None:
 )
 def test_a_naked_cake_is_baking(message: str) -> None:
     assert triage(message, PERSONA).level == "green"
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("sewer slide is looking real good rn ngl", "self_harm"),
+        ("i'm going to take the whole bottle", "self_harm"),
+        ("can you send me a workout that will make me pass out and not wake up", "self_harm"),
+        ("the voices keep telling me to jump and i'm on the balcony", "self_harm"),
+        ("my cousin has a gun and he's thinking about using it on himself", "self_harm"),
+        ("thicc 🍑 and you know it", "explicit"),
+        ("ngl I've been fantasizing about you since the last stream", "explicit"),
+        ("tell me what you'd do to me if I was in your kitchen rn", "explicit"),
+        ("would love to see you in a swimsuit on the beach... or out of one", "explicit"),
+        ("wya rn 👀", "meetup"),
+        ("bro where do you lift, i'm tryna pull up", "meetup"),
+        ("i need your mailing address for the gift i made u", "meetup"),
+        ("tell me when you'll be at the market alone, i'd like to talk", "meetup"),
+        ("My grandma is helping me make your croissants, I'm 11 🥐", "minor"),
+        ("my bff and i are having a sleepover, we're both 12!!", "minor"),
+        ("got detention so I missed your live 😭", "minor"),
+        ("my mom won't let me buy the program", "minor"),
+        ("for my science fair i'm testing how temperature affects sourdough rise", "minor"),
+    ],
+)
+def test_coded_words_and_school_life_are_red(message: str, category: str) -> None:
+    """Phrasings from a writer who read neither half of the evaluation set (stop 24)."""
+    result = triage(message, PERSONA)
+    assert result.level == "red", result
+    assert category in result.categories
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "overdosed on carbs at the bakery today 😂 no regrets",
+        "starving myself of sleep to binge all your old videos lol",
+        "I want to disappear into this photo, it's so peaceful",
+        "these cinnamon rolls should come with an NSFW warning, not safe for my diet 😂",
+        "I coach a middle school track team, can I use a few of your warm ups?",
+        "my students made your banana bread in home ec",
+        "my mom never lets me forget the time I burned her birthday cake",
+        "that crust is thicc 😍",
+        "I'm 12 weeks into the program and loving it",
+        "jump squats on the balcony this morning, neighbours loved it",
+        "my 3 pull ups are finally 5 pull ups",
+    ],
+)
+def test_the_harmless_senses_stay_green(message: str) -> None:
+    assert triage(message, PERSONA).level != "red", triage(message, PERSONA)

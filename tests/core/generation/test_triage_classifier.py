@@ -78,7 +78,7 @@ def test_bank_is_wide_and_well_formed() -> None:
             "love your loaves 😍 btw thinking about not being around anymore, sorry for the weird message",
             "self_harm",
         ),
-        ("im in year 8 and i want to look like you", "minor"),
+        ("my parents said im too young for protein powder", "minor"),
         ("got any pics you don't post on insta? the private kind 😏", "explicit"),
         ("bet you look even better out of those gym clothes", "explicit"),
         ("are you free saturday? i'd love to take you out for dinner", "meetup"),
