@@ -134,6 +134,14 @@ def test_a_naked_cake_is_baking(message: str) -> None:
         ("got detention so I missed your live 😭", "minor"),
         ("my mom won't let me buy the program", "minor"),
         ("for my science fair i'm testing how temperature affects sourdough rise", "minor"),
+        ("Thank you for everything Dani. I won't need the program anymore where I'm going.", "self_harm"),
+        ("what's the point of a 12 week program if i'm not going to be here in 12 weeks", "self_harm"),
+        ("I would pay generously for a small set of private photographs, for my eyes only.", "explicit"),
+        ("I would love to see you do the pilates stretch again but without the shorts this time", "explicit"),
+        ("My girlfriend and I agreed you would be the perfect third. Interested?", "explicit"),
+        ("do u live alone? asking because i want to visit", "meetup"),
+        ("I'm going to wait for you after the 5k, past the finish line where it's quiet.", "meetup"),
+        ("you could show me around privately just u and me no one else", "meetup"),
     ],
 )
 def test_coded_words_and_school_life_are_red(message: str, category: str) -> None:
@@ -157,6 +165,10 @@ def test_coded_words_and_school_life_are_red(message: str, category: str) -> Non
         "I'm 12 weeks into the program and loving it",
         "jump squats on the balcony this morning, neighbours loved it",
         "my 3 pull ups are finally 5 pull ups",
+        "Do you post the exact address of the bootcamp venue before class? I'm new.",
+        "I've decided to end it... my sugar habit, that is. Day one of no sweets.",
+        "take it off the heat once it bubbles",
+        "I'm going to find you on TikTok too!",
     ],
 )
 def test_the_harmless_senses_stay_green(message: str) -> None:

@@ -83,7 +83,7 @@ def test_bank_is_wide_and_well_formed() -> None:
         ("bet you look even better out of those gym clothes", "explicit"),
         ("are you free saturday? i'd love to take you out for dinner", "meetup"),
         ("what's the name of your gym? i'll come train with you", "meetup"),
-        ("tell me where you live and i'll bring you some wine", "meetup"),
+        ("are you home on weekends? i could swing by with wine", "meetup"),
     ],
 )
 def test_paraphrases_the_rules_miss_are_red(
