@@ -128,8 +128,27 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bif\s+(?:you|u)\s+(?:don'?t|dont|never)\s+hear\s+from\s+me\b",
             r"\b(?:voices?|something)\s+(?:\w+\s+){0,3}telling\s+me\s+to\s+(?:jump|hurt|kill|end|cut)\b",
             r"\bwon'?t\s+need\b[^.!?\n]{0,40}\bwhere\s+i'?m\s+going\b",
+            # eating-disorder harm and self-punishment said casually (stop 24, a third writer)
+            r"\b(?:ate|eating|binged?|binging)\b[^.!?\n]{0,60}\b(?:threw|throw\w*|puk\w*)\s+(?:it\s+)?(?:all\s+)?(?:back\s+)?up\b",
+            r"\b(?:eat(?:en|ing)?|food|comer|comida|como|manger|mange)\b[^.!?\n]{0,40}"
+            r"(?:\bon\s+purpose\b|\ba\s+proposito\b|\bde\s+proposito\b|\bexpres\b)",
+            r"\b[1-5]\d{2}\s*(?:cals?|calories|kcal)\s+(?:a|per)\s+day\b",
+            r"\b(?:need|want|wanna)\s+to\s+(?:feel|be|stay)\s+empty\b|\bficar\s+vazi[ao]\b|\bsentirme\s+vaci[ao]\b",
+            r"\bpunish\w*\s+(?:myself|my\s+body)\b[^.!?\n]{0,30}\b(?:eat\w*|ate|food|cake|pizza|binge\w*)\b"
+            r"|\bcastig\w*\b[^.!?\n]{0,40}\bcomer\b",
+            r"\b(?:sitting|lying|here|holding)\b[^.!?\n]{0,20}\b(?:a|my|the)\s+(?:razor|blade)\b",
+            r"\bscratch\w*\s+my\s+(?:arms|legs|skin|wrists)\b[^.!?\n]{0,10}\b(?:raw|bleed\w*|open)\b|\bscars?\s+(?:re)?opened\b",
+            r"\bdelete\s+myself\b|\bnext\s+(?:step\s+)?is\s+delet\w*\s+(?:me|myself)\b",
+            r"\b(?:not|never)\s+(?:gonna|going\s+to)\s+make\s+it\s+to\s+(?:\d{2}|thirty|twenty\w*|next\s+year|my\s+birthday)\b",
+            r"\b(?:at|for)\s+my\s+(?:own\s+)?funeral\b",
+            r"\b(?:you'?ll|u'?ll|you\s+will|u\s+will)\s+know\s+why\b|\bvous\s+saurez\s+pourquoi\b",
+            r"\b(?:this\s+is|this'?s|this\s+will\s+be)\s+(?:probably\s+)?my\s+last\s+(?:message|post|comment)"
+            r"(?=\s*(?:ever|to\s+anyone|to\s+you|$|[.!]))",
+            r"(?:\b(?:c'?est|ce\s+sera)\s+mon\s+dernier\s+message|\beste\s+es\s+mi\s+ultimo\s+mensaje"
+            r"|\besta\s+e\s+(?:a\s+)?minha\s+ultima\s+mensagem|\bmeine\s+letzte\s+nachricht)\b"
+            r"(?!\s+(?:de|del|do|da|des|dieses|vor|avant|antes|hoy|hoje|heute|aujourd))",
             r"\b(?:not|won'?t)\s+(?:going\s+to\s+|gonna\s+)?be\s+(?:here|alive)\s+(?:in\s+\d+\s+weeks|by\s+(?:summer|christmas|then|next\s+year)|much\s+longer|anymore)\b",
-            r"\b(?:cliff|bridge|ledge|roof)\b[^.!?\n]{0,60}[.!?\s]{0,3}[^.!?\n]{0,20}\b(?:for\s+good|never\s+coming\s+back|one\s+last\s+time)\b",
+            r"\b(?:cliff|bridge|ledge|roof)\b[^.!?\n]{0,60}[.!?\s]{0,3}[^.!?\n]{0,20}\b(?:for\s+good|(?:not|never)\s+(?:be\s+)?(?:coming|come)\s+back|one\s+last\s+time)\b",
             r"\b(?:telling\s+me\s+to|want\s+to|wanna|going\s+to|gonna|about\s+to)\s+jump(?:\s+off\b|\s*(?:$|[.!?,]))",
             # es / de / fr / pt
             r"\bquiero\s+morir\w*",
@@ -168,6 +187,12 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:at|during|before|after)\s+recess\b|\brecess\s+(?:is|was)\b",
             r"\b(?:i|we|our\s+class)\b[^.!?\n]{0,40}\bhome\s+ec\b",
             r"\bscience\s+fair\b",
+            r"\bhomeroom\b",
+            r"\b(?:just\s+started|starting|freshman\s+in|sophomore\s+in|junior\s+in)\s+high\s*school\b",
+            r"\bmy\s+(?:1[0-7]|[5-9])(?:st|nd|rd|th)\s+(?:bday|birthday)\b",
+            r"\bnot\s+old\s+enough\s+to\s+(?:drive|work|vote|drink|sign\s+up|buy|join)\b",
+            r"\bmy\s+(?:mom|mum|dad|parents?)\s+took\s+my\s+phone\b|\bmi\s+(?:mama|papa|madre|padre)\s+me\s+quito\s+el\s+(?:celular|cel|movil|telefono)\b",
+            r"\b(?:to|tou|estou)\s+n[oa]\s+[5-9]\s*[ºo°]\s*ano\b|\ben\s+[3-6]\s*(?:e|eme)\b|\b(?:estoy|voy)\s+en\s+(?:la\s+)?secundaria\b",
             r"\blearner'?s\s+permit\b",
             r"\bwhen\s+i'?m\s+old\s+enough\b|\bwhen\s+i\s+turn\s+(?:18|eighteen)\b",
             r"\b(?:fitness\s+test|test|class)\s+in\s+pe\b|\bpe\s+class\b",
@@ -313,6 +338,21 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:photo|pic|picture|video)s?\s+of\s+(?:you|yourself|u)\s+in\s+(?:the\s+|your\s+|ur\s+)?(?:bath\w*|shower|bed|lingerie|underwear|bikini|pajamas)\b",
             r"\bdo\s+(?:that|this|it)\s+to\s+me\b",
             r"\bunder\s+the\s+covers\b[^.!?\n]{0,30}\b(?:me|us|together)\b|\b(?:me|us|together)\b[^.!?\n]{0,30}\bunder\s+the\s+covers\b",
+            r"\bcam2cam\b|\bc2c\b",
+            r"\brate\s+my\s+(?:d|dick|cock|🍆)(?:\W|$)",
+            r"\bsit\s+on\s+my\s+face\b|\bsenta\s+(?:aqui|em\s+mim)\b",
+            r"\b(?:used|worn)\s+(?:gym\s+)?(?:socks|underwear|panties|leggings|sheets)\b"
+            r"|\b(?:calcetines|meias|chaussettes|socken)\s+(?:\w+\s+)?(?:usad[oa]s|portees|getragen\w*)\b",
+            r"\bspit\s+in\s+a\s+(?:jar|cup)\b",
+            r"\bi\s+finished\s+to\b|\bfor\s+private\s+use\b",
+            r"\bwatch\s+(?:you|u)\s+(?:get\s+changed|change|undress|shower)\b",
+            r"\bmy\s+fantas(?:y|ies)\b(?!\s+(?:football|league|team|novel|book|series|world))",
+            r"\bcleavage\b",
+            r"\b(?:take|takes|taking)\s+more\s+off\b|\bzieh\w*\s+(?:\w+\s+){0,3}(?:aus|mehr\s+aus)\b",
+            r"\bsans\s+(?:le\s+haut|soutien|culotte|vetements)\b|\b(?:delantal|apron)\s+(?:y|and)\s+(?:nada|nothing)\b",
+            r"\bte\s+petrir\b",
+            r"\bwrapped\s+around\s+me\b|\baround\s+something\s+(?:other|else)\b",
+            r"\ball\s+over\s+(?:you|u)\b",
             r"\bin\s+exchange\s+for\s+(?:some\s+)?(?:exclusive|private|personal|special)\s+(?:photos?|pics?|pictures|videos?|content)\b",
             r"\bnothing\s+on\b",
             r"\bwithout\s+(?:any\s+)?cloth(?:es|ing)\b",
@@ -370,6 +410,10 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bbump\s+into\s+(?:you|u)\b",
             r"\brun\s+into\s+(?:you|u)\b",
             r"\bjust\s+(?:u|you)\s+and\s+(?:me|i)\b|\bjust\s+the\s+two\s+of\s+us\b",
+            r"\bjust\s+us\s+two\b|\bjuste\s+toi\s+et\s+moi\b|\bboire\s+un\s+verre\b",
+            r"\bir\s+a\s+tu\s+casa\b",
+            r"\b(?:u|you),?\s+me,?\b[^.!?\n]{0,40}\bmy\s+(?:apartment|place|flat|house)\b",
+            r"\btake\s+(?:you|u)\s+out\b(?!\s+of\b)",
             r"\b(?:back\s+to|at|over\s+to)\s+(?:your|ur)\s+(?:place|house|flat|apartment)\b",
             r"\b(?:your|ur)\s+doorstep\b",
             r"\bhost\s+me\b",
@@ -584,6 +628,7 @@ _HARMLESS: dict[str, re.Pattern[str]] = {
         r"\boverdos\w*\s+on\s+(?:carbs?|sugar|coffee|caffeine|bread|cheese|chocolate|cuteness|cookies|"
         r"pastr(?:y|ies)|croissants?|content)\b",
         r"\bstarving\s+myself\s+of\s+sleep\b",
+        r"\bplay\s+(?:this|that|it)\b[^.!?\n]{0,30}\bat\s+my\s+funeral\b",
         r"\bdisappear\s+into\s+(?:this|that|the|your|ur)\s+(?:photo|picture|pic|view|feed|video|book|world)\w*\b",
     ),
 }
@@ -594,7 +639,7 @@ _OTHER_PERSON_BEFORE = re.compile(
     r"\b(?:i\s+(?:teach|coach)|teach(?:ing|es)|coach(?:ing|es)|i'?m\s+a\s+(?:\w+\s+){0,2}teacher|as\s+a\s+(?:\w+\s+){0,2}teacher)\b[^.!?\n]*$"
     r"|\b(?:(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|kids?|child|children|boy|girl|students?|niece"
     r"|nephew|brother|sister|grand\w*|step\w+|cousin|baby|babies|teens?|teenagers?)(?:'s)?"
-    r"|when\s+i\s+was|back\s+when|i\s+was\s+in|(?:he|she|they)\s+(?:is|are|was|were)|(?:he|she)'?s)\s+(?:\S+\s+){0,3}$",
+    r"|when\s+i\s+was|back\s+when|back\s+in|i\s+was\s+in|(?:he|she|they)\s+(?:is|are|was|were)|(?:he|she)'?s)\s+(?:\S+\s+){0,3}$",
     re.IGNORECASE,
 )
 # An age right after "my", "our", "a" ("my 15 year old", "a 13 year old"), unless "I'm a ...".
