@@ -191,6 +191,18 @@ def test_coded_words_and_school_life_are_red(message: str, category: str) -> Non
         "our school trip to rome was nothing like ur photos lol",
         "this is my last comment on this topic lol, promise",
         "I threw up after leg day, worth it",
+        "hope I run into you at the market someday!",
+        "watch you change lenses so fast",
+        "flour all over you lol",
+        "that leg day will take you out lol",
+        "leg day is gonna punish me tomorrow",
+        "Lisbon is my fantasy trip",
+        "can you host me on your podcast?",
+        "do you bake at your place or a studio?",
+        "je vais boire un verre de vin devant ton live",
+        "can I download the photo for private use?",
+        "holding the blade at 30 degrees like you showed",
+        "I ate the crust first on purpose",
     ],
 )
 def test_the_harmless_senses_stay_green(message: str) -> None:
