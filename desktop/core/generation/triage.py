@@ -289,7 +289,7 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\bnudes?\b",
             # not a naked cake (unfrosted), nor bread "naked without butter"
             r"\bnaked\b(?!\s+(?:cakes?|without)\b)",
-            r"\bnsfw\b(?![^.!?\n]{0,30}\bnot\s+safe\s+for\s+(?:my|your|the|our)\s+(?:diet|wallet|waistline|willpower))",
+            r"\bnsfw\b",
             r"\bsex(?:ting|ual)?\b",
             r"\bhorny\b",
             # "sexy" about the person or their pictures, not about a loaf or the light
@@ -411,8 +411,8 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
             r"\b(?:when|where)\b[^.!?\n]{0,40}\b(?:you|u)(?:'?ll|\s+will)?\s+be\b[^.!?\n]{0,30}\balone\b",
             # on purpose ("accidentally"), not "hope I run into you at the market someday"
             r"\b(?:run|bump)\s+into\s+(?:you|u)\b[^.!?\n]{0,15}accident|\baccident\w*\W{0,3}\s*(?:run|bump)\s+into\b",
-            r"\bjust\s+(?:u|you)\s+and\s+(?:me|i)\b|\bjust\s+the\s+two\s+of\s+us\b",
-            r"\bjust\s+us\s+two\b|\bjuste\s+toi\s+et\s+moi\b|\b(?:tu\s+veux|on\s+(?:va|pourrait)|allons)\s+boire\s+un\s+verre\b",
+            r"\bjust\s+(?:u|you)\s+and\s+(?:me|i)\b|\bjust\s+(?:the\s+two\s+of\s+us|us\s+two)\b|\bjuste\s+toi\s+et\s+moi\b",
+            r"\b(?:tu\s+veux|on\s+(?:va|pourrait)|allons)\s+boire\s+un\s+verre\b",
             r"\bir\s+a\s+tu\s+casa\b",
             r"\b(?:u|you),?\s+me,?\b[^.!?\n]{0,40}\bmy\s+(?:apartment|place|flat|house)\b",
             r"\b(?:let\s+me|can\s+i|could\s+i|i'?d\s+(?:love|like)\s+to|wanna|want\s+to)\s+take\s+(?:you|u)\s+out\b",
@@ -623,6 +623,8 @@ _HARMLESS: dict[str, re.Pattern[str]] = {
         r"\bnaked\s+(?:cakes?|eye|flame|truth|peaks?|mountains?|trees?|branches)\b",
         r"\bnudes?\s+(?:lip\w*|colou?rs?|tones?|palettes?|heels|shades?|make\s?up|nail\w*|beige|pink|polish|dress"
         r"|shoes|gloss)\b",
+        # "NSFW warning, not safe for my diet"
+        r"\bnsfw\b[^.!?\n]{0,30}\bnot\s+safe\s+for\s+(?:my|your|the|our)\s+(?:diet|wallet|waistline|willpower)",
     ),
     MONEY: _rx(r"\btax\s+refund\w*", r"\brefund\s+polic(?:y|ies)\b"),
     # food and sleep said the way people joke about them, not the crisis the words can mean
